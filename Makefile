@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` (set up + main job on sample data) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LANDING ?= data/landing
+
+.PHONY: run test sample ui clean
+
+# The venv is rebuilt when the pins change. requirements.lock pins every transitive package to
+# the versions known to install offline here (dbt-core 1.12 would not).
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	@test -f $(LANDING)/_manifest.json || $(BIN)/cockpit sample --out $(LANDING)
+	$(BIN)/cockpit run --landing $(LANDING)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+sample: $(VENV)/.installed
+	$(BIN)/cockpit sample --out $(LANDING)
+
+ui: $(VENV)/.installed
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf data reports dbt_project/target dbt_project/logs

@@ -1,0 +1,9 @@
+select
+    kilde,
+    kildefil,
+    cast(kildelinje as integer) as kildelinje,
+    kolonne,
+    raavaerdi,
+    aarsag,
+    load_id
+from {{ source('quarantine', 'rejected_rows') }}

@@ -1,0 +1,11 @@
+select
+    run_id,
+    startet,
+    afsluttet,
+    landing_dir,
+    filer,
+    raekker_indlaest,
+    flag_fejl,
+    flag_advarsel,
+    publiceret
+from {{ source('meta', 'koersler') }}

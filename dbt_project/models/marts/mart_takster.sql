@@ -1,0 +1,49 @@
+-- One row per tilbud × ydelse × year of the rate appendices, with the rate recomputed by the
+-- rule of the styringsaftale (contracts/landing-zone.md §4) and the change from last year.
+with takster as (
+    select * from {{ ref('stg_takstbilag__takster') }}
+),
+
+beregnet as (
+    select
+        nu.*,
+        {{ div_half_up('nu.omkostninger_kr', 'nu.pladser * nu.dage * nu.belaegning_andel', 2) }}
+            as beregnet_doegntakst_kr,
+        {{ div_half_up('nu.pladser * nu.dage * nu.belaegning_andel', '1', 0) }}
+            as beregnet_antal_doegn,
+        forrige.doegntakst_kr as forrige_doegntakst_kr
+    from takster as nu
+    left join takster as forrige
+        on forrige.tilbudsnr = nu.tilbudsnr
+        and forrige.ydelse = nu.ydelse
+        and forrige.aar = nu.aar - 1
+)
+
+select
+    cast(aar as integer) as aar,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(tilbudsnavn as varchar) as tilbudsnavn,
+    cast(driftsherre as varchar) as driftsherre,
+    cast(paragraf as varchar) as paragraf,
+    cast(ydelse as varchar) as ydelse,
+    cast(pladser as integer) as pladser,
+    cast(dage as integer) as dage,
+    cast(round(belaegning_andel * 100, 2) as decimal(9, 2)) as belaegning_pct,
+    cast(antal_doegn as integer) as antal_doegn,
+    cast(beregnet_antal_doegn as integer) as beregnet_antal_doegn,
+    cast(omkostninger_kr as decimal(18, 2)) as omkostninger_kr,
+    cast(doegntakst_kr as decimal(18, 2)) as doegntakst_kr,
+    cast(beregnet_doegntakst_kr as decimal(18, 2)) as beregnet_doegntakst_kr,
+    cast(doegntakst_kr - beregnet_doegntakst_kr as decimal(18, 2)) as afvigelse_kr,
+    cast(forrige_doegntakst_kr as decimal(18, 2)) as forrige_doegntakst_kr,
+    cast({{ div_half_up('100 * (doegntakst_kr - forrige_doegntakst_kr)', 'forrige_doegntakst_kr', 2) }}
+        as decimal(9, 2)) as aendring_pct,
+    cast(
+        belaegning_andel < 0.95
+        or coalesce(abs(doegntakst_kr - forrige_doegntakst_kr) > 0.10 * forrige_doegntakst_kr, false)
+        as boolean
+    ) as kraever_begrundelse,
+    cast(begrundelse as varchar) as begrundelse,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje
+from beregnet

@@ -1,0 +1,7 @@
+{# Uniqueness of a column combination, without a package download (no network here). #}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

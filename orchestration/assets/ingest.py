@@ -1,0 +1,116 @@
+"""One Dagster asset per landing source (writes `raw.<source>`), each with a blocking GX check.
+
+Parsing lives in `ingest/`, suites in `expectations/`; this module only wires them to the build
+DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on the file at a time.
+"""
+
+
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    AssetsDefinition,
+    AssetChecksDefinition,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from expectations.runner import validate
+from ingest.sources import SOURCES, Source
+from orchestration.raw_loader import ContractErrors, load_source
+from orchestration.settings import Settings
+
+POOL = "duckdb"
+OWNERS = ["team:rammeaftalesekretariatet"]
+
+_DESCRIPTIONS = {
+    "tilbud": "Tilbudsportalen extract: the register of tilbud (landing-zone §3).",
+    "takstbilag": "Yearly rate appendices, sheet 'Takster' of every workbook (landing-zone §4).",
+    "belaegning": "Operators' monthly occupancy reports per tilbud (landing-zone §5).",
+}
+
+
+def raw_key(source: Source) -> AssetKey:
+    return AssetKey(["raw", source.name])
+
+
+def ingest_asset(source: Source) -> AssetsDefinition:
+    @asset(
+        key=raw_key(source),
+        group_name="ingest",
+        pool=POOL,
+        owners=OWNERS,
+        kinds={"polars", "duckdb"},
+        description=_DESCRIPTIONS.get(source.name, source.name),
+    )
+    def _ingest(context: AssetExecutionContext):
+        settings = Settings.from_env()
+        settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(settings.build_db)) as con:
+            try:
+                stats = load_source(con, source, settings.landing_dir, context.run_id, log=context.log.info)
+            except ContractErrors as exc:
+                for err in exc.errors:
+                    context.log.error(str(err))
+                raise
+            total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
+            rejected = con.execute(
+                "select count(*) from quarantine.rejected_rows where kilde = ?", [source.name]
+            ).fetchone()[0]
+        return _materialize_result(stats, total, rejected)
+
+    return _ingest
+
+
+def _materialize_result(stats, total: int, rejected: int) -> MaterializeResult:
+    return MaterializeResult(
+        metadata={
+            "files_seen": stats.files_seen,
+            "files_loaded": len(stats.files_loaded),
+            "files_skipped_unchanged": stats.files_skipped,
+            "files_removed": len(stats.files_removed),
+            "rows_loaded": stats.rows_loaded,
+            "rows_rejected": stats.rows_rejected,
+            "dagster/row_count": total,
+            "rejected_values_total": rejected,
+        }
+    )
+
+
+def gx_check(source: Source) -> AssetChecksDefinition:
+    @asset_check(
+        asset=raw_key(source),
+        name=f"gx_raw_{source.name}",
+        blocking=True,
+        pool=POOL,
+        description=f"Great Expectations suite raw_{source.name} (expectations/suites.py); blocks everything downstream.",
+    )
+    def _check() -> AssetCheckResult:
+        settings = Settings.from_env()
+        with duckdb.connect(str(settings.build_db), read_only=True) as con:
+            frame = con.execute(f"select * from raw.{source.name}").pl()
+        outcome = validate(source.name, frame)
+        metadata = {"rows": outcome.rows, "expectations": outcome.evaluated, "summary": outcome.summary()}
+        if outcome.failures:
+            metadata["failures"] = MetadataValue.md(_failures_markdown(outcome))
+        return AssetCheckResult(passed=outcome.success, severity=AssetCheckSeverity.ERROR, metadata=metadata)
+
+    return _check
+
+
+def _failures_markdown(outcome) -> str:
+    lines = ["| expectation | column | rows | first failing (file, line, key) |", "|---|---|---|---|"]
+    for f in outcome.failures:
+        examples = "; ".join(
+            ", ".join(f"{k}={v}" for k, v in ex.items()) for ex in f.examples[:5]
+        ) or "–"
+        lines.append(f"| {f.expectation} | {f.column} | {f.unexpected_count} | {examples} |")
+    return "\n".join(lines)
+
+
+INGEST_ASSETS = [ingest_asset(s) for s in SOURCES.values()]
+INGEST_CHECKS = [gx_check(s) for s in SOURCES.values()]

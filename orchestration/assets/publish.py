@@ -1,0 +1,90 @@
+"""Publish: record the run, checkpoint the build DB, copy it beside the published file and
+rename it into place. The rename is atomic on POSIX, so a BI reader sees either yesterday's
+cockpit or today's, never half of one; a run that fails before this asset publishes nothing.
+"""
+
+
+import os
+import shutil
+from datetime import datetime, timezone
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from orchestration.assets.dbt import cockpit_dbt_assets
+from orchestration.settings import Settings
+
+PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
+
+
+@asset(
+    key=PUBLISHED_KEY,
+    deps=[cockpit_dbt_assets],
+    group_name="publish",
+    pool="duckdb",
+    owners=["team:rammeaftalesekretariatet"],
+    kinds={"duckdb"},
+    description="The published cockpit DuckDB file BI tools open read-only (write-audit-publish).",
+)
+def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
+    settings = Settings.from_env()
+    stats = context.instance.get_run_stats(context.run_id)
+    started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=timezone.utc)
+    with duckdb.connect(str(settings.build_db)) as con:
+        row = record_run(con, context.run_id, started, str(settings.landing_dir))
+        con.execute("checkpoint")
+    try:
+        size = publish_file(settings.build_db, settings.published_db)
+    except Exception:
+        with duckdb.connect(str(settings.build_db)) as con:
+            con.execute("delete from meta.koersler where run_id = ?", [context.run_id])
+        raise
+    context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB)")
+    return MaterializeResult(
+        metadata={"path": str(settings.published_db), "bytes": size, **{k: v for k, v in row.items() if v is not None}}
+    )
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, landing_dir: str) -> dict:
+    files = con.execute("select count(*) from meta.loaded_files").fetchone()[0]
+    rows = con.execute(
+        "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [run_id]
+    ).fetchone()[0]
+    flags = _flag_counts(con)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    values = {
+        "run_id": run_id,
+        "startet": started.astimezone(timezone.utc).replace(tzinfo=None),
+        "afsluttet": now,
+        "landing_dir": landing_dir,
+        "filer": files,
+        "raekker_indlaest": int(rows),
+        "flag_fejl": flags.get("fejl", 0),
+        "flag_advarsel": flags.get("advarsel", 0),
+        "publiceret": now,
+    }
+    con.execute("delete from meta.koersler where run_id = ?", [run_id])
+    con.execute(
+        f"insert into meta.koersler ({', '.join(values)}) values ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
+    return {k: (str(v) if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+def _flag_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    exists = con.execute(
+        "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return dict(con.execute("select alvorlighed, count(*) from cockpit.datakvalitet group by 1").fetchall())
+
+
+def publish_file(build_db, published_db) -> int:
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    shutil.copyfile(build_db, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, published_db)
+    return published_db.stat().st_size

@@ -1,0 +1,104 @@
+"""`cockpit` — the command line of contracts/cli.md, a thin layer over the Dagster definitions.
+
+Progress (one line per step, with counts and elapsed time) goes to stderr, results to stdout;
+a failure exits non-zero with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import Settings
+
+
+def _eprint(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    for flag, var in (("landing", "COCKPIT_LANDING_DIR"), ("build_db", "COCKPIT_BUILD_DB"),
+                      ("published_db", "COCKPIT_PUBLISHED_DB")):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[var] = str(Path(value).resolve())
+    settings = Settings.from_env()
+    settings.export_env()
+    return settings
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from ingest.sample import write_sample
+
+    out = Path(args.out) if args.out else Settings.from_env().landing_dir
+    first, _, last = args.years.partition("-")
+    t0 = time.perf_counter()
+    manifest = write_sample(out, seed=args.seed, years=(int(first), int(last or first)), scale=args.scale)
+    _eprint(
+        f"sample: {len(manifest['files'])} filer, {len(manifest['planted'])} plantede tilfælde "
+        f"skrevet til {out} ({time.perf_counter() - t0:.1f}s)"
+    )
+    print(out)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.runner import run_pipeline
+
+    settings = _settings(args)
+    if not settings.landing_dir.is_dir():
+        _eprint(f"fejl: landing-mappen {settings.landing_dir} findes ikke (kør 'cockpit sample' eller angiv --landing)")
+        return 2
+    outcome = run_pipeline(settings, progress=_eprint)
+    if not outcome.published:
+        _eprint(f"fejl: {outcome.reason}")
+        return 1
+    print(outcome.summary)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from orchestration.check import check_paths
+
+    report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint)
+    print(report)
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cockpit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write a sample landing dir in the real formats, with a manifest")
+    p.add_argument("--out", help="landing dir to write (default: COCKPIT_LANDING_DIR or data/landing)")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--years", default="2019-2024")
+    p.add_argument("--scale", choices=["nordjylland", "national"], default="nordjylland")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("run", help="run the whole asset graph headless, audit and publish")
+    p.add_argument("--landing")
+    p.add_argument("--build-db")
+    p.add_argument("--published-db")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="validate landing files (or a landing dir) without loading")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _eprint("afbrudt")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

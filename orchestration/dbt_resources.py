@@ -1,0 +1,24 @@
+"""The dbt project, its executable and its manifest, shared by the assets and the CLI."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The venv's dbt, also when the venv is not activated (make, CI and cron call .venv/bin/cockpit).
+DBT_EXECUTABLE = shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+
+
+def ensure_manifest() -> None:
+    """Write target/manifest.json with `dbt parse`. DbtProject.prepare_if_dev() only acts under
+    `dagster dev`, so the CLI and the tests call this before loading the definitions."""
+    Settings.from_env().export_env()
+    dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()

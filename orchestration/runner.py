@@ -1,0 +1,155 @@
+"""Run the `cockpit_refresh` job headless, in process, and report as it goes.
+
+In process means one step at a time in this process: no two DuckDB writers, ever. Progress
+comes from the run's own event stream (an instance event listener), so the lines printed are
+exactly what the UI would show for the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+from dagster import DagsterEventType, DagsterInstance
+from dagster._core.utils import make_new_run_id
+
+from orchestration.settings import Settings
+
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    published: bool
+    reason: str = ""
+    summary: str = ""
+    materialized: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+class _Progress:
+    def __init__(self, emit: Callable[[str], None]):
+        self.emit, self.t0 = emit, time.perf_counter()
+        self.materialized: list[str] = []
+        self.failed_checks: list[str] = []
+        self.passed_checks = 0
+        self.step_errors: list[str] = []
+
+    def _line(self, text: str) -> None:
+        self.emit(f"[{time.perf_counter() - self.t0:6.1f}s] {text}")
+
+    def __call__(self, entry) -> None:
+        event = entry.get_dagster_event() if entry.is_dagster_event else None
+        if event is None:
+            return
+        kind = event.event_type
+        if kind == DagsterEventType.ASSET_MATERIALIZATION:
+            mat = event.event_specific_data.materialization
+            key = mat.asset_key.to_user_string()
+            self.materialized.append(key)
+            self._line(f"  ✓ {key}{_counts(mat.metadata)}")
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            ev = event.event_specific_data
+            name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
+            if ev.passed:
+                self.passed_checks += 1
+            else:
+                summary = ev.metadata.get("summary")
+                detail = f" — {summary.value}" if summary is not None else ""
+                self.failed_checks.append(f"{name}{detail}")
+                self._line(f"  ✗ kontrol {name}{detail}")
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            self._line(f"trin {event.step_key} færdigt ({event.event_specific_data.duration_ms / 1000:.1f}s)")
+        elif kind == DagsterEventType.STEP_FAILURE:
+            message = _error_message(event.event_specific_data.error)
+            self.step_errors.append(f"{event.step_key}: {message}")
+            self._line(f"trin {event.step_key} FEJLEDE: {message}")
+        elif kind == DagsterEventType.STEP_START:
+            self._line(f"trin {event.step_key} starter")
+
+
+def _counts(metadata) -> str:
+    wanted = ["files_loaded", "files_skipped_unchanged", "rows_loaded", "rows_rejected", "dagster/row_count"]
+    parts = [f"{k.split('/')[-1]}={metadata[k].value}" for k in wanted if k in metadata]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _error_message(error) -> str:
+    # Dagster wraps user errors ("Error occurred while executing op ..."); the cause says why.
+    while error is not None and error.cause is not None and "Error occurred while" in error.message:
+        error = error.cause
+    return (error.message if error else "ukendt fejl").strip().splitlines()[0]
+
+
+def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None) -> RunOutcome:
+    """Ingest, audit, build and publish. The published file changes only when every step passed."""
+    from orchestration.dbt_resources import ensure_manifest
+
+    t0 = time.perf_counter()
+    settings.export_env()
+    progress(f"landing: {settings.landing_dir}")
+    progress(f"build:   {settings.build_db}")
+    ensure_manifest()  # SQL edited since the last parse must count
+    from orchestration.assets.publish import PUBLISHED_KEY
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("cockpit_refresh")
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    run_id = make_new_run_id()
+    listener = _Progress(progress)
+    instance.add_event_listener(run_id, listener)
+    # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
+    log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    progress(f"log:     {log_path}")
+    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance, run_id=run_id, raise_on_error=False, run_config=QUIET_CONSOLE
+        )
+    published = result.success and PUBLISHED_KEY.to_user_string() in listener.materialized
+    outcome = RunOutcome(
+        run_id=run_id,
+        published=published,
+        materialized=listener.materialized,
+        failed_checks=listener.failed_checks,
+        elapsed=time.perf_counter() - t0,
+    )
+    if not published:
+        if listener.failed_checks:
+            outcome.reason = "blokerende kontrol fejlede: " + " | ".join(listener.failed_checks)
+        elif listener.step_errors:
+            outcome.reason = listener.step_errors[0]
+        else:
+            outcome.reason = "kørslen publicerede ikke (se Dagster-loggen)"
+        outcome.reason += f" — {settings.published_db} er uændret"
+        return outcome
+    outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)
+    return outcome
+
+
+def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: int) -> str:
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        views = con.execute(
+            "select view_name from duckdb_views() where schema_name = 'cockpit' order by view_name"
+        ).fetchall()
+        lines = [f"Publiceret {settings.published_db} (kørsel {run_id})", "", f"{'cockpit-tabel':<32}{'rækker':>10}"]
+        for (name,) in views:
+            n = con.execute(f'select count(*) from cockpit."{name}"').fetchone()[0]
+            lines.append(f"{'cockpit.' + name:<32}{n:>10}")
+        run = con.execute(
+            "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]
+        ).fetchone()
+        rejected = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
+    lines += [
+        "",
+        f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
+        f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
+        f"tid: {elapsed:.1f}s",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""The one settings object: paths from the environment, with defaults for the sample run.
+
+Read at execution time (never at import), so tests and the CLI can point a run elsewhere by
+setting the variables. dbt's profiles.yml reads COCKPIT_BUILD_DB from the same environment;
+`export_env` makes sure it is set to an absolute path before dbt starts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+_DEFAULTS = {
+    "COCKPIT_LANDING_DIR": "data/landing",
+    "COCKPIT_BUILD_DB": "data/build.duckdb",
+    "COCKPIT_PUBLISHED_DB": "data/cockpit.duckdb",
+    "COCKPIT_REPORT_DIR": "reports",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    build_db: Path
+    published_db: Path
+    report_dir: Path
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        def path(var: str) -> Path:
+            value = Path(os.environ.get(var) or _DEFAULTS[var])
+            return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+        return cls(
+            landing_dir=path("COCKPIT_LANDING_DIR"),
+            build_db=path("COCKPIT_BUILD_DB"),
+            published_db=path("COCKPIT_PUBLISHED_DB"),
+            report_dir=path("COCKPIT_REPORT_DIR"),
+        )
+
+    def export_env(self) -> None:
+        os.environ["COCKPIT_LANDING_DIR"] = str(self.landing_dir)
+        os.environ["COCKPIT_BUILD_DB"] = str(self.build_db)
+        os.environ["COCKPIT_PUBLISHED_DB"] = str(self.published_db)
+        os.environ["COCKPIT_REPORT_DIR"] = str(self.report_dir)
