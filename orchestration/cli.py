@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, SettingsError
 
 
 def _eprint(msg: str) -> None:
@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except SettingsError as exc:
+        _eprint(f"fejl: {exc}")
+        return 2
     except KeyboardInterrupt:
         _eprint("afbrudt")
         return 130

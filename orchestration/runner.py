@@ -92,6 +92,7 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
     from orchestration.dbt_resources import ensure_manifest
 
     t0 = time.perf_counter()
+    settings.validate()
     settings.export_env()
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")

@@ -17,9 +17,19 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 _DEFAULTS = {
     "COCKPIT_LANDING_DIR": "data/landing",
     "COCKPIT_BUILD_DB": "data/build.duckdb",
-    "COCKPIT_PUBLISHED_DB": "data/cockpit.duckdb",
+    # Not `cockpit.duckdb`: DuckDB names a file's catalog after the file, and a catalog named
+    # like the schema `cockpit` makes every `cockpit.<view>` query ambiguous (Binder Error).
+    "COCKPIT_PUBLISHED_DB": "data/styringscockpit.duckdb",
     "COCKPIT_REPORT_DIR": "reports",
 }
+
+
+# Schemas of the warehouse; a DuckDB file named like one of them breaks two-part names.
+SCHEMAS = {"raw", "quarantine", "meta", "staging", "intermediate", "marts", "cockpit", "main"}
+
+
+class SettingsError(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,25 @@ class Settings:
             value = Path(os.environ.get(var) or _DEFAULTS[var])
             return value if value.is_absolute() else (PROJECT_ROOT / value)
 
-        return cls(
+        settings = cls(
             landing_dir=path("COCKPIT_LANDING_DIR"),
             build_db=path("COCKPIT_BUILD_DB"),
             published_db=path("COCKPIT_PUBLISHED_DB"),
             report_dir=path("COCKPIT_REPORT_DIR"),
         )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        for db in (self.build_db, self.published_db):
+            if db.stem.lower() in SCHEMAS:
+                raise SettingsError(
+                    f"{db}: a DuckDB file may not be named like a schema of the warehouse "
+                    f"({', '.join(sorted(SCHEMAS))}) — queries such as cockpit.takster would be "
+                    f"ambiguous. Use e.g. styringscockpit.duckdb."
+                )
+        if self.build_db.resolve() == self.published_db.resolve():
+            raise SettingsError(f"{self.build_db}: the build DB and the published DB must be two files")
 
     def export_env(self) -> None:
         os.environ["COCKPIT_LANDING_DIR"] = str(self.landing_dir)

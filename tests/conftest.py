@@ -1,0 +1,49 @@
+"""Shared fixtures: one generated sample landing dir and one published warehouse per session.
+
+The pipeline runs for real (Dagster in process, dbt via dagster-dbt, GX, DuckDB files in a
+temp dir); the expensive run is shared by the end-to-end tests that only read its result.
+"""
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from orchestration.settings import Settings  # noqa: E402
+
+
+def warehouse_settings(base: Path, landing: Path) -> Settings:
+    return Settings(
+        landing_dir=landing,
+        build_db=base / "build.duckdb",
+        published_db=base / "styringscockpit.duckdb",
+        report_dir=base / "reports",
+    )
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory) -> tuple[Path, dict]:
+    from ingest.sample import write_sample
+
+    out = tmp_path_factory.mktemp("landing")
+    manifest = write_sample(out, seed=2024)
+    return out, manifest
+
+
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory, sample_landing):
+    from orchestration.runner import run_pipeline
+
+    settings = warehouse_settings(tmp_path_factory.mktemp("warehouse"), sample_landing[0])
+    lines: list[str] = []
+    outcome = run_pipeline(settings, progress=lines.append)
+    assert outcome.published, outcome.reason
+    return settings, outcome, lines

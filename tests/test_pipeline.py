@@ -1,0 +1,173 @@
+"""End to end on generated data: numbers in the cockpit computed by hand from the landing files,
+idempotent re-runs, and write-audit-publish (a blocked run leaves the published file as it was)."""
+
+import calendar
+import csv
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
+
+import duckdb
+import pytest
+
+from conftest import sha256_file, warehouse_settings
+from orchestration.runner import run_pipeline
+
+REAL_2021 = {  # shared/domain/README.md
+    "Takst 1": (694, "891.89"),
+    "Takst 2": (347, "1075.95"),
+    "Takst 3": (3814, "1352.04"),
+    "Takst 4": (5895, "1950.23"),
+}
+
+
+def _query(db, sql, params=None):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _pct(numerator: int, denominator: int) -> Decimal:
+    return (Decimal(100 * numerator) / Decimal(denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_real_2021_appendix_rate_rule_exact(published_sample):
+    settings, _, _ = published_sample
+    rows = _query(settings.published_db, """
+        select ydelse, antal_doegn, beregnet_antal_doegn, doegntakst_kr, beregnet_doegntakst_kr, afvigelse_kr, belaegning_pct
+        from cockpit.takster where tilbudsnr = 1001 and aar = 2021 order by ydelse""")
+    assert [r[0] for r in rows] == list(REAL_2021)
+    for ydelse, doegn, beregnet_doegn, takst, beregnet, afvigelse, pct in rows:
+        expected_doegn, expected_takst = REAL_2021[ydelse]
+        assert (doegn, beregnet_doegn) == (expected_doegn, expected_doegn)
+        assert takst == beregnet == Decimal(expected_takst)
+        assert afvigelse == Decimal("0.00") and pct == Decimal("95.00")
+
+
+def _belaegning_by_hand(landing, manifest, tilbudsnr: int, year: int):
+    """Read the year's occupancy file with the csv module (not our parser) and sum it up."""
+    path = landing / "belaegning" / f"belaegning_{year}.csv"
+    encoding = "utf-8" if year % 2 == 0 else "cp1252"
+    skip = {u["line"] for u in manifest["unparseable"] if u["file"] == f"belaegning/belaegning_{year}.csv"}
+    normed = in_operation = occupied = 0
+    with open(path, encoding=encoding, newline="") as fh:
+        for line_no, row in enumerate(csv.DictReader(fh, delimiter=";"), start=2):
+            if int(row["Tilbudsnr"]) != tilbudsnr or line_no in skip:
+                continue
+            month = int(row["Måned"].replace("M", "-").split("-")[1])
+            days = calendar.monthrange(year, month)[1]
+            normed += int(row["Normerede pladser"]) * days
+            in_operation += int(row["Pladser i drift"]) * days
+            occupied += int(row["Belagte døgn"])
+    return normed, in_operation, occupied
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_belaegning_tilbud_matches_hand_computation(published_sample, sample_landing, year):
+    settings, _, _ = published_sample
+    landing, manifest = sample_landing
+    normed, in_operation, occupied = _belaegning_by_hand(landing, manifest, 1001, year)
+    row = _query(settings.published_db, """
+        select normerede_doegn, doegn_i_drift, belagte_doegn, belaegning_normeret_pct, belaegning_faktisk_pct,
+               tomme_doegn, tompladsudgift_kr, laveste_doegntakst_kr
+        from cockpit.belaegning_tilbud where tilbudsnr = 1001 and aar = ?""", [year])[0]
+    empty = max(in_operation - occupied, 0)
+    lowest = _query(settings.published_db,
+                    "select min(doegntakst_kr) from cockpit.takster where tilbudsnr = 1001 and aar = ?", [year])[0][0]
+    assert row == (normed, in_operation, occupied, _pct(occupied, normed), _pct(occupied, in_operation),
+                   empty, Decimal(empty) * lowest, lowest)
+
+
+def test_every_contract_column_is_published(published_sample):
+    settings, _, _ = published_sample
+    contract = {
+        "takster": "aar tilbudsnr tilbudsnavn driftsherre paragraf ydelse pladser dage belaegning_pct antal_doegn "
+                   "omkostninger_kr doegntakst_kr beregnet_doegntakst_kr afvigelse_kr forrige_doegntakst_kr "
+                   "aendring_pct kraever_begrundelse begrundelse",
+        "belaegning_tilbud": "tilbudsnr tilbudsnavn driftsherre aar normerede_doegn doegn_i_drift belagte_doegn "
+                             "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
+                             "tompladsudgift_kr",
+        "afviste_raekker": "kilde kildefil kildelinje kolonne raavaerdi aarsag load_id",
+        "koersler": "run_id startet afsluttet landing_dir filer raekker_indlaest flag_fejl flag_advarsel publiceret",
+    }
+    for view, columns in contract.items():
+        got = {r[0]: r[1] for r in _query(settings.published_db, """
+            select column_name, comment from duckdb_columns() where schema_name = 'cockpit' and table_name = ?""", [view])}
+        missing = set(columns.split()) - set(got)
+        assert not missing, f"cockpit.{view} lacks {missing}"
+        undocumented = [c for c in columns.split() if not got[c]]
+        assert not undocumented, f"cockpit.{view} columns without description: {undocumented}"
+    money = _query(settings.published_db, """
+        select column_name, data_type from duckdb_columns()
+        where schema_name = 'cockpit' and (column_name like '%\\_kr' escape '\\' or column_name like '%\\_pct' escape '\\')""")
+    assert money and all(t.startswith("DECIMAL") for _, t in money), money
+
+
+def test_rejected_values_are_quarantined_not_dropped(published_sample, sample_landing):
+    settings, _, _ = published_sample
+    _, manifest = sample_landing
+    loaded_sources = {"belaegning", "takstbilag", "tilbud"}
+    planted = {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]
+               if u["file"].split("/")[0] in loaded_sources}
+    got = set(_query(settings.published_db, "select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker"))
+    assert planted and got == planted
+
+
+def test_run_is_recorded_and_progress_printed(published_sample):
+    settings, outcome, lines = published_sample
+    (filer, rows, started, published) = _query(settings.published_db,
+        "select filer, raekker_indlaest, startet, publiceret from cockpit.koersler where run_id = ?", [outcome.run_id])[0]
+    loaded = _query(settings.published_db, "select count(*), sum(rows_loaded) from meta.loaded_files")[0]
+    assert (filer, rows) == loaded and rows > 1000 and started <= published
+    assert any("raw/belaegning" in line and "files_loaded=" in line for line in lines)
+    assert any("publish/cockpit_duckdb" in line for line in lines)
+
+
+def test_rerun_with_unchanged_files_loads_nothing_and_publishes_same_numbers(published_sample, tmp_path):
+    settings, first, _ = published_sample
+    snapshot = "select * from cockpit.{} order by all"
+    before = {v: _query(settings.published_db, snapshot.format(v)) for v in ("takster", "belaegning_tilbud")}
+    second = run_pipeline(settings)
+    assert second.published, second.reason
+    loaded_now = _query(settings.published_db,
+                        "select raekker_indlaest from cockpit.koersler where run_id = ?", [second.run_id])[0][0]
+    assert loaded_now == 0
+    assert _query(settings.published_db, "select distinct load_id from meta.loaded_files") == [(first.run_id,)]
+    after = {v: _query(settings.published_db, snapshot.format(v)) for v in ("takster", "belaegning_tilbud")}
+    assert after == before
+    assert _query(settings.published_db, "select count(*) from cockpit.koersler")[0][0] == 2
+
+
+def _blocked_run(published_sample, sample_landing, tmp_path, break_landing):
+    """Copy the sample and its published cockpit, break the landing copy, run, and return the
+    outcome and whether the published file is byte-identical afterwards."""
+    settings, _, _ = published_sample
+    landing = tmp_path / "landing"
+    shutil.copytree(sample_landing[0], landing)
+    break_landing(landing)
+    target = warehouse_settings(tmp_path, landing)
+    shutil.copyfile(settings.published_db, target.published_db)
+    before = sha256_file(target.published_db)
+    outcome = run_pipeline(target)
+    return outcome, before == sha256_file(target.published_db)
+
+
+def test_failed_gx_check_blocks_publish_and_leaves_published_file_unchanged(published_sample, sample_landing, tmp_path):
+    def duplicate_month(landing):
+        # The same tilbud × month reported twice (a second report file): the key is no longer unique.
+        (landing / "belaegning" / "rettelse.csv").write_text(
+            "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n1001;2024-03;10;10;300\n", encoding="utf-8")
+
+    outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, duplicate_month)
+    assert not outcome.published and unchanged
+    assert "raw/belaegning:gx_raw_belaegning" in outcome.reason
+    assert "expect_compound_columns_to_be_unique" in outcome.reason
+    assert "publish/cockpit_duckdb" not in outcome.materialized
+
+
+def test_contract_error_names_file_and_column_and_blocks_publish(published_sample, sample_landing, tmp_path):
+    def drop_column(landing):
+        (landing / "belaegning" / "ny.csv").write_text(
+            "Tilbudsnr;Måned;Normerede pladser;Belagte døgn\n1001;2025-01;10;300\n", encoding="utf-8")
+
+    outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, drop_column)
+    assert not outcome.published and unchanged
+    assert "belaegning/ny.csv" in outcome.reason and "Pladser i drift" in outcome.reason
