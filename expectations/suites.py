@@ -12,6 +12,8 @@ from typing import Callable
 
 import polars as pl
 
+from ingest.reference import known_codes
+
 
 @dataclass(frozen=True)
 class Suite:
@@ -28,6 +30,34 @@ def _at_least_zero(gxe, *columns: str) -> list:
     return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in columns]
 
 
+def _known_area(gxe, column: str) -> list:
+    return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=known_codes())]
+
+
+def _regnskab() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
+        *_known_area(gxe, "omraade_kode"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"]),
+        gxe.ExpectColumnValuesToMatchRegex(column="funktion", regex=r"^\d\.\d{2}\.\d{2}$"),
+        gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2007, max_value=2100),
+    ]
+
+
+def _befolkning() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "omraade_kode", "koen", "alder", "periode_start", "indhold"),
+        *_known_area(gxe, "omraade_kode"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["omraade_kode", "koen", "alder", "civilstand", "periode_start"]),
+        gxe.ExpectColumnValuesToBeBetween(column="alder", min_value=-1, max_value=125),
+        *_at_least_zero(gxe, "indhold"),
+    ]
+
+
 def _tilbud() -> list:
     import great_expectations.expectations as gxe
 
@@ -35,7 +65,7 @@ def _tilbud() -> list:
         *_not_null(gxe, "tilbudsnr", "tilbudsnavn", "driftsherre", "driftsherretype", "beliggenhedskommune", "paragraf"),
         gxe.ExpectColumnValuesToBeUnique(column="tilbudsnr"),
         gxe.ExpectColumnValuesToBeInSet(column="driftsherretype", value_set=["kommune", "region", "privat"]),
-        gxe.ExpectColumnValuesToMatchRegex(column="beliggenhedskommune", regex=r"^\d{3}$"),
+        *_known_area(gxe, "beliggenhedskommune"),
         *_at_least_zero(gxe, "normerede_pladser"),
     ]
 
@@ -68,6 +98,64 @@ def _belaegning() -> list:
     ]
 
 
+def _sikrede() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "institution", "maaned", "normerede_pladser", "pladser_i_drift",
+                   "belagte_doegn_sociale", "belagte_doegn_retlige"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["institution", "maaned"]),
+        *_at_least_zero(gxe, "normerede_pladser", "pladser_i_drift", "belagte_doegn_sociale",
+                        "belagte_doegn_retlige", "afviste_sociale", "afviste_retlige", "venteliste_ultimo"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="_max_belagte_doegn", column_B="_belagte_doegn", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
+    ]
+
+
+def _sikrede_prepare(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        (pl.col("normerede_pladser") * 31 * 2).alias("_max_belagte_doegn"),
+        (pl.col("belagte_doegn_sociale") + pl.col("belagte_doegn_retlige")).alias("_belagte_doegn"),
+    )
+
+
+def _sundhedstjek() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "kommunekode", "maaned", "udtraeksdato"),
+        *_known_area(gxe, "kommunekode"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["kommunekode", "maaned", "udtraeksdato"]),
+        *_at_least_zero(gxe, "antal"),
+    ]
+
+
+def _maalgruppe() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "kommunekode", "aar", "borgere_i_maalgruppen"),
+        *_known_area(gxe, "kommunekode"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["kommunekode", "aar"]),
+        *_at_least_zero(gxe, "borgere_i_maalgruppen"),
+    ]
+
+
+def _posteringer() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "kommunenr", "bogfoeringsdato", "funktion", "dranst", "beloeb"),
+        *_known_area(gxe, "kommunenr"),
+        gxe.ExpectColumnValuesToMatchRegex(column="funktion", regex=r"^\d\.\d{2}\.\d{2}$"),
+        gxe.ExpectColumnValuesToBeInSet(column="dranst", value_set=[1, 2, 3]),
+        *_at_least_zero(gxe, "antal_doegn"),
+        # The CPR guard masks before load; this proves it on what is about to be stored.
+        gxe.ExpectColumnValuesToNotMatchRegex(column="borgerreference", regex=r"(^|[^0-9])\d{6}-?\d{4}([^0-9]|$)"),
+    ]
+
+
 def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
     # More than two occupants per place every day of a 31-day month is not a registration
     # slip but a broken file (units, swapped columns).
@@ -75,7 +163,13 @@ def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 SUITES: dict[str, Suite] = {
+    "regnskab": Suite(["omraade_kode", "funktion", "art", "aar"], _regnskab),
+    "befolkning": Suite(["omraade_kode", "koen", "alder", "periode_start"], _befolkning),
     "tilbud": Suite(["tilbudsnr"], _tilbud),
     "takstbilag": Suite(["aar", "tilbudsnr", "ydelse"], _takstbilag),
     "belaegning": Suite(["tilbudsnr", "maaned"], _belaegning, _belaegning_prepare),
+    "sikrede": Suite(["institution", "maaned"], _sikrede, _sikrede_prepare),
+    "sundhedstjek": Suite(["kommunekode", "maaned"], _sundhedstjek),
+    "sundhedstjek_maalgruppe": Suite(["kommunekode", "aar"], _maalgruppe),
+    "posteringer": Suite(["kommunenr", "bilagsnr"], _posteringer),
 }

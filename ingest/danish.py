@@ -37,10 +37,13 @@ def _danish_to_plain(text: pl.Expr) -> pl.Expr:
 
 
 def danish_decimal(raw: pl.Expr, scale: int = 2) -> pl.Expr:
-    """`1.234.567,89`, `-1.234,5`, `1234,5`, `95` → Decimal(38, scale); more decimals → null."""
+    """`1.234.567,89`, `-1.234,5`, `1234,5`, `95` → Decimal(18, scale); more decimals → null.
+
+    Precision 18 is ample for kroner (10^16) and is stored by DuckDB as a BIGINT, which loads
+    and sums several times faster than the HUGEINT behind DECIMAL(38, s)."""
     text = present(raw)
     ok = text.str.contains(_full(_DANISH.format(scale=scale)))
-    return pl.when(ok).then(_danish_to_plain(text)).cast(pl.Decimal(38, scale), strict=False)
+    return pl.when(ok).then(_danish_to_plain(text)).cast(pl.Decimal(18, scale), strict=False)
 
 
 def danish_integer(raw: pl.Expr) -> pl.Expr:
@@ -59,7 +62,7 @@ def excel_decimal(raw: pl.Expr, scale: int = 2) -> pl.Expr:
         pl.when(danish)
         .then(danish_decimal(text, scale))
         .when(excel_ok)
-        .then(text.cast(pl.Decimal(38, scale), strict=False))
+        .then(text.cast(pl.Decimal(18, scale), strict=False))
         .otherwise(None)
     )
 
@@ -81,28 +84,21 @@ def fraction(raw: pl.Expr, *, excel: bool) -> pl.Expr:
     number_text = text.str.strip_suffix("%").str.strip_chars()
     parse = excel_decimal if excel else danish_decimal
     value = parse(number_text, 6)
-    scaled = value * pl.lit(0.01, dtype=pl.Decimal(38, 6))
+    scaled = value * pl.lit(0.01, dtype=pl.Decimal(18, 6))
     return (
         pl.when(has_sign | (value > 1))
         .then(scaled)
         .otherwise(value)
-        .cast(pl.Decimal(38, 6), strict=False)
+        .cast(pl.Decimal(18, 6), strict=False)
     )
 
 
 def danish_date(raw: pl.Expr) -> pl.Expr:
     """`31-12-2023`, `31.12.2023` or `2023-12-31`; an impossible date (`31-02-2023`) → null."""
-    text = present(raw)
+    text = present(raw).str.replace_all(".", "-", literal=True)
     return pl.coalesce(
-        pl.when(text.str.contains(r"^\d{2}-\d{2}-\d{4}$")).then(
-            text.str.strptime(pl.Date, "%d-%m-%Y", strict=False)
-        ),
-        pl.when(text.str.contains(r"^\d{2}\.\d{2}\.\d{4}$")).then(
-            text.str.strptime(pl.Date, "%d.%m.%Y", strict=False)
-        ),
-        pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(
-            text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-        ),
+        text.str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
     )
 
 

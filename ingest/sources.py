@@ -1,46 +1,111 @@
 """The landing sources of contracts/landing-zone.md: where their files lie and what they hold.
 
-`read_file` is the single entry point per file: text frame → typed rows + rejected values, with
-lineage. Each source is data (its fields), not code, so adding one is a declaration.
+`read_file` is the single entry point per file: text frame → typed rows + rejected values +
+CPR findings, with lineage. Each source is data (its fields), not code, so adding one is a
+declaration; the few sources with an unusual shape name their own text reader.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
-from ingest.fields import Field, Parsed, dtype_of, parse, with_lineage
+from ingest import healthcheck, statbank
+from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.textfile import TextFrame, read_csv_text, read_excel_text
+
+# `_source_line` comes with every parsed row; the per-file constants are added where the rows
+# are stored (one value per file, not a million copies in memory).
+LINEAGE_SCHEMA = {
+    "_source_line": pl.Int64(), "_source_file": pl.String(), "_file_sha256": pl.String(),
+    "_load_id": pl.String(), "_loaded_at": pl.Datetime("us"),
+}
 
 
 @dataclass(frozen=True)
 class Source:
-    name: str  # landing sub-folder and raw table name
+    name: str  # raw table name
     fields: list[Field]
+    folder: str = ""  # landing sub-folder; defaults to the name
     suffixes: tuple[str, ...] = (".csv",)
     excel_sheet: str | None = None
     keys: list[str] = field(default_factory=list)  # business key, unique across the source
+    text_reader: Callable[[Path, str], TextFrame] | None = None
+    accepts: Callable[[Path], bool] | None = None  # for folders holding two kinds of file
+    keep: pl.Expr | None = None  # rows in scope; the others are counted as dropped
+
+    @property
+    def landing_folder(self) -> str:
+        return self.folder or self.name
 
     def reader(self) -> Callable[[Path, str], TextFrame]:
+        if self.text_reader:
+            return self.text_reader
         if self.excel_sheet:
             headers = [f.header for f in self.fields if f.required]
             return partial(read_excel_text, sheet=self.excel_sheet, header_names=headers)
         return read_csv_text
 
     def files(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.name
+        folder = landing_dir / self.landing_folder
         if not folder.is_dir():
             return []
         return sorted(
             p for p in folder.rglob("*")
             if p.is_file() and p.suffix.lower() in self.suffixes and not p.name.startswith(("~$", "."))
+            and (self.accepts is None or self.accepts(p))
         )
 
+
+def _code(header: str, name: str, parser, reason: str, dtype=pl.String(), **kw) -> Field:
+    return Field(header, name, "custom", parser=parser, dtype=dtype, reason=reason, **kw)
+
+
+def _area(header: str, name: str = "kommunekode") -> Field:
+    return _code(header, name, statbank.area_code, "ukendt område: hverken en kendt kommunekode eller et DST-navn")
+
+
+_MUNICIPALITY_LEVEL = pl.col("omraade_kode").is_not_null() & ~pl.col("omraade_kode").is_in(
+    ["000", "081", "082", "083", "084", "085"])
+
+REGNSKAB = Source(
+    "regnskab",
+    [
+        Field("OMRÅDE", "omraade"),
+        _area("OMRÅDE", "omraade_kode"),
+        _code("OMRÅDE", "omraade_navn", statbank.area_name, "tom"),
+        Field("FUNKTION", "funktion_tekst"),
+        _code("FUNKTION", "funktion", statbank.function_dotted, "ikke et funktionsnummer (53850 … eller 5.38.50 …)"),
+        _code("FUNKTION", "funktionsnavn", statbank.function_name, "tom"),
+        _code("DRANST", "dranst", statbank.dranst, "ukendt dranst (1, 2, 3 eller deres navne)"),
+        _code("ART", "art", statbank.art, "ukendt art (TOT, UE, I eller deres navne)"),
+        _code("PRISENHED", "prisenhed", statbank.prisenhed, "ukendt prisenhed (LOBM, INDL eller deres navne)"),
+        Field("TID", "aar", "int"),
+        Field("INDHOLD", "indhold", "decimal", scale=3),
+    ],
+    keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
+)
+
+BEFOLKNING = Source(
+    "befolkning",
+    [
+        Field("OMRÅDE", "omraade"),
+        _area("OMRÅDE", "omraade_kode"),
+        _code("KØN", "koen", statbank.koen, "ukendt køn (TOT, 1, 2 eller I alt, Mænd, Kvinder)"),
+        _code("ALDER", "alder", statbank.alder, "ikke en alder (IALT, 17 eller '17 år')", dtype=pl.Int64()),
+        _code("CIVILSTAND", "civilstand", statbank.civilstand, "ukendt civilstand", required=False),
+        Field("TID", "tid"),
+        _code("TID", "periode_start", statbank.period_start, "ikke et kvartal eller en måned (2024K1, 2024M01)",
+              dtype=pl.Date()),
+        Field("INDHOLD", "indhold", "int"),
+    ],
+    keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
+    keep=_MUNICIPALITY_LEVEL,  # landing-zone §2: other levels than municipalities are dropped
+)
 
 TILBUD = Source(
     "tilbud",
@@ -49,7 +114,7 @@ TILBUD = Source(
         Field("Tilbudsnavn", "tilbudsnavn"),
         Field("Driftsherre", "driftsherre"),
         Field("Driftsherretype", "driftsherretype"),
-        Field("Beliggenhedskommune", "beliggenhedskommune"),
+        _area("Beliggenhedskommune", "beliggenhedskommune"),
         Field("Paragraf", "paragraf"),
         Field("Målgruppe", "maalgruppe"),
         Field("Normerede pladser", "normerede_pladser", "int"),
@@ -93,26 +158,90 @@ BELAEGNING = Source(
     keys=["tilbudsnr", "maaned"],
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (TILBUD, TAKSTBILAG, BELAEGNING)}
+SIKREDE = Source(
+    "sikrede",
+    [
+        Field("Institution", "institution"),
+        Field("Driftsherre", "driftsherre"),
+        Field("Måned", "maaned", "month"),
+        Field("Normerede pladser", "normerede_pladser", "int"),
+        Field("Pladser i drift", "pladser_i_drift", "int"),
+        Field("Belagte døgn sociale", "belagte_doegn_sociale", "int"),
+        Field("Belagte døgn retlige", "belagte_doegn_retlige", "int"),
+        Field("Afviste sociale", "afviste_sociale", "int"),
+        Field("Afviste retlige", "afviste_retlige", "int"),
+        Field("Venteliste ultimo", "venteliste_ultimo", "int"),
+    ],
+    keys=["institution", "maaned"],
+)
+
+SUNDHEDSTJEK = Source(
+    "sundhedstjek",
+    [
+        Field("Kommune", "kommune"),
+        _area("Kommune"),
+        Field("Måned", "maaned", "month", column_label=pl.col("Måned")),
+        Field("Antal", "antal", "int", column_label=pl.col("Måned")),
+        Field("Udtræksdato", "udtraeksdato", "date", column_label=pl.lit("Udtræksdato (linje 1)")),
+    ],
+    text_reader=healthcheck.read_wide_extract,
+    accepts=healthcheck.is_wide_extract,
+    keys=["kommunekode", "maaned", "udtraeksdato"],
+)
+
+SUNDHEDSTJEK_MAALGRUPPE = Source(
+    "sundhedstjek_maalgruppe",
+    [
+        Field("Kommune", "kommune"),
+        _area("Kommune"),
+        Field("År", "aar", "int"),
+        Field("Borgere i målgruppen", "borgere_i_maalgruppen", "int"),
+    ],
+    folder="sundhedstjek",
+    accepts=lambda p: not healthcheck.is_wide_extract(p),
+    keys=["kommunekode", "aar"],
+)
+
+POSTERINGER = Source(
+    "posteringer",
+    [
+        _area("Kommunenr", "kommunenr"),
+        Field("Bilagsnr", "bilagsnr"),
+        Field("Bogføringsdato", "bogfoeringsdato", "date"),
+        Field("Funktion", "funktion"),
+        Field("Dranst", "dranst", "int"),
+        Field("Art", "art"),
+        Field("Beløb", "beloeb", "decimal"),
+        Field("Tilbudsnr", "tilbudsnr", "int"),
+        Field("Leverandør CVR", "leverandoer_cvr"),
+        Field("Borgerreference", "borgerreference"),
+        Field("Periode fra", "periode_fra", "date"),
+        Field("Periode til", "periode_til", "date"),
+        Field("Antal døgn", "antal_doegn", "int"),
+        Field("Tekst", "tekst"),
+    ],
+)
+
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in (REGNSKAB, BEFOLKNING, TILBUD, TAKSTBILAG, BELAEGNING, SIKREDE, SUNDHEDSTJEK,
+              SUNDHEDSTJEK_MAALGRUPPE, POSTERINGER)
+}
+FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})
 
 
-def read_file(source: Source, path: Path, landing_dir: Path, load_id: str, loaded_at: datetime) -> tuple[Parsed, str]:
-    """Parse one landing file; returns the parsed rows (with lineage) and the file's SHA-256."""
+def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Parsed:
+    """Parse one landing file: rows with `_source_line`, rejected values, CPR findings."""
     rel = path.relative_to(landing_dir).as_posix()
     text = source.reader()(path, rel)
-    parsed = parse(
+    return parse(
         text, source.fields, source=source.name, file=rel, load_id=load_id,
-        excel=source.excel_sheet is not None,
+        excel=source.excel_sheet is not None, keep=source.keep,
     )
-    rows = with_lineage(parsed.rows, file=rel, sha256=text.sha256, load_id=load_id, loaded_at=loaded_at)
-    return Parsed(rows, parsed.rejected, parsed.data_rows), text.sha256
 
 
 def empty_rows(source: Source) -> pl.DataFrame:
     """The raw table's columns when no file has been loaded yet, so dbt always finds the table."""
     schema = {f.name: dtype_of(f) for f in source.fields}
-    schema.update(
-        _source_line=pl.Int64(), _source_file=pl.String(), _file_sha256=pl.String(),
-        _load_id=pl.String(), _loaded_at=pl.Datetime("us"),
-    )
+    schema.update(LINEAGE_SCHEMA)
     return pl.DataFrame(schema=schema)

@@ -3,10 +3,17 @@ key change shows up in review)."""
 
 from orchestration.definitions import defs
 
+RAW = ["regnskab", "befolkning", "tilbud", "takstbilag", "belaegning", "sikrede", "sundhedstjek",
+       "sundhedstjek_maalgruppe", "posteringer"]
 EXPECTED_ASSETS = {
-    "raw/tilbud": "ingest", "raw/takstbilag": "ingest", "raw/belaegning": "ingest",
+    **{f"raw/{name}": "ingest" for name in RAW},
+    **{f"reference/{seed}": "reference"
+       for seed in ("kommuner", "regioner", "funktioner", "paragraf_funktion", "sikrede_institutioner")},
     "staging/stg_tilbud__tilbud": "staging", "staging/stg_takstbilag__takster": "staging",
-    "staging/stg_belaegning__maaned": "staging",
+    "staging/stg_belaegning__maaned": "staging", "staging/stg_regnskab__konti": "staging",
+    "staging/stg_befolkning__folketal": "staging", "staging/stg_sikrede__maaned": "staging",
+    "staging/stg_sundhedstjek__maaned": "staging", "staging/stg_sundhedstjek__maalgruppe": "staging",
+    "staging/stg_posteringer__posteringer": "staging",
     "intermediate/int_belaegning__maaned": "intermediate", "intermediate/int_takster__tilbud_aar": "intermediate",
     "marts/dim_tilbud": "marts", "marts/mart_takster": "marts", "marts/mart_belaegning_tilbud": "marts",
     "marts/mart_belaegning_tilbud_maaned": "marts",
@@ -26,11 +33,11 @@ def test_asset_keys_and_groups():
 def test_checks_gx_blocking_and_dbt_tests():
     graph = defs.resolve_asset_graph()
     checks = {c.to_user_string() for c in graph.asset_check_keys}
-    assert {"raw/tilbud:gx_raw_tilbud", "raw/takstbilag:gx_raw_takstbilag", "raw/belaegning:gx_raw_belaegning"} <= checks
+    assert {f"raw/{name}:gx_raw_{name}" for name in RAW} <= checks
     assert "marts/mart_takster:unique_combination_mart_takster_aar__tilbudsnr__ydelse" in checks
     assert "staging/stg_belaegning__maaned:relationships_stg_belaegning__maaned_tilbudsnr__tilbudsnr__ref_stg_tilbud__tilbud_" in checks
     blocking = {k.to_user_string() for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
-    assert {"raw/tilbud:gx_raw_tilbud", "raw/takstbilag:gx_raw_takstbilag", "raw/belaegning:gx_raw_belaegning"} <= blocking
+    assert {f"raw/{name}:gx_raw_{name}" for name in RAW} <= blocking
 
 
 def test_publish_depends_on_every_cockpit_view_and_job_selects_everything():

@@ -1,16 +1,16 @@
 """Reading landing files: encodings, physical line numbers, quarantine, contract errors, Excel."""
 
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
+import polars as pl
 import pytest
 
 from ingest.errors import ContractError
-from ingest.sources import BELAEGNING, TAKSTBILAG, TILBUD, read_file
+from ingest.sources import BEFOLKNING, BELAEGNING, POSTERINGER, REGNSKAB, SUNDHEDSTJEK, TAKSTBILAG, TILBUD, read_file
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn"
-NOW = datetime(2024, 1, 1)
 
 
 def _write(landing, rel, text, encoding="utf-8", newline="\r\n"):
@@ -23,11 +23,9 @@ def _write(landing, rel, text, encoding="utf-8", newline="\r\n"):
 def test_bom_crlf_blank_lines_keep_physical_line_numbers(tmp_path):
     rows = "\n".join(f"{1000 + i};2024-01;10;10;300" for i in range(3))
     path = _write(tmp_path, "belaegning/b.csv", f"{HEADER}\n{rows}\n\n1100;2024M02;5;5;140\n", encoding="utf-8-sig")
-    parsed, sha = read_file(BELAEGNING, path, tmp_path, "L1", NOW)
+    parsed = read_file(BELAEGNING, path, tmp_path, "L1")
     assert parsed.rows["_source_line"].to_list() == [2, 3, 4, 6]
     assert parsed.rows["belagte_doegn"].to_list() == [300, 300, 300, 140]
-    assert parsed.rows["_source_file"].unique().to_list() == ["belaegning/b.csv"]
-    assert len(sha) == 64 and parsed.rows["_file_sha256"][0] == sha
 
 
 def test_cp1252_file_is_decoded(tmp_path):
@@ -35,7 +33,7 @@ def test_cp1252_file_is_decoded(tmp_path):
             "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely Å-huset;Læsø Kommune;kommune;825;SEL § 108;"
             "Voksne;12;01-01-2015;\n")
     path = _write(tmp_path, "tilbud/t.csv", text, encoding="cp1252")
-    parsed, _ = read_file(TILBUD, path, tmp_path, "L1", NOW)
+    parsed = read_file(TILBUD, path, tmp_path, "L1")
     assert parsed.rows.row(0, named=True)["tilbudsnavn"] == "Bøgely Å-huset"
     assert parsed.rows["godkendt_til"].to_list() == [None]
 
@@ -43,7 +41,7 @@ def test_cp1252_file_is_decoded(tmp_path):
 def test_unparseable_value_goes_to_rejected_with_file_line_column(tmp_path):
     good = "\n".join(f"{1000 + i};2024-01;10;10;300" for i in range(199))
     path = _write(tmp_path, "belaegning/b.csv", f"{HEADER}\n{good}\n1300;2024-01;10;10;3l0\n")
-    parsed, _ = read_file(BELAEGNING, path, tmp_path, "L1", NOW)
+    parsed = read_file(BELAEGNING, path, tmp_path, "L1")
     assert parsed.rows.height == 199
     assert parsed.rejected.to_dicts() == [{
         "kilde": "belaegning", "kildefil": "belaegning/b.csv", "kildelinje": 201, "kolonne": "Belagte døgn",
@@ -55,7 +53,7 @@ def test_more_than_one_percent_rejected_is_a_contract_error(tmp_path):
     good = "\n".join(f"{1000 + i};2024-01;10;10;300" for i in range(98))
     path = _write(tmp_path, "belaegning/b.csv", f"{HEADER}\n{good}\n1300;2023-13;10;10;300\n1301;2024-01;10;10;12,34,5\n")
     with pytest.raises(ContractError) as err:
-        read_file(BELAEGNING, path, tmp_path, "L1", NOW)
+        read_file(BELAEGNING, path, tmp_path, "L1")
     assert err.value.line == 100 and err.value.column == "Måned"
     assert "2 af 100 rækker" in str(err.value) and "belaegning/b.csv" in str(err.value)
 
@@ -63,14 +61,14 @@ def test_more_than_one_percent_rejected_is_a_contract_error(tmp_path):
 def test_missing_required_column_names_file_and_column(tmp_path):
     path = _write(tmp_path, "belaegning/b.csv", "Tilbudsnr;Måned;Normerede pladser;Belagte døgn\n1001;2024-01;10;300\n")
     with pytest.raises(ContractError) as err:
-        read_file(BELAEGNING, path, tmp_path, "L1", NOW)
+        read_file(BELAEGNING, path, tmp_path, "L1")
     assert err.value.column == "Pladser i drift" and err.value.file == "belaegning/b.csv"
 
 
 def test_headers_match_case_insensitively_in_any_order_and_extras_are_kept(tmp_path):
     text = "belagte DØGN ; Måned;Tilbudsnr;Pladser i drift;Normerede pladser;Kommentar\n300;2024-01;1001;10;10;ok\n"
     path = _write(tmp_path, "belaegning/b.csv", text)
-    parsed, _ = read_file(BELAEGNING, path, tmp_path, "L1", NOW)
+    parsed = read_file(BELAEGNING, path, tmp_path, "L1")
     row = parsed.rows.row(0, named=True)
     assert (row["tilbudsnr"], row["belagte_doegn"], row["kommentar"]) == (1001, 300, "ok")
 
@@ -78,12 +76,17 @@ def test_headers_match_case_insensitively_in_any_order_and_extras_are_kept(tmp_p
 def test_undecodable_and_binary_files_are_contract_errors(tmp_path):
     bad = tmp_path / "belaegning" / "b.csv"
     bad.parent.mkdir()
-    bad.write_bytes(HEADER.encode() + b"\n1001;2024-01;10;10;\x81\x8d\n")
+    bad.write_bytes(HEADER.encode("cp1252") + b"\n1001;2024-01;10;10;\x81\x8d\n")
     with pytest.raises(ContractError, match="hverken læses som UTF-8 eller Windows-1252"):
-        read_file(BELAEGNING, bad, tmp_path, "L1", NOW)
+        read_file(BELAEGNING, bad, tmp_path, "L1")
+    # A UTF-8 file with lines appended in cp1252: named as mixed, with the first bad line.
+    bad.write_bytes(HEADER.encode() + b"\n1001;2024-01;10;10;300\n1002;2024-01;10;10;300 \xf8\n")
+    with pytest.raises(ContractError, match="blandet kodning") as err:
+        read_file(BELAEGNING, bad, tmp_path, "L1")
+    assert err.value.line == 3
     bad.write_bytes(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(ContractError, match="binær"):
-        read_file(BELAEGNING, bad, tmp_path, "L1", NOW)
+        read_file(BELAEGNING, bad, tmp_path, "L1")
 
 
 REAL_2021 = [  # shared/domain/README.md: a real 2021 appendix of a municipal operator
@@ -111,7 +114,7 @@ def write_real_appendix(path):
 def test_takstbilag_header_below_title_block_percent_three_ways_excel_rows(tmp_path):
     path = tmp_path / "takstbilag" / "aalborg_2021.xlsx"
     write_real_appendix(path)
-    parsed, _ = read_file(TAKSTBILAG, path, tmp_path, "L1", NOW)
+    parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
     assert parsed.rejected.height == 0
     rows = parsed.rows.sort("ydelse")
     assert rows["_source_line"].to_list() == [4, 5, 6, 7]
@@ -128,4 +131,70 @@ def test_workbook_without_takster_sheet_is_a_contract_error(tmp_path):
     wb.active.title = "Ark1"
     wb.save(path)
     with pytest.raises(ContractError, match="Takster"):
-        read_file(TAKSTBILAG, path, tmp_path, "L1", NOW)
+        read_file(TAKSTBILAG, path, tmp_path, "L1")
+
+
+REGK31_HEADER = "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD"
+
+
+def test_regk31_both_presentations_resolve_to_the_same_codes(tmp_path):
+    value = (f"{REGK31_HEADER}\nAalborg;5.38.50 Botilbud til længerevarende ophold (§ 108);Driftskonti;I alt (netto);"
+             "Løbende priser (1.000 kr.);2021;215.733,4\nHele landet;5.38.50 Botilbud til længerevarende ophold (§ 108);"
+             "Driftskonti;Indtægter;Løbende priser (1.000 kr.);2021;..\n")
+    code = (f"{REGK31_HEADER}\n851 Aalborg;53850 Botilbud til længerevarende ophold (§ 108);1 Driftskonti;TOT I alt (netto);"
+            "LOBM Løbende priser (1.000 kr.);2021;215733,4\n000 Hele landet;53850 Botilbud til længerevarende ophold (§ 108);"
+            "1 Driftskonti;I Indtægter;LOBM Løbende priser (1.000 kr.);2021;..\n")
+    keys = ["omraade_kode", "funktion", "funktionsnavn", "dranst", "art", "prisenhed", "aar", "indhold"]
+    got = []
+    for name, text in (("value.csv", value), ("code.csv", code)):
+        parsed = read_file(REGNSKAB, _write(tmp_path, f"regnskab/{name}", text, encoding="utf-8-sig"), tmp_path, "L1")
+        assert parsed.rejected.height == 0
+        got.append(parsed.rows.select(keys).rows())
+    assert got[0] == got[1] == [
+        ("851", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "TOT", "LOBM", 2021, Decimal("215733.400")),
+        ("000", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "I", "LOBM", 2021, None),
+    ]
+
+
+def test_unknown_municipality_name_is_rejected_with_its_line(tmp_path):
+    rows = "\n".join(f"Aalborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);{y};1,0" for y in range(1900, 2000))
+    text = f"{REGK31_HEADER}\n{rows}\nÅlborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);2021;1,0\n"
+    parsed = read_file(REGNSKAB, _write(tmp_path, "regnskab/r.csv", text), tmp_path, "L1")
+    assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(102, "OMRÅDE", "Ålborg")]
+
+
+def test_population_keeps_municipalities_only_and_reads_quarters_and_months(tmp_path):
+    text = ("OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n000 Hele landet;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;5840045\n"
+            "081 Region Nordjylland;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;590322\n"
+            "825 Læsø;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;1776\nLæsø;Kvinder;17 år;I alt;2021M01;9\n")
+    parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/f.csv", text), tmp_path, "L1")
+    assert parsed.dropped == 2
+    assert parsed.rows.select("omraade_kode", "koen", "alder", "civilstand", "periode_start", "indhold", "_source_line").rows() == [
+        ("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4), ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5)]
+
+
+def test_health_check_wide_file_unpivots_with_lines_and_month_columns(tmp_path):
+    others = "\n".join("Thisted;1;1;1" for _ in range(40))  # enough cells that one bad one is < 1 %
+    text = f"Udtræksdato;25-10-2024\n\nKommune;2024M08;2024M09;2024M10\nAalborg;31;2x;4\nLæsø;0;1;..\n{others}\n"
+    parsed = read_file(SUNDHEDSTJEK, _write(tmp_path, "sundhedstjek/u.csv", text), tmp_path, "L1")
+    first = parsed.rows.filter(pl.col("_source_line") <= 5).select("kommunekode", "maaned", "antal", "udtraeksdato", "_source_line")
+    assert first.rows() == [
+        ("851", date(2024, 8, 1), 31, date(2024, 10, 25), 4), ("851", date(2024, 10, 1), 4, date(2024, 10, 25), 4),
+        ("825", date(2024, 8, 1), 0, date(2024, 10, 25), 5), ("825", date(2024, 9, 1), 1, date(2024, 10, 25), 5),
+        ("825", date(2024, 10, 1), None, date(2024, 10, 25), 5),
+    ]
+    assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(4, "2024M09", "2x")]
+
+
+def test_cpr_like_values_are_masked_in_rows_rejections_and_findings(tmp_path):
+    header = "Kommunenr;Bilagsnr;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tilbudsnr;Leverandør CVR;Borgerreference;Periode fra;Periode til;Antal døgn;Tekst"
+    good = "\n".join(f"851;{i};04-01-2023;5.38.50;1;4.8;100,00;;;B-{i:06d};;;;" for i in range(200))
+    planted = "851;9001;04-01-2023;5.38.50;1;4.8;100,00;;;250386-0000;;;;Borger 2503860000 ringede"
+    in_number = "851;9002;04-01-2023;5.38.50;1;4.8;100,00;250386-0000;;B-9;;;;"
+    path = _write(tmp_path, "posteringer/p.csv", f"{header}\n{good}\n{planted}\n{in_number}\n")
+    parsed = read_file(POSTERINGER, path, tmp_path, "L1")
+    assert parsed.cpr.select("kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
+        (202, "Borgerreference", "XXXXXX-XXXX"), (202, "Tekst", "Borger XXXXXX-XXXX ringede")]
+    assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(203, "Tilbudsnr", "XXXXXX-XXXX")]
+    everything = str(parsed.rows.to_dicts()) + str(parsed.rejected.to_dicts()) + str(parsed.cpr.to_dicts())
+    assert "250386" not in everything and "0000 ringede" not in everything

@@ -104,11 +104,40 @@ def test_every_contract_column_is_published(published_sample):
 def test_rejected_values_are_quarantined_not_dropped(published_sample, sample_landing):
     settings, _, _ = published_sample
     _, manifest = sample_landing
-    loaded_sources = {"belaegning", "takstbilag", "tilbud"}
-    planted = {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]
-               if u["file"].split("/")[0] in loaded_sources}
+    planted = {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]}
     got = set(_query(settings.published_db, "select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker"))
-    assert planted and got == planted
+    assert len(planted) == 4 and got == planted
+
+
+def test_every_landing_file_is_loaded(published_sample, sample_landing):
+    settings, _, _ = published_sample
+    _, manifest = sample_landing
+    loaded = {r[0] for r in _query(settings.published_db, "select file from meta.loaded_files")}
+    assert loaded == set(manifest["files"]) and len(loaded) == 93
+    per_source = dict(_query(settings.published_db, "select source, count(*) from meta.loaded_files group by 1"))
+    assert per_source == {"regnskab": 2, "befolkning": 2, "tilbud": 1, "takstbilag": 66, "belaegning": 6,
+                          "sikrede": 6, "sundhedstjek": 1, "sundhedstjek_maalgruppe": 1, "posteringer": 8}
+
+
+def test_cpr_like_value_is_in_no_column_of_the_published_db(published_sample, sample_landing):
+    settings, _, _ = published_sample
+    landing, manifest = sample_landing
+    (planted,) = manifest["cpr_like"]
+    line = (landing / planted["file"]).read_text(encoding="utf-8-sig").splitlines()[planted["line"] - 1]
+    header = (landing / planted["file"]).read_text(encoding="utf-8-sig").splitlines()[0].split(";")
+    value = line.split(";")[header.index(planted["column"])]
+    digits = value.replace("-", "")
+    assert len(digits) == 10 and digits.isdigit()
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        columns = con.execute("""select database_name, schema_name, table_name, column_name from duckdb_columns()
+                                 where data_type = 'VARCHAR' and not internal""").fetchall()
+        assert len(columns) > 100
+        hits = [c for c in columns if con.execute(
+            f'select count(*) from "{c[0]}"."{c[1]}"."{c[2]}" where replace("{c[3]}", \'-\', \'\') like ?',
+            [f"%{digits}%"]).fetchone()[0]]
+        found = con.execute("select kildefil, kildelinje, kolonne, maskeret_vaerdi from quarantine.cpr_fund").fetchall()
+    assert hits == []
+    assert found == [(planted["file"], planted["line"], planted["column"], "XXXXXX-XXXX")]
 
 
 def test_run_is_recorded_and_progress_printed(published_sample):

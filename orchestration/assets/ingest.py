@@ -28,9 +28,15 @@ POOL = "duckdb"
 OWNERS = ["team:rammeaftalesekretariatet"]
 
 _DESCRIPTIONS = {
+    "regnskab": "Municipal accounts by function, StatBank REGK31, both presentations (landing-zone §1).",
+    "befolkning": "Population at municipality level, StatBank FOLK1A / FOLK1AM (landing-zone §2).",
     "tilbud": "Tilbudsportalen extract: the register of tilbud (landing-zone §3).",
     "takstbilag": "Yearly rate appendices, sheet 'Takster' of every workbook (landing-zone §4).",
     "belaegning": "Operators' monthly occupancy reports per tilbud (landing-zone §5).",
+    "sikrede": "Secure institutions for youth, monthly (landing-zone §6).",
+    "sundhedstjek": "GP health checks per municipality × month, unpivoted from the wide extract (§7a).",
+    "sundhedstjek_maalgruppe": "Target group of the health checks per municipality × year (§7b).",
+    "posteringer": "Postings from the municipal ledgers, CPR-like values masked (landing-zone §8).",
 }
 
 
@@ -75,6 +81,8 @@ def _materialize_result(stats, total: int, rejected: int) -> MaterializeResult:
             "files_removed": len(stats.files_removed),
             "rows_loaded": stats.rows_loaded,
             "rows_rejected": stats.rows_rejected,
+            "rows_dropped_out_of_scope": stats.rows_dropped,
+            "cpr_like_values_masked": stats.cpr_found,
             "dagster/row_count": total,
             "rejected_values_total": rejected,
         }

@@ -1,0 +1,53 @@
+"""Rule R15: CPR-like numbers never reach the warehouse, the logs or the quarantine in clear.
+
+CPR-like (contracts/data-quality-rules.md): six digits forming a valid ddmmyy date, an optional
+`-`, four digits, not part of a longer number. Every text cell of every file is masked right
+after reading, before parsing, so no later step can see the digits.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+MASK = "XXXXXX-XXXX"
+
+# ddmm valid in any year, then 29 February only in years divisible by four (yy).
+_DDMMYY = (
+    r"(?:(?:0[1-9]|1\d|2[0-8])(?:0[1-9]|1[0-2])\d\d"
+    r"|(?:29|30)(?:0[13-9]|1[0-2])\d\d"
+    r"|31(?:0[13578]|1[02])\d\d"
+    r"|2902(?:[02468][048]|[13579][26]))"
+)
+# polars' regex engine has no look-around, so the "not part of a longer number" edges are
+# captured and put back.
+_PATTERN = rf"(^|[^0-9]){_DDMMYY}-?\d{{4}}([^0-9]|$)"
+
+
+def contains_cpr(text: pl.Expr) -> pl.Expr:
+    return text.str.contains(_PATTERN)
+
+
+def mask_cpr(text: pl.Expr) -> pl.Expr:
+    # Twice: two numbers separated by one character share that character as their edge, and
+    # one pass only sees the first.
+    once = text.str.replace_all(_PATTERN, f"${{1}}{MASK}${{2}}")
+    return once.str.replace_all(_PATTERN, f"${{1}}{MASK}${{2}}")
+
+
+def mask_frame(frame: pl.DataFrame, line_column: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Mask every text column; return the masked frame and where CPR-like values were found
+    (line, column, masked value)."""
+    text_columns = [c for c, t in frame.schema.items() if t == pl.String and c != line_column]
+    if not text_columns or frame.height == 0:
+        return frame, pl.DataFrame(schema={"kildelinje": pl.Int64, "kolonne": pl.String, "maskeret_vaerdi": pl.String})
+    hits = pl.concat([
+        frame.filter(contains_cpr(pl.col(c).fill_null(""))).select(
+            pl.col(line_column).cast(pl.Int64).alias("kildelinje"),
+            pl.lit(c).alias("kolonne"),
+            mask_cpr(pl.col(c)).alias("maskeret_vaerdi"),
+        )
+        for c in text_columns
+    ])
+    if hits.height == 0:
+        return frame, hits
+    return frame.with_columns(mask_cpr(pl.col(c)) for c in text_columns), hits.sort("kildelinje", "kolonne")
