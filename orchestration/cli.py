@@ -68,6 +68,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_allocate(args: argparse.Namespace) -> int:
+    from orchestration.allocate import run_allocate
+
+    return run_allocate(args, progress=_eprint)
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    from orchestration.flags import run_flags
+
+    return run_flags(args, progress=_eprint)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cockpit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,9 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published-db")
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser("flags", help="list registration flags (cockpit.datakvalitet) for the data stewards")
+    p.add_argument("--rule", help="only this rule, e.g. R04")
+    p.add_argument("--kommune", help="only this municipality code, e.g. 851")
+    p.add_argument("--format", choices=["csv", "table"], default="csv")
+    p.add_argument("--published-db")
+    p.set_defaults(func=cmd_flags)
+
     p = sub.add_parser("check", help="validate landing files (or a landing dir) without loading")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("allocate", help="split an amount between the 11 municipalities by a key")
+    p.add_argument("--amount", required=True, help="kroner: 4.275.000, 4275000 or 4.275.000,50")
+    p.add_argument("--key", required=True, choices=["indbyggere", "unge_14_23", "unge_15_17", "indbyggere_18_64"])
+    p.add_argument("--year", required=True, type=int, help="the key at 1 January of this year")
+    p.add_argument("--method", choices=["half-up", "largest-remainder"], default="half-up")
+    p.add_argument("--published-db")
+    p.add_argument("--format", choices=["csv", "table"], default="csv")
+    p.set_defaults(func=cmd_allocate)
     return parser
 
 

@@ -131,7 +131,22 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
         outcome.reason += f" — {settings.published_db} er uændret"
         return outcome
     outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)
+    progress(flag_counts(settings))
     return outcome
+
+
+def flag_counts(settings: Settings) -> str:
+    """Registration flags per rule and severity (they never block; they are the stewards' list)."""
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        has_flags = con.execute(
+            "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
+        ).fetchone()[0]
+        if not has_flags:
+            return "flag: (ingen cockpit.datakvalitet)"
+        rows = con.execute(
+            "select regel, alvorlighed, count(*) from cockpit.datakvalitet group by all order by regel"
+        ).fetchall()
+    return "flag pr. regel: " + (", ".join(f"{r} {s} {n}" for r, s, n in rows) or "ingen")
 
 
 def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: int) -> str:

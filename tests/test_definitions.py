@@ -3,22 +3,28 @@ key change shows up in review)."""
 
 from orchestration.definitions import defs
 
+# contracts/cockpit-schema.md
+COCKPIT_VIEWS = ("udgifter_kommune", "udgifter_kommune_funktion", "belaegning_tilbud", "belaegning_tilbud_maaned",
+                 "sikrede_institutioner", "takster", "sundhedstjek", "sundhedstjek_maaned", "fordelingsnoegler",
+                 "afviste_raekker", "koersler")
 RAW = ["regnskab", "befolkning", "tilbud", "takstbilag", "belaegning", "sikrede", "sundhedstjek",
        "sundhedstjek_maalgruppe", "posteringer"]
 EXPECTED_ASSETS = {
     **{f"raw/{name}": "ingest" for name in RAW},
     **{f"reference/{seed}": "reference"
-       for seed in ("kommuner", "regioner", "funktioner", "paragraf_funktion", "sikrede_institutioner")},
+       for seed in ("kommuner", "regioner", "funktioner", "paragraf_funktion", "ref_sikrede_institutioner")},
     "staging/stg_tilbud__tilbud": "staging", "staging/stg_takstbilag__takster": "staging",
     "staging/stg_belaegning__maaned": "staging", "staging/stg_regnskab__konti": "staging",
     "staging/stg_befolkning__folketal": "staging", "staging/stg_sikrede__maaned": "staging",
     "staging/stg_sundhedstjek__maaned": "staging", "staging/stg_sundhedstjek__maalgruppe": "staging",
     "staging/stg_posteringer__posteringer": "staging",
-    "intermediate/int_belaegning__maaned": "intermediate", "intermediate/int_takster__tilbud_aar": "intermediate",
-    "marts/dim_tilbud": "marts", "marts/mart_takster": "marts", "marts/mart_belaegning_tilbud": "marts",
-    "marts/mart_belaegning_tilbud_maaned": "marts",
-    "cockpit/takster": "cockpit", "cockpit/belaegning_tilbud": "cockpit", "cockpit/belaegning_tilbud_maaned": "cockpit",
-    "cockpit/afviste_raekker": "cockpit", "cockpit/koersler": "cockpit",
+    **{f"intermediate/{m}": "intermediate" for m in (
+        "int_belaegning__maaned", "int_takster__tilbud_aar", "int_befolkning__noegler", "int_regnskab__netto_drift")},
+    **{f"marts/{m}": "marts" for m in (
+        "dim_tilbud", "dim_kommune", "dim_funktion", "dim_maaned", "mart_takster", "mart_belaegning_tilbud",
+        "mart_belaegning_tilbud_maaned", "mart_udgifter_kommune", "mart_udgifter_kommune_funktion",
+        "mart_sikrede_institutioner", "mart_sundhedstjek", "mart_sundhedstjek_maaned", "mart_fordelingsnoegler")},
+    **{f"cockpit/{v}": "cockpit" for v in COCKPIT_VIEWS},
     "publish/cockpit_duckdb": "publish",
 }
 

@@ -76,29 +76,90 @@ def test_belaegning_tilbud_matches_hand_computation(published_sample, sample_lan
                    empty, Decimal(empty) * lowest, lowest)
 
 
+CONTRACT = {  # contracts/cockpit-schema.md, view → columns
+    "udgifter_kommune": "kommunekode kommunenavn aar nettodriftsudgifter_kr indbyggere indbyggere_18_64 "
+                        "udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct indeks region_pr_18_64_kr "
+                        "afvigelse_fra_region_pct",
+    "udgifter_kommune_funktion": "kommunekode kommunenavn aar funktion funktionsnavn paragraf nettodriftsudgifter_kr "
+                                 "indbyggere indbyggere_18_64 udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct "
+                                 "indeks region_pr_18_64_kr afvigelse_fra_region_pct",
+    "belaegning_tilbud": "tilbudsnr tilbudsnavn driftsherre aar normerede_doegn doegn_i_drift belagte_doegn "
+                         "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
+                         "tompladsudgift_kr",
+    "belaegning_tilbud_maaned": "tilbudsnr tilbudsnavn driftsherre aar maaned normerede_doegn doegn_i_drift "
+                                "belagte_doegn belaegning_normeret_pct belaegning_faktisk_pct tomme_doegn",
+    "sikrede_institutioner": "institution aar normerede_doegn doegn_i_drift belagte_doegn_sociale belagte_doegn_retlige "
+                             "belaegning_normeret_pct belaegning_faktisk_pct andel_sociale_pct afviste_sociale "
+                             "afviste_retlige venteliste_gns maal_belaegning_pct",
+    "takster": "aar tilbudsnr tilbudsnavn driftsherre paragraf ydelse pladser dage belaegning_pct antal_doegn "
+               "omkostninger_kr doegntakst_kr beregnet_doegntakst_kr afvigelse_kr forrige_doegntakst_kr "
+               "aendring_pct kraever_begrundelse begrundelse",
+    "sundhedstjek": "kommunekode kommunenavn aar antal_sundhedstjek maaneder_med_data delvis_periode "
+                    "borgere_i_maalgruppe sundhedstjek_pr_100_i_maalgruppe daekning_24_mdr_pct",
+    "sundhedstjek_maaned": "kommunekode kommunenavn aar maaned antal_sundhedstjek",
+    "fordelingsnoegler": "kommunekode kommunenavn aar indbyggere unge_14_23 unge_15_17 indbyggere_18_64 "
+                         "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct",
+    "afviste_raekker": "kilde kildefil kildelinje kolonne raavaerdi aarsag load_id",
+    "koersler": "run_id startet afsluttet landing_dir filer raekker_indlaest flag_fejl flag_advarsel publiceret",
+}
+
+
 def test_every_contract_column_is_published(published_sample):
     settings, _, _ = published_sample
-    contract = {
-        "takster": "aar tilbudsnr tilbudsnavn driftsherre paragraf ydelse pladser dage belaegning_pct antal_doegn "
-                   "omkostninger_kr doegntakst_kr beregnet_doegntakst_kr afvigelse_kr forrige_doegntakst_kr "
-                   "aendring_pct kraever_begrundelse begrundelse",
-        "belaegning_tilbud": "tilbudsnr tilbudsnavn driftsherre aar normerede_doegn doegn_i_drift belagte_doegn "
-                             "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
-                             "tompladsudgift_kr",
-        "afviste_raekker": "kilde kildefil kildelinje kolonne raavaerdi aarsag load_id",
-        "koersler": "run_id startet afsluttet landing_dir filer raekker_indlaest flag_fejl flag_advarsel publiceret",
-    }
-    for view, columns in contract.items():
-        got = {r[0]: r[1] for r in _query(settings.published_db, """
-            select column_name, comment from duckdb_columns() where schema_name = 'cockpit' and table_name = ?""", [view])}
-        missing = set(columns.split()) - set(got)
+    for view, columns in CONTRACT.items():
+        got = {r[0] for r in _query(settings.published_db, """
+            select column_name from duckdb_columns() where schema_name = 'cockpit' and table_name = ?""", [view])}
+        missing = set(columns.split()) - got
         assert not missing, f"cockpit.{view} lacks {missing}"
-        undocumented = [c for c in columns.split() if not got[c]]
-        assert not undocumented, f"cockpit.{view} columns without description: {undocumented}"
+
+
+def test_every_cockpit_column_has_a_description_a_bi_user_can_read(published_sample):
+    settings, _, _ = published_sample
+    undocumented = _query(settings.published_db, """
+        select table_name, column_name from duckdb_columns()
+        where schema_name = 'cockpit' and coalesce(trim(comment), '') = '' order by all""")
+    assert undocumented == []
+    views = {r[0] for r in _query(settings.published_db,
+                                  "select view_name from duckdb_views() where schema_name = 'cockpit' and comment <> ''")}
+    assert set(CONTRACT) <= views
+
+
+def test_money_and_percentages_are_decimal(published_sample):
+    settings, _, _ = published_sample
     money = _query(settings.published_db, """
-        select column_name, data_type from duckdb_columns()
+        select table_name, column_name, data_type from duckdb_columns()
         where schema_name = 'cockpit' and (column_name like '%\\_kr' escape '\\' or column_name like '%\\_pct' escape '\\')""")
-    assert money and all(t.startswith("DECIMAL") for _, t in money), money
+    assert len(money) > 40 and all(t.startswith("DECIMAL") for _, _, t in money), money
+
+
+def test_allocate_on_the_published_2021_population(published_sample, capsys):
+    from orchestration.cli import main
+
+    settings, _, _ = published_sample
+    assert main(["allocate", "--amount", "4.275.000", "--key", "indbyggere", "--year", "2021",
+                 "--published-db", str(settings.published_db)]) == 0
+    out, err = capsys.readouterr()
+    rows = {line.split(",")[1]: line.split(",") for line in out.splitlines()[1:]}
+    assert {name: int(rows[name][4]) for name in ("Brønderslev", "Frederikshavn", "Læsø", "Aalborg")} == {
+        "Brønderslev": 261719, "Frederikshavn": 426782, "Læsø": 12861, "Aalborg": 1590106}
+    assert sum(int(r[2]) for r in rows.values()) == 590322
+    assert err.strip().splitlines()[-1] == "sum 4.274.999 kr, afrundingsdifference -1 kr (half-up)"
+
+
+def test_expenditure_by_hand_from_the_regk31_file(published_sample, sample_landing):
+    """Aalborg 2023, read from the CodeAndValue file with the csv module: Σ 5.38 TOT LOBM × 1.000."""
+    settings, _, _ = published_sample
+    landing, _ = sample_landing
+    with open(landing / "regnskab" / "REGK31_2022-2024.csv", encoding="utf-8-sig", newline="") as fh:
+        total = sum(Decimal(r["INDHOLD"].replace(".", "").replace(",", ".")) * 1000
+                    for r in csv.DictReader(fh, delimiter=";")
+                    if r["OMRÅDE"].startswith("851 ") and r["FUNKTION"].startswith("538") and r["TID"] == "2023"
+                    and r["DRANST"].startswith("1 ") and r["ART"].startswith("TOT ") and r["PRISENHED"].startswith("LOBM"))
+    population = _query(settings.published_db,
+                        "select indbyggere from cockpit.fordelingsnoegler where kommunekode = '851' and aar = 2023")[0][0]
+    row = _query(settings.published_db, """select nettodriftsudgifter_kr, indbyggere, udgift_pr_indbygger_kr
+        from cockpit.udgifter_kommune where kommunekode = '851' and aar = 2023""")[0]
+    assert row == (total, population, (total / population).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def test_rejected_values_are_quarantined_not_dropped(published_sample, sample_landing):

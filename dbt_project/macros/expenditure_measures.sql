@@ -1,0 +1,54 @@
+{#
+  The expenditure measures of contracts/cockpit-schema.md (`udgifter_kommune`), at any grain.
+
+  `grundlag` must be a relation/CTE with kommunekode, aar, the extra `keys`, nettodriftsudgifter_kr
+  (whole kroner), indbyggere, indbyggere_18_64 and nordjysk (true for the 11 municipalities).
+  The region figure is sum / sum over the 11 municipalities with data that year; the index is
+  relative to the municipality's first year in the data; the change is NULL without last year.
+#}
+{% macro expenditure_measures(grundlag, keys=[]) %}
+{%- set by = (keys | join(', ') ~ ', ') if keys else '' -%}
+{%- set on_keys = [] -%}
+{%- for k in keys %}{% do on_keys.append('g.' ~ k ~ ' = {0}.' ~ k) %}{% endfor -%}
+with region as (
+    select
+        {{ by }}aar,
+        sum(nettodriftsudgifter_kr) filter (where nordjysk) as region_netto_kr,
+        sum(indbyggere_18_64) filter (where nordjysk and nettodriftsudgifter_kr is not null) as region_18_64
+    from {{ grundlag }}
+    group by {{ by }}aar
+),
+
+foerste as (
+    select
+        {{ by }}kommunekode,
+        arg_min(nettodriftsudgifter_kr, aar) filter (where nettodriftsudgifter_kr is not null) as foerste_netto_kr
+    from {{ grundlag }}
+    group by {{ by }}kommunekode
+)
+
+select
+    g.*,
+    {{ div_half_up('g.nettodriftsudgifter_kr', 'g.indbyggere', 2) }} as udgift_pr_indbygger_kr,
+    {{ div_half_up('g.nettodriftsudgifter_kr', 'g.indbyggere_18_64', 2) }} as udgift_pr_18_64_kr,
+    {{ div_half_up('100 * (g.nettodriftsudgifter_kr - forrige.nettodriftsudgifter_kr)', 'forrige.nettodriftsudgifter_kr', 2) }}
+        as aendring_pct,
+    {{ div_half_up('100 * g.nettodriftsudgifter_kr', 'foerste.foerste_netto_kr', 2) }} as indeks,
+    {{ div_half_up('region.region_netto_kr', 'region.region_18_64', 2) }} as region_pr_18_64_kr,
+    -- (own per head / region per head − 1) × 100 on the unrounded figures, in integers.
+    {{ div_half_up(
+        '100 * (cast(g.nettodriftsudgifter_kr as hugeint) * region.region_18_64'
+        ~ ' - cast(g.indbyggere_18_64 as hugeint) * cast(region.region_netto_kr as hugeint))',
+        'cast(g.indbyggere_18_64 as hugeint) * cast(region.region_netto_kr as hugeint)', 2) }}
+        as afvigelse_fra_region_pct
+from {{ grundlag }} as g
+left join {{ grundlag }} as forrige
+    on forrige.kommunekode = g.kommunekode and forrige.aar = g.aar - 1
+    {%- for k in keys %} and forrige.{{ k }} = g.{{ k }}{% endfor %}
+left join foerste
+    on foerste.kommunekode = g.kommunekode
+    {%- for k in keys %} and foerste.{{ k }} = g.{{ k }}{% endfor %}
+left join region
+    on region.aar = g.aar
+    {%- for k in keys %} and region.{{ k }} = g.{{ k }}{% endfor %}
+{% endmacro %}

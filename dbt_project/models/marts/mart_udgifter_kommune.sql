@@ -1,0 +1,43 @@
+-- Net operating expenditure on the adult specialised social area (all functions of 5.38) per
+-- municipality and year, per head and against the 11 North Jutland municipalities together.
+with netto as (
+    select kommunekode, aar, sum(nettodriftsudgifter_kr) as nettodriftsudgifter_kr
+    from {{ ref('int_regnskab__netto_drift') }}
+    where funktion like '5.38.%'
+    group by kommunekode, aar
+),
+
+grundlag as (
+    select
+        netto.kommunekode,
+        kommune.kommunenavn,
+        netto.aar,
+        cast(netto.nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
+        noegler.indbyggere,
+        noegler.indbyggere_18_64,
+        coalesce(kommune.nordjysk_socialaftale, false) as nordjysk
+    from netto
+    left join {{ ref('dim_kommune') }} as kommune on kommune.kommunekode = netto.kommunekode
+    left join {{ ref('int_befolkning__noegler') }} as noegler
+        on noegler.kommunekode = netto.kommunekode and noegler.aar = netto.aar
+),
+
+maal as (
+    {{ expenditure_measures('grundlag') }}
+)
+
+select
+    cast(kommunekode as varchar) as kommunekode,
+    cast(kommunenavn as varchar) as kommunenavn,
+    cast(aar as integer) as aar,
+    cast(nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
+    cast(indbyggere as bigint) as indbyggere,
+    cast(indbyggere_18_64 as bigint) as indbyggere_18_64,
+    cast(udgift_pr_indbygger_kr as decimal(18, 2)) as udgift_pr_indbygger_kr,
+    cast(udgift_pr_18_64_kr as decimal(18, 2)) as udgift_pr_18_64_kr,
+    cast(aendring_pct as decimal(9, 2)) as aendring_pct,
+    cast(indeks as decimal(9, 2)) as indeks,
+    cast(region_pr_18_64_kr as decimal(18, 2)) as region_pr_18_64_kr,
+    cast(afvigelse_fra_region_pct as decimal(9, 2)) as afvigelse_fra_region_pct,
+    cast(nordjysk as boolean) as nordjysk_socialaftale
+from maal

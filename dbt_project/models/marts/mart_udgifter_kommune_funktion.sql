@@ -1,0 +1,47 @@
+-- The expenditure measures per function, for every function in the accounts (5.38 and 5.28).
+with grundlag as (
+    select
+        netto.kommunekode,
+        kommune.kommunenavn,
+        netto.funktion,
+        coalesce(funktion.funktionsnavn, kilde.funktionsnavn) as funktionsnavn,
+        funktion.paragraf,
+        netto.aar,
+        cast(netto.nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
+        noegler.indbyggere,
+        noegler.indbyggere_18_64,
+        coalesce(kommune.nordjysk_socialaftale, false) as nordjysk
+    from {{ ref('int_regnskab__netto_drift') }} as netto
+    left join {{ ref('dim_kommune') }} as kommune on kommune.kommunekode = netto.kommunekode
+    left join {{ ref('dim_funktion') }} as funktion on funktion.funktion = netto.funktion
+    left join (
+        select funktion, any_value(funktionsnavn) as funktionsnavn
+        from {{ ref('stg_regnskab__konti') }}
+        group by funktion
+    ) as kilde on kilde.funktion = netto.funktion
+    left join {{ ref('int_befolkning__noegler') }} as noegler
+        on noegler.kommunekode = netto.kommunekode and noegler.aar = netto.aar
+),
+
+maal as (
+    {{ expenditure_measures('grundlag', keys=['funktion']) }}
+)
+
+select
+    cast(kommunekode as varchar) as kommunekode,
+    cast(kommunenavn as varchar) as kommunenavn,
+    cast(funktion as varchar) as funktion,
+    cast(funktionsnavn as varchar) as funktionsnavn,
+    cast(paragraf as varchar) as paragraf,
+    cast(aar as integer) as aar,
+    cast(nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
+    cast(indbyggere as bigint) as indbyggere,
+    cast(indbyggere_18_64 as bigint) as indbyggere_18_64,
+    cast(udgift_pr_indbygger_kr as decimal(18, 2)) as udgift_pr_indbygger_kr,
+    cast(udgift_pr_18_64_kr as decimal(18, 2)) as udgift_pr_18_64_kr,
+    cast(aendring_pct as decimal(9, 2)) as aendring_pct,
+    cast(indeks as decimal(9, 2)) as indeks,
+    cast(region_pr_18_64_kr as decimal(18, 2)) as region_pr_18_64_kr,
+    cast(afvigelse_fra_region_pct as decimal(9, 2)) as afvigelse_fra_region_pct,
+    cast(nordjysk as boolean) as nordjysk_socialaftale
+from maal

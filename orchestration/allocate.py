@@ -1,0 +1,248 @@
+"""`cockpit allocate`: split an amount between the 11 municipalities by a key (business rule 4).
+
+The key (population, the 14–23-, 15–17- or 18–64-year-olds at 1 January of the year) is read
+from the published view `cockpit.fordelingsnoegler`. Two methods:
+
+- `half-up` (default, the convention of the published tables): each share
+  amount × key / Σkey rounded half-up (away from zero) to whole kroner; the parts may not sum to
+  the amount, and the difference is reported.
+- `largest-remainder`: floor each exact share, then hand out the remaining kroner one by one to
+  the largest fractional parts (ties by kommunekode); the parts sum exactly to the amount
+  (rounded half-up to whole kroner when the amount itself has øre).
+
+All arithmetic is exact: the amount is turned into an integer fraction p/q and every share is
+p × key / (q × Σkey), computed in Int128 — no float anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+KEYS = ("indbyggere", "unge_14_23", "unge_15_17", "indbyggere_18_64")
+METHODS = ("half-up", "largest-remainder")
+MUNICIPALITIES = 11
+OUTPUT_COLUMNS = ["kommunekode", "kommunenavn", "noegle", "andel_pct", "beloeb_kr"]
+VIEW = "cockpit.fordelingsnoegler"
+
+_I128 = pl.Int128
+
+
+def _div_half_up(num: pl.Expr, den: int) -> pl.Expr:
+    """num / den rounded half-up (away from zero) to an integer; den > 0, exact Int128."""
+    away = (2 * num.abs() + den) // (2 * den)
+    return pl.when(num < 0).then(pl.lit(0, dtype=_I128) - away).otherwise(away)
+
+
+def _int_half_up(p: int, q: int) -> int:
+    """p / q (q > 0) rounded half-up away from zero, in Python integers."""
+    away = (2 * abs(p) + q) // (2 * q)
+    return -away if p < 0 else away
+
+
+def allocate(keys: pl.DataFrame, amount: Decimal, method: str = "half-up") -> pl.DataFrame:
+    """Split `amount` between the rows of `keys` (kommunekode, kommunenavn, noegle).
+
+    Returns kommunekode, kommunenavn, noegle (Int64), andel_pct (Decimal, 4 decimals, half-up)
+    and beloeb_kr (Int64, whole kroner), one row per input row sorted by kommunekode.
+    Raises ValueError for an unknown method, a non-finite amount, a missing or negative key
+    value, or a key that sums to 0.
+    """
+    if method not in METHODS:
+        raise ValueError(f"ukendt metode {method!r} (brug {' eller '.join(METHODS)})")
+    amount = Decimal(amount)
+    if not amount.is_finite():
+        raise ValueError(f"beløbet {amount} er ikke et tal")
+    missing = set(OUTPUT_COLUMNS[:3]) - set(keys.columns)
+    if missing:
+        raise ValueError(f"nøgletabellen mangler kolonnerne {', '.join(sorted(missing))}")
+
+    df = keys.select(
+        pl.col("kommunekode").cast(pl.String),
+        pl.col("kommunenavn").cast(pl.String),
+        pl.col("noegle").cast(pl.Int64),
+    ).sort("kommunekode")
+    bad = df.filter(pl.col("noegle").is_null() | (pl.col("noegle") < 0))
+    if bad.height:
+        names = ", ".join(f"{r['kommunenavn']} ({r['kommunekode']})" for r in bad.iter_rows(named=True))
+        raise ValueError(f"nøglen mangler eller er negativ for {names}")
+    total = int(df["noegle"].sum() or 0)
+    if total == 0:
+        raise ValueError("nøglen summerer til 0 — intet at fordele efter")
+
+    # amount = p / q exactly; each share is p·key / (q·total).
+    p, q = amount.as_integer_ratio()
+    den = q * total
+    num = pl.lit(p, dtype=_I128) * pl.col("noegle").cast(_I128)
+    andel_units = _div_half_up(pl.col("noegle").cast(_I128) * 1_000_000, total)  # 1/10000 %
+
+    df = df.with_columns(
+        (andel_units.cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.0001"))).cast(pl.Decimal(10, 4)).alias("andel_pct"),
+        num.alias("_num"),
+    )
+    if method == "half-up":
+        df = df.with_columns(_div_half_up(pl.col("_num"), den).alias("beloeb_kr"))
+    else:
+        df = df.with_columns(
+            (pl.col("_num") // den).alias("_floor"),
+            (pl.col("_num") % den).alias("_rest"),  # in [0, den): the fractional part × den
+        )
+        target = _int_half_up(p, q)
+        left = target - int(df["_floor"].sum())
+        if not 0 <= left <= df.height:  # cannot happen with exact floors; guards the arithmetic
+            raise AssertionError(f"largest-remainder: {left} kr at fordele mellem {df.height} kommuner")
+        df = (
+            df.sort(["_rest", "kommunekode"], descending=[True, False])
+            .with_row_index("_rank")
+            .with_columns((pl.col("_floor") + (pl.col("_rank") < left).cast(_I128)).alias("beloeb_kr"))
+            .sort("kommunekode")
+        )
+    return df.select(
+        "kommunekode", "kommunenavn", "noegle", "andel_pct", pl.col("beloeb_kr").cast(pl.Int64)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Danish number text
+
+
+def parse_amount(text: str) -> Decimal:
+    """`4.275.000`, `4275000`, `4.275.000,50`, `-1.234,5` → Decimal, by the rules of
+    `ingest.danish.danish_decimal` (thousands dots only in groups of three, at most 2 decimals
+    after a comma). Raises ValueError otherwise."""
+    from ingest.danish import danish_decimal
+
+    value = pl.select(danish_decimal(pl.lit(str(text), dtype=pl.String), 2)).item()
+    if value is None:
+        raise ValueError(
+            f"beløbet {text!r} kan ikke læses — skriv fx 4.275.000, 4275000 eller 4.275.000,50"
+        )
+    return Decimal(value)
+
+
+def _swap_separators(text: str) -> str:
+    return text.translate(str.maketrans({",": ".", ".": ","}))
+
+
+def danish_kr(value: int | Decimal) -> str:
+    """1590106 → `1.590.106`; Decimal('-0.50') → `-0,50`; whole values without decimals."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return _swap_separators(f"{int(value):,}")
+    return _swap_separators(f"{value:,.2f}")
+
+
+def danish_pct(value: Decimal) -> str:
+    return _swap_separators(f"{Decimal(value):,.4f}")
+
+
+def format_table(result: pl.DataFrame, key: str) -> str:
+    head = ["kommunekode", "kommunenavn", key, "andel_pct", "beloeb_kr"]
+    rows = [
+        [r["kommunekode"], r["kommunenavn"], danish_kr(r["noegle"]), danish_pct(r["andel_pct"]), danish_kr(r["beloeb_kr"])]
+        for r in result.iter_rows(named=True)
+    ]
+    total = ["", "i alt", danish_kr(int(result["noegle"].sum())), "", danish_kr(int(result["beloeb_kr"].sum()))]
+    widths = [max(len(line[i]) for line in [head, *rows, total]) for i in range(len(head))]
+    right = [False, False, True, True, True]
+
+    def fmt(line: list[str]) -> str:
+        cells = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(line, widths, right)]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(head), rule, *map(fmt, rows), rule, fmt(total)]) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+class AllocateError(Exception):
+    def __init__(self, reason: str, code: int = 1):
+        super().__init__(reason)
+        self.code = code
+
+
+def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
+    """kommunekode, kommunenavn, noegle for `year` from the published DB, opened read-only."""
+    import duckdb
+
+    from orchestration.settings import SCHEMAS
+
+    if key not in KEYS:
+        raise AllocateError(f"ukendt nøgle {key!r} (brug {', '.join(KEYS)})", 2)
+    if not db.is_file():
+        raise AllocateError(f"den publicerede database {db} findes ikke (kør 'cockpit run' eller angiv --published-db)", 2)
+    if db.stem.lower() in SCHEMAS:
+        raise AllocateError(f"{db}: en DuckDB-fil må ikke hedde som et skema ({db.stem}) — {VIEW} ville være tvetydig", 2)
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise AllocateError(f"kan ikke åbne {db}: {str(exc).splitlines()[0]}", 2) from exc
+    try:
+        rows = con.execute(
+            f'select kommunekode, kommunenavn, "{key}" as noegle from {VIEW} where aar = ? order by kommunekode',
+            [year],
+        ).fetchall()
+        years = [] if rows else [y for (y,) in con.execute(f"select distinct aar from {VIEW} order by aar").fetchall()]
+    except duckdb.Error as exc:
+        raise AllocateError(f"kan ikke læse {VIEW} i {db}: {str(exc).splitlines()[0]}", 2) from exc
+    finally:
+        con.close()
+    if not rows:
+        have = f"år i data: {', '.join(map(str, years))}" if years else "viewet er tomt"
+        raise AllocateError(f"ingen fordelingsnøgler for {year} i {VIEW} ({have})")
+    keys = pl.DataFrame(rows, schema={"kommunekode": pl.String, "kommunenavn": pl.String, "noegle": pl.Int64}, orient="row")
+    if keys.height != MUNICIPALITIES:
+        raise AllocateError(
+            f"{VIEW} har {keys.height} kommuner for {year}, ventede {MUNICIPALITIES} — fordeler ikke et beløb på et ufuldstændigt grundlag"
+        )
+    return keys
+
+
+def _default_published_db() -> Path:
+    from orchestration.settings import Settings
+
+    return Settings.from_env().published_db
+
+
+def run_allocate(args: argparse.Namespace, progress: Callable[[str], None] | None = None) -> int:
+    """`cockpit allocate`: result (csv or table) on stdout, progress and the sum line on stderr."""
+    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    try:
+        try:
+            amount = parse_amount(args.amount)
+        except ValueError as exc:
+            raise AllocateError(str(exc), 2) from exc
+        db = Path(args.published_db) if getattr(args, "published_db", None) else _default_published_db()
+        keys = read_keys(db, args.key, args.year)
+        try:
+            result = allocate(keys, amount, args.method)
+        except ValueError as exc:
+            raise AllocateError(f"{exc} ({args.key}, {args.year})") from exc
+    except AllocateError as exc:
+        say(f"fejl: {exc}")
+        return exc.code
+
+    total_key = int(result["noegle"].sum())
+    say(
+        f"allocate: {danish_kr(amount)} kr fordelt på {result.height} kommuner efter {args.key} "
+        f"pr. 1. januar {args.year} (i alt {danish_kr(total_key)}) fra {db} "
+        f"({time.perf_counter() - t0:.1f}s)"
+    )
+    if args.format == "table":
+        sys.stdout.write(format_table(result, args.key))
+    else:
+        sys.stdout.write(result.write_csv())
+    sys.stdout.flush()
+    parts = int(result["beloeb_kr"].sum())
+    say(f"sum {danish_kr(parts)} kr, afrundingsdifference {danish_kr(Decimal(parts) - amount)} kr ({args.method})")
+    return 0
