@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import AssetSelection, Definitions, JobDefinition, define_asset_job
+
 from orchestration.assets.dbt import cockpit_dbt_assets
 from orchestration.dbt_resources import dbt_resource
 from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from orchestration.assets.publish import published_cockpit
+from orchestration.assets.quality import QUALITY_CHECKS
+from orchestration.automation import JOBS, SCHEDULES, SENSORS
 
 cockpit_refresh = define_asset_job(
     "cockpit_refresh",
@@ -16,7 +19,15 @@ cockpit_refresh = define_asset_job(
 
 defs = Definitions(
     assets=[*INGEST_ASSETS, cockpit_dbt_assets, published_cockpit],
-    asset_checks=INGEST_CHECKS,
-    jobs=[cockpit_refresh],
+    asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],
+    jobs=[cockpit_refresh, *JOBS],
+    schedules=SCHEDULES,
+    sensors=SENSORS,
     resources={"dbt": dbt_resource()},
 )
+
+
+def cockpit_refresh_job() -> JobDefinition:
+    """The refresh job, for `reconstructable(...)`: the multiprocess executor re-imports the job
+    in every step's subprocess, which needs a function in an importable module."""
+    return defs.resolve_job_def("cockpit_refresh")

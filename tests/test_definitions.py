@@ -6,7 +6,12 @@ from orchestration.definitions import defs
 # contracts/cockpit-schema.md
 COCKPIT_VIEWS = ("udgifter_kommune", "udgifter_kommune_funktion", "belaegning_tilbud", "belaegning_tilbud_maaned",
                  "sikrede_institutioner", "takster", "sundhedstjek", "sundhedstjek_maaned", "fordelingsnoegler",
-                 "afviste_raekker", "koersler")
+                 "datakvalitet", "afviste_raekker", "koersler")
+QUALITY = ("dq_r01_forkert_funktion", "dq_r02_dobbeltbetaling", "dq_r03_doegn_over_periode", "dq_r04_takst_afviger",
+           "dq_r05_skuddag", "dq_r06_doegntakst_beregning", "dq_r07_antal_doegn", "dq_r08_lav_belaegning",
+           "dq_r09_takstaendring", "dq_r10_overbelaegning", "dq_r11_pladser_over_normering",
+           "dq_r12_ufuldstaendig_maaned", "dq_r13_usaedvanligt_hoejt_antal", "dq_r14_stor_aendring_regnskab",
+           "dq_r15_cpr_fund", "dq_r16_posteringer_vs_regnskab", "dq_r17_tot_ue_i")
 RAW = ["regnskab", "befolkning", "tilbud", "takstbilag", "belaegning", "sikrede", "sundhedstjek",
        "sundhedstjek_maalgruppe", "posteringer"]
 EXPECTED_ASSETS = {
@@ -25,6 +30,7 @@ EXPECTED_ASSETS = {
         "mart_belaegning_tilbud_maaned", "mart_udgifter_kommune", "mart_udgifter_kommune_funktion",
         "mart_sikrede_institutioner", "mart_sundhedstjek", "mart_sundhedstjek_maaned", "mart_fordelingsnoegler")},
     **{f"cockpit/{v}": "cockpit" for v in COCKPIT_VIEWS},
+    **{f"quality/{m}": "quality" for m in QUALITY},
     "publish/cockpit_duckdb": "publish",
 }
 
@@ -53,3 +59,33 @@ def test_publish_depends_on_every_cockpit_view_and_job_selects_everything():
     assert {k for k, g in EXPECTED_ASSETS.items() if g == "cockpit"} <= parents
     job = defs.resolve_job_def("cockpit_refresh")
     assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == set(EXPECTED_ASSETS)
+
+
+def test_jobs_schedules_and_sensor():
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"cockpit_refresh", "monthly_refresh"}
+    assert [s.name for s in defs.schedules] == ["monthly_sources_5th_0600"]
+    assert [s.name for s in defs.sensors] == ["landing_dir_sensor"]
+
+
+def test_registration_flags_warn_but_never_block():
+    graph = defs.resolve_asset_graph()
+    (key,) = [k for k in graph.asset_check_keys if k.name == "registreringsflag"]
+    assert key.asset_key.to_user_string() == "cockpit/datakvalitet"
+    assert not graph.get_check_spec(key).blocking
+
+
+def test_every_asset_has_a_description_and_an_owner():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert node.description, key
+            assert node.owners == ["team:rammeaftalesekretariatet"], key
+
+
+def test_freshness_policies_monthly_35_days_yearly_400():
+    graph = defs.resolve_asset_graph()
+    windows = {k.to_user_string(): graph.get(k).freshness_policy.fail_window.to_timedelta().days
+               for k in graph.get_all_asset_keys() if k.to_user_string().startswith("raw/")}
+    assert windows == {**{f"raw/{s}": 400 for s in ("regnskab", "befolkning", "tilbud", "takstbilag", "posteringer")},
+                       **{f"raw/{s}": 35 for s in ("belaegning", "sikrede", "sundhedstjek", "sundhedstjek_maalgruppe")}}

@@ -5,6 +5,8 @@ DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on th
 """
 
 
+from datetime import timedelta
+
 import duckdb
 from dagster import (
     AssetCheckResult,
@@ -13,6 +15,7 @@ from dagster import (
     AssetKey,
     MaterializeResult,
     AssetsDefinition,
+    FreshnessPolicy,
     AssetChecksDefinition,
     MetadataValue,
     asset,
@@ -40,6 +43,14 @@ _DESCRIPTIONS = {
 }
 
 
+# Monthly files arrive every month; the others once a year (landing-zone.md).
+MONTHLY = {"belaegning", "sikrede", "sundhedstjek", "sundhedstjek_maalgruppe"}
+
+
+def freshness(source: Source) -> FreshnessPolicy:
+    return FreshnessPolicy.time_window(fail_window=timedelta(days=35 if source.name in MONTHLY else 400))
+
+
 def raw_key(source: Source) -> AssetKey:
     return AssetKey(["raw", source.name])
 
@@ -52,6 +63,7 @@ def ingest_asset(source: Source) -> AssetsDefinition:
         owners=OWNERS,
         kinds={"polars", "duckdb"},
         description=_DESCRIPTIONS.get(source.name, source.name),
+        freshness_policy=freshness(source),
     )
     def _ingest(context: AssetExecutionContext):
         settings = Settings.from_env()

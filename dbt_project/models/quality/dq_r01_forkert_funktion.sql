@@ -1,0 +1,53 @@
+-- R01 (advarsel, posteringer): a posting for a tilbud is booked on another function than the
+-- one of the tilbud's paragraph (map in the seed paragraf_funktion). Tilbud whose paragraph is
+-- not in the map (children, ABL § 105, ...) and tilbudsnr unknown to Tilbudsportalen are not
+-- checked: there is no expected function to compare with.
+with posteringer as (
+    select * from {{ ref('stg_posteringer__posteringer') }}
+    where tilbudsnr is not null
+),
+
+tilbud as (
+    select tilbudsnr, tilbudsnavn, paragraf from {{ ref('stg_tilbud__tilbud') }}
+),
+
+paragraf_funktion as (
+    select paragraf, funktion from {{ ref('paragraf_funktion') }}
+),
+
+forventet as (
+    select
+        posteringer.*,
+        tilbud.tilbudsnavn,
+        tilbud.paragraf,
+        paragraf_funktion.funktion as forventet_funktion
+    from posteringer
+    inner join tilbud on tilbud.tilbudsnr = posteringer.tilbudsnr
+    inner join paragraf_funktion on paragraf_funktion.paragraf = tilbud.paragraf
+),
+
+flag as (
+    select * from forventet
+    where funktion is distinct from forventet_funktion
+)
+
+select
+    cast('R01' as varchar) as regel,
+    cast('Forkert funktion for tilbuddets paragraf' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast('posteringer' as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(kommunekode as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    -- Postings belong to the month of the service they pay for (else the booking month).
+    cast(strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as varchar) as periode,
+    cast(
+        'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
+        || ') er bogført på funktion ' || coalesce(funktion, '(tom)')
+        || '; ' || paragraf || ' hører til funktion ' || forventet_funktion
+        as varchar) as beskrivelse,
+    cast(funktion as varchar) as vaerdi,
+    cast(forventet_funktion as varchar) as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

@@ -1,0 +1,56 @@
+-- R02 (advarsel, posteringer): the same municipality, tilbud, case key, service period and
+-- amount booked more than once (possible double payment). The first copy (by file name, then
+-- line) is the original; every later copy is flagged and names the first.
+-- A posting is only compared when it has a usable case key and a whole service period: without
+-- them "the same" cannot be established (two empty keys are not the same borger). A masked
+-- reference (R15) is not a usable key either: two different CPR numbers mask to the same text.
+-- Tilbudsnr may be empty (a § 85 payment has none) and is then compared as empty = empty.
+with posteringer as (
+    select * from {{ ref('stg_posteringer__posteringer') }}
+    where borgerreference is not null
+        and borgerreference not like '%XXXXXX-XXXX%'
+        and periode_fra is not null
+        and periode_til is not null
+        and beloeb_kr is not null
+),
+
+kopier as (
+    select
+        *,
+        row_number() over kopi as kopi_nr,
+        first_value(_source_file) over kopi as foerste_fil,
+        first_value(_source_line) over kopi as foerste_linje
+    from posteringer
+    window kopi as (
+        partition by kommunekode, tilbudsnr, borgerreference, periode_fra, periode_til, beloeb_kr
+        order by _source_file, _source_line
+        rows between unbounded preceding and unbounded following
+    )
+),
+
+flag as (
+    select * from kopier where kopi_nr > 1
+)
+
+select
+    cast('R02' as varchar) as regel,
+    cast('Mulig dobbeltbetaling' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast('posteringer' as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(kommunekode as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as varchar) as periode,
+    cast(
+        'Beløb ' || {{ dk_number('beloeb_kr', 2) }} || ' kr for borgerreference ' || borgerreference
+        || coalesce(', tilbud ' || tilbudsnr, '') || ', periode '
+        || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+        || ' er bogført igen (kopi nr. ' || kopi_nr || '); første gang i ' || foerste_fil
+        || ' linje ' || foerste_linje
+        as varchar) as beskrivelse,
+    cast({{ dk_number('beloeb_kr', 2) }} as varchar) as vaerdi,
+    cast('kun én postering (første: ' || foerste_fil || ' linje ' || foerste_linje || ')' as varchar)
+        as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

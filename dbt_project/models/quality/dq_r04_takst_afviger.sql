@@ -1,0 +1,84 @@
+-- R04 (advarsel, posteringer): the billed day rate |Beløb| / Antal døgn is more than
+-- dq_r04_rate_tolerance_pct (0,5 %) away from EVERY approved rate of the tilbud in the rate
+-- appendix of the year of Periode fra. Only postings with a Tilbudsnr, Antal døgn > 0 and a
+-- Periode fra, and only where that year's appendix lists the tilbud (inner join).
+-- Exact: |Beløb| / døgn vs takst ± t % is compared multiplied out by døgn (> 0) and by 100,
+-- because DuckDB divides DECIMALs in DOUBLE: no division and no floating point decides a flag.
+{% set tolerance = "cast(" ~ var('dq_r04_rate_tolerance_pct') ~ " as decimal(38, 6))" %}
+with posteringer as (
+    select * from {{ ref('stg_posteringer__posteringer') }}
+    where tilbudsnr is not null
+        and antal_doegn > 0
+        and periode_fra is not null
+        and beloeb_kr is not null
+),
+
+-- The approved rates of a tilbud and year (several rate levels may share one rate).
+takster as (
+    select distinct aar, tilbudsnr, doegntakst_kr
+    from {{ ref('stg_takstbilag__takster') }}
+    where doegntakst_kr is not null
+),
+
+sammenlignet as (
+    select
+        posteringer.*,
+        takster.doegntakst_kr,
+        abs(abs(posteringer.beloeb_kr) - takster.doegntakst_kr * posteringer.antal_doegn) as afvigelse_kr,
+        100 * cast(abs(abs(posteringer.beloeb_kr) - takster.doegntakst_kr * posteringer.antal_doegn) as decimal(38, 2))
+            <= {{ tolerance }} * takster.doegntakst_kr * posteringer.antal_doegn as inden_for
+    from posteringer
+    inner join takster
+        on takster.tilbudsnr = posteringer.tilbudsnr
+        and takster.aar = year(posteringer.periode_fra)
+),
+
+pr_postering as (
+    select
+        _source_file,
+        _source_line,
+        any_value(_load_id) as _load_id,
+        any_value(kommunekode) as kommunekode,
+        any_value(tilbudsnr) as tilbudsnr,
+        any_value(periode_fra) as periode_fra,
+        any_value(beloeb_kr) as beloeb_kr,
+        any_value(antal_doegn) as antal_doegn,
+        bool_or(inden_for) as godkendt,
+        -- The nearest approved rate is the one the description compares with.
+        arg_min(doegntakst_kr, afvigelse_kr) as naermeste_takst_kr,
+        string_agg({{ dk_number('doegntakst_kr', 2) }}, ' / ' order by doegntakst_kr) as godkendte_takster
+    from sammenlignet
+    group by _source_file, _source_line
+),
+
+flag as (
+    select
+        *,
+        {{ div_half_up('abs(beloeb_kr)', 'antal_doegn', 2) }} as faktureret_takst_kr,
+        {{ div_half_up('100 * abs(abs(beloeb_kr) - naermeste_takst_kr * antal_doegn)',
+                       'naermeste_takst_kr * antal_doegn', 1) }} as afvigelse_pct
+    from pr_postering
+    where not godkendt
+)
+
+select
+    cast('R04' as varchar) as regel,
+    cast('Faktureret døgntakst afviger fra takstbilag' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast('posteringer' as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(kommunekode as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(strftime(periode_fra, '%Y-%m') as varchar) as periode,
+    cast(
+        'Faktureret døgntakst ' || {{ dk_number('faktureret_takst_kr', 2) }} || ' kr ('
+        || {{ dk_number('abs(beloeb_kr)', 2) }} || ' kr / ' || {{ dk_number('antal_doegn', 0) }}
+        || ' døgn) afviger ' || coalesce({{ dk_number('afvigelse_pct', 1) }} || ' % ', '') || 'fra godkendt takst '
+        || {{ dk_number('naermeste_takst_kr', 2) }} || ' kr (takstbilag ' || year(periode_fra)
+        || ', tilbud ' || tilbudsnr || ')'
+        as varchar) as beskrivelse,
+    cast({{ dk_number('faktureret_takst_kr', 2) }} as varchar) as vaerdi,
+    cast(godkendte_takster || ' kr ± ' || {{ dk_number(tolerance, 1) }} || ' %' as varchar) as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

@@ -1,0 +1,40 @@
+-- R07 (advarsel, takstbilag): Antal døgn ≠ round(Pladser × Dage × Belægningsprocent), rounded
+-- half-up to whole days (1 × 365 × 90 % = 328,5 → 329), exactly (div_half_up, no DOUBLE).
+with takster as (
+    select * from {{ ref('stg_takstbilag__takster') }}
+),
+
+beregnet as (
+    select
+        *,
+        pladser * dage * belaegning_andel as doegn_eksakt,
+        {{ div_half_up('pladser * dage * belaegning_andel', '1', 0) }} as beregnet_antal_doegn
+    from takster
+),
+
+flag as (
+    select * from beregnet
+    where antal_doegn is distinct from beregnet_antal_doegn
+        and beregnet_antal_doegn is not null
+)
+
+select
+    cast('R07' as varchar) as regel,
+    cast('Antal døgn passer ikke med pladser og belægning' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast('takstbilag' as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(null as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(aar as varchar) as periode,
+    cast(
+        'Antal døgn ' || coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') || ' (' || coalesce(ydelse, '?')
+        || ') ≠ ' || {{ dk_number('pladser', 0) }} || ' pladser × ' || {{ dk_number('dage', 0) }}
+        || ' dage × ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % = '
+        || {{ dk_number('doegn_eksakt', 2) }} || ', afrundet ' || {{ dk_number('beregnet_antal_doegn', 0) }}
+        as varchar) as beskrivelse,
+    cast(coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') as varchar) as vaerdi,
+    cast({{ dk_number('beregnet_antal_doegn', 0) }} as varchar) as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

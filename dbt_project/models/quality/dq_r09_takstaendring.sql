@@ -1,0 +1,49 @@
+-- R09 (advarsel, takstbilag): the day rate moved more than dq_r09_max_change_pct (10 %) from the
+-- same tilbud × ydelse last year, and this year's row has no Begrundelse. Points at this year's
+-- row. Exact: 100 × |nu − forrige| > 10 × forrige (DuckDB would divide DECIMALs in DOUBLE).
+{% set maks = "cast(" ~ var('dq_r09_max_change_pct') ~ " as decimal(38, 6))" %}
+with takster as (
+    select * from {{ ref('stg_takstbilag__takster') }}
+),
+
+med_forrige as (
+    select
+        nu.*,
+        forrige.doegntakst_kr as forrige_takst_kr
+    from takster as nu
+    inner join takster as forrige
+        on forrige.tilbudsnr = nu.tilbudsnr
+        and forrige.ydelse = nu.ydelse
+        and forrige.aar = nu.aar - 1
+),
+
+flag as (
+    select
+        *,
+        {{ div_half_up('100 * (doegntakst_kr - forrige_takst_kr)', 'forrige_takst_kr', 1) }} as aendring_pct
+    from med_forrige
+    where 100 * cast(abs(doegntakst_kr - forrige_takst_kr) as decimal(38, 2)) > {{ maks }} * abs(forrige_takst_kr)
+        and begrundelse is null
+)
+
+select
+    cast('R09' as varchar) as regel,
+    cast('Stor takstændring uden begrundelse' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast('takstbilag' as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(null as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(aar as varchar) as periode,
+    cast(
+        'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || ydelse || ') er '
+        || case when doegntakst_kr > forrige_takst_kr then 'steget ' else 'faldet ' end
+        || coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '') || 'fra ' || {{ dk_number('forrige_takst_kr', 2) }}
+        || ' kr i ' || (aar - 1) || ', og der er ingen begrundelse'
+        as varchar) as beskrivelse,
+    cast({{ dk_number('doegntakst_kr', 2) }} as varchar) as vaerdi,
+    cast('højst ' || {{ dk_number(maks, 0) }} || ' % fra ' || {{ dk_number('forrige_takst_kr', 2) }}
+        || ' kr, eller en begrundelse' as varchar) as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

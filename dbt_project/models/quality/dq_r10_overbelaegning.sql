@@ -1,0 +1,68 @@
+-- R10 (advarsel, belaegning and sikrede): occupied days exceed places in operation × days in
+-- the month (+ dq_r10_tolerance_days, default 0). For secure institutions the occupied days are
+-- social + judicial placements. Exactly full (100 %) is not flagged.
+{% set tolerance = var('dq_r10_tolerance_days') %}
+with belaegning as (
+    select
+        'belaegning' as kilde,
+        tilbudsnr,
+        cast(null as varchar) as institution,
+        maaned,
+        pladser_i_drift,
+        belagte_doegn,
+        _source_file,
+        _source_line,
+        _load_id
+    from {{ ref('stg_belaegning__maaned') }}
+),
+
+sikrede as (
+    select
+        'sikrede' as kilde,
+        cast(null as integer) as tilbudsnr,
+        institution,
+        maaned,
+        pladser_i_drift,
+        coalesce(belagte_doegn_sociale, 0) + coalesce(belagte_doegn_retlige, 0) as belagte_doegn,
+        _source_file,
+        _source_line,
+        _load_id
+    from {{ ref('stg_sikrede__maaned') }}
+),
+
+maaneder as (
+    select
+        *,
+        pladser_i_drift * day(last_day(maaned)) as doegn_i_drift
+    from (
+        select * from belaegning
+        union all
+        select * from sikrede
+    )
+),
+
+flag as (
+    select * from maaneder
+    where belagte_doegn > doegn_i_drift + {{ tolerance }}
+)
+
+select
+    cast('R10' as varchar) as regel,
+    cast('Flere belagte døgn end pladser i drift' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast(kilde as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(null as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(strftime(maaned, '%Y-%m') as varchar) as periode,
+    cast(
+        coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
+        || {{ dk_number('belagte_doegn', 0) }} || ' belagte døgn overstiger '
+        || {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift × ' || day(last_day(maaned))
+        || ' dage = ' || {{ dk_number('doegn_i_drift', 0) }} || ' døgn'
+        as varchar) as beskrivelse,
+    cast({{ dk_number('belagte_doegn', 0) }} as varchar) as vaerdi,
+    cast('højst ' || {{ dk_number('doegn_i_drift + ' ~ tolerance, 0) }} as varchar) as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

@@ -1,0 +1,87 @@
+-- R15 (fejl, any source): a CPR-like number was found in a text field. Ingest masks it before
+-- anything is stored and records where (quarantine.cpr_fund, one row per line × column); this
+-- model shows only that masked form. One flag per source line (the registration to fix), naming
+-- every column of the line that held one.
+-- Municipality, tilbud and period are looked up from the flagged row itself where the source
+-- has one row per line; a line of a source without that (or a row that was rejected) keeps
+-- them empty.
+with fund as (
+    select * from {{ source('quarantine', 'cpr_fund') }}
+),
+
+pr_linje as (
+    select
+        kilde,
+        kildefil,
+        kildelinje,
+        string_agg(kolonne, ', ' order by kolonne) as kolonner,
+        string_agg(distinct maskeret_vaerdi, ' | ' order by maskeret_vaerdi) as maskerede_vaerdier,
+        count(*) as antal_fund,
+        max(load_id) as load_id
+    from fund
+    group by kilde, kildefil, kildelinje
+),
+
+-- Where each source line belongs (file, line -> municipality, tilbud, periode).
+linjer as (
+    select _source_file, _source_line, kommunekode, tilbudsnr,
+        strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as periode
+    from {{ ref('stg_posteringer__posteringer') }}
+    union all
+    select _source_file, _source_line, null, tilbudsnr, cast(aar as varchar)
+    from {{ ref('stg_takstbilag__takster') }}
+    union all
+    select _source_file, _source_line, null, tilbudsnr, strftime(maaned, '%Y-%m')
+    from {{ ref('stg_belaegning__maaned') }}
+    union all
+    select _source_file, _source_line, null, null, strftime(maaned, '%Y-%m')
+    from {{ ref('stg_sikrede__maaned') }}
+    union all
+    select _source_file, _source_line, omraadekode, null, cast(aar as varchar)
+    from {{ ref('stg_regnskab__konti') }}
+    union all
+    select _source_file, _source_line, null, tilbudsnr, null
+    from {{ ref('stg_tilbud__tilbud') }}
+),
+
+linje_info as (
+    select
+        _source_file,
+        _source_line,
+        any_value(kommunekode) as kommunekode,
+        any_value(tilbudsnr) as tilbudsnr,
+        any_value(periode) as periode
+    from linjer
+    group by _source_file, _source_line
+),
+
+flag as (
+    select
+        pr_linje.*,
+        linje_info.kommunekode,
+        linje_info.tilbudsnr,
+        linje_info.periode
+    from pr_linje
+    left join linje_info
+        on linje_info._source_file = pr_linje.kildefil
+        and linje_info._source_line = pr_linje.kildelinje
+)
+
+select
+    cast('R15' as varchar) as regel,
+    cast('CPR-lignende værdi' as varchar) as regel_navn,
+    cast('fejl' as varchar) as alvorlighed,
+    cast(kilde as varchar) as kilde,
+    cast(kildefil as varchar) as kildefil,
+    cast(kildelinje as integer) as kildelinje,
+    cast(kommunekode as varchar) as kommunekode,
+    cast(tilbudsnr as integer) as tilbudsnr,
+    cast(periode as varchar) as periode,
+    cast(
+        'CPR-lignende værdi fundet i ' || kolonner || ' og maskeret før indlæsning (' || maskerede_vaerdier
+        || '); ret kildefilen, så den ikke indeholder CPR-numre'
+        as varchar) as beskrivelse,
+    cast(maskerede_vaerdier as varchar) as vaerdi,
+    cast('ingen CPR-numre i tekstfelter (pseudonym borgerreference)' as varchar) as forventet,
+    cast(load_id as varchar) as load_id
+from flag

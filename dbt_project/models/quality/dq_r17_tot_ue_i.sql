@@ -1,0 +1,60 @@
+-- R17 (advarsel, regnskab): ART TOT differs by more than dq_r17_tolerance_1000kr (0,1 in 1.000 kr.)
+-- from UE − I for the same municipality, function, dranst and year. LOBM only (the tolerance is
+-- in 1.000 kr.), municipality level only. Points at the TOT row. A difference of exactly 0,1
+-- (rounding in StatBank) is not flagged; exact DECIMAL arithmetic.
+{% set tolerance = "cast(" ~ var('dq_r17_tolerance_1000kr') ~ " as decimal(38, 6))" %}
+with konti as (
+    select * from {{ ref('stg_regnskab__konti') }}
+    where niveau = 'kommune'
+        and prisenhed = 'LOBM'
+),
+
+tot as (
+    select * from konti where art = 'TOT' and indhold is not null
+),
+
+ue as (
+    select omraadekode, funktion, dranst, aar, indhold from konti where art = 'UE'
+),
+
+i as (
+    select omraadekode, funktion, dranst, aar, indhold from konti where art = 'I'
+),
+
+sammenlignet as (
+    select
+        tot.*,
+        ue.indhold as ue_indhold,
+        i.indhold as i_indhold,
+        ue.indhold - i.indhold as ue_minus_i
+    from tot
+    inner join ue using (omraadekode, funktion, dranst, aar)
+    inner join i using (omraadekode, funktion, dranst, aar)
+),
+
+flag as (
+    select * from sammenlignet
+    where abs(indhold - ue_minus_i) > {{ tolerance }}
+)
+
+select
+    cast('R17' as varchar) as regel,
+    cast('I alt (netto) ≠ bruttoudgifter − indtægter' as varchar) as regel_navn,
+    cast('advarsel' as varchar) as alvorlighed,
+    cast('regnskab' as varchar) as kilde,
+    cast(_source_file as varchar) as kildefil,
+    cast(_source_line as integer) as kildelinje,
+    cast(omraadekode as varchar) as kommunekode,
+    cast(null as integer) as tilbudsnr,
+    cast(aar as varchar) as periode,
+    cast(
+        coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
+        || ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
+        || {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
+        || {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
+        || ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
+        as varchar) as beskrivelse,
+    cast({{ dk_number('indhold', 1) }} as varchar) as vaerdi,
+    cast({{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }} as varchar) as forventet,
+    cast(_load_id as varchar) as load_id
+from flag

@@ -1,0 +1,90 @@
+"""Registration flags as a Dagster asset check on `cockpit.datakvalitet` (the dbt model).
+
+The flags themselves are SQL (dbt_project/models/quality, one model per rule R01-R17); this
+check only reads the result so the UI shows, per run, how many flags each rule raised and the
+first ones to look at. It is NON-blocking: flags are the data stewards' work list and never stop
+publishing (contracts/data-quality-rules.md). It fails (severity WARN) while any flag of
+severity `fejl` exists.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
+
+from orchestration.settings import Settings
+
+DATAKVALITET_KEY = AssetKey(["cockpit", "datakvalitet"])
+RULES = [f"R{i:02d}" for i in range(1, 18)]
+SEVERITIES = ("fejl", "advarsel", "info")
+FIRST_N = 20
+
+# Most severe first, then in the order a data steward works through the sources.
+_ORDER = "case alvorlighed when 'fejl' then 0 when 'advarsel' then 1 else 2 end, regel, kildefil, kildelinje, periode"
+
+
+@asset_check(
+    asset=DATAKVALITET_KEY,
+    name="registreringsflag",
+    blocking=False,
+    pool="duckdb",
+    description=(
+        "Counts the registration flags (R01-R17) per rule and severity; fails with severity WARN "
+        "while there are flags of severity 'fejl'. Never blocks publishing."
+    ),
+)
+def registreringsflag() -> AssetCheckResult:
+    settings = Settings.from_env()
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        counts = con.execute(
+            "select regel, alvorlighed, count(*) from cockpit.datakvalitet group by all order by all"
+        ).fetchall()
+        first = con.execute(
+            "select alvorlighed, regel, kildefil, kildelinje, periode, beskrivelse "
+            f"from cockpit.datakvalitet order by {_ORDER} limit {FIRST_N}"
+        ).fetchall()
+    return flag_check_result(counts, first)
+
+
+def flag_check_result(counts: list[tuple[str, str, int]], first: list[tuple]) -> AssetCheckResult:
+    """The check's result from (regel, alvorlighed, count) rows and the first flags."""
+    per_rule = {rule: 0 for rule in RULES}
+    per_severity = {severity: 0 for severity in SEVERITIES}
+    for rule, severity, n in counts:
+        per_rule[rule] = per_rule.get(rule, 0) + int(n)
+        per_severity[severity] = per_severity.get(severity, 0) + int(n)
+    total = sum(per_severity.values())
+    summary = (
+        f"{total} flag: {per_severity['fejl']} fejl, {per_severity['advarsel']} advarsler, "
+        f"{per_severity['info']} info"
+    )
+    metadata = {
+        "summary": summary,
+        "flag_i_alt": total,
+        **{f"alvorlighed/{severity}": n for severity, n in per_severity.items()},
+        **{f"regel/{rule}": n for rule, n in per_rule.items()},
+        "first_20": MetadataValue.md(_markdown(first)),
+    }
+    return AssetCheckResult(
+        passed=per_severity["fejl"] == 0,
+        severity=AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(rows: list[tuple]) -> str:
+    if not rows:
+        return "Ingen flag."
+    lines = [
+        "| alvorlighed | regel | kildefil | linje | periode | beskrivelse |",
+        "|---|---|---|---:|---|---|",
+    ]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+QUALITY_CHECKS = [registreringsflag]
