@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
-from dagster import DagsterEventType, DagsterInstance
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
 from orchestration.settings import Settings
@@ -57,11 +57,13 @@ class _Progress:
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.event_specific_data
             name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
+            summary = ev.metadata.get("summary")
+            detail = f" — {summary.value}" if summary is not None else ""
             if ev.passed:
                 self.passed_checks += 1
+            elif ev.severity == AssetCheckSeverity.WARN:  # registration flags: shown, never blocking
+                self._line(f"  ! advarsel {name}{detail}")
             else:
-                summary = ev.metadata.get("summary")
-                detail = f" — {summary.value}" if summary is not None else ""
                 self.failed_checks.append(f"{name}{detail}")
                 self._line(f"  ✗ kontrol {name}{detail}")
         elif kind == DagsterEventType.STEP_SUCCESS:
