@@ -261,3 +261,17 @@ def test_contract_error_names_file_and_column_and_blocks_publish(published_sampl
     outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, drop_column)
     assert not outcome.published and unchanged
     assert "belaegning/ny.csv" in outcome.reason and "Pladser i drift" in outcome.reason
+
+
+def test_flags_command_lists_the_stewards_work_list(published_sample, sample_landing, capsys):
+    from orchestration.cli import main
+
+    settings, _, _ = published_sample
+    _, manifest = sample_landing
+    planted = sorted((p["file"], p["line"]) for p in manifest["planted"] if p["rule"] == "R11" and p["kind"] == "positive")
+    assert main(["flags", "--rule", "r11", "--published-db", str(settings.published_db)]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(out.splitlines()))
+    assert sorted((r["kildefil"], int(r["kildelinje"])) for r in rows) == planted and len(planted) == 2
+    assert {r["regel"] for r in rows} == {"R11"} and {r["alvorlighed"] for r in rows} == {"fejl"}
+    assert err.strip().endswith(f"flags: 2 (2 fejl) fra {settings.published_db}")
