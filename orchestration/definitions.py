@@ -5,11 +5,11 @@ from __future__ import annotations
 from dagster import AssetSelection, Definitions, JobDefinition, define_asset_job
 
 from orchestration.assets.dbt import cockpit_dbt_assets
-from orchestration.dbt_resources import dbt_resource
 from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
 from orchestration.assets.publish import published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
+from orchestration.dbt_resources import dbt_resource
 
 cockpit_refresh = define_asset_job(
     "cockpit_refresh",

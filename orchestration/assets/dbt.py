@@ -6,7 +6,6 @@ default key [source, table], which is exactly the key of the ingest asset that w
 A dbt test with severity error fails `dbt build` and so blocks publishing.
 """
 
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.dbt_resources import DBT_PROJECT, ensure_manifest
 from orchestration.settings import Settings
+
 
 class CockpitTranslator(DagsterDbtTranslator):
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
