@@ -23,6 +23,7 @@ count = "select count(*) from cockpit.koersler"
 print(con.execute(count).fetchone()[0], flush=True)
 sys.stdin.readline()                      # the refresh happens while this connection is open
 print(con.execute(count).fetchone()[0], flush=True)
+con.close()  # a BI tool's next open; while a connection is open, DuckDB hands this process the same instance
 print(duckdb.connect(sys.argv[1], read_only=True).execute(count).fetchone()[0], flush=True)
 """
 
