@@ -29,7 +29,8 @@ class RunOutcome:
     reason: str = ""
     summary: str = ""
     materialized: list[str] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # blocking checks that failed
+    warnings: list[str] = field(default_factory=list)  # non-blocking checks that warned
     elapsed: float = 0.0
 
 
@@ -38,6 +39,7 @@ class _Progress:
         self.emit, self.t0 = emit, time.perf_counter()
         self.materialized: list[str] = []
         self.failed_checks: list[str] = []
+        self.warnings: list[str] = []
         self.passed_checks = 0
         self.step_errors: list[str] = []
 
@@ -62,6 +64,7 @@ class _Progress:
             if ev.passed:
                 self.passed_checks += 1
             elif ev.severity == AssetCheckSeverity.WARN:  # registration flags: shown, never blocking
+                self.warnings.append(f"{name}{detail}")
                 self._line(f"  ! advarsel {name}{detail}")
             else:
                 self.failed_checks.append(f"{name}{detail}")
@@ -121,6 +124,7 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
         published=published,
         materialized=listener.materialized,
         failed_checks=listener.failed_checks,
+        warnings=listener.warnings,
         elapsed=time.perf_counter() - t0,
     )
     if not published:
