@@ -143,11 +143,10 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
 
 def flag_counts(settings: Settings) -> str:
     """Registration flags per rule and severity (they never block; they are the stewards' list)."""
+    from orchestration.flags import has_flags_view
+
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
-        has_flags = con.execute(
-            "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
-        ).fetchone()[0]
-        if not has_flags:
+        if not has_flags_view(con):
             return "flag: (ingen cockpit.datakvalitet)"
         rows = con.execute(
             "select regel, alvorlighed, count(*) from cockpit.datakvalitet group by all order by regel"

@@ -79,7 +79,8 @@ def test_every_asset_has_a_description_and_an_owner():
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if node.is_materializable:
-            assert node.description, key
+            # dagster-dbt falls back to "dbt model <name>" and the SQL: that is no description.
+            assert node.description and not node.description.startswith("dbt model "), key
             assert node.owners == ["team:rammeaftalesekretariatet"], key
 
 

@@ -12,6 +12,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.assets.dbt import cockpit_dbt_assets
+from orchestration.flags import has_flags_view
 from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
@@ -72,10 +73,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, l
 
 
 def _flag_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    exists = con.execute(
-        "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_flags_view(con):
         return {}
     return dict(con.execute("select alvorlighed, count(*) from cockpit.datakvalitet group by 1").fetchall())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
+from orchestration.flags import SEVERITY_ORDER
 from orchestration.settings import Settings
 
 DATAKVALITET_KEY = AssetKey(["cockpit", "datakvalitet"])
@@ -19,8 +20,7 @@ RULES = [f"R{i:02d}" for i in range(1, 18)]
 SEVERITIES = ("fejl", "advarsel", "info")
 FIRST_N = 20
 
-# Most severe first, then in the order a data steward works through the sources.
-_ORDER = "case alvorlighed when 'fejl' then 0 when 'advarsel' then 1 else 2 end, regel, kildefil, kildelinje, periode"
+_ORDER = f"{SEVERITY_ORDER}, regel, kildefil, kildelinje, periode"
 
 
 @asset_check(
