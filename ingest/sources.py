@@ -23,6 +23,7 @@ from ingest.textfile import TextFrame, read_csv_text, read_excel_text
 LINEAGE_SCHEMA = {
     "_source_line": pl.Int64(), "_source_file": pl.String(), "_file_sha256": pl.String(),
     "_load_id": pl.String(), "_loaded_at": pl.Datetime("us"),
+    "_partition": pl.String(),  # the Dagster partition the row belongs to (orchestration/raw_loader.py)
 }
 
 
@@ -37,6 +38,10 @@ class Source:
     text_reader: Callable[[Path, str], TextFrame] | None = None
     accepts: Callable[[Path], bool] | None = None  # for folders holding two kinds of file
     keep: pl.Expr | None = None  # rows in scope; the others are counted as dropped
+    # The period a row belongs to ("2024" or "2024-03"), from its parsed values: file names carry
+    # no meaning (landing-zone.md), so one file may feed several periods. None: a register.
+    grain: str | None = None  # YEAR or MONTH
+    period: pl.Expr | None = None
 
     @property
     def landing_folder(self) -> str:
@@ -59,6 +64,21 @@ class Source:
             if p.is_file() and p.suffix.lower() in self.suffixes and not p.name.startswith(("~$", "."))
             and (self.accepts is None or self.accepts(p))
         )
+
+
+YEAR, MONTH = "year", "month"
+
+
+def _year_of_int(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String)
+
+
+def _year_of_date(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime("%Y")
+
+
+def _month_of(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime("%Y-%m")
 
 
 def _code(header: str, name: str, parser, reason: str, dtype=pl.String(), **kw) -> Field:
@@ -88,6 +108,7 @@ REGNSKAB = Source(
         Field("INDHOLD", "indhold", "decimal", scale=3),
     ],
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
+    grain=YEAR, period=_year_of_int("aar"),
 )
 
 BEFOLKNING = Source(
@@ -105,6 +126,7 @@ BEFOLKNING = Source(
     ],
     keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
     keep=_MUNICIPALITY_LEVEL,  # landing-zone §2: other levels than municipalities are dropped
+    grain=YEAR, period=_year_of_date("periode_start"),  # 2024K1 is 1 January 2024: year 2024
 )
 
 TILBUD = Source(
@@ -144,6 +166,7 @@ TAKSTBILAG = Source(
     suffixes=(".xlsx",),
     excel_sheet="Takster",
     keys=["aar", "tilbudsnr", "ydelse"],
+    grain=YEAR, period=_year_of_int("aar"),
 )
 
 BELAEGNING = Source(
@@ -156,6 +179,7 @@ BELAEGNING = Source(
         Field("Belagte døgn", "belagte_doegn", "int"),
     ],
     keys=["tilbudsnr", "maaned"],
+    grain=MONTH, period=_month_of("maaned"),
 )
 
 SIKREDE = Source(
@@ -173,6 +197,7 @@ SIKREDE = Source(
         Field("Venteliste ultimo", "venteliste_ultimo", "int"),
     ],
     keys=["institution", "maaned"],
+    grain=MONTH, period=_month_of("maaned"),
 )
 
 SUNDHEDSTJEK = Source(
@@ -187,6 +212,7 @@ SUNDHEDSTJEK = Source(
     text_reader=healthcheck.read_wide_extract,
     accepts=healthcheck.is_wide_extract,
     keys=["kommunekode", "maaned", "udtraeksdato"],
+    grain=MONTH, period=_month_of("maaned"),
 )
 
 SUNDHEDSTJEK_MAALGRUPPE = Source(
@@ -200,6 +226,7 @@ SUNDHEDSTJEK_MAALGRUPPE = Source(
     folder="sundhedstjek",
     accepts=lambda p: not healthcheck.is_wide_extract(p),
     keys=["kommunekode", "aar"],
+    grain=YEAR, period=_year_of_int("aar"),
 )
 
 POSTERINGER = Source(
@@ -220,6 +247,7 @@ POSTERINGER = Source(
         Field("Antal døgn", "antal_doegn", "int"),
         Field("Tekst", "tekst"),
     ],
+    grain=YEAR, period=_year_of_date("bogfoeringsdato"),  # the ledger year is the posting date's
 )
 
 SOURCES: dict[str, Source] = {

@@ -1,16 +1,20 @@
-"""Schedules and the landing-dir sensor (issue: operations).
+"""Jobs, schedules and the landing-dir sensor (issue: operations; ARCHITECTURE.md, Time).
 
-Monthly sources (occupancy, secure institutions, health checks) arrive all year: a schedule on
-the 5th of the month at 06:00 Copenhagen time refreshes what depends on them. The yearly refresh
-(accounts, population, rates, postings) is the whole `cockpit_refresh` job. The sensor requests
-a run when a landing file appears or changes. All are shipped stopped: an operator turns them on
-in the UI, so `dagster dev` on a laptop does not start refreshing by itself.
+`yearly_refresh` (partitioned by year) is the annual refresh: the yearly sources and the
+register of tilbud for a year or a range of years, every dbt model once, publish. A year's
+refresh is a backfill of one partition; a backfill of several years is one run (single-run
+backfill policy), so one dbt invocation either way. `monthly_refresh` (partitioned by month)
+loads the monthly sources and rebuilds what depends on them; a schedule runs it on the 5th for
+the month before. The sensor requests a run for the partitions a new or changed file holds.
+Schedules and sensor are shipped stopped: an operator turns them on in the UI, so `dagster dev`
+on a laptop does not start refreshing by itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 
 from dagster import (
     AssetKey,
@@ -18,45 +22,61 @@ from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
-    ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     define_asset_job,
+    schedule,
     sensor,
 )
 
-from ingest.sources import SOURCES
+from ingest.errors import ContractError
+from ingest.sources import MONTH, SOURCES, Source, read_file
 from ingest.textfile import sha256_file
-from orchestration.assets.ingest import MONTHLY
+from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, range_tags
 from orchestration.settings import Settings
 
-TIMEZONE = "Europe/Copenhagen"
+MONTHLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == MONTH]
+
+yearly_refresh = define_asset_job(
+    "yearly_refresh",
+    selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW),
+    description="The annual refresh for a year (or a range: one run): accounts, population, rates, postings, "
+    "target group and the register of tilbud, every dbt model, publish.",
+)
 
 monthly_refresh = define_asset_job(
     "monthly_refresh",
-    selection=AssetSelection.assets(*[AssetKey(["raw", s]) for s in sorted(MONTHLY)]).downstream(),
-    description="The monthly sources and everything built from them, then publish.",
+    selection=AssetSelection.assets(*MONTHLY_RAW).downstream(),
+    description="The monthly sources for a month (or a range: one run) and everything built from them, then publish.",
 )
 
-monthly_schedule = ScheduleDefinition(
+
+JOB_PARTITIONS = {"yearly_refresh": YEARLY, "monthly_refresh": MONTHLY}
+
+
+@schedule(
     name="monthly_sources_5th_0600",
     job=monthly_refresh,
     cron_schedule="0 6 5 * *",
     execution_timezone=TIMEZONE,
     default_status=DefaultScheduleStatus.STOPPED,
-    description="The 5th of every month at 06:00 Copenhagen time: occupancy, secure institutions, health checks.",
+    description="The 5th of every month at 06:00 Copenhagen time: last month's occupancy, secure institutions "
+    "and health checks.",
 )
+def monthly_schedule(context: ScheduleEvaluationContext):
+    return RunRequest(partition_key=previous_month(context.scheduled_execution_time))
+
+
+def previous_month(moment: datetime) -> str:
+    return (moment.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def landing_files(settings: Settings) -> dict[str, str]:
     """Every landing file a source reads → its SHA-256."""
     files = {p for source in SOURCES.values() for p in source.files(settings.landing_dir)}
     return {p.relative_to(settings.landing_dir).as_posix(): sha256_file(p) for p in sorted(files)}
-
-
-def changed_files(seen: dict[str, str], current: dict[str, str]) -> list[str]:
-    """`path@sha256` of every file that is new or whose content changed since `seen`."""
-    return [f"{rel}@{sha}" for rel, sha in current.items() if seen.get(rel) != sha]
 
 
 def run_key(changes: list[str]) -> str:
@@ -68,24 +88,71 @@ def run_key(changes: list[str]) -> str:
     return f"{len(changes)} filer@{digest}"
 
 
+def source_of(settings: Settings) -> dict[str, Source]:
+    return {p.relative_to(settings.landing_dir).as_posix(): source
+            for source in SOURCES.values() for p in source.files(settings.landing_dir)}
+
+
+def partition_keys(settings: Settings, rel: str, source: Source) -> list[str]:
+    """The partitions a file feeds, read from its rows as the loader reads them."""
+    pdef = partitions_def(source)
+    if pdef is None:
+        return []
+    try:
+        rows = read_file(source, settings.landing_dir / rel, settings.landing_dir, "sensor").rows
+    except ContractError:
+        return []  # the run reads the file again and reports where it is broken
+    first, last = full_range(pdef)
+    periods = rows.select(source.period.alias("p")).drop_nulls().unique()["p"]
+    return sorted(p for p in periods if first <= p <= last)
+
+
+def run_requests(settings: Settings, changes: dict[str, str]) -> list[RunRequest]:
+    """One run per job for a tick's changed files, over the range of partitions they hold.
+
+    A file with no partition of its own (the register of tilbud, a year outside the partitions,
+    a file the loader will reject) refreshes the job's newest partition: the run reads every
+    new file of its sources, whatever the range.
+    """
+    sources = source_of(settings)
+    plan: dict[str, tuple[list[str], list[str]]] = {}
+    for rel, sha in changes.items():  # a loop over changed files, not rows
+        source = sources[rel]
+        job = "monthly_refresh" if source.grain == MONTH else "yearly_refresh"
+        files, keys = plan.setdefault(job, ([], []))
+        files.append(f"{rel}@{sha}")
+        keys += partition_keys(settings, rel, source)
+    requests = []
+    for job, (files, keys) in sorted(plan.items()):
+        newest = full_range(JOB_PARTITIONS[job])[1]
+        start, end = (min(keys), max(keys)) if keys else (newest, newest)
+        tags = {"cockpit/changed_files": str(len(files))}
+        if start == end:
+            requests.append(RunRequest(run_key=run_key(files), job_name=job, partition_key=start, tags=tags))
+        else:
+            requests.append(RunRequest(run_key=run_key(files), job_name=job, tags={**tags, **range_tags(start, end)}))
+    return requests
+
+
 @sensor(
     name="landing_dir_sensor",
-    job_name="cockpit_refresh",
+    jobs=[yearly_refresh, monthly_refresh],
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
-    description="Requests a refresh when a landing file appears or changes; the same file content never triggers twice.",
+    description="Requests a refresh of the partitions a new or changed landing file holds; the same file content "
+    "never triggers twice.",
 )
 def landing_dir_sensor(context: SensorEvaluationContext):
     # The cursor is what has triggered a run already: {relative path: sha256}.
     seen = json.loads(context.cursor) if context.cursor else {}
-    current = landing_files(Settings.from_env())
-    changes = changed_files(seen, current)
+    settings = Settings.from_env()
+    current = landing_files(settings)
+    changes = {rel: sha for rel, sha in current.items() if seen.get(rel) != sha}
     if not changes:
         return SkipReason(f"ingen nye eller ændrede filer ({len(current)} filer set)")
-    context.update_cursor(json.dumps(current, sort_keys=True))
-    return RunRequest(run_key=run_key(changes), tags={"cockpit/changed_files": str(len(changes))})
+    return SensorResult(run_requests=run_requests(settings, changes), cursor=json.dumps(current, sort_keys=True))
 
 
 SCHEDULES = [monthly_schedule]
 SENSORS = [landing_dir_sensor]
-JOBS = [monthly_refresh]
+JOBS = [yearly_refresh, monthly_refresh]

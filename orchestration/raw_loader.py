@@ -1,7 +1,8 @@
 """Load one landing source into `raw.<source>` of the build DB, file by file, idempotently.
 
-The raw tables are a pure function of the landing dir: a file whose SHA-256 was loaded before is
-skipped, a changed file replaces its earlier rows, a removed file's rows are removed. Every file
+The raw tables are a function of the landing dir: a file whose SHA-256 was loaded before is
+skipped, a changed file replaces its earlier rows, a removed file's rows are removed — for the
+partitions loaded (a partitioned source loads a range of years or months at a time). Every file
 is parsed before anything is written, so a contract error leaves raw as it was.
 """
 
@@ -27,6 +28,11 @@ create schema if not exists meta;
 create table if not exists meta.loaded_files (
     source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp,
     rows_loaded bigint, rows_rejected bigint, primary key (source, file));
+create table if not exists meta.file_periods (
+    source varchar, file varchar, sha256 varchar, periode varchar, rows bigint);
+create table if not exists meta.loaded_partitions (
+    source varchar, file varchar, partition varchar, sha256 varchar, rows bigint, load_id varchar,
+    loaded_at timestamp, primary key (source, file, partition));
 create table if not exists quarantine.rejected_rows (
     kilde varchar, kildefil varchar, kildelinje bigint, kolonne varchar, raavaerdi varchar,
     aarsag varchar, load_id varchar);
@@ -34,6 +40,18 @@ create table if not exists quarantine.cpr_fund (
     kilde varchar, kildefil varchar, kildelinje bigint, kolonne varchar, maskeret_vaerdi varchar,
     load_id varchar);
 """
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """A partitioned load: replace the rows of partitions `start`…`end` (a range of keys
+    "2021" or "2021-03"); rows whose period lies outside `first`…`last`, the partitions that
+    exist, or that have no readable period, belong to their file instead (see `load_source`)."""
+
+    start: str
+    end: str
+    first: str
+    last: str
 
 
 @dataclass
@@ -46,6 +64,7 @@ class LoadStats:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_dropped: int = 0
+    rows_outside_partitions: int = 0  # no readable period, or before/after the partitions
     cpr_found: int = 0
 
 
@@ -61,26 +80,47 @@ def load_source(
     landing_dir: Path,
     load_id: str,
     *,
+    partitions: Partitions | None = None,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> LoadStats:
+    """Make `raw.<source>` agree with the landing files, for the partitions asked for.
+
+    Every raw row has a `_partition`: its period when that is one of the partitions, else NULL.
+    Rows with a partition are replaced per (file, partition) when that partition is loaded, so
+    re-running partition P touches P's rows only. Rows without one (a register like `tilbud`,
+    an unreadable period, a year before the first partition) belong to their file and are
+    replaced whenever the file is read, as are the file's rejected values and CPR findings.
+    A file is read when its content is new or changed, or when it holds a period of the range
+    that is not loaded from this content yet; an unchanged, loaded file is not read at all.
+    """
     ensure_schema(con)
     table = f"raw.{source.name}"
     empty = empty_rows(source)  # noqa: F841 — referenced by name in the SQL below
     con.execute(f"create table if not exists {table} as select * from empty")
+    _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))
 
     stats = LoadStats(source.name)
     files = source.files(landing_dir)
     stats.files_seen = len(files)
-    known = dict(
-        con.execute("select file, sha256 from meta.loaded_files where source = ?", [source.name]).fetchall()
-    )
-    current = {p.relative_to(landing_dir).as_posix(): p for p in files}
+    current = {p.relative_to(landing_dir).as_posix(): (p, sha256_file(p)) for p in files}
+    known = dict(con.execute("select file, sha256 from meta.loaded_files where source = ?", [source.name]).fetchall())
+    in_range = [] if partitions is None else [partitions.start, partitions.end]
+    # Partitions of the range each file holds by its content, and those loaded from that content.
+    wanted = _pairs(con, """select file, periode from meta.file_periods
+        where source = ? and periode between ? and ? and periode between ? and ?""",
+        [source.name, *in_range, partitions.first, partitions.last] if partitions else None)
+    loaded = _pairs(con, """select file, partition, sha256 from meta.loaded_partitions
+        where source = ? and partition between ? and ?""", [source.name, *in_range] if partitions else None)
+    loaded_sha = {(f, p): sha for f, p, sha in loaded}
     loaded_at = datetime.now().replace(microsecond=0)
 
-    todo: list[tuple[str, Path]] = []
-    for rel, path in current.items():  # a loop over files, not rows
-        sha = sha256_file(path)
-        if known.get(rel) == sha:
+    wanted_by_file: dict[str, set[str]] = {}
+    for f, p in wanted:
+        wanted_by_file.setdefault(f, set()).add(p)
+    todo = []
+    for rel, (path, sha) in current.items():  # a loop over files, not rows
+        complete = all(loaded_sha.get((rel, p)) == sha for p in wanted_by_file.get(rel, ()))
+        if known.get(rel) == sha and complete:
             stats.files_skipped += 1
         else:
             todo.append((rel, path, sha))
@@ -92,23 +132,37 @@ def load_source(
         except ContractError as exc:
             errors.append(exc)
             continue
-        parsed.append((rel, sha, result))
+        parsed.append((rel, sha, result, _with_partition(result.rows, source, partitions)))
         log(f"{source.name}: {rel}: {result.rows.height} rækker, {result.rejected.height} afviste værdier"
             + (f", {result.cpr.height} CPR-lignende værdier maskeret" if result.cpr.height else ""))
     if errors:
         raise ContractErrors(errors)
 
     stats.files_removed = sorted(set(known) - set(current))
+    reread = {rel for rel, _, _, _ in parsed}
+    # Loaded (file, partition) pairs of the range that no longer hold: the file was read again,
+    # changed, or is gone. Their rows go; the files read now put back what they hold.
+    stale = [(f, p) for f, p, sha in loaded if f in reread or current.get(f, (None, None))[1] != sha]
+    stale = pl.DataFrame(stale, schema={"file": pl.String(), "partition": pl.String()}, orient="row")  # noqa: F841
+    whole = pl.DataFrame({"file": stats.files_removed + sorted(reread)}, schema={"file": pl.String()})  # noqa: F841
     con.execute("begin")
     try:
-        for rel in stats.files_removed + [rel for rel, _, _ in parsed]:
-            con.execute(f"delete from {table} where _source_file = ?", [rel])
-            for table_name in ("quarantine.rejected_rows", "quarantine.cpr_fund"):
-                con.execute(f"delete from {table_name} where kilde = ? and kildefil = ?", [source.name, rel])
-            con.execute("delete from meta.loaded_files where source = ? and file = ?", [source.name, rel])
-        for rel, sha, result in parsed:
-            _add_missing_columns(con, table, result.rows)
-            rows = result.rows  # noqa: F841
+        con.execute(f"delete from {table} t using stale s where t._source_file = s.file and t._partition = s.partition")
+        con.execute("""delete from meta.loaded_partitions t using stale s
+                       where t.source = ? and t.file = s.file and t.partition = s.partition""", [source.name])
+        con.execute(f"delete from {table} t using whole w where t._source_file = w.file and t._partition is null")
+        for table_name in ("quarantine.rejected_rows", "quarantine.cpr_fund"):
+            con.execute(f"delete from {table_name} t using whole w where t.kilde = ? and t.kildefil = w.file",
+                        [source.name])
+        for table_name in ("meta.loaded_files", "meta.file_periods"):
+            con.execute(f"delete from {table_name} t using whole w where t.source = ? and t.file = w.file",
+                        [source.name])
+        for rel, sha, result, rows in parsed:
+            keep = pl.col("_partition").is_null()
+            if partitions is not None:
+                keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
+            rows = rows.filter(keep)
+            _add_missing_columns(con, table, rows)
             rejected = result.rejected.cast(REJECTED_SCHEMA)  # noqa: F841
             cpr = result.cpr  # noqa: F841
             con.execute(
@@ -120,10 +174,17 @@ def load_source(
             con.execute("insert into quarantine.cpr_fund by name select * from cpr")
             con.execute(
                 "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
-                [source.name, rel, sha, load_id, loaded_at, result.rows.height, result.rejected.height],
+                [source.name, rel, sha, load_id, loaded_at, rows.height, result.rejected.height],
             )
+            periods = _periods(result.rows, source)  # noqa: F841
+            con.execute("insert into meta.file_periods select ?, ?, ?, periode, n from periods",
+                        [source.name, rel, sha])
+            in_partitions = rows.filter(pl.col("_partition").is_not_null()).group_by("_partition").len()  # noqa: F841
+            con.execute("insert into meta.loaded_partitions select ?, ?, _partition, ?, len, ?, ? from in_partitions",
+                        [source.name, rel, sha, load_id, loaded_at])
             stats.files_loaded.append(rel)
-            stats.rows_loaded += result.rows.height
+            stats.rows_loaded += rows.height
+            stats.rows_outside_partitions += rows.filter(pl.col("_partition").is_null()).height if partitions else 0
             stats.rows_rejected += result.rejected.height
             stats.rows_dropped += result.dropped
             stats.cpr_found += result.cpr.height
@@ -132,6 +193,27 @@ def load_source(
         con.execute("rollback")
         raise
     return stats
+
+
+def _pairs(con: duckdb.DuckDBPyConnection, sql: str, params: list | None) -> list[tuple]:
+    return [] if params is None else con.execute(sql, params).fetchall()
+
+
+def _period(source: Source) -> pl.Expr:
+    return source.period if source.period is not None else pl.lit(None, dtype=pl.String())
+
+
+def _with_partition(rows: pl.DataFrame, source: Source, partitions: Partitions | None) -> pl.DataFrame:
+    period = _period(source)
+    if partitions is None:
+        return rows.with_columns(pl.lit(None, dtype=pl.String()).alias("_partition"))
+    inside = period.is_between(pl.lit(partitions.first), pl.lit(partitions.last))
+    return rows.with_columns(pl.when(inside).then(period).otherwise(None).alias("_partition"))
+
+
+def _periods(rows: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """The periods a file holds and their rows: which partitions it feeds (NULL: no period)."""
+    return rows.group_by(_period(source).alias("periode")).agg(pl.len().alias("n"))
 
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:

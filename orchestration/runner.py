@@ -1,8 +1,11 @@
-"""Run the `cockpit_refresh` job headless, in process, and report as it goes.
+"""Refresh everything headless, in process, and report as it goes.
 
-In process means one step at a time in this process: no two DuckDB writers, ever. Progress
-comes from the run's own event stream (an instance event listener), so the lines printed are
-exactly what the UI would show for the same run.
+Two runs of the same jobs the UI shows, over every partition: `monthly_refresh` loads the
+monthly sources (its ingest assets only), then `yearly_refresh` loads the yearly ones, builds
+every dbt model once and publishes. They share one load id (`cockpit/load_id`), the id of the
+publishing run. In process means one step at a time in this process: no two DuckDB writers,
+ever. Progress comes from the runs' own event streams (an instance event listener), so the
+lines printed are exactly what the UI would show for the same runs.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
+from orchestration.partitions import LOAD_ID_TAG, MONTHLY, YEARLY, full_range, range_tags
 from orchestration.settings import Settings
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -54,8 +58,9 @@ class _Progress:
         if kind == DagsterEventType.ASSET_MATERIALIZATION:
             mat = event.event_specific_data.materialization
             key = mat.asset_key.to_user_string()
+            if key not in self.materialized:  # a range run reports each partition: show the asset once
+                self._line(f"  ✓ {key}{_counts(mat.metadata)}")
             self.materialized.append(key)
-            self._line(f"  ✓ {key}{_counts(mat.metadata)}")
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.event_specific_data
             name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
@@ -103,21 +108,28 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
     progress(f"build:   {settings.build_db}")
     ensure_manifest()  # SQL edited since the last parse must count
     from orchestration.assets.publish import PUBLISHED_KEY
+    from orchestration.automation import MONTHLY_RAW
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("cockpit_refresh")
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    run_id = make_new_run_id()
+    run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
     listener = _Progress(progress)
-    instance.add_event_listener(run_id, listener)
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     progress(f"log:     {log_path}")
+    plan = [("monthly_refresh", MONTHLY, MONTHLY_RAW, make_new_run_id()), ("yearly_refresh", YEARLY, None, run_id)]
     with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(
-            instance=instance, run_id=run_id, raise_on_error=False, run_config=QUIET_CONSOLE
-        )
+        for job_name, pdef, selection, this_run in plan:
+            start, end = full_range(pdef)
+            progress(f"{job_name}: partitioner {start}…{end}")
+            instance.add_event_listener(this_run, listener)
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance, run_id=this_run, raise_on_error=False, run_config=QUIET_CONSOLE,
+                asset_selection=selection, tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
+            )
+            if not result.success:
+                break
     published = result.success and PUBLISHED_KEY.to_user_string() in listener.materialized
     outcome = RunOutcome(
         run_id=run_id,

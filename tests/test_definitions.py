@@ -1,6 +1,10 @@
 """The graph the UI shows: asset keys, groups, checks and jobs (snapshot-style, so an accidental
 key change shows up in review)."""
 
+from datetime import datetime
+
+from dagster import BackfillPolicy
+
 from orchestration.definitions import defs
 
 # contracts/cockpit-schema.md
@@ -52,17 +56,37 @@ def test_checks_gx_blocking_and_dbt_tests():
     assert {f"raw/{name}:gx_raw_{name}" for name in RAW} <= blocking
 
 
-def test_publish_depends_on_every_cockpit_view_and_job_selects_everything():
+YEARLY_RAW = {f"raw/{s}" for s in ("regnskab", "befolkning", "takstbilag", "sundhedstjek_maalgruppe", "posteringer")}
+MONTHLY_RAW = {f"raw/{s}" for s in ("belaegning", "sikrede", "sundhedstjek")}
+
+
+def test_publish_depends_on_every_cockpit_view_and_the_yearly_job_selects_all_but_monthly_sources():
     graph = defs.resolve_asset_graph()
     publish = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "publish/cockpit_duckdb"))
     parents = {k.to_user_string() for k in publish.parent_keys}
     assert {k for k, g in EXPECTED_ASSETS.items() if g == "cockpit"} <= parents
-    job = defs.resolve_job_def("cockpit_refresh")
-    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == set(EXPECTED_ASSETS)
+    job = defs.resolve_job_def("yearly_refresh")
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == set(EXPECTED_ASSETS) - MONTHLY_RAW
+
+
+def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
+    graph = defs.resolve_asset_graph()
+    by_key = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys()}
+    yearly = by_key["raw/regnskab"].partitions_def.get_partition_keys(current_time=datetime(2026, 11, 22))
+    monthly = by_key["raw/belaegning"].partitions_def.get_partition_keys(current_time=datetime(2026, 11, 22))
+    assert yearly == [str(y) for y in range(2019, 2027)]
+    assert (monthly[0], monthly[-1], len(monthly)) == ("2019-01", "2026-11", 8 * 12 - 1)
+    partitioned = {k for k, node in by_key.items() if node.partitions_def is not None}
+    assert partitioned == YEARLY_RAW | MONTHLY_RAW  # the register of tilbud, dbt and publish are not
+    for key in partitioned:
+        assert by_key[key].partitions_def == by_key["raw/" + ("belaegning" if key in MONTHLY_RAW else "regnskab")].partitions_def
+        assert by_key[key].backfill_policy == BackfillPolicy.single_run(), key
+    assert defs.resolve_job_def("yearly_refresh").partitions_def == by_key["raw/regnskab"].partitions_def
+    assert defs.resolve_job_def("monthly_refresh").partitions_def == by_key["raw/belaegning"].partitions_def
 
 
 def test_jobs_schedules_and_sensor():
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"cockpit_refresh", "monthly_refresh"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"yearly_refresh", "monthly_refresh"}
     assert [s.name for s in defs.schedules] == ["monthly_sources_5th_0600"]
     assert [s.name for s in defs.sensors] == ["landing_dir_sensor"]
 
@@ -88,5 +112,4 @@ def test_freshness_policies_monthly_35_days_yearly_400():
     graph = defs.resolve_asset_graph()
     windows = {k.to_user_string(): graph.get(k).freshness_policy.fail_window.to_timedelta().days
                for k in graph.get_all_asset_keys() if k.to_user_string().startswith("raw/")}
-    assert windows == {**{f"raw/{s}": 400 for s in ("regnskab", "befolkning", "tilbud", "takstbilag", "posteringer")},
-                       **{f"raw/{s}": 35 for s in ("belaegning", "sikrede", "sundhedstjek", "sundhedstjek_maalgruppe")}}
+    assert windows == {**{k: 400 for k in YEARLY_RAW | {"raw/tilbud"}}, **{k: 35 for k in MONTHLY_RAW}}

@@ -9,53 +9,78 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
-from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context, execute_job, reconstructable
+from dagster import (
+    DagsterInstance,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+    execute_job,
+    reconstructable,
+)
 
 from conftest import warehouse_settings
 from ingest.textfile import sha256_file
-from orchestration.automation import landing_dir_sensor, monthly_schedule
+from orchestration.automation import MONTHLY_RAW, landing_dir_sensor, monthly_schedule
+from orchestration.partitions import LOAD_ID_TAG, MONTHLY, RANGE_END_TAG, RANGE_START_TAG, YEARLY, full_range, range_tags
 from orchestration.settings import PROJECT_ROOT
 
 SHIPPED_INSTANCE = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
+
+
+HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 
 
 def test_sensor_requests_a_run_once_per_new_or_changed_file(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     report = landing / "belaegning" / "rapport.csv"
     report.parent.mkdir(parents=True)
-    report.write_text("Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n1001;2024-01;10;10;300\n")
+    report.write_text(HEADER + "1001;2024-01;10;10;300\n")
     monkeypatch.setenv("COCKPIT_LANDING_DIR", str(landing))
     instance = DagsterInstance.ephemeral()
 
     def tick(cursor):
         context = build_sensor_context(cursor=cursor, instance=instance)
-        return landing_dir_sensor(context), context.cursor
+        result = landing_dir_sensor(context)
+        if isinstance(result, SkipReason):
+            return result, cursor
+        return result.run_requests, result.cursor
 
-    first, cursor = tick(None)
-    assert isinstance(first, RunRequest) and first.run_key == f"belaegning/rapport.csv@{sha256_file(report)}"
+    (first,), cursor = tick(None)
+    assert first.run_key == f"belaegning/rapport.csv@{sha256_file(report)}"
+    assert (first.job_name, first.partition_key) == ("monthly_refresh", "2024-01")
     again, cursor = tick(cursor)
     assert isinstance(again, SkipReason)
 
-    report.write_text(report.read_text() + "1001;2024-02;10;10;280\n")  # the operator corrects the file
-    changed, cursor = tick(cursor)
-    assert isinstance(changed, RunRequest) and changed.run_key == f"belaegning/rapport.csv@{sha256_file(report)}"
-    assert changed.run_key != first.run_key
+    report.write_text(report.read_text() + "1001;2024-03;10;10;280\n")  # the operator corrects the file
+    (changed,), cursor = tick(cursor)
+    assert changed.run_key == f"belaegning/rapport.csv@{sha256_file(report)}" != first.run_key
+    # Two months in the file: one run over the range (single-run backfill policy), not one per month.
+    assert changed.partition_key is None
+    assert (changed.tags[RANGE_START_TAG], changed.tags[RANGE_END_TAG]) == ("2024-01", "2024-03")
     assert isinstance(tick(cursor)[0], SkipReason)
 
-    (landing / "sikrede").mkdir()
-    for name in ("a.csv", "b.csv"):  # several files in one tick start one run, not one each
-        (landing / "sikrede" / name).write_text(name)
-    batch, cursor = tick(cursor)
-    assert isinstance(batch, RunRequest) and batch.run_key.startswith("2 filer@")
+    (landing / "regnskab").mkdir()
+    (landing / "regnskab" / "regk31.csv").write_text(
+        "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n851;53850;1;TOT;LOBM;2023;100\n", encoding="utf-8-sig")
+    (landing / "tilbud").mkdir()
+    (landing / "tilbud" / "tilbud.csv").write_text("kaputt")  # the run, not the sensor, reports a broken file
+    batch, cursor = tick(cursor)  # several files in one tick: one run per job, not one per file
+    assert [(r.job_name, r.partition_key, r.run_key[:8]) for r in batch] == [("yearly_refresh", "2023", "2 filer@")]
     assert isinstance(tick(cursor)[0], SkipReason)
 
 
-def test_monthly_schedule_is_the_5th_at_six_copenhagen_time():
+def test_monthly_schedule_is_the_5th_at_six_copenhagen_time_for_last_month():
     assert (monthly_schedule.cron_schedule, monthly_schedule.execution_timezone) == ("0 6 5 * *", "Europe/Copenhagen")
-    selected = {k.to_user_string() for k in monthly_schedule.job.selection.resolve(_defs().resolve_asset_graph())}
+    tick = datetime(2025, 1, 5, 6, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    context = build_schedule_context(scheduled_execution_time=tick, repository_def=_defs().get_repository_def())
+    (request,) = monthly_schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2024-12"
+    selected = {k.to_user_string() for k in _defs().resolve_job_def("monthly_refresh").asset_layer.selected_asset_keys}
     assert {"raw/belaegning", "raw/sikrede", "raw/sundhedstjek", "cockpit/sundhedstjek", "publish/cockpit_duckdb"} <= selected
     assert not {"raw/regnskab", "raw/takstbilag", "cockpit/udgifter_kommune"} & selected
 
@@ -82,25 +107,34 @@ def test_whole_graph_on_the_multiprocess_executor_has_no_lock_errors(published_s
     target = warehouse_settings(tmp_path, settings.landing_dir)  # a fresh build DB: every step writes
     target.export_env()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    from orchestration.definitions import cockpit_refresh_job
+    from orchestration.definitions import monthly_refresh_job, yearly_refresh_job
 
+    # What `cockpit run` does, on the multiprocess executor: the monthly sources over all
+    # months, then the yearly refresh over all years (yearly sources, every dbt model, publish).
     # A step subprocess that dies without an event keeps its pool slot and every other step
     # waits for it forever: fail the test instead of hanging CI.
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(900)
     try:
         with DagsterInstance.get() as instance:
-            result = execute_job(reconstructable(cockpit_refresh_job), instance=instance)
-            logs = "\n".join(str(e.message) for e in instance.all_logs(result.run_id))
+            results, logs = [], ""
+            plan = ((monthly_refresh_job, MONTHLY, MONTHLY_RAW), (yearly_refresh_job, YEARLY, None))
+            for job, pdef, selection in plan:
+                result = execute_job(reconstructable(job), instance=instance, asset_selection=selection,
+                                     tags={**range_tags(*full_range(pdef)), LOAD_ID_TAG: "mp-load"})
+                logs += "\n".join(str(e.message) for e in instance.all_logs(result.run_id))
+                results.append(result)
+                assert result.success, logs[-3000:]
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    assert result.success, logs[-3000:]
     assert "Conflicting lock" not in logs and "Could not set lock" not in logs
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/posteringer", "marts/mart_udgifter_kommune", "publish/cockpit_duckdb"} <= materialized
+    assert "using multiprocess executor" in logs
+    materialized = {e.asset_key.to_user_string() for r in results for e in r.get_asset_materialization_events()}
+    assert {"raw/belaegning", "raw/posteringer", "marts/mart_udgifter_kommune", "publish/cockpit_duckdb"} <= materialized
     with duckdb.connect(str(target.published_db), read_only=True) as con:
         assert con.execute("select count(*) from cockpit.takster").fetchone()[0] == 192
+        assert con.execute("select count(*) from cockpit.belaegning_tilbud_maaned").fetchone()[0] == 1582
 
 
 def _free_port() -> int:

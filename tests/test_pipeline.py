@@ -4,7 +4,9 @@ idempotent re-runs, and write-audit-publish (a blocked run leaves the published 
 import calendar
 import csv
 import shutil
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -209,6 +211,10 @@ def test_run_is_recorded_and_progress_printed(published_sample):
     assert (filer, rows) == loaded and rows > 1000 and started <= published
     assert any("raw/belaegning" in line and "files_loaded=" in line for line in lines)
     assert any("publish/cockpit_duckdb" in line for line in lines)
+    # Every month, then every year in one run each (single-run backfill policy): dbt runs once.
+    assert [line for line in lines if "partitioner" in line] == [
+        f"monthly_refresh: partitioner 2019-01…{_this_month()}", f"yearly_refresh: partitioner 2019…{_this_month()[:4]}"]
+    assert sum("trin cockpit_dbt starter" in line for line in lines) == 1
 
 
 def test_rerun_with_unchanged_files_loads_nothing_and_publishes_same_numbers(published_sample, tmp_path):
@@ -275,3 +281,7 @@ def test_flags_command_lists_the_stewards_work_list(published_sample, sample_lan
     assert sorted((r["kildefil"], int(r["kildelinje"])) for r in rows) == planted and len(planted) == 2
     assert {r["regel"] for r in rows} == {"R11"} and {r["alvorlighed"] for r in rows} == {"fejl"}
     assert err.strip().endswith(f"flags: 2 (2 fejl) fra {settings.published_db}")
+
+
+def _this_month() -> str:
+    return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%Y-%m")

@@ -5,6 +5,7 @@ DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on th
 """
 
 
+import warnings
 from datetime import timedelta
 
 import duckdb
@@ -15,6 +16,7 @@ from dagster import (
     AssetKey,
     MaterializeResult,
     AssetsDefinition,
+    BetaWarning,
     FreshnessPolicy,
     AssetChecksDefinition,
     MetadataValue,
@@ -23,7 +25,8 @@ from dagster import (
 )
 
 from expectations.runner import validate
-from ingest.sources import SOURCES, Source
+from ingest.sources import MONTH, SOURCES, Source
+from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
 from orchestration.raw_loader import ContractErrors, load_source
 from orchestration.settings import Settings
 
@@ -43,12 +46,9 @@ _DESCRIPTIONS = {
 }
 
 
-# Monthly files arrive every month; the others once a year (landing-zone.md).
-MONTHLY = {"belaegning", "sikrede", "sundhedstjek", "sundhedstjek_maalgruppe"}
-
-
 def freshness(source: Source) -> FreshnessPolicy:
-    return FreshnessPolicy.time_window(fail_window=timedelta(days=35 if source.name in MONTHLY else 400))
+    # Monthly files arrive every month; the others once a year (landing-zone.md).
+    return FreshnessPolicy.time_window(fail_window=timedelta(days=35 if source.grain == MONTH else 400))
 
 
 def raw_key(source: Source) -> AssetKey:
@@ -56,6 +56,12 @@ def raw_key(source: Source) -> AssetKey:
 
 
 def ingest_asset(source: Source) -> AssetsDefinition:
+    with warnings.catch_warnings():  # `backfill_policy` is beta in 1.13: we rely on single_run only
+        warnings.simplefilter("ignore", BetaWarning)
+        return _ingest_asset(source)
+
+
+def _ingest_asset(source: Source) -> AssetsDefinition:
     @asset(
         key=raw_key(source),
         group_name="ingest",
@@ -64,13 +70,22 @@ def ingest_asset(source: Source) -> AssetsDefinition:
         kinds={"polars", "duckdb"},
         description=_DESCRIPTIONS.get(source.name, source.name),
         freshness_policy=freshness(source),
+        partitions_def=partitions_def(source),
+        backfill_policy=SINGLE_RUN if partitions_def(source) else None,
     )
-    def _ingest(context: AssetExecutionContext):
+    def _ingest(context: AssetExecutionContext) -> MaterializeResult:
         settings = Settings.from_env()
         settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+        partitions = None
+        if context.assets_def.partitions_def is not None:
+            keys = context.partition_key_range  # one key, or a range from a single-run backfill
+            partitions = loader_partitions(context.assets_def.partitions_def, keys.start, keys.end)
+            context.log.info(f"{source.name}: partitioner {keys.start}…{keys.end}")
+        load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         with duckdb.connect(str(settings.build_db)) as con:
             try:
-                stats = load_source(con, source, settings.landing_dir, context.run_id, log=context.log.info)
+                stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,
+                                    log=context.log.info)
             except ContractErrors as exc:
                 for err in exc.errors:
                     context.log.error(str(err))
@@ -94,6 +109,7 @@ def _materialize_result(stats, total: int, rejected: int) -> MaterializeResult:
             "rows_loaded": stats.rows_loaded,
             "rows_rejected": stats.rows_rejected,
             "rows_dropped_out_of_scope": stats.rows_dropped,
+            "rows_outside_partitions": stats.rows_outside_partitions,
             "cpr_like_values_masked": stats.cpr_found,
             "dagster/row_count": total,
             "rejected_values_total": rejected,

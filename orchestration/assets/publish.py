@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.assets.dbt import cockpit_dbt_assets
 from orchestration.flags import has_flags_view
+from orchestration.partitions import LOAD_ID_TAG
 from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
@@ -29,16 +30,17 @@ PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 )
 def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
     settings = Settings.from_env()
-    stats = context.instance.get_run_stats(context.run_id)
+    stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=timezone.utc)
     with duckdb.connect(str(settings.build_db)) as con:
-        row = record_run(con, context.run_id, started, str(settings.landing_dir))
+        load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
+        row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir))
         con.execute("checkpoint")
     try:
         size = publish_file(settings.build_db, settings.published_db)
     except Exception:
         with duckdb.connect(str(settings.build_db)) as con:
-            con.execute("delete from meta.koersler where run_id = ?", [context.run_id])
+            con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB)")
     return MaterializeResult(
@@ -46,10 +48,10 @@ def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
     )
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, landing_dir: str) -> dict:
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str) -> dict:
     files = con.execute("select count(*) from meta.loaded_files").fetchone()[0]
     rows = con.execute(
-        "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [run_id]
+        "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [load_id]
     ).fetchone()[0]
     flags = _flag_counts(con)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
