@@ -73,6 +73,18 @@ def test_sensor_requests_a_run_once_per_new_or_changed_file(tmp_path, monkeypatc
     assert [(r.job_name, r.partition_key, r.run_key[:8]) for r in batch] == [("yearly_refresh", "2023", "2 filer@")]
     assert isinstance(tick(cursor)[0], SkipReason)
 
+    # Reading files for their periods is bounded per tick: with no time to spare, one file per
+    # tick, the others wait in the next ticks, and none is lost or read twice.
+    monkeypatch.setattr("orchestration.automation.READ_BUDGET_SECONDS", 0.0)
+    for month in ("2024-04", "2024-05", "2024-06"):
+        (landing / "belaegning" / f"{month}.csv").write_text(HEADER + f"1001;{month};10;10;300\n")
+    partitions = []
+    for _ in range(3):
+        (request,), cursor = tick(cursor)
+        partitions.append(request.partition_key)
+    assert sorted(partitions) == ["2024-04", "2024-05", "2024-06"]
+    assert isinstance(tick(cursor)[0], SkipReason)
+
 
 def test_monthly_schedule_is_the_5th_at_six_copenhagen_time_for_last_month():
     assert (monthly_schedule.cron_schedule, monthly_schedule.execution_timezone) == ("0 6 5 * *", "Europe/Copenhagen")
