@@ -18,7 +18,7 @@ def dbt_resource() -> DbtCliResource:
 
 
 def ensure_manifest() -> None:
-    """Write target/manifest.json with `dbt parse`. DbtProject.prepare_if_dev() only acts under
-    `dagster dev`, so the CLI and the tests call this before loading the definitions."""
+    """Write target/manifest.json with `dbt parse`: the CLI calls this before loading the
+    definitions, and the definitions under `dagster dev` (orchestration/assets/dbt.py)."""
     Settings.from_env().export_env()
     dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()

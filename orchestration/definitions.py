@@ -5,14 +5,14 @@ from __future__ import annotations
 from dagster import Definitions, JobDefinition
 
 from orchestration.assets.dbt import cockpit_dbt_assets
-from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS
-from orchestration.assets.publish import published_cockpit
+from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS, QUARANTINE_TABLES
+from orchestration.assets.publish import RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
 from orchestration.dbt_resources import dbt_resource
 
 defs = Definitions(
-    assets=[*INGEST_ASSETS, cockpit_dbt_assets, published_cockpit],
+    assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets, published_cockpit, RUN_LOG],
     asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],
     jobs=JOBS,
     schedules=SCHEDULES,

@@ -1,6 +1,7 @@
 """Operating the pipeline as a data engineer would: the landing sensor, the schedules, the
 whole graph on Dagster's multiprocess executor under the shipped instance config, and the UI."""
 
+import json
 import os
 import shutil
 import signal
@@ -155,6 +156,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return json.loads(resp.read())
+    except OSError:
+        return {}
+
+
 def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -174,6 +185,19 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
             except OSError:
                 time.sleep(1)
         assert info and "dagster_webserver_version" in info
+        # The UI has loaded our code location: its jobs, schedule, sensor and asset groups.
+        repo = None
+        while time.monotonic() < deadline and not repo:
+            answer = _graphql(port, "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+                                    "jobs { name } schedules { name } sensors { name } assetGroups { groupName } } } } }")
+            repo = (answer.get("data", {}).get("repositoriesOrError") or {}).get("nodes")
+            time.sleep(0 if repo else 1)
+        (repo,) = repo
+        assert {j["name"] for j in repo["jobs"]} >= {"yearly_refresh", "monthly_refresh"}
+        assert [s["name"] for s in repo["schedules"]] == ["monthly_sources_5th_0600"]
+        assert [s["name"] for s in repo["sensors"]] == ["landing_dir_sensor"]
+        assert {g["groupName"] for g in repo["assetGroups"]} == {
+            "ingest", "reference", "staging", "intermediate", "marts", "cockpit", "quality", "publish"}
     finally:
         # dagster dev does not stop its children on SIGTERM within seconds (TOOLCHAIN.md): kill the group.
         os.killpg(proc.pid, signal.SIGKILL)

@@ -6,6 +6,7 @@ default key [source, table], which is exactly the key of the ingest asset that w
 A dbt test with severity error fails `dbt build` and so blocks publishing.
 """
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,9 +34,10 @@ class CockpitTranslator(DagsterDbtTranslator):
 TRANSLATOR = CockpitTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-if not DBT_PROJECT.manifest_path.exists():
+# Under `dagster dev` re-parse on every load so edited SQL counts (what prepare_if_dev does, but
+# with the venv's dbt: prepare_if_dev looks for `dbt` on PATH, which `make ui` does not set).
+if not DBT_PROJECT.manifest_path.exists() or os.getenv("DAGSTER_IS_DEV_CLI"):
     ensure_manifest()
-DBT_PROJECT.prepare_if_dev()
 
 
 @dbt_assets(

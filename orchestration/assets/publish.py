@@ -9,7 +9,7 @@ import shutil
 from datetime import datetime, timezone
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
 
 from orchestration.assets.dbt import cockpit_dbt_assets
 from orchestration.flags import has_flags_view
@@ -17,6 +17,9 @@ from orchestration.partitions import LOAD_ID_TAG
 from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
+# Written by the publish step (one row per published run), read by dbt as cockpit.koersler.
+RUN_LOG = AssetSpec(["meta", "koersler"], group_name="publish", owners=["team:rammeaftalesekretariatet"],
+                    description="One row per published run: times, landing dir, files, rows loaded, flags.")
 
 
 @asset(
