@@ -97,7 +97,7 @@ def load_source(
     table = f"raw.{source.name}"
     empty = empty_rows(source)  # noqa: F841 — referenced by name in the SQL below
     con.execute(f"create table if not exists {table} as select * from empty")
-    _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))
+    _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
 
     stats = LoadStats(source.name)
     files = source.files(landing_dir)
