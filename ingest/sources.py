@@ -273,3 +273,13 @@ def empty_rows(source: Source) -> pl.DataFrame:
     schema = {f.name: dtype_of(f) for f in source.fields}
     schema.update(LINEAGE_SCHEMA)
     return pl.DataFrame(schema=schema)
+
+
+def period_of(source: Source) -> pl.Expr:
+    """The period of each row ("2024", "2024-03"); NULL for a register without periods."""
+    return source.period if source.period is not None else pl.lit(None, dtype=pl.String())
+
+
+def periods_of(rows: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """The periods a file's rows hold (`periode`, NULL: none) and how many rows each (`n`)."""
+    return rows.group_by(period_of(source).alias("periode")).agg(pl.len().alias("n"))

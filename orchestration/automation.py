@@ -33,7 +33,7 @@ from dagster import (
 )
 
 from ingest.errors import ContractError
-from ingest.sources import MONTH, SOURCES, Source, read_file
+from ingest.sources import MONTH, SOURCES, Source, periods_of, read_file
 from ingest.textfile import sha256_file
 from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, range_tags
 from orchestration.settings import Settings
@@ -55,6 +55,9 @@ monthly_refresh = define_asset_job(
 
 
 JOB_PARTITIONS = {"yearly_refresh": YEARLY, "monthly_refresh": MONTHLY}
+# Everything, as `cockpit run` does it: the monthly sources over every month (their ingest assets
+# only), then the yearly refresh over every year (yearly sources, every dbt model once, publish).
+FULL_REFRESH = [("monthly_refresh", MONTHLY_RAW), ("yearly_refresh", None)]
 READ_BUDGET_SECONDS = 30.0
 
 
@@ -105,8 +108,7 @@ def partition_keys(settings: Settings, rel: str, source: Source) -> list[str]:
     except ContractError:
         return []  # the run reads the file again and reports where it is broken
     first, last = full_range(pdef)
-    periods = rows.select(source.period.alias("p")).drop_nulls().unique()["p"]
-    return sorted(p for p in periods if first <= p <= last)
+    return sorted(p for p in periods_of(rows, source)["periode"] if p is not None and first <= p <= last)
 
 
 def run_requests(settings: Settings, changes: dict[str, str]) -> tuple[list[RunRequest], set[str]]:

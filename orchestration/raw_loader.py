@@ -18,7 +18,7 @@ import polars as pl
 
 from ingest.errors import ContractError
 from ingest.fields import REJECTED_SCHEMA
-from ingest.sources import Source, empty_rows, read_file
+from ingest.sources import Source, empty_rows, period_of, periods_of, read_file
 from ingest.textfile import sha256_file
 
 DDL = """
@@ -104,13 +104,15 @@ def load_source(
     stats.files_seen = len(files)
     current = {p.relative_to(landing_dir).as_posix(): (p, sha256_file(p)) for p in files}
     known = dict(con.execute("select file, sha256 from meta.loaded_files where source = ?", [source.name]).fetchall())
-    in_range = [] if partitions is None else [partitions.start, partitions.end]
-    # Partitions of the range each file holds by its content, and those loaded from that content.
-    wanted = _pairs(con, """select file, periode from meta.file_periods
-        where source = ? and periode between ? and ? and periode between ? and ?""",
-        [source.name, *in_range, partitions.first, partitions.last] if partitions else None)
-    loaded = _pairs(con, """select file, partition, sha256 from meta.loaded_partitions
-        where source = ? and partition between ? and ?""", [source.name, *in_range] if partitions else None)
+    wanted, loaded = [], []  # an unpartitioned load: every row belongs to its file
+    if partitions is not None:
+        # Partitions of the range each file holds by its content, and those loaded from that content.
+        wanted = con.execute("""select file, periode from meta.file_periods
+            where source = ? and periode between ? and ? and periode between ? and ?""",
+            [source.name, partitions.start, partitions.end, partitions.first, partitions.last]).fetchall()
+        loaded = con.execute("""select file, partition, sha256 from meta.loaded_partitions
+            where source = ? and partition between ? and ?""",
+            [source.name, partitions.start, partitions.end]).fetchall()
     loaded_sha = {(f, p): sha for f, p, sha in loaded}
     loaded_at = datetime.now().replace(microsecond=0)
 
@@ -176,7 +178,7 @@ def load_source(
                 "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
                 [source.name, rel, sha, load_id, loaded_at, rows.height, result.rejected.height],
             )
-            periods = _periods(result.rows, source)  # noqa: F841
+            periods = periods_of(result.rows, source)  # noqa: F841
             con.execute("insert into meta.file_periods select ?, ?, ?, periode, n from periods",
                         [source.name, rel, sha])
             in_partitions = rows.filter(pl.col("_partition").is_not_null()).group_by("_partition").len()  # noqa: F841
@@ -195,25 +197,12 @@ def load_source(
     return stats
 
 
-def _pairs(con: duckdb.DuckDBPyConnection, sql: str, params: list | None) -> list[tuple]:
-    return [] if params is None else con.execute(sql, params).fetchall()
-
-
-def _period(source: Source) -> pl.Expr:
-    return source.period if source.period is not None else pl.lit(None, dtype=pl.String())
-
-
 def _with_partition(rows: pl.DataFrame, source: Source, partitions: Partitions | None) -> pl.DataFrame:
-    period = _period(source)
+    period = period_of(source)
     if partitions is None:
         return rows.with_columns(pl.lit(None, dtype=pl.String()).alias("_partition"))
     inside = period.is_between(pl.lit(partitions.first), pl.lit(partitions.last))
     return rows.with_columns(pl.when(inside).then(period).otherwise(None).alias("_partition"))
-
-
-def _periods(rows: pl.DataFrame, source: Source) -> pl.DataFrame:
-    """The periods a file holds and their rows: which partitions it feeds (NULL: no period)."""
-    return rows.group_by(_period(source).alias("periode")).agg(pl.len().alias("n"))
 
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:

@@ -20,7 +20,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
-from orchestration.partitions import LOAD_ID_TAG, MONTHLY, YEARLY, full_range, range_tags
+from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.settings import Settings
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -108,7 +108,7 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
     progress(f"build:   {settings.build_db}")
     ensure_manifest()  # SQL edited since the last parse must count
     from orchestration.assets.publish import PUBLISHED_KEY
-    from orchestration.automation import MONTHLY_RAW
+    from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
@@ -118,10 +118,10 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     progress(f"log:     {log_path}")
-    plan = [("monthly_refresh", MONTHLY, MONTHLY_RAW, make_new_run_id()), ("yearly_refresh", YEARLY, None, run_id)]
     with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        for job_name, pdef, selection, this_run in plan:
-            start, end = full_range(pdef)
+        for job_name, selection in FULL_REFRESH:
+            this_run = run_id if job_name == FULL_REFRESH[-1][0] else make_new_run_id()
+            start, end = full_range(JOB_PARTITIONS[job_name])
             progress(f"{job_name}: partitioner {start}…{end}")
             instance.add_event_listener(this_run, listener)
             result = defs.resolve_job_def(job_name).execute_in_process(

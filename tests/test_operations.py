@@ -26,8 +26,8 @@ from dagster import (
 
 from conftest import warehouse_settings
 from ingest.textfile import sha256_file
-from orchestration.automation import MONTHLY_RAW, landing_dir_sensor, monthly_schedule
-from orchestration.partitions import LOAD_ID_TAG, MONTHLY, RANGE_END_TAG, RANGE_START_TAG, YEARLY, full_range, range_tags
+from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
+from orchestration.partitions import LOAD_ID_TAG, RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
 from orchestration.settings import PROJECT_ROOT
 
 SHIPPED_INSTANCE = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
@@ -122,8 +122,8 @@ def test_whole_graph_on_the_multiprocess_executor_has_no_lock_errors(published_s
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     from orchestration.definitions import monthly_refresh_job, yearly_refresh_job
 
-    # What `cockpit run` does, on the multiprocess executor: the monthly sources over all
-    # months, then the yearly refresh over all years (yearly sources, every dbt model, publish).
+    # What `cockpit run` does (FULL_REFRESH), on the multiprocess executor.
+    job_functions = {"monthly_refresh": monthly_refresh_job, "yearly_refresh": yearly_refresh_job}
     # A step subprocess that dies without an event keeps its pool slot and every other step
     # waits for it forever: fail the test instead of hanging CI.
     previous = signal.signal(signal.SIGALRM, _alarm)
@@ -131,10 +131,10 @@ def test_whole_graph_on_the_multiprocess_executor_has_no_lock_errors(published_s
     try:
         with DagsterInstance.get() as instance:
             results, logs = [], ""
-            plan = ((monthly_refresh_job, MONTHLY, MONTHLY_RAW), (yearly_refresh_job, YEARLY, None))
-            for job, pdef, selection in plan:
-                result = execute_job(reconstructable(job), instance=instance, asset_selection=selection,
-                                     tags={**range_tags(*full_range(pdef)), LOAD_ID_TAG: "mp-load"})
+            for job_name, selection in FULL_REFRESH:
+                result = execute_job(reconstructable(job_functions[job_name]), instance=instance,
+                                     asset_selection=selection,
+                                     tags={**range_tags(*full_range(JOB_PARTITIONS[job_name])), LOAD_ID_TAG: "mp-load"})
                 logs += "\n".join(str(e.message) for e in instance.all_logs(result.run_id))
                 results.append(result)
                 assert result.success, logs[-3000:]
