@@ -7,6 +7,8 @@ after reading, before parsing, so no later step can see the digits.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 MASK = "XXXXXX-XXXX"
@@ -32,6 +34,19 @@ def mask_cpr(text: pl.Expr) -> pl.Expr:
     # one pass only sees the first.
     once = text.str.replace_all(_PATTERN, f"${{1}}{MASK}${{2}}")
     return once.str.replace_all(_PATTERN, f"${{1}}{MASK}${{2}}")
+
+
+_COMPILED = re.compile(_PATTERN)
+
+
+def mask_text(text: str) -> str:
+    """`text` with every CPR-like number replaced by the mask: for messages, logs and events.
+
+    The same pattern as `mask_cpr`, for Python strings (error texts from polars, openpyxl,
+    DuckDB or GX may quote a field's value)."""
+    for _ in range(2):  # two numbers sharing one edge character: see mask_cpr
+        text = _COMPILED.sub(lambda m: f"{m.group(1)}{MASK}{m.group(2)}", text)
+    return text
 
 
 def mask_frame(frame: pl.DataFrame, line_column: str) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -1,25 +1,37 @@
-"""Danish numbers, percentages, dates and months as polars expressions.
+"""Danish numbers, percentages, dates, months and years as polars expressions.
 
 Every parser takes an expression of raw text and returns the typed expression. A value that is
 present (see `present`) but comes out null did not parse; `ingest.fields` routes those rows to
-the rejected rows. Nothing here guesses: each accepted form is spelled out as a pattern, because
-a cast alone would read `1.005` as 1.00 or `1.234` as 1.234 without complaint.
+the rejected rows with the reason the matching `*_problem` function gives. Nothing here guesses:
+each accepted form is spelled out as a pattern, because a cast alone would read `1.005` as 1.00,
+`1.234` as 1.234 or `07-01-24` as the year 24 without complaint.
+
+Workbook cells come with their type (ingest/textfile.py): a number cell is parsed by
+`number_cell`, never as Danish text, so `891.895` is 891,895 and not 891.895 kr.
+
+Plausible dates and periods lie from 1 January 1970 to the end of next year: StatBank series go
+back to the 2000s, rates are approved a year ahead, and a two-digit year lands in the first
+century.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 MISSING_MARKERS = ["", "..", "-"]
+FIRST_PLAUSIBLE_YEAR = 1970
 
 # Thousands dots only in groups of three; decimals after a comma.
 _DANISH_INT = r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)"
 _DANISH = _DANISH_INT.replace("{", "{{").replace("}", "}}") + r"(?:,\d{{1,{scale}}})?"
-# What calamine prints for a numeric Excel cell: no grouping, a dot before decimals.
-_EXCEL_NUMBER = r"-?\d+(?:\.\d{{1,{scale}}})?"
-# Excel text cells typed by people follow the Danish convention; `1.234` with a leading
-# non-zero digit and groups of three is a thousands dot, `0.955` is a decimal point.
-_DANISH_TEXT_IN_EXCEL = r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?|.*,.*"
+# A number cell as ingest/textfile.py writes it: plain digits, a dot before decimals.
+_PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def last_plausible_year() -> int:
+    return date.today().year + 1
 
 
 def present(raw: pl.Expr) -> pl.Expr:
@@ -53,58 +65,111 @@ def danish_integer(raw: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(text.str.replace_all(".", "", literal=True)).cast(pl.Int64, strict=False)
 
 
-def excel_decimal(raw: pl.Expr, scale: int = 2) -> pl.Expr:
-    """A workbook cell read as text: an Excel number (`891.89`) or Danish text (`1.075,95`)."""
+def number_cell(raw: pl.Expr, scale: int = 2) -> pl.Expr:
+    """A workbook number cell (`891.895`, `16.7`, `618526`) → Decimal(18, scale), rounded half-up
+    (away from zero) to `scale` when the stored value carries more decimals than the field has:
+    a formula's cached value `891.890410959` shown as 891,89 is 891,89 (data-quality-rules.md:
+    rounding is half-up everywhere)."""
     text = present(raw)
-    danish = text.str.contains(_full(_DANISH_TEXT_IN_EXCEL))
-    excel_ok = text.str.contains(_full(_EXCEL_NUMBER.format(scale=scale)))
-    return (
-        pl.when(danish)
-        .then(danish_decimal(text, scale))
-        .when(excel_ok)
-        .then(text.cast(pl.Decimal(18, scale), strict=False))
-        .otherwise(None)
-    )
+    exact = pl.when(text.str.contains(_full(_PLAIN_NUMBER))).then(text).cast(pl.Decimal(38, 15), strict=False)
+    return exact.round(scale, mode="half_away_from_zero").cast(pl.Decimal(18, scale), strict=False)
 
 
-def excel_integer(raw: pl.Expr) -> pl.Expr:
-    """Integer cell: `365`, `365.0` (a float-typed cell) or Danish text `3.814`."""
+def number_cell_integer(raw: pl.Expr) -> pl.Expr:
+    """A workbook number cell holding a whole number (`365`, `365.0`) → Int64; `16.7` → null."""
     text = present(raw).str.replace(r"\.0+$", "")
-    return danish_integer(text)
+    return pl.when(text.str.contains(r"^-?\d+$")).then(text).cast(pl.Int64, strict=False)
 
 
-def fraction(raw: pl.Expr, *, excel: bool) -> pl.Expr:
-    """Occupancy as a fraction with 6 decimals: `95 %`, `95%`, `95,5`, `95` and `0.95` → 0.95.
+def fraction(raw: pl.Expr, *, kind: pl.Expr | None = None) -> pl.Expr:
+    """Occupancy as a fraction with 6 decimals (half-up): `95 %`, `95%`, `95,5`, `95` → 0.95.
 
-    A value with a percent sign, or above 1, is on the 0–100 scale; a plain value up to 1 is
-    already a fraction (Excel's percent-formatted cells hold 0.95).
-    """
+    Text (a CSV field or a text cell): a value with a percent sign, or above 1, is on the 0–100
+    scale; a plain value up to 1 is a fraction (`0,95`). A workbook cell of `kind` `p` (formatted
+    as a percent) holds the fraction itself (0.95 shown as 95 %); a number cell of kind `n` is read
+    by the same above-1 rule as text (95 → 0.95, 0.95 → 0.95)."""
     text = present(raw)
     has_sign = text.str.ends_with("%")
     number_text = text.str.strip_suffix("%").str.strip_chars()
-    parse = excel_decimal if excel else danish_decimal
-    value = parse(number_text, 6)
-    scaled = value * pl.lit(0.01, dtype=pl.Decimal(18, 6))
-    return (
-        pl.when(has_sign | (value > 1))
-        .then(scaled)
-        .otherwise(value)
-        .cast(pl.Decimal(18, 6), strict=False)
+    as_text = danish_decimal(number_text, 8)
+    value = as_text if kind is None else pl.when(kind.is_in(["n", "p"])).then(number_cell(number_text, 8)).otherwise(as_text)
+    on_percent_scale = (has_sign | (value > 1)) & (kind.fill_null("s") != "p" if kind is not None else pl.lit(True))
+    scaled = pl.when(on_percent_scale).then(value * pl.lit(0.01, dtype=pl.Decimal(18, 2))).otherwise(value)
+    return scaled.cast(pl.Decimal(38, 10)).round(6, mode="half_away_from_zero").cast(pl.Decimal(18, 6), strict=False)
+
+
+def _date_forms(text: pl.Expr) -> pl.Expr:
+    """The accepted date forms, before the plausibility check; a two-digit year never matches."""
+    dashed = text.str.replace_all(".", "-", literal=True)
+    return pl.coalesce(
+        pl.when(dashed.str.contains(r"^\d{1,2}-\d{1,2}-\d{4}$")).then(dashed).str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+        pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        pl.when(text.str.contains(r"^\d{8}$")).then(text).str.strptime(pl.Date, "%Y%m%d", strict=False),
     )
+
+
+def _plausible(day: pl.Expr) -> pl.Expr:
+    return day.is_between(date(FIRST_PLAUSIBLE_YEAR, 1, 1), date(last_plausible_year(), 12, 31))
 
 
 def danish_date(raw: pl.Expr) -> pl.Expr:
-    """`31-12-2023`, `31.12.2023` or `2023-12-31`; an impossible date (`31-02-2023`) → null."""
-    text = present(raw).str.replace_all(".", "-", literal=True)
-    return pl.coalesce(
-        text.str.strptime(pl.Date, "%d-%m-%Y", strict=False),
-        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+    """`31-12-2023`, `31.12.2023`, `2023-12-31` or `20231231` → Date; an impossible date
+    (`31-02-2023`), a two-digit year (`07-01-24`) or an implausible one (before 1970, after next
+    year) → null, with the reason from `date_problem`."""
+    day = _date_forms(present(raw))
+    return pl.when(_plausible(day)).then(day)
+
+
+_TWO_DIGIT_YEAR = r"^\d{1,2}[-./]\d{1,2}[-./]\d{2}$|^\d{6}$"
+
+
+def date_problem(raw: pl.Expr) -> pl.Expr:
+    """Why a present date value did not parse (Danish, for the steward)."""
+    text = present(raw)
+    return (
+        pl.when(text.str.contains(_TWO_DIGIT_YEAR))
+        .then(pl.lit("tocifret årstal (dd-mm-åå): skriv året med fire cifre, fx 07-01-2024"))
+        .when(_date_forms(text).is_not_null())
+        .then(pl.lit(f"usandsynlig dato: før 01-01-{FIRST_PLAUSIBLE_YEAR} eller efter 31-12-{last_plausible_year()}"))
+        .otherwise(pl.lit("ikke en dato (dd-mm-åååå, dd.mm.åååå, åååå-mm-dd eller ååååmmdd)"))
     )
 
 
-def month(raw: pl.Expr) -> pl.Expr:
-    """`2024-01` or StatBank `2024M01` → the first day of the month; `2023-13` → null."""
-    text = present(raw)
+def _month_forms(text: pl.Expr) -> pl.Expr:
     iso = pl.when(text.str.contains(r"^\d{4}-\d{2}$")).then(text)
     statbank = pl.when(text.str.contains(r"^\d{4}M\d{2}$")).then(text.str.replace("M", "-"))
     return (pl.coalesce(iso, statbank) + "-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+
+
+def month(raw: pl.Expr) -> pl.Expr:
+    """`2024-01` or StatBank `2024M01` → the first day of the month; `2023-13`, `24-01` or a
+    month before 1970 / after next year → null."""
+    first = _month_forms(present(raw))
+    return pl.when(_plausible(first)).then(first)
+
+
+def month_problem(raw: pl.Expr) -> pl.Expr:
+    text = present(raw)
+    return (
+        pl.when(_month_forms(text).is_not_null())
+        .then(pl.lit(f"usandsynlig måned: før {FIRST_PLAUSIBLE_YEAR}-01 eller efter {last_plausible_year()}-12"))
+        .otherwise(pl.lit("ikke en måned (åååå-mm eller ååååMmm)"))
+    )
+
+
+def year(raw: pl.Expr) -> pl.Expr:
+    """A calendar year `2024` (a workbook number cell `2024.0` too) → Int64, 1970…next year."""
+    text = present(raw).str.replace(r"\.0+$", "")
+    value = pl.when(text.str.contains(r"^\d{4}$")).then(text).cast(pl.Int64, strict=False)
+    return pl.when(value.is_between(FIRST_PLAUSIBLE_YEAR, last_plausible_year())).then(value)
+
+
+def year_problem(raw: pl.Expr) -> pl.Expr:
+    text = present(raw).str.replace(r"\.0+$", "")
+    return (
+        pl.when(text.str.contains(r"^\d{4}$"))
+        .then(pl.lit(f"usandsynligt år: før {FIRST_PLAUSIBLE_YEAR} eller efter {last_plausible_year()}"))
+        .when(text.str.contains(r"^\d{2}$"))
+        .then(pl.lit("tocifret årstal: skriv året med fire cifre, fx 2024"))
+        .otherwise(pl.lit("ikke et årstal (åååå)"))
+    )

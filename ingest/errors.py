@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from ingest.cpr import mask_text
+
 
 class ContractError(Exception):
     """A file cannot be trusted at all: undecodable, a required column missing, too many
-    rejected rows. The run stops before publishing; the message names file, column and line."""
+    rejected rows. The run stops before publishing; the message names file, column and line.
+
+    Every part of the message passes the CPR mask here (rule R15, "also in error messages"):
+    a reason may quote a value, and texts of polars, openpyxl or DuckDB errors may too. The
+    message is one line: a steward reads it in a terminal, the UI shows it as the step's error.
+    """
 
     def __init__(self, file: str, reason: str, *, column: str | None = None, line: int | None = None):
+        reason = " ".join(mask_text(str(reason)).split())
+        column = mask_text(column) if column is not None else None
         self.file, self.reason, self.column, self.line = file, reason, column, line
         where = file
         if line is not None:

@@ -51,31 +51,59 @@ class Field:
     parser: Callable[[pl.Expr], pl.Expr] | None = None  # kind "custom": text → typed, null = bad
     dtype: pl.DataType | None = None  # kind "custom"
     reason: str | None = None  # kind "custom": why a value was rejected
-    column_label: pl.Expr | None = None  # names the file's column in rejections (unpivoted files)
+    column_label: str | None = None  # names the column in rejections, instead of `header`
+    label_from: str | None = None  # unpivoted files: the header whose value names the column
 
 
 _REASONS = {
     "int": "ikke et heltal",
     "decimal": "ikke et tal med højst {scale} decimaler",
     "fraction": "ikke en procent (95 %, 95 eller 0,95)",
-    "date": "ikke en dato (dd-mm-åååå, dd.mm.åååå eller åååå-mm-dd)",
-    "month": "ikke en måned (åååå-mm eller ååååMmm)",
+}
+_PROBLEMS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "date": danish.date_problem,
+    "month": danish.month_problem,
+    "year": danish.year_problem,
 }
 
 
-def _typed(field: Field, excel: bool) -> Callable[[pl.Expr], pl.Expr]:
+def _text_parser(field: Field) -> Callable[[pl.Expr], pl.Expr]:
+    """How a CSV field, or a workbook text cell, of this kind is read."""
     if field.kind == "custom":
         return field.parser
-    kinds: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    return {
         "text": danish.present,
-        "int": danish.excel_integer if excel else danish.danish_integer,
-        "decimal": (lambda e: danish.excel_decimal(e, field.scale)) if excel
-        else (lambda e: danish.danish_decimal(e, field.scale)),
-        "fraction": lambda e: danish.fraction(e, excel=excel),
+        "int": danish.danish_integer,
+        "decimal": lambda e: danish.danish_decimal(e, field.scale),
+        "fraction": lambda e: danish.fraction(e),
         "date": danish.danish_date,
         "month": danish.month,
-    }
-    return kinds[field.kind]
+        "year": danish.year,
+    }[field.kind]
+
+
+def _cell_parser(field: Field, kind: pl.Expr) -> Callable[[pl.Expr], pl.Expr]:
+    """How a workbook cell of this field is read, by the cell's type (`kind`, textfile.py):
+    number cells as numbers (rounded half-up to the field's scale), text cells as Danish text,
+    date cells as dates (written ISO by the reader)."""
+    as_text = _text_parser(field)
+    is_number = kind.is_in(["n", "p"])
+    if field.kind == "decimal":
+        return lambda e: pl.when(is_number).then(danish.number_cell(e, field.scale)).otherwise(as_text(e))
+    if field.kind == "int":
+        return lambda e: pl.when(is_number).then(danish.number_cell_integer(e)).otherwise(as_text(e))
+    if field.kind == "fraction":
+        return lambda e: danish.fraction(e, kind=kind)
+    if field.kind in ("date", "month"):
+        return lambda e: pl.when(is_number).then(None).otherwise(as_text(e))
+    return as_text
+
+
+def _rounded(field: Field, kind: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The stored value of a number cell that had more decimals than the field: kept for audit."""
+    scale = 6 if field.kind == "fraction" else field.scale
+    decimals = raw.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0)
+    return pl.when(kind.is_in(["n", "p"]) & (decimals > scale)).then(raw.str.strip_chars())
 
 
 def _distinct_once(frame: pl.DataFrame, column: str, parser: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
@@ -94,6 +122,12 @@ def _distinct_once(frame: pl.DataFrame, column: str, parser: Callable[[pl.Expr],
                                          return_dtype=distinct.schema["_typed"])
 
 
+def _label(field: Field, by_key: dict[str, str]) -> pl.Expr:
+    if field.label_from is not None:
+        return pl.col(by_key[field.label_from.casefold()])
+    return pl.lit(field.column_label or field.header)
+
+
 def dtype_of(field: Field) -> pl.DataType:
     if field.kind == "custom":
         return field.dtype
@@ -104,6 +138,7 @@ def dtype_of(field: Field) -> pl.DataType:
         "fraction": pl.Decimal(18, 6),
         "date": pl.Date(),
         "month": pl.Date(),
+        "year": pl.Int64(),
     }[field.kind]
 
 
@@ -128,11 +163,15 @@ def parse(
     source: str,
     file: str,
     load_id: str,
-    excel: bool = False,
     keep: pl.Expr | None = None,
 ) -> Parsed:
-    """Type `text` by `fields`; raise ContractError for a missing required column, a file
-    without data rows, or more than 1 % of the rows carrying an unparseable value."""
+    """Type `text` by `fields` into `Parsed.rows` (one column per field, dtype by kind: Int64,
+    Decimal(18, scale), Decimal(18, 6) fractions, Date; unknown columns as text; `_source_line`).
+
+    A workbook (`text.cell_kinds` set) is typed cell by cell: number cells as numbers, text cells
+    as Danish text; a number cell rounded to the field's scale keeps its stored value in
+    `<field>_cellevaerdi`. Raises ContractError for a missing required column, a file without
+    data rows, or more than 1 % of the rows carrying an unparseable value (naming the first)."""
     by_key = {c.strip().casefold(): c for c in text.frame.columns if c != LINE}
     missing = [f.header for f in fields if f.required and f.header.casefold() not in by_key]
     if missing:
@@ -148,30 +187,49 @@ def parse(
     text_headers = {by_key[f.header.casefold()] for f in present if f.kind == "text"}
     text_headers |= {c for k, c in by_key.items() if k not in known}
     masked, cpr_hits = mask_frame(text.frame.select([*sorted(text_headers), LINE]), LINE)
-    frame = text.frame.with_columns(masked.drop(LINE))
+    # The file's columns get internal names: a file's `dranst` must not be confused with the
+    # typed column `dranst` made from it.
+    internal = {c: f"_in_{i}" for i, c in enumerate(by_key.values())}
+    frame = text.frame.with_columns(masked.drop(LINE)).rename(internal)
+    by_key = {k: internal[c] for k, c in by_key.items()}
+    header_of = {v: k for k, v in internal.items()}
 
     def col(f: Field) -> pl.Expr:
         return pl.col(by_key[f.header.casefold()])
 
-    typed = [
-        (_typed(f, excel)(col(f)) if f.kind == "text" else _distinct_once(frame, by_key[f.header.casefold()], _typed(f, excel)))
-        .alias(f.name)
-        for f in present
-    ]
+    def kind(f: Field) -> pl.Expr:
+        return pl.col(f"_kind_{by_key[f.header.casefold()]}")
+
+    cells = text.cell_kinds is not None
+    if cells:
+        frame = frame.hstack(text.cell_kinds.rename(lambda c: f"_kind_{internal[c]}"))
+
+    def typed(f: Field) -> pl.Expr:
+        if f.kind == "text":
+            return danish.present(col(f))
+        if cells:
+            return _cell_parser(f, kind(f))(col(f))
+        return _distinct_once(frame, by_key[f.header.casefold()], _text_parser(f))
+
     checked = [f for f in present if f.kind != "text"]
     failed = [(danish.present(col(f)).is_not_null() & pl.col(f.name).is_null()).alias(f"_bad_{f.name}")
               for f in checked]
-    out = frame.with_columns(typed).with_columns(failed)
+    audit = [_rounded(f, kind(f), col(f)).alias(f"{f.name}_cellevaerdi")
+             for f in checked if cells and f.kind in ("decimal", "fraction")]
+    out = frame.with_columns([typed(f).alias(f.name) for f in present] + audit).with_columns(failed)
+    audit = [a.meta.output_name() for a in audit if out[a.meta.output_name()].is_not_null().any()]
 
-    def reason(f: Field) -> str:
-        return f.reason if f.kind == "custom" else _REASONS[f.kind].format(scale=f.scale)
+    def reason(f: Field) -> pl.Expr:
+        if f.kind in _PROBLEMS:
+            return _PROBLEMS[f.kind](col(f))
+        return pl.lit(f.reason if f.kind == "custom" else _REASONS[f.kind].format(scale=f.scale))
 
     rejected_parts = [
         out.filter(pl.col(f"_bad_{f.name}")).select(
             pl.col(LINE).alias("kildelinje"),
-            (f.column_label if f.column_label is not None else pl.lit(f.header)).alias("kolonne"),
+            _label(f, by_key).alias("kolonne"),
             mask_cpr(col(f)).alias("raavaerdi"),
-            pl.lit(reason(f)).alias("aarsag"),
+            reason(f).alias("aarsag"),
         )
         for f in checked
     ]
@@ -197,7 +255,8 @@ def parse(
     rows = good.select(
         [pl.col(f.name) for f in present]
         + [pl.lit(None, dtype=dtype_of(f)).alias(f.name) for f in fields if f not in present]
-        + [pl.col(c).alias(snake(c)) for k, c in by_key.items() if k not in known]
+        + [pl.col(c).alias(snake(header_of[c])) for k, c in by_key.items() if k not in known]
+        + [pl.col(a) for a in audit]
         + [pl.col(LINE)]
     )
     # Rows as parsed: for the unpivoted health-check file a row is one municipality × month.

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import healthcheck, statbank
+from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.textfile import TextFrame, read_csv_text, read_excel_text
 
@@ -104,7 +105,7 @@ REGNSKAB = Source(
         _code("DRANST", "dranst", statbank.dranst, "ukendt dranst (1, 2, 3 eller deres navne)"),
         _code("ART", "art", statbank.art, "ukendt art (TOT, UE, I eller deres navne)"),
         _code("PRISENHED", "prisenhed", statbank.prisenhed, "ukendt prisenhed (LOBM, INDL eller deres navne)"),
-        Field("TID", "aar", "int"),
+        Field("TID", "aar", "year"),
         Field("INDHOLD", "indhold", "decimal", scale=3),
     ],
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
@@ -149,13 +150,13 @@ TILBUD = Source(
 TAKSTBILAG = Source(
     "takstbilag",
     [
-        Field("År", "aar", "int"),
+        Field("År", "aar", "year"),
         Field("Tilbudsnr", "tilbudsnr", "int"),
         Field("Tilbudsnavn", "tilbudsnavn"),
         Field("Driftsherre", "driftsherre"),
         Field("Paragraf", "paragraf"),
         Field("Ydelse", "ydelse"),
-        Field("Pladser", "pladser", "int"),
+        Field("Pladser", "pladser", "decimal"),  # year-average places may carry decimals: 16,7
         Field("Dage", "dage", "int"),
         Field("Belægningsprocent", "belaegningsprocent", "fraction"),
         Field("Antal døgn", "antal_doegn", "int"),
@@ -205,9 +206,9 @@ SUNDHEDSTJEK = Source(
     [
         Field("Kommune", "kommune"),
         _area("Kommune"),
-        Field("Måned", "maaned", "month", column_label=pl.col("Måned")),
-        Field("Antal", "antal", "int", column_label=pl.col("Måned")),
-        Field("Udtræksdato", "udtraeksdato", "date", column_label=pl.lit("Udtræksdato (linje 1)")),
+        Field("Måned", "maaned", "month", label_from="Måned"),
+        Field("Antal", "antal", "int", label_from="Måned"),
+        Field("Udtræksdato", "udtraeksdato", "date", column_label="Udtræksdato (linje 1)"),
     ],
     text_reader=healthcheck.read_wide_extract,
     accepts=healthcheck.is_wide_extract,
@@ -220,7 +221,7 @@ SUNDHEDSTJEK_MAALGRUPPE = Source(
     [
         Field("Kommune", "kommune"),
         _area("Kommune"),
-        Field("År", "aar", "int"),
+        Field("År", "aar", "year"),
         Field("Borgere i målgruppen", "borgere_i_maalgruppen", "int"),
     ],
     folder="sundhedstjek",
@@ -259,13 +260,20 @@ FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})
 
 
 def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Parsed:
-    """Parse one landing file: rows with `_source_line`, rejected values, CPR findings."""
+    """Parse one landing file: rows with `_source_line`, rejected values, CPR findings.
+
+    Raises ContractError, and nothing else, for any file that cannot be read: an error of a
+    library on unforeseen bytes becomes a one-line contract error naming the file (its text
+    passes the CPR mask), never a traceback."""
     rel = path.relative_to(landing_dir).as_posix()
-    text = source.reader()(path, rel)
-    return parse(
-        text, source.fields, source=source.name, file=rel, load_id=load_id,
-        excel=source.excel_sheet is not None, keep=source.keep,
-    )
+    try:
+        text = source.reader()(path, rel)
+        return parse(text, source.fields, source=source.name, file=rel, load_id=load_id, keep=source.keep)
+    except ContractError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — any library's failure on a file is that file's contract error
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ContractError(rel, f"filen kan ikke læses ({type(exc).__name__}: {detail})") from exc
 
 
 def empty_rows(source: Source) -> pl.DataFrame:

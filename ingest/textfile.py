@@ -1,38 +1,57 @@
 """Landing files as text frames: decoded, every cell a string, every row with its physical line.
 
-CSV: UTF-8 (with or without BOM) or cp1252, detected from the bytes; `;`-separated.
-Excel: the named sheet read by polars' calamine engine, keeping empty rows so the row index is
-the row number Excel shows, and the header row found by its names below any title block.
+CSV: UTF-8 (with or without BOM) or cp1252, detected from the bytes; `;`-separated. Lines are
+read the way Excel and Python's `csv` module read them: a field that starts with `"` is quoted
+(it may hold `;`, `""` and line breaks, and text after its closing quote is kept), a `"` inside an
+unquoted field is a character. Excel's `sep=;` first line, a trailing `;` on every line and an
+extra empty line at the end are accepted. A line that cannot be a record (wrong number of
+fields, an unterminated quote) is rejected whole with its line number; it never takes the file
+down with it.
+
+Excel: the named sheet read by openpyxl twice, for the cached values and for the formulas, so
+each cell keeps its type (`cell_kinds`): a number is a number, never Danish text; a formula
+without a cached value is a contract error naming the cell.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from ingest.errors import ContractError
 
 LINE = "_source_line"
-
+SEPARATOR = ";"
 
 RAGGED_SCHEMA = {LINE: pl.Int64, "text": pl.String, "reason": pl.String}
+
+# Cell kinds of a workbook cell (TextFrame.cell_kinds): how its text in `frame` was written.
+NUMBER, PERCENT, TEXT, DATE = "n", "p", "s", "d"
 
 
 @dataclass(frozen=True)
 class TextFrame:
     """Every column is text named by its trimmed header; `_source_line` is the physical line.
-    `ragged` holds lines whose field count differs from the header's (line, text, reason)."""
+
+    `ragged` holds lines that are not a record (line, text, reason). For a workbook,
+    `cell_kinds` has the same columns and rows as `frame` and says per cell whether its text is
+    a number (`n`, written as plain decimal digits with a `.`: `891.895`), a percent-formatted
+    number (`p`, the stored fraction: `0.95`), a date (`d`, ISO) or text typed by a person (`s`)."""
 
     frame: pl.DataFrame
     header_line: int
     ragged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RAGGED_SCHEMA))
     preamble: tuple[str, ...] = ()  # the lines above the header
+    cell_kinds: pl.DataFrame | None = None
 
 
 def sha256_file(path: Path) -> str:
@@ -52,7 +71,10 @@ _BOM = b"\xef\xbb\xbf"
 
 def to_utf8(data: bytes, name: str) -> bytes:
     """The file as UTF-8 bytes: UTF-8 (BOM dropped) as it is, cp1252 transcoded.
-    Never latin-1: it accepts any byte and hides damage."""
+    Never latin-1: it accepts any byte and hides damage.
+
+    Raises ContractError for a binary file (NUL bytes), a file mixing UTF-8 and cp1252, and bytes
+    that are neither (naming the first bad line)."""
     if b"\x00" in data[:4096]:
         raise ContractError(name, "filen er binær (indeholder NUL-bytes), ikke en tekstfil")
     try:
@@ -70,104 +92,288 @@ def to_utf8(data: bytes, name: str) -> bytes:
                             line=data[: exc.start].count(b"\n") + 1) from exc
 
 
-def _read(data: bytes, name: str, **options) -> pl.DataFrame:
+def head_lines(path: Path, n: int = 3) -> list[str]:
+    """The first `n` lines of a text file, decoded with the detected encoding (only to tell file
+    kinds apart; a file that cannot be decoded gives [] and is refused by its reader later).
+    Excel's `sep=;` hint line is skipped."""
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    cut = head.rfind(b"\n")
+    if cut > 0 and len(head) == 8192:  # do not split a UTF-8 letter at the end of the block
+        head = head[:cut]
     try:
-        return pl.read_csv(io.BytesIO(data), infer_schema=False, **options)
-    except pl.exceptions.NoDataError as exc:
-        raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=1) from exc
-    except pl.exceptions.PolarsError as exc:
-        raise ContractError(name, f"filen kan ikke læses som CSV med ';': {exc}".splitlines()[0]) from exc
-
-
-def read_csv_text(path: Path, name: str, *, header_line: int = 1) -> TextFrame:
-    """Read a `;` CSV whose header is on `header_line` (1-based) as text, rows with their lines.
-
-    polars gets the bytes directly and turns a blank line into an empty row, so row i of the
-    body is physical line header_line + 1 + i. The lines are also read once as a single
-    column, to find ragged lines; only a file that has some is rebuilt without them.
-    """
-    data = path.read_bytes()
-    utf8 = to_utf8(data, name)
-    lines = _read(utf8, name, has_header=False, separator="\x1f", quote_char=None, new_columns=["text"])
-    lines = lines.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
-    if lines.height < header_line or not (lines["text"][header_line - 1] or "").strip():
-        raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=header_line)
-    header = lines["text"][header_line - 1]
-    blank = pl.col("text").is_null() | (pl.col("text").str.strip_chars() == "")
-    # A line with more or fewer fields than the header (a truncated last line, a stray ';')
-    # is rejected whole; quoted fields may hold ';', so lines with quotes are left to polars.
-    fields_in_header = header.count(";") + 1
-    n_fields = pl.col("text").str.count_matches(";", literal=True) + 1
-    is_ragged = ~blank & (n_fields != fields_in_header) & ~pl.col("text").str.contains('"', literal=True)
-    body = lines.slice(header_line).with_columns(blank.alias("_blank"), is_ragged.alias("_ragged"))
-    ragged = body.filter(pl.col("_ragged")).select(
-        LINE, "text",
-        pl.format("linjen har {} felter, overskriften har {}", n_fields, pl.lit(fields_in_header)).alias("reason"),
-    )
-    options = {"separator": ";", "has_header": True, "quote_char": '"'}
-    frame = None
-    if ragged.height == 0:
-        frame = _read(utf8, name, skip_rows=header_line - 1, **options)
-        if frame.height == body.height:
-            frame = frame.with_columns(body[LINE]).filter(~body["_blank"])
-        else:
-            frame = None  # quoted fields spanning lines: rows and lines no longer align
-    if frame is None:
-        good = body.filter(~pl.col("_blank") & ~pl.col("_ragged"))
-        rebuilt = pl.concat([pl.Series([header]), good["text"]]).str.join("\n").item().encode()
-        frame = _read(rebuilt, name, **options)
-        if frame.height != good.height:
-            raise ContractError(name, f"{good.height} datalinjer gav {frame.height} rækker (felter med linjeskift?)")
-        frame = frame.with_columns(good[LINE])
-    frame = frame.rename({c: c.strip() for c in frame.columns})
-    preamble = tuple(lines["text"].slice(0, header_line - 1).fill_null("").to_list())
-    return TextFrame(frame, header_line, ragged.cast(RAGGED_SCHEMA), preamble)
+        text = to_utf8(head, path.name).decode("utf-8")
+    except ContractError:
+        return []
+    lines = text.splitlines()
+    if lines and _separator_hint(lines[0]):
+        lines = lines[1:]
+    return lines[:n]
 
 
 def first_line(path: Path) -> str:
-    """The first line of a text file, decoded leniently: only for telling file kinds apart."""
-    with open(path, "rb") as fh:
-        head = fh.read(512)
-    return head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
+    """The first line of a text file (see `head_lines`), or "" for an empty one."""
+    lines = head_lines(path, 1)
+    return lines[0] if lines else ""
+
+
+_SEP_HINT = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
+
+
+def _separator_hint(line: str | None) -> str | None:
+    """Excel writes `sep=;` as the first line of a CSV it exports for another locale."""
+    match = _SEP_HINT.match(line or "")
+    return match.group(1) if match else None
+
+
+def _read_lines(utf8: bytes, name: str) -> pl.DataFrame:
+    """Physical lines (`_source_line`, `text` without the line break); `\r\n`, `\n`."""
+    if not utf8.strip():
+        raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=1)
+    try:
+        lines = pl.read_csv(io.BytesIO(utf8), has_header=False, separator="\x1f", quote_char=None,
+                            new_columns=["text"], infer_schema=False)
+    except pl.exceptions.PolarsError as exc:  # e.g. a unit separator inside a line
+        raise ContractError(name, f"filen kan ikke læses som tekstlinjer: {exc}".splitlines()[0]) from exc
+    return lines.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def _header_names(header: str, name: str, line: int, separator: str) -> list[str]:
+    """Column names of the header line: trimmed, trailing empty names (a `;` at the end of the
+    line) dropped, an empty name in the middle called `kolonne_<n>`; two columns with the same
+    name (case-insensitive) is a contract error."""
+    names = [c.strip() for c in next(csv.reader([header], delimiter=separator, strict=False))]
+    while names and not names[-1]:
+        names.pop()
+    names = [c or f"kolonne_{i + 1}" for i, c in enumerate(names)]
+    seen: dict[str, str] = {}
+    for c in names:
+        if c.casefold() in seen:
+            raise ContractError(name, "kolonnen står to gange i overskriften", column=c, line=line)
+        seen[c.casefold()] = c
+    return names
+
+
+# How many physical lines one quoted field may span before the quote counts as unterminated.
+MAX_RECORD_LINES = 20
+
+
+def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separator: str) -> tuple[dict, list, set]:
+    """Parse the lines holding a `"` with Python's `csv` module (Excel's reading of quotes).
+
+    A record may continue over the next lines while a quoted field is open; it is kept only when
+    it has the header's number of fields and no continuation line looks like a record of its own
+    (an unterminated quote would otherwise swallow the lines after it). Returns the records as
+    columns (+ `_source_line`), the rejected (line, text, reason) and every line consumed."""
+    texts = body["text"].to_list()
+    first_line = body[LINE][0] if body.height else 0
+    columns: dict[str, list] = {str(i): [] for i in range(n_columns)}
+    columns[LINE] = []
+    rejected, consumed = [], set()
+    for start in starts:  # a loop over the few lines with a quote, not over the file
+        if start in consumed:
+            continue
+        at = start - first_line
+        window = [(t or "") + "\n" for t in texts[at: at + MAX_RECORD_LINES]]
+        reader = csv.reader(iter(window), delimiter=separator, strict=False)
+        fields = next(reader)
+        used = reader.line_num
+        while len(fields) > n_columns and not fields[-1].strip():
+            fields.pop()  # a `;` at the end of the line
+        continuation = window[1:used]
+        swallowed = any(t.count(separator) + 1 >= n_columns for t in continuation)
+        if len(fields) == n_columns and not swallowed:
+            for i, value in enumerate(fields):
+                columns[str(i)].append(value)
+            columns[LINE].append(start)
+            consumed.update(range(start, start + used))
+        else:
+            reason = ("anførselstegn uden afslutning (feltet fortsætter på de næste linjer)" if used > 1
+                      else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
+            rejected.append((start, texts[at], reason))
+            consumed.add(start)
+    return columns, rejected, consumed
+
+
+def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str = SEPARATOR) -> TextFrame:
+    """Read a CSV whose header is on `header_line` (1-based, not counting a `sep=;` line above
+    it) as text, each record with the physical line where it starts.
+
+    Lines without a `"` (nearly all of a ledger) are split by polars; lines with one go through
+    Python's `csv` module. Raises ContractError for an undecodable or empty file, a missing
+    header, a duplicated column name, or a `sep=` line naming another separator."""
+    utf8 = to_utf8(path.read_bytes(), name)
+    lines = _read_lines(utf8, name)
+    hint = _separator_hint(lines["text"][0])
+    if hint is not None:
+        if hint != separator:
+            raise ContractError(name, f"filen angiver skilletegnet '{hint}' (sep={hint}); kolonnerne skal "
+                                      f"adskilles med '{separator}'", line=1)
+        header_line += 1
+    if lines.height < header_line or not (lines["text"][header_line - 1] or "").strip():
+        raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=header_line)
+    names = _header_names(lines["text"][header_line - 1], name, header_line, separator)
+    n = len(names)
+
+    body = lines.slice(header_line)
+    text = pl.col("text")
+    blank = text.is_null() | (text.str.strip_chars() == "")
+    quoted = text.str.contains('"', literal=True)
+    n_fields = text.str.count_matches(separator, literal=True) + 1
+    trailing = text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()
+    extra = n_fields - n  # a `;` at the end of every line gives one empty field more
+    body = body.with_columns(
+        blank.alias("_blank"), quoted.alias("_quoted"), n_fields.alias("_n"),
+        (extra > 0).alias("_trim"), ((extra == 0) | ((extra > 0) & (trailing >= extra))).alias("_fits"),
+    )
+
+    starts = body.filter(~pl.col("_blank") & pl.col("_quoted"))[LINE].to_list()
+    records, quote_rejects, consumed = _quoted_records(body, starts, n, separator) if starts else ({}, [], set())
+    plain = body.filter(~pl.col("_blank") & ~pl.col("_quoted") & ~pl.col(LINE).is_in(list(consumed)))
+    ragged = pl.concat([
+        plain.filter(~pl.col("_fits")).select(
+            LINE, "text", pl.format("linjen har {} felter, overskriften har {}", pl.col("_n"), pl.lit(n)).alias("reason")),
+        pl.DataFrame(quote_rejects, schema=RAGGED_SCHEMA, orient="row"),
+    ]).cast(RAGGED_SCHEMA).sort(LINE)
+    good = plain.filter(pl.col("_fits"))
+
+    frame = None
+    if not starts and hint is None and ragged.height == 0 and not good["_trim"].any():
+        # The common case: every line a plain record; polars reads the bytes in one go.
+        frame = _polars_csv(utf8, name, separator, names, skip=header_line)
+        frame = frame.with_columns(body[LINE]).filter(~body["_blank"]) if frame.height == body.height else None
+    if frame is None:
+        cut = pl.col("text").str.head(pl.col("text").str.len_chars() - (pl.col("_n") - n).clip(lower_bound=0))
+        rebuilt = good.select(cut)["text"].str.join("\n").item().encode() if good.height else b""
+        frame = _polars_csv(rebuilt, name, separator, names, skip=0) if good.height else pl.DataFrame(
+            schema={c: pl.String for c in names})
+        if frame.height != good.height:
+            raise ContractError(name, f"{good.height} datalinjer gav {frame.height} rækker")
+        frame = frame.with_columns(good[LINE])
+        if records:
+            quoted_frame = pl.DataFrame({**{c: records[str(i)] for i, c in enumerate(names)}, LINE: records[LINE]},
+                                        schema={**{c: pl.String for c in names}, LINE: pl.Int64})
+            frame = pl.concat([frame, quoted_frame]).sort(LINE)
+    preamble = tuple(lines["text"].slice(0, header_line - 1).fill_null("").to_list())
+    if hint is not None:
+        preamble = preamble[1:]
+    return TextFrame(frame, header_line, ragged, preamble)
+
+
+def _polars_csv(data: bytes, name: str, separator: str, names: list[str], *, skip: int) -> pl.DataFrame:
+    """Lines known to hold exactly len(names) fields and no quote, as text columns."""
+    try:
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, skip_rows=skip, separator=separator,
+                            quote_char=None, infer_schema=False, new_columns=names,
+                            truncate_ragged_lines=False)
+    except pl.exceptions.NoDataError:
+        return pl.DataFrame(schema={c: pl.String for c in names})
+    except pl.exceptions.PolarsError as exc:
+        raise ContractError(name, f"filen kan ikke læses som CSV med '{separator}': {exc}".splitlines()[0]) from exc
+    return frame
+
+
+# ----------------------------------------------------------------------------------- workbooks
+
+def _cell_text(value, number_format: str) -> tuple[str | None, str | None]:
+    """A cell's value as (text, kind): numbers as exact plain decimals (the shortest text that
+    round-trips the stored double, so `891.895` stays 891.895, not 891.89499…)."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return ("1" if value else "0"), NUMBER
+    if isinstance(value, (int, float)):
+        plain = format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
+        return plain, (PERCENT if "%" in number_format else NUMBER)
+    if isinstance(value, datetime):
+        return (value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")), DATE
+    if isinstance(value, date):
+        return value.isoformat(), DATE
+    if isinstance(value, time):
+        return value.isoformat(), TEXT
+    return str(value), TEXT
+
+
+def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list]]:
+    """Every row of `sheet` as [(value, number_format)] from the cached values, and the formulas."""
+    from openpyxl import load_workbook  # 0.3 s to import; only workbooks need it
+
+    try:
+        values_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formula_book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ContractError(name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]) from exc
+    if sheet not in values_book.sheetnames:
+        raise ContractError(name, f"arket '{sheet}' findes ikke (ark i filen: {', '.join(values_book.sheetnames)})")
+    values = [[(c.value, c.number_format) if c.value is not None else (None, "")
+               for c in row] for row in values_book[sheet].iter_rows()]
+    formulas = [[c.value if getattr(c, "data_type", None) == "f" else None for c in row]
+                for row in formula_book[sheet].iter_rows()]
+    values_book.close()
+    formula_book.close()
+    return values, formulas
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str]) -> TextFrame:
-    """Read `sheet` as text and locate the header row: the first row holding all `header_names`."""
-    data = path.read_bytes()
-    try:
-        sheets = fastexcel.read_excel(data).sheet_names
-    except Exception as exc:  # calamine raises several unrelated types for a broken workbook
-        raise ContractError(name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]) from exc
-    if sheet not in sheets:
-        raise ContractError(name, f"arket '{sheet}' findes ikke (ark i filen: {', '.join(sheets)})")
-    try:
-        grid = pl.read_excel(
-            io.BytesIO(data), sheet_name=sheet, engine="calamine",
-            drop_empty_rows=False, drop_empty_cols=False,
-            read_options={"header_row": None, "skip_rows": 0, "dtypes": "string"},
-        )
-    except Exception as exc:  # calamine raises several unrelated types for a broken workbook
-        reason = f"arket '{sheet}' kan ikke læses: {type(exc).__name__}: {exc}".splitlines()[0]
-        raise ContractError(name, reason) from exc
-    grid = grid.with_row_index(LINE, offset=1)
+    """Read `sheet` cell by cell and locate the header row: the first row holding all
+    `header_names` (case-insensitive), below any title block. Rows are the row numbers Excel
+    shows; `cell_kinds` keeps each cell's type.
+
+    Raises ContractError when the workbook cannot be opened, the sheet or the header row is
+    missing, or a cell of the table holds a formula without a cached value (the workbook was
+    written by a program that does not calculate: open and save it in Excel), naming the cells.
+    """
+    values, formulas = _sheet_cells(path.read_bytes(), name, sheet)
     wanted = {h.casefold() for h in header_names}
-    cells = grid.drop(LINE).select(pl.all().str.strip_chars().str.to_lowercase())
-    hits = cells.select(pl.sum_horizontal(pl.all().is_in(list(wanted)).fill_null(False))).to_series()
-    # The header is the first row naming every wanted column; failing that, the row naming most
-    # of them, so the error that follows can say which column is missing.
-    complete = (hits == len(wanted)).arg_true()
-    if complete.len():
+    hits = [sum(isinstance(v, str) and v.strip().casefold() in wanted for v, _ in row) for row in values]
+    complete = [i for i, h in enumerate(hits) if h == len(wanted)]
+    if complete:
         best = complete[0]
-    elif hits.len() and hits.max() >= 2:
-        best = (hits == hits.max()).arg_true()[0]
+    elif hits and max(hits) >= 2:
+        best = hits.index(max(hits))
     else:
         raise ContractError(name, f"ingen overskriftsrække med {', '.join(header_names)} i arket '{sheet}'")
-    header = grid.row(best)[1:]
-    columns = [(str(h).strip() if h is not None else "") for h in header]
-    keep = [i for i, c in enumerate(columns) if c]
-    body = grid.slice(best + 1)
-    frame = body.select(
-        [pl.col(grid.columns[i + 1]).alias(columns[i]) for i in keep] + [pl.col(LINE).cast(pl.Int64)]
-    )
-    blank = pl.all_horizontal(pl.exclude(LINE).is_null() | (pl.exclude(LINE).str.strip_chars() == ""))
-    return TextFrame(frame.filter(~blank), best + 1)
+    header = [(str(v).strip() if v is not None else "") for v, _ in values[best]]
+    keep = [i for i, c in enumerate(header) if c]
+    names = [header[i] for i in keep]
+
+    uncached = [
+        f"{_column_letter(i)}{r + 1}"
+        for r in range(best + 1, len(formulas)) for i in keep
+        if i < len(formulas[r]) and formulas[r][i] is not None
+        and (i >= len(values[r]) or values[r][i][0] is None)
+    ]
+    if uncached:
+        shown = ", ".join(uncached[:10]) + (f" og {len(uncached) - 10} flere" if len(uncached) > 10 else "")
+        raise ContractError(
+            name, f"arket '{sheet}', celle {shown}: formel uden beregnet værdi — åbn projektmappen i Excel, "
+                  f"gem den og læg den ind igen", column=", ".join(sorted({header[_column_index(c)] for c in uncached})),
+            line=int(re.sub(r"^[A-Z]+", "", uncached[0])))
+
+    texts: dict[str, list] = {c: [] for c in names}
+    kinds: dict[str, list] = {c: [] for c in names}
+    lines = []
+    for r in range(best + 1, len(values)):
+        row = values[r]
+        cells = [_cell_text(*row[i]) if i < len(row) else (None, None) for i in keep]
+        if all(t is None or not t.strip() for t, _ in cells):
+            continue  # an empty row (Excel shows it, it holds nothing)
+        for c, (t, k) in zip(names, cells):
+            texts[c].append(t)
+            kinds[c].append(k)
+        lines.append(r + 1)
+    schema = {c: pl.String for c in names}
+    frame = pl.DataFrame(texts, schema=schema).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+    return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema))
+
+
+def _column_index(cell: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string(re.match(r"[A-Z]+", cell).group(0)) - 1

@@ -157,7 +157,7 @@ def test_regk31_both_presentations_resolve_to_the_same_codes(tmp_path):
 
 
 def test_unknown_municipality_name_is_rejected_with_its_line(tmp_path):
-    rows = "\n".join(f"Aalborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);{y};1,0" for y in range(1900, 2000))
+    rows = "\n".join(f"Aalborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);{y};1,0" for y in [2021] * 100)
     text = f"{REGK31_HEADER}\n{rows}\nÅlborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);2021;1,0\n"
     parsed = read_file(REGNSKAB, _write(tmp_path, "regnskab/r.csv", text), tmp_path, "L1")
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(102, "OMRÅDE", "Ålborg")]

@@ -17,3 +17,12 @@
  || ',' || split_part({{ digits }}, '.', 2)
  {%- endif %})
 {%- endmacro %}
+
+{#
+  Places as Danish text: whole places without decimals (`10`), year-average places with the
+  decimals they have (`16,7`, `8,25`).
+#}
+{% macro dk_places(expr) -%}
+(case when ({{ expr }}) = trunc({{ expr }}) then {{ dk_number(expr, 0) }}
+ else rtrim({{ dk_number(expr, 2) }}, '0') end)
+{%- endmacro %}

@@ -26,7 +26,7 @@ select
     cast(driftsherre as varchar) as driftsherre,
     cast(paragraf as varchar) as paragraf,
     cast(ydelse as varchar) as ydelse,
-    cast(pladser as integer) as pladser,
+    cast(pladser as decimal(9, 2)) as pladser,
     cast(dage as integer) as dage,
     cast(round(belaegning_andel * 100, 2) as decimal(9, 2)) as belaegning_pct,
     cast(antal_doegn as integer) as antal_doegn,

@@ -35,7 +35,7 @@ select
         'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || coalesce(ydelse, '?')
         || ') afviger ' || {{ dk_number('doegntakst_kr - beregnet_takst_kr', 4) }}
         || ' kr fra omkostninger ' || {{ dk_number('omkostninger_kr', 2) }} || ' kr / ('
-        || {{ dk_number('pladser', 0) }} || ' pladser × ' || {{ dk_number('dage', 0) }} || ' dage × '
+        || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }} || ' dage × '
         || {{ dk_number('belaegning_andel * 100', 2) }} || ' %) = ' || {{ dk_number('beregnet_takst_kr', 4) }} || ' kr'
         as varchar) as beskrivelse,
     cast({{ dk_number('doegntakst_kr', 2) }} as varchar) as vaerdi,

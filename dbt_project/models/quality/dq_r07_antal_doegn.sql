@@ -30,7 +30,7 @@ select
     cast(aar as varchar) as periode,
     cast(
         'Antal døgn ' || coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') || ' (' || coalesce(ydelse, '?')
-        || ') ≠ ' || {{ dk_number('pladser', 0) }} || ' pladser × ' || {{ dk_number('dage', 0) }}
+        || ') ≠ ' || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }}
         || ' dage × ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % = '
         || {{ dk_number('doegn_eksakt', 2) }} || ', afrundet ' || {{ dk_number('beregnet_antal_doegn', 0) }}
         as varchar) as beskrivelse,

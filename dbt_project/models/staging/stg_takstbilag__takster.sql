@@ -10,7 +10,7 @@ renamed as (
         trim(driftsherre) as driftsherre,
         trim(paragraf) as paragraf,
         trim(ydelse) as ydelse,
-        cast(pladser as integer) as pladser,
+        cast(pladser as decimal(9, 2)) as pladser,
         cast(dage as integer) as dage,
         cast(belaegningsprocent as decimal(9, 6)) as belaegning_andel,
         cast(antal_doegn as integer) as antal_doegn,
