@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.cpr import mask_text
 from ingest.errors import ContractError
 
 LINE = "_source_line"
@@ -142,7 +143,8 @@ def _header_names(header: str, name: str, line: int, separator: str) -> list[str
     """Column names of the header line: trimmed, trailing empty names (a `;` at the end of the
     line) dropped, an empty name in the middle called `kolonne_<n>`; two columns with the same
     name (case-insensitive) is a contract error."""
-    names = [c.strip() for c in next(csv.reader([header], delimiter=separator, strict=False))]
+    # A header is data too: a CPR-like number in it is masked like any value (rule R15).
+    names = [mask_text(c.strip()) for c in next(csv.reader([header], delimiter=separator, strict=False))]
     while names and not names[-1]:
         names.pop()
     names = [c or f"kolonne_{i + 1}" for i, c in enumerate(names)]
@@ -188,7 +190,9 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
             columns[LINE].append(start)
             consumed.update(range(start, start + used))
         else:
-            reason = ("anførselstegn uden afslutning (feltet fortsætter på de næste linjer)" if used > 1
+            text = texts[at] or ""
+            open_quote = used > 1 or (text.count('"') % 2 == 1 and re.search(rf'(^|{re.escape(separator)})\s*"', text))
+            reason = ("anførselstegn uden afslutning (et felt begynder med \" uden et \" der slutter det)" if open_quote
                       else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
             rejected.append((start, texts[at], reason))
             consumed.add(start)
@@ -339,7 +343,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
         best = hits.index(max(hits))
     else:
         raise ContractError(name, f"ingen overskriftsrække med {', '.join(header_names)} i arket '{sheet}'")
-    header = [(str(v).strip() if v is not None else "") for v, _ in values[best]]
+    header = [(mask_text(str(v).strip()) if v is not None else "") for v, _ in values[best]]
     keep = [i for i, c in enumerate(header) if c]
     names = [header[i] for i in keep]
 

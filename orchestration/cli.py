@@ -12,11 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from ingest.cpr import mask_text
 from orchestration.settings import Settings, SettingsError
 
 
 def _eprint(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    # Every progress and error line of every command passes here: the CPR mask is applied once,
+    # whatever library wrote the text (rule R15, "also in error messages").
+    print(mask_text(msg), file=sys.stderr, flush=True)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -56,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not outcome.published:
         _eprint(f"fejl: {outcome.reason}")
         return 1
-    print(outcome.summary)
+    print(mask_text(outcome.summary))
     return 0
 
 
@@ -64,7 +67,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from orchestration.check import check_paths
 
     report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint)
-    print(report)
+    print(mask_text(report))
     return 0 if ok else 1
 
 

@@ -1,0 +1,106 @@
+"""The handed cases of tests/cases/bugs and tests/cases/freedoms (a copy of shared/cases), each
+with the outcome its README states, read file by file exactly as `cockpit check` and a run read
+them. The run-level outcomes (published values, flags, refusals) are in test_cases_run.py."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ingest.errors import ContractError
+from ingest.sources import POSTERINGER, SUNDHEDSTJEK, TAKSTBILAG, read_file
+
+CASES = Path(__file__).parent / "cases"
+
+
+def _read(source, rel: str):
+    path = CASES / rel
+    return read_file(source, path, path.parent.parent, "case")
+
+
+def _row(parsed, line: int) -> dict:
+    (row,) = parsed.rows.filter(pl.col("_source_line") == line).to_dicts()
+    return row
+
+
+def test_02_quotes_inside_free_text_are_read_as_excel_reads_them():
+    parsed = _read(POSTERINGER, "bugs/02_quote_in_tekst/posteringer/quote_in_tekst.csv")
+    assert (parsed.rows.height, parsed.rejected.height) == (200, 0)
+    assert _row(parsed, 40)["tekst"] == "Solsikken ophold marts 2024"
+    assert _row(parsed, 80)["tekst"] == 'Skærm 24" til fælles stue'
+    assert _row(parsed, 40)["beloeb"] == Decimal("1543.39") and _row(parsed, 80)["beloeb"] == Decimal("1223.79")
+    assert parsed.rows["_source_line"].to_list() == list(range(2, 202))
+
+
+def test_02_cpr_like_number_in_a_quoted_text_is_masked_and_recorded():
+    parsed = _read(POSTERINGER, "bugs/02_quote_in_tekst/posteringer/quote_cpr_like.csv")
+    assert (parsed.rows.height, parsed.rejected.height) == (200, 0)
+    assert _row(parsed, 60)["tekst"] == "Ref XXXXXX-XXXX ophold marts 2024"
+    assert parsed.cpr.select("kildefil", "kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
+        ("posteringer/quote_cpr_like.csv", 60, "Tekst", "Ref XXXXXX-XXXX ophold marts 2024")]
+    assert "010190" not in str(parsed.rows.to_dicts()) + str(parsed.cpr.to_dicts())
+
+
+@pytest.mark.parametrize("name, form", [("yy_dates.csv", "07-01-24"), ("yy_dates_dotted.csv", "07.01.24")])
+def test_04_two_digit_years_are_rejected_naming_file_column_and_first_line(name, form):
+    with pytest.raises(ContractError) as err:
+        _read(POSTERINGER, f"bugs/04_two_digit_year/posteringer/{name}")
+    assert (err.value.file, err.value.column, err.value.line) == (f"posteringer/{name}", "Bogføringsdato", 2)
+    assert "200 af 200 rækker" in err.value.reason and f"'{form}'" in err.value.reason
+    assert "tocifret årstal" in err.value.reason
+
+
+def test_05_formula_results_are_rounded_half_up_and_the_stored_value_kept():
+    parsed = _read(TAKSTBILAG, "bugs/05_excel_formula_unrounded/takstbilag/formler_uafrundet.xlsx")
+    assert parsed.rejected.height == 0
+    first, second = _row(parsed, 4), _row(parsed, 5)
+    assert (first["antal_doegn"], first["doegntakst"], first["belaegningsprocent"]) == (694, Decimal("891.89"), Decimal("0.95"))
+    assert first["doegntakst_cellevaerdi"] == "891.8904109589041"
+    assert (second["belaegningsprocent"], second["doegntakst"]) == (Decimal("0.949938"), Decimal("1352.13"))
+    assert second["belaegningsprocent_cellevaerdi"] == "0.9499377334993774"
+
+
+def test_06_a_number_cell_is_a_number_never_a_thousands_dot():
+    parsed = _read(TAKSTBILAG, "bugs/06_excel_numeric_three_decimals/takstbilag/tre_decimaler.xlsx")
+    first, second = _row(parsed, 4), _row(parsed, 5)
+    # 891.895 stored, shown 891,895: half-up to øre (README, "Excel cells"), not 891.895,00 kr.
+    assert first["doegntakst"] == Decimal("891.90") and first["doegntakst_cellevaerdi"] == "891.895"
+    assert second["doegntakst"] == Decimal("1352.04") and second["doegntakst_cellevaerdi"] is None
+
+
+def test_07_formulas_without_cached_values_are_refused_naming_sheet_and_cells():
+    with pytest.raises(ContractError) as err:
+        _read(TAKSTBILAG, "bugs/07_excel_formula_no_cache/takstbilag/uden_cache.xlsx")
+    assert err.value.reason.startswith("arket 'Takster', celle J4, L4, J5, L5: formel uden beregnet værdi")
+    assert "åbn projektmappen i Excel" in err.value.reason
+    assert (err.value.column, err.value.line) == ("Antal døgn, Døgntakst", 4)
+
+
+def test_freedom_cp1252_lower_case_padded_reordered_headers():
+    parsed = _read(POSTERINGER, "freedoms/posteringer/smaa_bogstaver_cp1252.csv")
+    assert (parsed.rows.height, parsed.rejected.height) == (3, 0)
+    line3 = _row(parsed, 3)
+    assert (line3["kommunenr"], line3["beloeb"], line3["antal_doegn"]) == ("773", Decimal("-1558.39"), 1)
+    assert (line3["bogfoeringsdato"], line3["funktion"], line3["dranst"]) == (date(2024, 2, 6), "5.38.52", 1)
+    assert _row(parsed, 4)["tekst"] == "Materialer, værksted €"
+    assert "Ågården" in _row(parsed, 2)["tekst"]
+
+
+def test_freedom_cp1252_health_check_extract_is_the_wide_kind():
+    path = CASES / "freedoms/sundhedstjek/udtraek_cp1252.csv"
+    assert SUNDHEDSTJEK.accepts(path)
+    parsed = _read(SUNDHEDSTJEK, "freedoms/sundhedstjek/udtraek_cp1252.csv")
+    assert (parsed.rows.height, parsed.rejected.height) == (30, 0)
+    broenderslev_june = parsed.rows.filter((pl.col("kommunekode") == "810") & (pl.col("maaned") == date(2024, 6, 1)))
+    assert broenderslev_june["antal"].to_list() == [4]
+    assert set(parsed.rows["udtraeksdato"]) == {date(2024, 10, 25)}
+
+
+def test_freedom_places_with_decimals_title_block_percent_cells():
+    parsed = _read(TAKSTBILAG, "freedoms/takstbilag/pladser_med_decimaler.xlsx")
+    assert parsed.rejected.height == 0
+    got = parsed.rows.select("_source_line", "pladser", "belaegningsprocent", "antal_doegn", "doegntakst").rows()
+    assert got == [(4, Decimal("16.70"), Decimal("0.95"), 5791, Decimal("1261.64")),
+                   (5, Decimal("8.50"), Decimal("0.95"), 2947, Decimal("1397.27"))]
