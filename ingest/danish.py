@@ -136,6 +136,7 @@ def date_problem(raw: pl.Expr) -> pl.Expr:
 
 
 def _month_forms(text: pl.Expr) -> pl.Expr:
+    text = text.str.to_uppercase()  # `2024m01`: a header lower-cased by a spreadsheet
     iso = pl.when(text.str.contains(r"^\d{4}-\d{2}$")).then(text)
     statbank = pl.when(text.str.contains(r"^\d{4}M\d{2}$")).then(text.str.replace("M", "-"))
     return (pl.coalesce(iso, statbank) + "-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
