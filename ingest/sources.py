@@ -271,7 +271,8 @@ def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Pa
         return parse(text, source.fields, source=source.name, file=rel, load_id=load_id, keep=source.keep)
     except ContractError:
         raise
-    except Exception as exc:  # noqa: BLE001 — any library's failure on a file is that file's contract error
+    except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001 — a library's failure on a
+        # file (a polars panic is a BaseException) is that file's contract error
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise ContractError(rel, f"filen kan ikke læses ({type(exc).__name__}: {detail})") from exc
 

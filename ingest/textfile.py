@@ -221,7 +221,8 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
 
     body = lines.slice(header_line)
     text = pl.col("text")
-    blank = text.is_null() | (text.str.strip_chars() == "")
+    # A line of separators only (`;;;;`, as spreadsheets export empty rows) holds no record.
+    blank = text.is_null() | (text.str.strip_chars(" \t" + separator) == "")
     quoted = text.str.contains('"', literal=True)
     n_fields = text.str.count_matches(separator, literal=True) + 1
     trailing = text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()
@@ -236,7 +237,9 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     plain = body.filter(~pl.col("_blank") & ~pl.col("_quoted") & ~pl.col(LINE).is_in(list(consumed)))
     ragged = pl.concat([
         plain.filter(~pl.col("_fits")).select(
-            LINE, "text", pl.format("linjen har {} felter, overskriften har {}", pl.col("_n"), pl.lit(n)).alias("reason")),
+            # concat_str, not pl.format: polars 2.1 panics formatting a UInt32 of a filtered frame
+            LINE, "text", pl.concat_str(pl.lit("linjen har "), pl.col("_n").cast(pl.String),
+                                        pl.lit(f" felter, overskriften har {n}")).alias("reason")),
         pl.DataFrame(quote_rejects, schema=RAGGED_SCHEMA, orient="row"),
     ]).cast(RAGGED_SCHEMA).sort(LINE)
     good = plain.filter(pl.col("_fits"))
