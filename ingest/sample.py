@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import statistics
 import zipfile
 from dataclasses import dataclass, field
@@ -154,13 +155,17 @@ class _Landing:
             preamble: tuple[str, ...] = ()) -> None:
         lines = [*preamble, ";".join(header)]
         for cells, tags in rows:
-            assert all(";" not in c for c in cells), cells
-            lines.append(";".join(cells))
+            lines.append(";".join(_csv_cell(c) for c in cells))
             self.record(rel, len(lines), tags)
         # the brief's limit: unparseable values are never more than 0.5 % of a file's rows
         assert sum(isinstance(t, Bad) for _, tags in rows for t in tags) * 200 <= len(rows), rel
         data = (eol.join(lines) + eol).encode(encoding)
         self.write(rel, (b"\xef\xbb\xbf" if bom else b"") + data)
+
+
+def _csv_cell(text: str) -> str:
+    """Quoted as Excel quotes: only a cell holding `;` (or starting with `"`) needs it."""
+    return '"' + text.replace('"', '""') + '"' if ";" in text or text.startswith('"') else text
 
 
 # --------------------------------------------------------------------------- tilbud register
@@ -388,7 +393,7 @@ class Takst:
     year: int
     tilbud: Tilbud
     ydelse: str
-    pladser: int
+    pladser: int | Decimal  # a Decimal for year-average places
     belaegning: Decimal
     omkostninger: int
     doegntakst: Decimal
@@ -399,6 +404,8 @@ class Takst:
 
 BASE_RATE = {"SEL § 108": (1600, 2800), "SEL § 107": (1900, 3200), "SEL §§ 109-110": (700, 1400),
              SECURE: (7500, 9000)}  # kr. per day in 2021
+# A capacity change during the year: the rate is computed on the year-average places (landing-zone §4).
+YEAR_AVERAGE_PLACES = {(1003, "Døgnophold", 2024): D("23.5")}
 REAL_2021 = {"Takst 1": 618526, "Takst 2": 373086, "Takst 3": 5157018, "Takst 4": 11496118}
 RATE_JUMP = {(1018, 2023): "0.14", (1022, 2022): "0.12", (1028, 2024): "0.095"}  # R09 plants
 BEGRUNDELSE = {"Akutplads": "Akutplads: budgetteret belægning 90 % godkendt af DAS",
@@ -406,9 +413,9 @@ BEGRUNDELSE = {"Akutplads": "Akutplads: budgetteret belægning 90 % godkendt af 
 
 
 def _takst(year, t, ydelse, places, frac, omk) -> Takst:
-    denom = places * 365 * frac  # rates are computed on 365 days, also in leap years
+    denom = D(places) * 365 * frac  # rates are computed on 365 days, also in leap years
     return Takst(year, t, ydelse, places, frac, omk, _round(omk / denom, "0.01"),
-                 int(_round(D(places * 365) * frac)), BEGRUNDELSE.get(ydelse, ""))
+                 int(_round(denom)), BEGRUNDELSE.get(ydelse, ""))
 
 
 def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
@@ -429,8 +436,9 @@ def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
                 target[y] = target[y + 1] / (1 + D(rng.randint(200, 500)) / 10000)
             for y in years:
                 f = D("0.92") if (t.nr, y) == (1027, 2022) else frac
-                omk = REAL_2021[ydelse] if (t.nr, y) == (1001, 2021) else int(_round(target[y] * places * 365 * f))
-                out[t.nr, ydelse, y] = _takst(y, t, ydelse, places, f, omk)
+                p = YEAR_AVERAGE_PLACES.get((t.nr, ydelse, y), places)
+                omk = REAL_2021[ydelse] if (t.nr, y) == (1001, 2021) else int(_round(target[y] * p * 365 * f))
+                out[t.nr, ydelse, y] = _takst(y, t, ydelse, p, f, omk)
     _plant_takster(out)
     return out
 
@@ -473,17 +481,30 @@ def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in s).split())
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell with the value Excel calculated and saved with it (its cached value)."""
+    text: str  # without "=", with `{r}` for the row number
+    cached: float | int
+
+
 def _xlsx(title: str, header: list[str], rows: list[list], formats: dict[str, str]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Takster"
     ws.cell(1, 1, title)  # row 2 stays empty: readers must find the header by its names
+    cached = {}
     for r, values in enumerate([header] + rows, start=3):
         for c, v in enumerate(values, start=1):
-            if v is not None and v != "":
-                cell = ws.cell(r, c, v)
-                if r > 3 and header[c - 1] in formats and not isinstance(v, str):
-                    cell.number_format = formats[header[c - 1]]
+            if isinstance(v, Formula):
+                cell = ws.cell(r, c, "=" + v.text.format(r=r))
+                cached[cell.coordinate] = v.cached
+            elif v is not None and v != "":
+                cell = ws.cell(r, c, float(v) if isinstance(v, Decimal) else v)
+            else:
+                continue
+            if r > 3 and header[c - 1] in formats and not isinstance(v, str):
+                cell.number_format = formats[header[c - 1]]
     wb.properties.created = wb.properties.modified = FIXED_TIME
     raw = io.BytesIO()
     # ExcelWriter directly: save_workbook() would stamp the current time as `modified`
@@ -493,8 +514,29 @@ def _xlsx(title: str, header: list[str], rows: list[list], formats: dict[str, st
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/") and cached:
+                data = _with_cached_values(data, cached)
+            dst.writestr(entry, data)
     return fixed.getvalue()
+
+
+def _with_cached_values(sheet_xml: bytes, cached: dict[str, float | int]) -> bytes:
+    """openpyxl saves a formula without its result (`<v />`); Excel saves both. Put the result in,
+    as Excel would, so the workbook reads like one saved by Excel."""
+    def fill(match: re.Match) -> bytes:
+        ref = match.group(1).decode()
+        return match.group(0).replace(b"<v />", f"<v>{cached[ref]!r}</v>".encode()) if ref in cached else match.group(0)
+    return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*><f>[^<]*</f><v />', fill, sheet_xml)
+
+
+def _rate_formulas(tk: Takst) -> tuple:
+    """Antal døgn and Døgntakst as the formulas operators use, with Excel's cached results: the
+    rate unrounded (shown with two decimals, stored with all of them), as in real appendices."""
+    exact = float(D(tk.omkostninger) / (D(tk.pladser) * 365 * tk.belaegning))
+    if _round(D(repr(exact)), "0.01") != tk.doegntakst:  # a double at a rounding tie: keep the value
+        return tk.antal_doegn, tk.doegntakst
+    return Formula("ROUND(G{r}*H{r}*I{r},0)", tk.antal_doegn), Formula("K{r}/(G{r}*H{r}*I{r})", exact)
 
 
 def _write_takstbilag(landing: _Landing, years: range, takster: dict) -> None:
@@ -508,8 +550,11 @@ def _write_takstbilag(landing: _Landing, years: range, takster: dict) -> None:
                 pct = (tk.belaegning * 100).normalize()
                 pct = int(pct) if pct == int(pct) else pct
                 occupancy = [tk.belaegning, pct, f"{pct} %", f"{pct}%"][style]
+                days, rate = tk.antal_doegn, tk.doegntakst
+                if style == 0 and not {t.rule for t in tk.tags} & {"R06", "R07"}:
+                    days, rate = _rate_formulas(tk)
                 rows.append([y, tk.tilbud.nr, tk.tilbud.navn, operator, tk.tilbud.paragraf, tk.ydelse, tk.pladser,
-                             365, occupancy, tk.antal_doegn, tk.omkostninger, tk.doegntakst, tk.begrundelse])
+                             365, occupancy, days, tk.omkostninger, rate, tk.begrundelse])
                 landing.record(rel, 3 + len(rows), tk.tags)
             formats = {"Omkostninger": "#,##0", "Døgntakst": "#,##0.00", "Belægningsprocent": "0%" if style == 0 else "0"}
             landing.write(rel, _xlsx(f"Takstbilag {y} – {operator}", header, rows, formats))
@@ -634,8 +679,9 @@ def _write_sundhedstjek(landing: _Landing, seed: int, total: dict) -> None:
         tags[c].append(Tag("R12", "positive", "extraction month 2024M10 is incomplete", c, None, "2024-10"))
         tags[c].append(Tag("R12", "near_miss", "2024M09 is complete (month before extraction)", c, None, "2024-09"))
     rows = [([NAME[c]] + [str(counts[c][k]) for k in months], tags[c]) for c in codes]
+    # The region's extract tool saves in Windows-1252 (allowed): the preamble's `æ` must be decoded first.
     landing.csv("sundhedstjek/sundhedstjek_udtraek_2024-10-25.csv", ["Kommune"] + [f"{y}M{m:02d}" for y, m in months],
-                rows, preamble=(f"Udtræksdato;{_dkdate(EXTRACTION)}", ""))
+                rows, preamble=(f"Udtræksdato;{_dkdate(EXTRACTION)}", ""), encoding="cp1252")
 
     rows = []  # target group: residents 18+ in §§ 107-108 and § 85 housing, ~0,25 % of population
     for y in HEALTH_TOTALS:
@@ -666,10 +712,12 @@ class Posting:
 
 POSTING_COLUMNS = ["Kommunenr", "Bilagsnr", "Bogføringsdato", "Funktion", "Dranst", "Art", "Beløb", "Tilbudsnr",
                    "Leverandør CVR", "Borgerreference", "Periode fra", "Periode til", "Antal døgn", "Tekst"]
-POSTING_FORMAT = {  # each municipality's financial system exports differently
+POSTING_FORMAT = {  # each municipality's financial system exports differently (landing-zone.md's freedoms)
     "851": dict(encoding="utf-8", bom=False, eol="\r\n", thousands=True, columns=POSTING_COLUMNS),
-    "860": dict(encoding="cp1252", bom=False, eol="\r\n", thousands=False, columns=POSTING_COLUMNS),
-    "825": dict(encoding="cp1252", bom=False, eol="\n", thousands=False, columns=POSTING_COLUMNS),
+    "860": dict(encoding="cp1252", bom=False, eol="\r\n", thousands=False, columns=POSTING_COLUMNS,
+                dates="%Y%m%d"),
+    "825": dict(encoding="cp1252", bom=False, eol="\n", thousands=False, columns=POSTING_COLUMNS,
+                header=lambda name: f" {name.lower()} "),
     "787": dict(encoding="utf-8", bom=True, eol="\n", thousands=False, columns=[
         "Bogføringsdato", "Bilagsnr", "Kommunenr", "Funktion", "Art", "Dranst", "Tekst", "Beløb",
         "Borgerreference", "Tilbudsnr", "Leverandør CVR", "Antal døgn", "Periode fra", "Periode til"]),
@@ -840,6 +888,10 @@ def _plant_bad_postings(code: str, posts: list[Posting]) -> None:
         p.tags.append(Bad("Bogføringsdato", "31-02-2023"))
         p = next(p for p in posts if p.bogf.year == 2023 and p.art == "4.9" and p.tilbudsnr is None)
         p.tekst = "Faktura 3213991234, kørsel"
+    if code == "851":  # free texts as people type them: a `;` (the field is quoted) and a stray quote
+        texts = [p for p in posts if p.tilbudsnr is None and not p.tags]
+        texts[0].tekst = 'Kursus; "Recovery" for personale'
+        texts[1].tekst = 'Skærm 24" til fælles stue'
         p.tags.append(Tag("R15", "near_miss", "ten-digit number that is not a valid ddmmyy date", code, None,
                           p.bogf.strftime("%Y-%m")))
 
@@ -855,16 +907,21 @@ def _write_posteringer(landing: _Landing, seed: int, takster: dict, amounts: dic
         for y in POSTING_YEARS:
             year_posts = sorted((p for p in posts if p.bogf.year == y), key=lambda p: p.bogf)  # stable
             rows = []
+
+            def day(d: date | None) -> str:
+                return d.strftime(fmt.get("dates", "%d-%m-%Y")) if d else ""
+
             for seq, p in enumerate(year_posts, start=1):
                 values = {
-                    "Kommunenr": code, "Bilagsnr": f"{y % 100}{seq:05d}", "Bogføringsdato": _dkdate(p.bogf),
+                    "Kommunenr": code, "Bilagsnr": f"{y % 100}{seq:05d}", "Bogføringsdato": day(p.bogf),
                     "Funktion": p.funktion, "Dranst": str(p.dranst), "Art": p.art,
                     "Beløb": _dk(p.beloeb, 2, fmt["thousands"]), "Tilbudsnr": str(p.tilbudsnr or ""),
                     "Leverandør CVR": p.cvr, "Borgerreference": p.borger,
-                    "Periode fra": _dkdate(p.fra) if p.fra else "", "Periode til": _dkdate(p.til) if p.til else "",
+                    "Periode fra": day(p.fra), "Periode til": day(p.til),
                     "Antal døgn": "" if p.doegn is None else str(p.doegn), "Tekst": p.tekst, **p.raw}
                 rows.append(([values[c] for c in fmt["columns"]], p.tags))
-            landing.csv(f"posteringer/{code}_{y}.csv", fmt["columns"], rows,
+            header = [fmt.get("header", str)(c) for c in fmt["columns"]]
+            landing.csv(f"posteringer/{code}_{y}.csv", header, rows,
                         encoding=fmt["encoding"], bom=fmt["bom"], eol=fmt["eol"])
 
 

@@ -7,6 +7,7 @@ positives, none of the near misses, and find exactly the listed unparseable valu
 from __future__ import annotations
 
 import calendar
+import csv
 import hashlib
 import re
 import statistics
@@ -25,6 +26,9 @@ REAL_POP_2021 = {"851": 219573, "810": 36140, "813": 58933, "860": 64099, "849":
 NAMES = {"Aalborg": "851", "Brønderslev": "810", "Frederikshavn": "813", "Hjørring": "860", "Jammerbugt": "849",
          "Læsø": "825", "Mariagerfjord": "846", "Morsø": "773", "Rebild": "840", "Thisted": "787",
          "Vesthimmerlands": "820"}
+POSTING_NAMES = {h.casefold(): h for h in (
+    "Kommunenr", "Bilagsnr", "Bogføringsdato", "Funktion", "Dranst", "Art", "Beløb", "Tilbudsnr", "Leverandør CVR",
+    "Borgerreference", "Periode fra", "Periode til", "Antal døgn", "Tekst")}
 PARAGRAPH_FUNCTION = {"SEL § 107": "5.38.52", "SEL § 108": "5.38.50", "SEL §§ 109-110": "5.38.42",
                       "SEL §§ 101, 101 a": "5.38.45", "SEL § 103": "5.38.58", "SEL § 104": "5.38.59",
                       "SEL § 85": "5.38.38"}
@@ -55,10 +59,14 @@ def _lines(path: Path) -> list[str]:
 
 
 def _rows(path: Path, header_line: int = 1):
+    """Records as Python's csv module reads them (quoted fields), keyed by the contract's header
+    names whatever their case and padding, each with its physical line (no field spans lines)."""
     lines = _lines(path)
-    header = lines[header_line - 1].split(";")
+    header = [h.strip() for h in next(csv.reader([lines[header_line - 1]], delimiter=";"))]
+    if path.parent.name == "posteringer":
+        header = [POSTING_NAMES.get(h.casefold(), h) for h in header]
     for i, text in enumerate(lines[header_line:], start=header_line + 1):
-        yield i, dict(zip(header, text.split(";")))
+        yield i, dict(zip(header, next(csv.reader([text], delimiter=";"))))
 
 
 def _num(s: str) -> Decimal | None:
@@ -73,6 +81,8 @@ def _num(s: str) -> Decimal | None:
 def _date(s: str) -> date | None:
     if not s:
         return None
+    if re.fullmatch(r"\d{8}", s):  # yyyymmdd, as one municipality's system exports
+        return date(int(s[:4]), int(s[4:6]), int(s[6:]))
     d, m, y = s.split("-")
     return date(int(y), int(m), int(d))
 
@@ -118,7 +128,7 @@ class Checker:
     def takstbilag(self):
         self.rates = {}  # (tilbud, ydelse, year) -> (rate, begrundelse, file, row)
         for path in sorted(self.root.glob("takstbilag/*.xlsx")):
-            ws = openpyxl.load_workbook(path)["Takster"]
+            ws = openpyxl.load_workbook(path, data_only=True)["Takster"]  # formulas: Excel's cached results
             rows = list(ws.iter_rows(values_only=True))
             h = next(i for i, r in enumerate(rows) if "Tilbudsnr" in r)
             for excel_row, values in enumerate(rows[h + 1:], start=h + 2):
@@ -126,8 +136,8 @@ class Checker:
                 frac = r["Belægningsprocent"]
                 frac = _num(frac) / 100 if isinstance(frac, str) else D(str(frac))
                 frac = frac / 100 if frac > 1 else frac
-                denom = r["Pladser"] * r["Dage"] * frac
-                rate, year = D(str(r["Døgntakst"])), r["År"]
+                denom = D(str(r["Pladser"])) * r["Dage"] * frac
+                rate, year = _half_up(D(str(r["Døgntakst"])), "0.01"), r["År"]
                 flag = (self.rel(path), excel_row, str(year))
                 if abs(rate - D(r["Omkostninger"]) / denom) > D("0.01"):
                     self.flags.add(("R06", *flag))
@@ -304,7 +314,7 @@ def test_manifest_lines_point_at_matching_rows(sample):
             assert f"{y}-{m}" in text or f"{y}M{m}" in text, e
         if e["source"] == "posteringer":
             y, m = e["periode"].split("-")
-            assert f"-{m}-{y}" in text, e
+            assert f"-{m}-{y}" in text or f";{y}{m}" in text, e  # dd-mm-yyyy or yyyymmdd
     for e in manifest["unparseable"]:
         assert e["raw_value"] in _lines(root / e["file"])[e["line"] - 1].split(";"), e
     for e in manifest["cpr_like"]:
@@ -312,7 +322,7 @@ def test_manifest_lines_point_at_matching_rows(sample):
 
 
 def test_real_2021_appendix_rows(sample):
-    ws = openpyxl.load_workbook(sample[0] / "takstbilag/takstbilag_2021_aalborg-kommune.xlsx")["Takster"]
+    ws = openpyxl.load_workbook(sample[0] / "takstbilag/takstbilag_2021_aalborg-kommune.xlsx", data_only=True)["Takster"]
     assert ws["A1"].value == "Takstbilag 2021 – Aalborg Kommune"
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == 1001]
     got = [(r[5], r[6], r[7], r[9], r[10], D(str(r[11]))) for r in rows]
