@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.errors import ContractError
-from ingest.sources import FOLDERS, SOURCES, Source, read_file
+import polars as pl
+
+from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file
 
 
 def _targets(path: Path) -> list[tuple[Source | None, Path, Path]]:
@@ -20,6 +22,25 @@ def _targets(path: Path) -> list[tuple[Source | None, Path, Path]]:
         return sorted(found, key=lambda t: t[1])
     owners = [s for s in SOURCES.values() if s.landing_folder == path.parent.name and (s.accepts is None or s.accepts(path))]
     return [(owners[0] if owners else None, path, path.parent.parent)]
+
+
+def outside_partitions(source: Source, rows) -> str:
+    """One line when rows of a file belong to no partition (a period before the first year or
+    after the current one, or none), else "". They load with their file, but re-running a
+    partition does not touch them (README, Partitions)."""
+    from orchestration.partitions import full_range, partitions_def
+
+    pdef = partitions_def(source)
+    if pdef is None or rows.height == 0:
+        return ""
+    first, last = full_range(pdef)
+    periods = periods_of(rows, source)
+    outside = periods.filter(pl.col("periode").is_null() | ~pl.col("periode").is_between(pl.lit(first), pl.lit(last)))
+    if outside.height == 0:
+        return ""
+    shown = ", ".join(sorted(p or "uden periode" for p in outside["periode"].to_list())[:6])
+    return (f"{outside['n'].sum()} rækker uden for partitionerne {first}…{last} (periode {shown}): de indlæses "
+            f"med filen, men hører ikke til nogen partition")
 
 
 def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _m: None) -> tuple[str, bool]:
@@ -45,6 +66,9 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
                 continue
             lines.append(f"{rel}: OK [{source.name}] {parsed.rows.height} rækker godkendt, "
                          f"{parsed.rejected.height} værdier afvist")
+            outside = outside_partitions(source, parsed.rows)
+            if outside:
+                lines.append(f"    {outside}")
             for r in parsed.cpr.iter_rows(named=True):
                 lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': CPR-lignende værdi maskeret (R15)")
             for r in parsed.rejected.iter_rows(named=True):  # the few rejected values, for the steward
