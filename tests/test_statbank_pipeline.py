@@ -111,7 +111,7 @@ def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(p
 
     assert main(["check", str(landing / "befolkning"), str(landing / "regnskab")]) == 0
     shapes = [line.split(": ", 2)[1] for line in capsys.readouterr().out.splitlines() if not line.startswith("    ")]
-    assert shapes == ["OK [befolkning] StatBank API, Code, uden CIVILSTAND",
+    assert shapes == ["OK [befolkning] StatBank API, Code",
                       "OK [befolkning] StatBank API, Value, engelske etiketter",
                       "OK [regnskab] StatBank API, Code", "OK [regnskab] StatBank webside, bred"]
 
