@@ -151,10 +151,20 @@ def _api(text: TextFrame, name: str, cube: Cube) -> Shaped:
         elif column.strip().casefold() in {VALUE.casefold(), "content"}:
             renames[column] = VALUE
     frame = text.frame.rename(renames)
+    _not_another_table(cube, [c for c in frame.columns if c not in renames.values() and c != LINE], name, text.header_line)
     missing = _eliminated(cube, frame.columns, name, text.header_line)
     frame = frame.with_columns(pl.lit(d.total).alias(d.id) for d in missing)
     shape = f"StatBank API, {_presentation(frame, cube, missing)}" + _language(frame, cube) + _without(missing)
     return Shaped(TextFrame(frame, text.header_line, text.ragged, text.preamble), shape)
+
+
+def _not_another_table(cube: Cube, unknown: list[str], name: str, header_line: int) -> None:
+    """An unknown column that is a variable of another cube: the file is in the wrong folder
+    (its cells would otherwise collapse onto this table's totals)."""
+    for other, folder in ((FOLK1A, "befolkning"), (REGK31, "regnskab")):
+        if other is not cube and any(other.dimension(c) and not cube.dimension(c) for c in unknown):
+            raise ContractError(name, f"filen ligner {other.table} (kolonner: {', '.join(unknown)}): læg den i {folder}/",
+                                line=header_line)
 
 
 def _eliminated(cube: Cube, columns: list[str], name: str, header_line: int) -> list[Dimension]:

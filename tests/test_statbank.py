@@ -230,6 +230,13 @@ def test_a_file_without_a_header_is_refused_with_the_export_to_choose(tmp_path, 
         assert err.value.reason == reason and err.value.line == 1
 
 
+def test_a_table_in_the_wrong_folder_is_refused(tmp_path):
+    text = "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n851;53850;1;TOT;LOBM;2023;1,0\n"
+    with pytest.raises(ContractError) as err:
+        read_file(BEFOLKNING, _write(tmp_path, "befolkning/r.csv", text), tmp_path, "L1")
+    assert err.value.reason == "filen ligner REGK31 (kolonner: FUNKTION, DRANST, ART, PRISENHED): læg den i regnskab/"
+
+
 def test_regk31_without_dranst_is_refused_naming_the_variable(tmp_path):
     text = "OMRÅDE;FUNKTION;ART;PRISENHED;TID;INDHOLD\n851;53850;TOT;LOBM;2023;1,0\n"
     with pytest.raises(ContractError) as err:
