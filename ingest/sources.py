@@ -18,7 +18,7 @@ from ingest import healthcheck, ledger_mapping, statbank, statbank_file
 from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.statbank_file import Cube
-from ingest.textfile import TextFrame, read_csv_text, read_excel_text
+from ingest.textfile import LINE, TextFrame, read_csv_text, read_excel_text
 
 # `_source_line` comes with every parsed row; the per-file constants are added where the rows
 # are stored (one value per file, not a million copies in memory).
@@ -302,7 +302,7 @@ def _through_mapping(source: Source, text: TextFrame, path: Path, landing_dir: P
         return text, source.fields, "kontraktens kolonner"
     folder = landing_dir / source.landing_folder
     inside = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
-    header = [c for c in text.frame.columns if c != "_source_line"]
+    header = [c for c in text.frame.columns if c != LINE]
     mapping = ledger_mapping.choose(header, inside, ledger_mapping.mappings_for(folder), rel)
     if mapping is None:
         raise ContractError(

@@ -2,8 +2,9 @@
 (`Aalborg`), with Danish or English labels (`I alt`/`Total`, `Mænd`/`Men`, `2024K1`/`2024Q1`).
 
 Each function turns a text column into the code the warehouse keys on; a value that is neither
-a known code nor a known label comes out null and is rejected with its line. The labels are
-StatBank's own (FOLK1A, FOLK1AM, REGK31, `lang=da` and `lang=en`).
+a known code nor a known label comes out null and is rejected with its line. The Danish labels
+and FOLK1A's English ones are StatBank's (shared/cases/statbank); the English REGK31 labels
+are our reading of StatBank's English pages and are extended when a download shows others.
 """
 
 from __future__ import annotations
