@@ -154,6 +154,8 @@ class Parsed:
     cpr: pl.DataFrame  # where CPR-like values were found (masked)
     data_rows: int
     dropped: int = 0  # rows outside the source's scope (e.g. regions in a population file)
+    shape: str = ""  # the file's detected shape, for `cockpit check` ("StatBank webside, bred")
+    findings: tuple[str, ...] = ()  # what a steward should know that is no rejected value
 
 
 def parse(

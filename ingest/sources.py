@@ -8,16 +8,17 @@ declaration; the few sources with an unusual shape name their own text reader.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 import polars as pl
 
-from ingest import healthcheck, statbank
+from ingest import healthcheck, ledger_mapping, statbank, statbank_file
 from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
-from ingest.textfile import TextFrame, read_csv_text, read_excel_text
+from ingest.statbank_file import Cube
+from ingest.textfile import LINE, TextFrame, read_csv_text, read_excel_text
 
 # `_source_line` comes with every parsed row; the per-file constants are added where the rows
 # are stored (one value per file, not a million copies in memory).
@@ -43,6 +44,8 @@ class Source:
     # no meaning (landing-zone.md), so one file may feed several periods. None: a register.
     grain: str | None = None  # YEAR or MONTH
     period: pl.Expr | None = None
+    cube: Cube | None = None  # a StatBank table: read in any of its shapes (ingest/statbank_file.py)
+    mappings: bool = False  # files in a system's own layout are read through a ledger mapping
 
     @property
     def landing_folder(self) -> str:
@@ -90,14 +93,16 @@ def _area(header: str, name: str = "kommunekode") -> Field:
     return _code(header, name, statbank.area_code, "ukendt område: hverken en kendt kommunekode eller et DST-navn")
 
 
-_MUNICIPALITY_LEVEL = pl.col("omraade_kode").is_not_null() & ~pl.col("omraade_kode").is_in(
-    ["000", "081", "082", "083", "084", "085"])
+def _statbank_area(header: str) -> Field:
+    return _code(header, "omraade_kode", statbank.statbank_area,
+                 "ukendt område: hverken en kendt kommunekode, et DST-navn eller et andet StatBank-område")
+
 
 REGNSKAB = Source(
     "regnskab",
     [
         Field("OMRÅDE", "omraade"),
-        _area("OMRÅDE", "omraade_kode"),
+        _statbank_area("OMRÅDE"),
         _code("OMRÅDE", "omraade_navn", statbank.area_name, "tom"),
         Field("FUNKTION", "funktion_tekst"),
         _code("FUNKTION", "funktion", statbank.function_dotted, "ikke et funktionsnummer (53850 … eller 5.38.50 …)"),
@@ -109,25 +114,28 @@ REGNSKAB = Source(
         Field("INDHOLD", "indhold", "decimal", scale=3),
     ],
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
+    keep=statbank.MUNICIPALITY_LEVEL,
     grain=YEAR, period=_year_of_int("aar"),
+    cube=statbank_file.REGK31,
 )
 
 BEFOLKNING = Source(
     "befolkning",
     [
         Field("OMRÅDE", "omraade"),
-        _area("OMRÅDE", "omraade_kode"),
+        _statbank_area("OMRÅDE"),
         _code("KØN", "koen", statbank.koen, "ukendt køn (TOT, 1, 2 eller I alt, Mænd, Kvinder)"),
         _code("ALDER", "alder", statbank.alder, "ikke en alder (IALT, 17 eller '17 år')", dtype=pl.Int64()),
-        _code("CIVILSTAND", "civilstand", statbank.civilstand, "ukendt civilstand", required=False),
+        _code("CIVILSTAND", "civilstand", statbank.civilstand, "ukendt civilstand"),
         Field("TID", "tid"),
-        _code("TID", "periode_start", statbank.period_start, "ikke et kvartal eller en måned (2024K1, 2024M01)",
+        _code("TID", "periode_start", statbank.period_start, "ikke et kvartal eller en måned (2024K1, 2024Q1, 2024M01)",
               dtype=pl.Date()),
         Field("INDHOLD", "indhold", "int"),
     ],
     keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
-    keep=_MUNICIPALITY_LEVEL,  # landing-zone §2: other levels than municipalities are dropped
+    keep=statbank.MUNICIPALITY_LEVEL,
     grain=YEAR, period=_year_of_date("periode_start"),  # 2024K1 is 1 January 2024: year 2024
+    cube=statbank_file.FOLK1A,
 )
 
 TILBUD = Source(
@@ -249,6 +257,7 @@ POSTERINGER = Source(
         Field("Tekst", "tekst"),
     ],
     grain=YEAR, period=_year_of_date("bogfoeringsdato"),  # the ledger year is the posting date's
+    mappings=True,
 )
 
 SOURCES: dict[str, Source] = {
@@ -260,15 +269,17 @@ FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})
 
 
 def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Parsed:
-    """Parse one landing file: rows with `_source_line`, rejected values, CPR findings.
+    """Parse one landing file: rows with `_source_line`, rejected values, CPR findings, the
+    shape detected and findings for the steward. The reader is chosen per file: a StatBank
+    table in whatever shape it was downloaded, a ledger in a system's layout through its
+    mapping, else the source's own reader.
 
-    Raises ContractError, and nothing else, for any file that cannot be read: an error of a
-    library on unforeseen bytes becomes a one-line contract error naming the file (its text
-    passes the CPR mask), never a traceback."""
+    Raises ContractError (ingest/errors.py), and nothing else, for any file that cannot be read:
+    an error of a library on unforeseen bytes becomes a one-line contract error naming the file
+    (its text passes the CPR mask), never a traceback."""
     rel = path.relative_to(landing_dir).as_posix()
     try:
-        text = source.reader()(path, rel)
-        return parse(text, source.fields, source=source.name, file=rel, load_id=load_id, keep=source.keep)
+        return _read(source, path, landing_dir, rel, load_id)
     except ContractError:
         raise
     except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001 — a library's failure on a
@@ -277,9 +288,58 @@ def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Pa
         raise ContractError(rel, f"filen kan ikke læses ({type(exc).__name__}: {detail})") from exc
 
 
+def _read(source: Source, path: Path, landing_dir: Path, rel: str, load_id: str) -> Parsed:
+    fields, shape, notes = source.fields, "", ()
+    if source.cube is not None:
+        shaped = statbank_file.read(path, rel, source.cube)
+        text, shape, notes = shaped.text, shaped.shape, shaped.notes
+    else:
+        text = source.reader()(path, rel)
+        if source.mappings:
+            text, fields, shape = _through_mapping(source, text, path, landing_dir, rel)
+    parsed = parse(text, fields, source=source.name, file=rel, load_id=load_id, keep=source.keep)
+    if source.cube is None:
+        return replace(parsed, shape=shape)
+    completed = statbank_file.complete_totals(parsed.rows, source.cube)
+    return replace(parsed, rows=completed.rows, shape=shape, findings=notes + completed.findings)
+
+
+def _through_mapping(source: Source, text: TextFrame, path: Path, landing_dir: Path,
+                     rel: str) -> tuple[TextFrame, list[Field], str]:
+    """A file with every contract column is read as it is; any other through the mapping
+    that fits its header, else it is refused naming the missing columns and how to map them."""
+    have = {c.strip().casefold() for c in text.frame.columns}
+    missing = [f.header for f in source.fields if f.required and f.header.casefold() not in have]
+    if not missing:
+        return text, source.fields, "kontraktens kolonner"
+    folder = landing_dir / source.landing_folder
+    inside = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
+    header = [c for c in text.frame.columns if c != LINE]
+    mapping = ledger_mapping.choose(header, inside, ledger_mapping.mappings_for(folder), rel)
+    if mapping is None:
+        raise ContractError(
+            rel, f"kolonnerne {', '.join(missing)} mangler, og ingen mapping passer til filens overskrift: "
+            f"beskriv eksporten i en mapping (YAML) i {source.landing_folder}/ ved siden af filen, se "
+            f"{ledger_mapping.DOCS}", line=text.header_line)
+    mapped = ledger_mapping.apply(text, mapping, rel)
+    # Rejections name the file's own column beside the contract's; a contract column the
+    # mapping does not give (a system without supplier numbers) is loaded empty.
+    fields = []
+    for f in source.fields:
+        rule = next((r for target, r in mapping.columns.items() if target.casefold() == f.header.casefold()), None)
+        if rule is None:
+            f = replace(f, required=False)
+        elif rule.get("from", f.header).casefold() != f.header.casefold():
+            f = replace(f, column_label=f"{f.header} ({rule['from']})")
+        fields.append(f)
+    return mapped, fields, mapping.label
+
+
 def empty_rows(source: Source) -> pl.DataFrame:
     """The raw table's columns when no file has been loaded yet, so dbt always finds the table."""
     schema = {f.name: dtype_of(f) for f in source.fields}
+    if source.cube is not None:
+        schema[statbank_file.DERIVED] = pl.String()
     schema.update(LINEAGE_SCHEMA)
     return pl.DataFrame(schema=schema)
 

@@ -107,7 +107,7 @@ def head_lines(path: Path, n: int = 3) -> list[str]:
     except ContractError:
         return []
     lines = text.splitlines()
-    if lines and _separator_hint(lines[0]):
+    if lines and separator_hint(lines[0]):
         lines = lines[1:]
     return lines[:n]
 
@@ -121,7 +121,7 @@ def first_line(path: Path) -> str:
 _SEP_HINT = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
 
 
-def _separator_hint(line: str | None) -> str | None:
+def separator_hint(line: str | None) -> str | None:
     """Excel writes `sep=;` as the first line of a CSV it exports for another locale."""
     match = _SEP_HINT.match(line or "")
     return match.group(1) if match else None
@@ -208,7 +208,7 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     header, a duplicated column name, or a `sep=` line naming another separator."""
     utf8 = to_utf8(path.read_bytes(), name)
     lines = _read_lines(utf8, name)
-    hint = _separator_hint(lines["text"][0])
+    hint = separator_hint(lines["text"][0])
     if hint is not None:
         if hint != separator:
             raise ContractError(name, f"filen angiver skilletegnet '{hint}' (sep={hint}); kolonnerne skal "

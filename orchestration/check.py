@@ -1,15 +1,19 @@
 """`cockpit check`: validate landing files without loading them (what a data steward runs
-before dropping files in the landing dir)."""
+before dropping files in the landing dir). Per file: the shape detected (StatBank layout and
+presentation, the ledger mapping applied), rows accepted / rejected / out of scope, the
+rejected values and the findings (derived or missing totals, a file without ages)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.errors import ContractError
+import duckdb
 import polars as pl
 
+from ingest.errors import ContractError
 from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file
+from ingest.statbank_file import DERIVED
 
 
 def _targets(path: Path) -> list[tuple[Source | None, Path, Path]]:
@@ -64,9 +68,12 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
                              + (f" (linje {exc.line})" if exc.line else ""))
                 ok = False
                 continue
-            lines.append(f"{rel}: OK [{source.name}] {parsed.rows.height} rækker godkendt, "
-                         f"{parsed.rejected.height} værdier afvist")
-            outside = outside_partitions(source, parsed.rows)
+            from_file = parsed.rows.filter(pl.col(DERIVED).is_null()) if DERIVED in parsed.rows.columns else parsed.rows
+            lines.append(f"{rel}: OK [{source.name}] " + (f"{parsed.shape}: " if parsed.shape else "")
+                         + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
+                         + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else ""))
+            lines.extend(f"    fund: {finding}" for finding in parsed.findings)
+            outside = outside_partitions(source, from_file)
             if outside:
                 lines.append(f"    {outside}")
             for r in parsed.cpr.iter_rows(named=True):
@@ -75,3 +82,14 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
                 lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': '{r['raavaerdi']}' — {r['aarsag']}")
             progress(f"check: {rel}")
     return "\n".join(lines), ok
+
+
+def loaded_findings(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per finding of the loaded files (`quarantine.fund`: a population file without
+    ages, totals derived or missing), for the run summary; empty before the first load."""
+    has_table = con.execute("""select count(*) from duckdb_tables()
+                               where schema_name = 'quarantine' and table_name = 'fund'""").fetchone()[0]
+    if not has_table:
+        return []
+    rows = con.execute("select kildefil, fund from quarantine.fund order by kildefil, fund").fetchall()
+    return [f"fund: {file}: {finding}" for file, finding in rows]

@@ -39,6 +39,8 @@ create table if not exists quarantine.rejected_rows (
 create table if not exists quarantine.cpr_fund (
     kilde varchar, kildefil varchar, kildelinje bigint, kolonne varchar, maskeret_vaerdi varchar,
     load_id varchar);
+create table if not exists quarantine.fund (
+    kilde varchar, kildefil varchar, fund varchar, load_id varchar);
 """
 
 
@@ -136,7 +138,8 @@ def load_source(
             continue
         parsed.append((rel, sha, result, _with_partition(result.rows, source, partitions)))
         log(f"{source.name}: {rel}: {result.rows.height} rækker, {result.rejected.height} afviste værdier"
-            + (f", {result.cpr.height} CPR-lignende værdier maskeret" if result.cpr.height else ""))
+            + (f", {result.cpr.height} CPR-lignende værdier maskeret" if result.cpr.height else "")
+            + (f" ({result.shape})" if result.shape else "") + "".join(f"; fund: {f}" for f in result.findings))
     if errors:
         raise ContractErrors(errors)
 
@@ -153,7 +156,7 @@ def load_source(
         con.execute("""delete from meta.loaded_partitions t using stale s
                        where t.source = ? and t.file = s.file and t.partition = s.partition""", [source.name])
         con.execute(f"delete from {table} t using whole w where t._source_file = w.file and t._partition is null")
-        for table_name in ("quarantine.rejected_rows", "quarantine.cpr_fund"):
+        for table_name in ("quarantine.rejected_rows", "quarantine.cpr_fund", "quarantine.fund"):
             con.execute(f"delete from {table_name} t using whole w where t.kilde = ? and t.kildefil = w.file",
                         [source.name])
         for table_name in ("meta.loaded_files", "meta.file_periods"):
@@ -174,6 +177,9 @@ def load_source(
             )
             con.execute("insert into quarantine.rejected_rows by name select * from rejected")
             con.execute("insert into quarantine.cpr_fund by name select * from cpr")
+            if result.findings:
+                con.executemany("insert into quarantine.fund values (?, ?, ?, ?)",
+                                [[source.name, rel, f, load_id] for f in result.findings])
             con.execute(
                 "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
                 [source.name, rel, sha, load_id, loaded_at, rows.height, result.rejected.height],

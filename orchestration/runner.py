@@ -20,6 +20,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
+from orchestration.check import loaded_findings
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.settings import Settings
 
@@ -179,10 +180,12 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
             "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]
         ).fetchone()
         rejected = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
+        findings = loaded_findings(con)
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
         f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
+        *findings,
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)

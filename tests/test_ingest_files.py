@@ -139,10 +139,10 @@ REGK31_HEADER = "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD"
 
 def test_regk31_both_presentations_resolve_to_the_same_codes(tmp_path):
     value = (f"{REGK31_HEADER}\nAalborg;5.38.50 Botilbud til længerevarende ophold (§ 108);Driftskonti;I alt (netto);"
-             "Løbende priser (1.000 kr.);2021;215.733,4\nHele landet;5.38.50 Botilbud til længerevarende ophold (§ 108);"
+             "Løbende priser (1.000 kr.);2021;215.733,4\nLæsø;5.38.50 Botilbud til længerevarende ophold (§ 108);"
              "Driftskonti;Indtægter;Løbende priser (1.000 kr.);2021;..\n")
     code = (f"{REGK31_HEADER}\n851 Aalborg;53850 Botilbud til længerevarende ophold (§ 108);1 Driftskonti;TOT I alt (netto);"
-            "LOBM Løbende priser (1.000 kr.);2021;215733,4\n000 Hele landet;53850 Botilbud til længerevarende ophold (§ 108);"
+            "LOBM Løbende priser (1.000 kr.);2021;215733,4\n825 Læsø;53850 Botilbud til længerevarende ophold (§ 108);"
             "1 Driftskonti;I Indtægter;LOBM Løbende priser (1.000 kr.);2021;..\n")
     keys = ["omraade_kode", "funktion", "funktionsnavn", "dranst", "art", "prisenhed", "aar", "indhold"]
     got = []
@@ -152,7 +152,7 @@ def test_regk31_both_presentations_resolve_to_the_same_codes(tmp_path):
         got.append(parsed.rows.select(keys).rows())
     assert got[0] == got[1] == [
         ("851", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "TOT", "LOBM", 2021, Decimal("215733.400")),
-        ("000", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "I", "LOBM", 2021, None),
+        ("825", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "I", "LOBM", 2021, None),
     ]
 
 

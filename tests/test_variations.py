@@ -185,7 +185,7 @@ MAALGRUPPE = [
     Col("Borgere i målgruppen", "int", (1210, 9, 1003)),
 ]
 REGNSKAB = [
-    Col("OMRÅDE", "text", ("851 Aalborg", "000 Hele landet")),
+    Col("OMRÅDE", "text", ("851 Aalborg", "825 Læsø")),
     Col("FUNKTION", "text", ("53850 Botilbud til længerevarende ophold (§ 108)",) * 2),
     Col("DRANST", "text", ("1 Driftskonti", "1 Driftskonti")),
     Col("ART", "text", ("TOT I alt (netto)", "I Indtægter")),

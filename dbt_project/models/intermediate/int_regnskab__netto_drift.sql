@@ -7,8 +7,7 @@ select
     sum(indhold) * 1000 as nettodriftsudgifter_kr,
     count(indhold) as raekker_med_tal
 from {{ ref('stg_regnskab__konti') }}
-where niveau = 'kommune'
-    and dranst = 1
+where dranst = 1
     and art = 'TOT'
     and prisenhed = 'LOBM'
 group by omraadekode, funktion, aar

@@ -1,14 +1,13 @@
 -- R14 (advarsel, regnskab): a municipality × function's net operating amount (DRANST 1, ART TOT,
 -- PRISENHED LOBM) moves more than dq_r14_max_change_pct (50 %) AND more than
 -- dq_r14_min_change_kr (1 mio. kr.) from the year before: possibly booked on a wrong function.
--- Municipality level only (not regions or the country). Points at the later year's TOT row.
+-- Points at the later year's TOT row (raw holds municipalities only: ingest/statbank.py).
 -- REGK31 is in 1.000 kr., so the change is multiplied by 1.000 before the kroner threshold.
 {% set maks_pct = "cast(" ~ var('dq_r14_max_change_pct') ~ " as decimal(38, 6))" %}
 {% set min_kr = "cast(" ~ var('dq_r14_min_change_kr') ~ " as decimal(38, 6))" %}
 with netto as (
     select * from {{ ref('stg_regnskab__konti') }}
-    where niveau = 'kommune'
-        and dranst = 1
+    where dranst = 1
         and art = 'TOT'
         and prisenhed = 'LOBM'
         and indhold is not null

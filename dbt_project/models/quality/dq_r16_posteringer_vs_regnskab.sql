@@ -25,8 +25,7 @@ regnskab as (
         *,
         cast(indhold as decimal(38, 3)) * 1000 as regnskab_kr
     from {{ ref('stg_regnskab__konti') }}
-    where niveau = 'kommune'
-        and dranst = 1
+    where dranst = 1
         and art = 'TOT'
         and prisenhed = 'LOBM'
         and indhold is not null

@@ -1,12 +1,11 @@
 -- R17 (advarsel, regnskab): ART TOT differs by more than dq_r17_tolerance_1000kr (0,1 in 1.000 kr.)
 -- from UE − I for the same municipality, function, dranst and year. LOBM only (the tolerance is
--- in 1.000 kr.), municipality level only. Points at the TOT row. A difference of exactly 0,1
+-- in 1.000 kr.; raw holds municipalities only). Points at the TOT row. A difference of exactly 0,1
 -- (rounding in StatBank) is not flagged; exact DECIMAL arithmetic.
 {% set tolerance = "cast(" ~ var('dq_r17_tolerance_1000kr') ~ " as decimal(38, 6))" %}
 with konti as (
     select * from {{ ref('stg_regnskab__konti') }}
-    where niveau = 'kommune'
-        and prisenhed = 'LOBM'
+    where prisenhed = 'LOBM'
 ),
 
 tot as (

@@ -1,3 +1,6 @@
+-- Population cells at municipality level. Ingest fills eliminated variables with their total
+-- and derives missing totals from complete breakdowns (ingest/statbank_file.py), so every cell
+-- the file allows is here; `afledt` says which rows are such sums.
 with source as (
     select * from {{ source('raw', 'befolkning') }}
 ),
@@ -7,11 +10,12 @@ renamed as (
         omraade_kode as kommunekode,
         koen,
         cast(alder as integer) as alder,  -- -1 = all ages (IALT)
-        coalesce(civilstand, 'TOT') as civilstand,  -- FOLK1AM has no CIVILSTAND: all
+        civilstand,
         tid,
         periode_start,
         cast(year(periode_start) as integer) as aar,
         cast(indhold as bigint) as antal,
+        afledt,
         _source_file,
         _source_line,
         _load_id
