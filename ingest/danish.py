@@ -108,7 +108,8 @@ def _date_forms(text: pl.Expr) -> pl.Expr:
     )
 
 
-def _plausible(day: pl.Expr) -> pl.Expr:
+def plausible(day: pl.Expr) -> pl.Expr:
+    """A date from 1 January 1970 to the end of next year."""
     return day.is_between(date(FIRST_PLAUSIBLE_YEAR, 1, 1), date(last_plausible_year(), 12, 31))
 
 
@@ -117,7 +118,7 @@ def danish_date(raw: pl.Expr) -> pl.Expr:
     (`31-02-2023`), a two-digit year (`07-01-24`) or an implausible one (before 1970, after next
     year) → null, with the reason from `date_problem`."""
     day = _date_forms(present(raw))
-    return pl.when(_plausible(day)).then(day)
+    return pl.when(plausible(day)).then(day)
 
 
 _TWO_DIGIT_YEAR = r"^\d{1,2}[-./]\d{1,2}[-./]\d{2}$|^\d{6}$"
@@ -146,7 +147,7 @@ def month(raw: pl.Expr) -> pl.Expr:
     """`2024-01` or StatBank `2024M01` → the first day of the month; `2023-13`, `24-01` or a
     month before 1970 / after next year → null."""
     first = _month_forms(present(raw))
-    return pl.when(_plausible(first)).then(first)
+    return pl.when(plausible(first)).then(first)
 
 
 def month_problem(raw: pl.Expr) -> pl.Expr:

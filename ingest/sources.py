@@ -128,7 +128,7 @@ BEFOLKNING = Source(
         _code("ALDER", "alder", statbank.alder, "ikke en alder (IALT, 17 eller '17 år')", dtype=pl.Int64()),
         _code("CIVILSTAND", "civilstand", statbank.civilstand, "ukendt civilstand"),
         Field("TID", "tid"),
-        _code("TID", "periode_start", statbank.period_start, "ikke et kvartal eller en måned (2024K1, 2024Q1, 2024M01)",
+        _code("TID", "periode_start", statbank.period_start, "ikke et kvartal eller en måned fra 1970 til næste år (2024K1, 2024Q1, 2024M01)",
               dtype=pl.Date()),
         Field("INDHOLD", "indhold", "int"),
     ],

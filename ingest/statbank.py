@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingest import reference
+from ingest import danish, reference
 
 
 def _leading(text: pl.Expr, pattern: str) -> pl.Expr:
@@ -129,11 +129,13 @@ def alder(text: pl.Expr) -> pl.Expr:
 
 
 def period_start(text: pl.Expr) -> pl.Expr:
-    """TID: `2024K1` / `2024Q1` (quarter), `2024M01` (month) or `2024` (year) → first day."""
+    """TID: `2024K1` / `2024Q1` (quarter), `2024M01` (month) or `2024` (year) → first day;
+    a period before 1970 or after next year → null (ingest/danish.py: plausible periods)."""
     t = text.str.strip_chars().str.to_uppercase()
     year = t.str.extract(r"^(\d{4})", 1)
     quarter_month = (t.str.extract(r"^\d{4}[KQ]([1-4])$", 1).cast(pl.Int64, strict=False) - 1) * 3 + 1
     month = t.str.extract(r"^\d{4}M(0[1-9]|1[0-2])$", 1).cast(pl.Int64, strict=False)
     only_year = pl.when(t.str.contains(r"^\d{4}$")).then(pl.lit(1, dtype=pl.Int64))
     first_month = pl.coalesce(quarter_month, month, only_year)
-    return pl.date(year.cast(pl.Int64, strict=False), first_month, 1)
+    start = pl.date(year.cast(pl.Int64, strict=False), first_month, 1)
+    return pl.when(danish.plausible(start)).then(start)  # 0024K1 is no period of a StatBank table
