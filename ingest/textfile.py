@@ -221,15 +221,21 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
 
     body = lines.slice(header_line)
     text = pl.col("text")
-    # A line of separators only (`;;;;`, as spreadsheets export empty rows) holds no record.
-    blank = text.is_null() | (text.str.strip_chars(" \t" + separator) == "")
-    quoted = text.str.contains('"', literal=True)
-    n_fields = text.str.count_matches(separator, literal=True) + 1
-    trailing = text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()
-    extra = n_fields - n  # a `;` at the end of every line gives one empty field more
+    sep = re.escape(separator)
     body = body.with_columns(
-        blank.alias("_blank"), quoted.alias("_quoted"), n_fields.alias("_n"),
-        (extra > 0).alias("_trim"), ((extra == 0) | ((extra > 0) & (trailing >= extra))).alias("_fits"),
+        # A line of separators only (`;;;;`, as spreadsheets export empty rows) holds no record.
+        (text.is_null() | text.str.contains(rf"^[\s{sep}]*$")).alias("_blank"),
+        text.str.contains('"', literal=True).alias("_quoted"),
+        (text.str.count_matches(separator, literal=True) + 1).alias("_n"),
+    )
+    # A `;` at the end of every line gives empty fields more than the header has: such a line
+    # fits when all its extra fields are empty. Only the few lines with extra fields are measured.
+    longer = body.filter(pl.col("_n") > n).with_columns(
+        (text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()).alias("_trailing"))
+    trimmed = longer.filter(pl.col("_trailing") >= pl.col("_n") - n)[LINE]
+    body = body.with_columns(
+        (pl.col("_n") > n).alias("_trim"),
+        ((pl.col("_n") == n) | pl.col(LINE).is_in(trimmed.implode())).alias("_fits"),
     )
 
     starts = body.filter(~pl.col("_blank") & pl.col("_quoted"))[LINE].to_list()
