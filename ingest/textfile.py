@@ -318,10 +318,15 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
         raise ContractError(name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]) from exc
     if sheet not in values_book.sheetnames:
         raise ContractError(name, f"arket '{sheet}' findes ikke (ark i filen: {', '.join(values_book.sheetnames)})")
+    # A stored dimension like A1:XFD1048576 (some tools write it) would pad every row to 16 384
+    # cells: read the cells that are there.
+    values_sheet, formula_sheet = values_book[sheet], formula_book[sheet]
+    values_sheet.reset_dimensions()
+    formula_sheet.reset_dimensions()
     values = [[(c.value, c.number_format) if c.value is not None else (None, "")
-               for c in row] for row in values_book[sheet].iter_rows()]
+               for c in row] for row in values_sheet.iter_rows()]
     formulas = [[c.value if getattr(c, "data_type", None) == "f" else None for c in row]
-                for row in formula_book[sheet].iter_rows()]
+                for row in formula_sheet.iter_rows()]
     values_book.close()
     formula_book.close()
     return values, formulas
