@@ -5,8 +5,6 @@ the `duckdb` pool and may run while nothing else writes. The refresh jobs leave 
 and `cockpit run` builds the newest complete year after publishing.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 
 from dagster import (
@@ -56,7 +54,6 @@ def styringscockpit_report(context: AssetExecutionContext) -> MaterializeResult:
 yearly_report = define_asset_job(
     "yearly_report",
     selection=AssetSelection.groups(REPORT_GROUP),
-    partitions_def=YEARLY,
     description="The yearly report of one year (partition), from the published warehouse.",
 )
 
