@@ -14,7 +14,7 @@ import polars as pl
 
 from report import charts
 from report.danish_format import (
-    MISSING, SUPPRESSION_LIMIT, aendring_pct, antal, dato, kr, mio_kr, pct, procentpoint, tal,
+    MISSING, SUPPRESSION_LIMIT, antal, dato, kr, mio_kr, pct, procentpoint, tal,
 )
 from report.sections import Note, Section, Table, _floats, _missing
 from report.warehouse import Warehouse
@@ -31,6 +31,8 @@ def _group_amount(count: int, amount) -> str:
 
 # ---------------------------------------------------------------------------- dyre enkeltsager
 def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
+    """Særligt dyre enkeltsager from cockpit.dyre_enkeltsager_kommune (counts, cost, refund, top 5 %)
+    and the thresholds of `year` from cockpit.dyre_enkeltsager; small groups suppressed."""
     s = Section("dyre-enkeltsager", "Særligt dyre enkeltsager", "")
     view = "cockpit.dyre_enkeltsager_kommune"
     if not wh.has("dyre_enkeltsager_kommune"):
@@ -60,10 +62,10 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     )
     s.facts = {"over_1": n1, "over_2": n2, "over_3": n3, "udgift_over_1": cost1, "refusion": refund,
                "bekraeftet": confirmed, "kommuner": df.height}
-    shares = df.filter(pl.col("antal_sager") >= SUPPRESSION_LIMIT).filter(pl.col("andel_top_5_pct_af_sager_pct").is_not_null())
+    shares = df.filter(pl.col("antal_sager") >= SUPPRESSION_LIMIT).filter(pl.col("andel_top5_af_sager_pct").is_not_null())
     if shares.height:
         s.blocks.append(charts.render(
-            charts.bars_with_reference(_floats(shares), category="kommunenavn", value="andel_top_5_pct_af_sager_pct",
+            charts.bars_with_reference(_floats(shares), category="kommunenavn", value="andel_top5_af_sager_pct",
                                        reference=None, reference_label="",
                                        title=f"De dyreste 5 % af sagerne: andel af udgiften til sager, {year}",
                                        subtitle="Helårsudgift pr. sag fra posteringerne; kommuner med mindst 5 sager",
@@ -81,7 +83,7 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
                      _group_amount(r["antal_over_graense_1"], r["udgift_over_graense_1_kr"]),
                      _group_amount(r["antal_over_graense_1"], r["refusion_kr"]),
                      _group_amount(r["antal_over_graense_1"], r["nettoudgift_over_graense_1_kr"]),
-                     pct(r["andel_top_5_pct_af_sager_pct"]) if big else MISSING])
+                     pct(r["andel_top5_af_sager_pct"]) if big else MISSING])
     s.blocks.append(Table(
         "tabel-dyre-enkeltsager", f"Sager over refusionsgrænserne pr. kommune, {year}",
         ["Kommune", "Sager", "Over grænse 1", "Over grænse 2", "Over grænse 3", "Helårsudgift over grænse 1",
@@ -103,6 +105,8 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
 
 # --------------------------------------------------------------------------------------- koeb
 def koeb(wh: Warehouse, year: int) -> Section:
+    """Køb hos private leverandører from cockpit.koeb_driftsherretype (shares per kind of operator,
+    the private share over the years) and cockpit.koeb_driftsherre (largest operators)."""
     s = Section("koeb", "Køb hos private leverandører", "")
     view = "cockpit.koeb_driftsherretype"
     if not wh.has("koeb_driftsherretype"):
@@ -172,6 +176,8 @@ def koeb(wh: Warehouse, year: int) -> Section:
 
 # -------------------------------------------------------------------------------------- udbud
 def udbud(wh: Warehouse, year: int) -> Section:
+    """Udbud og efterspørgsel from cockpit.udbud_efterspoergsel for `year`: places, occupancy,
+    refusals and waiting lists, and purchases per paragraph × target group."""
     s = Section("udbud", "Udbud og efterspørgsel", "")
     view = "cockpit.udbud_efterspoergsel"
     if not wh.has("udbud_efterspoergsel"):
@@ -222,6 +228,8 @@ SEVERITY = {"fejl": 1, "advarsel": 2, "info": 3}
 
 
 def datakvalitet(wh: Warehouse, year: int) -> Section:
+    """Datakvalitet from cockpit.datakvalitet, cockpit.afviste_raekker and cockpit.koersler: flags
+    per rule and severity, change since the previous run, the 20 most important flags, quarantine."""
     s = Section("datakvalitet", "Datakvalitet", "")
     view = "cockpit.datakvalitet"
     if not wh.has("datakvalitet"):

@@ -15,7 +15,7 @@ import polars as pl
 
 from report import charts
 from report.danish_format import (
-    MISSING, SUPPRESSION_LIMIT, aendring_pct, antal, dato, kr, mio_kr, pct, procentpoint, tal,
+    MISSING, aendring_pct, antal, dato, kr, mio_kr, pct, tal,
 )
 from report.memo import movement_sentence
 from report.warehouse import Warehouse
@@ -62,6 +62,8 @@ def _missing(section: Section, view: str, year: int, what: str) -> Section:
 
 # ------------------------------------------------------------------------------------- udgifter
 def udgifter(wh: Warehouse, year: int) -> Section:
+    """Udgifter from cockpit.udgifter_kommune (the 11, years up to `year`) and
+    cockpit.udgifter_kommune_funktion: per 18–64-year-old against the 11 together, index, change, per function."""
     s = Section("udgifter", "Udgifter", "")
     view = "cockpit.udgifter_kommune"
     if not wh.has("udgifter_kommune"):
@@ -161,6 +163,8 @@ def _functions(wh: Warehouse, year: int) -> list:
 
 # ------------------------------------------------------------------------------------ belaegning
 def belaegning(wh: Warehouse, year: int) -> Section:
+    """Belægning from cockpit.belaegning_tilbud for `year`: normed vs actual occupancy per tilbud
+    against the budgeted occupancy, empty days and their cost."""
     s = Section("belaegning", "Belægning", "")
     view = "cockpit.belaegning_tilbud"
     if not wh.has("belaegning_tilbud"):
@@ -201,6 +205,8 @@ def belaegning(wh: Warehouse, year: int) -> Section:
 
 # ------------------------------------------------------------------------------------- sikrede
 def sikrede(wh: Warehouse, year: int) -> Section:
+    """Sikrede institutioner from cockpit.sikrede_institutioner: occupancy of `I alt` per year against
+    the 85 % target, and per institution for `year` (social share, refusals, waiting list)."""
     s = Section("sikrede", "Sikrede institutioner", "")
     view = "cockpit.sikrede_institutioner"
     if not wh.has("sikrede_institutioner"):
@@ -245,6 +251,8 @@ def sikrede(wh: Warehouse, year: int) -> Section:
 
 # -------------------------------------------------------------------------------------- takster
 def takster(wh: Warehouse, year: int) -> Section:
+    """Takster from cockpit.takster for `year`: rates that need a justification, the largest
+    changes, and rates whose stated and computed day rate differ (with file and Excel row)."""
     s = Section("takster", "Takster", "")
     view = "cockpit.takster"
     if not wh.has("takster"):
@@ -289,6 +297,8 @@ def takster(wh: Warehouse, year: int) -> Section:
 
 # ---------------------------------------------------------------------------------- sundhedstjek
 def sundhedstjek(wh: Warehouse, year: int) -> Section:
+    """Sundhedstjek from cockpit.sundhedstjek for `year`: per 100 in the target group and 24-month
+    coverage; a partial year is said in the chart's subtitle and in a note."""
     s = Section("sundhedstjek", "Sundhedstjek på botilbud", "")
     view = "cockpit.sundhedstjek"
     if not wh.has("sundhedstjek"):
@@ -330,6 +340,7 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
 
 # ----------------------------------------------------------------------------- fordelingsnoegler
 def fordelingsnoegler(wh: Warehouse, year: int) -> Section:
+    """Fordelingsnøgler from cockpit.fordelingsnoegler: population keys at 1 January of `year`."""
     s = Section("fordelingsnoegler", "Fordelingsnøgler", "")
     view = "cockpit.fordelingsnoegler"
     if not wh.has("fordelingsnoegler"):

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path

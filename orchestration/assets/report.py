@@ -85,4 +85,5 @@ def build_newest_report(settings: Settings, instance: DagsterInstance, progress:
         return f"Rapport {year}: ikke lavet — {reason}"
     meta = next(e.event_specific_data.materialization.metadata for e in result.all_events
                 if e.is_step_materialization)
+    progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['sider'].value} sider)")
     return f"Rapport {year}: {meta['html'].value}\n            {meta['pdf'].value} ({meta['sider'].value} sider)\n            {meta['notat'].value}"

@@ -65,6 +65,6 @@ select
     cast(r.udgift_kr - r.refusion_kr as decimal(18, 2)) as nettoudgift_kr,
     cast(r.rang as integer) as rang_i_kommune,
     -- The top 5 %: the ceil(5 % of the cases) costliest, so at least one case per municipality.
-    cast(r.rang <= ceil(r.antal_sager * 0.05) as boolean) as i_top_5_pct
+    cast(r.rang <= ceil(r.antal_sager * 0.05) as boolean) as i_top5
 from refusion as r
 left join kommuner as k on k.kommunekode = r.kommunekode

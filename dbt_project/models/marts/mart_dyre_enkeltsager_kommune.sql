@@ -29,8 +29,8 @@ sager as (
         count(*) filter (where over_graense >= 3) as antal_over_graense_3,
         coalesce(sum(helaarsudgift_kr) filter (where over_graense >= 1), 0) as udgift_over_graense_1_kr,
         sum(refusion_kr) as refusion_kr,
-        count(*) filter (where i_top_5_pct) as antal_top_5_pct,
-        sum(helaarsudgift_kr) filter (where i_top_5_pct) as udgift_top_5_pct_kr,
+        count(*) filter (where i_top5) as antal_top5,
+        sum(helaarsudgift_kr) filter (where i_top5) as udgift_top5_kr,
         bool_and(graenser_bekraeftet) as graenser_bekraeftet
     from {{ ref('mart_dyre_enkeltsager') }}
     group by all
@@ -53,13 +53,13 @@ select
     cast(s.refusion_kr as decimal(18, 2)) as refusion_kr,
     cast(s.udgift_over_graense_1_kr - s.refusion_kr as decimal(18, 2)) as nettoudgift_over_graense_1_kr,
     cast(s.graenser_bekraeftet as boolean) as graenser_bekraeftet,
-    cast(coalesce(s.antal_top_5_pct, 0) as integer) as antal_top_5_pct,
-    cast(s.udgift_top_5_pct_kr as decimal(18, 2)) as udgift_top_5_pct_kr,
-    cast({{ div_half_up('100 * s.udgift_top_5_pct_kr', 's.udgift_sager_kr', 4) }} as decimal(9, 4))
-        as andel_top_5_pct_af_sager_pct,
+    cast(coalesce(s.antal_top5, 0) as integer) as antal_top5,
+    cast(s.udgift_top5_kr as decimal(18, 2)) as udgift_top5_kr,
+    cast({{ div_half_up('100 * s.udgift_top5_kr', 's.udgift_sager_kr', 4) }} as decimal(9, 4))
+        as andel_top5_af_sager_pct,
     cast(p.udgift_i_alt_kr as decimal(18, 2)) as udgift_i_alt_kr,
-    cast({{ div_half_up('100 * s.udgift_top_5_pct_kr', 'p.udgift_i_alt_kr', 4) }} as decimal(9, 4))
-        as andel_top_5_pct_af_udgift_i_alt_pct,
+    cast({{ div_half_up('100 * s.udgift_top5_kr', 'p.udgift_i_alt_kr', 4) }} as decimal(9, 4))
+        as andel_top5_af_udgift_i_alt_pct,
     cast(coalesce(m.udgift_maskeret_noegle_kr, 0) as decimal(18, 2)) as udgift_maskeret_noegle_kr
 from poster as p
 left join sager as s on s.kommunekode = p.kommunekode and s.aar = p.aar
