@@ -227,6 +227,11 @@ def udbud(wh: Warehouse, year: int) -> Section:
 SEVERITY = {"fejl": 1, "advarsel": 2, "info": 3}
 
 
+def _line(number: int | None) -> str:
+    """A line number is an address, not a quantity: no thousands dots."""
+    return MISSING if number is None else str(number)
+
+
 def datakvalitet(wh: Warehouse, year: int) -> Section:
     """Datakvalitet from cockpit.datakvalitet, cockpit.afviste_raekker and cockpit.koersler: flags
     per rule and severity, change since the previous run, the 20 most important flags, quarantine."""
@@ -264,7 +269,7 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
                                 periode desc nulls last, regel, kildefil, kildelinje limit 20""")
     s.blocks.append(Table("tabel-flag", "De 20 vigtigste flag (fejl før advarsler, nyeste periode først)",
                           ["Regel", "Alvorlighed", "Fil", "Linje", "Periode", "Beskrivelse"],
-                          [[r["regel"], r["alvorlighed"], r["kildefil"] or MISSING, antal(r["kildelinje"]),
+                          [[r["regel"], r["alvorlighed"], r["kildefil"] or MISSING, _line(r["kildelinje"]),
                             r["periode"] or MISSING, r["beskrivelse"]] for r in top.iter_rows(named=True)],
                           view, numeric={3}))
     if n_rejected:
@@ -272,7 +277,7 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
                           "order by kilde, kildefil, kildelinje limit 20")
         s.blocks.append(Table("tabel-karantaene", "Værdier i karantæne (kunne ikke læses)",
                               ["Kilde", "Fil", "Linje", "Kolonne", "Værdi", "Årsag"],
-                              [[r["kilde"], r["kildefil"], antal(r["kildelinje"]), r["kolonne"], r["raavaerdi"],
+                              [[r["kilde"], r["kildefil"], _line(r["kildelinje"]), r["kolonne"], r["raavaerdi"],
                                 r["aarsag"]] for r in values.iter_rows(named=True)],
                               "cockpit.afviste_raekker", numeric={2}))
     return s

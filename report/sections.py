@@ -15,7 +15,7 @@ import polars as pl
 
 from report import charts
 from report.danish_format import (
-    MISSING, aendring_pct, antal, dato, kr, mio_kr, pct, tal,
+    MISSING, MONTHS, aendring_pct, antal, kr, mio_kr, pct, tal,
 )
 from report.memo import movement_sentence
 from report.warehouse import Warehouse
@@ -310,7 +310,7 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
     partial = bool(df["delvis_periode"].any())
     until = df["daekning_til_maaned"].drop_nulls()
     caveat = (f"Delvis periode: {months} måneder med data i {year}"
-              + (f", dækning til og med {dato(until.max())[3:]}" if until.len() else "")
+              + (f", dækning til og med {MONTHS[until.max().month - 1]} {until.max().year}" if until.len() else "")
               + "; sidste måned i et udtræk er ufuldstændig." if partial else f"Hele {year}.")
     total = sum(df["antal_sundhedstjek"].drop_nulls())
     target = sum(df["borgere_i_maalgruppe"].drop_nulls())
