@@ -66,15 +66,12 @@ def render(chart: alt.TopLevelMixin, *, title: str, alt_text: str, source: str) 
 
 
 def bars_with_reference(df: pl.DataFrame, *, category: str, value: str, reference: float | None,
-                        reference_label: str, title: str, subtitle: str, x_title: str, value_format: str = ",.0f",
-                        highlight: str | None = None) -> alt.LayerChart:
+                        reference_label: str, title: str, subtitle: str, x_title: str,
+                        value_format: str = ",.0f") -> alt.LayerChart:
     """Horizontal bars of `value` per `category`, sorted, with a dashed reference rule."""
     base = alt.Chart(df.to_pandas()).encode(y=alt.Y(f"{category}:N", sort="-x", title=None))
-    color = (alt.condition(alt.datum[category] == highlight, alt.value(LIGHT), alt.value(DARK))
-             if highlight else alt.value(DARK))
-    bars = base.mark_bar(stroke=REFERENCE, strokeWidth=0.5).encode(
-        x=alt.X(f"{value}:Q", title=x_title, axis=alt.Axis(format=value_format)), color=color,
-        tooltip=[category, alt.Tooltip(value, format=value_format)])
+    bars = base.mark_bar(stroke=REFERENCE, strokeWidth=0.5, color=DARK).encode(
+        x=alt.X(f"{value}:Q", title=x_title, axis=alt.Axis(format=value_format)))
     layers = [bars]
     if reference is not None:
         rule = alt.Chart(pl.DataFrame({"ref": [float(reference)], "label": [reference_label]}).to_pandas())
