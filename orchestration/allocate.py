@@ -25,6 +25,8 @@ from typing import Callable
 
 import polars as pl
 
+from report.danish_format import tal
+
 KEYS = ("indbyggere", "unge_14_23", "unge_15_17", "indbyggere_18_64")
 METHODS = ("half-up", "largest-remainder")
 MUNICIPALITIES = 11
@@ -126,29 +128,13 @@ def parse_amount(text: str) -> Decimal:
     return Decimal(value)
 
 
-def _swap_separators(text: str) -> str:
-    return text.translate(str.maketrans({",": ".", ".": ","}))
-
-
-def danish_kr(value: int | Decimal) -> str:
-    """1590106 → `1.590.106`; Decimal('-0.50') → `-0,50`; whole values without decimals."""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return _swap_separators(f"{int(value):,}")
-    return _swap_separators(f"{value:,.2f}")
-
-
-def danish_pct(value: Decimal) -> str:
-    return _swap_separators(f"{Decimal(value):,.4f}")
-
-
 def format_table(result: pl.DataFrame, key: str) -> str:
     head = ["kommunekode", "kommunenavn", key, "andel_pct", "beloeb_kr"]
     rows = [
-        [r["kommunekode"], r["kommunenavn"], danish_kr(r["noegle"]), danish_pct(r["andel_pct"]), danish_kr(r["beloeb_kr"])]
+        [r["kommunekode"], r["kommunenavn"], tal(r["noegle"], None), tal(r["andel_pct"], 4), tal(r["beloeb_kr"], None)]
         for r in result.iter_rows(named=True)
     ]
-    total = ["", "i alt", danish_kr(int(result["noegle"].sum())), "", danish_kr(int(result["beloeb_kr"].sum()))]
+    total = ["", "i alt", tal(int(result["noegle"].sum()), None), "", tal(int(result["beloeb_kr"].sum()), None)]
     widths = [max(len(line[i]) for line in [head, *rows, total]) for i in range(len(head))]
     right = [False, False, True, True, True]
 
@@ -234,8 +220,8 @@ def run_allocate(args: argparse.Namespace, progress: Callable[[str], None] | Non
 
     total_key = int(result["noegle"].sum())
     say(
-        f"allocate: {danish_kr(amount)} kr fordelt på {result.height} kommuner efter {args.key} "
-        f"pr. 1. januar {args.year} (i alt {danish_kr(total_key)}) fra {db} "
+        f"allocate: {tal(amount, None)} kr fordelt på {result.height} kommuner efter {args.key} "
+        f"pr. 1. januar {args.year} (i alt {tal(total_key, None)}) fra {db} "
         f"({time.perf_counter() - t0:.1f}s)"
     )
     if args.format == "table":
@@ -244,5 +230,5 @@ def run_allocate(args: argparse.Namespace, progress: Callable[[str], None] | Non
         sys.stdout.write(result.write_csv())
     sys.stdout.flush()
     parts = int(result["beloeb_kr"].sum())
-    say(f"sum {danish_kr(parts)} kr, afrundingsdifference {danish_kr(Decimal(parts) - amount)} kr ({args.method})")
+    say(f"sum {tal(parts, None)} kr, afrundingsdifference {tal(Decimal(parts) - amount, None)} kr ({args.method})")
     return 0

@@ -39,17 +39,20 @@ from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, part
 from orchestration.settings import Settings
 
 MONTHLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == MONTH]
+# The yearly report has its own job (orchestration/assets/report.py): a refresh over a range of
+# years must not try to report years without data, and it is partitioned unlike monthly_refresh.
+REPORT = AssetSelection.groups("report")
 
 yearly_refresh = define_asset_job(
     "yearly_refresh",
-    selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW),
+    selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW) - REPORT,
     description="The annual refresh for a year (or a range: one run): accounts, population, rates, postings, "
     "target group and the register of tilbud, every dbt model, publish.",
 )
 
 monthly_refresh = define_asset_job(
     "monthly_refresh",
-    selection=AssetSelection.assets(*MONTHLY_RAW).downstream(),
+    selection=AssetSelection.assets(*MONTHLY_RAW).downstream() - REPORT,
     description="The monthly sources for a month (or a range: one run) and everything built from them, then publish.",
 )
 

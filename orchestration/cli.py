@@ -83,6 +83,22 @@ def cmd_flags(args: argparse.Namespace) -> int:
     return run_flags(args, progress=_eprint)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from report.build import build_report
+    from report.warehouse import ReportError
+
+    settings = _settings(args)
+    out = Path(args.out).resolve() if args.out else settings.report_dir
+    try:
+        files = build_report(settings.published_db, out, args.year, progress=_eprint)
+    except ReportError as exc:
+        _eprint(f"fejl: {exc}")
+        return 1
+    _eprint(f"rapport {files.year}: {files.pages} sider i {out} ({files.seconds:.1f}s)")
+    print(f"{files.html}\n{files.pdf}\n{files.memo}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cockpit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published-db")
     p.add_argument("--format", choices=["csv", "table"], default="csv")
     p.set_defaults(func=cmd_allocate)
+
+    p = sub.add_parser("report", help="write the yearly styringscockpit report (HTML, PDF, memo) from the published warehouse")
+    p.add_argument("--year", type=int, help="the report's year (default: the newest complete year in the warehouse)")
+    p.add_argument("--published-db", help="published DuckDB file (default: COCKPIT_PUBLISHED_DB)")
+    p.add_argument("--out", help="output dir (default: COCKPIT_REPORT_DIR or reports/)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

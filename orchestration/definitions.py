@@ -8,13 +8,14 @@ from orchestration.assets.dbt import cockpit_dbt_assets
 from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS, QUARANTINE_TABLES
 from orchestration.assets.publish import RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
+from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
 from orchestration.dbt_resources import dbt_resource
 
 defs = Definitions(
-    assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets, published_cockpit, RUN_LOG],
+    assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets, published_cockpit, RUN_LOG, styringscockpit_report],
     asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],
-    jobs=JOBS,
+    jobs=[*JOBS, yearly_report],
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={"dbt": dbt_resource()},

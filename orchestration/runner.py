@@ -151,6 +151,10 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
         return outcome
     outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)
     progress(flag_counts(settings))
+    # The yearly report of the newest complete year, from the file just published (issue 11).
+    from orchestration.assets.report import build_newest_report
+
+    outcome.summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
     return outcome
 
 

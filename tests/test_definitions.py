@@ -11,6 +11,9 @@ from orchestration.definitions import defs
 COCKPIT_VIEWS = ("udgifter_kommune", "udgifter_kommune_funktion", "belaegning_tilbud", "belaegning_tilbud_maaned",
                  "sikrede_institutioner", "takster", "sundhedstjek", "sundhedstjek_maaned", "fordelingsnoegler",
                  "datakvalitet", "afviste_raekker", "koersler")
+# issue 11: the analyses DAS asked for (README, "The views of schema cockpit")
+ANALYSIS_VIEWS = ("dyre_enkeltsager", "dyre_enkeltsager_kommune", "koeb_driftsherretype", "koeb_driftsherre",
+                  "udbud_efterspoergsel")
 QUALITY = ("dq_r01_forkert_funktion", "dq_r02_dobbeltbetaling", "dq_r03_doegn_over_periode", "dq_r04_takst_afviger",
            "dq_r05_skuddag", "dq_r06_doegntakst_beregning", "dq_r07_antal_doegn", "dq_r08_lav_belaegning",
            "dq_r09_takstaendring", "dq_r10_overbelaegning", "dq_r11_pladser_over_normering",
@@ -21,21 +24,25 @@ RAW = ["regnskab", "befolkning", "tilbud", "takstbilag", "belaegning", "sikrede"
 EXPECTED_ASSETS = {
     **{f"raw/{name}": "ingest" for name in RAW},
     **{f"reference/{seed}": "reference"
-       for seed in ("kommuner", "regioner", "funktioner", "paragraf_funktion", "ref_sikrede_institutioner")},
+       for seed in ("kommuner", "regioner", "funktioner", "paragraf_funktion", "ref_sikrede_institutioner",
+                    "refusionsgraenser")},
     "staging/stg_tilbud__tilbud": "staging", "staging/stg_takstbilag__takster": "staging",
     "staging/stg_belaegning__maaned": "staging", "staging/stg_regnskab__konti": "staging",
     "staging/stg_befolkning__folketal": "staging", "staging/stg_sikrede__maaned": "staging",
     "staging/stg_sundhedstjek__maaned": "staging", "staging/stg_sundhedstjek__maalgruppe": "staging",
     "staging/stg_posteringer__posteringer": "staging",
     **{f"intermediate/{m}": "intermediate" for m in (
-        "int_belaegning__maaned", "int_takster__tilbud_aar", "int_befolkning__noegler", "int_regnskab__netto_drift")},
+        "int_belaegning__maaned", "int_takster__tilbud_aar", "int_befolkning__noegler", "int_regnskab__netto_drift",
+        "int_posteringer__sager", "int_posteringer__koeb")},
     **{f"marts/{m}": "marts" for m in (
         "dim_tilbud", "dim_kommune", "dim_funktion", "dim_maaned", "mart_takster", "mart_belaegning_tilbud",
         "mart_belaegning_tilbud_maaned", "mart_udgifter_kommune", "mart_udgifter_kommune_funktion",
-        "mart_sikrede_institutioner", "mart_sundhedstjek", "mart_sundhedstjek_maaned", "mart_fordelingsnoegler")},
-    **{f"cockpit/{v}": "cockpit" for v in COCKPIT_VIEWS},
+        "mart_sikrede_institutioner", "mart_sundhedstjek", "mart_sundhedstjek_maaned", "mart_fordelingsnoegler",
+        *(f"mart_{v}" for v in ANALYSIS_VIEWS))},
+    **{f"cockpit/{v}": "cockpit" for v in COCKPIT_VIEWS + ANALYSIS_VIEWS},
     **{f"quality/{m}": "quality" for m in QUALITY},
     "publish/cockpit_duckdb": "publish",
+    "report/styringscockpit": "report",
 }
 
 
@@ -70,7 +77,9 @@ def test_publish_depends_on_every_cockpit_view_and_the_yearly_job_selects_all_bu
     parents = {k.to_user_string() for k in publish.parent_keys}
     assert {k for k, g in EXPECTED_ASSETS.items() if g == "cockpit"} <= parents
     job = defs.resolve_job_def("yearly_refresh")
-    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == set(EXPECTED_ASSETS) - MONTHLY_RAW
+    # the yearly report has its own job, yearly_report (tests/test_report.py)
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == (
+        set(EXPECTED_ASSETS) - MONTHLY_RAW - {"report/styringscockpit"})
 
 
 def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
@@ -81,8 +90,10 @@ def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
     assert yearly == [str(y) for y in range(2019, 2027)]
     assert (monthly[0], monthly[-1], len(monthly)) == ("2019-01", "2026-11", 8 * 12 - 1)
     partitioned = {k for k, node in by_key.items() if node.partitions_def is not None}
-    assert partitioned == YEARLY_RAW | MONTHLY_RAW  # the register of tilbud, dbt and publish are not
-    for key in partitioned:
+    # the register of tilbud, dbt and publish are not; the yearly report is, like the yearly refresh
+    assert partitioned == YEARLY_RAW | MONTHLY_RAW | {"report/styringscockpit"}
+    assert by_key["report/styringscockpit"].partitions_def == by_key["raw/regnskab"].partitions_def
+    for key in partitioned - {"report/styringscockpit"}:  # a report backfill is one run per year
         assert by_key[key].partitions_def == by_key["raw/" + ("belaegning" if key in MONTHLY_RAW else "regnskab")].partitions_def
         assert by_key[key].backfill_policy == BackfillPolicy.single_run(), key
     assert defs.resolve_job_def("yearly_refresh").partitions_def == by_key["raw/regnskab"].partitions_def
@@ -90,7 +101,7 @@ def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
 
 
 def test_jobs_schedules_and_sensor():
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"yearly_refresh", "monthly_refresh"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
     assert [s.name for s in defs.schedules] == ["monthly_sources_5th_0600"]
     assert [s.name for s in defs.sensors] == ["landing_dir_sensor"]
 

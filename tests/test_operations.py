@@ -193,11 +193,11 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
             repo = (answer.get("data", {}).get("repositoriesOrError") or {}).get("nodes")
             time.sleep(0 if repo else 1)
         (repo,) = repo
-        assert {j["name"] for j in repo["jobs"]} >= {"yearly_refresh", "monthly_refresh"}
+        assert {j["name"] for j in repo["jobs"]} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
         assert [s["name"] for s in repo["schedules"]] == ["monthly_sources_5th_0600"]
         assert [s["name"] for s in repo["sensors"]] == ["landing_dir_sensor"]
         assert {g["groupName"] for g in repo["assetGroups"]} == {
-            "ingest", "reference", "staging", "intermediate", "marts", "cockpit", "quality", "publish"}
+            "ingest", "reference", "staging", "intermediate", "marts", "cockpit", "quality", "publish", "report"}
     finally:
         # dagster dev does not stop its children on SIGTERM within seconds (TOOLCHAIN.md): kill the group.
         os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,54 @@
+-- Purchases of places: Dranst 1 postings with a Tilbudsnr (landing contract §8: empty when the
+-- posting is not a purchase of a place), with who operates the tilbud bought. A municipal
+-- operator is found by name in the municipality list ("Aalborg Kommune", "Københavns
+-- Kommune"), else it is taken to be the municipality the tilbud lies in. A Tilbudsnr missing
+-- from the register is kept as `ukendt`, never dropped.
+with posteringer as (
+    select * from {{ ref('stg_posteringer__posteringer') }}
+    where dranst = 1 and tilbudsnr is not null
+),
+
+tilbud as (
+    select * from {{ ref('stg_tilbud__tilbud') }}
+),
+
+kommuner as (
+    select * from {{ ref('dim_kommune') }}
+),
+
+driftsherre as (
+    select
+        t.tilbudsnr,
+        t.tilbudsnavn,
+        t.driftsherre,
+        t.driftsherretype,
+        t.paragraf,
+        t.maalgruppe,
+        case when t.driftsherretype = 'kommune' then coalesce(
+            (select min(k.kommunekode) from kommuner as k
+             where lower(t.driftsherre) in (lower(k.kommunenavn || ' kommune'), lower(k.kommunenavn || 's kommune'))),
+            t.beliggenhedskommune
+        ) end as driftsherre_kommunekode
+    from tilbud as t
+)
+
+select
+    p.kommunekode,
+    cast(year(p.bogfoeringsdato) as integer) as aar,
+    p.tilbudsnr,
+    d.tilbudsnavn,
+    coalesce(d.driftsherre, 'ukendt tilbud') as driftsherre,
+    coalesce(d.driftsherretype, 'ukendt') as driftsherretype,
+    case
+        when d.tilbudsnr is null then 'ukendt'
+        when d.driftsherretype = 'kommune' and d.driftsherre_kommunekode = p.kommunekode then 'egen_kommune'
+        when d.driftsherretype = 'kommune' then 'anden_kommune'
+        when d.driftsherretype in ('region', 'privat') then d.driftsherretype
+        else 'ukendt'
+    end as koebstype,
+    d.paragraf,
+    d.maalgruppe,
+    p.beloeb_kr,
+    p.antal_doegn
+from posteringer as p
+left join driftsherre as d on d.tilbudsnr = p.tilbudsnr
