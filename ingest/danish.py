@@ -59,8 +59,8 @@ def danish_decimal(raw: pl.Expr, scale: int = 2) -> pl.Expr:
 
 
 def danish_integer(raw: pl.Expr) -> pl.Expr:
-    """`3.814`, `-12`, `31` → Int64; a decimal part is a parse failure."""
-    text = present(raw)
+    """`3.814`, `-12`, `31`, `31,00` → Int64; a decimal part other than zeros is a parse failure."""
+    text = present(raw).str.replace(r",0+$", "")  # 95,0 is a Danish number: the whole number 95
     ok = text.str.contains(_full(_DANISH_INT))
     return pl.when(ok).then(text.str.replace_all(".", "", literal=True)).cast(pl.Int64, strict=False)
 

@@ -147,6 +147,27 @@ def snake(name: str) -> str:
     return name.strip().lower().translate(table)
 
 
+# Lineage columns the loader adds to every raw row (ingest/sources.py LINEAGE_SCHEMA).
+RESERVED = {LINE, "_source_file", "_file_sha256", "_load_id", "_loaded_at", "_partition"}
+
+
+def _extra_names(columns: list[str], header_of: dict[str, str], taken: set[str]) -> dict[str, str]:
+    """Raw column names for a file's unknown columns: snake_case of the header, never a name a
+    field, the lineage or another extra column has (`Beloeb` beside `Beløb`, `_source_file`):
+    such a column gets `_2`, `_3` …; leading underscores are the lineage's, so they are dropped."""
+    taken = set(taken) | RESERVED
+    names = {}
+    for c in columns:
+        base = snake(header_of[c]).lstrip("_") or "kolonne"
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name)
+        names[c] = name
+    return names
+
+
 @dataclass(frozen=True)
 class Parsed:
     rows: pl.DataFrame
@@ -172,8 +193,9 @@ def parse(
 
     A workbook (`text.cell_kinds` set) is typed cell by cell: number cells as numbers, text cells
     as Danish text; a number cell rounded to the field's scale keeps its stored value in
-    `<field>_cellevaerdi`. Raises ContractError for a missing required column, a file without
-    data rows, or more than 1 % of the rows carrying an unparseable value (naming the first)."""
+    `<field>_cellevaerdi`. Raises ContractError for a missing required column, or more than 1 %
+    of the rows carrying an unparseable value (naming the first); a file with a header and no
+    rows parses to no rows with a finding."""
     by_key = {c.strip().casefold(): c for c in text.frame.columns if c != LINE}
     missing = [f.header for f in fields if f.required and f.header.casefold() not in by_key]
     if missing:
@@ -181,8 +203,6 @@ def parse(
         hint = " — forkert skilletegn? Kolonnerne skal adskilles med ';'" if len(by_key) == 1 else ""
         raise ContractError(file, f"påkrævet kolonne mangler (fundet: {found}){hint}",
                             column=", ".join(missing), line=text.header_line)
-    if text.frame.height == 0 and text.ragged.height == 0:
-        raise ContractError(file, "filen har ingen datarækker", line=text.header_line)
 
     known = {f.header.casefold() for f in fields}
     present = [f for f in fields if f.header.casefold() in by_key]
@@ -220,6 +240,8 @@ def parse(
              for f in checked if cells and f.kind in ("decimal", "fraction")]
     out = frame.with_columns([typed(f).alias(f.name) for f in present] + audit).with_columns(failed)
     audit = [a.meta.output_name() for a in audit if out[a.meta.output_name()].is_not_null().any()]
+    extra = _extra_names([c for k, c in by_key.items() if k not in known], header_of,
+                         taken={f.name for f in fields} | set(audit))
 
     def reason(f: Field) -> pl.Expr:
         if f.kind in _PROBLEMS:
@@ -257,7 +279,7 @@ def parse(
     rows = good.select(
         [pl.col(f.name) for f in present]
         + [pl.lit(None, dtype=dtype_of(f)).alias(f.name) for f in fields if f not in present]
-        + [pl.col(c).alias(snake(header_of[c])) for k, c in by_key.items() if k not in known]
+        + [pl.col(c).alias(extra[c]) for c in extra]
         + [pl.col(a) for a in audit]
         + [pl.col(LINE)]
     )
@@ -275,6 +297,9 @@ def parse(
     cpr = cpr_hits.with_columns(
         pl.lit(source).alias("kilde"), pl.lit(file).alias("kildefil"), pl.lit(load_id).alias("load_id")
     ).select(list(CPR_SCHEMA)).cast(CPR_SCHEMA)
-    return Parsed(rows, rejected, cpr, data_rows, dropped)
+    # A header without rows is an export of a period without postings, not a broken file: it
+    # loads nothing and says so, instead of stopping the whole refresh.
+    empty = ("filen har kun overskriften, ingen datarækker",) if data_rows == 0 else ()
+    return Parsed(rows, rejected, cpr, data_rows, dropped, findings=empty)
 
 

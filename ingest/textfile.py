@@ -147,13 +147,21 @@ def _header_names(header: str, name: str, line: int, separator: str) -> list[str
     names = [mask_text(c.strip()) for c in next(csv.reader([header], delimiter=separator, strict=False))]
     while names and not names[-1]:
         names.pop()
-    names = [c or f"kolonne_{i + 1}" for i, c in enumerate(names)]
+    names = [_column_name(c, i) for i, c in enumerate(names)]
     seen: dict[str, str] = {}
     for c in names:
         if c.casefold() in seen:
             raise ContractError(name, "kolonnen står to gange i overskriften", column=c, line=line)
         seen[c.casefold()] = c
     return names
+
+
+def _column_name(header: str, index: int) -> str:
+    """A header as a column name of the text frame: an empty one is `kolonne_<n>`; one named like
+    the frame's own line column loses its underscore (the file's column is data, kept as such)."""
+    if not header:
+        return f"kolonne_{index + 1}"
+    return header.lstrip("_") if header.casefold() == LINE else header
 
 
 # How many physical lines one quoted field may span before the quote counts as unterminated.
@@ -164,9 +172,9 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
     """Parse the lines holding a `"` with Python's `csv` module (Excel's reading of quotes).
 
     A record may continue over the next lines while a quoted field is open; it is kept only when
-    it has the header's number of fields and no continuation line looks like a record of its own
-    (an unterminated quote would otherwise swallow the lines after it). Returns the records as
-    columns (+ `_source_line`), the rejected (line, text, reason) and every line consumed."""
+    it has the header's number of fields and no field swallowed whole lines of records (an
+    unterminated quote). Returns the records as columns (+ `_source_line`), the rejected (line,
+    text, reason) and every line consumed."""
     texts = body["text"].to_list()
     first_line = body[LINE][0] if body.height else 0
     columns: dict[str, list] = {str(i): [] for i in range(n_columns)}
@@ -182,8 +190,9 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
         used = reader.line_num
         while len(fields) > n_columns and not fields[-1].strip():
             fields.pop()  # a `;` at the end of the line
-        continuation = window[1:used]
-        swallowed = any(t.count(separator) + 1 >= n_columns for t in continuation)
+        # An unterminated quote swallows the lines after it into one field: that field then holds
+        # a line break and whole records' worth of separators. A real multi-line text does not.
+        swallowed = any("\n" in f and f.count(separator) >= n_columns - 1 for f in fields)
         if len(fields) == n_columns and not swallowed:
             for i, value in enumerate(fields):
                 columns[str(i)].append(value)
@@ -359,7 +368,10 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
         raise ContractError(name, f"ingen overskriftsrække med {', '.join(header_names)} i arket '{sheet}'")
     header = [(mask_text(str(v).strip()) if v is not None else "") for v, _ in values[best]]
     keep = [i for i, c in enumerate(header) if c]
-    names = [header[i] for i in keep]
+    names = [_column_name(header[i], i) for i in keep]
+    if len({c.casefold() for c in names}) < len(names):
+        twice = next(c for c in names if sum(d.casefold() == c.casefold() for d in names) > 1)
+        raise ContractError(name, f"kolonnen står to gange i overskriften i arket '{sheet}'", column=twice, line=best + 1)
 
     uncached = [
         f"{_column_letter(i)}{r + 1}"

@@ -48,40 +48,81 @@ def outside_partitions(source: Source, rows) -> str:
 
 
 def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _m: None) -> tuple[str, bool]:
-    lines, ok = [], True
+    """Validate files or landing dirs as a run would, without loading: each file is read by its
+    source's reader, then every source's files together go through the same Great Expectations
+    suite the run's blocking check applies to the raw table (required values, value sets, unique
+    keys, ranges), so `check` refuses what the run would refuse. Returns the report (one block
+    per file: verdict, shape, counts, findings, rejected values, failed expectations with lines)
+    and whether every file passed."""
+    blocks: dict[str, list[str]] = {}  # file → its lines; the first is the verdict
+    parsed_by_source: dict[str, list] = {}
+    ok = True
     for given in paths:
         if not given.exists():
-            lines.append(f"{given}: FEJL findes ikke")
+            blocks[str(given)] = [f"{given}: FEJL findes ikke"]
             ok = False
             continue
         for source, file, landing in _targets(given):
             rel = file.relative_to(landing).as_posix()
             if source is None:
-                lines.append(f"{rel}: FEJL ukendt kilde (mappen skal hedde en af {', '.join(FOLDERS)})")
+                blocks[rel] = [f"{rel}: FEJL ukendt kilde (mappen skal hedde en af {', '.join(FOLDERS)})"]
                 ok = False
                 continue
             try:
                 parsed = read_file(source, file, landing, "check")
             except ContractError as exc:
-                lines.append(f"{rel}: FEJL [{source.name}] {exc.reason}"
-                             + (f" (kolonne {exc.column})" if exc.column else "")
-                             + (f" (linje {exc.line})" if exc.line else ""))
+                blocks[rel] = [f"{rel}: FEJL [{source.name}] {exc.reason}"
+                               + (f" (kolonne {exc.column})" if exc.column else "")
+                               + (f" (linje {exc.line})" if exc.line else "")]
                 ok = False
                 continue
-            from_file = parsed.rows.filter(pl.col(DERIVED).is_null()) if DERIVED in parsed.rows.columns else parsed.rows
-            lines.append(f"{rel}: OK [{source.name}] " + (f"{parsed.shape}: " if parsed.shape else "")
-                         + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
-                         + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else ""))
-            lines.extend(f"    fund: {finding}" for finding in parsed.findings)
-            outside = outside_partitions(source, from_file)
-            if outside:
-                lines.append(f"    {outside}")
-            for r in parsed.cpr.iter_rows(named=True):
-                lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': CPR-lignende værdi maskeret (R15)")
-            for r in parsed.rejected.iter_rows(named=True):  # the few rejected values, for the steward
-                lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': '{r['raavaerdi']}' — {r['aarsag']}")
+            blocks[rel] = _file_block(rel, source, parsed)
+            parsed_by_source.setdefault(source.name, []).append((rel, parsed))
             progress(f"check: {rel}")
-    return "\n".join(lines), ok
+    for source_name, files in parsed_by_source.items():
+        for rel, problems in _contract_checks(source_name, files).items():
+            blocks[rel][0] = blocks[rel][0].replace(": OK [", ": FEJL [", 1)
+            blocks[rel] += problems
+            ok = False
+    return "\n".join(line for block in blocks.values() for line in block), ok
+
+
+def _file_block(rel: str, source: Source, parsed) -> list[str]:
+    from_file = parsed.rows.filter(pl.col(DERIVED).is_null()) if DERIVED in parsed.rows.columns else parsed.rows
+    lines = [f"{rel}: OK [{source.name}] " + (f"{parsed.shape}: " if parsed.shape else "")
+             + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
+             + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else "")]
+    lines += [f"    fund: {finding}" for finding in parsed.findings]
+    outside = outside_partitions(source, from_file)
+    if outside:
+        lines.append(f"    {outside}")
+    for r in parsed.cpr.iter_rows(named=True):
+        lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': CPR-lignende værdi maskeret (R15)")
+    for r in parsed.rejected.iter_rows(named=True):  # the few rejected values, for the steward
+        lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': '{r['raavaerdi']}' — {r['aarsag']}")
+    return lines
+
+
+def _contract_checks(source_name: str, files: list) -> dict[str, list[str]]:
+    """The source's GX suite (expectations/suites.py) on the rows of all its checked files, as
+    the run's blocking check sees the raw table; per file the expectations its rows fail."""
+    from expectations.runner import validate
+
+    frame = pl.concat([p.rows.with_columns(pl.lit(rel).alias("_source_file")) for rel, p in files],
+                      how="diagonal_relaxed")
+    problems: dict[str, list[str]] = {}
+    for failure in validate(source_name, frame, max_examples=1000).failures:
+        by_file: dict[str, list[int]] = {}
+        for example in failure.examples:
+            by_file.setdefault(example.get("_source_file"), []).append(example.get("_source_line"))
+        if not by_file:  # an expectation without row examples: it concerns every file of the source
+            by_file = {rel: [] for rel, _ in files}
+        for rel, lines in by_file.items():
+            shown = ", ".join(str(n) for n in sorted(set(lines))[:10])
+            problems.setdefault(rel, []).append(
+                f"    kontrol {failure.expectation}({failure.column}): {failure.unexpected_count} rækker i kilden"
+                + (f", her linje {shown}" if shown else "") + " — kørslen ville standse her")
+    return problems
 
 
 def loaded_findings(con: duckdb.DuckDBPyConnection) -> list[str]:

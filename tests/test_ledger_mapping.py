@@ -13,7 +13,7 @@ import pytest
 from ingest.errors import ContractError
 from ingest.sources import POSTERINGER, read_file
 
-CASE = Path(__file__).resolve().parents[2] / "shared" / "cases" / "posteringer" / "erp_eksport_debet_kredit.csv"
+CASE = Path(__file__).parent / "cases" / "posteringer" / "erp_eksport_debet_kredit.csv"  # a copy of shared/cases
 ERP_HEADER = ("Kontering;Artskonto;Bilagsnr;Bogført;Debet/kredit;Beløb;Leverandør CVR;Sagsnøgle;Ydelsesperiode fra;"
               "Ydelsesperiode til;Mængde;Mængdeenhed;Tilbud;Tekst")
 

@@ -14,7 +14,7 @@ from ingest.errors import ContractError
 from ingest.sources import BEFOLKNING, REGNSKAB, read_file
 from ingest.statbank_file import AGE_KEYS_NOTE, WHICH_EXPORT
 
-CASES = Path(__file__).resolve().parents[2] / "shared" / "cases" / "statbank"  # shared/ lies beside the project
+CASES = Path(__file__).parent / "cases" / "statbank"  # a copy of shared/cases, so a clean clone has it
 JAN_2024 = date(2024, 1, 1)
 
 
@@ -247,11 +247,14 @@ def test_regk31_without_dranst_is_refused_naming_the_variable(tmp_path):
 def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
     from orchestration.cli import main
 
-    for rel in ("befolkning/folk1am_uden_koen_alder.csv", "befolkning/folk1a_kode_uden_totaler.csv",
+    # One file at a time: the two population files hold the same municipalities' 2024 totals, so
+    # checked together they fail the uniqueness check a run would stop on (also tested below).
+    out = []
+    for rel in ("befolkning/folk1a_kode_uden_totaler.csv", "befolkning/folk1am_uden_koen_alder.csv",
                 "regnskab/regk31_webside_bred.csv"):
-        _case(tmp_path, rel)
-    assert main(["check", str(tmp_path)]) == 0
-    out = capsys.readouterr().out.splitlines()
+        _case(tmp_path / rel.split("/")[1], rel)
+        assert main(["check", str(tmp_path / rel.split("/")[1] / rel)]) == 0
+        out += capsys.readouterr().out.splitlines()
     assert out == [
         "befolkning/folk1a_kode_uden_totaler.csv: OK [befolkning] StatBank API, Code: 606 rækker godkendt, 0 værdier afvist",
         "    fund: 303 total(er) for KØN mangler i filen og er afledt som summen af KØN 1, 2",
@@ -261,3 +264,8 @@ def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
         f"    fund: {AGE_KEYS_NOTE}",
         "regnskab/regk31_webside_bred.csv: OK [regnskab] StatBank webside, bred: 10 rækker godkendt, 0 værdier afvist",
     ]
+    _case(tmp_path, "befolkning/folk1a_kode_uden_totaler.csv")
+    _case(tmp_path, "befolkning/folk1am_uden_koen_alder.csv")
+    assert main(["check", str(tmp_path / "befolkning")]) == 1
+    together = capsys.readouterr().out
+    assert together.count("kontrol expect_compound_columns_to_be_unique(omraade_kode,koen,alder,civilstand,periode_start)") == 2
