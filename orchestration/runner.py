@@ -11,6 +11,7 @@ lines printed are exactly what the UI would show for the same runs.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -53,6 +54,9 @@ class _Progress:
     def __call__(self, entry) -> None:
         event = entry.get_dagster_event() if entry.is_dagster_event else None
         if event is None:
+            # A step's own warnings (a stale WAL moved aside, a lock taken over) reach the user.
+            if entry.level == logging.WARNING and entry.step_key:
+                self._line(f"  ! {entry.user_message}")
             return
         kind = event.event_type
         if kind == DagsterEventType.ASSET_MATERIALIZATION:
