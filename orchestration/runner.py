@@ -101,13 +101,27 @@ def _error_message(error) -> str:
     return (error.message if error else "ukendt fejl").strip().splitlines()[0]
 
 
-def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None) -> RunOutcome:
-    """Ingest, audit, build and publish. The published file changes only when every step passed."""
-    from orchestration.dbt_resources import ensure_manifest
+def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None,
+                 wait_for_lock: float = 0.0) -> RunOutcome:
+    """Ingest, audit, build and publish. The published file changes only when every step passed.
+
+    Holds the refresh lock of the build DB (orchestration/refresh_lock.py) for the whole
+    refresh; another refresh holding it raises `RefreshBusy` before any work, or after
+    `wait_for_lock` seconds of waiting for it. Raises `SettingsError` for a DB file named like a
+    schema, also before any work."""
+    from orchestration.refresh_lock import refresh_lock
 
     t0 = time.perf_counter()
     settings.validate()
     settings.export_env()
+    run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
+    with refresh_lock(settings.build_db, run_id=run_id, wait=wait_for_lock, say=progress):
+        return _run_locked(settings, run_id, progress, t0)
+
+
+def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None], t0: float) -> RunOutcome:
+    from orchestration.dbt_resources import ensure_manifest
+
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
     ensure_manifest()  # SQL edited since the last parse must count
@@ -116,7 +130,6 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
     from orchestration.definitions import defs
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
     listener = _Progress(progress)
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
