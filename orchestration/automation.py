@@ -33,13 +33,18 @@ from dagster import (
 )
 
 from ingest.errors import ContractError
-from ingest.sources import MONTH, SOURCES, Source, periods_of, read_file
+from ingest.sources import MONTH, SOURCES, YEAR, Source, periods_of, read_file
 from ingest.textfile import sha256_file
 from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, range_tags
 from orchestration.settings import Settings
 
 MONTHLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == MONTH]
+YEARLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == YEAR]
 
+# Each job is its own sources, the register of tilbud (unpartitioned), every dbt model and
+# publish: what the publish step needs is the whole cockpit, so a job that rebuilt only the
+# models downstream of its sources failed on a fresh build DB for lack of the others' tables.
+# The other grain's raw tables are read as they are (created empty in a new build DB).
 yearly_refresh = define_asset_job(
     "yearly_refresh",
     selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW),
@@ -49,8 +54,9 @@ yearly_refresh = define_asset_job(
 
 monthly_refresh = define_asset_job(
     "monthly_refresh",
-    selection=AssetSelection.assets(*MONTHLY_RAW).downstream(),
-    description="The monthly sources for a month (or a range: one run) and everything built from them, then publish.",
+    selection=AssetSelection.all() - AssetSelection.assets(*YEARLY_RAW),
+    description="The monthly sources for a month (or a range: one run): occupancy, secure institutions, health "
+    "checks and the register of tilbud, every dbt model, publish.",
 )
 
 

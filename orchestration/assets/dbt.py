@@ -10,10 +10,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_resources import DBT_PROJECT, ensure_manifest
+from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
 
 
@@ -48,5 +50,9 @@ if not DBT_PROJECT.manifest_path.exists() or os.getenv("DAGSTER_IS_DEV_CLI"):
     name="cockpit_dbt",
 )
 def cockpit_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    Settings.from_env().export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+    settings = Settings.from_env()
+    settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.build_db)) as con:  # a job of one grain, first on a fresh build DB
+        ensure_raw_tables(con)
     yield from dbt.cli(["build"], context=context).stream()
