@@ -21,6 +21,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
+from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.settings import Settings
 
@@ -124,6 +125,13 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
 
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
+    try:  # never read half of a file that is still being copied in
+        waited = wait_until_settled(landing_paths(settings.landing_dir), say=progress, relative_to=settings.landing_dir)
+    except LandingNotSettled as exc:
+        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0,
+                          reason=f"{exc} — {settings.published_db} er uændret")
+    if waited >= 0.5:
+        progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
     ensure_manifest()  # SQL edited since the last parse must count
     from orchestration.assets.publish import PUBLISHED_KEY
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
