@@ -99,7 +99,9 @@ def _error_message(error) -> str:
     # Dagster wraps user errors ("Error occurred while executing op ..."); the cause says why.
     while error is not None and error.cause is not None and "Error occurred while" in error.message:
         error = error.cause
-    return (error.message if error else "ukendt fejl").strip().splitlines()[0]
+    message = (error.message if error else "ukendt fejl").strip().splitlines()[0]
+    # A `Failure` raised by a step is its description: the class name in front tells nothing.
+    return message.removeprefix("dagster._core.definitions.events.Failure: ")
 
 
 def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None,
