@@ -449,3 +449,33 @@ def test_a_failed_dbt_step_says_dbts_error_and_publish_names_it_once(published_s
     messages = [e.message for e in instance.all_logs(result.run_id) if "publish__cockpit_duckdb" in (e.message or "")]
     assert "Dependencies for step publish__cockpit_duckdb failed: ['cockpit_dbt']. Not executing." in messages
     assert sha256_file(target.published_db) == before
+
+
+def test_yearly_first_then_monthly_as_the_schedule_launches_it_on_a_fresh_instance(published_sample, tmp_path):
+    """The other order of the multiprocess test in test_operations.py, in process: one year as
+    the UI's Materialize does, then last month as the schedule requests it."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    settings, _, _ = published_sample
+    target = warehouse_settings(tmp_path, settings.landing_dir)
+    target.export_env()
+    instance = DagsterInstance.ephemeral()
+    counts = []
+    for job_name, partition in (("yearly_refresh", "2024"), ("monthly_refresh", "2024-12")):
+        job = defs.resolve_job_def(job_name)
+        result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
+        assert result.success, job_name
+        materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+        assert materialized == {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+        with duckdb.connect(str(target.published_db), read_only=True) as con:
+            counts.append(con.execute("""select (select count(*) from cockpit.takster where aar = 2024),
+                (select count(*) from cockpit.belaegning_tilbud_maaned where maaned = date '2024-12-01'),
+                (select fingeraftryk from cockpit.koersler where run_id = ?)""", [result.run_id]).fetchone())
+        assert counts[-1][2] == fingerprint_file(target.build_db).digest
+    # The year brings the 2024 rates and no months yet; the month adds December's occupancy.
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        full = con.execute("""select (select count(*) from cockpit.takster where aar = 2024),
+            (select count(*) from cockpit.belaegning_tilbud_maaned where maaned = date '2024-12-01')""").fetchone()
+    assert [c[:2] for c in counts] == [(full[0], 0), full] and full[0] > 10 and full[1] > 10
