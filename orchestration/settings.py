@@ -24,7 +24,6 @@ _DEFAULTS = {
 }
 
 
-
 class SettingsError(ValueError):
     pass
 
@@ -54,7 +53,8 @@ class Settings:
     def validate(self) -> None:
         """Raise `SettingsError` (one line) when a DB file is named like a schema of the
         warehouse or a reserved catalog (orchestration/warehouse_schemas.py), or when the build
-        and published DB are one file. Cheap: no database is opened."""
+        and published DB are one file. Opens no database (the first call in a fresh checkout runs
+        `dbt parse` for the manifest)."""
         from orchestration.warehouse_schemas import clashing_name
 
         for db in (self.build_db, self.published_db):

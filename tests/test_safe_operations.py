@@ -11,14 +11,13 @@ import socket
 import stat
 import subprocess
 import sys
-import textwrap
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import SensorResult, SkipReason, build_sensor_context
+from dagster import SkipReason, build_sensor_context
 
 from conftest import sha256_file, warehouse_settings
 from ingest.sources import SOURCES
