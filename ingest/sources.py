@@ -65,9 +65,15 @@ class Source:
             return []
         return sorted(
             p for p in folder.rglob("*")
-            if p.is_file() and p.suffix.lower() in self.suffixes and not p.name.startswith(("~$", "."))
+            if p.is_file() and p.suffix.lower() in self.suffixes and not _temporary(p.relative_to(folder))
             and (self.accepts is None or self.accepts(p))
         )
+
+
+def _temporary(rel: Path) -> bool:
+    """Names that are not landing files (yet): Office lock files `~$…`, hidden files and folders
+    `.…` (rsync, editors, Samba copies), and `….tmp` while a copy is written under a temporary name."""
+    return any(part.startswith(("~$", ".")) or part.lower().endswith(".tmp") for part in rel.parts)
 
 
 YEAR, MONTH = "year", "month"

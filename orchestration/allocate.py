@@ -160,13 +160,13 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
     """kommunekode, kommunenavn, noegle for `year` from the published DB, opened read-only."""
     import duckdb
 
-    from orchestration.settings import SCHEMAS
+    from orchestration.warehouse_schemas import clashing_name
 
     if key not in KEYS:
         raise AllocateError(f"ukendt nøgle {key!r} (brug {', '.join(KEYS)})", 2)
     if not db.is_file():
         raise AllocateError(f"den publicerede database {db} findes ikke (kør 'cockpit run' eller angiv --published-db)", 2)
-    if db.stem.lower() in SCHEMAS:
+    if clashing_name(db):
         raise AllocateError(f"{db}: en DuckDB-fil må ikke hedde som et skema ({db.stem}) — {VIEW} ville være tvetydig", 2)
     try:
         con = duckdb.connect(str(db), read_only=True)

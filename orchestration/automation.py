@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dagster import (
@@ -33,16 +34,22 @@ from dagster import (
 )
 
 from ingest.errors import ContractError
-from ingest.sources import MONTH, SOURCES, Source, periods_of, read_file
+from ingest.sources import MONTH, SOURCES, YEAR, Source, periods_of, read_file
 from ingest.textfile import sha256_file
+from orchestration.landing_settle import observe, settle_briefly, settle_seconds
 from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, range_tags
 from orchestration.settings import Settings
 
 MONTHLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == MONTH]
+YEARLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == YEAR]
 # The yearly report has its own job (orchestration/assets/report.py): a refresh over a range of
 # years must not try to report years without data, and it is partitioned unlike monthly_refresh.
 REPORT = AssetSelection.groups("report")
 
+# Each job is its own sources, the register of tilbud (unpartitioned), every dbt model and
+# publish: what the publish step needs is the whole cockpit, so a job that rebuilt only the
+# models downstream of its sources failed on a fresh build DB for lack of the others' tables.
+# The other grain's raw tables are read as they are (created empty in a new build DB).
 yearly_refresh = define_asset_job(
     "yearly_refresh",
     selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW) - REPORT,
@@ -52,8 +59,9 @@ yearly_refresh = define_asset_job(
 
 monthly_refresh = define_asset_job(
     "monthly_refresh",
-    selection=AssetSelection.assets(*MONTHLY_RAW).downstream() - REPORT,
-    description="The monthly sources for a month (or a range: one run) and everything built from them, then publish.",
+    selection=AssetSelection.all() - AssetSelection.assets(*YEARLY_RAW) - REPORT,
+    description="The monthly sources for a month (or a range: one run): occupancy, secure institutions, health "
+    "checks and the register of tilbud, every dbt model, publish.",
 )
 
 
@@ -81,22 +89,24 @@ def previous_month(moment: datetime) -> str:
     return (moment.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
-def landing_files(settings: Settings) -> dict[str, str]:
-    """Every landing file a source reads → its SHA-256."""
-    files = {p for source in SOURCES.values() for p in source.files(settings.landing_dir)}
-    return {p.relative_to(settings.landing_dir).as_posix(): sha256_file(p) for p in sorted(files)}
+def job_of(source: Source) -> str:
+    return "monthly_refresh" if source.grain == MONTH else "yearly_refresh"
 
 
-def run_key(changes: list[str]) -> str:
-    """One file: `path@sha256`. Several (a yearly drop of ninety files should start one run,
-    not ninety): their count and a hash of the sorted `path@sha256` list."""
+def run_key(changes: list[str], seq: int) -> str:
+    """The run key of one tick's changes of one job. One file: `path@sha256#seq`; several (a
+    yearly drop of ninety files starts one run, not ninety): `N filer@<hash of the sorted
+    path@sha256 list>#seq`. `seq` is the cursor's tick number, so a change is never mistaken
+    for an earlier one with the same content (a file restored to yesterday's version loads
+    again: Dagster skips a run key it has seen, for ever)."""
     if len(changes) == 1:
-        return changes[0]
+        return f"{changes[0]}#{seq}"
     digest = hashlib.sha256("\n".join(sorted(changes)).encode()).hexdigest()[:16]
-    return f"{len(changes)} filer@{digest}"
+    return f"{len(changes)} filer@{digest}#{seq}"
 
 
 def source_of(settings: Settings) -> dict[str, Source]:
+    """Every landing file (`Source.files`: temporary names excluded), relative path → its source."""
     return {p.relative_to(settings.landing_dir).as_posix(): source
             for source in SOURCES.values() for p in source.files(settings.landing_dir)}
 
@@ -114,38 +124,40 @@ def partition_keys(settings: Settings, rel: str, source: Source) -> list[str]:
     return sorted(p for p in periods_of(rows, source)["periode"] if p is not None and first <= p <= last)
 
 
-def run_requests(settings: Settings, changes: dict[str, str]) -> tuple[list[RunRequest], set[str]]:
-    """One run per job for a tick's changed files, over the range of partitions they hold, and
-    the files read.
+@dataclass
+class _Plan:
+    """One job's share of a tick: changed files (`path@sha`), removed files, partition keys."""
 
-    A file with no partition of its own (the register of tilbud, a year outside the partitions,
-    a file the loader will reject) refreshes the job's newest partition: the run reads every
-    new file of its sources, whatever the range. Reading a file for its periods takes up to
-    ~6 s (1 million postings): after READ_BUDGET_SECONDS the rest waits for the next tick, so a
-    tick stays well inside Dagster's 60 s sensor timeout.
-    """
-    sources = source_of(settings)
-    plan: dict[str, tuple[list[str], list[str]]] = {}
-    started, done = time.monotonic(), set()
-    for rel, sha in changes.items():  # a loop over changed files, not rows
-        if done and time.monotonic() - started > READ_BUDGET_SECONDS:
-            break
-        done.add(rel)
-        source = sources[rel]
-        job = "monthly_refresh" if source.grain == MONTH else "yearly_refresh"
-        files, keys = plan.setdefault(job, ([], []))
-        files.append(f"{rel}@{sha}")
-        keys += partition_keys(settings, rel, source)
+    files: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+
+def run_requests(plans: dict[str, _Plan], seq: int) -> list[RunRequest]:
+    """One run per job over the range of partitions its changed and removed files hold. A job
+    whose files hold no partition (the register of tilbud, a file the loader will reject, a
+    removed file whose periods are unknown) refreshes its newest partition: the run reads every
+    new file and drops every removed one of its sources, whatever the range."""
     requests = []
-    for job, (files, keys) in sorted(plan.items()):
+    for job, plan in sorted(plans.items()):
         newest = full_range(JOB_PARTITIONS[job])[1]
-        start, end = (min(keys), max(keys)) if keys else (newest, newest)
-        tags = {"cockpit/changed_files": str(len(files))}
+        start, end = (min(plan.keys), max(plan.keys)) if plan.keys else (newest, newest)
+        tags = {"cockpit/changed_files": str(len(plan.files)), "cockpit/removed_files": str(len(plan.removed))}
+        key = run_key(plan.files + [f"{rel}@fjernet" for rel in plan.removed], seq)
         if start == end:
-            requests.append(RunRequest(run_key=run_key(files), job_name=job, partition_key=start, tags=tags))
+            requests.append(RunRequest(run_key=key, job_name=job, partition_key=start, tags=tags))
         else:
-            requests.append(RunRequest(run_key=run_key(files), job_name=job, tags={**tags, **range_tags(start, end)}))
-    return requests, done
+            requests.append(RunRequest(run_key=key, job_name=job, tags={**tags, **range_tags(start, end)}))
+    return requests
+
+
+def _load_cursor(text: str | None) -> tuple[int, dict[str, dict]]:
+    """(tick number, {path: {sha, size, mtime_ns, job, range}}). Reads the cursor of earlier
+    versions too ({path: sha}), whose files then count as seen with unknown size and range."""
+    state = json.loads(text) if text else {}
+    if "files" not in state:
+        return 0, {rel: {"sha": sha} for rel, sha in state.items()}
+    return int(state.get("seq", 0)), state["files"]
 
 
 @sensor(
@@ -153,23 +165,63 @@ def run_requests(settings: Settings, changes: dict[str, str]) -> tuple[list[RunR
     jobs=[yearly_refresh, monthly_refresh],
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
-    description="Requests a refresh of the partitions a new or changed landing file holds; the same file content "
-    "never triggers twice.",
+    description="Requests a refresh of the partitions a new, changed or removed landing file holds, once the file "
+    "has settled (not open for writing, unchanged for COCKPIT_SETTLE_SECONDS); every change starts one run.",
 )
 def landing_dir_sensor(context: SensorEvaluationContext):
-    # The cursor is what has triggered a run already: {relative path: sha256}.
-    seen = json.loads(context.cursor) if context.cursor else {}
+    # The cursor: the tick number and, per landing file that has triggered a run, its content
+    # hash, size, mtime, job and partition range (the range a removal must re-run).
+    seq, seen = _load_cursor(context.cursor)
     settings = Settings.from_env()
-    current = landing_files(settings)
-    changes = {rel: sha for rel, sha in current.items() if seen.get(rel) != sha}
-    if not changes:
-        return SkipReason(f"ingen nye eller ændrede filer ({len(current)} filer set)")
-    requests, done = run_requests(settings, changes)
-    if len(done) < len(changes):
-        context.log.info(f"{len(done)} af {len(changes)} ændrede filer læst; resten ved næste tjek")
-    # Files gone from the landing dir leave the cursor; files not read yet stay out of it.
-    cursor = {rel: sha for rel, sha in current.items() if rel in done or seen.get(rel) == sha}
-    return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+    sources = source_of(settings)
+    stat_changed = []
+    for rel in sources:  # a loop over files, not rows
+        obs = observe(settings.landing_dir / rel)
+        if obs is not None and (seen.get(rel, {}).get("size"), seen.get(rel, {}).get("mtime_ns")) != (obs.size, obs.mtime_ns):
+            stat_changed.append(rel)
+    settled, waiting = settle_briefly([settings.landing_dir / rel for rel in stat_changed], settle_seconds())
+    files = {rel: dict(entry) for rel, entry in seen.items() if rel in sources}
+    plans: dict[str, _Plan] = {}
+    started, deferred = time.monotonic(), 0
+    for path in settled:
+        rel = path.relative_to(settings.landing_dir).as_posix()
+        obs, sha = observe(path), sha256_file(path)
+        if obs is None:
+            continue
+        if seen.get(rel, {}).get("sha") == sha:  # touched or copied over with the same content
+            files[rel].update(size=obs.size, mtime_ns=obs.mtime_ns)
+            continue
+        if plans and time.monotonic() - started > READ_BUDGET_SECONDS:
+            deferred += 1  # waits for the next tick, so a tick stays well inside Dagster's 60 s
+            continue
+        source = sources[rel]
+        keys = partition_keys(settings, rel, source)
+        plan = plans.setdefault(job_of(source), _Plan())
+        plan.files.append(f"{rel}@{sha}")
+        plan.keys += keys
+        files[rel] = {"sha": sha, "size": obs.size, "mtime_ns": obs.mtime_ns, "job": job_of(source),
+                      "range": [keys[0], keys[-1]] if keys else None}
+    for rel in sorted(set(seen) - set(sources)):  # removed: its rows leave the partitions it fed
+        entry = seen[rel]
+        if "job" not in entry:
+            continue  # seen by an earlier version of this sensor: its job and range are unknown
+        plan = plans.setdefault(entry["job"], _Plan())
+        plan.removed.append(rel)
+        plan.keys += entry["range"] or []
+    for path, why in waiting.items():
+        context.log.info(f"{path.relative_to(settings.landing_dir).as_posix()} er ikke færdigskrevet: {why}; "
+                         "læses ved næste tjek")
+    if deferred:
+        context.log.info(f"{deferred} ændrede filer venter til næste tjek (læsetiden for dette tjek er brugt)")
+    if not plans:
+        why = (f"{len(waiting)} fil(er) skrives stadig: " + ", ".join(p.name for p in waiting)) if waiting else \
+            f"ingen nye, ændrede eller fjernede filer ({len(sources)} filer set)"
+        if files == seen:
+            return SkipReason(why)
+        return SensorResult(skip_reason=SkipReason(why), cursor=json.dumps({"seq": seq, "files": files}, sort_keys=True))
+    seq = max(seq + 1, int(time.time()))  # increasing also across a cursor reset in the UI
+    return SensorResult(run_requests=run_requests(plans, seq),
+                        cursor=json.dumps({"seq": seq, "files": files}, sort_keys=True))
 
 
 SCHEDULES = [monthly_schedule]

@@ -49,13 +49,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.refresh_lock import EX_TEMPFAIL, RefreshBusy
     from orchestration.runner import run_pipeline
 
     settings = _settings(args)
     if not settings.landing_dir.is_dir():
         _eprint(f"fejl: landing-mappen {settings.landing_dir} findes ikke (kør 'cockpit sample' eller angiv --landing)")
         return 2
-    outcome = run_pipeline(settings, progress=_eprint)
+    try:
+        outcome = run_pipeline(settings, progress=_eprint, wait_for_lock=float("inf") if args.wait else 0.0)
+    except RefreshBusy as exc:
+        _eprint(str(exc))
+        return EX_TEMPFAIL
     if not outcome.published:
         _eprint(f"fejl: {outcome.reason}")
         return 1
@@ -114,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--landing")
     p.add_argument("--build-db")
     p.add_argument("--published-db")
+    p.add_argument("--wait", action="store_true",
+                   help="wait for another refresh of the same build DB to finish (default: exit 75 at once)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("flags", help="list registration flags (cockpit.datakvalitet) for the data stewards")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, export_build_db_env
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The venv's dbt, also when the venv is not activated (make, CI and cron call .venv/bin/cockpit).
@@ -20,5 +20,5 @@ def dbt_resource() -> DbtCliResource:
 def ensure_manifest() -> None:
     """Write target/manifest.json with `dbt parse`: the CLI calls this before loading the
     definitions, and the definitions under `dagster dev` (orchestration/assets/dbt.py)."""
-    Settings.from_env().export_env()
+    export_build_db_env()  # the profile needs the variable; parsing opens no database
     dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()

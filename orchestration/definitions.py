@@ -11,6 +11,7 @@ from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
 from orchestration.dbt_resources import dbt_resource
+from orchestration.locked_executor import locked_executor
 
 defs = Definitions(
     assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets, published_cockpit, RUN_LOG, styringscockpit_report],
@@ -19,6 +20,7 @@ defs = Definitions(
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={"dbt": dbt_resource()},
+    executor=locked_executor,  # one refresh of the build DB at a time, per run
 )
 
 

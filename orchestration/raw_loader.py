@@ -18,13 +18,12 @@ import polars as pl
 
 from ingest.errors import ContractError
 from ingest.fields import REJECTED_SCHEMA
-from ingest.sources import Source, empty_rows, period_of, periods_of, read_file
+from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file
 from ingest.textfile import sha256_file
 
-DDL = """
-create schema if not exists raw;
-create schema if not exists quarantine;
-create schema if not exists meta;
+# The schemas this module creates (dbt's sources read them); a DB file may not be named like one.
+LOADER_SCHEMAS = frozenset({"raw", "quarantine", "meta"})
+DDL = "".join(f"create schema if not exists {s};\n" for s in sorted(LOADER_SCHEMAS)) + """
 create table if not exists meta.loaded_files (
     source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp,
     rows_loaded bigint, rows_rejected bigint, primary key (source, file));
@@ -74,6 +73,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
     # Raw rows carry their line; keeping insertion order costs ~30 % of a large load.
     con.execute("set preserve_insertion_order = false")
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every `raw.<source>` (empty, with its contract columns) that no load has created
+    yet, so dbt's staging views bind in a brand-new build DB whichever job runs first: a monthly
+    run builds the marts with no yearly rows yet, and the other way round."""
+    ensure_schema(con)
+    for source in SOURCES.values():
+        empty = empty_rows(source)  # noqa: F841 — referenced by name in the SQL below
+        con.execute(f"create table if not exists raw.{source.name} as select * from empty")
 
 
 def load_source(

@@ -11,6 +11,7 @@ lines printed are exactly what the UI would show for the same runs.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
 from orchestration.check import loaded_findings
+from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.settings import Settings
 
@@ -54,6 +56,9 @@ class _Progress:
     def __call__(self, entry) -> None:
         event = entry.get_dagster_event() if entry.is_dagster_event else None
         if event is None:
+            # A step's own warnings (a stale WAL moved aside, a lock taken over) reach the user.
+            if entry.level == logging.WARNING and entry.step_key:
+                self._line(f"  ! {entry.user_message}")
             return
         kind = event.event_type
         if kind == DagsterEventType.ASSET_MATERIALIZATION:
@@ -95,25 +100,47 @@ def _error_message(error) -> str:
     # Dagster wraps user errors ("Error occurred while executing op ..."); the cause says why.
     while error is not None and error.cause is not None and "Error occurred while" in error.message:
         error = error.cause
-    return (error.message if error else "ukendt fejl").strip().splitlines()[0]
+    message = (error.message if error else "ukendt fejl").strip().splitlines()[0]
+    # A `Failure` raised by a step is its description: the class name in front tells nothing.
+    return message.removeprefix("dagster._core.definitions.events.Failure: ")
 
 
-def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None) -> RunOutcome:
-    """Ingest, audit, build and publish. The published file changes only when every step passed."""
-    from orchestration.dbt_resources import ensure_manifest
+def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None,
+                 wait_for_lock: float = 0.0) -> RunOutcome:
+    """Ingest, audit, build and publish. The published file changes only when every step passed.
+
+    Holds the refresh lock of the build DB (orchestration/refresh_lock.py) for the whole
+    refresh; another refresh holding it raises `RefreshBusy` before any work, or after
+    `wait_for_lock` seconds of waiting for it. Raises `SettingsError` for a DB file named like a
+    schema, also before any work."""
+    from orchestration.refresh_lock import refresh_lock
 
     t0 = time.perf_counter()
     settings.validate()
     settings.export_env()
+    run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
+    with refresh_lock(settings.build_db, run_id=run_id, wait=wait_for_lock, say=progress):
+        return _run_locked(settings, run_id, progress, t0)
+
+
+def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None], t0: float) -> RunOutcome:
+    from orchestration.dbt_resources import ensure_manifest
+
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
+    try:  # never read half of a file that is still being copied in
+        waited = wait_until_settled(landing_paths(settings.landing_dir), say=progress, relative_to=settings.landing_dir)
+    except LandingNotSettled as exc:
+        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0,
+                          reason=f"{exc} — {settings.published_db} er uændret")
+    if waited >= 0.5:
+        progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
     ensure_manifest()  # SQL edited since the last parse must count
     from orchestration.assets.publish import PUBLISHED_KEY
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs
 
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
     listener = _Progress(progress)
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
@@ -171,6 +198,21 @@ def flag_counts(settings: Settings) -> str:
     return "flag pr. regel: " + (", ".join(f"{r} {s} {n}" for r, s, n in rows) or "ingen")
 
 
+def rows_outside_partitions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line per file whose rows lie outside every partition (a year before 2019, next year's
+    rates): loaded with their file, never only counted in metadata (issue: robust ingest)."""
+    from ingest.sources import SOURCES
+
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+    lines = []
+    for source in (s for s in SOURCES.values() if s.grain and s.name in tables):
+        for file, n in con.execute(f"""select _source_file, count(*) from raw.{source.name}
+                                       where _partition is null group by 1 order by 1""").fetchall():
+            lines.append(f"uden for partitionerne: {file}: {n} rækker (indlæst med filen; en genkørsel af en "
+                         f"partition rører dem ikke)")
+    return lines
+
+
 def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: int) -> str:
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         views = con.execute(
@@ -185,11 +227,13 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         ).fetchone()
         rejected = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
         findings = loaded_findings(con)
+        outside = rows_outside_partitions(con)
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
         f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
         *findings,
+        *outside,
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)

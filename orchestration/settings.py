@@ -24,10 +24,6 @@ _DEFAULTS = {
 }
 
 
-# Schemas of the warehouse; a DuckDB file named like one of them breaks two-part names.
-SCHEMAS = {"raw", "quarantine", "meta", "staging", "intermediate", "marts", "cockpit", "main"}
-
-
 class SettingsError(ValueError):
     pass
 
@@ -55,18 +51,31 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        """Raise `SettingsError` (one line) when a DB file is named like a schema of the
+        warehouse or a reserved catalog (orchestration/warehouse_schemas.py), or when the build
+        and published DB are one file. Opens no database (the first call in a fresh checkout runs
+        `dbt parse` for the manifest)."""
+        from orchestration.warehouse_schemas import clashing_name
+
         for db in (self.build_db, self.published_db):
-            if db.stem.lower() in SCHEMAS:
+            if name := clashing_name(db):
                 raise SettingsError(
-                    f"{db}: a DuckDB file may not be named like a schema of the warehouse "
-                    f"({', '.join(sorted(SCHEMAS))}) — queries such as cockpit.takster would be "
-                    f"ambiguous. Use e.g. styringscockpit.duckdb."
+                    f"{db.name}: en DuckDB-fil må ikke hedde som skemaet/katalogen '{name}' i lageret "
+                    f"(forespørgsler som {name}.<tabel> bliver tvetydige) — brug fx styringscockpit.duckdb"
                 )
         if self.build_db.resolve() == self.published_db.resolve():
             raise SettingsError(f"{self.build_db}: the build DB and the published DB must be two files")
 
     def export_env(self) -> None:
+        """Put the (absolute) paths into the environment dbt and the step processes read."""
         os.environ["COCKPIT_LANDING_DIR"] = str(self.landing_dir)
         os.environ["COCKPIT_BUILD_DB"] = str(self.build_db)
         os.environ["COCKPIT_PUBLISHED_DB"] = str(self.published_db)
         os.environ["COCKPIT_REPORT_DIR"] = str(self.report_dir)
+
+
+def export_build_db_env() -> None:
+    """Set COCKPIT_BUILD_DB to an absolute path for dbt's profile, without validating names
+    (validation itself may need `dbt parse`, which needs the variable)."""
+    value = Path(os.environ.get("COCKPIT_BUILD_DB") or _DEFAULTS["COCKPIT_BUILD_DB"])
+    os.environ["COCKPIT_BUILD_DB"] = str(value if value.is_absolute() else PROJECT_ROOT / value)

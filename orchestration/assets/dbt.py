@@ -7,13 +7,16 @@ A dbt test with severity error fails `dbt build` and so blocks publishing.
 """
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+import duckdb
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_resources import DBT_PROJECT, ensure_manifest
+from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
 
 
@@ -29,6 +32,41 @@ class CockpitTranslator(DagsterDbtTranslator):
             group_name=folder,
             owners=["team:rammeaftalesekretariatet"],
         )
+
+
+    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> AssetCheckSpec | None:
+        # dagster-dbt reads a check's description only from `meta.description`; dbt keeps the
+        # YAML `description:` of a test in the node itself.
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        described = (test.get("description") or "").strip() or test_description(test, asset_spec.key)
+        return spec._replace(description=described)
+
+
+def test_description(test: Mapping[str, Any], key: AssetKey) -> str:
+    """A sentence for a generic dbt test that has no YAML description, from dbt's own test
+    metadata (kind and arguments) and its severity, so every check in the UI says what it
+    asserts and whether it blocks publishing."""
+    meta = test.get("test_metadata") or {}
+    kw = meta.get("kwargs", {})
+    table, column = key.to_user_string().replace("/", "."), kw.get("column_name")
+    what = {
+        "not_null": f"{table}.{column} is never empty.",
+        "unique": f"Each {column} occurs at most once in {table}.",
+        "unique_combination": f"Each combination of ({', '.join(kw.get('columns', []))}) occurs at most once in {table}.",
+        "accepted_values": f"{table}.{column} is one of {', '.join(map(str, kw.get('values', [])))}.",
+        "relationships": f"Every {table}.{column} exists as {_ref_name(kw.get('to', ''))}.{kw.get('field')}.",
+    }.get(meta.get("name", ""), f"dbt test {test['name']} on {table}.")
+    blocks = (test.get("config", {}).get("severity") or "error").lower() == "error"
+    return what + (" Blocks publishing." if blocks else " Warns, never blocks.")
+
+
+def _ref_name(ref: str) -> str:
+    # "ref('stg_tilbud__tilbud')" → stg_tilbud__tilbud
+    return ref.split("(")[-1].strip("')\" ") if "(" in ref else ref
 
 
 TRANSLATOR = CockpitTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -48,5 +86,36 @@ if not DBT_PROJECT.manifest_path.exists() or os.getenv("DAGSTER_IS_DEV_CLI"):
     name="cockpit_dbt",
 )
 def cockpit_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    Settings.from_env().export_env()  # dbt's profile reads COCKPIT_BUILD_DB
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = Settings.from_env()
+    settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.build_db)) as con:  # a job of one grain, first on a fresh build DB
+        ensure_raw_tables(con)
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        raise Failure(description=dbt_errors(invocation), metadata={"dbt-kommando": invocation.dbt_command})
+
+
+def dbt_errors(invocation) -> str:
+    """dbt's own error messages of a failed invocation, one per failed node, from
+    run_results.json ("Runtime Error in model mart_x (models/…) Catalog Error: …", "Failure in
+    test unique_x: Got 3 results, configured to fail if != 0"); what dbt logged as errors when
+    there are no run results (a project that does not compile). dagster-dbt's own error starts
+    with the command line and a pointer to the logs, which tells a reader nothing."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (FileNotFoundError, KeyError, ValueError):
+        results = []
+    lines = []
+    for r in results:
+        message = " ".join((r.get("message") or r["status"]).split())
+        if r.get("status") == "error":
+            lines.append(message)  # dbt's message names the node
+        elif r.get("status") == "fail":
+            lines.append(f"Failure in test {r['unique_id'].split('.')[2]}: {message}")
+    if not lines:
+        error = re.sub(r"\x1b\[[0-9;]*m", "", str(invocation.get_error() or ""))
+        logged = error.partition("Errors parsed from dbt logs:")[2]
+        lines = [" ".join(m.split()) for m in logged.split("\n\n") if m.strip()]
+    return " | ".join(lines) or f"dbt build fejlede uden en fejlmeddelelse (se {invocation.target_path / 'dbt.log'})"

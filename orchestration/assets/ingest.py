@@ -27,6 +27,7 @@ from dagster import (
 
 from expectations.runner import validate
 from ingest.sources import MONTH, SOURCES, Source
+from orchestration.landing_settle import wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
 from orchestration.raw_loader import ContractErrors, load_source
 from orchestration.settings import Settings
@@ -83,6 +84,8 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
             partitions = loader_partitions(context.assets_def.partitions_def, keys.start, keys.end)
             context.log.info(f"{source.name}: partitioner {keys.start}…{keys.end}")
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
+        # A UI, schedule or sensor run reads no file that is still being copied in either.
+        wait_until_settled(source.files(settings.landing_dir), say=context.log.info, relative_to=settings.landing_dir)
         with duckdb.connect(str(settings.build_db)) as con:
             try:
                 stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,

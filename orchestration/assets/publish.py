@@ -1,35 +1,42 @@
-"""Publish: record the run, checkpoint the build DB, copy it beside the published file and
-rename it into place. The rename is atomic on POSIX, so a BI reader sees either yesterday's
-cockpit or today's, never half of one; a run that fails before this asset publishes nothing.
+"""Publish: fingerprint the audited build DB, record the run with that fingerprint, checkpoint,
+and put the build in place as the published file (orchestration/publishing.py: stale sidecars
+moved aside, atomic rename, read-only, verified against the fingerprint). A BI reader sees
+either yesterday's cockpit or today's, never half of one and never a replayed stale log; a run
+that fails before this asset publishes nothing.
 """
 
 
-import os
-import shutil
 from datetime import datetime, timezone
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
 
-from orchestration.assets.dbt import cockpit_dbt_assets
+from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.flags import has_flags_view
 from orchestration.partitions import LOAD_ID_TAG
+from orchestration.publishing import fingerprint, publish_verified
 from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 # Written by the publish step (one row per published run), read by dbt as cockpit.koersler.
 RUN_LOG = AssetSpec(["meta", "koersler"], group_name="publish", owners=["team:rammeaftalesekretariatet"],
-                    description="One row per published run: times, landing dir, files, rows loaded, flags.")
+                    description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
+                    "content fingerprint of the audited build that was published.")
+
+
 
 
 @asset(
     key=PUBLISHED_KEY,
-    deps=[cockpit_dbt_assets],
+    # One dependency, not one per dbt model: every model comes from the single dbt step, so one
+    # waits for all of them, and when that step fails Dagster names it once instead of once per model.
+    deps=[DATAKVALITET_KEY],
     group_name="publish",
     pool="duckdb",
     owners=["team:rammeaftalesekretariatet"],
     kinds={"duckdb"},
-    description="The published cockpit DuckDB file BI tools open read-only (write-audit-publish).",
+    description="The published cockpit DuckDB file BI tools open read-only (write-audit-publish): the whole "
+    "audited build DB, every cockpit view, after the one dbt step that builds them all.",
 )
 def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
     settings = Settings.from_env()
@@ -37,21 +44,28 @@ def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=timezone.utc)
     with duckdb.connect(str(settings.build_db)) as con:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
-        row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir))
+        audited = fingerprint(con)
+        row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
+        expected = fingerprint(con)  # the same digest; now with this run's row in the run log
         con.execute("checkpoint")
     try:
-        size = publish_file(settings.build_db, settings.published_db)
+        size = publish_verified(settings.build_db, settings.published_db, expected, warn=context.log.warning)
     except Exception:
         with duckdb.connect(str(settings.build_db)) as con:
             con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
-    context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB)")
+    context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
     return MaterializeResult(
         metadata={"path": str(settings.published_db), "bytes": size, **{k: v for k, v in row.items() if v is not None}}
     )
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str) -> dict:
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str,
+               fingeraftryk: str) -> dict:
+    """Insert (or replace) `run_id`'s row in meta.koersler and return it as metadata values:
+    run_id, startet/afsluttet/publiceret (UTC, naive), landing_dir, filer (files in the
+    warehouse), raekker_indlaest (rows this load id loaded), flag_fejl, flag_advarsel, and
+    fingeraftryk (`orchestration.publishing.Fingerprint.digest` of the audited build)."""
     files = con.execute("select count(*) from meta.loaded_files").fetchone()[0]
     rows = con.execute(
         "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [load_id]
@@ -68,6 +82,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, starte
         "flag_fejl": flags.get("fejl", 0),
         "flag_advarsel": flags.get("advarsel", 0),
         "publiceret": now,
+        "fingeraftryk": fingeraftryk,
     }
     con.execute("delete from meta.koersler where run_id = ?", [run_id])
     con.execute(
@@ -81,13 +96,3 @@ def _flag_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if not has_flags_view(con):
         return {}
     return dict(con.execute("select alvorlighed, count(*) from cockpit.datakvalitet group by 1").fetchall())
-
-
-def publish_file(build_db, published_db) -> int:
-    published_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
-    shutil.copyfile(build_db, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, published_db)
-    return published_db.stat().st_size

@@ -7,5 +7,6 @@ select
     raekker_indlaest,
     flag_fejl,
     flag_advarsel,
-    publiceret
+    publiceret,
+    fingeraftryk
 from {{ source('meta', 'koersler') }}

@@ -1,0 +1,140 @@
+"""Read a landing file only once it has settled: never half of a file that is still being copied.
+
+Which files are landing files at all is `ingest.sources.Source.files` (temporary names `*.tmp`,
+`~$*` and `.*` are not). A landing file has settled when
+  - no process on this machine has it open for writing (psutil: a copy, an export, Excel
+    saving), and
+  - its size and modification time have not changed for the settle time
+    (`COCKPIT_SETTLE_SECONDS`, default 3 s): a file last written longer ago than that costs
+    nothing; one written a moment ago costs at most the settle time.
+A writer on another machine (a copy onto a network share) is invisible to the first test, and a
+copy that stalls for longer than the settle time looks settled: for such drops, copy under a
+temporary name and rename when done, or raise the settle time.
+
+The sensor leaves an unsettled file for its next tick; `cockpit run` and the ingest steps wait
+for it, naming it, and give up with `LandingNotSettled` after `COCKPIT_SETTLE_TIMEOUT_SECONDS`
+(default 600 s).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+DEFAULT_SETTLE_SECONDS = 3.0
+DEFAULT_TIMEOUT_SECONDS = 600.0
+_WRITE_MODES = {"w", "a", "r+", "a+", "w+"}
+
+
+class LandingNotSettled(RuntimeError):
+    """A landing file was still being written when the wait ran out."""
+
+
+def settle_seconds() -> float:
+    return float(os.environ.get("COCKPIT_SETTLE_SECONDS") or DEFAULT_SETTLE_SECONDS)
+
+
+def timeout_seconds() -> float:
+    return float(os.environ.get("COCKPIT_SETTLE_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
+
+
+@dataclass(frozen=True)
+class Observation:
+    size: int
+    mtime_ns: int
+
+
+def observe(path: Path) -> Observation | None:
+    """Size and mtime of `path`, or None when it is gone."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return Observation(st.st_size, st.st_mtime_ns)
+
+
+def open_for_writing(paths: Iterable[Path]) -> set[Path]:
+    """The files of `paths` that a process on this machine has open for writing. One pass over
+    the processes (a few ms); processes of other users are skipped unless we are root."""
+    wanted = {os.path.realpath(p): Path(p) for p in paths}
+    if not wanted:
+        return set()
+    found = set()
+    for proc in psutil.process_iter():
+        try:
+            for f in proc.open_files():
+                if f.mode in _WRITE_MODES and f.path in wanted:
+                    found.add(wanted[f.path])
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def unsettled(paths: Iterable[Path], settle: float, now: float | None = None) -> dict[Path, str]:
+    """The files of `paths` that have not settled at this moment → why (Danish, for the user)."""
+    paths = list(paths)
+    now = time.time() if now is None else now
+    out = {p: "er åben for skrivning i en anden proces" for p in open_for_writing(paths)}
+    for p in paths:
+        seen = observe(p)
+        if p not in out and seen is not None and now - seen.mtime_ns / 1e9 < settle:
+            out[p] = f"blev ændret for {max(now - seen.mtime_ns / 1e9, 0):.1f}s siden ({seen.size} bytes)"
+    return out
+
+
+def settle_briefly(paths: Iterable[Path], settle: float) -> tuple[list[Path], dict[Path, str]]:
+    """The sensor's test: (settled, unsettled → why). A file open for writing is unsettled at
+    once; files written less than `settle` seconds ago are watched until they are `settle`
+    seconds old (so at most `settle` seconds in all) and count as settled if their size and
+    mtime did not change meanwhile."""
+    paths = list(paths)
+    busy = {p: "er åben for skrivning i en anden proces" for p in open_for_writing(paths)}
+    young = unsettled([p for p in paths if p not in busy], settle)
+    before = {p: observe(p) for p in young}
+    if young:
+        newest = max(b.mtime_ns for b in before.values() if b is not None) if any(before.values()) else 0
+        time.sleep(max(0.0, min(settle, newest / 1e9 + settle - time.time())))
+        for p, why in unsettled(list(young), settle).items():
+            busy[p] = why
+        for p in young:
+            if p not in busy and observe(p) != before[p]:
+                busy[p] = "voksede eller blev ændret mens den blev iagttaget"
+    return [p for p in paths if p not in busy], busy
+
+
+def landing_paths(landing_dir: Path) -> list[Path]:
+    """Every landing file of every source (`Source.files`, the one owner of that rule)."""
+    from ingest.sources import SOURCES
+
+    return sorted({p for source in SOURCES.values() for p in source.files(landing_dir)})
+
+
+def wait_until_settled(paths: Iterable[Path], *, settle: float | None = None, timeout: float | None = None,
+                       say: Callable[[str], None] = lambda _m: None, relative_to: Path | None = None) -> float:
+    """Block until every file of `paths` has settled; return the seconds waited (0.0 when all
+    were quiet). Says one line per file it waits for, naming it. Raises `LandingNotSettled`
+    naming the files still unsettled after `timeout` seconds."""
+    settle = settle_seconds() if settle is None else settle
+    timeout = timeout_seconds() if timeout is None else timeout
+    paths, t0, announced = list(paths), time.monotonic(), set()
+
+    def name(p: Path) -> str:
+        return p.relative_to(relative_to).as_posix() if relative_to else str(p)
+
+    while True:
+        waiting = unsettled(paths, settle)
+        if not waiting:
+            return time.monotonic() - t0
+        for p, why in waiting.items():
+            if p not in announced:
+                say(f"venter på landing-filen {name(p)}: {why}; læses når den har ligget stille i {settle:g}s")
+                announced.add(p)
+        if time.monotonic() - t0 > timeout:
+            names = ", ".join(f"{name(p)} ({why})" for p, why in waiting.items())
+            raise LandingNotSettled(f"landing-filen blev ikke færdigskrevet inden for {timeout:g}s: {names}")
+        time.sleep(min(1.0, settle))

@@ -1,0 +1,184 @@
+"""Put the audited build DB in place as the published file, and prove it is exactly that build.
+
+DuckDB replays `<file>.wal` (and reads `<file>.wal.checkpoint` / `<file>.wal.recovery`) found
+beside a database when it opens it, even when the file itself was replaced since. A BI tool that
+opened the published file read-write and was killed leaves such a log, and the next published
+copy would silently get the tool's changes. So publishing moves every such sidecar aside (kept
+for inspection, with a warning naming it), copies the checkpointed build to a temporary file,
+renames it into place (atomic on POSIX), makes it read-only on disk, and then opens the
+published path as a BI tool would and compares its content fingerprint with the audited
+build's. A mismatch puts the previous file back and fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+# Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
+# two names it uses while checkpointing or recovering it).
+SIDECAR_SUFFIXES = (".wal", ".wal.checkpoint", ".wal.recovery")
+RUN_LOG = ("meta", "koersler")  # holds the fingerprint, so it is compared apart from it
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0444
+
+
+class PublishMismatch(RuntimeError):
+    """The published file's content differs from the audited build's; the previous file was put back."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Content of a DuckDB database: per relation (`schema.name`) its row count and an
+    order-independent checksum of its rows (sum of DuckDB's row hashes), plus the catalog
+    (every schema, table and view, with view SQL). `digest` is a SHA-256 over all of it but the
+    run log, whose row for this run holds the digest itself; `run_log` is the run log's own
+    (count, checksum)."""
+
+    relations: dict[str, tuple[int, int]]
+    catalog: tuple[tuple[str, str, str], ...]
+    run_log: tuple[int, int]
+
+    @property
+    def digest(self) -> str:
+        lines = [f"{name} {n} {checksum}" for name, (n, checksum) in sorted(self.relations.items())]
+        lines += ["\t".join(entry) for entry in self.catalog]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def differences(self, other: "Fingerprint") -> list[str]:
+        """What `other` (the published file) has that differs from self (the audited build)."""
+        out = []
+        for name in sorted(set(self.relations) | set(other.relations)):
+            mine, theirs = self.relations.get(name), other.relations.get(name)
+            if mine is None:
+                out.append(f"{name} findes kun i den publicerede fil")
+            elif theirs is None:
+                out.append(f"{name} mangler i den publicerede fil")
+            elif mine != theirs:
+                out.append(f"{name}: {theirs[0]} rækker (build: {mine[0]})" if mine[0] != theirs[0]
+                           else f"{name}: andet indhold med samme antal rækker ({mine[0]})")
+        if not out and self.catalog != other.catalog:
+            out.append("katalogets views eller skemaer afviger")
+        if self.run_log != other.run_log:
+            out.append(f"{'.'.join(RUN_LOG)}: {other.run_log[0]} rækker (build: {self.run_log[0]})")
+        return out
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> Fingerprint:
+    """The content fingerprint of database `catalog` of `con` (default: its current database).
+
+    Every base table is checksummed (a foreign table anywhere, a deleted row in a quality table),
+    and so is every view of schema `cockpit`, the BI contract; other views are covered by their
+    SQL in the catalog and the tables they read. One aggregate query per relation: ~0.1 s on the
+    sample, well under a second for a million postings."""
+    catalog = catalog or con.execute("select current_database()").fetchone()[0]
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? and not internal order by all",
+        [catalog]).fetchall()
+    views = con.execute(
+        "select schema_name, view_name, sql from duckdb_views() where database_name = ? and not internal "
+        "order by all", [catalog]).fetchall()
+    schemas = con.execute(
+        "select schema_name from duckdb_schemas() where database_name = ? and not internal order by 1",
+        [catalog]).fetchall()
+    relations = [(s, t) for s, t in tables] + [(s, v) for s, v, _ in views if s == "cockpit"]
+    checksums, run_log = {}, (0, 0)
+    for schema, name in relations:
+        n, checksum = con.execute(
+            f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{catalog}"."{schema}"."{name}" t').fetchone()
+        if (schema, name) == RUN_LOG:
+            run_log = (int(n), int(checksum))
+        elif (schema, name) != ("cockpit", RUN_LOG[1]):  # the view over the run log
+            checksums[f"{schema}.{name}"] = (int(n), int(checksum))
+    entries = [("schema", s, "") for (s,) in schemas] + [("table", f"{s}.{t}", "") for s, t in tables]
+    entries += [("view", f"{s}.{v}", sql or "") for s, v, sql in views]
+    return Fingerprint(checksums, tuple(entries), run_log)
+
+
+def fingerprint_file(db: Path) -> Fingerprint:
+    """Open `db` read-only, as a BI tool should, and fingerprint what a reader sees (a sidecar
+    present would be replayed). Attached to a fresh in-memory database, so a connection this
+    process may still hold on the path (DuckDB shares one instance per path and process) cannot
+    hand back the file that was there before the rename."""
+    with duckdb.connect() as con:
+        path = str(db).replace("'", "''")
+        con.execute(f"attach '{path}' as published (read_only)")
+        return fingerprint(con, "published")
+
+
+def sidecars(db: Path) -> list[Path]:
+    """The files beside `db` that DuckDB would read when opening it."""
+    return [p for p in (db.with_name(db.name + s) for s in SIDECAR_SUFFIXES) if p.exists()]
+
+
+def move_sidecars_aside(db: Path, warn: Callable[[str], None]) -> list[Path]:
+    """Rename every sidecar of `db` to `<name>.stale-<UTC time>` (a name DuckDB never reads),
+    warning with both names; returns the new paths."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    moved = []
+    for path in sidecars(db):
+        target = path.with_name(f"{path.name}.stale-{stamp}")
+        os.replace(path, target)
+        warn(f"forældet {path.name} fundet ved {db.name} (en BI-session skrev i filen og blev afbrudt): "
+             f"flyttet til {target.name}, ikke afspillet")
+        moved.append(target)
+    return moved
+
+
+def publish_verified(build_db: Path, published_db: Path, expected: Fingerprint,
+                     warn: Callable[[str], None] = lambda _m: None) -> int:
+    """Copy the checkpointed, closed `build_db` to `published_db` atomically and prove that what
+    a reader of `published_db` sees has the fingerprint `expected` (the audited build's).
+
+    Returns the published file's size in bytes. Raises `PublishMismatch` naming the differing
+    relations after restoring the previous published file (or removing the new one when there
+    was none). The published file is mode 0444 (read-only for every tool that honours it)."""
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    backup = published_db.with_name(f".{published_db.name}.{os.getpid()}.previous")
+    for leftover in (tmp, backup):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(build_db, tmp)
+    os.chmod(tmp, READ_ONLY)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    had_previous = published_db.exists()
+    if had_previous:
+        os.link(published_db, backup)  # a second name for yesterday's file, to restore it
+    try:
+        move_sidecars_aside(published_db, warn)
+        os.replace(tmp, published_db)
+        _fsync_dir(published_db.parent)
+        got = fingerprint_file(published_db)
+        problems = expected.differences(got)
+        if problems:
+            _restore(published_db, backup if had_previous else None, warn)
+            raise PublishMismatch("den publicerede fil er ikke den auditerede build: " + "; ".join(problems)
+                                  + (" — den forrige fil er lagt tilbage" if had_previous else ""))
+    finally:
+        tmp.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+    return published_db.stat().st_size
+
+
+def _restore(published_db: Path, backup: Path | None, warn: Callable[[str], None]) -> None:
+    if backup is not None:
+        os.replace(backup, published_db)
+    else:
+        published_db.unlink(missing_ok=True)
+    move_sidecars_aside(published_db, warn)  # whatever made the copy differ must not stay beside it
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
