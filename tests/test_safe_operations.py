@@ -28,7 +28,7 @@ from orchestration.runner import run_pipeline
 from orchestration.settings import PROJECT_ROOT
 from orchestration.warehouse_schemas import RESERVED_CATALOGS, warehouse_schemas
 
-CASES = Path(__file__).parent / "ops_cases"
+VERSIONS = Path(__file__).parent / "cases" / "ops" / "10_sensor_runkey_revert" / "versions"  # shared/cases
 COCKPIT = [sys.executable, "-m", "orchestration.cli"]
 
 # Recipe 01: a BI tool opens the published file read-write, dismisses a flag, saves a scratch
@@ -292,7 +292,7 @@ def test_a_file_restored_to_earlier_content_loads_again(tmp_path, monkeypatch):
     dst = landing / "posteringer" / "851_2024_rev.csv"
     cursor, keys, amounts = None, [], []
     for version in ("v1", "v2", "v1"):
-        shutil.copyfile(CASES / f"851_2024_rev_{version}.csv", dst)
+        shutil.copyfile(VERSIONS / f"{version}.csv", dst)
         (request,), cursor, _ = _sensor(cursor, landing)
         keys.append(request.run_key)
         assert request.run_key.startswith(f"posteringer/851_2024_rev.csv@{sha256_file(dst)}#")
@@ -340,14 +340,14 @@ def test_a_file_still_being_written_is_left_for_the_next_tick(tmp_path, monkeypa
     warehouse_settings(tmp_path, landing).export_env()
     monkeypatch.setenv("COCKPIT_SETTLE_SECONDS", "1")
     dst = landing / "posteringer" / "851_2024_stor.csv"
-    writer = _slow_copy(CASES / "851_2024_rev_v1.csv", dst, pause=4)
+    writer = _slow_copy(VERSIONS / "v1.csv", dst, pause=4)
     time.sleep(1.5)  # older than the settle time, yet still open for writing
     requests, cursor, result = _sensor(None, landing)
     assert isinstance(result, SkipReason) and "851_2024_stor.csv" in result.skip_message and requests == []
     writer.wait()
     (request,), cursor, _ = _sensor(cursor, landing)
     assert request.run_key.startswith(f"posteringer/851_2024_stor.csv@{sha256_file(dst)}#")
-    assert sha256_file(dst) == sha256_file(CASES / "851_2024_rev_v1.csv")
+    assert sha256_file(dst) == sha256_file(VERSIONS / "v1.csv")
 
 
 def test_temporary_names_are_not_landing_files_and_a_removal_reruns_the_files_partitions(tmp_path, monkeypatch):
@@ -357,12 +357,12 @@ def test_temporary_names_are_not_landing_files_and_a_removal_reruns_the_files_pa
     warehouse_settings(tmp_path, landing).export_env()
     monkeypatch.setenv("COCKPIT_SETTLE_SECONDS", "0")
     for name in ("851_2024.csv.tmp", "~$851_2024.csv", ".851_2024.csv", ".kopi/851_2024.csv", "851.TMP"):
-        shutil.copyfile(CASES / "851_2024_rev_v1.csv", folder / name)
+        shutil.copyfile(VERSIONS / "v1.csv", folder / name)
     assert SOURCES["posteringer"].files(landing) == []
     requests, cursor, result = _sensor(None, landing)
     assert isinstance(result, SkipReason) and requests == []
 
-    shutil.copyfile(CASES / "851_2024_rev_v1.csv", folder / "851_2024.csv.tmp")
+    shutil.copyfile(VERSIONS / "v1.csv", folder / "851_2024.csv.tmp")
     os.replace(folder / "851_2024.csv.tmp", folder / "851_2024.csv")  # written under a temporary name, renamed
     (added,), cursor, _ = _sensor(cursor, landing)
     assert added.partition_key == "2024"
@@ -378,19 +378,19 @@ def test_cockpit_run_waits_for_a_file_being_copied_and_gives_up_after_the_timeou
     dst.parent.mkdir()
     said: list[str] = []
     quiet = tmp_path / "quiet.csv"
-    shutil.copyfile(CASES / "851_2024_rev_v1.csv", quiet)
+    shutil.copyfile(VERSIONS / "v1.csv", quiet)
     os.utime(quiet, (time.time() - 60, time.time() - 60))
     assert wait_until_settled([quiet], settle=3, say=said.append) < 0.5 and said == []  # a quiet file costs nothing
 
-    writer = _slow_copy(CASES / "851_2024_rev_v1.csv", dst, pause=2)
+    writer = _slow_copy(VERSIONS / "v1.csv", dst, pause=2)
     waited = wait_until_settled([dst], settle=1, timeout=60, say=said.append, relative_to=tmp_path)
     writer.wait()
     assert waited > 1.5 and said == [
         "venter på landing-filen posteringer/851_2024.csv: er åben for skrivning i en anden proces; "
         "læses når den har ligget stille i 1s"]
-    assert sha256_file(dst) == sha256_file(CASES / "851_2024_rev_v1.csv")
+    assert sha256_file(dst) == sha256_file(VERSIONS / "v1.csv")
 
-    writer = _slow_copy(CASES / "851_2024_rev_v1.csv", dst, pause=30)
+    writer = _slow_copy(VERSIONS / "v1.csv", dst, pause=30)
     try:
         with pytest.raises(LandingNotSettled, match="posteringer/851_2024.csv .er åben for skrivning"):
             wait_until_settled([dst], settle=1, timeout=1.5, relative_to=tmp_path)
