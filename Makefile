@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING ?= data/landing
 
-.PHONY: run test sample ui clean
+.PHONY: run test test-fast sample ui clean
 
 # The venv is rebuilt when the pins change. requirements.lock pins every transitive package to
 # the versions known to install offline here (dbt-core 1.12 would not).
@@ -19,6 +19,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+# Parsing, readers, rules' Python helpers, definitions: no pipeline run (see README, test tiers).
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not pipeline" -q
 
 sample: $(VENV)/.installed
 	$(BIN)/cockpit sample --out $(LANDING)

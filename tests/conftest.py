@@ -47,3 +47,19 @@ def published_sample(tmp_path_factory, sample_landing):
     outcome = run_pipeline(settings, progress=lines.append)
     assert outcome.published, outcome.reason
     return settings, outcome, lines
+
+
+# The test tiers (README, "Which tests to run when"): `make test-fast` runs every test not marked
+# `pipeline`; `make test` runs all. A test is a pipeline test when its module runs the pipeline,
+# when it needs the session's published warehouse, or when it is marked so itself (a CLI run in a
+# subprocess). One list here rather than a mark in each module, so a new pipeline module is one line.
+PIPELINE_MODULES = {
+    "test_cases_run", "test_independent_landing", "test_operations", "test_partitions", "test_pipeline",
+    "test_quality", "test_report", "test_statbank_pipeline", "test_write_audit_publish", "test_safe_operations",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in PIPELINE_MODULES or "published_sample" in item.fixturenames:
+            item.add_marker(pytest.mark.pipeline)

@@ -5,9 +5,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from orchestration.cli import main
 
 
+@pytest.mark.pipeline  # every sample file and every source's GX suite: 8 s
 def test_check_on_the_sample_reports_exactly_the_planted_unparseable_values(sample_landing, capsys):
     landing, manifest = sample_landing
     assert main(["check", str(landing)]) == 0
@@ -21,6 +24,7 @@ def test_check_on_the_sample_reports_exactly_the_planted_unparseable_values(samp
     assert got == {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]}
 
 
+@pytest.mark.pipeline  # the CLI in a subprocess
 def test_check_exits_1_and_names_file_and_column_on_a_broken_file(sample_landing, tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(sample_landing[0] / "belaegning", landing / "belaegning")

@@ -103,6 +103,7 @@ def test_mutated_files_load_or_are_refused_in_one_line_and_nothing_is_lost(sampl
     assert outcomes["loaded"] > ROUNDS // 4 and outcomes["refused"] > ROUNDS // 20, outcomes
 
 
+@pytest.mark.pipeline  # the CLI in a subprocess
 def test_cockpit_check_on_damaged_files_exits_0_or_1_without_traceback(sample_landing, tmp_path):
     rng = random.Random(SEED + 1)
     for i, (source_name, original) in enumerate(_sample_files(sample_landing[0]) * 3):
