@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import healthcheck, ledger_mapping, statbank, statbank_file
+from ingest import danish, healthcheck, ledger_mapping, statbank, statbank_file
 from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.statbank_file import Cube
@@ -155,8 +155,8 @@ TILBUD = Source(
         Field("Paragraf", "paragraf"),
         Field("Målgruppe", "maalgruppe"),
         Field("Normerede pladser", "normerede_pladser", "int"),
-        Field("Godkendt fra", "godkendt_fra", "date"),
-        Field("Godkendt til", "godkendt_til", "date"),
+        Field("Godkendt fra", "godkendt_fra", "date", years=danish.VALIDITY_YEARS),
+        Field("Godkendt til", "godkendt_til", "date", years=danish.VALIDITY_YEARS),
     ],
     keys=["tilbudsnr"],
 )

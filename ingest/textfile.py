@@ -53,6 +53,8 @@ class TextFrame:
     ragged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RAGGED_SCHEMA))
     preamble: tuple[str, ...] = ()  # the lines above the header
     cell_kinds: pl.DataFrame | None = None
+    ragged_weight: int = 1  # rows a ragged line stands for (a wide file's line is one row per month)
+    notes: tuple[str, ...] = ()  # what the reader skipped that is not data (a note under a table)
 
 
 def sha256_file(path: Path) -> str:
@@ -166,6 +168,7 @@ def _column_name(header: str, index: int) -> str:
 
 # How many physical lines one quoted field may span before the quote counts as unterminated.
 MAX_RECORD_LINES = 20
+_SENTINEL = "\x00slut\x00"
 
 
 def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separator: str) -> tuple[dict, list, set]:
@@ -176,33 +179,33 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
     unterminated quote). Returns the records as columns (+ `_source_line`), the rejected (line,
     text, reason) and every line consumed."""
     texts = body["text"].to_list()
-    first_line = body[LINE][0] if body.height else 0
+    first = body[LINE][0] if body.height else 0
     columns: dict[str, list] = {str(i): [] for i in range(n_columns)}
     columns[LINE] = []
     rejected, consumed = [], set()
     for start in starts:  # a loop over the few lines with a quote, not over the file
         if start in consumed:
             continue
-        at = start - first_line
+        at = start - first
         window = [(t or "") + "\n" for t in texts[at: at + MAX_RECORD_LINES]]
-        reader = csv.reader(iter(window), delimiter=separator, strict=False)
+        # The sentinel after the window ends up inside a field only when a quote is still open
+        # at the end of the file (a cut-off copy) or after MAX_RECORD_LINES lines.
+        reader = csv.reader(iter(window + [_SENTINEL]), delimiter=separator, strict=False)
         fields = next(reader)
-        used = reader.line_num
+        used = min(reader.line_num, len(window))
         while len(fields) > n_columns and not fields[-1].strip():
             fields.pop()  # a `;` at the end of the line
         # An unterminated quote swallows the lines after it into one field: that field then holds
-        # a line break and whole records' worth of separators. A real multi-line text does not.
-        swallowed = any("\n" in f and f.count(separator) >= n_columns - 1 for f in fields)
-        if len(fields) == n_columns and not swallowed:
+        # a line break and whole records' worth of separators; a real multi-line text does not.
+        unterminated = any(_SENTINEL in f or ("\n" in f and f.count(separator) >= n_columns - 1) for f in fields)
+        if len(fields) == n_columns and not unterminated:
             for i, value in enumerate(fields):
                 columns[str(i)].append(value)
             columns[LINE].append(start)
             consumed.update(range(start, start + used))
         else:
-            text = texts[at] or ""
-            open_quote = used > 1 or (text.count('"') % 2 == 1 and re.search(rf'(^|{re.escape(separator)})\s*"', text))
-            reason = ("anførselstegn uden afslutning (et felt begynder med \" uden et \" der slutter det)" if open_quote
-                      else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
+            reason = ("anførselstegn uden afslutning (et felt begynder med \" uden et \" der slutter det)"
+                      if unterminated or used > 1 else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
             rejected.append((start, texts[at], reason))
             consumed.add(start)
     return columns, rejected, consumed
