@@ -206,9 +206,9 @@ def parse(
 
     known = {f.header.casefold() for f in fields}
     present = [f for f in fields if f.header.casefold() in by_key]
-    text_headers = {by_key[f.header.casefold()] for f in present if f.kind == "text"}
-    text_headers |= {c for k, c in by_key.items() if k not in known}
-    masked, cpr_hits = mask_frame(text.frame.select([*sorted(text_headers), LINE]), LINE)
+    # Every column, not only text: a CPR-like number typed into Tilbudsnr or Beløb would otherwise
+    # be stored as a number. Masked, it no longer parses and is rejected (masked) with its line.
+    masked, cpr_hits = mask_frame(text.frame, LINE)
     # The file's columns get internal names: a file's `dranst` must not be confused with the
     # typed column `dranst` made from it.
     internal = {c: f"_in_{i}" for i, c in enumerate(by_key.values())}

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import danish, healthcheck, ledger_mapping, statbank, statbank_file
+from ingest.cpr import mask_text
 from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.statbank_file import Cube
@@ -284,6 +285,8 @@ def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Pa
     an error of a library on unforeseen bytes becomes a one-line contract error naming the file
     (its text passes the CPR mask), never a traceback."""
     rel = path.relative_to(landing_dir).as_posix()
+    if mask_text(rel) != rel:  # the name would become lineage, logs and events in clear
+        raise ContractError(rel, "filnavnet indeholder et CPR-lignende nummer: omdøb filen før den lægges ind")
     try:
         return _read(source, path, landing_dir, rel, load_id)
     except ContractError:

@@ -194,7 +194,8 @@ def test_cpr_like_values_are_masked_in_rows_rejections_and_findings(tmp_path):
     path = _write(tmp_path, "posteringer/p.csv", f"{header}\n{good}\n{planted}\n{in_number}\n")
     parsed = read_file(POSTERINGER, path, tmp_path, "L1")
     assert parsed.cpr.select("kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
-        (202, "Borgerreference", "XXXXXX-XXXX"), (202, "Tekst", "Borger XXXXXX-XXXX ringede")]
+        (202, "Borgerreference", "XXXXXX-XXXX"), (202, "Tekst", "Borger XXXXXX-XXXX ringede"),
+        (203, "Tilbudsnr", "XXXXXX-XXXX")]  # a number column too: found, masked, then rejected
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(203, "Tilbudsnr", "XXXXXX-XXXX")]
     everything = str(parsed.rows.to_dicts()) + str(parsed.rejected.to_dicts()) + str(parsed.cpr.to_dicts())
     assert "250386" not in everything and "0000 ringede" not in everything
