@@ -21,6 +21,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
+from ingest.sources import unread_files
 from orchestration.check import loaded_findings
 from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
@@ -228,12 +229,14 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         rejected = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)
+    unread = [f"ikke læst: {rel}: {why}" for rel, why in unread_files(settings.landing_dir).items()]
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
         f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
         *findings,
         *outside,
+        *unread,
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)
