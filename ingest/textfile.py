@@ -65,10 +65,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# A UTF-8 encoded Latin-1 letter (æ ø å é …) in a file that is not valid UTF-8: two encodings in
-# one file, e.g. lines appended by another system. Decoding it all as cp1252 would silently
-# turn them into "Ã¸".
-_UTF8_LATIN1 = re.compile(rb"\xc3[\x80-\xbf]")
+# A UTF-8 encoded character of Danish text (æ ø å é § ° « », and – — ‘ ’ “ ” • … €) in a file
+# that is not valid UTF-8: two encodings in one file, e.g. lines appended by another system.
+# Decoding it all as cp1252 would silently turn them into "Ã¸" or "â€“". As cp1252 these bytes
+# read "Ã" or "Â" followed by a symbol, or "â€" — which Danish text does not hold.
+_UTF8_MULTIBYTE = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2[\x80-\x84][\x80-\xbf]|\xe2\x82\xac")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -85,7 +86,7 @@ def to_utf8(data: bytes, name: str) -> bytes:
         return data[len(_BOM):] if data.startswith(_BOM) else data
     except UnicodeDecodeError as exc:
         bad_at = exc.start
-    if _UTF8_LATIN1.search(data):
+    if _UTF8_MULTIBYTE.search(data):
         raise ContractError(name, "blandet kodning: både UTF-8 og Windows-1252 i samme fil",
                             line=data[:bad_at].count(b"\n") + 1)
     try:

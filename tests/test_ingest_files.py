@@ -199,3 +199,22 @@ def test_cpr_like_values_are_masked_in_rows_rejections_and_findings(tmp_path):
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(203, "Tilbudsnr", "XXXXXX-XXXX")]
     everything = str(parsed.rows.to_dicts()) + str(parsed.rejected.to_dicts()) + str(parsed.cpr.to_dicts())
     assert "250386" not in everything and "0000 ringede" not in everything
+
+
+@pytest.mark.parametrize("appended", ["– ophold", "5 €", "§ 108", "’citat’", "Ærø"])
+def test_utf8_lines_appended_to_a_cp1252_file_are_mixed_encodings_not_mojibake(tmp_path, appended):
+    head = f"{HEADER}\n1001;2024-01;10;10;300\n".encode("cp1252") + "Bøgely;".encode("cp1252")
+    path = tmp_path / "belaegning" / "b.csv"
+    path.parent.mkdir()
+    path.write_bytes(head + appended.encode("utf-8") + b"\n")
+    with pytest.raises(ContractError, match="blandet kodning"):
+        read_file(BELAEGNING, path, tmp_path, "L1")
+
+
+def test_cp1252_text_with_dashes_euro_and_no_break_space_is_cp1252(tmp_path):
+    path = _write(tmp_path, "tilbud/t.csv", (
+        "Tilbudsnr;Tilbudsnavn;Driftsherre;Driftsherretype;Beliggenhedskommune;Paragraf;Målgruppe;"
+        "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely – Å-huset «Syd»;SØ\xa0Kommune € ½;kommune;825;"
+        "SEL § 108;Voksne;12;01-01-2015;\n"), encoding="cp1252")
+    parsed = read_file(TILBUD, path, tmp_path, "L1")
+    assert parsed.rows.select("tilbudsnavn", "driftsherre").row(0) == ("Bøgely – Å-huset «Syd»", "SØ\xa0Kommune € ½")
