@@ -142,12 +142,15 @@ def _read_lines(utf8: bytes, name: str) -> pl.DataFrame:
     return lines.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
 
 
-def _header_names(header: str, name: str, line: int, separator: str) -> list[str]:
-    """Column names of the header line: trimmed, trailing empty names (a `;` at the end of the
-    line) dropped, an empty name in the middle called `kolonne_<n>`; two columns with the same
-    name (case-insensitive) is a contract error."""
+def _header_names(lines: list[str], name: str, line: int, separator: str) -> tuple[list[str], int]:
+    """Column names of the header that starts at `lines[0]` (physical line `line`), and how many
+    lines it spans: a quoted name may hold a line break (Alt+Enter in Excel), read as a space.
+    Names are trimmed; trailing empty names (a `;` at the end of the line) are dropped, an empty
+    name in the middle is `kolonne_<n>`. Two columns with the same name (case-insensitive) is a
+    contract error."""
+    reader = csv.reader(iter([(t or "") + "\n" for t in lines[:MAX_RECORD_LINES]]), delimiter=separator, strict=False)
     # A header is data too: a CPR-like number in it is masked like any value (rule R15).
-    names = [mask_text(c.strip()) for c in next(csv.reader([header], delimiter=separator, strict=False))]
+    names = [mask_text(header_text(c)) for c in next(reader)]
     while names and not names[-1]:
         names.pop()
     names = [_column_name(c, i) for i, c in enumerate(names)]
@@ -156,7 +159,12 @@ def _header_names(header: str, name: str, line: int, separator: str) -> list[str
         if c.casefold() in seen:
             raise ContractError(name, "kolonnen står to gange i overskriften", column=c, line=line)
         seen[c.casefold()] = c
-    return names
+    return names, reader.line_num
+
+
+def header_text(cell: str) -> str:
+    """A header cell as a name: line breaks and runs of spaces are one space (`Belagte⏎døgn`)."""
+    return " ".join(cell.split())
 
 
 def _column_name(header: str, index: int) -> str:
@@ -229,10 +237,11 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
         header_line += 1
     if lines.height < header_line or not (lines["text"][header_line - 1] or "").strip():
         raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=header_line)
-    names = _header_names(lines["text"][header_line - 1], name, header_line, separator)
+    names, header_lines = _header_names(lines["text"].slice(header_line - 1, MAX_RECORD_LINES).to_list(), name,
+                                        header_line, separator)
     n = len(names)
 
-    body = lines.slice(header_line)
+    body = lines.slice(header_line - 1 + header_lines)
     text = pl.col("text")
     sep = re.escape(separator)
     body = body.with_columns(
@@ -266,7 +275,7 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     frame = None
     if not starts and hint is None and ragged.height == 0 and not good["_trim"].any():
         # The common case: every line a plain record; polars reads the bytes in one go.
-        frame = _polars_csv(utf8, name, separator, names, skip=header_line)
+        frame = _polars_csv(utf8, name, separator, names, skip=header_line - 1 + header_lines)
         frame = frame.with_columns(body[LINE]).filter(~body["_blank"]) if frame.height == body.height else None
     if frame is None:
         cut = pl.col("text").str.head(pl.col("text").str.len_chars() - (pl.col("_n") - n).clip(lower_bound=0))
@@ -310,7 +319,7 @@ def _cell_text(value, number_format: str) -> tuple[str | None, str | None]:
         return ("1" if value else "0"), NUMBER
     if isinstance(value, (int, float)):
         plain = format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
-        return plain, (PERCENT if "%" in number_format else NUMBER)
+        return plain, (PERCENT if _percent_format(number_format) else NUMBER)
     if isinstance(value, datetime):
         return (value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")), DATE
     if isinstance(value, date):
@@ -318,6 +327,12 @@ def _cell_text(value, number_format: str) -> tuple[str | None, str | None]:
     if isinstance(value, time):
         return value.isoformat(), TEXT
     return str(value), TEXT
+
+
+def _percent_format(number_format: str) -> bool:
+    """Excel shows the cell ×100 with a `%` (`0%`, `0.0%`); a `%` inside quotes or escaped
+    (`0" %"`, `0\\%`) is only a character printed after the value, which stays as stored."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
 def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list]]:
@@ -362,7 +377,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
     """
     values, formulas = _sheet_cells(path.read_bytes(), name, sheet)
     wanted = {h.casefold() for h in header_names}
-    hits = [sum(isinstance(v, str) and v.strip().casefold() in wanted for v, _ in row) for row in values]
+    hits = [sum(isinstance(v, str) and header_text(v).casefold() in wanted for v, _ in row) for row in values]
     complete = [i for i, h in enumerate(hits) if h == len(wanted)]
     if complete:
         best = complete[0]
@@ -370,7 +385,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
         best = hits.index(max(hits))
     else:
         raise ContractError(name, f"ingen overskriftsrække med {', '.join(header_names)} i arket '{sheet}'")
-    header = [(mask_text(str(v).strip()) if v is not None else "") for v, _ in values[best]]
+    header = [(mask_text(header_text(str(v))) if v is not None else "") for v, _ in values[best]]
     keep = [i for i, c in enumerate(header) if c]
     names = [_column_name(header[i], i) for i in keep]
     if len({c.casefold() for c in names}) < len(names):
@@ -392,19 +407,25 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
 
     texts: dict[str, list] = {c: [] for c in names}
     kinds: dict[str, list] = {c: [] for c in names}
-    lines = []
-    for r in range(best + 1, len(values)):
+    lines, notes = [], []
+    for r in range(best + 1, len(values)):  # a loop over the rows of one sheet, as openpyxl gives them
         row = values[r]
         cells = [_cell_text(*row[i]) if i < len(row) else (None, None) for i in keep]
-        if all(t is None or not t.strip() for t, _ in cells):
+        filled = [k for t, k in cells if t is not None and t.strip()]
+        if not filled:
             continue  # an empty row (Excel shows it, it holds nothing)
+        if filled == [TEXT] and len(keep) > 2:
+            notes.append(r + 1)  # one text cell and nothing else: a note under the table, not a rate
+            continue
         for c, (t, k) in zip(names, cells):
             texts[c].append(t)
             kinds[c].append(k)
         lines.append(r + 1)
     schema = {c: pl.String for c in names}
     frame = pl.DataFrame(texts, schema=schema).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
-    return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema))
+    found = (f"{len(notes)} notelinje(r) med én tekstcelle i arket '{sheet}' er ikke takster og indlæses ikke "
+             f"(række {', '.join(map(str, notes[:5]))})",) if notes else ()
+    return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema), notes=found)
 
 
 def _column_index(cell: str) -> int:

@@ -218,3 +218,44 @@ def test_cp1252_text_with_dashes_euro_and_no_break_space_is_cp1252(tmp_path):
         "SEL § 108;Voksne;12;01-01-2015;\n"), encoding="cp1252")
     parsed = read_file(TILBUD, path, tmp_path, "L1")
     assert parsed.rows.select("tilbudsnavn", "driftsherre").row(0) == ("Bøgely – Å-huset «Syd»", "SØ\xa0Kommune € ½")
+
+
+def _rate_sheet(path, header, rows, formats=None):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Takster"
+    sheet.append(["Takstbilag 2024 – Testkommune"])
+    sheet.append([])
+    sheet.append(header)
+    for values in rows:
+        sheet.append(values)
+    for cell, fmt in (formats or {}).items():
+        sheet[cell].number_format = fmt
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+RATE_HEADER = ["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser", "Dage",
+               "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"]
+RATE_ROW = [2021, 1001, "Bostedet", "Læsø Kommune", "SEL § 108", "Takst 1", 2, 365, 0.95, 694, 618526, 891.89, None]
+
+
+def test_workbook_header_cells_with_line_breaks_a_literal_percent_and_a_note_row(tmp_path):
+    header = [h.replace(" ", "\n") for h in RATE_HEADER]  # Alt+Enter in every header cell
+    note = ["Taksterne er godkendt af byrådet 12-11-2020"]
+    path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", header,
+                       [RATE_ROW, [*RATE_ROW[:5], "Takst 2", 1, 365, 95, 347, 373086, 1075.95], [], note],
+                       formats={"I5": '0" %"'})  # 95 shown as "95 %": a literal sign, the value is 95
+    parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
+    assert parsed.rejected.height == 0
+    assert parsed.rows.select("_source_line", "belaegningsprocent", "antal_doegn", "doegntakst").rows() == [
+        (4, Decimal("0.95"), 694, Decimal("891.89")), (5, Decimal("0.95"), 347, Decimal("1075.95"))]
+    assert parsed.findings == ("1 notelinje(r) med én tekstcelle i arket 'Takster' er ikke takster og indlæses ikke "
+                               "(række 7)",)
+
+
+def test_csv_header_name_with_a_quoted_line_break(tmp_path):
+    text = 'Tilbudsnr;Måned;Normerede pladser;Pladser i drift;"Belagte\ndøgn"\n1001;2024-01;10;10;300\n1002;2024M02;9;9;252\n'
+    parsed = read_file(BELAEGNING, _write(tmp_path, "belaegning/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("tilbudsnr", "belagte_doegn", "_source_line").rows() == [(1001, 300, 3), (1002, 252, 4)]
