@@ -261,6 +261,14 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     )
 
     starts = body.filter(~pl.col("_blank") & pl.col("_quoted"))[LINE].to_list()
+    preamble = tuple(lines["text"].slice(1 if hint is not None else 0, header_line - 1 - (hint is not None)).fill_null("").to_list())
+    if len(starts) > MANY_QUOTED_LINES and not body["_blank"].any():
+        # A system that quotes every field: polars reads standard quoting at native speed; any
+        # deviation (a stray quote, a ragged line) makes it refuse, and the lines go the slow way.
+        frame = _polars_quoted(utf8, separator, names, skip=header_line - 1 + header_lines, first=body[LINE][0],
+                               lines=body.height)
+        if frame is not None:
+            return TextFrame(frame, header_line, pl.DataFrame(schema=RAGGED_SCHEMA), preamble)
     records, quote_rejects, consumed = _quoted_records(body, starts, n, separator) if starts else ({}, [], set())
     plain = body.filter(~pl.col("_blank") & ~pl.col("_quoted") & ~pl.col(LINE).is_in(list(consumed)))
     ragged = pl.concat([
@@ -289,10 +297,29 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
             quoted_frame = pl.DataFrame({**{c: records[str(i)] for i, c in enumerate(names)}, LINE: records[LINE]},
                                         schema={**{c: pl.String for c in names}, LINE: pl.Int64})
             frame = pl.concat([frame, quoted_frame]).sort(LINE)
-    preamble = tuple(lines["text"].slice(0, header_line - 1).fill_null("").to_list())
-    if hint is not None:
-        preamble = preamble[1:]
     return TextFrame(frame, header_line, ragged, preamble)
+
+
+# Above this many lines with a quote, a file is first tried with polars' own quote handling.
+MANY_QUOTED_LINES = 200
+
+
+def _polars_quoted(data: bytes, separator: str, names: list[str], *, skip: int, first: int, lines: int) -> pl.DataFrame | None:
+    """Standard-quoted lines as text columns with the line each record starts on, or None when
+    polars refuses the file (stray quotes, ragged lines) or the records do not add up to the
+    `lines` physical lines after the header (blank lines): those take `_quoted_records`."""
+    try:
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, skip_rows=skip, separator=separator, quote_char='"',
+                            infer_schema=False, new_columns=names)
+    except pl.exceptions.PolarsError:
+        return None
+    spans = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True) for c in names]) + 1
+    frame = frame.with_columns((spans.cum_sum() - spans + first).cast(pl.Int64).alias(LINE), spans.alias("_spans"))
+    if frame["_spans"].sum() != lines:
+        return None
+    if frame["_spans"].max() > 1:  # a line break inside a field reads as "\n", as on the slow path
+        frame = frame.with_columns(pl.col(names).str.replace_all("\r\n", "\n", literal=True))
+    return frame.drop("_spans")
 
 
 def _polars_csv(data: bytes, name: str, separator: str, names: list[str], *, skip: int) -> pl.DataFrame:

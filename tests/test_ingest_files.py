@@ -259,3 +259,19 @@ def test_csv_header_name_with_a_quoted_line_break(tmp_path):
     text = 'Tilbudsnr;Måned;Normerede pladser;Pladser i drift;"Belagte\ndøgn"\n1001;2024-01;10;10;300\n1002;2024M02;9;9;252\n'
     parsed = read_file(BELAEGNING, _write(tmp_path, "belaegning/b.csv", text), tmp_path, "L1")
     assert parsed.rows.select("tilbudsnr", "belagte_doegn", "_source_line").rows() == [(1001, 300, 3), (1002, 252, 4)]
+
+
+def test_a_fully_quoted_export_reads_the_same_on_the_fast_and_the_careful_path(tmp_path, monkeypatch):
+    from ingest import textfile
+
+    header = ";".join(f'"{h}"' for h in ("Tilbudsnr", "Måned", "Normerede pladser", "Pladser i drift", "Belagte døgn"))
+    lines = [f'"{1000 + i}";"2024-01";"10";"{10 - i % 2}";"{300 - i}"' for i in range(400)]
+    lines[7] = '"1007";"2024-01";"10";"9";"29\r\n3"'  # a line break inside a quoted count: rejected on both paths
+    path = _write(tmp_path, "belaegning/q.csv", "\n".join([header, *lines]) + "\n")
+    fast = read_file(BELAEGNING, path, tmp_path, "L1")
+    monkeypatch.setattr(textfile, "MANY_QUOTED_LINES", 10_000)
+    careful = read_file(BELAEGNING, path, tmp_path, "L1")
+    assert fast.rows.to_dicts() == careful.rows.to_dicts()
+    assert fast.rejected.to_dicts() == careful.rejected.to_dicts()
+    assert fast.rows.height == 399 and fast.rows["_source_line"].to_list()[6:9] == [8, 11, 12]  # line 9–10 rejected
+    assert fast.rejected.select("kildelinje", "kolonne").rows() == [(9, "Belagte døgn")]
