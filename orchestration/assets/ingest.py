@@ -8,7 +8,6 @@ DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on th
 import warnings
 from datetime import timedelta
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -83,7 +82,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
             partitions = loader_partitions(context.assets_def.partitions_def, keys.start, keys.end)
             context.log.info(f"{source.name}: partitioner {keys.start}…{keys.end}")
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
-        with duckdb.connect(str(settings.build_db)) as con:
+        with settings.connect_build() as con:
             try:
                 stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,
                                     log=context.log.info)
@@ -128,7 +127,7 @@ def gx_check(source: Source) -> AssetChecksDefinition:
     )
     def _check() -> AssetCheckResult:
         settings = Settings.from_env()
-        with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        with settings.connect_build(read_only=True) as con:
             frame = con.execute(f"select * from raw.{source.name}").pl()
         outcome = validate(source.name, frame)
         metadata = {"rows": outcome.rows, "expectations": outcome.evaluated, "summary": outcome.summary()}
