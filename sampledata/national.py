@@ -8,7 +8,8 @@ ledger postings — about 20 million by default, one or two files per municipali
 The files use the freedoms the contract grants, varied per municipality or operator: UTF-8
 with and without BOM and cp1252, CRLF and LF, header case and padding, columns in any order,
 Danish numbers with and without thousands dots, four date formats, `yyyy-mm` and `2024M01`
-months, missing values empty or `-`, quoted free texts with `;` and a stray `"`, rate
+months, missing values empty or `-`, quoted free texts with `;` and a stray `"`, a few systems
+quoting every field, rate
 workbooks with title blocks of different heights, occupancy as 0,95 / 95 / `95 %` / `95%`,
 formulas with Excel's cached results, year-average places.
 
@@ -763,11 +764,12 @@ def posting_formats(seed: int, codes: list[str]) -> dict[str, dict]:
     pick = lambda opts: _choice(r, opts, n).tolist()  # noqa: E731
     columns = r.choice(len(ORDERS), n, p=[0.6, 0.25, 0.15])
     return {code: dict(encoding=enc, eol=eol, thousands=th, dates=dates, header=header, columns=ORDERS[col],
-                       missing=missing)
-            for code, enc, eol, th, dates, header, col, missing in zip(
+                       missing=missing, quote_all=quote)
+            for code, enc, eol, th, dates, header, col, missing, quote in zip(
                 codes, pick({"utf-8": 0.4, "utf-8-sig": 0.2, "cp1252": 0.4}), pick({"\r\n": 0.7, "\n": 0.3}),
                 pick({True: 0.5, False: 0.5}), pick({"dmy": 0.55, "yyyymmdd": 0.2, "iso": 0.15, "dmy_dots": 0.1}),
-                pick({"exact": 0.6, "lower": 0.2, "upper": 0.2}), columns, pick({"": 0.9, "-": 0.1}))}
+                pick({"exact": 0.6, "lower": 0.2, "upper": 0.2}), columns, pick({"": 0.9, "-": 0.1}),
+                pick({False: 0.9, True: 0.1}))}
 
 
 def _header(name: str, style: str) -> str:
@@ -1066,7 +1068,7 @@ def _plant_non_day(r, code: str, rest: pl.DataFrame, plan: PostingPlan, plants: 
 def _write_ledger(landing: Landing, code: str, rows: pl.DataFrame, fmt: dict, halves: bool) -> int:
     """A municipality's postings as its system exports them: one file per booking year (two,
     by half-year, for the largest), voucher numbers running through the year."""
-    missing = pl.lit(fmt["missing"])
+    missing = pl.lit(fmt["missing"] or None, dtype=pl.String)  # None: an empty field
 
     def day(c: str) -> pl.Expr:
         return dk_date(pl.col(c), fmt["dates"])
@@ -1081,7 +1083,7 @@ def _write_ledger(landing: Landing, code: str, rows: pl.DataFrame, fmt: dict, ha
         "Funktion": pl.col("funktion"), "Dranst": pl.col("dranst").cast(pl.String), "Art": pl.col("art"),
         "Beløb": pl.coalesce("_raw_beloeb", dk_amount(pl.col("beloeb"), thousands=fmt["thousands"])),
         "Tilbudsnr": pl.col("tilbudsnr").cast(pl.String).fill_null(missing),
-        "Leverandør CVR": pl.col("cvr").fill_null(""), "Borgerreference": pl.col("borger").fill_null(""),
+        "Leverandør CVR": pl.col("cvr"), "Borgerreference": pl.col("borger"),
         "Periode fra": day("fra").fill_null(missing), "Periode til": day("til").fill_null(missing),
         "Antal døgn": pl.col("doegn").cast(pl.String).fill_null(missing), "Tekst": pl.col("tekst"),
     }
@@ -1094,7 +1096,8 @@ def _write_ledger(landing: Landing, code: str, rows: pl.DataFrame, fmt: dict, ha
         for name, piece in pieces:
             rel = f"posteringer/{year}/{name}.csv"
             data = piece.drop("aar", PLANT, "_h1")
-            landing.write(rel, csv_bytes(data, encoding=encoding, bom=fmt["encoding"] == "utf-8-sig", eol=fmt["eol"]))
+            landing.write(rel, csv_bytes(data, encoding=encoding, bom=fmt["encoding"] == "utf-8-sig", eol=fmt["eol"],
+                                         quote_all=fmt["quote_all"]))
             landing.record(rel, piece, first_line=2)
     return rows.height
 

@@ -74,10 +74,13 @@ def split_exact(frame: pl.DataFrame, total: str, weight: str, by: list[str], out
 
 
 def csv_bytes(frame: pl.DataFrame, *, encoding: str = "utf-8", bom: bool = False, eol: str = "\r\n",
-              preamble: tuple[str, ...] = ()) -> bytes:
+              preamble: tuple[str, ...] = (), quote_all: bool = False) -> bytes:
     """The frame (every column text, nulls empty) as `;` CSV the way Excel writes it: a field
-    holding `;` or `"` is quoted, quotes doubled. `encoding` utf-8 or cp1252."""
-    body = frame.write_csv(separator=";", line_terminator=eol, quote_style="necessary", null_value="")
+    holding `;` or `"` is quoted, quotes doubled; or, as some financial systems export, every
+    field quoted (`quote_all`). An empty field is null in the frame: polars would write an
+    empty string as `""`. `encoding` utf-8 or cp1252."""
+    body = frame.write_csv(separator=";", line_terminator=eol, quote_style="always" if quote_all else "necessary",
+                           null_value="")
     text = "".join(line + eol for line in preamble) + body
     data = text.encode(encoding)
     return (b"\xef\xbb\xbf" if bom else b"") + data

@@ -24,7 +24,7 @@ from dagster import (
     asset_check,
 )
 
-from expectations.runner import validate
+from expectations.runner import columns_needed, validate
 from ingest.sources import MONTH, SOURCES, Source
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
 from orchestration.raw_loader import ContractErrors, load_source
@@ -128,7 +128,11 @@ def gx_check(source: Source) -> AssetChecksDefinition:
     def _check() -> AssetCheckResult:
         settings = Settings.from_env()
         with settings.connect_build(read_only=True) as con:
-            frame = con.execute(f"select * from raw.{source.name}").pl()
+            have = {r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                [source.name]).fetchall()}
+            columns = ", ".join(f'"{c}"' for c in columns_needed(source.name) if c in have)
+            frame = con.execute(f"select {columns} from raw.{source.name}").pl()
         outcome = validate(source.name, frame)
         metadata = {"rows": outcome.rows, "expectations": outcome.evaluated, "summary": outcome.summary()}
         if outcome.failures:
