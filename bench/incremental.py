@@ -56,11 +56,12 @@ def run_partition(job: str, partition: str) -> int:
 
 
 def new_month_file(landing: Path) -> tuple[Path, str]:
-    """The last month of the newest occupancy file, again for the month after it."""
-    newest = sorted((landing / "belaegning").rglob("*.csv"), key=lambda p: p.stat().st_mtime)[-1]
+    """The last month of the occupancy data, again for the month after it (every tilbud)."""
     from ingest.sources import BELAEGNING, read_file
 
-    rows = read_file(BELAEGNING, newest, landing, "bench").rows
+    rows = pl.concat([read_file(BELAEGNING, p, landing, "bench").rows.select(
+        "tilbudsnr", "maaned", "normerede_pladser", "pladser_i_drift", "belagte_doegn")
+        for p in sorted((landing / "belaegning").rglob("*.csv"))])
     last = rows["maaned"].max()
     month = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
     frame = rows.filter(pl.col("maaned") == last).select(
@@ -143,6 +144,8 @@ def main() -> None:
     finally:
         for p in added:
             p.unlink(missing_ok=True)
+        for folder in {p.parent for p in added}:
+            folder.rmdir()
     f = full.seconds
     print(f"full refresh, empty build DB:                 {f:8.1f}s  (peak RSS {full.peak_rss_gb:.2f} GB)")
     print(f"unchanged re-run:                             {again.seconds:8.1f}s  {again.seconds / f:6.1%} of full (goal <= 5 %)")
