@@ -19,7 +19,7 @@ COCKPIT = [sys.executable, "-m", "orchestration.cli"]
 class Measured:
     seconds: float
     peak_rss_gb: float  # the largest resident set of the command's processes (ru_maxrss of children)
-    stderr: str
+    stderr: str  # the command's stdout, then its stderr
     returncode: int
 
 
@@ -28,10 +28,10 @@ def measure(cmd: list[str], env: dict | None = None) -> Measured:
     runs in a fresh child of a fresh `python -c` so that ru_maxrss is this command's alone."""
     probe = ("import resource, subprocess, sys, time, json\n"
              "t0 = time.perf_counter()\n"
-             "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
+             "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+             "sys.stderr.write(p.stdout + p.stderr)\n"
              "print(json.dumps([time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-             " p.returncode]))\n"
-             "sys.stderr.write(p.stderr)\n")
+             " p.returncode]))\n")
     done = subprocess.run([sys.executable, "-c", probe, json.dumps(cmd)], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, **(env or {})})
     seconds, kb, rc = json.loads(done.stdout.strip().splitlines()[-1])
