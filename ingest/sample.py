@@ -930,8 +930,10 @@ def write_sample(out: Path, seed: int = 2024, years: tuple[int, int] = (2019, 20
                  scale: str = "nordjylland") -> dict:
     """Write a sample landing directory to `out` and return its manifest (also written to
     `out/_manifest.json`). Same seed -> byte-identical files."""
-    if scale == "national":
-        raise NotImplementedError("scale='national' is not implemented yet")
+    if scale == "national":  # 98 municipalities at a realistic volume: test data of its own package
+        from sampledata.national import write_national
+
+        return write_national(Path(out), seed=seed, years=years)
     if scale != "nordjylland":
         raise ValueError(f"unknown scale {scale!r}")
     if not (2010 <= years[0] <= 2019 and years[1] == 2024):

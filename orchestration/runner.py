@@ -175,6 +175,9 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             outcome.reason = listener.step_errors[0]
         else:
             outcome.reason = "kørslen publicerede ikke (se Dagster-loggen)"
+        if "Out of Memory" in outcome.reason:  # say which setting bounds it, and what to do
+            outcome.reason = (f"DuckDB nåede sin hukommelsesgrænse (COCKPIT_DUCKDB_MEMORY_LIMIT="
+                              f"{settings.duckdb_memory_limit}; hæv den, eller frigør hukommelse): {outcome.reason}")
         outcome.reason += f" — {settings.published_db} er uændret"
         return outcome
     outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)

@@ -56,6 +56,7 @@ def published_sample(tmp_path_factory, sample_landing):
 PIPELINE_MODULES = {
     "test_cases_run", "test_independent_landing", "test_operations", "test_partitions", "test_pipeline",
     "test_quality", "test_report", "test_statbank_pipeline", "test_write_audit_publish", "test_safe_operations",
+    "test_national_sample",
 }
 
 

@@ -388,6 +388,7 @@ def test_other_seeds_stay_clean(tmp_path):
         assert Checker(tmp_path / str(seed)).run().flags == positives
 
 
-def test_scale_national_not_implemented(tmp_path):
-    with pytest.raises(NotImplementedError):
-        write_sample(tmp_path, scale="national")
+def test_scale_national_dispatches_to_the_national_generator(tmp_path):
+    # sampledata/national.py (tests/test_national_sample.py); its own year check answers here
+    with pytest.raises(ValueError, match="end in 2024"):
+        write_sample(tmp_path, scale="national", years=(2015, 2023))

@@ -8,7 +8,6 @@ DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on th
 import warnings
 from datetime import timedelta
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -25,7 +24,7 @@ from dagster import (
     asset_check,
 )
 
-from expectations.runner import validate
+from expectations.runner import columns_needed, validate
 from ingest.sources import MONTH, SOURCES, Source
 from orchestration.landing_settle import wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
@@ -86,7 +85,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         # A UI, schedule or sensor run reads no file that is still being copied in either.
         wait_until_settled(source.files(settings.landing_dir), say=context.log.info, relative_to=settings.landing_dir)
-        with duckdb.connect(str(settings.build_db)) as con:
+        with settings.connect_build() as con:
             try:
                 stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,
                                     log=context.log.info)
@@ -131,8 +130,12 @@ def gx_check(source: Source) -> AssetChecksDefinition:
     )
     def _check() -> AssetCheckResult:
         settings = Settings.from_env()
-        with duckdb.connect(str(settings.build_db), read_only=True) as con:
-            frame = con.execute(f"select * from raw.{source.name}").pl()
+        with settings.connect_build(read_only=True) as con:
+            have = {r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                [source.name]).fetchall()}
+            columns = ", ".join(f'"{c}"' for c in columns_needed(source.name) if c in have)
+            frame = con.execute(f"select {columns} from raw.{source.name}").pl()
         outcome = validate(source.name, frame)
         metadata = {"rows": outcome.rows, "expectations": outcome.evaluated, "summary": outcome.summary()}
         if outcome.failures:

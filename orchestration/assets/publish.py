@@ -42,7 +42,7 @@ def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
     settings = Settings.from_env()
     stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=timezone.utc)
-    with duckdb.connect(str(settings.build_db)) as con:
+    with settings.connect_build() as con:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         audited = fingerprint(con)
         row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
@@ -51,7 +51,7 @@ def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
     try:
         size = publish_verified(settings.build_db, settings.published_db, expected, warn=context.log.warning)
     except Exception:
-        with duckdb.connect(str(settings.build_db)) as con:
+        with settings.connect_build() as con:
             con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")

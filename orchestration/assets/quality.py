@@ -9,7 +9,6 @@ severity `fejl` exists.
 
 from __future__ import annotations
 
-import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from orchestration.flags import SEVERITY_ORDER
@@ -35,7 +34,7 @@ _ORDER = f"{SEVERITY_ORDER}, regel, kildefil, kildelinje, periode"
 )
 def registreringsflag() -> AssetCheckResult:
     settings = Settings.from_env()
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+    with settings.connect_build(read_only=True) as con:
         counts = con.execute(
             "select regel, alvorlighed, count(*) from cockpit.datakvalitet group by all order by all"
         ).fetchall()
