@@ -10,6 +10,7 @@ from orchestration.assets.publish import RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
+from orchestration.build_db import BuildDb
 from orchestration.dbt_resources import dbt_resource
 from orchestration.locked_executor import locked_executor
 
@@ -19,7 +20,7 @@ defs = Definitions(
     jobs=[*JOBS, yearly_report],
     schedules=SCHEDULES,
     sensors=SENSORS,
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), "build_db": BuildDb()},
     executor=locked_executor,  # one refresh of the build DB at a time, per run
 )
 

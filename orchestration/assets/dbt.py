@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import duckdb
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.build_db import BuildDb
 from orchestration.dbt_resources import DBT_PROJECT, ensure_manifest
 from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
@@ -85,11 +85,9 @@ if not DBT_PROJECT.manifest_path.exists() or os.getenv("DAGSTER_IS_DEV_CLI"):
     pool="duckdb",
     name="cockpit_dbt",
 )
-def cockpit_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    settings = Settings.from_env()
-    settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
-    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.build_db)) as con:  # a job of one grain, first on a fresh build DB
+def cockpit_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb):
+    Settings.from_env().export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+    with build_db.connect() as con:  # a job of one grain, first on a fresh build DB
         ensure_raw_tables(con)
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     yield from invocation.stream()

@@ -9,11 +9,10 @@ severity `fejl` exists.
 
 from __future__ import annotations
 
-import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
+from orchestration.build_db import BuildDb
 from orchestration.flags import SEVERITY_ORDER
-from orchestration.settings import Settings
 
 DATAKVALITET_KEY = AssetKey(["cockpit", "datakvalitet"])
 RULES = [f"R{i:02d}" for i in range(1, 18)]
@@ -33,9 +32,8 @@ _ORDER = f"{SEVERITY_ORDER}, regel, kildefil, kildelinje, periode"
         "while there are flags of severity 'fejl'. Never blocks publishing."
     ),
 )
-def registreringsflag() -> AssetCheckResult:
-    settings = Settings.from_env()
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+def registreringsflag(build_db: BuildDb) -> AssetCheckResult:
+    with build_db.connect(read_only=True) as con:
         counts = con.execute(
             "select regel, alvorlighed, count(*) from cockpit.datakvalitet group by all order by all"
         ).fetchall()
