@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING ?= data/landing
 
-.PHONY: run test sample ui clean
+.PHONY: run test sample prepare ui clean
 
 # The venv is rebuilt when the pins change. requirements.lock pins every transitive package to
 # the versions known to install offline here (dbt-core 1.12 would not).
@@ -20,10 +20,17 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+prepare: $(VENV)/.installed
+	$(BIN)/cockpit prepare
+
 sample: $(VENV)/.installed
 	$(BIN)/cockpit sample --out $(LANDING)
 
+# The definitions are made from the dbt manifest and never run dbt themselves: prepare it first
+# (dbt parse only when the dbt project changed). After editing a model while the UI runs:
+# `.venv/bin/cockpit prepare`, then "Reload definitions" in the UI.
 ui: $(VENV)/.installed
+	$(BIN)/cockpit prepare
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 clean:
