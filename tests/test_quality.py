@@ -161,9 +161,9 @@ def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
     per_severity = Counter(f["alvorlighed"] for f in flags)
     assert result.passed is False and result.severity == AssetCheckSeverity.WARN
     for rule in SEVERITY:
-        assert result.metadata[f"regel/{rule}"].value == per_rule[rule]
+        assert result.metadata[f"rule/{rule}"].value == per_rule[rule]
     for severity in ("fejl", "advarsel", "info"):
-        assert result.metadata[f"alvorlighed/{severity}"].value == per_severity[severity]
+        assert result.metadata[f"severity/{severity}"].value == per_severity[severity]
     table = result.metadata["first_20"].value.splitlines()
     assert len(table) == 2 + min(20, len(flags))
     assert table[2].startswith("| fejl | R03 |")  # most severe first

@@ -329,8 +329,8 @@ def test_dagster_asset_metadata_has_the_paths_and_the_memo(published_sample, tmp
     assert mat.asset_key.to_user_string() == "report/styringscockpit" and mat.partition == "2023"
     assert mat.metadata["html"].value == str(tmp_path / "styringscockpit_2023.html")
     assert mat.metadata["pdf"].value == str(tmp_path / "styringscockpit_2023.pdf")
-    assert mat.metadata["notat_preview"].value.startswith("# Notat: Styringscockpit KKR Nordjylland – 2023")
-    assert mat.metadata["sider"].value >= 10
+    assert mat.metadata["memo_preview"].value.startswith("# Notat: Styringscockpit KKR Nordjylland – 2023")
+    assert mat.metadata["pages"].value >= 10
 
 
 def test_dbt_unit_tests_reproduce_the_2021_refund_table_and_hand_computed_shares(published_sample, tmp_path):

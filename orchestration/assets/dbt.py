@@ -107,7 +107,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
-            raise Failure(description=dbt_errors(invocation), metadata={"dbt-kommando": invocation.dbt_command})
+            raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
 
     return _cockpit_dbt
 

@@ -23,8 +23,10 @@ PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 RUN_LOG = AssetSpec(["meta", "koersler"], group_name="publish", owners=["team:rammeaftalesekretariatet"],
                     description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
                     "content fingerprint of the audited build that was published.")
-
-
+# The run log's columns are cockpit.koersler's (contract names); metadata keys are English.
+RUN_METADATA_KEYS = {"run_id": "run_id", "startet": "started", "afsluttet": "finished", "landing_dir": "landing_dir",
+                     "filer": "files", "raekker_indlaest": "rows_loaded", "flag_fejl": "flags_fejl",
+                     "flag_advarsel": "flags_advarsel", "publiceret": "published", "fingeraftryk": "fingerprint"}
 
 
 @asset(
@@ -56,14 +58,14 @@ def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> Mate
             con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
-    return MaterializeResult(
-        metadata={"path": str(settings.published_db), "bytes": size, **{k: v for k, v in row.items() if v is not None}}
-    )
+    run = {RUN_METADATA_KEYS[k]: v for k, v in row.items() if v is not None}
+    return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run})
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str,
                fingeraftryk: str) -> dict:
-    """Insert (or replace) `run_id`'s row in meta.koersler and return it as metadata values:
+    """Insert (or replace) `run_id`'s row in meta.koersler and return it (column → value,
+    timestamps as text; the asset's metadata names them by RUN_METADATA_KEYS):
     run_id, startet/afsluttet/publiceret (UTC, naive), landing_dir, filer (files in the
     warehouse), raekker_indlaest (rows this load id loaded), flag_fejl, flag_advarsel, and
     fingeraftryk (`orchestration.publishing.Fingerprint.digest` of the audited build)."""

@@ -45,7 +45,9 @@ def registreringsflag(build_db: BuildDb) -> AssetCheckResult:
 
 
 def flag_check_result(counts: list[tuple[str, str, int]], first: list[tuple]) -> AssetCheckResult:
-    """The check's result from (regel, alvorlighed, count) rows and the first flags."""
+    """The check's result from (regel, alvorlighed, count) rows and the first flags. Metadata
+    (English keys, as every metadata key): summary, flags_total, severity/<fejl|advarsel|info>,
+    rule/<R01…R17> (counts) and first_20 (a Markdown table of the most severe flags)."""
     per_rule = {rule: 0 for rule in RULES}
     per_severity = {severity: 0 for severity in SEVERITIES}
     for rule, severity, n in counts:
@@ -58,9 +60,9 @@ def flag_check_result(counts: list[tuple[str, str, int]], first: list[tuple]) ->
     )
     metadata = {
         "summary": summary,
-        "flag_i_alt": total,
-        **{f"alvorlighed/{severity}": n for severity, n in per_severity.items()},
-        **{f"regel/{rule}": n for rule, n in per_rule.items()},
+        "flags_total": total,
+        **{f"severity/{severity}": n for severity, n in per_severity.items()},
+        **{f"rule/{rule}": n for rule, n in per_rule.items()},
         "first_20": MetadataValue.md(_markdown(first)),
     }
     return AssetCheckResult(
