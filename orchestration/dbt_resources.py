@@ -86,11 +86,25 @@ def prepare_manifest(*, force: bool = False) -> bool:
     env = {**os.environ, "COCKPIT_BUILD_DB": str(build_db_for_dbt()),  # the profile needs it; parse opens no DB
            "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")}
     run = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", "target"],
+        [dbt_executable(), "parse", "--quiet", "--log-format", "json", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", "target"],
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if run.returncode != 0 or not DBT_PROJECT.manifest_path.exists():
-        output = " ".join((run.stdout + run.stderr).split())
-        raise ManifestError(f"dbt parse fejlede (exit {run.returncode}): {output[-2000:] or 'intet output'}")
+        raise ManifestError(f"dbt parse fejlede (exit {run.returncode}): {_dbt_errors(run.stdout + run.stderr)}")
     stamp_path().write_text(json.dumps({"project_digest": digest}), encoding="utf-8")
     return True
+
+
+def _dbt_errors(output: str) -> str:
+    """dbt's error messages from its JSON log lines, one line ("Compilation Error Model
+    'model.cockpit.x' (models/x.sql) depends on a node named 'y' which was not found"); the raw
+    output's end when there are none (dbt failed before logging)."""
+    errors = []
+    for line in output.splitlines():
+        try:
+            info = json.loads(line)["info"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if info.get("level") == "error":
+            errors.append(" ".join(info.get("msg", "").split()).removeprefix("Encountered an error: "))
+    return " | ".join(errors) or " ".join(output.split())[-2000:] or "intet output"

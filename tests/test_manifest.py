@@ -5,6 +5,7 @@ fresh clone has it, in a subprocess whose PATH starts with a `dbt` that only rec
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,7 +56,7 @@ import sys, time
 t0 = time.perf_counter()
 import orchestration.definitions as d
 t1 = time.perf_counter()
-print(d.__file__, f"{t1 - t0:.2f}", flush=True)
+print(d.__file__, f"{t1 - t0:.2f}", "dagster_dbt" in sys.modules, flush=True)
 graph = d.defs.resolve_asset_graph()
 print(len(list(graph.get_all_asset_keys())), f"{time.perf_counter() - t0:.2f}", flush=True)
 """
@@ -64,8 +65,9 @@ print(len(list(graph.get_all_asset_keys())), f"{time.perf_counter() - t0:.2f}", 
 def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_to_run(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=False)
     run = _python(LOAD, clone, env)
-    module_file, seconds = run.stdout.splitlines()[0].split()
+    module_file, _, dbt_imported = run.stdout.splitlines()[0].split()
     assert module_file == str(clone / "orchestration" / "definitions.py")  # the clone's code, not this checkout's
+    assert dbt_imported == "False"  # the dbt part is built on first use, not imported with the module
     # The import itself succeeds; asking for the graph fails with one clear line.
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()[-1]
@@ -81,7 +83,7 @@ def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
     before = (clone / "dbt_project" / "target" / "manifest.json").read_bytes()
     run = _python(LOAD, clone, env)
     assert run.returncode == 0, run.stderr[-3000:]
-    (_, import_s), (keys, load_s) = (line.split() for line in run.stdout.splitlines())
+    (_, import_s, _), (keys, load_s) = (line.split() for line in run.stdout.splitlines())
     assert int(keys) == len(EXPECTED_ASSETS) + 3  # and the three tables declared for lineage
     assert not (tmp_path / "bin" / "dbt_calls.txt").exists()
     assert (clone / "dbt_project" / "target" / "manifest.json").read_bytes() == before
@@ -128,3 +130,24 @@ def test_an_edited_model_makes_the_manifest_stale_until_prepared(tmp_path):
     assert run.stdout.split() == ["stale", "True", "current", "False"], run.stderr[-3000:]
     manifest = json.loads((clone / "dbt_project" / "target" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["nodes"]["model.cockpit.afviste_raekker"]["raw_code"].endswith("-- edited after the manifest was made")
+
+
+def test_cockpit_prepare_says_whether_it_parsed_and_names_a_broken_model(tmp_path):
+    clone, env = _fresh_clone(tmp_path, with_manifest=True)
+    env["PATH"] = os.environ.get("PATH", "")
+    cli = [sys.executable, "-m", "orchestration.cli", "prepare"]
+    current = subprocess.run(cli, cwd=clone, env=env, capture_output=True, text=True, timeout=120)
+    assert (current.returncode, current.stdout.strip()) == (0, str(clone / "dbt_project" / "target" / "manifest.json"))
+    assert current.stderr.strip().splitlines() == ["dbt-manifest aktuel (dbt-projektet er uændret)"]
+
+    sql = clone / "dbt_project" / "models" / "cockpit" / "afviste_raekker.sql"
+    sql.write_text(sql.read_text(encoding="utf-8") + "union all select * from {{ ref('findes_ikke') }}\n",
+                   encoding="utf-8")
+    broken = subprocess.run(cli, cwd=clone, env=env, capture_output=True, text=True, timeout=300)
+    assert broken.returncode == 1 and broken.stdout == ""
+    (line,) = broken.stderr.strip().splitlines()
+    assert re.fullmatch(r"fejl: dbt parse fejlede \(exit \d\): Compilation Error Model 'model.cockpit.afviste_raekker' "
+                        r"\(models/cockpit/afviste_raekker.sql\) depends on a node named 'findes_ikke' which was not found",
+                        line), line
+    assert _python("from orchestration.dbt_resources import manifest_state; print(manifest_state())",
+                   clone, env).stdout.split() == ["stale"]  # never recorded as current
