@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING ?= data/landing
 
-.PHONY: run test test-fast sample ui clean
+.PHONY: run test test-fast sample prepare ui clean
 
 # The venv is rebuilt when the pins change. requirements.lock pins every transitive package to
 # the versions known to install offline here (dbt-core 1.12 would not).
@@ -24,10 +24,17 @@ test: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "not pipeline" -q
 
+prepare: $(VENV)/.installed
+	$(BIN)/cockpit prepare
+
 sample: $(VENV)/.installed
 	$(BIN)/cockpit sample --out $(LANDING)
 
+# The definitions are made from the dbt manifest and never run dbt themselves: prepare it first
+# (dbt parse only when the dbt project changed). After editing a model while the UI runs:
+# `.venv/bin/cockpit prepare`, then "Reload definitions" in the UI.
 ui: $(VENV)/.installed
+	$(BIN)/cockpit prepare
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 clean:

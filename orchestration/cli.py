@@ -80,6 +80,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from orchestration.dbt_resources import DBT_PROJECT, ManifestError, prepare_manifest
+
+    t0 = time.perf_counter()
+    try:
+        parsed = prepare_manifest(force=args.force)
+    except ManifestError as exc:
+        _eprint(f"fejl: {exc}")
+        return 1
+    state = f"genskabt med dbt parse ({time.perf_counter() - t0:.1f}s)" if parsed else "aktuel (dbt-projektet er uændret)"
+    _eprint(f"dbt-manifest {state}")
+    print(DBT_PROJECT.manifest_path)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from orchestration.check import check_paths
 
@@ -135,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true",
                    help="wait for another refresh of the same build DB to finish (default: exit 75 at once)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("prepare", help="write the dbt manifest the Dagster definitions are made from "
+                       "(dbt parse, only when the dbt project changed)")
+    p.add_argument("--force", action="store_true", help="run dbt parse even when the manifest is current")
+    p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("flags", help="list registration flags (cockpit.datakvalitet) for the data stewards")
     p.add_argument("--rule", help="only this rule, e.g. R04")

@@ -125,7 +125,7 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
 
 
 def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None], t0: float) -> RunOutcome:
-    from orchestration.dbt_resources import ensure_manifest
+    from orchestration.dbt_resources import ManifestError, prepare_manifest
 
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
@@ -136,7 +136,12 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
                           reason=f"{exc} — {settings.published_db} er uændret")
     if waited >= 0.5:
         progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
-    ensure_manifest()  # SQL edited since the last parse must count
+    try:
+        if prepare_manifest():  # SQL edited since the last parse must count
+            progress("dbt-manifest: genskabt (dbt parse)")
+    except ManifestError as exc:
+        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0,
+                          reason=f"{exc} — {settings.published_db} er uændret")
     from orchestration.assets.publish import PUBLISHED_KEY
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs

@@ -46,17 +46,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        def path(var: str) -> Path:
-            value = Path(os.environ.get(var) or _DEFAULTS[var])
-            return value if value.is_absolute() else (PROJECT_ROOT / value)
-
         settings = cls(
-            landing_dir=path("COCKPIT_LANDING_DIR"),
-            build_db=path("COCKPIT_BUILD_DB"),
-            published_db=path("COCKPIT_PUBLISHED_DB"),
-            report_dir=path("COCKPIT_REPORT_DIR"),
+            landing_dir=_path("COCKPIT_LANDING_DIR"),
+            build_db=_path("COCKPIT_BUILD_DB"),
+            published_db=_path("COCKPIT_PUBLISHED_DB"),
+            report_dir=_path("COCKPIT_REPORT_DIR"),
             duckdb_memory_limit=os.environ.get("COCKPIT_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
-            duckdb_temp_dir=path("COCKPIT_DUCKDB_TEMP_DIR") if os.environ.get("COCKPIT_DUCKDB_TEMP_DIR") else None,
+            duckdb_temp_dir=_path("COCKPIT_DUCKDB_TEMP_DIR") if os.environ.get("COCKPIT_DUCKDB_TEMP_DIR") else None,
         )
         settings.validate()
         return settings
@@ -64,8 +60,8 @@ class Settings:
     def validate(self) -> None:
         """Raise `SettingsError` (one line) when a DB file is named like a schema of the
         warehouse or a reserved catalog (orchestration/warehouse_schemas.py), or when the build
-        and published DB are one file. Opens no database (the first call in a fresh checkout runs
-        `dbt parse` for the manifest)."""
+        and published DB are one file. Opens no database; reads the schema names from the dbt
+        manifest, and runs `dbt parse` only when there is none yet (a fresh checkout)."""
         from orchestration.warehouse_schemas import clashing_name
 
         for db in (self.build_db, self.published_db):
@@ -99,8 +95,12 @@ class Settings:
         os.environ["COCKPIT_DUCKDB_TEMP_DIR"] = str(self.temp_dir)
 
 
-def export_build_db_env() -> None:
-    """Set COCKPIT_BUILD_DB to an absolute path for dbt's profile, without validating names
-    (validation itself may need `dbt parse`, which needs the variable)."""
-    value = Path(os.environ.get("COCKPIT_BUILD_DB") or _DEFAULTS["COCKPIT_BUILD_DB"])
-    os.environ["COCKPIT_BUILD_DB"] = str(value if value.is_absolute() else PROJECT_ROOT / value)
+def _path(var: str) -> Path:
+    value = Path(os.environ.get(var) or _DEFAULTS[var])
+    return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+
+def build_db_for_dbt() -> Path:
+    """The build DB's absolute path for dbt's profile, without validating its name (validation
+    reads the dbt manifest, which `dbt parse` needs this path to write)."""
+    return _path("COCKPIT_BUILD_DB")

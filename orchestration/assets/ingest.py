@@ -1,7 +1,8 @@
 """One Dagster asset per landing source (writes `raw.<source>`), each with a blocking GX check.
 
 Parsing lives in `ingest/`, suites in `expectations/`; this module only wires them to the build
-DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on the file at a time.
+DB (the `build_db` resource). Writers and checks are in the `duckdb` pool: DuckDB allows one
+process on the file at a time.
 """
 
 
@@ -26,6 +27,7 @@ from dagster import (
 
 from expectations.runner import columns_needed, validate
 from ingest.sources import MONTH, SOURCES, Source
+from orchestration.build_db import BuildDb
 from orchestration.landing_settle import wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
 from orchestration.raw_loader import ContractErrors, load_source
@@ -74,9 +76,8 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         partitions_def=partitions_def(source),
         backfill_policy=SINGLE_RUN if partitions_def(source) else None,
     )
-    def _ingest(context: AssetExecutionContext) -> MaterializeResult:
+    def _ingest(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
         settings = Settings.from_env()
-        settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         partitions = None
         if context.assets_def.partitions_def is not None:
             keys = context.partition_key_range  # one key, or a range from a single-run backfill
@@ -85,7 +86,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         # A UI, schedule or sensor run reads no file that is still being copied in either.
         wait_until_settled(source.files(settings.landing_dir), say=context.log.info, relative_to=settings.landing_dir)
-        with settings.connect_build() as con:
+        with build_db.connect() as con:
             try:
                 stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,
                                     log=context.log.info)
@@ -128,9 +129,8 @@ def gx_check(source: Source) -> AssetChecksDefinition:
         pool=POOL,
         description=f"Great Expectations suite raw_{source.name} (expectations/suites.py); blocks everything downstream.",
     )
-    def _check() -> AssetCheckResult:
-        settings = Settings.from_env()
-        with settings.connect_build(read_only=True) as con:
+    def _check(build_db: BuildDb) -> AssetCheckResult:
+        with build_db.connect(read_only=True) as con:
             have = {r[0] for r in con.execute(
                 "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
                 [source.name]).fetchall()}
