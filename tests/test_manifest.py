@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtProject
 
 from orchestration.dbt_resources import DBT_PROJECT, manifest_state, stamp_path
@@ -116,6 +117,7 @@ def test_any_change_to_the_dbt_project_files_makes_the_manifest_stale(tmp_path):
     assert manifest_state(project) == "stale"
 
 
+@pytest.mark.pipeline  # runs dbt
 def test_an_edited_model_makes_the_manifest_stale_until_prepared(tmp_path):
     """A manifest from another checkout is never taken for current: the digest of the dbt
     project's files decides, and `prepare_manifest` parses again (the real dbt)."""
@@ -132,6 +134,7 @@ def test_an_edited_model_makes_the_manifest_stale_until_prepared(tmp_path):
     assert manifest["nodes"]["model.cockpit.afviste_raekker"]["raw_code"].endswith("-- edited after the manifest was made")
 
 
+@pytest.mark.pipeline  # runs dbt
 def test_cockpit_prepare_says_whether_it_parsed_and_names_a_broken_model(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=True)
     env["PATH"] = os.environ.get("PATH", "")

@@ -5,6 +5,8 @@ the limit stops with one line naming the setting while the published file stays 
 import json
 import shutil
 
+import pytest
+
 from conftest import sha256_file, warehouse_settings
 from orchestration.dbt_resources import dbt_resource
 from orchestration.runner import run_pipeline
@@ -24,6 +26,7 @@ def test_defaults_and_environment(tmp_path, monkeypatch):
     assert settings.duckdb_config() == {"memory_limit": "1GB", "temp_directory": str(tmp_path / "spill")}
 
 
+@pytest.mark.pipeline  # runs dbt
 def test_build_connections_and_dbt_profile_use_the_limits(tmp_path):
     settings = warehouse_settings(tmp_path, tmp_path / "landing")
     settings = Settings(**{**settings.__dict__, "duckdb_memory_limit": "1GB", "duckdb_temp_dir": tmp_path / "spill"})
