@@ -34,7 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from ingest.sample import write_sample
+    from sampledata.nordjylland import write_sample
 
     out = Path(args.out) if args.out else Settings.from_env().landing_dir
     years = args.years or ("2015-2024" if args.scale == "national" else "2019-2024")

@@ -41,7 +41,7 @@ def sha256_file(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> tuple[Path, dict]:
-    from ingest.sample import write_sample
+    from sampledata.nordjylland import write_sample
 
     out = tmp_path_factory.mktemp("landing")
     manifest = write_sample(out, seed=2024)

@@ -1,4 +1,4 @@
-"""Deterministic sample landing directory for the styringscockpit.
+"""The regional sample: a deterministic landing directory for the 11 North Jutland municipalities.
 
 `write_sample` writes every source of contracts/landing-zone.md, in its real file format, for
 the 11 North Jutland municipalities. For every registration rule R01-R17 of
@@ -15,23 +15,18 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import io
 import json
 import random
-import re
 import statistics
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
+from ingest import reference
+from sampledata.workbook import Formula, xlsx_bytes
 
 D = Decimal
-FIXED_TIME = datetime(2024, 10, 25, 12, 0, 0)  # document time of every workbook
-ZIP_TIME = (2024, 10, 25, 12, 0, 0)  # date_time of every xlsx zip entry
 EXTRACTION = date(2024, 10, 25)  # health-check extract date (incomplete month 2024M10)
 HEALTH_TOTALS = {2022: 381, 2023: 458, 2024: 602}  # domain/README.md, 2024 = Jan-25 Oct
 POSTING_YEARS = (2023, 2024)
@@ -47,24 +42,15 @@ NAME = {code: name for code, name, _ in MUNICIPALITIES}
 REGION, NATIONAL = ("081", "Region Nordjylland"), ("000", "Hele landet")
 NATIONAL_POP_2021 = 5840045
 
-# function, DST-style label, share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year).
-# The 5.28 shares are relative to the same total.
-FUNCTIONS = [
-    ("5.38.38", "Personlig støtte og pasning af personer med handicap mv. (§§ 85, 95-96, 102 og 118)", "0.30"),
-    ("5.38.42", "Botilbud for personer med særlige sociale problemer (§§ 109-110)", "0.04"),
-    ("5.38.45", "Behandling af personer med et stofmisbrug (§§ 101 og 101 a)", "0.06"),
-    ("5.38.50", "Botilbud til længerevarende ophold (§ 108)", "0.34"),
-    ("5.38.52", "Botilbud til midlertidigt ophold (§ 107)", "0.12"),
-    ("5.38.58", "Beskyttet beskæftigelse (§ 103)", "0.04"),
-    ("5.38.59", "Aktivitets- og samværstilbud (§ 104)", "0.10"),
-    ("5.28.20", "Plejefamilier", "0.18"),
-    ("5.28.21", "Forebyggende foranstaltninger for børn og unge", "0.10"),
-]
-ADULT_FUNCTIONS = [fn for fn, _, _ in FUNCTIONS if fn.startswith("5.38")]
-PARAGRAPH_FUNCTION = {  # R01 mapping, data-quality-rules.md
-    "SEL § 107": "5.38.52", "SEL § 108": "5.38.50", "SEL §§ 109-110": "5.38.42",
-    "SEL § 103": "5.38.58", "SEL § 104": "5.38.59", "SEL § 85": "5.38.38",
-}
+# function and its share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year); the 5.28
+# shares are relative to the same total. Labels and the paragraph → function map (R01) are the
+# reference seeds' (dbt_project/seeds), the one place they are kept.
+SHARES = {"5.38.38": "0.30", "5.38.42": "0.04", "5.38.45": "0.06", "5.38.50": "0.34", "5.38.52": "0.12",
+          "5.38.58": "0.04", "5.38.59": "0.10", "5.28.20": "0.18", "5.28.21": "0.10"}
+_LABELS = dict(reference.seed("funktioner").select("funktion", "funktionsnavn").iter_rows())
+FUNCTIONS = [(fn, _LABELS[fn], share) for fn, share in SHARES.items()]
+ADULT_FUNCTIONS = [fn for fn in SHARES if fn.startswith("5.38")]
+PARAGRAPH_FUNCTION = dict(reference.seed("paragraf_funktion").iter_rows())
 SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
 SECURE = "Barnets lov § 43"
 
@@ -481,55 +467,6 @@ def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in s).split())
 
 
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell with the value Excel calculated and saved with it (its cached value)."""
-    text: str  # without "=", with `{r}` for the row number
-    cached: float | int
-
-
-def _xlsx(title: str, header: list[str], rows: list[list], formats: dict[str, str]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Takster"
-    ws.cell(1, 1, title)  # row 2 stays empty: readers must find the header by its names
-    cached = {}
-    for r, values in enumerate([header] + rows, start=3):
-        for c, v in enumerate(values, start=1):
-            if isinstance(v, Formula):
-                cell = ws.cell(r, c, "=" + v.text.format(r=r))
-                cached[cell.coordinate] = v.cached
-            elif v is not None and v != "":
-                cell = ws.cell(r, c, float(v) if isinstance(v, Decimal) else v)
-            else:
-                continue
-            if r > 3 and header[c - 1] in formats and not isinstance(v, str):
-                cell.number_format = formats[header[c - 1]]
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    raw = io.BytesIO()
-    # ExcelWriter directly: save_workbook() would stamp the current time as `modified`
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    fixed = io.BytesIO()  # rewrite the zip: zipfile stamps every entry with the current time
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            data = src.read(info.filename)
-            if info.filename.startswith("xl/worksheets/") and cached:
-                data = _with_cached_values(data, cached)
-            dst.writestr(entry, data)
-    return fixed.getvalue()
-
-
-def _with_cached_values(sheet_xml: bytes, cached: dict[str, float | int]) -> bytes:
-    """openpyxl saves a formula without its result (`<v />`); Excel saves both. Put the result in,
-    as Excel would, so the workbook reads like one saved by Excel."""
-    def fill(match: re.Match) -> bytes:
-        ref = match.group(1).decode()
-        return match.group(0).replace(b"<v />", f"<v>{cached[ref]!r}</v>".encode()) if ref in cached else match.group(0)
-    return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*><f>[^<]*</f><v />', fill, sheet_xml)
-
-
 def _rate_formulas(tk: Takst) -> tuple:
     """Antal døgn and Døgntakst as the formulas operators use, with Excel's cached results: the
     rate unrounded (shown with two decimals, stored with all of them), as in real appendices."""
@@ -557,7 +494,8 @@ def _write_takstbilag(landing: _Landing, years: range, takster: dict) -> None:
                              365, occupancy, days, tk.omkostninger, rate, tk.begrundelse])
                 landing.record(rel, 3 + len(rows), tk.tags)
             formats = {"Omkostninger": "#,##0", "Døgntakst": "#,##0.00", "Belægningsprocent": "0%" if style == 0 else "0"}
-            landing.write(rel, _xlsx(f"Takstbilag {y} – {operator}", header, rows, formats))
+            rows = [[float(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
+            landing.write(rel, xlsx_bytes("Takster", [f"Takstbilag {y} – {operator}"], header, rows, formats))
 
 
 # --------------------------------------------------------------------------- belaegning
@@ -930,7 +868,7 @@ def write_sample(out: Path, seed: int = 2024, years: tuple[int, int] = (2019, 20
                  scale: str = "nordjylland") -> dict:
     """Write a sample landing directory to `out` and return its manifest (also written to
     `out/_manifest.json`). Same seed -> byte-identical files."""
-    if scale == "national":  # 98 municipalities at a realistic volume: test data of its own package
+    if scale == "national":  # 98 municipalities at a realistic volume
         from sampledata.national import write_national
 
         return write_national(Path(out), seed=seed, years=years)
