@@ -20,10 +20,12 @@ import random
 import statistics
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from ingest import reference
+from report.danish_format import tal
+from rules.rounding import half_up
 from sampledata.workbook import Formula, xlsx_bytes
 
 D = Decimal
@@ -55,14 +57,11 @@ SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
 SECURE = "Barnets lov § 43"
 
 
-def _round(x: Decimal, exp: str = "1") -> Decimal:
-    return x.quantize(D(exp), rounding=ROUND_HALF_UP)
-
 
 def _dk(x: Decimal, decimals: int, thousands: bool = False) -> str:
-    """Danish number: decimal comma, optional thousands dots."""
-    s = f"{abs(x):,.{decimals}f}" if thousands else f"{abs(x):.{decimals}f}"
-    return ("-" if x < 0 else "") + s.replace(",", "_").replace(".", ",").replace("_", ".")
+    """Danish number (report/danish_format.py), with or without thousands dots as systems differ."""
+    text = tal(x, decimals)
+    return text if thousands else text.replace(".", "")
 
 
 def _dkdate(d: date) -> str:
@@ -258,9 +257,9 @@ def _population(seed: int, years: range) -> tuple[dict, dict]:
     for code, p2021 in areas:
         series = {2021: p2021}  # other years drift at most 0.5 % a year
         for y in range(2022, years[-1] + 1):
-            series[y] = int(_round(series[y - 1] * (1 + D(rng.randint(-50, 50)) / 10000)))
+            series[y] = int(half_up(series[y - 1] * (1 + D(rng.randint(-50, 50)) / 10000)))
         for y in range(2020, years[0] - 1, -1):
-            series[y] = int(_round(series[y + 1] / (1 + D(rng.randint(-50, 50)) / 10000)))
+            series[y] = int(half_up(series[y + 1] / (1 + D(rng.randint(-50, 50)) / 10000)))
         profile = [1.0 if a < 20 else 1.1 if a < 30 else 1.0 if a < 60 else 0.95 if a < 70
                    else 0.75 if a < 80 else 0.35 if a < 90 else 0.05 for a in range(100)]
         weights = [round(1000 * p * rng.uniform(0.9, 1.1)) for p in profile]
@@ -309,14 +308,14 @@ def _regnskab(seed: int, years: range) -> tuple[dict, dict]:
                 level[y] = level[y + 1] / (1 + D(rng.randint(100, 600)) / 10000)
             income_ratio = D(rng.randint(3, 25)) / 100
             for y in years:
-                tot = int(_round(level[y] * 10))
-                inc = int(_round(level[y] * income_ratio * 10))
+                tot = int(half_up(level[y] * 10))
+                inc = int(half_up(level[y] * income_ratio * 10))
                 amounts[code, fn, y] = [tot, tot + inc, inc]
 
     def shift(key_years, factor):
         for code, fn, y in key_years:
             tot, _, inc = amounts[code, fn, y]
-            new = int(_round(tot * D(factor)))
+            new = int(half_up(tot * D(factor)))
             amounts[code, fn, y] = [new, new + inc, inc]
 
     def tag(code, fn, y, rule, kind, note):
@@ -344,8 +343,8 @@ def _regnskab(seed: int, years: range) -> tuple[dict, dict]:
         for y in years:
             region = [sum(amounts[c, fn, y][i] for c in NAME) for i in range(3)]
             amounts[REGION[0], fn, y] = region
-            tot = int(_round(region[0] * D(rng.randint(950, 1050)) / 100))
-            inc = int(_round(region[2] * D(rng.randint(950, 1050)) / 100))
+            tot = int(half_up(region[0] * D(rng.randint(950, 1050)) / 100))
+            inc = int(half_up(region[2] * D(rng.randint(950, 1050)) / 100))
             amounts[NATIONAL[0], fn, y] = [tot, tot + inc, inc]
     return amounts, tags
 
@@ -400,8 +399,8 @@ BEGRUNDELSE = {"Akutplads": "Akutplads: budgetteret belægning 90 % godkendt af 
 
 def _takst(year, t, ydelse, places, frac, omk) -> Takst:
     denom = D(places) * 365 * frac  # rates are computed on 365 days, also in leap years
-    return Takst(year, t, ydelse, places, frac, omk, _round(omk / denom, "0.01"),
-                 int(_round(denom)), BEGRUNDELSE.get(ydelse, ""))
+    return Takst(year, t, ydelse, places, frac, omk, half_up(omk / denom, "0.01"),
+                 int(half_up(denom)), BEGRUNDELSE.get(ydelse, ""))
 
 
 def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
@@ -423,7 +422,7 @@ def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
             for y in years:
                 f = D("0.92") if (t.nr, y) == (1027, 2022) else frac
                 p = YEAR_AVERAGE_PLACES.get((t.nr, ydelse, y), places)
-                omk = REAL_2021[ydelse] if (t.nr, y) == (1001, 2021) else int(_round(target[y] * p * 365 * f))
+                omk = REAL_2021[ydelse] if (t.nr, y) == (1001, 2021) else int(half_up(target[y] * p * 365 * f))
                 out[t.nr, ydelse, y] = _takst(y, t, ydelse, p, f, omk)
     _plant_takster(out)
     return out
@@ -441,14 +440,14 @@ def _plant_takster(out: dict) -> None:
     tag((1008, "Takst 1", 2022), "R06", "positive", "Døgntakst 1,00 kr. above Omkostninger / døgn")
     row = out[1012, "Takst 1", 2023]
     denom = row.pladser * 365 * row.belaegning
-    while not D("0.001") <= row.omkostninger / denom - _round(row.omkostninger / denom, "0.01") <= D("0.004"):
+    while not D("0.001") <= row.omkostninger / denom - half_up(row.omkostninger / denom, "0.01") <= D("0.004"):
         row.omkostninger += 1
-    row.doegntakst = _round(row.omkostninger / denom, "0.01") + D("0.01")
+    row.doegntakst = half_up(row.omkostninger / denom, "0.01") + D("0.01")
     tag((1012, "Takst 1", 2023), "R06", "near_miss",
         "Døgntakst 0,01 kr. above the rounded rate, < 0,01 from the exact quotient")
     # R07: Antal døgn computed on 366 days in the leap year; near miss 1 x 365 x 0,90 = 328,5 -> 329
     row = out[1015, "Døgnophold", 2024]
-    row.antal_doegn = int(_round(D(row.pladser * 366) * row.belaegning))
+    row.antal_doegn = int(half_up(D(row.pladser * 366) * row.belaegning))
     tag((1015, "Døgnophold", 2024), "R07", "positive", "Antal døgn computed on 366 days")
     tag((1020, "Akutplads", 2023), "R07", "near_miss", "1 x 365 x 90 % = 328,5 -> 329 (half-up)")
     # R08: 92 % without Begrundelse; near misses below 95 % with Begrundelse
@@ -471,7 +470,7 @@ def _rate_formulas(tk: Takst) -> tuple:
     """Antal døgn and Døgntakst as the formulas operators use, with Excel's cached results: the
     rate unrounded (shown with two decimals, stored with all of them), as in real appendices."""
     exact = float(D(tk.omkostninger) / (D(tk.pladser) * 365 * tk.belaegning))
-    if _round(D(repr(exact)), "0.01") != tk.doegntakst:  # a double at a rounding tie: keep the value
+    if half_up(D(repr(exact)), "0.01") != tk.doegntakst:  # a double at a rounding tie: keep the value
         return tk.antal_doegn, tk.doegntakst
     return Formula("ROUND(G{r}*H{r}*I{r},0)", tk.antal_doegn), Formula("K{r}/(G{r}*H{r}*I{r})", exact)
 
@@ -508,7 +507,7 @@ def _write_belaegning(landing: _Landing, seed: int, years: range) -> None:
             for m in range(1, 13):
                 days, key, tags = calendar.monthrange(y, m)[1], (t.nr, y, m), []
                 drift = t.pladser - 1 if rng.random() < 0.05 else t.pladser  # a place out of use
-                occupied = int(_round(D(drift * days) * D(rng.randint(930, 990)) / 1000))
+                occupied = int(half_up(D(drift * days) * D(rng.randint(930, 990)) / 1000))
                 month = f"{y}-{m:02d}" if y % 2 == 0 else f"{y}M{m:02d}"
 
                 def plant(rule, kind, note):
@@ -525,7 +524,7 @@ def _write_belaegning(landing: _Landing, seed: int, years: range) -> None:
                     plant("R11", "positive", "pladser i drift = normerede + 1")
                 if key == (1009, 2020, 4):
                     drift = t.pladser
-                    occupied = int(_round(D(drift * days) * D("0.95")))
+                    occupied = int(half_up(D(drift * days) * D("0.95")))
                     plant("R11", "near_miss", "pladser i drift = normerede")
                 cells = [str(t.nr), month, str(t.pladser), str(drift), str(occupied)]
                 if key == (1013, 2022, 12):  # a typo in the month
@@ -556,7 +555,7 @@ def _write_sikrede(landing: _Landing, seed: int, years: range) -> None:
                 days, key, periode, tags = calendar.monthrange(y, m)[1], (name, y, m), f"{y}-{m:02d}", []
                 r = rng.random()  # screening one young person can take several places out of use
                 drift = normed - 2 if r < 0.03 else normed - 1 if r < 0.10 else normed
-                occupied = int(_round(D(drift * days) * D(rng.randint(800, 980)) / 1000))
+                occupied = int(half_up(D(drift * days) * D(rng.randint(800, 980)) / 1000))
                 if key == ("Kompasset", 2021, 3):
                     drift = normed + 1
                     tags.append(Tag("R11", "positive", "overbelægning: pladser i drift 11 > normerede 10"))
@@ -571,7 +570,7 @@ def _write_sikrede(landing: _Landing, seed: int, years: range) -> None:
                     tags.append(Tag("R11", "near_miss", "pladser i drift = normerede"))
                 for tag in tags:
                     tag.periode = periode
-                social = int(_round(D(occupied) * D(rng.randint(55, 75)) / 100))
+                social = int(half_up(D(occupied) * D(rng.randint(55, 75)) / 100))
                 refused = [rng.choice([0] * 8 + [1, 2]), rng.choice([0] * 9 + [1])]
                 waiting = "" if y <= 2020 else str(rng.randint(0, 3))  # not recorded before 2021
                 rows.append(([name, operator, periode, str(normed), str(drift), str(social), str(occupied - social),
@@ -624,7 +623,7 @@ def _write_sundhedstjek(landing: _Landing, seed: int, total: dict) -> None:
     rows = []  # target group: residents 18+ in §§ 107-108 and § 85 housing, ~0,25 % of population
     for y in HEALTH_TOTALS:
         for i, c in enumerate(codes):
-            n = int(_round(total[c][y] * D(rng.randint(225, 275)) / 100000))
+            n = int(half_up(total[c][y] * D(rng.randint(225, 275)) / 100000))
             rows.append(([c if i % 2 else NAME[c], str(y), str(n)], []))  # codes for some, names for others
     landing.csv("sundhedstjek/maalgruppe.csv", ["Kommune", "År", "Borgere i målgruppen"], rows)
 
@@ -749,7 +748,7 @@ def _plant_postings(code: str, posts: list[Posting], placements: list, takster: 
         p.doegn, p.beloeb = 31, rate(p) * 31
         tag(p, "R03", "positive", "31 days billed for 01-04..30-04 (30 days)")
         p = find(forced[2], 2024, 3)
-        p.beloeb = _round(rate(p) * D("1.004"), "0.01") * p.doegn
+        p.beloeb = half_up(rate(p) * D("1.004"), "0.01") * p.doegn
         tag(p, "R04", "near_miss", "billed day rate 0,4 % above the approved rate")
         p = Posting(date(2024, 6, 10), "5.38.38", 1, "4.9", D("8450.00"), 1007, "", "B-085190",
                     tekst="Servicearealer, Bofællesskabet Hasseris")
@@ -773,7 +772,7 @@ def _plant_postings(code: str, posts: list[Posting], placements: list, takster: 
         p.tags.append(Cpr("Borgerreference"))
         tag(p, "R15", "positive", "CPR-like Borgerreference (ddmmyy-xxxx)")
         p = find(forced[2], 2023, 10)
-        p.beloeb = _round(rate(p) * D("1.02"), "0.01") * p.doegn
+        p.beloeb = half_up(rate(p) * D("1.02"), "0.01") * p.doegn
         tag(p, "R04", "positive", "billed day rate 2 % above the approved rate")
 
 
