@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING ?= data/landing
 
-.PHONY: run test test-fast sample prepare ui clean
+.PHONY: run test test-fast lint sample prepare ui clean
 
 # The venv is rebuilt when the pins change. requirements.lock pins every transitive package to
 # the versions known to install offline here (dbt-core 1.12 would not).
@@ -23,6 +23,11 @@ test: $(VENV)/.installed
 # Parsing, readers, rules' Python helpers, definitions: no pipeline run (see README, test tiers).
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "not pipeline" -q
+
+# ruff (lint + format check) on the Python; configured in pyproject.toml. `ruff format .` fixes layout.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 prepare: $(VENV)/.installed
 	$(BIN)/cockpit prepare

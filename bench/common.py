@@ -26,14 +26,21 @@ class Measured:
 def measure(cmd: list[str], env: dict | None = None) -> Measured:
     """Run `cmd` to the end; its wall time and the peak RSS of its largest process. Each call
     runs in a fresh child of a fresh `python -c` so that ru_maxrss is this command's alone."""
-    probe = ("import resource, subprocess, sys, time, json\n"
-             "t0 = time.perf_counter()\n"
-             "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
-             "sys.stderr.write(p.stdout + p.stderr)\n"
-             "print(json.dumps([time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-             " p.returncode]))\n")
-    done = subprocess.run([sys.executable, "-c", probe, json.dumps(cmd)], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **(env or {})})
+    probe = (
+        "import resource, subprocess, sys, time, json\n"
+        "t0 = time.perf_counter()\n"
+        "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+        "sys.stderr.write(p.stdout + p.stderr)\n"
+        "print(json.dumps([time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+        " p.returncode]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(cmd)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
     seconds, kb, rc = json.loads(done.stdout.strip().splitlines()[-1])
     return Measured(seconds, kb / 1024 / 1024, done.stderr, rc)
 
@@ -65,4 +72,3 @@ def cores() -> int:
 
 def now() -> str:
     return time.strftime("%Y-%m-%d %H:%M")
-

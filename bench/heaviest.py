@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from common import ROOT
 
 sys.path.insert(0, str(ROOT))
@@ -31,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 HAND_WRITTEN = {
     # R15: the lines where ingest found a CPR-like value, with municipality, tilbud and period
     # looked up on those lines only
-    "dq_r15_cpr_fund": ("kildefil, kildelinje, kommunekode, tilbudsnr, periode", """
+    "dq_r15_cpr_fund": (
+        "kildefil, kildelinje, kommunekode, tilbudsnr, periode",
+        """
         with fund as (select distinct kildefil, kildelinje from quarantine.cpr_fund),
         linjer as (
             select _source_file, _source_line, kommunenr as kommunekode, tilbudsnr,
@@ -55,11 +56,13 @@ HAND_WRITTEN = {
         select kildefil, cast(kildelinje as integer) as kildelinje, any_value(kommunekode) as kommunekode,
             cast(any_value(tilbudsnr) as integer) as tilbudsnr, any_value(periode) as periode
         from fund left join linjer on _source_file = kildefil and _source_line = kildelinje
-        group by all"""),
+        group by all""",
+    ),
     # the heaviest mart: occupancy per tilbud and month with the register's names
     "mart_belaegning_tilbud_maaned": (
         "tilbudsnr, tilbudsnavn, maaned, normerede_doegn, doegn_i_drift, belaegning_normeret_pct, "
-        "belaegning_faktisk_pct, tomme_doegn, kildefil, kildelinje", """
+        "belaegning_faktisk_pct, tomme_doegn, kildefil, kildelinje",
+        """
         with m as (
             select *, normerede_pladser * day(last_day(maaned)) as normerede_doegn,
                 pladser_i_drift * day(last_day(maaned)) as doegn_i_drift
@@ -72,9 +75,12 @@ HAND_WRITTEN = {
                 as belaegning_faktisk_pct,
             cast(greatest(m.doegn_i_drift - m.belagte_doegn, 0) as integer) as tomme_doegn,
             m._source_file as kildefil, cast(m._source_line as integer) as kildelinje
-        from m left join raw.tilbud t on t.tilbudsnr = m.tilbudsnr"""),
+        from m left join raw.tilbud t on t.tilbudsnr = m.tilbudsnr""",
+    ),
     # R04: billed day rate more than 0,5 % from every approved rate of the tilbud that year
-    "dq_r04_takst_afviger": ("kildefil, kildelinje", """
+    "dq_r04_takst_afviger": (
+        "kildefil, kildelinje",
+        """
         with p as (
             select _source_file, _source_line, tilbudsnr, antal_doegn, abs(beloeb) as beloeb, year(periode_fra) as aar
             from raw.posteringer
@@ -83,9 +89,12 @@ HAND_WRITTEN = {
         select p._source_file as kildefil, cast(p._source_line as integer) as kildelinje
         from p join t on t.tilbudsnr = p.tilbudsnr and t.aar = p.aar
         group by all
-        having not bool_or(200 * abs(beloeb - doegntakst * antal_doegn) <= doegntakst * antal_doegn)"""),
+        having not bool_or(200 * abs(beloeb - doegntakst * antal_doegn) <= doegntakst * antal_doegn)""",
+    ),
     # R16: Dranst 1 postings per municipality, function and year vs REGK31 TOT x 1.000 (2 %)
-    "dq_r16_posteringer_vs_regnskab": ("kildefil, kildelinje, periode", """
+    "dq_r16_posteringer_vs_regnskab": (
+        "kildefil, kildelinje, periode",
+        """
         with p as (
             select kommunenr, funktion, year(bogfoeringsdato) as aar, sum(beloeb) as kr
             from raw.posteringer where dranst = 1 and bogfoeringsdato is not null and beloeb is not null group by all),
@@ -94,15 +103,19 @@ HAND_WRITTEN = {
             from raw.regnskab where dranst = '1' and art = 'TOT' and prisenhed = 'LOBM' and indhold is not null)
         select r._source_file as kildefil, cast(r._source_line as integer) as kildelinje, cast(r.aar as varchar) as periode
         from r join p on p.kommunenr = r.omraade_kode and p.funktion = r.funktion and p.aar = r.aar
-        where 100 * abs(p.kr - r.kr) > 2 * abs(r.kr)"""),
+        where 100 * abs(p.kr - r.kr) > 2 * abs(r.kr)""",
+    ),
     # R02: every later copy of the same municipality, tilbud, case key, period and amount
-    "dq_r02_dobbeltbetaling": ("kildefil, kildelinje", """
+    "dq_r02_dobbeltbetaling": (
+        "kildefil, kildelinje",
+        """
         select _source_file as kildefil, cast(_source_line as integer) as kildelinje
         from raw.posteringer
         where borgerreference is not null and trim(borgerreference) <> '' and borgerreference not like '%XXXXXX-XXXX%'
             and periode_fra is not null and periode_til is not null and beloeb is not null
         qualify row_number() over (partition by kommunenr, tilbudsnr, trim(borgerreference), periode_fra,
-                                   periode_til, beloeb order by _source_file, _source_line) > 1"""),
+                                   periode_til, beloeb order by _source_file, _source_line) > 1""",
+    ),
 }
 
 
@@ -110,8 +123,12 @@ def compiled_sql(model: str, build_db: Path) -> str:
     from orchestration.dbt_resources import dbt_resource
     from orchestration.settings import Settings
 
-    settings = Settings(landing_dir=ROOT, build_db=build_db, published_db=build_db.with_name("unused.duckdb"),
-                        report_dir=ROOT / "reports")
+    settings = Settings(
+        landing_dir=ROOT,
+        build_db=build_db,
+        published_db=build_db.with_name("unused.duckdb"),
+        report_dir=ROOT / "reports",
+    )
     settings.export_env()
     target = Path(tempfile.mkdtemp()) / "target"
     with contextlib.redirect_stdout(io.StringIO()):  # dbt prints the compiled SQL
@@ -134,7 +151,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-db", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("models", nargs="*", default=["dq_r15_cpr_fund", "dq_r04_takst_afviger", "mart_belaegning_tilbud_maaned"])
+    parser.add_argument(
+        "models", nargs="*", default=["dq_r15_cpr_fund", "dq_r04_takst_afviger", "mart_belaegning_tilbud_maaned"]
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp()) / "bench.duckdb"  # a copy: compiling must not lock the real build DB
     shutil.copyfile(args.build_db, work)
@@ -146,12 +165,16 @@ def main() -> None:
             keys, hand = HAND_WRITTEN[model]
             dbt_s = best(con, sqls[model], "via_dbt", args.repeat)
             hand_s = best(con, hand, "by_hand", args.repeat)
-            differ = con.execute(f"select count(*) from ((select {keys} from via_dbt except all select {keys} from by_hand)"
-                                 f" union all (select {keys} from by_hand except all select {keys} from via_dbt))").fetchone()[0]
+            differ = con.execute(
+                f"select count(*) from ((select {keys} from via_dbt except all select {keys} from by_hand)"
+                f" union all (select {keys} from by_hand except all select {keys} from via_dbt))"
+            ).fetchone()[0]
             n = con.execute("select count(*) from via_dbt").fetchone()[0]
             assert differ == 0, f"{model}: {differ} rows differ"
-            print(f"{model:<34} dbt model SQL {dbt_s:6.2f}s   hand-written {hand_s:6.2f}s   ratio {dbt_s / hand_s:4.1f}x"
-                  f"   ({n} rows, the same)")
+            print(
+                f"{model:<34} dbt model SQL {dbt_s:6.2f}s   hand-written {hand_s:6.2f}s   ratio {dbt_s / hand_s:4.1f}x"
+                f"   ({n} rows, the same)"
+            )
     work.unlink()
 
 

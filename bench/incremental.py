@@ -26,7 +26,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
 from common import COCKPIT, ROOT, cores, fresh, measure, memory_gb, now, run_cmd, step_times
 
 sys.path.insert(0, str(ROOT))
@@ -47,10 +46,15 @@ def run_partition(job: str, partition: str) -> int:
 
     with contextlib.redirect_stdout(io.StringIO()):  # dbt's event echo
         result = defs.resolve_job_def(job).execute_in_process(
-            instance=DagsterInstance.ephemeral(), partition_key=partition, raise_on_error=False,
-            run_config=QUIET_CONSOLE)
-    published = any(e.asset_key and e.asset_key.to_user_string() == "publish/cockpit_duckdb"
-                     for e in result.get_asset_materialization_events())
+            instance=DagsterInstance.ephemeral(),
+            partition_key=partition,
+            raise_on_error=False,
+            run_config=QUIET_CONSOLE,
+        )
+    published = any(
+        e.asset_key and e.asset_key.to_user_string() == "publish/cockpit_duckdb"
+        for e in result.get_asset_materialization_events()
+    )
     print(f"{job} {partition}: success={result.success} published={published}", file=sys.stderr)
     return 0 if result.success and published else 1
 
@@ -59,16 +63,23 @@ def new_month_file(landing: Path) -> tuple[Path, str]:
     """The last month of the occupancy data, again for the month after it (every tilbud)."""
     from ingest.sources import BELAEGNING, read_file
 
-    rows = pl.concat([read_file(BELAEGNING, p, landing, "bench").rows.select(
-        "tilbudsnr", "maaned", "normerede_pladser", "pladser_i_drift", "belagte_doegn")
-        for p in sorted((landing / "belaegning").rglob("*.csv"))])
+    rows = pl.concat(
+        [
+            read_file(BELAEGNING, p, landing, "bench").rows.select(
+                "tilbudsnr", "maaned", "normerede_pladser", "pladser_i_drift", "belagte_doegn"
+            )
+            for p in sorted((landing / "belaegning").rglob("*.csv"))
+        ]
+    )
     last = rows["maaned"].max()
     month = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
     frame = rows.filter(pl.col("maaned") == last).select(
-        pl.col("tilbudsnr").cast(pl.String).alias("Tilbudsnr"), pl.lit(month.strftime("%Y-%m")).alias("Måned"),
+        pl.col("tilbudsnr").cast(pl.String).alias("Tilbudsnr"),
+        pl.lit(month.strftime("%Y-%m")).alias("Måned"),
         pl.col("normerede_pladser").cast(pl.String).alias("Normerede pladser"),
         pl.col("pladser_i_drift").cast(pl.String).alias("Pladser i drift"),
-        pl.col("belagte_doegn").cast(pl.String).alias("Belagte døgn"))
+        pl.col("belagte_doegn").cast(pl.String).alias("Belagte døgn"),
+    )
     path = landing / "belaegning" / BENCH_DIR / f"belaegning_{month:%Y-%m}.csv"
     path.parent.mkdir(exist_ok=True)
     frame.write_csv(path, separator=";")
@@ -148,14 +159,26 @@ def main() -> None:
             folder.rmdir()
     f = full.seconds
     print(f"full refresh, empty build DB:                 {f:8.1f}s  (peak RSS {full.peak_rss_gb:.2f} GB)")
-    print(f"unchanged re-run:                             {again.seconds:8.1f}s  {again.seconds / f:6.1%} of full (goal <= 5 %)")
-    print(f"one new month of occupancy ({month}):       {monthly.seconds:8.1f}s  {monthly.seconds / f:6.1%} of full (goal <= 10 %)")
-    print(f"one new ledger file (20 000 postings, 2024):  {ledger.seconds:8.1f}s  {ledger.seconds / f:6.1%} of full (goal <= 10 %)")
+    print(
+        f"unchanged re-run:                             {again.seconds:8.1f}s  {again.seconds / f:6.1%} of full (goal <= 5 %)"
+    )
+    print(
+        f"one new month of occupancy ({month}):       {monthly.seconds:8.1f}s  {monthly.seconds / f:6.1%} of full (goal <= 10 %)"
+    )
+    print(
+        f"one new ledger file (20 000 postings, 2024):  {ledger.seconds:8.1f}s  {ledger.seconds / f:6.1%} of full (goal <= 10 %)"
+    )
     extra = with_extra.seconds - base.seconds
-    print(f"{args.extra:,} extra postings through the refresh: {with_extra.seconds:.1f}s - {base.seconds:.1f}s re-run"
-          f" = {extra:.1f}s; DuckDB read_csv of the same files: {native_s:.1f}s; ratio {extra / native_s:.1f}x (goal <= 3x)")
-    for label, m in (("unchanged re-run", again), ("new month", monthly), ("new ledger file", ledger),
-                     ("extra postings", with_extra)):
+    print(
+        f"{args.extra:,} extra postings through the refresh: {with_extra.seconds:.1f}s - {base.seconds:.1f}s re-run"
+        f" = {extra:.1f}s; DuckDB read_csv of the same files: {native_s:.1f}s; ratio {extra / native_s:.1f}x (goal <= 3x)"
+    )
+    for label, m in (
+        ("unchanged re-run", again),
+        ("new month", monthly),
+        ("new ledger file", ledger),
+        ("extra postings", with_extra),
+    ):
         top = ", ".join(f"{s} {t:.1f}s" for s, t in step_times(m.stderr)[:3])
         print(f"  {label}: longest steps {top}" if top else f"  {label}")
 

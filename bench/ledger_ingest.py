@@ -33,7 +33,11 @@ def _danish_amount(oere: pl.Expr) -> pl.Expr:
     groups = [(kr // 1_000_000), (kr // 1000) % 1000, kr % 1000]
     text = (
         pl.when(kr >= 1_000_000)
-        .then(pl.format("{}.{}.{}", groups[0], groups[1].cast(pl.String).str.zfill(3), groups[2].cast(pl.String).str.zfill(3)))
+        .then(
+            pl.format(
+                "{}.{}.{}", groups[0], groups[1].cast(pl.String).str.zfill(3), groups[2].cast(pl.String).str.zfill(3)
+            )
+        )
         .when(kr >= 1000)
         .then(pl.format("{}.{}", kr // 1000, groups[2].cast(pl.String).str.zfill(3)))
         .otherwise(kr.cast(pl.String))

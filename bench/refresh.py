@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from common import COCKPIT, ROOT, cores, fresh, measure, memory_gb, now, run_cmd, step_times
 
 GOALS = {"nordjylland": (30.0, None), "national": (600.0, 6.0)}
@@ -38,8 +37,11 @@ def native_ledgers(landing: Path, db: Path) -> tuple[float, int, int]:
     t0 = time.perf_counter()
     with duckdb.connect(str(db)) as con:
         # every column as text: the files differ in header case, column order and number format
-        con.execute("create table posteringer as select * from read_csv(?, delim=';', header=true, all_varchar=true,"
-                    " union_by_name=true, normalize_names=true)", [files])
+        con.execute(
+            "create table posteringer as select * from read_csv(?, delim=';', header=true, all_varchar=true,"
+            " union_by_name=true, normalize_names=true)",
+            [files],
+        )
         rows = con.execute("select count(*) from posteringer").fetchone()[0]
         con.execute("checkpoint")
     return time.perf_counter() - t0, len(files), rows
@@ -67,20 +69,28 @@ def main() -> None:
     fresh(build, published)
     m = measure(run_cmd(landing, build, published))
     assert m.returncode == 0, m.stderr[-3000:]
-    pipeline = next((float(line.split()[-1].rstrip("s")) for line in m.stderr.splitlines()[::-1]
-                     if line.startswith("tid:")), None)
+    pipeline = next(
+        (float(line.split()[-1].rstrip("s")) for line in m.stderr.splitlines()[::-1] if line.startswith("tid:")), None
+    )
     native_s, files, rows = native_ledgers(landing, out / "native.duckdb")
     with duckdb.connect(str(published), read_only=True) as con:
         postings = con.execute("select count(*) from raw.posteringer").fetchone()[0]
     wall_goal, rss_goal = GOALS[args.scale]
-    print(f"full refresh (cockpit run, empty build DB): {m.seconds:7.1f}s wall"
-          + (f" ({pipeline:.1f}s pipeline time)" if pipeline else "") + f", peak RSS {m.peak_rss_gb:.2f} GB,"
-          f" {postings:,} postings")
+    print(
+        f"full refresh (cockpit run, empty build DB): {m.seconds:7.1f}s wall"
+        + (f" ({pipeline:.1f}s pipeline time)" if pipeline else "")
+        + f", peak RSS {m.peak_rss_gb:.2f} GB,"
+        f" {postings:,} postings"
+    )
     print(f"DuckDB read_csv of the {files} UTF-8 ledger files → table: {native_s:7.1f}s, {rows:,} rows")
-    print(f"ratio refresh / native ledger load: {m.seconds / native_s:.1f}x "
-          f"(per posting: {m.seconds / postings * 1e6:.1f} µs vs {native_s / rows * 1e6:.2f} µs)")
-    print(f"ratio to goal: wall {m.seconds / wall_goal:.2f} of {wall_goal:.0f}s"
-          + (f", RSS {m.peak_rss_gb / rss_goal:.2f} of {rss_goal:.0f} GB" if rss_goal else ""))
+    print(
+        f"ratio refresh / native ledger load: {m.seconds / native_s:.1f}x "
+        f"(per posting: {m.seconds / postings * 1e6:.1f} µs vs {native_s / rows * 1e6:.2f} µs)"
+    )
+    print(
+        f"ratio to goal: wall {m.seconds / wall_goal:.2f} of {wall_goal:.0f}s"
+        + (f", RSS {m.peak_rss_gb / rss_goal:.2f} of {rss_goal:.0f} GB" if rss_goal else "")
+    )
     print("longest steps:")
     for step, seconds in step_times(m.stderr)[:8]:
         print(f"  {step:<45} {seconds:7.1f}s  {seconds / m.seconds:5.1%}")

@@ -7,8 +7,8 @@ express directly (e.g. occupied days ≤ 62 × places).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import polars as pl
 
@@ -40,7 +40,9 @@ def _regnskab() -> list:
     return [
         *_not_null(gxe, "omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
         *_known_area(gxe, "omraade_kode"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"]),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"]
+        ),
         gxe.ExpectColumnValuesToMatchRegex(column="funktion", regex=r"^\d\.\d{2}\.\d{2}$"),
         gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2007, max_value=2100),
     ]
@@ -52,7 +54,9 @@ def _befolkning() -> list:
     return [
         *_not_null(gxe, "omraade_kode", "koen", "alder", "periode_start", "indhold"),
         *_known_area(gxe, "omraade_kode"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["omraade_kode", "koen", "alder", "civilstand", "periode_start"]),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["omraade_kode", "koen", "alder", "civilstand", "periode_start"]
+        ),
         gxe.ExpectColumnValuesToBeBetween(column="alder", min_value=-1, max_value=125),
         *_at_least_zero(gxe, "indhold"),
     ]
@@ -62,7 +66,9 @@ def _tilbud() -> list:
     import great_expectations.expectations as gxe
 
     return [
-        *_not_null(gxe, "tilbudsnr", "tilbudsnavn", "driftsherre", "driftsherretype", "beliggenhedskommune", "paragraf"),
+        *_not_null(
+            gxe, "tilbudsnr", "tilbudsnavn", "driftsherre", "driftsherretype", "beliggenhedskommune", "paragraf"
+        ),
         gxe.ExpectColumnValuesToBeUnique(column="tilbudsnr"),
         gxe.ExpectColumnValuesToBeInSet(column="driftsherretype", value_set=["kommune", "region", "privat"]),
         *_known_area(gxe, "beliggenhedskommune"),
@@ -74,8 +80,18 @@ def _takstbilag() -> list:
     import great_expectations.expectations as gxe
 
     return [
-        *_not_null(gxe, "aar", "tilbudsnr", "ydelse", "pladser", "dage", "belaegningsprocent",
-                   "antal_doegn", "omkostninger", "doegntakst"),
+        *_not_null(
+            gxe,
+            "aar",
+            "tilbudsnr",
+            "ydelse",
+            "pladser",
+            "dage",
+            "belaegningsprocent",
+            "antal_doegn",
+            "omkostninger",
+            "doegntakst",
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["aar", "tilbudsnr", "ydelse"]),
         gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2000, max_value=2100),
         gxe.ExpectColumnValuesToBeBetween(column="pladser", min_value=1),
@@ -93,7 +109,10 @@ def _belaegning() -> list:
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["tilbudsnr", "maaned"]),
         *_at_least_zero(gxe, "normerede_pladser", "pladser_i_drift", "belagte_doegn"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="_max_belagte_doegn", column_B="belagte_doegn", or_equal=True, ignore_row_if="either_value_is_missing"
+            column_A="_max_belagte_doegn",
+            column_B="belagte_doegn",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
         ),
     ]
 
@@ -102,13 +121,31 @@ def _sikrede() -> list:
     import great_expectations.expectations as gxe
 
     return [
-        *_not_null(gxe, "institution", "maaned", "normerede_pladser", "pladser_i_drift",
-                   "belagte_doegn_sociale", "belagte_doegn_retlige"),
+        *_not_null(
+            gxe,
+            "institution",
+            "maaned",
+            "normerede_pladser",
+            "pladser_i_drift",
+            "belagte_doegn_sociale",
+            "belagte_doegn_retlige",
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["institution", "maaned"]),
-        *_at_least_zero(gxe, "normerede_pladser", "pladser_i_drift", "belagte_doegn_sociale",
-                        "belagte_doegn_retlige", "afviste_sociale", "afviste_retlige", "venteliste_ultimo"),
+        *_at_least_zero(
+            gxe,
+            "normerede_pladser",
+            "pladser_i_drift",
+            "belagte_doegn_sociale",
+            "belagte_doegn_retlige",
+            "afviste_sociale",
+            "afviste_retlige",
+            "venteliste_ultimo",
+        ),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="_max_belagte_doegn", column_B="_belagte_doegn", or_equal=True, ignore_row_if="either_value_is_missing"
+            column_A="_max_belagte_doegn",
+            column_B="_belagte_doegn",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
         ),
     ]
 

@@ -58,14 +58,16 @@ def mask_frame(frame: pl.DataFrame, line_column: str) -> tuple[pl.DataFrame, pl.
     text_columns = [c for c, t in frame.schema.items() if t == pl.String and c != line_column]
     if not text_columns or frame.height == 0:
         return frame, pl.DataFrame(schema={"kildelinje": pl.Int64, "kolonne": pl.String, "maskeret_vaerdi": pl.String})
-    hits = pl.concat([
-        frame.filter(contains_cpr(pl.col(c).fill_null(""))).select(
-            pl.col(line_column).cast(pl.Int64).alias("kildelinje"),
-            pl.lit(c).alias("kolonne"),
-            mask_cpr(pl.col(c)).alias("maskeret_vaerdi"),
-        )
-        for c in text_columns
-    ])
+    hits = pl.concat(
+        [
+            frame.filter(contains_cpr(pl.col(c).fill_null(""))).select(
+                pl.col(line_column).cast(pl.Int64).alias("kildelinje"),
+                pl.lit(c).alias("kolonne"),
+                mask_cpr(pl.col(c)).alias("maskeret_vaerdi"),
+            )
+            for c in text_columns
+        ]
+    )
     if hits.height == 0:
         return frame, hits
     return frame.with_columns(mask_cpr(pl.col(c)) for c in text_columns), hits.sort("kildelinje", "kolonne")

@@ -92,7 +92,11 @@ def fraction(raw: pl.Expr, *, kind: pl.Expr | None = None) -> pl.Expr:
     has_sign = text.str.ends_with("%")
     number_text = text.str.strip_suffix("%").str.strip_chars()
     as_text = danish_decimal(number_text, 8)
-    value = as_text if kind is None else pl.when(kind.is_in(["n", "p"])).then(number_cell(number_text, 8)).otherwise(as_text)
+    value = (
+        as_text
+        if kind is None
+        else pl.when(kind.is_in(["n", "p"])).then(number_cell(number_text, 8)).otherwise(as_text)
+    )
     on_percent_scale = (has_sign | (value > 1)) & (kind.fill_null("s") != "p" if kind is not None else pl.lit(True))
     scaled = pl.when(on_percent_scale).then(value * pl.lit(0.01, dtype=pl.Decimal(18, 2))).otherwise(value)
     return scaled.cast(pl.Decimal(38, 10)).round(6, mode="half_away_from_zero").cast(pl.Decimal(18, 6), strict=False)
@@ -102,7 +106,9 @@ def _date_forms(text: pl.Expr) -> pl.Expr:
     """The accepted date forms, before the plausibility check; a two-digit year never matches."""
     dashed = text.str.replace_all(".", "-", literal=True)
     return pl.coalesce(
-        pl.when(dashed.str.contains(r"^\d{1,2}-\d{1,2}-\d{4}$")).then(dashed).str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+        pl.when(dashed.str.contains(r"^\d{1,2}-\d{1,2}-\d{4}$"))
+        .then(dashed)
+        .str.strptime(pl.Date, "%d-%m-%Y", strict=False),
         pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(text).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
         pl.when(text.str.contains(r"^\d{8}$")).then(text).str.strptime(pl.Date, "%Y%m%d", strict=False),
     )

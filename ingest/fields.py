@@ -118,8 +118,9 @@ def _distinct_once(frame: pl.DataFrame, column: str, parser: Callable[[pl.Expr],
         return parser(pl.col(column))
     distinct = values.unique().to_frame().with_columns(parser(pl.col(column)).alias("_typed"))
     mapped = distinct.filter(pl.col(column).is_not_null())
-    return pl.col(column).replace_strict(mapped[column], mapped["_typed"], default=None,
-                                         return_dtype=distinct.schema["_typed"])
+    return pl.col(column).replace_strict(
+        mapped[column], mapped["_typed"], default=None, return_dtype=distinct.schema["_typed"]
+    )
 
 
 def _label(field: Field, by_key: dict[str, str]) -> pl.Expr:
@@ -201,8 +202,9 @@ def parse(
     if missing:
         found = ", ".join(by_key.values())
         hint = " — forkert skilletegn? Kolonnerne skal adskilles med ';'" if len(by_key) == 1 else ""
-        raise ContractError(file, f"påkrævet kolonne mangler (fundet: {found}){hint}",
-                            column=", ".join(missing), line=text.header_line)
+        raise ContractError(
+            file, f"påkrævet kolonne mangler (fundet: {found}){hint}", column=", ".join(missing), line=text.header_line
+        )
 
     known = {f.header.casefold() for f in fields}
     present = [f for f in fields if f.header.casefold() in by_key]
@@ -234,14 +236,19 @@ def parse(
         return _distinct_once(frame, by_key[f.header.casefold()], _text_parser(f))
 
     checked = [f for f in present if f.kind != "text"]
-    failed = [(danish.present(col(f)).is_not_null() & pl.col(f.name).is_null()).alias(f"_bad_{f.name}")
-              for f in checked]
-    audit = [_rounded(f, kind(f), col(f)).alias(f"{f.name}_cellevaerdi")
-             for f in checked if cells and f.kind in ("decimal", "fraction", "int")]
+    failed = [
+        (danish.present(col(f)).is_not_null() & pl.col(f.name).is_null()).alias(f"_bad_{f.name}") for f in checked
+    ]
+    audit = [
+        _rounded(f, kind(f), col(f)).alias(f"{f.name}_cellevaerdi")
+        for f in checked
+        if cells and f.kind in ("decimal", "fraction", "int")
+    ]
     out = frame.with_columns([typed(f).alias(f.name) for f in present] + audit).with_columns(failed)
     audit = [a.meta.output_name() for a in audit if out[a.meta.output_name()].is_not_null().any()]
-    extra = _extra_names([c for k, c in by_key.items() if k not in known], header_of,
-                         taken={f.name for f in fields} | set(audit))
+    extra = _extra_names(
+        [c for k, c in by_key.items() if k not in known], header_of, taken={f.name for f in fields} | set(audit)
+    )
 
     def reason(f: Field) -> pl.Expr:
         if f.kind == "date":
@@ -259,10 +266,14 @@ def parse(
         )
         for f in checked
     ]
-    rejected_parts.append(text.ragged.select(
-        pl.col(LINE).alias("kildelinje"), pl.lit(WHOLE_LINE).alias("kolonne"),
-        mask_cpr(pl.col("text")).alias("raavaerdi"), pl.col("reason").alias("aarsag"),
-    ))
+    rejected_parts.append(
+        text.ragged.select(
+            pl.col(LINE).alias("kildelinje"),
+            pl.lit(WHOLE_LINE).alias("kolonne"),
+            mask_cpr(pl.col("text")).alias("raavaerdi"),
+            pl.col("reason").alias("aarsag"),
+        )
+    )
     rejected = (
         pl.concat(rejected_parts)
         .with_columns(pl.lit(source).alias("kilde"), pl.lit(file).alias("kildefil"), pl.lit(load_id).alias("load_id"))
@@ -295,14 +306,17 @@ def parse(
             file,
             f"{bad_rows} af {data_rows} rækker ({bad_rows / data_rows:.1%}) har værdier der ikke kan "
             f"læses (grænse {MAX_REJECTED_SHARE:.0%}); første: '{first['raavaerdi']}' ({first['aarsag']})",
-            column=first["kolonne"], line=first["kildelinje"],
+            column=first["kolonne"],
+            line=first["kildelinje"],
         )
-    cpr = cpr_hits.with_columns(
-        pl.lit(source).alias("kilde"), pl.lit(file).alias("kildefil"), pl.lit(load_id).alias("load_id")
-    ).select(list(CPR_SCHEMA)).cast(CPR_SCHEMA)
+    cpr = (
+        cpr_hits.with_columns(
+            pl.lit(source).alias("kilde"), pl.lit(file).alias("kildefil"), pl.lit(load_id).alias("load_id")
+        )
+        .select(list(CPR_SCHEMA))
+        .cast(CPR_SCHEMA)
+    )
     # A header without rows is an export of a period without postings, not a broken file: it
     # loads nothing and says so, instead of stopping the whole refresh.
     empty = ("filen har kun overskriften, ingen datarækker",) if data_rows == 0 else ()
     return Parsed(rows, rejected, cpr, data_rows, dropped, findings=text.notes + empty)
-
-

@@ -75,8 +75,11 @@ def load(path: Path) -> Mapping:
     for target, rule in columns.items():
         rule = {"from": rule} if isinstance(rule, str) else rule
         if not isinstance(rule, dict) or set(rule) - RULE_KEYS or ("from" in rule) == ("constant" in rule):
-            raise _fail(path, f"kolonnen '{target}' skal have enten from eller constant "
-                              f"(og evt. {', '.join(sorted(RULE_KEYS - {'from', 'constant'}))})")
+            raise _fail(
+                path,
+                f"kolonnen '{target}' skal have enten from eller constant "
+                f"(og evt. {', '.join(sorted(RULE_KEYS - {'from', 'constant'}))})",
+            )
         if "pattern" in rule:
             try:
                 re.compile(rule["pattern"])
@@ -87,8 +90,14 @@ def load(path: Path) -> Mapping:
         normalised[str(target)] = rule
     if not isinstance(spec["version"], int) or isinstance(spec["version"], bool):
         raise _fail(path, f"version skal være et heltal (1, 2, …), ikke '{spec['version']}'")
-    return Mapping(str(spec["name"]), spec["version"], path, _strings(spec["signature"]),
-                   _strings(spec.get("files") or ()), normalised)
+    return Mapping(
+        str(spec["name"]),
+        spec["version"],
+        path,
+        _strings(spec["signature"]),
+        _strings(spec.get("files") or ()),
+        normalised,
+    )
 
 
 def _strings(value) -> tuple[str, ...]:
@@ -104,7 +113,9 @@ def _shipped() -> tuple[Mapping, ...]:
 def mappings_for(folder: Path) -> list[Mapping]:
     """The shipped mappings and a steward's own in `folder` (the source's landing folder); a
     landing mapping replaces a shipped one of the same name."""
-    local = [load(p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in (".yaml", ".yml")] if folder.is_dir() else []
+    local = (
+        [load(p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in (".yaml", ".yml")] if folder.is_dir() else []
+    )
     names = {m.name for m in local}
     return local + [m for m in _shipped() if m.name not in names]
 
@@ -113,13 +124,21 @@ def choose(header: list[str], rel_in_folder: str, candidates: list[Mapping], fil
     """The mapping for a file with this header, or None. More than one fitting mapping is an
     error: give each a `files` pattern."""
     have = {h.strip().casefold() for h in header}
-    fitting = [m for m in candidates if {s.casefold() for s in m.signature} <= have
-               and (not m.files or any(fnmatch.fnmatch(rel_in_folder, f) for f in m.files))]
+    fitting = [
+        m
+        for m in candidates
+        if {s.casefold() for s in m.signature} <= have
+        and (not m.files or any(fnmatch.fnmatch(rel_in_folder, f) for f in m.files))
+    ]
     specific = [m for m in fitting if m.files]
     fitting = specific or fitting
     if len(fitting) > 1:
-        raise ContractError(file, f"flere mappings passer til filen ({', '.join(m.name for m in fitting)}): "
-                                  f"giv dem hver et files-mønster (se {DOCS})", line=1)
+        raise ContractError(
+            file,
+            f"flere mappings passer til filen ({', '.join(m.name for m in fitting)}): "
+            f"giv dem hver et files-mønster (se {DOCS})",
+            line=1,
+        )
     return fitting[0] if fitting else None
 
 
@@ -131,8 +150,12 @@ def apply(text: TextFrame, mapping: Mapping, file: str) -> TextFrame:
     def source(column: str) -> pl.Expr:
         key = column.strip().casefold()
         if key not in by_key:
-            raise ContractError(file, f"kolonnen '{column}' fra {mapping.label} findes ikke i filen",
-                                column=column, line=text.header_line)
+            raise ContractError(
+                file,
+                f"kolonnen '{column}' fra {mapping.label} findes ikke i filen",
+                column=column,
+                line=text.header_line,
+            )
         return pl.col(by_key[key]).str.strip_chars()
 
     values, problems = [], []
@@ -144,13 +167,17 @@ def apply(text: TextFrame, mapping: Mapping, file: str) -> TextFrame:
     bad = pl.coalesce(problems) if problems else pl.lit(None, dtype=pl.String)
     out = text.frame.with_columns(bad.alias("_problem"))
     failed = out.filter(pl.col("_problem").is_not_null()).select(
-        pl.col(LINE), pl.col("_problem").alias("text"), pl.lit("mappingen kan ikke omsætte værdien").alias("reason"))
+        pl.col(LINE), pl.col("_problem").alias("text"), pl.lit("mappingen kan ikke omsætte værdien").alias("reason")
+    )
     # Unknown columns of the export stay in raw, as for any file (landing-zone: kept, ignored
     # downstream); one named like a target column it does not feed keeps its name with "(fil)".
     used = {by_key[k] for k in (c.strip().casefold() for c in _sources(mapping)) if k in by_key}
     targets = {t.casefold() for t in mapping.columns}
-    extra = [pl.col(c).alias(f"{c} (fil)" if c.strip().casefold() in targets else c)
-             for c in text.frame.columns if c != LINE and c not in used]
+    extra = [
+        pl.col(c).alias(f"{c} (fil)" if c.strip().casefold() in targets else c)
+        for c in text.frame.columns
+        if c != LINE and c not in used
+    ]
     good = out.filter(pl.col("_problem").is_null()).select(*values, *extra, pl.col(LINE))
     ragged = pl.concat([text.ragged, failed.select(list(RAGGED_SCHEMA))]).cast(RAGGED_SCHEMA).sort(LINE)
     return TextFrame(good, text.header_line, ragged, text.preamble)
@@ -177,11 +204,15 @@ def _rule(rule: dict, source, target: str) -> tuple[pl.Expr, pl.Expr | None]:
         groups = raw.str.extract_groups(rule["pattern"])
         n = re.compile(rule["pattern"]).groups
         template = str(rule.get("template", "".join(f"{{{i}}}" for i in range(1, n + 1))))
-        pieces = [pl.lit(p) if i % 2 == 0 else groups.struct.field(p)
-                  for i, p in enumerate(re.split(r"\{(\d+)\}", template)) if p or i % 2]
+        pieces = [
+            pl.lit(p) if i % 2 == 0 else groups.struct.field(p)
+            for i, p in enumerate(re.split(r"\{(\d+)\}", template))
+            if p or i % 2
+        ]
         value = pl.concat_str(pieces)
         problem = pl.when(~blank & value.is_null()).then(
-            pl.format(f"{rule['from']} '{{}}' passer ikke til mønsteret for {target}", raw))
+            pl.format(f"{rule['from']} '{{}}' passer ikke til mønsteret for {target}", raw)
+        )
     if "date_format" in rule:
         guard, fmt = DATE_FORMATS[rule["date_format"]]
         parsed = pl.when(value.str.contains(guard)).then(value).str.strptime(pl.Date, fmt, strict=False)
@@ -191,11 +222,20 @@ def _rule(rule: dict, source, target: str) -> tuple[pl.Expr, pl.Expr | None]:
         marker = source(sign["from"]).str.to_lowercase()
         negative = [str(v).lower() for v in sign.get("negative", [])]
         positive = [str(v).lower() for v in sign.get("positive", [])]
-        value = pl.when(blank).then(value).when(marker.is_in(negative)).then(pl.concat_str(pl.lit("-"), value)) \
-            .when(marker.is_in(positive)).then(value)
+        value = (
+            pl.when(blank)
+            .then(value)
+            .when(marker.is_in(negative))
+            .then(pl.concat_str(pl.lit("-"), value))
+            .when(marker.is_in(positive))
+            .then(value)
+        )
         problem = pl.when(~blank & value.is_null()).then(
-            pl.format(f"{sign['from']} '{{}}' er hverken {' eller '.join(sign.get('negative', []) + sign.get('positive', []))}",
-                      source(sign["from"])))
+            pl.format(
+                f"{sign['from']} '{{}}' er hverken {' eller '.join(sign.get('negative', []) + sign.get('positive', []))}",
+                source(sign["from"]),
+            )
+        )
     if "when" in rule:
         condition = rule["when"]
         allowed = [str(v).lower() for v in condition.get("in", [])]

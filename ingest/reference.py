@@ -28,10 +28,12 @@ def kommuner() -> pl.DataFrame:
 def area_codes() -> dict[str, str]:
     """DST name (case-folded) → code, for municipalities, regions and `Hele landet` (000)."""
     regions = seed("regioner")
-    names = pl.concat([
-        kommuner().select(pl.col("kommunenavn").alias("navn"), pl.col("kommunekode").alias("kode")),
-        regions.select(pl.col("regionsnavn").alias("navn"), pl.col("regionskode").alias("kode")),
-    ])
+    names = pl.concat(
+        [
+            kommuner().select(pl.col("kommunenavn").alias("navn"), pl.col("kommunekode").alias("kode")),
+            regions.select(pl.col("regionsnavn").alias("navn"), pl.col("regionskode").alias("kode")),
+        ]
+    )
     return dict(zip(names["navn"].str.to_lowercase(), names["kode"]))
 
 

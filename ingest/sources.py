@@ -24,8 +24,11 @@ from ingest.textfile import LINE, TextFrame, read_csv_text, read_excel_text
 # `_source_line` comes with every parsed row; the per-file constants are added where the rows
 # are stored (one value per file, not a million copies in memory).
 LINEAGE_SCHEMA = {
-    "_source_line": pl.Int64(), "_source_file": pl.String(), "_file_sha256": pl.String(),
-    "_load_id": pl.String(), "_loaded_at": pl.Datetime("us"),
+    "_source_line": pl.Int64(),
+    "_source_file": pl.String(),
+    "_file_sha256": pl.String(),
+    "_load_id": pl.String(),
+    "_loaded_at": pl.Datetime("us"),
     "_partition": pl.String(),  # the Dagster partition the row belongs to (orchestration/raw_loader.py)
 }
 
@@ -65,8 +68,11 @@ class Source:
         if not folder.is_dir():
             return []
         return sorted(
-            p for p in folder.rglob("*")
-            if p.is_file() and p.suffix.lower() in self.suffixes and not _temporary(p.relative_to(folder))
+            p
+            for p in folder.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in self.suffixes
+            and not _temporary(p.relative_to(folder))
             and (self.accepts is None or self.accepts(p))
         )
 
@@ -92,7 +98,7 @@ def _month_of(column: str) -> pl.Expr:
     return pl.col(column).dt.strftime("%Y-%m")
 
 
-def _code(header: str, name: str, parser, reason: str, dtype=pl.String(), **kw) -> Field:
+def _code(header: str, name: str, parser, reason: str, dtype: pl.DataType = pl.String, **kw) -> Field:
     return Field(header, name, "custom", parser=parser, dtype=dtype, reason=reason, **kw)
 
 
@@ -101,8 +107,12 @@ def _area(header: str, name: str = "kommunekode") -> Field:
 
 
 def _statbank_area(header: str) -> Field:
-    return _code(header, "omraade_kode", statbank.statbank_area,
-                 "ukendt område: hverken en kendt kommunekode, et DST-navn eller et andet StatBank-område")
+    return _code(
+        header,
+        "omraade_kode",
+        statbank.statbank_area,
+        "ukendt område: hverken en kendt kommunekode, et DST-navn eller et andet StatBank-område",
+    )
 
 
 REGNSKAB = Source(
@@ -122,7 +132,8 @@ REGNSKAB = Source(
     ],
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
     keep=statbank.MUNICIPALITY_LEVEL,
-    grain=YEAR, period=_year_of_int("aar"),
+    grain=YEAR,
+    period=_year_of_int("aar"),
     cube=statbank_file.REGK31,
 )
 
@@ -135,13 +146,19 @@ BEFOLKNING = Source(
         _code("ALDER", "alder", statbank.alder, "ikke en alder (IALT, 17 eller '17 år')", dtype=pl.Int64()),
         _code("CIVILSTAND", "civilstand", statbank.civilstand, "ukendt civilstand"),
         Field("TID", "tid"),
-        _code("TID", "periode_start", statbank.period_start, "ikke et kvartal eller en måned fra 1970 til næste år (2024K1, 2024Q1, 2024M01)",
-              dtype=pl.Date()),
+        _code(
+            "TID",
+            "periode_start",
+            statbank.period_start,
+            "ikke et kvartal eller en måned fra 1970 til næste år (2024K1, 2024Q1, 2024M01)",
+            dtype=pl.Date(),
+        ),
         Field("INDHOLD", "indhold", "int"),
     ],
     keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
     keep=statbank.MUNICIPALITY_LEVEL,
-    grain=YEAR, period=_year_of_date("periode_start"),  # 2024K1 is 1 January 2024: year 2024
+    grain=YEAR,
+    period=_year_of_date("periode_start"),  # 2024K1 is 1 January 2024: year 2024
     cube=statbank_file.FOLK1A,
 )
 
@@ -182,7 +199,8 @@ TAKSTBILAG = Source(
     suffixes=(".xlsx",),
     excel_sheet="Takster",
     keys=["aar", "tilbudsnr", "ydelse"],
-    grain=YEAR, period=_year_of_int("aar"),
+    grain=YEAR,
+    period=_year_of_int("aar"),
 )
 
 BELAEGNING = Source(
@@ -195,7 +213,8 @@ BELAEGNING = Source(
         Field("Belagte døgn", "belagte_doegn", "int"),
     ],
     keys=["tilbudsnr", "maaned"],
-    grain=MONTH, period=_month_of("maaned"),
+    grain=MONTH,
+    period=_month_of("maaned"),
 )
 
 SIKREDE = Source(
@@ -213,7 +232,8 @@ SIKREDE = Source(
         Field("Venteliste ultimo", "venteliste_ultimo", "int"),
     ],
     keys=["institution", "maaned"],
-    grain=MONTH, period=_month_of("maaned"),
+    grain=MONTH,
+    period=_month_of("maaned"),
 )
 
 SUNDHEDSTJEK = Source(
@@ -228,7 +248,8 @@ SUNDHEDSTJEK = Source(
     text_reader=healthcheck.read_wide_extract,
     accepts=healthcheck.is_wide_extract,
     keys=["kommunekode", "maaned", "udtraeksdato"],
-    grain=MONTH, period=_month_of("maaned"),
+    grain=MONTH,
+    period=_month_of("maaned"),
 )
 
 SUNDHEDSTJEK_MAALGRUPPE = Source(
@@ -242,7 +263,8 @@ SUNDHEDSTJEK_MAALGRUPPE = Source(
     folder="sundhedstjek",
     accepts=lambda p: not healthcheck.is_wide_extract(p),
     keys=["kommunekode", "aar"],
-    grain=YEAR, period=_year_of_int("aar"),
+    grain=YEAR,
+    period=_year_of_int("aar"),
 )
 
 POSTERINGER = Source(
@@ -263,14 +285,24 @@ POSTERINGER = Source(
         Field("Antal døgn", "antal_doegn", "int"),
         Field("Tekst", "tekst"),
     ],
-    grain=YEAR, period=_year_of_date("bogfoeringsdato"),  # the ledger year is the posting date's
+    grain=YEAR,
+    period=_year_of_date("bogfoeringsdato"),  # the ledger year is the posting date's
     mappings=True,
 )
 
 SOURCES: dict[str, Source] = {
     s.name: s
-    for s in (REGNSKAB, BEFOLKNING, TILBUD, TAKSTBILAG, BELAEGNING, SIKREDE, SUNDHEDSTJEK,
-              SUNDHEDSTJEK_MAALGRUPPE, POSTERINGER)
+    for s in (
+        REGNSKAB,
+        BEFOLKNING,
+        TILBUD,
+        TAKSTBILAG,
+        BELAEGNING,
+        SIKREDE,
+        SUNDHEDSTJEK,
+        SUNDHEDSTJEK_MAALGRUPPE,
+        POSTERINGER,
+    )
 }
 FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})
 
@@ -292,8 +324,9 @@ def unread_files(landing_dir: Path) -> dict[str, str]:
             unread[rel.as_posix()] = f"ligger ikke i en kildemappe ({', '.join(FOLDERS)})"
         else:
             wanted = sorted({x for s in owners for x in s.suffixes})
-            unread[rel.as_posix()] = (f"læses ikke: {folder}/ læser {' og '.join(wanted)}"
-                                      + (" (gem projektmappen som .xlsx)" if path.suffix.lower() == ".xls" else ""))
+            unread[rel.as_posix()] = f"læses ikke: {folder}/ læser {' og '.join(wanted)}" + (
+                " (gem projektmappen som .xlsx)" if path.suffix.lower() == ".xls" else ""
+            )
     return unread
 
 
@@ -335,8 +368,9 @@ def _read(source: Source, path: Path, landing_dir: Path, rel: str, load_id: str)
     return replace(parsed, rows=completed.rows, shape=shape, findings=notes + completed.findings)
 
 
-def _through_mapping(source: Source, text: TextFrame, path: Path, landing_dir: Path,
-                     rel: str) -> tuple[TextFrame, list[Field], str]:
+def _through_mapping(
+    source: Source, text: TextFrame, path: Path, landing_dir: Path, rel: str
+) -> tuple[TextFrame, list[Field], str]:
     """A file with every contract column is read as it is; any other through the mapping
     that fits its header, else it is refused naming the missing columns and how to map them."""
     have = {c.strip().casefold() for c in text.frame.columns}
@@ -349,9 +383,12 @@ def _through_mapping(source: Source, text: TextFrame, path: Path, landing_dir: P
     mapping = ledger_mapping.choose(header, inside, ledger_mapping.mappings_for(folder), rel)
     if mapping is None:
         raise ContractError(
-            rel, f"kolonnerne {', '.join(missing)} mangler, og ingen mapping passer til filens overskrift: "
+            rel,
+            f"kolonnerne {', '.join(missing)} mangler, og ingen mapping passer til filens overskrift: "
             f"beskriv eksporten i en mapping (YAML) i {source.landing_folder}/ ved siden af filen, se "
-            f"{ledger_mapping.DOCS}", line=text.header_line)
+            f"{ledger_mapping.DOCS}",
+            line=text.header_line,
+        )
     mapped = ledger_mapping.apply(text, mapping, rel)
     # Rejections name the file's own column beside the contract's; a contract column the
     # mapping does not give (a system without supplier numbers) is loaded empty.

@@ -34,11 +34,17 @@ def area_code(text: pl.Expr) -> pl.Expr:
 CHRISTIANSOE = "411"
 UOPLYST = "999"
 _OTHER_AREA_NAMES = {
-    "christiansø": CHRISTIANSOE, "ertholmene": CHRISTIANSOE,
-    "all denmark": "000", "denmark": "000", "hele landet": "000",
+    "christiansø": CHRISTIANSOE,
+    "ertholmene": CHRISTIANSOE,
+    "all denmark": "000",
+    "denmark": "000",
+    "hele landet": "000",
     "copenhagen": "101",  # the only municipality whose English label differs
-    "capital region of denmark": "084", "region zealand": "085", "region of southern denmark": "083",
-    "central denmark region": "082", "north denmark region": "081",
+    "capital region of denmark": "084",
+    "region zealand": "085",
+    "region of southern denmark": "083",
+    "central denmark region": "082",
+    "north denmark region": "081",
 }
 _OTHER_AREA_PREFIX = r"^(?:uoplyst|unknown|udlandet|abroad|landsdel|province|region)\b"
 
@@ -69,7 +75,9 @@ def function_dotted(text: pl.Expr) -> pl.Expr:
     """FUNKTION: `53850 Botilbud …` or `5.38.50 Botilbud …` → `5.38.50`."""
     code = _leading(text, r"\d{5}")
     dotted = _leading(text, r"\d\.\d{2}\.\d{2}")
-    from_code = pl.concat_str(code.str.slice(0, 1), pl.lit("."), code.str.slice(1, 2), pl.lit("."), code.str.slice(3, 2))
+    from_code = pl.concat_str(
+        code.str.slice(0, 1), pl.lit("."), code.str.slice(1, 2), pl.lit("."), code.str.slice(3, 2)
+    )
     return pl.coalesce(dotted, from_code)
 
 
@@ -79,21 +87,52 @@ def function_name(text: pl.Expr) -> pl.Expr:
 
 def _code_or_label(text: pl.Expr, codes: list[str], labels: dict[str, str]) -> pl.Expr:
     # The whole label first: `I alt (netto)` is the label of TOT, not code `I` + text.
-    label = text.str.strip_chars().str.to_lowercase().replace_strict(
-        {k.lower(): v for k, v in labels.items()}, default=None, return_dtype=pl.String)
+    label = (
+        text.str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict({k.lower(): v for k, v in labels.items()}, default=None, return_dtype=pl.String)
+    )
     code = _leading(text, "|".join(codes))
     return pl.coalesce(label, code)
 
 
-DRANST_LABELS = {"Driftskonti": "1", "Statsrefusion": "2", "Anlægskonti": "3",
-                 "Operating accounts": "1", "State reimbursement": "2", "Capital accounts": "3"}
-ART_LABELS = {"I alt (netto)": "TOT", "Bruttoudgifter": "UE", "Indtægter": "I",
-              "Total (net)": "TOT", "Gross expenditure": "UE", "Revenue": "I", "Income": "I"}
-PRISENHED_LABELS = {"Løbende priser (1.000 kr.)": "LOBM", "Kr. pr. indbygger": "INDL", "Kroner pr. indbygger": "INDL",
-                    "Current prices (DKK 1,000)": "LOBM", "DKK per inhabitant": "INDL"}
+DRANST_LABELS = {
+    "Driftskonti": "1",
+    "Statsrefusion": "2",
+    "Anlægskonti": "3",
+    "Operating accounts": "1",
+    "State reimbursement": "2",
+    "Capital accounts": "3",
+}
+ART_LABELS = {
+    "I alt (netto)": "TOT",
+    "Bruttoudgifter": "UE",
+    "Indtægter": "I",
+    "Total (net)": "TOT",
+    "Gross expenditure": "UE",
+    "Revenue": "I",
+    "Income": "I",
+}
+PRISENHED_LABELS = {
+    "Løbende priser (1.000 kr.)": "LOBM",
+    "Kr. pr. indbygger": "INDL",
+    "Kroner pr. indbygger": "INDL",
+    "Current prices (DKK 1,000)": "LOBM",
+    "DKK per inhabitant": "INDL",
+}
 KOEN_LABELS = {"I alt": "TOT", "Mænd": "1", "Kvinder": "2", "Total": "TOT", "Men": "1", "Women": "2"}
-CIVILSTAND_LABELS = {"I alt": "TOT", "Ugift": "U", "Gift/separeret": "G", "Enke/enkemand": "E", "Fraskilt": "F",
-                     "Total": "TOT", "Never married": "U", "Married/separated": "G", "Widowed": "E", "Divorced": "F"}
+CIVILSTAND_LABELS = {
+    "I alt": "TOT",
+    "Ugift": "U",
+    "Gift/separeret": "G",
+    "Enke/enkemand": "E",
+    "Fraskilt": "F",
+    "Total": "TOT",
+    "Never married": "U",
+    "Married/separated": "G",
+    "Widowed": "E",
+    "Divorced": "F",
+}
 
 
 def dranst(text: pl.Expr) -> pl.Expr:
@@ -123,7 +162,9 @@ def alder(text: pl.Expr) -> pl.Expr:
     """ALDER: `IALT` / `Alder i alt` / `Age, total` → -1 (all ages); `17`, `17 17 år`, `17 år`,
     `17 years` → 17."""
     t = text.str.strip_chars()
-    total = t.str.to_uppercase().str.starts_with("IALT") | t.str.to_lowercase().is_in(["alder i alt", "age, total", "total"])
+    total = t.str.to_uppercase().str.starts_with("IALT") | t.str.to_lowercase().is_in(
+        ["alder i alt", "age, total", "total"]
+    )
     years = t.str.extract(r"^(\d{1,3})(?:\s|$)", 1).cast(pl.Int64, strict=False)
     return pl.when(total).then(pl.lit(ALL_AGES, dtype=pl.Int64)).otherwise(years)
 

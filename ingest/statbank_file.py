@@ -33,8 +33,10 @@ from ingest.errors import ContractError
 from ingest.textfile import LINE, RAGGED_SCHEMA, TextFrame, read_csv_text, separator_hint, to_utf8
 
 VALUE = "INDHOLD"
-WHICH_EXPORT = ("eksportér som CSV med kolonneoverskrifter fra StatBank-API'et eller gem tabellen "
-                "som semikolonsepareret fil fra statistikbanken.dk")
+WHICH_EXPORT = (
+    "eksportér som CSV med kolonneoverskrifter fra StatBank-API'et eller gem tabellen "
+    "som semikolonsepareret fil fra statistikbanken.dk"
+)
 _PERIOD = re.compile(r"^\d{4}(?:[KQ][1-4]|M(?:0[1-9]|1[0-2]))?$", re.IGNORECASE)
 
 
@@ -72,7 +74,9 @@ class Cube:
 
     def dimension(self, header: str) -> Dimension | None:
         wanted = header.strip().strip('"').strip().casefold()
-        return next((d for d in self.dimensions if wanted in {d.id.casefold(), *(a.casefold() for a in d.aliases)}), None)
+        return next(
+            (d for d in self.dimensions if wanted in {d.id.casefold(), *(a.casefold() for a in d.aliases)}), None
+        )
 
 
 AGE_KEYS_NOTE = "ingen aldersfordeling: nøglerne 18–64, 14–23 og 15–17 kan ikke beregnes"
@@ -135,8 +139,11 @@ def read(path: Path, name: str, cube: Cube) -> Shaped:
         if delimiter:
             return _wide(data.decode("utf-8"), i + 1, delimiter, name, cube)
     raise ContractError(
-        name, f"ikke en StatBank-fil vi kan læse (ingen overskrift med {VALUE} eller med perioder som "
-        f"kolonner): {WHICH_EXPORT}", line=first + 1)
+        name,
+        f"ikke en StatBank-fil vi kan læse (ingen overskrift med {VALUE} eller med perioder som "
+        f"kolonner): {WHICH_EXPORT}",
+        line=first + 1,
+    )
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
@@ -152,7 +159,9 @@ def _api(text: TextFrame, name: str, cube: Cube) -> Shaped:
         elif column.strip().casefold() == VALUE.casefold():
             renames[column] = VALUE
     frame = text.frame.rename(renames)
-    _not_another_table(cube, [c for c in frame.columns if c not in renames.values() and c != LINE], name, text.header_line)
+    _not_another_table(
+        cube, [c for c in frame.columns if c not in renames.values() and c != LINE], name, text.header_line
+    )
     missing = _eliminated(cube, frame.columns, name, text.header_line)
     frame = frame.with_columns(pl.lit(d.total).alias(d.id) for d in missing)
     shape = f"StatBank API, {_presentation(frame, cube, missing)}" + _language(frame, cube) + _without(missing)
@@ -164,8 +173,11 @@ def _not_another_table(cube: Cube, unknown: list[str], name: str, header_line: i
     (its cells would otherwise collapse onto this table's totals)."""
     for other, folder in ((FOLK1A, "befolkning"), (REGK31, "regnskab")):
         if other is not cube and any(other.dimension(c) and not cube.dimension(c) for c in unknown):
-            raise ContractError(name, f"filen ligner {other.table} (kolonner: {', '.join(unknown)}): læg den i {folder}/",
-                                line=header_line)
+            raise ContractError(
+                name,
+                f"filen ligner {other.table} (kolonner: {', '.join(unknown)}): læg den i {folder}/",
+                line=header_line,
+            )
 
 
 def _eliminated(cube: Cube, columns: list[str], name: str, header_line: int) -> list[Dimension]:
@@ -174,8 +186,12 @@ def _eliminated(cube: Cube, columns: list[str], name: str, header_line: int) -> 
     if required:
         why = f" ({cube.why_not_eliminated})" if cube.why_not_eliminated else ""
         raise ContractError(
-            name, f"{cube.table} uden {', '.join(required)}: vælg {'/'.join(required)} i StatBank i stedet for at "
-            f"eliminere {'den' if len(required) == 1 else 'dem'}{why}", column=", ".join(required), line=header_line)
+            name,
+            f"{cube.table} uden {', '.join(required)}: vælg {'/'.join(required)} i StatBank i stedet for at "
+            f"eliminere {'den' if len(required) == 1 else 'dem'}{why}",
+            column=", ".join(required),
+            line=header_line,
+        )
     return missing
 
 
@@ -234,8 +250,10 @@ def _wide(decoded: str, header_line: int, delimiter: str, name: str, cube: Cube)
     n_stub = next(i for i, c in enumerate(header) if _PERIOD.match(c))
     periods = header[n_stub:]
     if len(set(periods)) != len(periods):
-        raise ContractError(name, f"perioden står i flere kolonner i overskriften: {WHICH_EXPORT}", line=lines[header_at])
-    body = list(zip(lines[header_at + 1:], records[header_at + 1:]))
+        raise ContractError(
+            name, f"perioden står i flere kolonner i overskriften: {WHICH_EXPORT}", line=lines[header_at]
+        )
+    body = list(zip(lines[header_at + 1 :], records[header_at + 1 :]))
     rows, ragged, notes = [], [], []
     for line, record in body:
         if not any(record):
@@ -243,16 +261,21 @@ def _wide(decoded: str, header_line: int, delimiter: str, name: str, cube: Cube)
         if len(record) == 1:  # a footnote under the table: text without a single delimiter
             notes.append(line)
         elif len(record) != len(header):
-            ragged.append((line, delimiter.join(record), f"linjen har {len(record)} felter, overskriften har {len(header)}"))
+            ragged.append(
+                (line, delimiter.join(record), f"linjen har {len(record)} felter, overskriften har {len(header)}")
+            )
         else:
             rows.append([line, *record])
     if not rows:
         raise ContractError(name, "tabellen har ingen datarækker under overskriften", line=lines[header_at])
     stub_names = [f"_stub{i}" for i in range(n_stub)]
-    frame = pl.DataFrame(rows, schema=[LINE, *stub_names, *periods], orient="row").with_columns(pl.col(LINE).cast(pl.Int64))
+    frame = pl.DataFrame(rows, schema=[LINE, *stub_names, *periods], orient="row").with_columns(
+        pl.col(LINE).cast(pl.Int64)
+    )
     # StatBank leaves an outer label blank while it repeats: carry the last one forward.
-    frame = frame.with_columns(pl.when(pl.col(s) == "").then(None).otherwise(pl.col(s)).forward_fill().alias(s)
-                               for s in stub_names)
+    frame = frame.with_columns(
+        pl.when(pl.col(s) == "").then(None).otherwise(pl.col(s)).forward_fill().alias(s) for s in stub_names
+    )
     assigned = _assign_stub(frame, stub_names, [header[i] for i in range(n_stub)], cube, name, lines[header_at])
     long = (
         frame.rename(assigned)
@@ -262,14 +285,18 @@ def _wide(decoded: str, header_line: int, delimiter: str, name: str, cube: Cube)
     missing = _eliminated(cube, long.columns, name, lines[header_at])
     long = long.with_columns(pl.lit(d.total).alias(d.id) for d in missing)
     ragged_frame = pl.DataFrame(ragged, schema=RAGGED_SCHEMA, orient="row")
-    found = tuple(f"{len(notes)} notelinje(r) under tabellen er ikke data og indlæses ikke (linje {notes[0]})"
-                  for _ in notes[:1])
+    found = tuple(
+        f"{len(notes)} notelinje(r) under tabellen er ikke data og indlæses ikke (linje {notes[0]})" for _ in notes[:1]
+    )
     preamble = tuple(decoded.splitlines()[: header_line - 1])
-    return Shaped(TextFrame(long, header_line, ragged_frame, preamble), "StatBank webside, bred" + _without(missing), found)
+    return Shaped(
+        TextFrame(long, header_line, ragged_frame, preamble), "StatBank webside, bred" + _without(missing), found
+    )
 
 
-def _assign_stub(frame: pl.DataFrame, stubs: list[str], names: list[str], cube: Cube, name: str,
-                 header_line: int) -> dict[str, str]:
+def _assign_stub(
+    frame: pl.DataFrame, stubs: list[str], names: list[str], cube: Cube, name: str, header_line: int
+) -> dict[str, str]:
     """Which variable each stub column holds: by its header when it has one, else by which
     variable's parser reads every value (ambiguous ones, like a column of only `I alt`, take the
     remaining variables in the table's order)."""
@@ -298,8 +325,10 @@ def _assign_stub(frame: pl.DataFrame, stubs: list[str], names: list[str], cube: 
         sample = frame.get_column(unknown[0]).drop_nulls().head(1).to_list()
         shown = pl.select(mask_cpr(pl.lit(sample[0] if sample else ""))).item()
         raise ContractError(
-            name, f"forspalte {stubs.index(unknown[0]) + 1} ('{shown}') er ingen af {cube.table}s variable: "
-            f"{WHICH_EXPORT}", line=header_line)
+            name,
+            f"forspalte {stubs.index(unknown[0]) + 1} ('{shown}') er ingen af {cube.table}s variable: {WHICH_EXPORT}",
+            line=header_line,
+        )
     return assigned
 
 
@@ -336,42 +365,68 @@ def complete_totals(rows: pl.DataFrame, cube: Cube) -> Completed:
             if b.absent_note:
                 findings.append(b.absent_note)
             continue
-        parts = b.parts if b.parts is not None else {
-            a: 1 for a in range(0, rows.filter(is_part).get_column(b.column).max() + 1)}
+        parts = (
+            b.parts
+            if b.parts is not None
+            else {a: 1 for a in range(0, rows.filter(is_part).get_column(b.column).max() + 1)}
+        )
         others = [k for k in cube.keys if k != b.column]
         sign = pl.col(b.column).replace_strict(parts, default=0, return_dtype=pl.Int64)
-        groups = rows.group_by(others).agg(
-            pl.col("indhold").filter(~is_part).first().alias("_total"),
-            pl.col(LINE).filter(~is_part).first().alias("_total_line"),
-            (pl.col("indhold") * sign).filter(is_part).sum().alias("_sum"),
-            # A part shown as `..` (not available) is a gap, not a zero.
-            pl.col(b.column).filter(is_part & pl.col(b.column).is_in(list(parts)) & pl.col("indhold").is_not_null())
-            .n_unique().alias("_n"),
-            pl.col(LINE).filter(is_part).min().alias("_first_line"),
-            is_part.any().alias("_has_parts"),
-            (~is_part).any().alias("_has_total"),
-            *[pl.col(c).first() for c in rows.columns if c not in (*cube.keys, "indhold", LINE, DERIVED)],
-        ).filter(pl.col("_has_parts"))
+        groups = (
+            rows.group_by(others)
+            .agg(
+                pl.col("indhold").filter(~is_part).first().alias("_total"),
+                pl.col(LINE).filter(~is_part).first().alias("_total_line"),
+                (pl.col("indhold") * sign).filter(is_part).sum().alias("_sum"),
+                # A part shown as `..` (not available) is a gap, not a zero.
+                pl.col(b.column)
+                .filter(is_part & pl.col(b.column).is_in(list(parts)) & pl.col("indhold").is_not_null())
+                .n_unique()
+                .alias("_n"),
+                pl.col(LINE).filter(is_part).min().alias("_first_line"),
+                is_part.any().alias("_has_parts"),
+                (~is_part).any().alias("_has_total"),
+                *[pl.col(c).first() for c in rows.columns if c not in (*cube.keys, "indhold", LINE, DERIVED)],
+            )
+            .filter(pl.col("_has_parts"))
+        )
         complete = pl.col("_n") == len(parts)
         derived = groups.filter(~pl.col("_has_total") & complete)
         if derived.height:
-            rows = pl.concat([rows, derived.select(
-                *others, pl.lit(b.total, dtype=rows.schema[b.column]).alias(b.column),
-                pl.col("_sum").cast(rows.schema["indhold"]).alias("indhold"),
-                pl.col("_first_line").alias(LINE),
-                pl.lit(f"sum af {b.variable} ({_list(parts)})").alias(DERIVED),
-                *[c for c in derived.columns if c in rows.columns and c not in (*others, b.column, "indhold", LINE, DERIVED)],
-            )], how="diagonal_relaxed")
-            findings.append(f"{derived.height} total(er) for {b.variable} mangler i filen og er afledt som summen af "
-                            f"{b.variable} {_list(parts)}")
+            rows = pl.concat(
+                [
+                    rows,
+                    derived.select(
+                        *others,
+                        pl.lit(b.total, dtype=rows.schema[b.column]).alias(b.column),
+                        pl.col("_sum").cast(rows.schema["indhold"]).alias("indhold"),
+                        pl.col("_first_line").alias(LINE),
+                        pl.lit(f"sum af {b.variable} ({_list(parts)})").alias(DERIVED),
+                        *[
+                            c
+                            for c in derived.columns
+                            if c in rows.columns and c not in (*others, b.column, "indhold", LINE, DERIVED)
+                        ],
+                    ),
+                ],
+                how="diagonal_relaxed",
+            )
+            findings.append(
+                f"{derived.height} total(er) for {b.variable} mangler i filen og er afledt som summen af "
+                f"{b.variable} {_list(parts)}"
+            )
         gaps = groups.filter(~pl.col("_has_total") & ~complete)
         if gaps.height:
             findings.append(_gap_finding(rows, b, parts, others, gaps))
         if b.check:
-            wrong = groups.filter(pl.col("_has_total") & complete & (pl.col("_sum") != pl.col("_total"))).sort("_total_line")
+            wrong = groups.filter(pl.col("_has_total") & complete & (pl.col("_sum") != pl.col("_total"))).sort(
+                "_total_line"
+            )
             for r in wrong.head(5).iter_rows(named=True):
-                findings.append(f"linje {r['_total_line']}: {b.variable} i alt er {r['_total']}, men summen af delene er "
-                                f"{r['_sum']} ({_cell(r, others)}); totalen bruges")
+                findings.append(
+                    f"linje {r['_total_line']}: {b.variable} i alt er {r['_total']}, men summen af delene er "
+                    f"{r['_sum']} ({_cell(r, others)}); totalen bruges"
+                )
             if wrong.height > 5:
                 findings.append(f"… og {wrong.height - 5} totaler mere, der ikke stemmer med summen af {b.variable}")
     return Completed(rows.sort(LINE, nulls_last=True), tuple(findings))
@@ -379,13 +434,16 @@ def complete_totals(rows: pl.DataFrame, cube: Cube) -> Completed:
 
 def _gap_finding(rows: pl.DataFrame, b: Breakdown, parts: dict, others: list[str], gaps: pl.DataFrame) -> str:
     present = rows.join(gaps.select(others), on=others, how="semi", nulls_equal=True).filter(
-        (pl.col(b.column) != b.total) & pl.col("indhold").is_not_null())
+        (pl.col(b.column) != b.total) & pl.col("indhold").is_not_null()
+    )
     have = set(present.get_column(b.column).unique().to_list())
     missing = [p for p in parts if p not in have] or ["(nogle kombinationer)"]
     first = gaps.get_column("_first_line").min()
     what = "alder" if b.parts is None else b.variable
-    return (f"{b.variable}: {what} {_list(missing)} mangler, så totalen kan ikke beregnes for {gaps.height} "
-            f"kombination(er) (første: linje {first}); den forbliver tom")
+    return (
+        f"{b.variable}: {what} {_list(missing)} mangler, så totalen kan ikke beregnes for {gaps.height} "
+        f"kombination(er) (første: linje {first}); den forbliver tom"
+    )
 
 
 def _list(values) -> str:

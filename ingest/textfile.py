@@ -83,17 +83,19 @@ def to_utf8(data: bytes, name: str) -> bytes:
         raise ContractError(name, "filen er binær (indeholder NUL-bytes), ikke en tekstfil")
     try:
         data.decode("utf-8")
-        return data[len(_BOM):] if data.startswith(_BOM) else data
+        return data[len(_BOM) :] if data.startswith(_BOM) else data
     except UnicodeDecodeError as exc:
         bad_at = exc.start
     if _UTF8_MULTIBYTE.search(data):
-        raise ContractError(name, "blandet kodning: både UTF-8 og Windows-1252 i samme fil",
-                            line=data[:bad_at].count(b"\n") + 1)
+        raise ContractError(
+            name, "blandet kodning: både UTF-8 og Windows-1252 i samme fil", line=data[:bad_at].count(b"\n") + 1
+        )
     try:
         return data.decode("cp1252").encode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContractError(name, "filen kan hverken læses som UTF-8 eller Windows-1252",
-                            line=data[: exc.start].count(b"\n") + 1) from exc
+        raise ContractError(
+            name, "filen kan hverken læses som UTF-8 eller Windows-1252", line=data[: exc.start].count(b"\n") + 1
+        ) from exc
 
 
 def head_lines(path: Path, n: int = 3) -> list[str]:
@@ -135,8 +137,14 @@ def _read_lines(utf8: bytes, name: str) -> pl.DataFrame:
     if not utf8.strip():
         raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=1)
     try:
-        lines = pl.read_csv(io.BytesIO(utf8), has_header=False, separator="\x1f", quote_char=None,
-                            new_columns=["text"], infer_schema=False)
+        lines = pl.read_csv(
+            io.BytesIO(utf8),
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            new_columns=["text"],
+            infer_schema=False,
+        )
     except pl.exceptions.PolarsError as exc:  # e.g. a unit separator inside a line
         raise ContractError(name, f"filen kan ikke læses som tekstlinjer: {exc}".splitlines()[0]) from exc
     return lines.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
@@ -196,7 +204,7 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
         if start in consumed:
             continue
         at = start - first
-        window = [(t or "") + "\n" for t in texts[at: at + MAX_RECORD_LINES]]
+        window = [(t or "") + "\n" for t in texts[at : at + MAX_RECORD_LINES]]
         # The sentinel after the window ends up inside a field only when a quote is still open
         # at the end of the file (a cut-off copy) or after MAX_RECORD_LINES lines.
         reader = csv.reader(iter(window + [_SENTINEL]), delimiter=separator, strict=False)
@@ -213,8 +221,11 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
             columns[LINE].append(start)
             consumed.update(range(start, start + used))
         else:
-            reason = ("anførselstegn uden afslutning (et felt begynder med \" uden et \" der slutter det)"
-                      if unterminated or used > 1 else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
+            reason = (
+                'anførselstegn uden afslutning (et felt begynder med " uden et " der slutter det)'
+                if unterminated or used > 1
+                else f"linjen har {len(fields)} felter, overskriften har {n_columns}"
+            )
             rejected.append((start, texts[at], reason))
             consumed.add(start)
     return columns, rejected, consumed
@@ -232,13 +243,17 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     hint = separator_hint(lines["text"][0])
     if hint is not None:
         if hint != separator:
-            raise ContractError(name, f"filen angiver skilletegnet '{hint}' (sep={hint}); kolonnerne skal "
-                                      f"adskilles med '{separator}'", line=1)
+            raise ContractError(
+                name,
+                f"filen angiver skilletegnet '{hint}' (sep={hint}); kolonnerne skal adskilles med '{separator}'",
+                line=1,
+            )
         header_line += 1
     if lines.height < header_line or not (lines["text"][header_line - 1] or "").strip():
         raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=header_line)
-    names, header_lines = _header_names(lines["text"].slice(header_line - 1, MAX_RECORD_LINES).to_list(), name,
-                                        header_line, separator)
+    names, header_lines = _header_names(
+        lines["text"].slice(header_line - 1, MAX_RECORD_LINES).to_list(), name, header_line, separator
+    )
     n = len(names)
 
     body = lines.slice(header_line - 1 + header_lines)
@@ -253,7 +268,8 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     # A `;` at the end of every line gives empty fields more than the header has: such a line
     # fits when all its extra fields are empty. Only the few lines with extra fields are measured.
     longer = body.filter(pl.col("_n") > n).with_columns(
-        (text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()).alias("_trailing"))
+        (text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()).alias("_trailing")
+    )
     trimmed = longer.filter(pl.col("_trailing") >= pl.col("_n") - n)[LINE]
     body = body.with_columns(
         (pl.col("_n") > n).alias("_trim"),
@@ -261,23 +277,36 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     )
 
     starts = body.filter(~pl.col("_blank") & pl.col("_quoted"))[LINE].to_list()
-    preamble = tuple(lines["text"].slice(1 if hint is not None else 0, header_line - 1 - (hint is not None)).fill_null("").to_list())
+    preamble = tuple(
+        lines["text"].slice(1 if hint is not None else 0, header_line - 1 - (hint is not None)).fill_null("").to_list()
+    )
     if len(starts) > MANY_QUOTED_LINES and not body["_blank"].any():
         # A system that quotes every field: polars reads standard quoting at native speed; any
         # deviation (a stray quote, a ragged line) makes it refuse, and the lines go the slow way.
-        frame = _polars_quoted(utf8, separator, names, skip=header_line - 1 + header_lines, first=body[LINE][0],
-                               lines=body.height)
+        frame = _polars_quoted(
+            utf8, separator, names, skip=header_line - 1 + header_lines, first=body[LINE][0], lines=body.height
+        )
         if frame is not None:
             return TextFrame(frame, header_line, pl.DataFrame(schema=RAGGED_SCHEMA), preamble)
     records, quote_rejects, consumed = _quoted_records(body, starts, n, separator) if starts else ({}, [], set())
     plain = body.filter(~pl.col("_blank") & ~pl.col("_quoted") & ~pl.col(LINE).is_in(list(consumed)))
-    ragged = pl.concat([
-        plain.filter(~pl.col("_fits")).select(
-            # concat_str, not pl.format: polars 2.1 panics formatting a UInt32 of a filtered frame
-            LINE, "text", pl.concat_str(pl.lit("linjen har "), pl.col("_n").cast(pl.String),
-                                        pl.lit(f" felter, overskriften har {n}")).alias("reason")),
-        pl.DataFrame(quote_rejects, schema=RAGGED_SCHEMA, orient="row"),
-    ]).cast(RAGGED_SCHEMA).sort(LINE)
+    ragged = (
+        pl.concat(
+            [
+                plain.filter(~pl.col("_fits")).select(
+                    # concat_str, not pl.format: polars 2.1 panics formatting a UInt32 of a filtered frame
+                    LINE,
+                    "text",
+                    pl.concat_str(
+                        pl.lit("linjen har "), pl.col("_n").cast(pl.String), pl.lit(f" felter, overskriften har {n}")
+                    ).alias("reason"),
+                ),
+                pl.DataFrame(quote_rejects, schema=RAGGED_SCHEMA, orient="row"),
+            ]
+        )
+        .cast(RAGGED_SCHEMA)
+        .sort(LINE)
+    )
     good = plain.filter(pl.col("_fits"))
 
     frame = None
@@ -288,14 +317,19 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     if frame is None:
         cut = pl.col("text").str.head(pl.col("text").str.len_chars() - (pl.col("_n") - n).clip(lower_bound=0))
         rebuilt = good.select(cut)["text"].str.join("\n").item().encode() if good.height else b""
-        frame = _polars_csv(rebuilt, name, separator, names, skip=0) if good.height else pl.DataFrame(
-            schema={c: pl.String for c in names})
+        frame = (
+            _polars_csv(rebuilt, name, separator, names, skip=0)
+            if good.height
+            else pl.DataFrame(schema={c: pl.String for c in names})
+        )
         if frame.height != good.height:
             raise ContractError(name, f"{good.height} datalinjer gav {frame.height} rækker")
         frame = frame.with_columns(good[LINE])
         if records:
-            quoted_frame = pl.DataFrame({**{c: records[str(i)] for i, c in enumerate(names)}, LINE: records[LINE]},
-                                        schema={**{c: pl.String for c in names}, LINE: pl.Int64})
+            quoted_frame = pl.DataFrame(
+                {**{c: records[str(i)] for i, c in enumerate(names)}, LINE: records[LINE]},
+                schema={**{c: pl.String for c in names}, LINE: pl.Int64},
+            )
             frame = pl.concat([frame, quoted_frame]).sort(LINE)
     return TextFrame(frame, header_line, ragged, preamble)
 
@@ -304,13 +338,22 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
 MANY_QUOTED_LINES = 200
 
 
-def _polars_quoted(data: bytes, separator: str, names: list[str], *, skip: int, first: int, lines: int) -> pl.DataFrame | None:
+def _polars_quoted(
+    data: bytes, separator: str, names: list[str], *, skip: int, first: int, lines: int
+) -> pl.DataFrame | None:
     """Standard-quoted lines as text columns with the line each record starts on, or None when
     polars refuses the file (stray quotes, ragged lines) or the records do not add up to the
     `lines` physical lines after the header (blank lines): those take `_quoted_records`."""
     try:
-        frame = pl.read_csv(io.BytesIO(data), has_header=False, skip_rows=skip, separator=separator, quote_char='"',
-                            infer_schema=False, new_columns=names)
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            skip_rows=skip,
+            separator=separator,
+            quote_char='"',
+            infer_schema=False,
+            new_columns=names,
+        )
     except pl.exceptions.PolarsError:
         return None
     spans = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True) for c in names]) + 1
@@ -325,9 +368,16 @@ def _polars_quoted(data: bytes, separator: str, names: list[str], *, skip: int, 
 def _polars_csv(data: bytes, name: str, separator: str, names: list[str], *, skip: int) -> pl.DataFrame:
     """Lines known to hold exactly len(names) fields and no quote, as text columns."""
     try:
-        frame = pl.read_csv(io.BytesIO(data), has_header=False, skip_rows=skip, separator=separator,
-                            quote_char=None, infer_schema=False, new_columns=names,
-                            truncate_ragged_lines=False)
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            skip_rows=skip,
+            separator=separator,
+            quote_char=None,
+            infer_schema=False,
+            new_columns=names,
+            truncate_ragged_lines=False,
+        )
     except pl.exceptions.NoDataError:
         return pl.DataFrame(schema={c: pl.String for c in names})
     except pl.exceptions.PolarsError as exc:
@@ -336,6 +386,7 @@ def _polars_csv(data: bytes, name: str, separator: str, names: list[str], *, ski
 
 
 # ----------------------------------------------------------------------------------- workbooks
+
 
 def _cell_text(value, number_format: str) -> tuple[str | None, str | None]:
     """A cell's value as (text, kind): numbers as exact plain decimals (the shortest text that
@@ -370,7 +421,9 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
         values_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formula_book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ContractError(name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]) from exc
+        raise ContractError(
+            name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
+        ) from exc
     if sheet not in values_book.sheetnames:
         raise ContractError(name, f"arket '{sheet}' findes ikke (ark i filen: {', '.join(values_book.sheetnames)})")
     # A stored dimension like A1:XFD1048576 (some tools write it) would pad every row to 16 384
@@ -378,10 +431,13 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
     values_sheet, formula_sheet = values_book[sheet], formula_book[sheet]
     values_sheet.reset_dimensions()
     formula_sheet.reset_dimensions()
-    values = [[(c.value, c.number_format) if c.value is not None else (None, "")
-               for c in row] for row in values_sheet.iter_rows()]
-    formulas = [[c.value if getattr(c, "data_type", None) == "f" else None for c in row]
-                for row in formula_sheet.iter_rows()]
+    values = [
+        [(c.value, c.number_format) if c.value is not None else (None, "") for c in row]
+        for row in values_sheet.iter_rows()
+    ]
+    formulas = [
+        [c.value if getattr(c, "data_type", None) == "f" else None for c in row] for row in formula_sheet.iter_rows()
+    ]
     values_book.close()
     formula_book.close()
     return values, formulas
@@ -417,20 +473,25 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
     names = [_column_name(header[i], i) for i in keep]
     if len({c.casefold() for c in names}) < len(names):
         twice = next(c for c in names if sum(d.casefold() == c.casefold() for d in names) > 1)
-        raise ContractError(name, f"kolonnen står to gange i overskriften i arket '{sheet}'", column=twice, line=best + 1)
+        raise ContractError(
+            name, f"kolonnen står to gange i overskriften i arket '{sheet}'", column=twice, line=best + 1
+        )
 
     uncached = [
         f"{_column_letter(i)}{r + 1}"
-        for r in range(best + 1, len(formulas)) for i in keep
-        if i < len(formulas[r]) and formulas[r][i] is not None
-        and (i >= len(values[r]) or values[r][i][0] is None)
+        for r in range(best + 1, len(formulas))
+        for i in keep
+        if i < len(formulas[r]) and formulas[r][i] is not None and (i >= len(values[r]) or values[r][i][0] is None)
     ]
     if uncached:
         shown = ", ".join(uncached[:10]) + (f" og {len(uncached) - 10} flere" if len(uncached) > 10 else "")
         raise ContractError(
-            name, f"arket '{sheet}', celle {shown}: formel uden beregnet værdi — åbn projektmappen i Excel, "
-                  f"gem den og læg den ind igen", column=", ".join(sorted({header[_column_index(c)] for c in uncached})),
-            line=int(re.sub(r"^[A-Z]+", "", uncached[0])))
+            name,
+            f"arket '{sheet}', celle {shown}: formel uden beregnet værdi — åbn projektmappen i Excel, "
+            f"gem den og læg den ind igen",
+            column=", ".join(sorted({header[_column_index(c)] for c in uncached})),
+            line=int(re.sub(r"^[A-Z]+", "", uncached[0])),
+        )
 
     texts: dict[str, list] = {c: [] for c in names}
     kinds: dict[str, list] = {c: [] for c in names}
@@ -450,8 +511,14 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
         lines.append(r + 1)
     schema = {c: pl.String for c in names}
     frame = pl.DataFrame(texts, schema=schema).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
-    found = (f"{len(notes)} notelinje(r) med én tekstcelle i arket '{sheet}' er ikke takster og indlæses ikke "
-             f"(række {', '.join(map(str, notes[:5]))})",) if notes else ()
+    found = (
+        (
+            f"{len(notes)} notelinje(r) med én tekstcelle i arket '{sheet}' er ikke takster og indlæses ikke "
+            f"(række {', '.join(map(str, notes[:5]))})",
+        )
+        if notes
+        else ()
+    )
     return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema), notes=found)
 
 

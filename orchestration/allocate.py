@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
@@ -35,9 +35,7 @@ def parse_amount(text: str) -> Decimal:
 
     value = pl.select(danish_decimal(pl.lit(str(text), dtype=pl.String), 2)).item()
     if value is None:
-        raise ValueError(
-            f"beløbet {text!r} kan ikke læses — skriv fx 4.275.000, 4275000 eller 4.275.000,50"
-        )
+        raise ValueError(f"beløbet {text!r} kan ikke læses — skriv fx 4.275.000, 4275000 eller 4.275.000,50")
     return Decimal(value)
 
 
@@ -78,9 +76,13 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
     if key not in KEYS:
         raise AllocateError(f"ukendt nøgle {key!r} (brug {', '.join(KEYS)})", 2)
     if not db.is_file():
-        raise AllocateError(f"den publicerede database {db} findes ikke (kør 'cockpit run' eller angiv --published-db)", 2)
+        raise AllocateError(
+            f"den publicerede database {db} findes ikke (kør 'cockpit run' eller angiv --published-db)", 2
+        )
     if clashing_name(db):
-        raise AllocateError(f"{db}: en DuckDB-fil må ikke hedde som et skema ({db.stem}) — {VIEW} ville være tvetydig", 2)
+        raise AllocateError(
+            f"{db}: en DuckDB-fil må ikke hedde som et skema ({db.stem}) — {VIEW} ville være tvetydig", 2
+        )
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
@@ -98,7 +100,9 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
     if not rows:
         have = f"år i data: {', '.join(map(str, years))}" if years else "viewet er tomt"
         raise AllocateError(f"ingen fordelingsnøgler for {year} i {VIEW} ({have})")
-    keys = pl.DataFrame(rows, schema={"kommunekode": pl.String, "kommunenavn": pl.String, "noegle": pl.Int64}, orient="row")
+    keys = pl.DataFrame(
+        rows, schema={"kommunekode": pl.String, "kommunenavn": pl.String, "noegle": pl.Int64}, orient="row"
+    )
     if keys.height != MUNICIPALITIES:
         raise AllocateError(
             f"{VIEW} har {keys.height} kommuner for {year}, ventede {MUNICIPALITIES} — fordeler ikke et beløb på et ufuldstændigt grundlag"

@@ -107,8 +107,11 @@ def run_key(changes: list[str], seq: int) -> str:
 
 def source_of(settings: Settings) -> dict[str, Source]:
     """Every landing file (`Source.files`: temporary names excluded), relative path → its source."""
-    return {p.relative_to(settings.landing_dir).as_posix(): source
-            for source in SOURCES.values() for p in source.files(settings.landing_dir)}
+    return {
+        p.relative_to(settings.landing_dir).as_posix(): source
+        for source in SOURCES.values()
+        for p in source.files(settings.landing_dir)
+    }
 
 
 def partition_keys(settings: Settings, rel: str, source: Source) -> list[str]:
@@ -177,7 +180,10 @@ def landing_dir_sensor(context: SensorEvaluationContext):
     stat_changed = []
     for rel in sources:  # a loop over files, not rows
         obs = observe(settings.landing_dir / rel)
-        if obs is not None and (seen.get(rel, {}).get("size"), seen.get(rel, {}).get("mtime_ns")) != (obs.size, obs.mtime_ns):
+        if obs is not None and (seen.get(rel, {}).get("size"), seen.get(rel, {}).get("mtime_ns")) != (
+            obs.size,
+            obs.mtime_ns,
+        ):
             stat_changed.append(rel)
     settled, waiting = settle_briefly([settings.landing_dir / rel for rel in stat_changed], settle_seconds())
     files = {rel: dict(entry) for rel, entry in seen.items() if rel in sources}
@@ -199,8 +205,13 @@ def landing_dir_sensor(context: SensorEvaluationContext):
         plan = plans.setdefault(job_of(source), _Plan())
         plan.files.append(f"{rel}@{sha}")
         plan.keys += keys
-        files[rel] = {"sha": sha, "size": obs.size, "mtime_ns": obs.mtime_ns, "job": job_of(source),
-                      "range": [keys[0], keys[-1]] if keys else None}
+        files[rel] = {
+            "sha": sha,
+            "size": obs.size,
+            "mtime_ns": obs.mtime_ns,
+            "job": job_of(source),
+            "range": [keys[0], keys[-1]] if keys else None,
+        }
     for rel in sorted(set(seen) - set(sources)):  # removed: its rows leave the partitions it fed
         entry = seen[rel]
         if "job" not in entry:
@@ -209,19 +220,26 @@ def landing_dir_sensor(context: SensorEvaluationContext):
         plan.removed.append(rel)
         plan.keys += entry["range"] or []
     for path, why in waiting.items():
-        context.log.info(f"{path.relative_to(settings.landing_dir).as_posix()} er ikke færdigskrevet: {why}; "
-                         "læses ved næste tjek")
+        context.log.info(
+            f"{path.relative_to(settings.landing_dir).as_posix()} er ikke færdigskrevet: {why}; læses ved næste tjek"
+        )
     if deferred:
         context.log.info(f"{deferred} ændrede filer venter til næste tjek (læsetiden for dette tjek er brugt)")
     if not plans:
-        why = (f"{len(waiting)} fil(er) skrives stadig: " + ", ".join(p.name for p in waiting)) if waiting else \
-            f"ingen nye, ændrede eller fjernede filer ({len(sources)} filer set)"
+        why = (
+            (f"{len(waiting)} fil(er) skrives stadig: " + ", ".join(p.name for p in waiting))
+            if waiting
+            else f"ingen nye, ændrede eller fjernede filer ({len(sources)} filer set)"
+        )
         if files == seen:
             return SkipReason(why)
-        return SensorResult(skip_reason=SkipReason(why), cursor=json.dumps({"seq": seq, "files": files}, sort_keys=True))
+        return SensorResult(
+            skip_reason=SkipReason(why), cursor=json.dumps({"seq": seq, "files": files}, sort_keys=True)
+        )
     seq = max(seq + 1, int(time.time()))  # increasing also across a cursor reset in the UI
-    return SensorResult(run_requests=run_requests(plans, seq),
-                        cursor=json.dumps({"seq": seq, "files": files}, sort_keys=True))
+    return SensorResult(
+        run_requests=run_requests(plans, seq), cursor=json.dumps({"seq": seq, "files": files}, sort_keys=True)
+    )
 
 
 SCHEDULES = [monthly_schedule]

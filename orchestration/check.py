@@ -48,8 +48,10 @@ def outside_partitions(source: Source, rows) -> str:
     if outside.height == 0:
         return ""
     shown = ", ".join(sorted(p or "uden periode" for p in outside["periode"].to_list())[:6])
-    return (f"{outside['n'].sum()} rækker uden for partitionerne {first}…{last} (periode {shown}): de indlæses "
-            f"med filen, men hører ikke til nogen partition")
+    return (
+        f"{outside['n'].sum()} rækker uden for partitionerne {first}…{last} (periode {shown}): de indlæses "
+        f"med filen, men hører ikke til nogen partition"
+    )
 
 
 def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _m: None) -> tuple[str, bool]:
@@ -80,9 +82,11 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
             try:
                 parsed = read_file(source, file, landing, "check")
             except ContractError as exc:
-                blocks[rel] = [f"{rel}: FEJL [{source.name}] {exc.reason}"
-                               + (f" (kolonne {exc.column})" if exc.column else "")
-                               + (f" (linje {exc.line})" if exc.line else "")]
+                blocks[rel] = [
+                    f"{rel}: FEJL [{source.name}] {exc.reason}"
+                    + (f" (kolonne {exc.column})" if exc.column else "")
+                    + (f" (linje {exc.line})" if exc.line else "")
+                ]
                 ok = False
                 continue
             blocks[rel] = _file_block(rel, source, parsed)
@@ -98,9 +102,12 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
 
 def _file_block(rel: str, source: Source, parsed) -> list[str]:
     from_file = parsed.rows.filter(pl.col(DERIVED).is_null()) if DERIVED in parsed.rows.columns else parsed.rows
-    lines = [f"{rel}: OK [{source.name}] " + (f"{parsed.shape}: " if parsed.shape else "")
-             + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
-             + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else "")]
+    lines = [
+        f"{rel}: OK [{source.name}] "
+        + (f"{parsed.shape}: " if parsed.shape else "")
+        + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
+        + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else "")
+    ]
     lines += [f"    fund: {finding}" for finding in parsed.findings]
     outside = outside_partitions(source, from_file)
     if outside:
@@ -117,8 +124,9 @@ def _contract_checks(source_name: str, files: list) -> dict[str, list[str]]:
     the run's blocking check sees the raw table; per file the expectations its rows fail."""
     from expectations.runner import validate
 
-    frame = pl.concat([p.rows.with_columns(pl.lit(rel).alias("_source_file")) for rel, p in files],
-                      how="diagonal_relaxed")
+    frame = pl.concat(
+        [p.rows.with_columns(pl.lit(rel).alias("_source_file")) for rel, p in files], how="diagonal_relaxed"
+    )
     problems: dict[str, list[str]] = {}
     for failure in validate(source_name, frame, max_examples=1000).failures:
         by_file: dict[str, list[int]] = {}
@@ -130,7 +138,9 @@ def _contract_checks(source_name: str, files: list) -> dict[str, list[str]]:
             shown = ", ".join(str(n) for n in sorted(set(lines))[:10])
             problems.setdefault(rel, []).append(
                 f"    kontrol {failure.expectation}({failure.column}): {failure.unexpected_count} rækker i kilden"
-                + (f", her linje {shown}" if shown else "") + " — kørslen ville standse her")
+                + (f", her linje {shown}" if shown else "")
+                + " — kørslen ville standse her"
+            )
     return problems
 
 

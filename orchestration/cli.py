@@ -23,8 +23,11 @@ def _eprint(msg: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    for flag, var in (("landing", "COCKPIT_LANDING_DIR"), ("build_db", "COCKPIT_BUILD_DB"),
-                      ("published_db", "COCKPIT_PUBLISHED_DB")):
+    for flag, var in (
+        ("landing", "COCKPIT_LANDING_DIR"),
+        ("build_db", "COCKPIT_BUILD_DB"),
+        ("published_db", "COCKPIT_PUBLISHED_DB"),
+    ):
         value = getattr(args, flag, None)
         if value:
             os.environ[var] = str(Path(value).resolve())
@@ -45,8 +48,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         if args.scale == "national":
             from sampledata.national import DEFAULT_POSTINGS, write_national
 
-            manifest = write_national(out, seed=args.seed, years=span, postings=args.postings or DEFAULT_POSTINGS,
-                                      progress=_eprint)
+            manifest = write_national(
+                out, seed=args.seed, years=span, postings=args.postings or DEFAULT_POSTINGS, progress=_eprint
+            )
         else:
             manifest = write_sample(out, seed=args.seed, years=span, scale=args.scale)
     except ValueError as exc:
@@ -89,7 +93,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     except ManifestError as exc:
         _eprint(f"fejl: {exc}")
         return 1
-    state = f"genskabt med dbt parse ({time.perf_counter() - t0:.1f}s)" if parsed else "aktuel (dbt-projektet er uændret)"
+    state = (
+        f"genskabt med dbt parse ({time.perf_counter() - t0:.1f}s)" if parsed else "aktuel (dbt-projektet er uændret)"
+    )
     _eprint(f"dbt-manifest {state}")
     print(DBT_PROJECT.manifest_path)
     return 0
@@ -147,12 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--landing")
     p.add_argument("--build-db")
     p.add_argument("--published-db")
-    p.add_argument("--wait", action="store_true",
-                   help="wait for another refresh of the same build DB to finish (default: exit 75 at once)")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another refresh of the same build DB to finish (default: exit 75 at once)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("prepare", help="write the dbt manifest the Dagster definitions are made from "
-                       "(dbt parse, only when the dbt project changed)")
+    p = sub.add_parser(
+        "prepare",
+        help="write the dbt manifest the Dagster definitions are made from "
+        "(dbt parse, only when the dbt project changed)",
+    )
     p.add_argument("--force", action="store_true", help="run dbt parse even when the manifest is current")
     p.set_defaults(func=cmd_prepare)
 
@@ -176,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "table"], default="csv")
     p.set_defaults(func=cmd_allocate)
 
-    p = sub.add_parser("report", help="write the yearly styringscockpit report (HTML, PDF, memo) from the published warehouse")
+    p = sub.add_parser(
+        "report", help="write the yearly styringscockpit report (HTML, PDF, memo) from the published warehouse"
+    )
     p.add_argument("--year", type=int, help="the report's year (default: the newest complete year in the warehouse)")
     p.add_argument("--published-db", help="published DuckDB file (default: COCKPIT_PUBLISHED_DB)")
     p.add_argument("--out", help="output dir (default: COCKPIT_REPORT_DIR or reports/)")

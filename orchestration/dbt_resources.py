@@ -65,7 +65,7 @@ def project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
 
 
 def manifest_state(project: DbtProject = DBT_PROJECT) -> str:
-    """"missing" (no manifest), "stale" (made from other project files than today's, or not by
+    """ "missing" (no manifest), "stale" (made from other project files than today's, or not by
     `prepare_manifest`) or "current"."""
     if not project.manifest_path.exists():
         return "missing"
@@ -83,12 +83,30 @@ def prepare_manifest(*, force: bool = False) -> bool:
     if not force and manifest_state() == "current":
         return False
     digest = project_digest()  # of the files dbt is about to read
-    env = {**os.environ, "COCKPIT_BUILD_DB": str(build_db_for_dbt()),  # the profile needs it; parse opens no DB
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")}
+    env = {
+        **os.environ,
+        "COCKPIT_BUILD_DB": str(build_db_for_dbt()),  # the profile needs it; parse opens no DB
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "False"),
+    }
     run = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--log-format", "json", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", "target"],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--log-format",
+            "json",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            "target",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if run.returncode != 0 or not DBT_PROJECT.manifest_path.exists():
         raise ManifestError(f"dbt parse fejlede (exit {run.returncode}): {_dbt_errors(run.stdout + run.stderr)}")
     stamp_path().write_text(json.dumps({"project_digest": digest}), encoding="utf-8")

@@ -29,8 +29,14 @@ def build_defs() -> Definitions:
     from orchestration.dbt_resources import dbt_resource
 
     return Definitions(
-        assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets(), published_cockpit, RUN_LOG,
-                styringscockpit_report],
+        assets=[
+            *INGEST_ASSETS,
+            *QUARANTINE_TABLES,
+            cockpit_dbt_assets(),
+            published_cockpit,
+            RUN_LOG,
+            styringscockpit_report,
+        ],
         asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],
         jobs=[*JOBS, yearly_report],
         schedules=SCHEDULES,

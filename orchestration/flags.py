@@ -12,17 +12,30 @@ import duckdb
 
 from orchestration.settings import Settings
 
-COLUMNS = ["regel", "alvorlighed", "kilde", "kildefil", "kildelinje", "kommunekode", "tilbudsnr", "periode",
-           "beskrivelse", "vaerdi", "forventet"]
+COLUMNS = [
+    "regel",
+    "alvorlighed",
+    "kilde",
+    "kildefil",
+    "kildelinje",
+    "kommunekode",
+    "tilbudsnr",
+    "periode",
+    "beskrivelse",
+    "vaerdi",
+    "forventet",
+]
 # Most severe first: the order a data steward works through the flags.
 SEVERITY_ORDER = "case alvorlighed when 'fejl' then 0 when 'advarsel' then 1 else 2 end"
 
 
 def has_flags_view(con: duckdb.DuckDBPyConnection) -> bool:
     """True once the quality models have built `cockpit.datakvalitet` in this database."""
-    return bool(con.execute(
-        "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
-    ).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
+        ).fetchone()[0]
+    )
 
 
 def fetch_flags(db: Path, rule: str | None, kommune: str | None) -> list[tuple]:
@@ -33,9 +46,11 @@ def fetch_flags(db: Path, rule: str | None, kommune: str | None) -> list[tuple]:
     if kommune:
         where.append("kommunekode = ?")
         params.append(kommune.zfill(3))
-    sql = (f"select {', '.join(COLUMNS)} from cockpit.datakvalitet"
-           + (f" where {' and '.join(where)}" if where else "")
-           + f" order by {SEVERITY_ORDER}, regel, kildefil, kildelinje")
+    sql = (
+        f"select {', '.join(COLUMNS)} from cockpit.datakvalitet"
+        + (f" where {' and '.join(where)}" if where else "")
+        + f" order by {SEVERITY_ORDER}, regel, kildefil, kildelinje"
+    )
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params).fetchall()
 

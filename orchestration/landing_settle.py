@@ -114,8 +114,14 @@ def landing_paths(landing_dir: Path) -> list[Path]:
     return sorted({p for source in SOURCES.values() for p in source.files(landing_dir)})
 
 
-def wait_until_settled(paths: Iterable[Path], *, settle: float | None = None, timeout: float | None = None,
-                       say: Callable[[str], None] = lambda _m: None, relative_to: Path | None = None) -> float:
+def wait_until_settled(
+    paths: Iterable[Path],
+    *,
+    settle: float | None = None,
+    timeout: float | None = None,
+    say: Callable[[str], None] = lambda _m: None,
+    relative_to: Path | None = None,
+) -> float:
     """Block until every file of `paths` has settled; return the seconds waited (0.0 when all
     were quiet). Says one line per file it waits for, naming it. Raises `LandingNotSettled`
     naming the files still unsettled after `timeout` seconds."""

@@ -30,8 +30,9 @@ class LockedExecutor(Executor):
 
     def execute(self, plan_context, execution_plan):
         build_db = Settings.from_env().build_db
-        with refresh_lock(build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS,
-                          say=plan_context.log.warning):
+        with refresh_lock(
+            build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS, say=plan_context.log.warning
+        ):
             yield from self.inner.execute(plan_context, execution_plan)
 
 

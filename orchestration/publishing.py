@@ -18,7 +18,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -52,7 +52,7 @@ class Fingerprint:
         lines += ["\t".join(entry) for entry in self.catalog]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
-    def differences(self, other: "Fingerprint") -> list[str]:
+    def differences(self, other: Fingerprint) -> list[str]:
         """What `other` (the published file) has that differs from self (the audited build)."""
         out = []
         for name in sorted(set(self.relations) | set(other.relations)):
@@ -62,8 +62,11 @@ class Fingerprint:
             elif theirs is None:
                 out.append(f"{name} mangler i den publicerede fil")
             elif mine != theirs:
-                out.append(f"{name}: {theirs[0]} rækker (build: {mine[0]})" if mine[0] != theirs[0]
-                           else f"{name}: andet indhold med samme antal rækker ({mine[0]})")
+                out.append(
+                    f"{name}: {theirs[0]} rækker (build: {mine[0]})"
+                    if mine[0] != theirs[0]
+                    else f"{name}: andet indhold med samme antal rækker ({mine[0]})"
+                )
         if not out and self.catalog != other.catalog:
             out.append("katalogets views eller skemaer afviger")
         if self.run_log != other.run_log:
@@ -81,18 +84,21 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> F
     catalog = catalog or con.execute("select current_database()").fetchone()[0]
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = ? and not internal order by all",
-        [catalog]).fetchall()
+        [catalog],
+    ).fetchall()
     views = con.execute(
-        "select schema_name, view_name, sql from duckdb_views() where database_name = ? and not internal "
-        "order by all", [catalog]).fetchall()
+        "select schema_name, view_name, sql from duckdb_views() where database_name = ? and not internal order by all",
+        [catalog],
+    ).fetchall()
     schemas = con.execute(
-        "select schema_name from duckdb_schemas() where database_name = ? and not internal order by 1",
-        [catalog]).fetchall()
+        "select schema_name from duckdb_schemas() where database_name = ? and not internal order by 1", [catalog]
+    ).fetchall()
     relations = [(s, t) for s, t in tables] + [(s, v) for s, v, _ in views if s == "cockpit"]
     checksums, run_log = {}, (0, 0)
     for schema, name in relations:
         n, checksum = con.execute(
-            f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{catalog}"."{schema}"."{name}" t').fetchone()
+            f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{catalog}"."{schema}"."{name}" t'
+        ).fetchone()
         if (schema, name) == RUN_LOG:
             run_log = (int(n), int(checksum))
         elif (schema, name) != ("cockpit", RUN_LOG[1]):  # the view over the run log
@@ -121,19 +127,22 @@ def sidecars(db: Path) -> list[Path]:
 def move_sidecars_aside(db: Path, warn: Callable[[str], None]) -> list[Path]:
     """Rename every sidecar of `db` to `<name>.stale-<UTC time>` (a name DuckDB never reads),
     warning with both names; returns the new paths."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     moved = []
     for path in sidecars(db):
         target = path.with_name(f"{path.name}.stale-{stamp}")
         os.replace(path, target)
-        warn(f"forældet {path.name} fundet ved {db.name} (en BI-session skrev i filen og blev afbrudt): "
-             f"flyttet til {target.name}, ikke afspillet")
+        warn(
+            f"forældet {path.name} fundet ved {db.name} (en BI-session skrev i filen og blev afbrudt): "
+            f"flyttet til {target.name}, ikke afspillet"
+        )
         moved.append(target)
     return moved
 
 
-def publish_verified(build_db: Path, published_db: Path, expected: Fingerprint,
-                     warn: Callable[[str], None] = lambda _m: None) -> int:
+def publish_verified(
+    build_db: Path, published_db: Path, expected: Fingerprint, warn: Callable[[str], None] = lambda _m: None
+) -> int:
     """Copy the checkpointed, closed `build_db` to `published_db` atomically and prove that what
     a reader of `published_db` sees has the fingerprint `expected` (the audited build's).
 
@@ -160,8 +169,11 @@ def publish_verified(build_db: Path, published_db: Path, expected: Fingerprint,
         problems = expected.differences(got)
         if problems:
             _restore(published_db, backup if had_previous else None, warn)
-            raise PublishMismatch("den publicerede fil er ikke den auditerede build: " + "; ".join(problems)
-                                  + (" — den forrige fil er lagt tilbage" if had_previous else ""))
+            raise PublishMismatch(
+                "den publicerede fil er ikke den auditerede build: "
+                + "; ".join(problems)
+                + (" — den forrige fil er lagt tilbage" if had_previous else "")
+            )
     finally:
         tmp.unlink(missing_ok=True)
         backup.unlink(missing_ok=True)

@@ -34,7 +34,9 @@ from ingest.textfile import sha256_file
 
 # The schemas this module creates (dbt's sources read them); a DB file may not be named like one.
 LOADER_SCHEMAS = frozenset({"raw", "quarantine", "meta"})
-DDL = "".join(f"create schema if not exists {s};\n" for s in sorted(LOADER_SCHEMAS)) + """
+DDL = (
+    "".join(f"create schema if not exists {s};\n" for s in sorted(LOADER_SCHEMAS))
+    + """
 create table if not exists meta.loaded_files (
     source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp,
     rows_loaded bigint, rows_rejected bigint, primary key (source, file));
@@ -52,6 +54,7 @@ create table if not exists quarantine.cpr_fund (
 create table if not exists quarantine.fund (
     kilde varchar, kildefil varchar, fund varchar, load_id varchar);
 """
+)
 QUARANTINE_TABLES = ("quarantine.rejected_rows", "quarantine.cpr_fund", "quarantine.fund")
 LEDGER_TABLES = ("meta.loaded_files", "meta.file_periods")  # replaced per file; loaded_partitions per partition
 
@@ -176,8 +179,9 @@ def load_source(
     return write_load(con, plan, read, load_id)
 
 
-def plan_load(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path,
-              partitions: Partitions | None) -> LoadPlan:
+def plan_load(
+    con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path, partitions: Partitions | None
+) -> LoadPlan:
     """Step 1: which files to read, from the landing dir (names and SHA-256) and the ledger."""
     files = {}
     for path in source.files(landing_dir):  # a loop over files, not rows
@@ -187,12 +191,16 @@ def plan_load(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path,
     wanted, loaded = [], []  # an unpartitioned load: every row belongs to its file
     if partitions is not None:
         # Partitions of the range each file holds by its content, and those loaded from that content.
-        wanted = con.execute("""select file, period from meta.file_periods
+        wanted = con.execute(
+            """select file, period from meta.file_periods
             where source = ? and period between ? and ? and period between ? and ?""",
-            [source.name, partitions.start, partitions.end, partitions.first, partitions.last]).fetchall()
-        loaded = con.execute("""select file, partition, sha256 from meta.loaded_partitions
+            [source.name, partitions.start, partitions.end, partitions.first, partitions.last],
+        ).fetchall()
+        loaded = con.execute(
+            """select file, partition, sha256 from meta.loaded_partitions
             where source = ? and partition between ? and ?""",
-            [source.name, partitions.start, partitions.end]).fetchall()
+            [source.name, partitions.start, partitions.end],
+        ).fetchall()
     loaded_sha = {(f, p): sha for f, p, sha in loaded}
     wanted_by_file: dict[str, set[str]] = {}
     for f, p in wanted:
@@ -207,8 +215,9 @@ def plan_load(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path,
     return LoadPlan(source, partitions, files, to_read, skipped, sorted(set(known) - set(files)), loaded)
 
 
-def read_planned(plan: LoadPlan, landing_dir: Path, load_id: str, *,
-                 log: Callable[[str], None] = lambda _msg: None) -> list[ParsedFile]:
+def read_planned(
+    plan: LoadPlan, landing_dir: Path, load_id: str, *, log: Callable[[str], None] = lambda _msg: None
+) -> list[ParsedFile]:
     """Step 2: parse every file of `plan.to_read` (no database). Raises `ContractErrors` with
     every file that cannot be read, after trying them all."""
     source, partitions = plan.source, plan.partitions
@@ -224,9 +233,12 @@ def read_planned(plan: LoadPlan, landing_dir: Path, load_id: str, *,
         if partitions is not None:
             keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
         read.append(ParsedFile(landing_file, parsed, rows.filter(keep)))
-        log(f"{source.name}: {landing_file.rel}: {parsed.rows.height} rækker, {parsed.rejected.height} afviste værdier"
+        log(
+            f"{source.name}: {landing_file.rel}: {parsed.rows.height} rækker, {parsed.rejected.height} afviste værdier"
             + (f", {parsed.cpr.height} CPR-lignende værdier maskeret" if parsed.cpr.height else "")
-            + (f" ({parsed.shape})" if parsed.shape else "") + "".join(f"; fund: {f}" for f in parsed.findings))
+            + (f" ({parsed.shape})" if parsed.shape else "")
+            + "".join(f"; fund: {f}" for f in parsed.findings)
+        )
     if errors:
         raise ContractErrors(errors)
     return read
@@ -237,15 +249,15 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[Parsed
     it in the ledger. Rolls back and re-raises on any error."""
     source = plan.source
     table = f"raw.{source.name}"
-    stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped,
-                      files_removed=plan.removed)
+    stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped, files_removed=plan.removed)
     reread = {r.file.rel for r in read}
     # Loaded (file, partition) pairs of the range that no longer hold: the file was read again,
     # changed, or is gone. Their rows go; the files read now put back what they hold.
     stale = pl.DataFrame(
-        [(f, p) for f, p, sha in plan.loaded
-         if f in reread or f not in plan.files or plan.files[f].sha256 != sha],
-        schema={"file": pl.String(), "partition": pl.String()}, orient="row")
+        [(f, p) for f, p, sha in plan.loaded if f in reread or f not in plan.files or plan.files[f].sha256 != sha],
+        schema={"file": pl.String(), "partition": pl.String()},
+        orient="row",
+    )
     whole = pl.DataFrame({"file": plan.removed + sorted(reread)}, schema={"file": pl.String()})
     loaded_at = datetime.now().replace(microsecond=0)
     con.execute("begin")
@@ -273,25 +285,34 @@ def _delete_stale(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
     # removed, whose partition-less rows, quarantine entries and ledger entries go.
     con.execute(f"""delete from {table} t using stale_partitions s
                     where t._source_file = s.file and t._partition = s.partition""")
-    con.execute("""delete from meta.loaded_partitions t using stale_partitions s
-                   where t.source = ? and t.file = s.file and t.partition = s.partition""", [source.name])
+    con.execute(
+        """delete from meta.loaded_partitions t using stale_partitions s
+                   where t.source = ? and t.file = s.file and t.partition = s.partition""",
+        [source.name],
+    )
     con.execute(f"delete from {table} t using whole_files w where t._source_file = w.file and t._partition is null")
     for name in QUARANTINE_TABLES:
-        con.execute(f"delete from {name} t using whole_files w where t.kilde = ? and t.kildefil = w.file",
-                    [source.name])
+        con.execute(
+            f"delete from {name} t using whole_files w where t.kilde = ? and t.kildefil = w.file", [source.name]
+        )
     for name in LEDGER_TABLES:
-        con.execute(f"delete from {name} t using whole_files w where t.source = ? and t.file = w.file",
-                    [source.name])
+        con.execute(f"delete from {name} t using whole_files w where t.source = ? and t.file = w.file", [source.name])
 
 
-def _insert_file(con: duckdb.DuckDBPyConnection, source: Source, table: str, r: ParsedFile, load_id: str,
-                 loaded_at: datetime) -> None:
+def _insert_file(
+    con: duckdb.DuckDBPyConnection, source: Source, table: str, r: ParsedFile, load_id: str, loaded_at: datetime
+) -> None:
     rel, sha, parsed = r.file.rel, r.file.sha256, r.parsed
     _add_missing_columns(con, table, r.rows)
     in_partitions = r.rows.filter(pl.col("_partition").is_not_null()).group_by("_partition").len()
-    with registered(con, file_rows=r.rows, file_rejected=parsed.rejected.cast(REJECTED_SCHEMA),
-                    file_cpr=parsed.cpr, file_period_counts=periods_of(parsed.rows, source),
-                    file_partitions=in_partitions):
+    with registered(
+        con,
+        file_rows=r.rows,
+        file_rejected=parsed.rejected.cast(REJECTED_SCHEMA),
+        file_cpr=parsed.cpr,
+        file_period_counts=periods_of(parsed.rows, source),
+        file_partitions=in_partitions,
+    ):
         con.execute(
             f"insert into {table} by name select *, ? as _source_file, ? as _file_sha256, ? as _load_id,"
             " cast(? as timestamp) as _loaded_at from file_rows",
@@ -300,28 +321,38 @@ def _insert_file(con: duckdb.DuckDBPyConnection, source: Source, table: str, r: 
         con.execute("insert into quarantine.rejected_rows by name select * from file_rejected")
         con.execute("insert into quarantine.cpr_fund by name select * from file_cpr")
         if parsed.findings:
-            con.executemany("insert into quarantine.fund values (?, ?, ?, ?)",
-                            [[source.name, rel, f, load_id] for f in parsed.findings])
+            con.executemany(
+                "insert into quarantine.fund values (?, ?, ?, ?)",
+                [[source.name, rel, f, load_id] for f in parsed.findings],
+            )
         con.execute(
             "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
             [source.name, rel, sha, load_id, loaded_at, r.rows.height, parsed.rejected.height],
         )
-        con.execute("insert into meta.file_periods select ?, ?, ?, periode, n from file_period_counts",
-                    [source.name, rel, sha])
-        con.execute("insert into meta.loaded_partitions select ?, ?, _partition, ?, len, ?, ? from file_partitions",
-                    [source.name, rel, sha, load_id, loaded_at])
+        con.execute(
+            "insert into meta.file_periods select ?, ?, ?, periode, n from file_period_counts", [source.name, rel, sha]
+        )
+        con.execute(
+            "insert into meta.loaded_partitions select ?, ?, _partition, ?, len, ?, ? from file_partitions",
+            [source.name, rel, sha, load_id, loaded_at],
+        )
 
 
 def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     with registered(con, contract_columns=empty_rows(source)):
         con.execute(f"create table if not exists raw.{source.name} as select * from contract_columns")
-    _add_missing_columns(con, f"raw.{source.name}", pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
+    _add_missing_columns(
+        con, f"raw.{source.name}", pl.DataFrame(schema={"_partition": pl.String()})
+    )  # pre-partition build DBs
 
 
 def _rename_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, old: str, new: str) -> None:
-    has_old = con.execute("""select count(*) from duckdb_columns()
+    has_old = con.execute(
+        """select count(*) from duckdb_columns()
                              where database_name = current_database() and schema_name = ? and table_name = ?
-                               and column_name = ?""", [schema, table, old]).fetchone()[0]
+                               and column_name = ?""",
+        [schema, table, old],
+    ).fetchone()[0]
     if has_old:
         con.execute(f'alter table {schema}.{table} rename column "{old}" to "{new}"')
 

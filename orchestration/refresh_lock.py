@@ -75,8 +75,9 @@ def read_holder(path: Path) -> Holder | None:
 
 
 @contextmanager
-def refresh_lock(build_db: Path, *, run_id: str = "", wait: float = 0.0,
-                 say: Callable[[str], None] = lambda _m: None) -> Iterator[None]:
+def refresh_lock(
+    build_db: Path, *, run_id: str = "", wait: float = 0.0, say: Callable[[str], None] = lambda _m: None
+) -> Iterator[None]:
     """Hold the refresh lock of `build_db` for the block.
 
     `wait`: seconds to wait for another refresh to finish (0: not at all; `float("inf")`: as
@@ -110,8 +111,15 @@ def refresh_lock(build_db: Path, *, run_id: str = "", wait: float = 0.0,
         left = read_holder(path)
         if left is not None:
             say(f"overtog en efterladt lås {path.name} fra en opdatering der ikke kører længere ({left.describe()})")
-        _write(path, {"pid": os.getpid(), "host": socket.gethostname(),
-                      "startet": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S"), "run_id": run_id})
+        _write(
+            path,
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "startet": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                "run_id": run_id,
+            },
+        )
         _held[path] = (lock, 1)
         try:
             yield

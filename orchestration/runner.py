@@ -106,8 +106,9 @@ def _error_message(error) -> str:
     return message.removeprefix("dagster._core.definitions.events.Failure: ")
 
 
-def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda _m: None,
-                 wait_for_lock: float = 0.0) -> RunOutcome:
+def run_pipeline(
+    settings: Settings, *, progress: Callable[[str], None] = lambda _m: None, wait_for_lock: float = 0.0
+) -> RunOutcome:
     """Ingest, audit, build and publish. The published file changes only when every step passed.
 
     Holds the refresh lock of the build DB (orchestration/refresh_lock.py) for the whole
@@ -132,16 +133,24 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     try:  # never read half of a file that is still being copied in
         waited = wait_until_settled(landing_paths(settings.landing_dir), say=progress, relative_to=settings.landing_dir)
     except LandingNotSettled as exc:
-        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0,
-                          reason=f"{exc} — {settings.published_db} er uændret")
+        return RunOutcome(
+            run_id=run_id,
+            published=False,
+            elapsed=time.perf_counter() - t0,
+            reason=f"{exc} — {settings.published_db} er uændret",
+        )
     if waited >= 0.5:
         progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
     try:
         if prepare_manifest():  # SQL edited since the last parse must count
             progress("dbt-manifest: genskabt (dbt parse)")
     except ManifestError as exc:
-        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0,
-                          reason=f"{exc} — {settings.published_db} er uændret")
+        return RunOutcome(
+            run_id=run_id,
+            published=False,
+            elapsed=time.perf_counter() - t0,
+            reason=f"{exc} — {settings.published_db} er uændret",
+        )
     from orchestration.assets.publish import PUBLISHED_KEY
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs
@@ -159,8 +168,12 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             progress(f"{job_name}: partitioner {start}…{end}")
             instance.add_event_listener(this_run, listener)
             result = defs.resolve_job_def(job_name).execute_in_process(
-                instance=instance, run_id=this_run, raise_on_error=False, run_config=QUIET_CONSOLE,
-                asset_selection=selection, tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
+                instance=instance,
+                run_id=this_run,
+                raise_on_error=False,
+                run_config=QUIET_CONSOLE,
+                asset_selection=selection,
+                tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
             )
             if not result.success:
                 break
@@ -181,8 +194,10 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
         else:
             outcome.reason = "kørslen publicerede ikke (se Dagster-loggen)"
         if "Out of Memory" in outcome.reason:  # say which setting bounds it, and what to do
-            outcome.reason = (f"DuckDB nåede sin hukommelsesgrænse (COCKPIT_DUCKDB_MEMORY_LIMIT="
-                              f"{settings.duckdb_memory_limit}; hæv den, eller frigør hukommelse): {outcome.reason}")
+            outcome.reason = (
+                f"DuckDB nåede sin hukommelsesgrænse (COCKPIT_DUCKDB_MEMORY_LIMIT="
+                f"{settings.duckdb_memory_limit}; hæv den, eller frigør hukommelse): {outcome.reason}"
+            )
         outcome.reason += f" — {settings.published_db} er uændret"
         return outcome
     outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)
@@ -217,8 +232,10 @@ def rows_outside_partitions(con: duckdb.DuckDBPyConnection) -> list[str]:
     for source in (s for s in SOURCES.values() if s.grain and s.name in tables):
         for file, n in con.execute(f"""select _source_file, count(*) from raw.{source.name}
                                        where _partition is null group by 1 order by 1""").fetchall():
-            lines.append(f"uden for partitionerne: {file}: {n} rækker (indlæst med filen; en genkørsel af en "
-                         f"partition rører dem ikke)")
+            lines.append(
+                f"uden for partitionerne: {file}: {n} rækker (indlæst med filen; en genkørsel af en "
+                f"partition rører dem ikke)"
+            )
     return lines
 
 

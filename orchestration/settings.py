@@ -45,7 +45,7 @@ class Settings:
     duckdb_temp_dir: Path | None = None  # None: `<build DB>.tmp` beside it, as DuckDB itself does
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         settings = cls(
             landing_dir=_path("COCKPIT_LANDING_DIR"),
             build_db=_path("COCKPIT_BUILD_DB"),

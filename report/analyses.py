@@ -14,13 +14,26 @@ import polars as pl
 
 from report import charts
 from report.danish_format import (
-    MISSING, SUPPRESSION_LIMIT, antal, dato, kr, mio_kr, pct, procentpoint, tal,
+    MISSING,
+    SUPPRESSION_LIMIT,
+    antal,
+    dato,
+    kr,
+    mio_kr,
+    pct,
+    procentpoint,
+    tal,
 )
 from report.sections import Note, Section, Table, _floats, _missing
 from report.warehouse import Warehouse
 
-KOEBSTYPER = {"egen_kommune": "Egen kommune", "anden_kommune": "Anden kommune", "region": "Region",
-              "privat": "Privat", "ukendt": "Ukendt tilbud"}
+KOEBSTYPER = {
+    "egen_kommune": "Egen kommune",
+    "anden_kommune": "Anden kommune",
+    "region": "Region",
+    "privat": "Privat",
+    "ukendt": "Ukendt tilbud",
+}
 SMALL = f"< {SUPPRESSION_LIMIT}"
 
 
@@ -40,8 +53,11 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn", [year])
     if df.is_empty():
         return _missing(s, view, year, "posteringer med sagsnøgle (Borgerreference)")
-    limits = wh.frame("select distinct graense_1_kr, graense_2_kr, graense_3_kr, graenser_bekraeftet "
-                      "from cockpit.dyre_enkeltsager where aar = ? and graense_1_kr is not null", [year])
+    limits = wh.frame(
+        "select distinct graense_1_kr, graense_2_kr, graense_3_kr, graenser_bekraeftet "
+        "from cockpit.dyre_enkeltsager where aar = ? and graense_1_kr is not null",
+        [year],
+    )
     n1, n2, n3 = (int(df[f"antal_over_graense_{i}"].sum()) for i in (1, 2, 3))
     cost1 = sum(df["udgift_over_graense_1_kr"])
     refund = sum(v for v in df["refusion_kr"] if v is not None)
@@ -49,9 +65,11 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     if limits.height:
         lim = limits.row(0, named=True)
         grænser = " / ".join(tal(lim[f"graense_{i}_kr"]) for i in (1, 2, 3) if lim[f"graense_{i}_kr"] is not None)
-        threshold_text = (f"Refusionsgrænserne for {year} er {grænser} kr. pr. person pr. år"
-                          + ("." if confirmed else " — de er et skøn, ikke bekræftede beløb (seed refusionsgraenser), "
-                                                     "så refusionen er vejledende."))
+        threshold_text = f"Refusionsgrænserne for {year} er {grænser} kr. pr. person pr. år" + (
+            "."
+            if confirmed
+            else " — de er et skøn, ikke bekræftede beløb (seed refusionsgraenser), så refusionen er vejledende."
+        )
     else:
         threshold_text = f"Der er ingen refusionsgrænser for {year} i lageret, så refusionen er ikke beregnet."
     s.lead = (
@@ -60,46 +78,103 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
         f"{_group_amount(n1, cost1)} og en forventet statsrefusion på {_group_amount(n1, refund)} "
         f"(25 % over grænse 1, 50 % over grænse 2, 75 % over grænse 3). {threshold_text}"
     )
-    s.facts = {"over_1": n1, "over_2": n2, "over_3": n3, "udgift_over_1": cost1, "refusion": refund,
-               "bekraeftet": confirmed, "kommuner": df.height}
-    shares = df.filter(pl.col("antal_sager") >= SUPPRESSION_LIMIT).filter(pl.col("andel_top5_af_sager_pct").is_not_null())
+    s.facts = {
+        "over_1": n1,
+        "over_2": n2,
+        "over_3": n3,
+        "udgift_over_1": cost1,
+        "refusion": refund,
+        "bekraeftet": confirmed,
+        "kommuner": df.height,
+    }
+    shares = df.filter(pl.col("antal_sager") >= SUPPRESSION_LIMIT).filter(
+        pl.col("andel_top5_af_sager_pct").is_not_null()
+    )
     if shares.height:
-        s.blocks.append(charts.render(
-            charts.bars_with_reference(_floats(shares), category="kommunenavn", value="andel_top5_af_sager_pct",
-                                       reference=None, reference_label="",
-                                       title=f"De dyreste 5 % af sagerne: andel af udgiften til sager, {year}",
-                                       subtitle="Helårsudgift pr. sag fra posteringerne; kommuner med mindst 5 sager",
-                                       x_title="Andel af udgiften til sager, %", value_format=",.0f"),
-            title=f"De dyreste 5 % af sagerne, {year}",
-            alt_text=f"Søjlediagram: for hver kommune med mindst 5 sager den andel af udgiften til sager i {year}, "
-                     "der går til de dyreste 5 % af sagerne.",
-            source=view))
+        s.blocks.append(
+            charts.render(
+                charts.bars_with_reference(
+                    _floats(shares),
+                    category="kommunenavn",
+                    value="andel_top5_af_sager_pct",
+                    reference=None,
+                    reference_label="",
+                    title=f"De dyreste 5 % af sagerne: andel af udgiften til sager, {year}",
+                    subtitle="Helårsudgift pr. sag fra posteringerne; kommuner med mindst 5 sager",
+                    x_title="Andel af udgiften til sager, %",
+                    value_format=",.0f",
+                ),
+                title=f"De dyreste 5 % af sagerne, {year}",
+                alt_text=f"Søjlediagram: for hver kommune med mindst 5 sager den andel af udgiften til sager i {year}, "
+                "der går til de dyreste 5 % af sagerne.",
+                source=view,
+            )
+        )
     rows = []
     for r in df.iter_rows(named=True):
         big = r["antal_sager"] >= SUPPRESSION_LIMIT
-        rows.append([r["kommunenavn"], antal(r["antal_sager"], SUPPRESSION_LIMIT),
-                     antal(r["antal_over_graense_1"], SUPPRESSION_LIMIT), antal(r["antal_over_graense_2"], SUPPRESSION_LIMIT),
-                     antal(r["antal_over_graense_3"], SUPPRESSION_LIMIT),
-                     _group_amount(r["antal_over_graense_1"], r["udgift_over_graense_1_kr"]),
-                     _group_amount(r["antal_over_graense_1"], r["refusion_kr"]),
-                     _group_amount(r["antal_over_graense_1"], r["nettoudgift_over_graense_1_kr"]),
-                     pct(r["andel_top5_af_sager_pct"]) if big else MISSING])
-    s.blocks.append(Table(
-        "tabel-dyre-enkeltsager", f"Sager over refusionsgrænserne pr. kommune, {year}",
-        ["Kommune", "Sager", "Over grænse 1", "Over grænse 2", "Over grænse 3", "Helårsudgift over grænse 1",
-         "Forventet refusion", "Nettoudgift", "De dyreste 5 %s andel"], rows, view, numeric=set(range(1, 9)),
-        footer=["I alt", antal(int(df["antal_sager"].sum()), SUPPRESSION_LIMIT), antal(n1, SUPPRESSION_LIMIT),
-                antal(n2, SUPPRESSION_LIMIT), antal(n3, SUPPRESSION_LIMIT), _group_amount(n1, cost1),
-                _group_amount(n1, refund), _group_amount(n1, cost1 - refund), ""]))
-    s.blocks.append(Note(
-        f"Grupper med færre end {SUPPRESSION_LIMIT} sager vises som \"{SMALL}\", og deres beløb udelades. Helårsudgiften "
-        "er summen af sagens driftsposteringer (Dranst 1, indtægter modregnet) i bogføringsåret; aldersgrænsen på "
-        "67 år, søskende som én sag og objektivt finansierede udgifter kan ikke ses i posteringerne. "
-        "Kun kommuner, der har leveret posteringer, indgår.", "caveat"))
+        rows.append(
+            [
+                r["kommunenavn"],
+                antal(r["antal_sager"], SUPPRESSION_LIMIT),
+                antal(r["antal_over_graense_1"], SUPPRESSION_LIMIT),
+                antal(r["antal_over_graense_2"], SUPPRESSION_LIMIT),
+                antal(r["antal_over_graense_3"], SUPPRESSION_LIMIT),
+                _group_amount(r["antal_over_graense_1"], r["udgift_over_graense_1_kr"]),
+                _group_amount(r["antal_over_graense_1"], r["refusion_kr"]),
+                _group_amount(r["antal_over_graense_1"], r["nettoudgift_over_graense_1_kr"]),
+                pct(r["andel_top5_af_sager_pct"]) if big else MISSING,
+            ]
+        )
+    s.blocks.append(
+        Table(
+            "tabel-dyre-enkeltsager",
+            f"Sager over refusionsgrænserne pr. kommune, {year}",
+            [
+                "Kommune",
+                "Sager",
+                "Over grænse 1",
+                "Over grænse 2",
+                "Over grænse 3",
+                "Helårsudgift over grænse 1",
+                "Forventet refusion",
+                "Nettoudgift",
+                "De dyreste 5 %s andel",
+            ],
+            rows,
+            view,
+            numeric=set(range(1, 9)),
+            footer=[
+                "I alt",
+                antal(int(df["antal_sager"].sum()), SUPPRESSION_LIMIT),
+                antal(n1, SUPPRESSION_LIMIT),
+                antal(n2, SUPPRESSION_LIMIT),
+                antal(n3, SUPPRESSION_LIMIT),
+                _group_amount(n1, cost1),
+                _group_amount(n1, refund),
+                _group_amount(n1, cost1 - refund),
+                "",
+            ],
+        )
+    )
+    s.blocks.append(
+        Note(
+            f'Grupper med færre end {SUPPRESSION_LIMIT} sager vises som "{SMALL}", og deres beløb udelades. Helårsudgiften '
+            "er summen af sagens driftsposteringer (Dranst 1, indtægter modregnet) i bogføringsåret; aldersgrænsen på "
+            "67 år, søskende som én sag og objektivt finansierede udgifter kan ikke ses i posteringerne. "
+            "Kun kommuner, der har leveret posteringer, indgår.",
+            "caveat",
+        )
+    )
     masked = sum(df["udgift_maskeret_noegle_kr"])
     if masked:
-        s.blocks.append(Note(f"{kr(masked)} er bogført med en sagsnøgle, der lignede et CPR-nummer og blev maskeret "
-                             "(regel R15); beløbet kan ikke henføres til en sag og indgår ikke ovenfor.", "caveat"))
+        s.blocks.append(
+            Note(
+                f"{kr(masked)} er bogført med en sagsnøgle, der lignede et CPR-nummer og blev maskeret "
+                "(regel R15); beløbet kan ikke henføres til en sag og indgår ikke ovenfor.",
+                "caveat",
+            )
+        )
     return s
 
 
@@ -123,54 +198,120 @@ def koeb(wh: Warehouse, year: int) -> Section:
     share = Decimal(total_priv) * 100 / Decimal(total) if total else None
     prev = df.filter((pl.col("aar") == year - 1) & pl.col("kommunekode").is_in(cur["kommunekode"].unique().implode()))
     prev_total = sum(prev.filter(pl.col("koebstype") == "privat")["koeb_kr"]) if prev.height else None
-    prev_share = (Decimal(prev_total) * 100 / Decimal(sum(prev["koeb_kr"]))) if prev.height and sum(prev["koeb_kr"]) else None
+    prev_share = (
+        (Decimal(prev_total) * 100 / Decimal(sum(prev["koeb_kr"]))) if prev.height and sum(prev["koeb_kr"]) else None
+    )
     change = share - prev_share if share is not None and prev_share is not None else None
-    s.lead = (f"{wide.height} kommuner har leveret posteringer for {year} med køb af pladser for i alt {mio_kr(total)}. "
-              f"{pct(share)} af købene var hos private leverandører"
-              + (f" ({procentpoint(change)} fra {year - 1})" if change is not None else "") + ". Købene er fordelt "
-              "efter driftsherren i Tilbudsportalen: egen kommune, anden kommune, region eller privat.")
+    s.lead = (
+        f"{wide.height} kommuner har leveret posteringer for {year} med køb af pladser for i alt {mio_kr(total)}. "
+        f"{pct(share)} af købene var hos private leverandører"
+        + (f" ({procentpoint(change)} fra {year - 1})" if change is not None else "")
+        + ". Købene er fordelt "
+        "efter driftsherren i Tilbudsportalen: egen kommune, anden kommune, region eller privat."
+    )
     s.facts = {"andel_privat": share, "aendring": change, "kommuner": wide.height, "koeb": total}
     long = _floats(cur).with_columns(pl.col("koebstype").replace(KOEBSTYPER).alias("type"))
-    s.blocks.append(charts.render(
-        charts.stacked_shares(long, category="kommunenavn", value="andel_pct", group="type",
-                              order=list(KOEBSTYPER.values()), title=f"Køb af pladser efter driftsherre, {year}",
-                              subtitle="Andel af kommunens køb (Dranst 1-posteringer med tilbudsnummer)"),
-        title=f"Køb af pladser efter driftsherre, {year}",
-        alt_text=f"Stablede søjler, én pr. kommune, med andelen af køb i {year} hos egen kommune, anden kommune, "
-                 f"region, private og ukendte tilbud; i alt {pct(share)} hos private.",
-        source=view))
+    s.blocks.append(
+        charts.render(
+            charts.stacked_shares(
+                long,
+                category="kommunenavn",
+                value="andel_pct",
+                group="type",
+                order=list(KOEBSTYPER.values()),
+                title=f"Køb af pladser efter driftsherre, {year}",
+                subtitle="Andel af kommunens køb (Dranst 1-posteringer med tilbudsnummer)",
+            ),
+            title=f"Køb af pladser efter driftsherre, {year}",
+            alt_text=f"Stablede søjler, én pr. kommune, med andelen af køb i {year} hos egen kommune, anden kommune, "
+            f"region, private og ukendte tilbud; i alt {pct(share)} hos private.",
+            source=view,
+        )
+    )
     trend = _floats(df.filter(pl.col("koebstype") == "privat"))
     if trend["aar"].n_unique() > 1:
         towns = trend["kommunenavn"].unique().sort().to_list()
-        chart = (charts.lines(trend, x="aar", y="andel_pct", series="kommunenavn", order=towns,
-                              title="Andel af køb hos private leverandører", subtitle="Procent af kommunens køb af pladser",
-                              y_title="Andel privat, %", y_format=",.0f")
-                 if len(towns) <= len(charts.SERIES) else
-                 charts.small_multiples(trend, x="aar", y="andel_pct", facet="kommunenavn",
-                                        title="Andel af køb hos private leverandører", subtitle="Procent af køb",
-                                        y_title="Andel privat, %"))
-        s.blocks.append(charts.render(chart, title="Andel af køb hos private leverandører",
-                                      alt_text=f"Kurver over andelen af køb hos private leverandører pr. kommune, "
-                                               f"{int(trend['aar'].min())}–{year}.", source=view))
+        chart = (
+            charts.lines(
+                trend,
+                x="aar",
+                y="andel_pct",
+                series="kommunenavn",
+                order=towns,
+                title="Andel af køb hos private leverandører",
+                subtitle="Procent af kommunens køb af pladser",
+                y_title="Andel privat, %",
+                y_format=",.0f",
+            )
+            if len(towns) <= len(charts.SERIES)
+            else charts.small_multiples(
+                trend,
+                x="aar",
+                y="andel_pct",
+                facet="kommunenavn",
+                title="Andel af køb hos private leverandører",
+                subtitle="Procent af køb",
+                y_title="Andel privat, %",
+            )
+        )
+        s.blocks.append(
+            charts.render(
+                chart,
+                title="Andel af køb hos private leverandører",
+                alt_text=f"Kurver over andelen af køb hos private leverandører pr. kommune, "
+                f"{int(trend['aar'].min())}–{year}.",
+                source=view,
+            )
+        )
     kinds = [k for k in KOEBSTYPER if k != "ukendt" or any(wide[k])]  # unknown tilbud only when there are some
-    rows = [[r["kommunenavn"], kr(r["koeb_i_alt_kr"]), *(kr(r[k]) for k in kinds), pct(r["andel_pct"]),
-             procentpoint(r["aendring_andel_procentpoint"]).replace(" procentpoint", " pp.")]
-            for r in wide.iter_rows(named=True)]
-    s.blocks.append(Table("tabel-koeb", f"Køb af pladser pr. kommune og driftsherre, {year}",
-                          ["Kommune", "Køb i alt", *(KOEBSTYPER[k] for k in kinds), "Andel privat",
-                           f"Ændring fra {year - 1}"],
-                          rows, view, numeric=set(range(1, len(kinds) + 4)),
-                          footer=["I alt", kr(total), *(kr(sum(wide[k])) for k in kinds), pct(share),
-                                  procentpoint(change).replace(" procentpoint", " pp.")]))
+    rows = [
+        [
+            r["kommunenavn"],
+            kr(r["koeb_i_alt_kr"]),
+            *(kr(r[k]) for k in kinds),
+            pct(r["andel_pct"]),
+            procentpoint(r["aendring_andel_procentpoint"]).replace(" procentpoint", " pp."),
+        ]
+        for r in wide.iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-koeb",
+            f"Køb af pladser pr. kommune og driftsherre, {year}",
+            ["Kommune", "Køb i alt", *(KOEBSTYPER[k] for k in kinds), "Andel privat", f"Ændring fra {year - 1}"],
+            rows,
+            view,
+            numeric=set(range(1, len(kinds) + 4)),
+            footer=[
+                "I alt",
+                kr(total),
+                *(kr(sum(wide[k])) for k in kinds),
+                pct(share),
+                procentpoint(change).replace(" procentpoint", " pp."),
+            ],
+        )
+    )
     if wh.has("koeb_driftsherre"):
-        ops = wh.frame("""select driftsherre, any_value(driftsherretype) as driftsherretype, sum(koeb_kr) as koeb_kr,
+        ops = wh.frame(
+            """select driftsherre, any_value(driftsherretype) as driftsherretype, sum(koeb_kr) as koeb_kr,
                                  count(distinct kommunekode) as kommuner
                           from cockpit.koeb_driftsherre where aar = ? group by driftsherre
-                          order by koeb_kr desc, driftsherre limit 10""", [year])
-        s.blocks.append(Table("tabel-driftsherrer", f"De største driftsherrer målt på køb, {year}",
-                              ["Driftsherre", "Type", "Køb", "Købende kommuner"],
-                              [[r["driftsherre"], r["driftsherretype"], kr(r["koeb_kr"]), antal(r["kommuner"])]
-                               for r in ops.iter_rows(named=True)], "cockpit.koeb_driftsherre", numeric={2, 3}))
+                          order by koeb_kr desc, driftsherre limit 10""",
+            [year],
+        )
+        s.blocks.append(
+            Table(
+                "tabel-driftsherrer",
+                f"De største driftsherrer målt på køb, {year}",
+                ["Driftsherre", "Type", "Køb", "Købende kommuner"],
+                [
+                    [r["driftsherre"], r["driftsherretype"], kr(r["koeb_kr"]), antal(r["kommuner"])]
+                    for r in ops.iter_rows(named=True)
+                ],
+                "cockpit.koeb_driftsherre",
+                numeric={2, 3},
+            )
+        )
     return s
 
 
@@ -189,37 +330,87 @@ def udbud(wh: Warehouse, year: int) -> Section:
     df = df.with_columns((pl.col("paragraf") + " · " + pl.col("maalgruppe")).alias("gruppe"))
     busy = df.filter(pl.col("belaegning_faktisk_pct") >= 95).sort("belaegning_faktisk_pct", descending=True)
     refused = df["afviste"].drop_nulls()
-    s.lead = (f"Kapacitet og efterspørgsel for {year} side om side pr. paragraf og målgruppe: {tal(sum(df['antal_tilbud']))} "
-              f"godkendte tilbud med {tal(sum(df['pladser_tilbudsportalen']))} pladser i Tilbudsportalen, belægningen "
-              f"fra indberetningerne og de døgn kommunerne har købt. {busy.height} grupper havde en faktisk belægning "
-              f"på mindst 95 %"
-              + (f" (højest {busy['gruppe'][0]}: {pct(busy['belaegning_faktisk_pct'][0])})" if busy.height else "")
-              + f". Afviste anmodninger og ventelister registreres kun for de sikrede institutioner"
-              + (f" ({antal(int(refused.sum()))} afviste i {year})." if refused.len() else "."))
+    s.lead = (
+        f"Kapacitet og efterspørgsel for {year} side om side pr. paragraf og målgruppe: {tal(sum(df['antal_tilbud']))} "
+        f"godkendte tilbud med {tal(sum(df['pladser_tilbudsportalen']))} pladser i Tilbudsportalen, belægningen "
+        f"fra indberetningerne og de døgn kommunerne har købt. {busy.height} grupper havde en faktisk belægning "
+        f"på mindst 95 %"
+        + (f" (højest {busy['gruppe'][0]}: {pct(busy['belaegning_faktisk_pct'][0])})" if busy.height else "")
+        + ". Afviste anmodninger og ventelister registreres kun for de sikrede institutioner"
+        + (f" ({antal(int(refused.sum()))} afviste i {year})." if refused.len() else ".")
+    )
     s.facts = {"fulde": busy.height}
-    chart_df = _floats(df.filter((pl.col("pladser_tilbudsportalen") > 0) | (pl.col("koebte_doegn") > 0))).with_columns(
-        (pl.col("koebte_doegn") / days).alias("Købte pladser, gns."),
-        pl.col("gns_belagte_pladser").alias("Belagte pladser, gns."),
-        pl.col("pladser_tilbudsportalen").cast(pl.Float64).alias("Pladser i Tilbudsportalen"),
-    ).unpivot(index="gruppe", on=["Pladser i Tilbudsportalen", "Belagte pladser, gns.", "Købte pladser, gns."],
-              variable_name="maal", value_name="pladser")
-    s.blocks.append(charts.render(
-        charts.grouped_bars(chart_df, category="gruppe", value="pladser", group="maal",
-                            order=["Pladser i Tilbudsportalen", "Belagte pladser, gns.", "Købte pladser, gns."],
-                            title=f"Pladser, belægning og køb pr. paragraf og målgruppe, {year}",
-                            subtitle=f"Gennemsnit pr. dag: belagte døgn / {days} og købte døgn / {days}",
-                            x_title="Pladser", value_format=",.0f"),
-        title=f"Pladser, belægning og køb pr. paragraf og målgruppe, {year}",
-        alt_text="Grupperede søjler pr. paragraf og målgruppe: pladser i Tilbudsportalen, gennemsnitligt belagte "
-                 f"pladser og gennemsnitligt købte pladser i {year}.", source=view))
-    rows = [[r["paragraf"], r["maalgruppe"], antal(r["antal_tilbud"]), antal(r["pladser_tilbudsportalen"]),
-             pct(r["belaegning_normeret_pct"]), pct(r["belaegning_faktisk_pct"]), tal(r["gns_belagte_pladser"], 1),
-             tal(r["koebte_doegn"]), kr(r["koeb_kr"]), antal(r["afviste"]), tal(r["venteliste_gns"], 1)]
-            for r in df.iter_rows(named=True)]
-    s.blocks.append(Table("tabel-udbud", f"Udbud og efterspørgsel pr. paragraf og målgruppe, {year}",
-                          ["Paragraf", "Målgruppe", "Tilbud", "Pladser", "Belægning, normeret", "Belægning, i drift",
-                           "Belagte pladser, gns.", "Købte døgn", "Køb", "Afviste", "Venteliste, gns."],
-                          rows, view, numeric=set(range(2, 11))))
+    chart_df = (
+        _floats(df.filter((pl.col("pladser_tilbudsportalen") > 0) | (pl.col("koebte_doegn") > 0)))
+        .with_columns(
+            (pl.col("koebte_doegn") / days).alias("Købte pladser, gns."),
+            pl.col("gns_belagte_pladser").alias("Belagte pladser, gns."),
+            pl.col("pladser_tilbudsportalen").cast(pl.Float64).alias("Pladser i Tilbudsportalen"),
+        )
+        .unpivot(
+            index="gruppe",
+            on=["Pladser i Tilbudsportalen", "Belagte pladser, gns.", "Købte pladser, gns."],
+            variable_name="maal",
+            value_name="pladser",
+        )
+    )
+    s.blocks.append(
+        charts.render(
+            charts.grouped_bars(
+                chart_df,
+                category="gruppe",
+                value="pladser",
+                group="maal",
+                order=["Pladser i Tilbudsportalen", "Belagte pladser, gns.", "Købte pladser, gns."],
+                title=f"Pladser, belægning og køb pr. paragraf og målgruppe, {year}",
+                subtitle=f"Gennemsnit pr. dag: belagte døgn / {days} og købte døgn / {days}",
+                x_title="Pladser",
+                value_format=",.0f",
+            ),
+            title=f"Pladser, belægning og køb pr. paragraf og målgruppe, {year}",
+            alt_text="Grupperede søjler pr. paragraf og målgruppe: pladser i Tilbudsportalen, gennemsnitligt belagte "
+            f"pladser og gennemsnitligt købte pladser i {year}.",
+            source=view,
+        )
+    )
+    rows = [
+        [
+            r["paragraf"],
+            r["maalgruppe"],
+            antal(r["antal_tilbud"]),
+            antal(r["pladser_tilbudsportalen"]),
+            pct(r["belaegning_normeret_pct"]),
+            pct(r["belaegning_faktisk_pct"]),
+            tal(r["gns_belagte_pladser"], 1),
+            tal(r["koebte_doegn"]),
+            kr(r["koeb_kr"]),
+            antal(r["afviste"]),
+            tal(r["venteliste_gns"], 1),
+        ]
+        for r in df.iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-udbud",
+            f"Udbud og efterspørgsel pr. paragraf og målgruppe, {year}",
+            [
+                "Paragraf",
+                "Målgruppe",
+                "Tilbud",
+                "Pladser",
+                "Belægning, normeret",
+                "Belægning, i drift",
+                "Belagte pladser, gns.",
+                "Købte døgn",
+                "Køb",
+                "Afviste",
+                "Venteliste, gns.",
+            ],
+            rows,
+            view,
+            numeric=set(range(2, 11)),
+        )
+    )
     return s
 
 
@@ -239,45 +430,93 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
     view = "cockpit.datakvalitet"
     if not wh.has("datakvalitet"):
         return _missing(s, view, year, "registreringsflag")
-    counts = wh.frame(f"""select regel, any_value(regel_navn) as regel_navn, alvorlighed, count(*) as antal,
+    counts = wh.frame(
+        f"""select regel, any_value(regel_navn) as regel_navn, alvorlighed, count(*) as antal,
                                  count(*) filter (where periode like ? || '%') as antal_aar
-                          from {view} group by regel, alvorlighed order by regel, alvorlighed""", [str(year)])
+                          from {view} group by regel, alvorlighed order by regel, alvorlighed""",
+        [str(year)],
+    )
     per_sev = {k: int(counts.filter(pl.col("alvorlighed") == k)["antal"].sum()) for k in SEVERITY}
-    runs = wh.frame("select * from cockpit.koersler order by publiceret desc limit 2") if wh.has("koersler") else pl.DataFrame()
-    rejected = wh.frame("select kilde, count(*) as antal from cockpit.afviste_raekker group by kilde order by kilde") \
-        if wh.has("afviste_raekker") else pl.DataFrame({"kilde": [], "antal": []})
+    runs = (
+        wh.frame("select * from cockpit.koersler order by publiceret desc limit 2")
+        if wh.has("koersler")
+        else pl.DataFrame()
+    )
+    rejected = (
+        wh.frame("select kilde, count(*) as antal from cockpit.afviste_raekker group by kilde order by kilde")
+        if wh.has("afviste_raekker")
+        else pl.DataFrame({"kilde": [], "antal": []})
+    )
     n_rejected = int(rejected["antal"].sum()) if rejected.height else 0
     development = ""
     if runs.height == 2:
         now, before = runs.row(0, named=True), runs.row(1, named=True)
         d_err, d_warn = now["flag_fejl"] - before["flag_fejl"], now["flag_advarsel"] - before["flag_advarsel"]
-        development = (f" Siden forrige kørsel ({dato(before['publiceret'])}) er antallet af fejl ændret med "
-                       f"{'+' if d_err > 0 else ''}{tal(d_err)} og advarsler med {'+' if d_warn > 0 else ''}{tal(d_warn)}.")
+        development = (
+            f" Siden forrige kørsel ({dato(before['publiceret'])}) er antallet af fejl ændret med "
+            f"{'+' if d_err > 0 else ''}{tal(d_err)} og advarsler med {'+' if d_warn > 0 else ''}{tal(d_warn)}."
+        )
     elif runs.height == 1:
         development = " Der er ingen tidligere kørsel at sammenligne med."
-    s.lead = (f"Registreringsreglerne R01–R17 har efter seneste kørsel markeret {tal(per_sev['fejl'])} fejl, "
-              f"{tal(per_sev['advarsel'])} advarsler og {tal(per_sev['info'])} info-flag, hver med fil og linje, så "
-              f"registreringen kan rettes ved kilden. {tal(n_rejected)} værdier kunne ikke læses og ligger i "
-              f"karantæne.{development}")
+    s.lead = (
+        f"Registreringsreglerne R01–R17 har efter seneste kørsel markeret {tal(per_sev['fejl'])} fejl, "
+        f"{tal(per_sev['advarsel'])} advarsler og {tal(per_sev['info'])} info-flag, hver med fil og linje, så "
+        f"registreringen kan rettes ved kilden. {tal(n_rejected)} værdier kunne ikke læses og ligger i "
+        f"karantæne.{development}"
+    )
     s.facts = {**per_sev, "afviste": n_rejected}
-    s.blocks.append(Table("tabel-regler", "Flag pr. regel og alvorlighed",
-                          ["Regel", "Navn", "Alvorlighed", "Flag i alt", f"Heraf periode {year}"],
-                          [[r["regel"], r["regel_navn"], r["alvorlighed"], antal(r["antal"]), antal(r["antal_aar"])]
-                           for r in counts.iter_rows(named=True)], view, numeric={3, 4}))
+    s.blocks.append(
+        Table(
+            "tabel-regler",
+            "Flag pr. regel og alvorlighed",
+            ["Regel", "Navn", "Alvorlighed", "Flag i alt", f"Heraf periode {year}"],
+            [
+                [r["regel"], r["regel_navn"], r["alvorlighed"], antal(r["antal"]), antal(r["antal_aar"])]
+                for r in counts.iter_rows(named=True)
+            ],
+            view,
+            numeric={3, 4},
+        )
+    )
     top = wh.frame(f"""select regel, alvorlighed, kildefil, kildelinje, periode, beskrivelse from {view}
                        order by case alvorlighed when 'fejl' then 1 when 'advarsel' then 2 else 3 end,
                                 periode desc nulls last, regel, kildefil, kildelinje limit 20""")
-    s.blocks.append(Table("tabel-flag", "De 20 vigtigste flag (fejl før advarsler, nyeste periode først)",
-                          ["Regel", "Alvorlighed", "Fil", "Linje", "Periode", "Beskrivelse"],
-                          [[r["regel"], r["alvorlighed"], r["kildefil"] or MISSING, _line(r["kildelinje"]),
-                            r["periode"] or MISSING, r["beskrivelse"]] for r in top.iter_rows(named=True)],
-                          view, numeric={3}))
+    s.blocks.append(
+        Table(
+            "tabel-flag",
+            "De 20 vigtigste flag (fejl før advarsler, nyeste periode først)",
+            ["Regel", "Alvorlighed", "Fil", "Linje", "Periode", "Beskrivelse"],
+            [
+                [
+                    r["regel"],
+                    r["alvorlighed"],
+                    r["kildefil"] or MISSING,
+                    _line(r["kildelinje"]),
+                    r["periode"] or MISSING,
+                    r["beskrivelse"],
+                ]
+                for r in top.iter_rows(named=True)
+            ],
+            view,
+            numeric={3},
+        )
+    )
     if n_rejected:
-        values = wh.frame("select kilde, kildefil, kildelinje, kolonne, raavaerdi, aarsag from cockpit.afviste_raekker "
-                          "order by kilde, kildefil, kildelinje limit 20")
-        s.blocks.append(Table("tabel-karantaene", "Værdier i karantæne (kunne ikke læses)",
-                              ["Kilde", "Fil", "Linje", "Kolonne", "Værdi", "Årsag"],
-                              [[r["kilde"], r["kildefil"], _line(r["kildelinje"]), r["kolonne"], r["raavaerdi"],
-                                r["aarsag"]] for r in values.iter_rows(named=True)],
-                              "cockpit.afviste_raekker", numeric={2}))
+        values = wh.frame(
+            "select kilde, kildefil, kildelinje, kolonne, raavaerdi, aarsag from cockpit.afviste_raekker "
+            "order by kilde, kildefil, kildelinje limit 20"
+        )
+        s.blocks.append(
+            Table(
+                "tabel-karantaene",
+                "Værdier i karantæne (kunne ikke læses)",
+                ["Kilde", "Fil", "Linje", "Kolonne", "Værdi", "Årsag"],
+                [
+                    [r["kilde"], r["kildefil"], _line(r["kildelinje"]), r["kolonne"], r["raavaerdi"], r["aarsag"]]
+                    for r in values.iter_rows(named=True)
+                ],
+                "cockpit.afviste_raekker",
+                numeric={2},
+            )
+        )
     return s

@@ -35,8 +35,18 @@ class ReportFiles:
 def _section_builders():
     from report import analyses, sections
 
-    return [sections.udgifter, sections.belaegning, sections.sikrede, sections.takster, sections.sundhedstjek,
-            sections.fordelingsnoegler, analyses.dyre_enkeltsager, analyses.koeb, analyses.udbud, analyses.datakvalitet]
+    return [
+        sections.udgifter,
+        sections.belaegning,
+        sections.sikrede,
+        sections.takster,
+        sections.sundhedstjek,
+        sections.fordelingsnoegler,
+        analyses.dyre_enkeltsager,
+        analyses.koeb,
+        analyses.udbud,
+        analyses.datakvalitet,
+    ]
 
 
 def _markdown_strong(text: str) -> str:
@@ -46,15 +56,23 @@ def _markdown_strong(text: str) -> str:
 def data_years(wh: Warehouse) -> set[int]:
     """Years any yearly cockpit view has rows for (a report of such a year can be made)."""
     found: set[int] = set()
-    for view in ("udgifter_kommune", "takster", "belaegning_tilbud", "sikrede_institutioner", "sundhedstjek",
-                 "dyre_enkeltsager_kommune", "fordelingsnoegler"):
+    for view in (
+        "udgifter_kommune",
+        "takster",
+        "belaegning_tilbud",
+        "sikrede_institutioner",
+        "sundhedstjek",
+        "dyre_enkeltsager_kommune",
+        "fordelingsnoegler",
+    ):
         if wh.has(view):
             found |= {y for (y,) in wh.con.execute(f"select distinct aar from cockpit.{view}").fetchall()}
     return found
 
 
-def build_report(published_db: Path, out_dir: Path, year: int | None = None, *,
-                 progress: Callable[[str], None] = lambda _m: None) -> ReportFiles:
+def build_report(
+    published_db: Path, out_dir: Path, year: int | None = None, *, progress: Callable[[str], None] = lambda _m: None
+) -> ReportFiles:
     """Write the report of `year` (default: the newest complete year) to `out_dir`.
 
     Reads only `cockpit.*` views of `published_db`, opened read-only. Raises ReportError when
@@ -78,27 +96,44 @@ def build_report(published_db: Path, out_dir: Path, year: int | None = None, *,
             section = build(wh, year)
             section.lead = one_period(section.lead)
             sections.append(section)
-            progress(f"  afsnit {section.title}: {sum(1 for b in section.blocks if hasattr(b, 'svg'))} figurer, "
-                     f"{sum(1 for b in section.blocks if hasattr(b, 'columns'))} tabeller ({time.perf_counter() - t:.1f}s)")
-        run = (wh.frame("select * from cockpit.koersler order by publiceret desc limit 1").row(0, named=True)
-               if wh.has("koersler") and wh.con.execute("select count(*) from cockpit.koersler").fetchone()[0] else None)
+            progress(
+                f"  afsnit {section.title}: {sum(1 for b in section.blocks if hasattr(b, 'svg'))} figurer, "
+                f"{sum(1 for b in section.blocks if hasattr(b, 'columns'))} tabeller ({time.perf_counter() - t:.1f}s)"
+            )
+        run = (
+            wh.frame("select * from cockpit.koersler order by publiceret desc limit 1").row(0, named=True)
+            if wh.has("koersler") and wh.con.execute("select count(*) from cockpit.koersler").fetchone()[0]
+            else None
+        )
 
     from report.memo import memo_markdown, memo_points
 
     by_id = {s.id: s for s in sections}
-    footer = {"publiceret": dato(run["publiceret"]) if run else MISSING, "run_id": run["run_id"] if run else MISSING,
-              "filer": antal(run["filer"]) if run else MISSING}
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    footer = {
+        "publiceret": dato(run["publiceret"]) if run else MISSING,
+        "run_id": run["run_id"] if run else MISSING,
+        "filer": antal(run["filer"]) if run else MISSING,
+    }
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     page = env.get_template("report.html.j2").render(
-        year=year, sections=sections, footer=footer, css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
-        points=[_markdown_strong(p) for p in memo_points(year, by_id)], db_name=Path(published_db).name,
-        suppression=SUPPRESSION_LIMIT)
+        year=year,
+        sections=sections,
+        footer=footer,
+        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
+        points=[_markdown_strong(p) for p in memo_points(year, by_id)],
+        db_name=Path(published_db).name,
+        suppression=SUPPRESSION_LIMIT,
+    )
     memo = memo_markdown(year, by_id, run)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    html_path, pdf_path, memo_path = (out_dir / f"styringscockpit_{year}.html", out_dir / f"styringscockpit_{year}.pdf",
-                                      out_dir / f"notat_{year}.md")
+    html_path, pdf_path, memo_path = (
+        out_dir / f"styringscockpit_{year}.html",
+        out_dir / f"styringscockpit_{year}.pdf",
+        out_dir / f"notat_{year}.md",
+    )
     _write_atomic(html_path, page.encode("utf-8"))
     _write_atomic(memo_path, memo.encode("utf-8"))
     progress(f"  html og notat skrevet ({time.perf_counter() - t0:.1f}s)")

@@ -15,8 +15,20 @@ from decimal import Decimal
 from rules.rounding import half_up
 
 MISSING = "–"
-MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-          "oktober", "november", "december"]
+MONTHS = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 SUPPRESSION_LIMIT = 5  # groups of fewer cases than this are shown as "< 5"
 
 

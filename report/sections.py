@@ -15,7 +15,14 @@ import polars as pl
 
 from report import charts
 from report.danish_format import (
-    MISSING, MONTHS, aendring_pct, antal, kr, mio_kr, pct, tal,
+    MISSING,
+    MONTHS,
+    aendring_pct,
+    antal,
+    kr,
+    mio_kr,
+    pct,
+    tal,
 )
 from report.memo import movement_sentence
 from report.warehouse import Warehouse
@@ -55,7 +62,9 @@ def _floats(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _missing(section: Section, view: str, year: int, what: str) -> Section:
-    section.lead = f"Der er ingen {what} for {year} i det publicerede lager ({view}); afsnittet udfyldes, når kilden er indlæst."
+    section.lead = (
+        f"Der er ingen {what} for {year} i det publicerede lager ({view}); afsnittet udfyldes, når kilden er indlæst."
+    )
     section.blocks = [Note(section.lead, "missing")]
     return section
 
@@ -73,10 +82,13 @@ def udgifter(wh: Warehouse, year: int) -> Section:
     if cur.is_empty():
         return _missing(s, view, year, "udgifter")
     prev = df.filter(pl.col("aar") == year - 1).select(
-        "kommunekode", pl.col("udgift_pr_18_64_kr").alias("forrige_pr_18_64_kr"))
+        "kommunekode", pl.col("udgift_pr_18_64_kr").alias("forrige_pr_18_64_kr")
+    )
     cur = cur.join(prev, on="kommunekode", how="left").with_columns(
-        ((pl.col("udgift_pr_18_64_kr").cast(pl.Float64) / pl.col("forrige_pr_18_64_kr").cast(pl.Float64) - 1) * 100)
-        .alias("aendring_pr_18_64_pct"))
+        (
+            (pl.col("udgift_pr_18_64_kr").cast(pl.Float64) / pl.col("forrige_pr_18_64_kr").cast(pl.Float64) - 1) * 100
+        ).alias("aendring_pr_18_64_pct")
+    )
     region = cur["region_pr_18_64_kr"][0]
     total = sum(cur["nettodriftsudgifter_kr"])
     first = df["aar"].min()
@@ -94,34 +106,74 @@ def udgifter(wh: Warehouse, year: int) -> Section:
         up, down = moved.row(-1, named=True), moved.row(0, named=True)
         s.facts.update(up=up, down=down)
         s.lead += " " + movement_sentence(up, down, year)
-    s.blocks.append(charts.render(
-        charts.bars_with_reference(
-            _floats(cur), category="kommunenavn", value="udgift_pr_18_64_kr", reference=float(region),
-            reference_label=f"De 11 samlet: {kr(region)}", title=f"Nettodriftsudgift pr. 18–64-årig, {year}",
-            subtitle="Hovedfunktion 5.38, kroner pr. indbygger 18–64 år pr. 1. januar", x_title="Kr. pr. 18–64-årig"),
-        title=f"Nettodriftsudgift pr. 18–64-årig, {year}",
-        alt_text=f"Søjlediagram over de 11 kommuners nettodriftsudgift pr. 18–64-årig i {year}, fra "
-                 f"{hi['kommunenavn']} ({kr(hi['udgift_pr_18_64_kr'])}) til {lo['kommunenavn']} "
-                 f"({kr(lo['udgift_pr_18_64_kr'])}); de 11 samlet {kr(region)}.",
-        source=view))
-    s.blocks.append(charts.render(
-        charts.small_multiples(
-            _floats(df), x="aar", y="indeks", facet="kommunenavn", title=f"Udgiftsindeks {first}–{year}",
-            subtitle=f"Nettodriftsudgifter, {first} = 100 (løbende priser)", y_title="Indeks", rule=100),
-        title=f"Udgiftsindeks {first}–{year}",
-        alt_text=f"Elleve små kurver, én pr. kommune, med nettodriftsudgiften som indeks ({first} = 100) "
-                 f"for årene {first} til {year}.",
-        source=view))
-    rows = [[r["kommunenavn"], mio_kr(r["nettodriftsudgifter_kr"]), kr(r["udgift_pr_18_64_kr"]),
-             aendring_pct(r["afvigelse_fra_region_pct"]), aendring_pct(r["aendring_pct"]),
-             aendring_pct(r["aendring_pr_18_64_pct"]), tal(r["indeks"], 1)]
-            for r in cur.sort("kommunenavn").iter_rows(named=True)]
-    s.blocks.append(Table(
-        "tabel-udgifter", f"Udgifter pr. kommune, {year}",
-        ["Kommune", "Nettodriftsudgifter", "Kr. pr. 18–64-årig", "Afvigelse fra de 11",
-         f"Ændring i udgift fra {year - 1}", f"Ændring pr. 18–64-årig fra {year - 1}", f"Indeks ({first} = 100)"],
-        rows, view, numeric={1, 2, 3, 4, 5, 6},
-        footer=["De 11 kommuner", mio_kr(total), kr(region), "", "", "", ""]))
+    s.blocks.append(
+        charts.render(
+            charts.bars_with_reference(
+                _floats(cur),
+                category="kommunenavn",
+                value="udgift_pr_18_64_kr",
+                reference=float(region),
+                reference_label=f"De 11 samlet: {kr(region)}",
+                title=f"Nettodriftsudgift pr. 18–64-årig, {year}",
+                subtitle="Hovedfunktion 5.38, kroner pr. indbygger 18–64 år pr. 1. januar",
+                x_title="Kr. pr. 18–64-årig",
+            ),
+            title=f"Nettodriftsudgift pr. 18–64-årig, {year}",
+            alt_text=f"Søjlediagram over de 11 kommuners nettodriftsudgift pr. 18–64-årig i {year}, fra "
+            f"{hi['kommunenavn']} ({kr(hi['udgift_pr_18_64_kr'])}) til {lo['kommunenavn']} "
+            f"({kr(lo['udgift_pr_18_64_kr'])}); de 11 samlet {kr(region)}.",
+            source=view,
+        )
+    )
+    s.blocks.append(
+        charts.render(
+            charts.small_multiples(
+                _floats(df),
+                x="aar",
+                y="indeks",
+                facet="kommunenavn",
+                title=f"Udgiftsindeks {first}–{year}",
+                subtitle=f"Nettodriftsudgifter, {first} = 100 (løbende priser)",
+                y_title="Indeks",
+                rule=100,
+            ),
+            title=f"Udgiftsindeks {first}–{year}",
+            alt_text=f"Elleve små kurver, én pr. kommune, med nettodriftsudgiften som indeks ({first} = 100) "
+            f"for årene {first} til {year}.",
+            source=view,
+        )
+    )
+    rows = [
+        [
+            r["kommunenavn"],
+            mio_kr(r["nettodriftsudgifter_kr"]),
+            kr(r["udgift_pr_18_64_kr"]),
+            aendring_pct(r["afvigelse_fra_region_pct"]),
+            aendring_pct(r["aendring_pct"]),
+            aendring_pct(r["aendring_pr_18_64_pct"]),
+            tal(r["indeks"], 1),
+        ]
+        for r in cur.sort("kommunenavn").iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-udgifter",
+            f"Udgifter pr. kommune, {year}",
+            [
+                "Kommune",
+                "Nettodriftsudgifter",
+                "Kr. pr. 18–64-årig",
+                "Afvigelse fra de 11",
+                f"Ændring i udgift fra {year - 1}",
+                f"Ændring pr. 18–64-årig fra {year - 1}",
+                f"Indeks ({first} = 100)",
+            ],
+            rows,
+            view,
+            numeric={1, 2, 3, 4, 5, 6},
+            footer=["De 11 kommuner", mio_kr(total), kr(region), "", "", "", ""],
+        )
+    )
     s.blocks.extend(_functions(wh, year))
     return s
 
@@ -135,29 +187,57 @@ def _functions(wh: Warehouse, year: int) -> list:
                    sum(nettodriftsudgifter_kr) filter (where aar = ?) as nu,
                    sum(nettodriftsudgifter_kr) filter (where aar = ? - 1) as foer
             from {view} where nordjysk_socialaftale and aar in (?, ? - 1)
-            group by funktion order by funktion""", [year, year, year, year])
+            group by funktion order by funktion""",
+        [year, year, year, year],
+    )
     df = df.filter(pl.col("nu").is_not_null())
     if df.is_empty():
         return [Note(f"Ingen udgifter pr. funktion for {year} ({view}).", "missing")]
-    rows = [[r["funktion"], r["funktionsnavn"], mio_kr(r["nu"]), mio_kr(r["foer"]),
-             aendring_pct(None if not r["foer"] else (Decimal(r["nu"]) / Decimal(r["foer"]) - 1) * 100)]
-            for r in df.iter_rows(named=True)]
+    rows = [
+        [
+            r["funktion"],
+            r["funktionsnavn"],
+            mio_kr(r["nu"]),
+            mio_kr(r["foer"]),
+            aendring_pct(None if not r["foer"] else (Decimal(r["nu"]) / Decimal(r["foer"]) - 1) * 100),
+        ]
+        for r in df.iter_rows(named=True)
+    ]
     chart_df = _floats(df.filter(pl.col("funktion").str.starts_with("5.38"))).with_columns(
         (pl.col("funktion") + " " + pl.col("funktionsnavn").str.slice(0, 38)).alias("label"),
-        (pl.col("nu") / 1_000_000).alias("mio"))
+        (pl.col("nu") / 1_000_000).alias("mio"),
+    )
     blocks = []
     if chart_df.height:
-        blocks.append(charts.render(
-            charts.bars_with_reference(chart_df, category="label", value="mio", reference=None, reference_label="",
-                                       title=f"De 11 kommuners nettodriftsudgifter pr. funktion, {year}",
-                                       subtitle="Hovedfunktion 5.38, mio. kr.", x_title="Mio. kr.",
-                                       value_format=",.0f"),
-            title=f"Nettodriftsudgifter pr. funktion, {year}",
-            alt_text="Søjlediagram over de 11 kommuners samlede nettodriftsudgifter pr. funktion under 5.38 i "
-                     f"{year}, i mio. kr.",
-            source=view))
-    blocks.append(Table("tabel-funktioner", f"De 11 kommuner pr. funktion, {year} og {year - 1}",
-                        ["Funktion", "Navn", str(year), str(year - 1), "Ændring"], rows, view, numeric={2, 3, 4}))
+        blocks.append(
+            charts.render(
+                charts.bars_with_reference(
+                    chart_df,
+                    category="label",
+                    value="mio",
+                    reference=None,
+                    reference_label="",
+                    title=f"De 11 kommuners nettodriftsudgifter pr. funktion, {year}",
+                    subtitle="Hovedfunktion 5.38, mio. kr.",
+                    x_title="Mio. kr.",
+                    value_format=",.0f",
+                ),
+                title=f"Nettodriftsudgifter pr. funktion, {year}",
+                alt_text="Søjlediagram over de 11 kommuners samlede nettodriftsudgifter pr. funktion under 5.38 i "
+                f"{year}, i mio. kr.",
+                source=view,
+            )
+        )
+    blocks.append(
+        Table(
+            "tabel-funktioner",
+            f"De 11 kommuner pr. funktion, {year} og {year - 1}",
+            ["Funktion", "Navn", str(year), str(year - 1), "Ændring"],
+            rows,
+            view,
+            numeric={2, 3, 4},
+        )
+    )
     return blocks
 
 
@@ -174,32 +254,72 @@ def belaegning(wh: Warehouse, year: int) -> Section:
         return _missing(s, view, year, "belægningsindberetninger")
     empty_cost = sum(v for v in df["tompladsudgift_kr"] if v is not None)
     below = df.filter(pl.col("belaegning_faktisk_pct") < pl.col("budgetteret_belaegning_pct"))
-    s.lead = (f"{df.height} tilbud har indberettet belægning for {year}. Samlet var der {tal(sum(df['tomme_doegn']))} "
-              f"tomme døgn (pladser i drift uden beboer), til en beregnet tompladsudgift på {kr(empty_cost)} "
-              f"ved tilbuddets laveste døgntakst. {len(below)} tilbud lå under den budgetterede belægning.")
+    s.lead = (
+        f"{df.height} tilbud har indberettet belægning for {year}. Samlet var der {tal(sum(df['tomme_doegn']))} "
+        f"tomme døgn (pladser i drift uden beboer), til en beregnet tompladsudgift på {kr(empty_cost)} "
+        f"ved tilbuddets laveste døgntakst. {len(below)} tilbud lå under den budgetterede belægning."
+    )
     s.facts = {"tilbud": df.height, "tompladsudgift": empty_cost, "under_budget": below.height}
-    long = _floats(df).unpivot(index=["tilbudsnavn", "budgetteret_belaegning_pct"],
-                               on=["belaegning_normeret_pct", "belaegning_faktisk_pct"],
-                               variable_name="maal", value_name="pct").with_columns(
-        pl.col("maal").replace({"belaegning_normeret_pct": "Normeret belægning",
-                                "belaegning_faktisk_pct": "Faktisk belægning (pladser i drift)"}))
-    s.blocks.append(charts.render(
-        charts.dots(long, category="tilbudsnavn", value="pct", group="maal",
-                    order=["Normeret belægning", "Faktisk belægning (pladser i drift)"],
-                    title=f"Belægning pr. tilbud, {year}",
-                    subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; lodret streg = budgetteret belægning",
-                    x_title="Belægning, %", tick="budgetteret_belaegning_pct", tick_label="Budgetteret belægning"),
-        title=f"Belægning pr. tilbud, {year}",
-        alt_text=f"Søjlediagram med normeret og faktisk belægning for {df.height} tilbud i {year}; en lodret streg "
-                 "pr. tilbud viser den budgetterede belægning fra takstbilaget.",
-        source=view))
-    rows = [[r["tilbudsnavn"], r["driftsherre"] or MISSING, pct(r["belaegning_normeret_pct"]),
-             pct(r["belaegning_faktisk_pct"]), pct(r["budgetteret_belaegning_pct"]), tal(r["tomme_doegn"]),
-             kr(r["tompladsudgift_kr"])] for r in df.iter_rows(named=True)]
-    s.blocks.append(Table("tabel-belaegning", f"Belægning og tomme pladser, {year}",
-                          ["Tilbud", "Driftsherre", "Normeret", "Faktisk", "Budgetteret", "Tomme døgn", "Tompladsudgift"],
-                          rows, view, numeric={2, 3, 4, 5, 6},
-                          footer=["I alt", "", "", "", "", tal(sum(df["tomme_doegn"])), kr(empty_cost)]))
+    long = (
+        _floats(df)
+        .unpivot(
+            index=["tilbudsnavn", "budgetteret_belaegning_pct"],
+            on=["belaegning_normeret_pct", "belaegning_faktisk_pct"],
+            variable_name="maal",
+            value_name="pct",
+        )
+        .with_columns(
+            pl.col("maal").replace(
+                {
+                    "belaegning_normeret_pct": "Normeret belægning",
+                    "belaegning_faktisk_pct": "Faktisk belægning (pladser i drift)",
+                }
+            )
+        )
+    )
+    s.blocks.append(
+        charts.render(
+            charts.dots(
+                long,
+                category="tilbudsnavn",
+                value="pct",
+                group="maal",
+                order=["Normeret belægning", "Faktisk belægning (pladser i drift)"],
+                title=f"Belægning pr. tilbud, {year}",
+                subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; lodret streg = budgetteret belægning",
+                x_title="Belægning, %",
+                tick="budgetteret_belaegning_pct",
+                tick_label="Budgetteret belægning",
+            ),
+            title=f"Belægning pr. tilbud, {year}",
+            alt_text=f"Søjlediagram med normeret og faktisk belægning for {df.height} tilbud i {year}; en lodret streg "
+            "pr. tilbud viser den budgetterede belægning fra takstbilaget.",
+            source=view,
+        )
+    )
+    rows = [
+        [
+            r["tilbudsnavn"],
+            r["driftsherre"] or MISSING,
+            pct(r["belaegning_normeret_pct"]),
+            pct(r["belaegning_faktisk_pct"]),
+            pct(r["budgetteret_belaegning_pct"]),
+            tal(r["tomme_doegn"]),
+            kr(r["tompladsudgift_kr"]),
+        ]
+        for r in df.iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-belaegning",
+            f"Belægning og tomme pladser, {year}",
+            ["Tilbud", "Driftsherre", "Normeret", "Faktisk", "Budgetteret", "Tomme døgn", "Tompladsudgift"],
+            rows,
+            view,
+            numeric={2, 3, 4, 5, 6},
+            footer=["I alt", "", "", "", "", tal(sum(df["tomme_doegn"])), kr(empty_cost)],
+        )
+    )
     return s
 
 
@@ -218,34 +338,79 @@ def sikrede(wh: Warehouse, year: int) -> Section:
         return _missing(s, view, year, "data om sikrede institutioner")
     t = total.row(0, named=True)
     refused = (t["afviste_sociale"] or 0) + (t["afviste_retlige"] or 0)
-    s.lead = (f"I {year} var belægningen på de sikrede institutioner i alt {pct(t['belaegning_normeret_pct'])} af de "
-              f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift, mod målet på "
-              f"{pct(t['maal_belaegning_pct'], 0)}. Sociale anbringelser udgjorde {pct(t['andel_sociale_pct'])} af de "
-              f"belagte døgn; {antal(refused)} anmodninger blev afvist for mangel på plads "
-              f"({antal(t['afviste_sociale'])} sociale, {antal(t['afviste_retlige'])} retlige).")
+    s.lead = (
+        f"I {year} var belægningen på de sikrede institutioner i alt {pct(t['belaegning_normeret_pct'])} af de "
+        f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift, mod målet på "
+        f"{pct(t['maal_belaegning_pct'], 0)}. Sociale anbringelser udgjorde {pct(t['andel_sociale_pct'])} af de "
+        f"belagte døgn; {antal(refused)} anmodninger blev afvist for mangel på plads "
+        f"({antal(t['afviste_sociale'])} sociale, {antal(t['afviste_retlige'])} retlige)."
+    )
     s.facts = dict(t, afviste=refused)
-    hist = _floats(df.filter(pl.col("institution") == "I alt")).unpivot(
-        index="aar", on=["belaegning_normeret_pct", "belaegning_faktisk_pct"], variable_name="maal",
-        value_name="pct").with_columns(pl.col("maal").replace({"belaegning_normeret_pct": "Normerede pladser",
-                                                                "belaegning_faktisk_pct": "Pladser i drift"}))
-    s.blocks.append(charts.render(
-        charts.lines(hist, x="aar", y="pct", series="maal", title="Belægning på de sikrede institutioner i alt",
-                     subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; stiplet linje = målet på 85 %",
-                     y_title="Belægning, %", rule=float(t["maal_belaegning_pct"]), rule_label="Mål 85 %",
-                     order=["Normerede pladser", "Pladser i drift"]),
-        title="Belægning på de sikrede institutioner i alt",
-        alt_text=f"Kurver over belægningen på normerede pladser og på pladser i drift, {df['aar'].min()}–{year}, "
-                 f"med målet på 85 % som vandret linje; {year}: {pct(t['belaegning_normeret_pct'])} og "
-                 f"{pct(t['belaegning_faktisk_pct'])}.",
-        source=view))
-    rows = [[r["institution"], pct(r["belaegning_normeret_pct"]), pct(r["belaegning_faktisk_pct"]),
-             pct(r["andel_sociale_pct"]), antal(r["afviste_sociale"]), antal(r["afviste_retlige"]),
-             tal(r["venteliste_gns"], 1)]
-            for r in cur.sort(pl.col("institution") == "I alt", "institution").iter_rows(named=True)]
-    s.blocks.append(Table("tabel-sikrede", f"Sikrede institutioner, {year}",
-                          ["Institution", "Belægning, normeret", "Belægning, i drift", "Andel sociale",
-                           "Afviste sociale", "Afviste retlige", "Venteliste, gns."],
-                          rows, view, numeric={1, 2, 3, 4, 5, 6}))
+    hist = (
+        _floats(df.filter(pl.col("institution") == "I alt"))
+        .unpivot(
+            index="aar",
+            on=["belaegning_normeret_pct", "belaegning_faktisk_pct"],
+            variable_name="maal",
+            value_name="pct",
+        )
+        .with_columns(
+            pl.col("maal").replace(
+                {"belaegning_normeret_pct": "Normerede pladser", "belaegning_faktisk_pct": "Pladser i drift"}
+            )
+        )
+    )
+    s.blocks.append(
+        charts.render(
+            charts.lines(
+                hist,
+                x="aar",
+                y="pct",
+                series="maal",
+                title="Belægning på de sikrede institutioner i alt",
+                subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; stiplet linje = målet på 85 %",
+                y_title="Belægning, %",
+                rule=float(t["maal_belaegning_pct"]),
+                rule_label="Mål 85 %",
+                order=["Normerede pladser", "Pladser i drift"],
+            ),
+            title="Belægning på de sikrede institutioner i alt",
+            alt_text=f"Kurver over belægningen på normerede pladser og på pladser i drift, {df['aar'].min()}–{year}, "
+            f"med målet på 85 % som vandret linje; {year}: {pct(t['belaegning_normeret_pct'])} og "
+            f"{pct(t['belaegning_faktisk_pct'])}.",
+            source=view,
+        )
+    )
+    rows = [
+        [
+            r["institution"],
+            pct(r["belaegning_normeret_pct"]),
+            pct(r["belaegning_faktisk_pct"]),
+            pct(r["andel_sociale_pct"]),
+            antal(r["afviste_sociale"]),
+            antal(r["afviste_retlige"]),
+            tal(r["venteliste_gns"], 1),
+        ]
+        for r in cur.sort(pl.col("institution") == "I alt", "institution").iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-sikrede",
+            f"Sikrede institutioner, {year}",
+            [
+                "Institution",
+                "Belægning, normeret",
+                "Belægning, i drift",
+                "Andel sociale",
+                "Afviste sociale",
+                "Afviste retlige",
+                "Venteliste, gns.",
+            ],
+            rows,
+            view,
+            numeric={1, 2, 3, 4, 5, 6},
+        )
+    )
     return s
 
 
@@ -263,35 +428,83 @@ def takster(wh: Warehouse, year: int) -> Section:
     need = df.filter(pl.col("kraever_begrundelse"))
     unjustified = need.filter(pl.col("begrundelse").is_null() | (pl.col("begrundelse").str.strip_chars() == ""))
     differ = df.filter(pl.col("afvigelse_kr") != 0)
-    s.lead = (f"Takstbilagene for {year} har {df.height} takster. {need.height} kræver begrundelse (budgetteret belægning "
-              f"under 95 % eller en ændring på mere end 10 % fra {year - 1}); {unjustified.height} af dem mangler en "
-              f"begrundelse. {differ.height} takster afviger fra den beregnede døgntakst "
-              "(omkostninger / (pladser × 365 × belægning)).")
+    s.lead = (
+        f"Takstbilagene for {year} har {df.height} takster. {need.height} kræver begrundelse (budgetteret belægning "
+        f"under 95 % eller en ændring på mere end 10 % fra {year - 1}); {unjustified.height} af dem mangler en "
+        f"begrundelse. {differ.height} takster afviger fra den beregnede døgntakst "
+        "(omkostninger / (pladser × 365 × belægning))."
+    )
     s.facts = {"takster": df.height, "kraever": need.height, "mangler": unjustified.height, "afviger": differ.height}
-    changed = df.filter(pl.col("aendring_pct").is_not_null()).with_columns(
-        pl.col("aendring_pct").abs().alias("_abs")).sort("_abs", descending=True).head(10).with_columns(
-        (pl.col("tilbudsnavn") + ", " + pl.col("ydelse")).alias("label"))
+    changed = (
+        df.filter(pl.col("aendring_pct").is_not_null())
+        .with_columns(pl.col("aendring_pct").abs().alias("_abs"))
+        .sort("_abs", descending=True)
+        .head(10)
+        .with_columns((pl.col("tilbudsnavn") + ", " + pl.col("ydelse")).alias("label"))
+    )
     if changed.height:
-        s.blocks.append(charts.render(
-            charts.bars_with_reference(_floats(changed), category="label", value="aendring_pct", reference=10.0,
-                                       reference_label="10 %", title=f"Største takstændringer, {year}",
-                                       subtitle=f"Ændring i døgntakst fra {year - 1}, %; over 10 % skal begrundes",
-                                       x_title=f"Ændring fra {year - 1}, %", value_format=",.1f"),
-            title=f"Største takstændringer, {year}",
-            alt_text=f"Søjlediagram over de {changed.height} største ændringer i døgntakst fra {year - 1} til {year}; "
-                     f"størst: {changed['label'][0]} med {aendring_pct(changed['aendring_pct'][0])}.",
-            source=view))
-    rows = [[r["tilbudsnavn"], r["ydelse"], pct(r["belaegning_pct"]), kr(r["doegntakst_kr"], 2),
-             aendring_pct(r["aendring_pct"]), r["begrundelse"] or "mangler"] for r in need.iter_rows(named=True)]
-    s.blocks.append(Table("tabel-takster-begrundelse", f"Takster der kræver begrundelse, {year}",
-                          ["Tilbud", "Ydelse", "Belægning", "Døgntakst", f"Ændring fra {year - 1}", "Begrundelse"],
-                          rows, view, numeric={2, 3, 4}))
+        s.blocks.append(
+            charts.render(
+                charts.bars_with_reference(
+                    _floats(changed),
+                    category="label",
+                    value="aendring_pct",
+                    reference=10.0,
+                    reference_label="10 %",
+                    title=f"Største takstændringer, {year}",
+                    subtitle=f"Ændring i døgntakst fra {year - 1}, %; over 10 % skal begrundes",
+                    x_title=f"Ændring fra {year - 1}, %",
+                    value_format=",.1f",
+                ),
+                title=f"Største takstændringer, {year}",
+                alt_text=f"Søjlediagram over de {changed.height} største ændringer i døgntakst fra {year - 1} til {year}; "
+                f"størst: {changed['label'][0]} med {aendring_pct(changed['aendring_pct'][0])}.",
+                source=view,
+            )
+        )
+    rows = [
+        [
+            r["tilbudsnavn"],
+            r["ydelse"],
+            pct(r["belaegning_pct"]),
+            kr(r["doegntakst_kr"], 2),
+            aendring_pct(r["aendring_pct"]),
+            r["begrundelse"] or "mangler",
+        ]
+        for r in need.iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-takster-begrundelse",
+            f"Takster der kræver begrundelse, {year}",
+            ["Tilbud", "Ydelse", "Belægning", "Døgntakst", f"Ændring fra {year - 1}", "Begrundelse"],
+            rows,
+            view,
+            numeric={2, 3, 4},
+        )
+    )
     if differ.height:
-        rows = [[r["tilbudsnavn"], r["ydelse"], kr(r["doegntakst_kr"], 2), kr(r["beregnet_doegntakst_kr"], 2),
-                 kr(r["afvigelse_kr"], 2), f"{r['kildefil']}, række {r['kildelinje']}"] for r in differ.iter_rows(named=True)]
-        s.blocks.append(Table("tabel-takster-afvigelse", f"Takster hvor angivet og beregnet døgntakst afviger, {year}",
-                              ["Tilbud", "Ydelse", "Angivet", "Beregnet", "Afvigelse", "Kilde"], rows, view,
-                              numeric={2, 3, 4}))
+        rows = [
+            [
+                r["tilbudsnavn"],
+                r["ydelse"],
+                kr(r["doegntakst_kr"], 2),
+                kr(r["beregnet_doegntakst_kr"], 2),
+                kr(r["afvigelse_kr"], 2),
+                f"{r['kildefil']}, række {r['kildelinje']}",
+            ]
+            for r in differ.iter_rows(named=True)
+        ]
+        s.blocks.append(
+            Table(
+                "tabel-takster-afvigelse",
+                f"Takster hvor angivet og beregnet døgntakst afviger, {year}",
+                ["Tilbud", "Ydelse", "Angivet", "Beregnet", "Afvigelse", "Kilde"],
+                rows,
+                view,
+                numeric={2, 3, 4},
+            )
+        )
     return s
 
 
@@ -309,32 +522,63 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
     months = int(df["maaneder_med_data"].max())
     partial = bool(df["delvis_periode"].any())
     until = df["daekning_til_maaned"].drop_nulls()
-    caveat = (f"Delvis periode: {months} måneder med data i {year}"
-              + (f", dækning til og med {MONTHS[until.max().month - 1]} {until.max().year}" if until.len() else "")
-              + "; sidste måned i et udtræk er ufuldstændig." if partial else f"Hele {year}.")
+    caveat = (
+        f"Delvis periode: {months} måneder med data i {year}"
+        + (f", dækning til og med {MONTHS[until.max().month - 1]} {until.max().year}" if until.len() else "")
+        + "; sidste måned i et udtræk er ufuldstændig."
+        if partial
+        else f"Hele {year}."
+    )
     total = sum(df["antal_sundhedstjek"].drop_nulls())
     target = sum(df["borgere_i_maalgruppe"].drop_nulls())
-    s.lead = (f"Der blev registreret {tal(total)} sundhedstjek på botilbud i de 11 kommuner i {year}"
-              f" ({'delvis periode: ' + str(months) + ' måneder' if partial else 'hele året'}), "
-              f"{tal(Decimal(total) * 100 / target, 1) if target else MISSING} pr. 100 borgere i målgruppen. "
-              "Tallene er ydelser efter lægepraksissens kommune, ikke unikke personer.")
+    s.lead = (
+        f"Der blev registreret {tal(total)} sundhedstjek på botilbud i de 11 kommuner i {year}"
+        f" ({'delvis periode: ' + str(months) + ' måneder' if partial else 'hele året'}), "
+        f"{tal(Decimal(total) * 100 / target, 1) if target else MISSING} pr. 100 borgere i målgruppen. "
+        "Tallene er ydelser efter lægepraksissens kommune, ikke unikke personer."
+    )
     s.facts = {"antal": total, "delvis": partial, "maaneder": months}
-    s.blocks.append(charts.render(
-        charts.bars_with_reference(_floats(df), category="kommunenavn", value="sundhedstjek_pr_100_i_maalgruppe",
-                                   reference=None, reference_label="", title=f"Sundhedstjek pr. 100 i målgruppen, {year}",
-                                   subtitle=caveat, x_title="Sundhedstjek pr. 100 borgere i målgruppen",
-                                   value_format=",.0f"),
-        title=f"Sundhedstjek pr. 100 i målgruppen, {year}",
-        alt_text=f"Søjlediagram over sundhedstjek pr. 100 borgere i målgruppen pr. kommune i {year}. {caveat}",
-        source=view))
+    s.blocks.append(
+        charts.render(
+            charts.bars_with_reference(
+                _floats(df),
+                category="kommunenavn",
+                value="sundhedstjek_pr_100_i_maalgruppe",
+                reference=None,
+                reference_label="",
+                title=f"Sundhedstjek pr. 100 i målgruppen, {year}",
+                subtitle=caveat,
+                x_title="Sundhedstjek pr. 100 borgere i målgruppen",
+                value_format=",.0f",
+            ),
+            title=f"Sundhedstjek pr. 100 i målgruppen, {year}",
+            alt_text=f"Søjlediagram over sundhedstjek pr. 100 borgere i målgruppen pr. kommune i {year}. {caveat}",
+            source=view,
+        )
+    )
     if partial:
         s.blocks.append(Note(caveat, "caveat"))
-    rows = [[r["kommunenavn"], antal(r["antal_sundhedstjek"]), antal(r["maaneder_med_data"]),
-             antal(r["borgere_i_maalgruppe"]), tal(r["sundhedstjek_pr_100_i_maalgruppe"], 1),
-             pct(r["daekning_24_mdr_pct"])] for r in df.iter_rows(named=True)]
-    s.blocks.append(Table("tabel-sundhedstjek", f"Sundhedstjek pr. kommune, {year}",
-                          ["Kommune", "Sundhedstjek", "Måneder", "Borgere i målgruppen", "Pr. 100 i målgruppen",
-                           "Dækning, 24 mdr."], rows, view, numeric={1, 2, 3, 4, 5}))
+    rows = [
+        [
+            r["kommunenavn"],
+            antal(r["antal_sundhedstjek"]),
+            antal(r["maaneder_med_data"]),
+            antal(r["borgere_i_maalgruppe"]),
+            tal(r["sundhedstjek_pr_100_i_maalgruppe"], 1),
+            pct(r["daekning_24_mdr_pct"]),
+        ]
+        for r in df.iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-sundhedstjek",
+            f"Sundhedstjek pr. kommune, {year}",
+            ["Kommune", "Sundhedstjek", "Måneder", "Borgere i målgruppen", "Pr. 100 i målgruppen", "Dækning, 24 mdr."],
+            rows,
+            view,
+            numeric={1, 2, 3, 4, 5},
+        )
+    )
     return s
 
 
@@ -348,16 +592,44 @@ def fordelingsnoegler(wh: Warehouse, year: int) -> Section:
     df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn", [year])
     if df.is_empty():
         return _missing(s, view, year, "befolkningstal")
-    s.lead = (f"Nøglerne til fordeling af fælles udgifter (objektiv finansiering, underskudsdækning) efter "
-              f"befolkningen pr. 1. januar {year}: i alt {tal(sum(df['indbyggere']))} indbyggere i de 11 kommuner. "
-              f"Objektiv finansiering af {year + 1} bruger nøglen pr. 1. januar {year}.")
-    rows = [[r["kommunenavn"], tal(r["indbyggere"]), pct(r["andel_indbyggere_pct"], 2), tal(r["unge_14_23"]),
-             pct(r["andel_unge_14_23_pct"], 2), tal(r["unge_15_17"]), pct(r["andel_unge_15_17_pct"], 2),
-             tal(r["indbyggere_18_64"]), pct(r["andel_indbyggere_18_64_pct"], 2)] for r in df.iter_rows(named=True)]
-    s.blocks.append(Table("tabel-fordelingsnoegler", f"Fordelingsnøgler pr. 1. januar {year}",
-                          ["Kommune", "Indbyggere", "Andel", "14–23 år", "Andel", "15–17 år", "Andel", "18–64 år",
-                           "Andel"], rows, view, numeric=set(range(1, 9)),
-                          footer=["I alt", tal(sum(df["indbyggere"])), "100,00 %", tal(sum(df["unge_14_23"])),
-                                  "100,00 %", tal(sum(df["unge_15_17"])), "100,00 %",
-                                  tal(sum(df["indbyggere_18_64"])), "100,00 %"]))
+    s.lead = (
+        f"Nøglerne til fordeling af fælles udgifter (objektiv finansiering, underskudsdækning) efter "
+        f"befolkningen pr. 1. januar {year}: i alt {tal(sum(df['indbyggere']))} indbyggere i de 11 kommuner. "
+        f"Objektiv finansiering af {year + 1} bruger nøglen pr. 1. januar {year}."
+    )
+    rows = [
+        [
+            r["kommunenavn"],
+            tal(r["indbyggere"]),
+            pct(r["andel_indbyggere_pct"], 2),
+            tal(r["unge_14_23"]),
+            pct(r["andel_unge_14_23_pct"], 2),
+            tal(r["unge_15_17"]),
+            pct(r["andel_unge_15_17_pct"], 2),
+            tal(r["indbyggere_18_64"]),
+            pct(r["andel_indbyggere_18_64_pct"], 2),
+        ]
+        for r in df.iter_rows(named=True)
+    ]
+    s.blocks.append(
+        Table(
+            "tabel-fordelingsnoegler",
+            f"Fordelingsnøgler pr. 1. januar {year}",
+            ["Kommune", "Indbyggere", "Andel", "14–23 år", "Andel", "15–17 år", "Andel", "18–64 år", "Andel"],
+            rows,
+            view,
+            numeric=set(range(1, 9)),
+            footer=[
+                "I alt",
+                tal(sum(df["indbyggere"])),
+                "100,00 %",
+                tal(sum(df["unge_14_23"])),
+                "100,00 %",
+                tal(sum(df["unge_15_17"])),
+                "100,00 %",
+                tal(sum(df["indbyggere_18_64"])),
+                "100,00 %",
+            ],
+        )
+    )
     return s

@@ -12,8 +12,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-SCHEMA_NAMES = {"raw", "quarantine", "meta", "staging", "intermediate", "marts", "cockpit", "main", "reference",
-                "quality"}
+SCHEMA_NAMES = {
+    "raw",
+    "quarantine",
+    "meta",
+    "staging",
+    "intermediate",
+    "marts",
+    "cockpit",
+    "main",
+    "reference",
+    "quality",
+}
 COCKPIT_MUNICIPALITIES = 11
 
 
@@ -27,18 +37,26 @@ class Warehouse:
     def __init__(self, path: Path):
         path = Path(path)
         if not path.is_file():
-            raise ReportError(f"den publicerede database {path} findes ikke (kør 'cockpit run' eller angiv --published-db)")
+            raise ReportError(
+                f"den publicerede database {path} findes ikke (kør 'cockpit run' eller angiv --published-db)"
+            )
         if path.stem.lower() in SCHEMA_NAMES:
-            raise ReportError(f"{path}: en DuckDB-fil må ikke hedde som et skema ({path.stem}) — cockpit.<view> ville være tvetydig")
+            raise ReportError(
+                f"{path}: en DuckDB-fil må ikke hedde som et skema ({path.stem}) — cockpit.<view> ville være tvetydig"
+            )
         try:
             self.con = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:
             raise ReportError(f"kan ikke åbne {path}: {str(exc).splitlines()[0]}") from exc
         self.path = path
-        self.views = {name for (name,) in self.con.execute(
-            "select view_name from duckdb_views() where schema_name = 'cockpit'").fetchall()}
+        self.views = {
+            name
+            for (name,) in self.con.execute(
+                "select view_name from duckdb_views() where schema_name = 'cockpit'"
+            ).fetchall()
+        }
 
-    def __enter__(self) -> "Warehouse":
+    def __enter__(self) -> Warehouse:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -61,7 +79,8 @@ class Warehouse:
             return []
         rows = self.con.execute(
             "select aar from cockpit.udgifter_kommune where nordjysk_socialaftale "
-            "group by aar having count(distinct kommunekode) = ? order by aar", [COCKPIT_MUNICIPALITIES]
+            "group by aar having count(distinct kommunekode) = ? order by aar",
+            [COCKPIT_MUNICIPALITIES],
         ).fetchall()
         return [aar for (aar,) in rows]
 
@@ -69,6 +88,8 @@ class Warehouse:
         """The default report year. Raises ReportError when no year is complete."""
         years = self.years()
         if not years:
-            raise ReportError(f"{self.path} har intet år med udgifter for alle {COCKPIT_MUNICIPALITIES} kommuner "
-                              "(cockpit.udgifter_kommune) — angiv --year")
+            raise ReportError(
+                f"{self.path} har intet år med udgifter for alle {COCKPIT_MUNICIPALITIES} kommuner "
+                "(cockpit.udgifter_kommune) — angiv --year"
+            )
         return years[-1]

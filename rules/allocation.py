@@ -85,6 +85,4 @@ def allocate(keys: pl.DataFrame, amount: Decimal, method: str = "half-up") -> pl
             .with_columns((pl.col("_floor") + (pl.col("_rank") < left).cast(_I128)).alias("beloeb_kr"))
             .sort("kommunekode")
         )
-    return df.select(
-        "kommunekode", "kommunenavn", "noegle", "andel_pct", pl.col("beloeb_kr").cast(pl.Int64)
-    )
+    return df.select("kommunekode", "kommunenavn", "noegle", "andel_pct", pl.col("beloeb_kr").cast(pl.Int64))

@@ -87,17 +87,28 @@ class Landing:
         elif p.rule is None:
             self.unparseable.append({"file": rel, "line": line, "column": p.column, "raw_value": p.raw})
         else:
-            self.planted.append({"rule": p.rule, "kind": p.kind, "source": rel.split("/")[0], "file": rel,
-                                 "line": line, "kommunekode": p.kommunekode, "tilbudsnr": p.tilbudsnr,
-                                 "periode": p.periode, "note": p.note})
+            self.planted.append(
+                {
+                    "rule": p.rule,
+                    "kind": p.kind,
+                    "source": rel.split("/")[0],
+                    "file": rel,
+                    "line": line,
+                    "kommunekode": p.kommunekode,
+                    "tilbudsnr": p.tilbudsnr,
+                    "periode": p.periode,
+                    "note": p.note,
+                }
+            )
 
     def manifest(self, **head) -> dict:
         manifest = {
             **head,
             "files": dict(sorted(self.files.items())),
             "rows": dict(sorted(self.rows.items())),
-            "planted": sorted(self.planted, key=lambda e: (e["rule"], e["kind"], e["file"], e["line"],
-                                                          e["periode"] or "")),
+            "planted": sorted(
+                self.planted, key=lambda e: (e["rule"], e["kind"], e["file"], e["line"], e["periode"] or "")
+            ),
             "unparseable": sorted(self.unparseable, key=lambda e: (e["file"], e["line"], e["column"])),
             "cpr_like": sorted(self.cpr_like, key=lambda e: (e["file"], e["line"])),
         }

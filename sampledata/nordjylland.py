@@ -11,6 +11,7 @@ Determinism: every draw comes from `random.Random` seeded with the seed and the 
 (so sources do not shift each other), money is `Decimal` rounded half-up, and the xlsx files
 get fixed document and zip timestamps.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -35,10 +36,17 @@ POSTING_YEARS = (2023, 2024)
 
 # code, DST name, population 1 January 2021 (domain/README.md)
 MUNICIPALITIES = [
-    ("851", "Aalborg", 219573), ("810", "Brønderslev", 36140), ("813", "Frederikshavn", 58933),
-    ("860", "Hjørring", 64099), ("849", "Jammerbugt", 38166), ("825", "Læsø", 1776),
-    ("846", "Mariagerfjord", 41584), ("773", "Morsø", 20078), ("840", "Rebild", 30504),
-    ("787", "Thisted", 43126), ("820", "Vesthimmerlands", 36343),
+    ("851", "Aalborg", 219573),
+    ("810", "Brønderslev", 36140),
+    ("813", "Frederikshavn", 58933),
+    ("860", "Hjørring", 64099),
+    ("849", "Jammerbugt", 38166),
+    ("825", "Læsø", 1776),
+    ("846", "Mariagerfjord", 41584),
+    ("773", "Morsø", 20078),
+    ("840", "Rebild", 30504),
+    ("787", "Thisted", 43126),
+    ("820", "Vesthimmerlands", 36343),
 ]
 NAME = {code: name for code, name, _ in MUNICIPALITIES}
 REGION, NATIONAL = ("081", "Region Nordjylland"), ("000", "Hele landet")
@@ -47,15 +55,23 @@ NATIONAL_POP_2021 = 5840045
 # function and its share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year); the 5.28
 # shares are relative to the same total. Labels and the paragraph → function map (R01) are the
 # reference seeds' (dbt_project/seeds), the one place they are kept.
-SHARES = {"5.38.38": "0.30", "5.38.42": "0.04", "5.38.45": "0.06", "5.38.50": "0.34", "5.38.52": "0.12",
-          "5.38.58": "0.04", "5.38.59": "0.10", "5.28.20": "0.18", "5.28.21": "0.10"}
+SHARES = {
+    "5.38.38": "0.30",
+    "5.38.42": "0.04",
+    "5.38.45": "0.06",
+    "5.38.50": "0.34",
+    "5.38.52": "0.12",
+    "5.38.58": "0.04",
+    "5.38.59": "0.10",
+    "5.28.20": "0.18",
+    "5.28.21": "0.10",
+}
 _LABELS = dict(reference.seed("funktioner").select("funktion", "funktionsnavn").iter_rows())
 FUNCTIONS = [(fn, _LABELS[fn], share) for fn, share in SHARES.items()]
 ADULT_FUNCTIONS = [fn for fn in SHARES if fn.startswith("5.38")]
 PARAGRAPH_FUNCTION = dict(reference.seed("paragraf_funktion").iter_rows())
 SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
 SECURE = "Barnets lov § 43"
-
 
 
 def _dk(x: Decimal, decimals: int, thousands: bool = False) -> str:
@@ -90,6 +106,7 @@ def _rng(seed: int, source: str) -> random.Random:
 @dataclass
 class Tag:
     """A planted registration on the row it is attached to."""
+
     rule: str
     kind: str  # "positive" | "near_miss"
     note: str
@@ -101,6 +118,7 @@ class Tag:
 @dataclass
 class Bad:
     """An unparseable raw value on the row it is attached to."""
+
     column: str
     raw: str
 
@@ -130,14 +148,31 @@ class _Landing:
             elif isinstance(t, Cpr):
                 self.cpr_like.append({"file": rel, "line": line, "column": t.column})
             else:
-                self.planted.append({
-                    "rule": t.rule, "kind": t.kind, "source": rel.split("/")[0], "file": rel,
-                    "line": line, "kommunekode": t.kommunekode, "tilbudsnr": t.tilbudsnr,
-                    "periode": t.periode, "note": t.note})
+                self.planted.append(
+                    {
+                        "rule": t.rule,
+                        "kind": t.kind,
+                        "source": rel.split("/")[0],
+                        "file": rel,
+                        "line": line,
+                        "kommunekode": t.kommunekode,
+                        "tilbudsnr": t.tilbudsnr,
+                        "periode": t.periode,
+                        "note": t.note,
+                    }
+                )
 
-    def csv(self, rel: str, header: list[str], rows: list[tuple[list[str], list]], *,
-            encoding: str = "utf-8", bom: bool = False, eol: str = "\r\n",
-            preamble: tuple[str, ...] = ()) -> None:
+    def csv(
+        self,
+        rel: str,
+        header: list[str],
+        rows: list[tuple[list[str], list]],
+        *,
+        encoding: str = "utf-8",
+        bom: bool = False,
+        eol: str = "\r\n",
+        preamble: tuple[str, ...] = (),
+    ) -> None:
         lines = [*preamble, ";".join(header)]
         for cells, tags in rows:
             lines.append(";".join(_csv_cell(c) for c in cells))
@@ -185,22 +220,48 @@ AAL, HJO, FRH, THI = "Aalborg Kommune", "Hjørring Kommune", "Frederikshavn Komm
 MAF, BRS, JAM, RN = "Mariagerfjord Kommune", "Brønderslev Kommune", "Jammerbugt Kommune", "Region Nordjylland"
 KILDEVANG, NORDLYS, HAVBLIK = "Kildevang Bosteder ApS", "Nordlys Omsorg A/S", "Havblik Socialfond"
 TILBUD = [  # fictional names; 1001's 2021 rates are the real appendix of domain/README.md
-    _t(1001, "Botilbuddet Lindholm", AAL, "851", "SEL § 108", "Udviklingshæmning", 31,
-       (("Takst 1", 2), ("Takst 2", 1), ("Takst 3", 11), ("Takst 4", 17)), "01-08-2008"),
+    _t(
+        1001,
+        "Botilbuddet Lindholm",
+        AAL,
+        "851",
+        "SEL § 108",
+        "Udviklingshæmning",
+        31,
+        (("Takst 1", 2), ("Takst 2", 1), ("Takst 3", 11), ("Takst 4", 17)),
+        "01-08-2008",
+    ),
     _t(1002, "Bostedet Vestergården", AAL, "851", "SEL § 107", "Sindslidelse", 12, (("Døgnophold", 12),)),
     _t(1003, "Herberget Nørresundby", AAL, "851", "SEL §§ 109-110", "Hjemløshed", 24, (("Døgnophold", 24),)),
     _t(1004, "Aktivitetscentret Skalborg", AAL, "851", "SEL § 104", "Udviklingshæmning", 40),
     _t(1005, "Værkstedet Østerå", AAL, "851", "SEL § 103", "Sindslidelse", 30),
     _t(1006, "Bostøtten Vejgaard", AAL, "851", "SEL § 85", "Sindslidelse", 60),
     _t(1007, "Bofællesskabet Hasseris", AAL, "851", "ABL § 105", "Udviklingshæmning", 16),
-    _t(1008, "Botilbuddet Nordstjernen", HJO, "860", "SEL § 108", "Erhvervet hjerneskade", 18,
-       (("Takst 1", 10), ("Takst 2", 8))),
+    _t(
+        1008,
+        "Botilbuddet Nordstjernen",
+        HJO,
+        "860",
+        "SEL § 108",
+        "Erhvervet hjerneskade",
+        18,
+        (("Takst 1", 10), ("Takst 2", 8)),
+    ),
     _t(1009, "Bostedet Sindal", HJO, "860", "SEL § 107", "Sindslidelse", 8, (("Døgnophold", 8),)),
-    _t(1010, "Krisecentret Vendsyssel", HJO, "860", "SEL §§ 109-110", "Voldsudsatte kvinder", 10,
-       (("Døgnophold", 10),)),
+    _t(
+        1010, "Krisecentret Vendsyssel", HJO, "860", "SEL §§ 109-110", "Voldsudsatte kvinder", 10, (("Døgnophold", 10),)
+    ),
     _t(1011, "Dagcentret Hjørring", HJO, "860", "SEL § 104", "Udviklingshæmning", 25),
-    _t(1012, "Botilbuddet Skovbrynet", FRH, "813", "SEL § 108", "Udviklingshæmning", 20,
-       (("Takst 1", 12), ("Takst 2", 8))),
+    _t(
+        1012,
+        "Botilbuddet Skovbrynet",
+        FRH,
+        "813",
+        "SEL § 108",
+        "Udviklingshæmning",
+        20,
+        (("Takst 1", 12), ("Takst 2", 8)),
+    ),
     _t(1013, "Bostedet Kilden", FRH, "813", "SEL § 107", "Sindslidelse", 6, (("Døgnophold", 6),)),
     _t(1014, "Værkstedet Havnen", FRH, "813", "SEL § 103", "Sindslidelse", 20, til="31-12-2022"),
     _t(1015, "Botilbuddet Vestervig", THI, "787", "SEL § 108", "Autisme", 14, (("Døgnophold", 14),)),
@@ -208,30 +269,78 @@ TILBUD = [  # fictional names; 1001's 2021 rates are the real appendix of domain
     _t(1017, "Bostøtten Thy", THI, "787", "SEL § 85", "Sindslidelse", 40),
     _t(1018, "Botilbuddet Hobro", MAF, "846", "SEL § 108", "Erhvervet hjerneskade", 16, (("Døgnophold", 16),)),
     _t(1019, "Aktivitetshuset Mariagerfjord", MAF, "846", "SEL § 104", "Udviklingshæmning", 20),
-    _t(1020, "Bostedet Brønderslev", BRS, "810", "SEL § 107", "Sindslidelse", 9,
-       (("Døgnophold", 8), ("Akutplads", 1, "0.90"))),
-    _t(1021, "Kompasset", RN, "810", SECURE, "Sikret institution for unge", 10,
-       (("Sikret døgnophold", 10, "0.85"),), "01-01-2009"),
+    _t(
+        1020,
+        "Bostedet Brønderslev",
+        BRS,
+        "810",
+        "SEL § 107",
+        "Sindslidelse",
+        9,
+        (("Døgnophold", 8), ("Akutplads", 1, "0.90")),
+    ),
+    _t(
+        1021,
+        "Kompasset",
+        RN,
+        "810",
+        SECURE,
+        "Sikret institution for unge",
+        10,
+        (("Sikret døgnophold", 10, "0.85"),),
+        "01-01-2009",
+    ),
     _t(1022, "Bostedet Bakkehuset", RN, "851", "SEL § 108", "Autisme", 24, (("Døgnophold", 24),)),
     _t(1023, "Bostedet Nordkysten", RN, "813", "SEL § 107", "Sindslidelse", 12, (("Takst 1", 8), ("Takst 2", 4))),
-    _t(1024, "Specialcenter Hjerneskade", RN, "846", "SEL § 108", "Erhvervet hjerneskade", 20,
-       (("Takst 1", 14), ("Takst 2", 6))),
+    _t(
+        1024,
+        "Specialcenter Hjerneskade",
+        RN,
+        "846",
+        "SEL § 108",
+        "Erhvervet hjerneskade",
+        20,
+        (("Takst 1", 14), ("Takst 2", 6)),
+    ),
     _t(1025, "Værkstedet Nordvest", RN, "860", "SEL § 103", "Sindslidelse", 18),
     _t(1026, "Bostedet Kildevang", KILDEVANG, "849", "SEL § 107", "Sindslidelse", 8, (("Døgnophold", 8),)),
-    _t(1027, "Botilbuddet Kildevang Have", KILDEVANG, "849", "SEL § 108", "Udviklingshæmning", 10,
-       (("Døgnophold", 10),)),
+    _t(
+        1027,
+        "Botilbuddet Kildevang Have",
+        KILDEVANG,
+        "849",
+        "SEL § 108",
+        "Udviklingshæmning",
+        10,
+        (("Døgnophold", 10),),
+    ),
     _t(1028, "Nordlys Bosted", NORDLYS, "840", "SEL § 108", "Autisme", 12, (("Døgnophold", 12),), "01-03-2016"),
     _t(1029, "Nordlys Aktivitetshus", NORDLYS, "840", "SEL § 104", "Autisme", 15, fra="01-03-2016"),
     _t(1030, "Havblik", HAVBLIK, "820", "SEL § 107", "Sindslidelse", 6, (("Takst 1", 4), ("Takst 2", 2))),
     _t(1031, "Havblik Boliger", HAVBLIK, "820", "ABL § 105", "Sindslidelse", 12),
     _t(1032, "Bostøtten Rebild", "Rebild Kommune", "840", "SEL § 85", "Sindslidelse", 30),
     _t(1033, "Dagtilbuddet Jammerbugt", JAM, "849", "SEL § 104", "Udviklingshæmning", 20),
-    _t(1034, "Beskyttet Værksted Vesthimmerland", "Vesthimmerlands Kommune", "820", "SEL § 103",
-       "Udviklingshæmning", 25),
+    _t(
+        1034,
+        "Beskyttet Værksted Vesthimmerland",
+        "Vesthimmerlands Kommune",
+        "820",
+        "SEL § 103",
+        "Udviklingshæmning",
+        25,
+    ),
     _t(1035, "Bostøtten Mors", "Morsø Kommune", "773", "SEL § 85", "Sindslidelse", 20),
     _t(1036, "Bostøtten Læsø", "Læsø Kommune", "825", "SEL § 85", "Sindslidelse", 4),
-    _t(1037, "Kvindekrisecentret Aalborg", AAL, "851", "SEL §§ 109-110", "Voldsudsatte kvinder", 12,
-       (("Døgnophold", 12),)),
+    _t(
+        1037,
+        "Kvindekrisecentret Aalborg",
+        AAL,
+        "851",
+        "SEL §§ 109-110",
+        "Voldsudsatte kvinder",
+        12,
+        (("Døgnophold", 12),),
+    ),
     _t(1038, "Botilbuddet Aabybro", JAM, "849", "SEL § 108", "Udviklingshæmning", 10, (("Døgnophold", 10),)),
     _t(1039, "Bostedet Hadsund", MAF, "846", "SEL § 107", "Sindslidelse", 7, (("Døgnophold", 7),)),
     _t(1040, "Bofællesskabet Frederikshavn", FRH, "813", "ABL § 105", "Udviklingshæmning", 10),
@@ -241,10 +350,36 @@ OPERATORS = list(dict.fromkeys(t.driftsherre for t in TILBUD if t.residential))
 
 
 def _write_tilbud(landing: _Landing) -> None:
-    header = ["Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Driftsherretype", "Beliggenhedskommune",
-              "Paragraf", "Målgruppe", "Normerede pladser", "Godkendt fra", "Godkendt til"]
-    rows = [([str(t.nr), t.navn, t.driftsherre, t.driftsherretype, t.kommune, t.paragraf, t.maalgruppe,
-              str(t.pladser), t.godkendt_fra, t.godkendt_til], []) for t in TILBUD]
+    header = [
+        "Tilbudsnr",
+        "Tilbudsnavn",
+        "Driftsherre",
+        "Driftsherretype",
+        "Beliggenhedskommune",
+        "Paragraf",
+        "Målgruppe",
+        "Normerede pladser",
+        "Godkendt fra",
+        "Godkendt til",
+    ]
+    rows = [
+        (
+            [
+                str(t.nr),
+                t.navn,
+                t.driftsherre,
+                t.driftsherretype,
+                t.kommune,
+                t.paragraf,
+                t.maalgruppe,
+                str(t.pladser),
+                t.godkendt_fra,
+                t.godkendt_til,
+            ],
+            [],
+        )
+        for t in TILBUD
+    ]
     landing.csv("tilbud/tilbudsportalen.csv", header, rows, eol="\n")
 
 
@@ -260,8 +395,22 @@ def _population(seed: int, years: range) -> tuple[dict, dict]:
             series[y] = int(half_up(series[y - 1] * (1 + D(rng.randint(-50, 50)) / 10000)))
         for y in range(2020, years[0] - 1, -1):
             series[y] = int(half_up(series[y + 1] / (1 + D(rng.randint(-50, 50)) / 10000)))
-        profile = [1.0 if a < 20 else 1.1 if a < 30 else 1.0 if a < 60 else 0.95 if a < 70
-                   else 0.75 if a < 80 else 0.35 if a < 90 else 0.05 for a in range(100)]
+        profile = [
+            1.0
+            if a < 20
+            else 1.1
+            if a < 30
+            else 1.0
+            if a < 60
+            else 0.95
+            if a < 70
+            else 0.75
+            if a < 80
+            else 0.35
+            if a < 90
+            else 0.05
+            for a in range(100)
+        ]
         weights = [round(1000 * p * rng.uniform(0.9, 1.1)) for p in profile]
         total[code] = series
         ages[code] = {y: _split(series[y], weights) for y in years}
@@ -362,14 +511,32 @@ def _write_regnskab(landing: _Landing, years: range, amounts: dict, tags: dict) 
                         if (code, fn, y, art) == (NATIONAL[0], "5.28.21", years[0], "I"):
                             value = ".."  # StatBank: not available (missing, not an error)
                         if coded:
-                            cells = [f"{code} {name}", f"{fn.replace('.', '')} {label}", "1 Driftskonti",
-                                     f"{art} {art_label}", "LOBM Løbende priser (1.000 kr.)", str(y), value]
+                            cells = [
+                                f"{code} {name}",
+                                f"{fn.replace('.', '')} {label}",
+                                "1 Driftskonti",
+                                f"{art} {art_label}",
+                                "LOBM Løbende priser (1.000 kr.)",
+                                str(y),
+                                value,
+                            ]
                         else:
-                            cells = [name, f"{fn} {label}", "Driftskonti", art_label,
-                                     "Løbende priser (1.000 kr.)", str(y), value]
+                            cells = [
+                                name,
+                                f"{fn} {label}",
+                                "Driftskonti",
+                                art_label,
+                                "Løbende priser (1.000 kr.)",
+                                str(y),
+                                value,
+                            ]
                         rows.append((cells, tags.get((code, fn, y), []) if art == "TOT" else []))
-        landing.csv(f"regnskab/REGK31_{first}-{last}.csv",
-                    ["OMRÅDE", "FUNKTION", "DRANST", "ART", "PRISENHED", "TID", "INDHOLD"], rows, bom=True)
+        landing.csv(
+            f"regnskab/REGK31_{first}-{last}.csv",
+            ["OMRÅDE", "FUNKTION", "DRANST", "ART", "PRISENHED", "TID", "INDHOLD"],
+            rows,
+            bom=True,
+        )
 
 
 # --------------------------------------------------------------------------- takstbilag
@@ -387,20 +554,35 @@ class Takst:
     tags: list = field(default_factory=list)
 
 
-BASE_RATE = {"SEL § 108": (1600, 2800), "SEL § 107": (1900, 3200), "SEL §§ 109-110": (700, 1400),
-             SECURE: (7500, 9000)}  # kr. per day in 2021
+BASE_RATE = {
+    "SEL § 108": (1600, 2800),
+    "SEL § 107": (1900, 3200),
+    "SEL §§ 109-110": (700, 1400),
+    SECURE: (7500, 9000),
+}  # kr. per day in 2021
 # A capacity change during the year: the rate is computed on the year-average places (landing-zone §4).
 YEAR_AVERAGE_PLACES = {(1003, "Døgnophold", 2024): D("23.5")}
 REAL_2021 = {"Takst 1": 618526, "Takst 2": 373086, "Takst 3": 5157018, "Takst 4": 11496118}
 RATE_JUMP = {(1018, 2023): "0.14", (1022, 2022): "0.12", (1028, 2024): "0.095"}  # R09 plants
-BEGRUNDELSE = {"Akutplads": "Akutplads: budgetteret belægning 90 % godkendt af DAS",
-               "Sikret døgnophold": "Sikret institution: budgetteret belægning 85 % jf. styringsaftalen"}
+BEGRUNDELSE = {
+    "Akutplads": "Akutplads: budgetteret belægning 90 % godkendt af DAS",
+    "Sikret døgnophold": "Sikret institution: budgetteret belægning 85 % jf. styringsaftalen",
+}
 
 
 def _takst(year, t, ydelse, places, frac, omk) -> Takst:
     denom = D(places) * 365 * frac  # rates are computed on 365 days, also in leap years
-    return Takst(year, t, ydelse, places, frac, omk, half_up(omk / denom, "0.01"),
-                 int(half_up(denom)), BEGRUNDELSE.get(ydelse, ""))
+    return Takst(
+        year,
+        t,
+        ydelse,
+        places,
+        frac,
+        omk,
+        half_up(omk / denom, "0.01"),
+        int(half_up(denom)),
+        BEGRUNDELSE.get(ydelse, ""),
+    )
 
 
 def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
@@ -443,8 +625,12 @@ def _plant_takster(out: dict) -> None:
     while not D("0.001") <= row.omkostninger / denom - half_up(row.omkostninger / denom, "0.01") <= D("0.004"):
         row.omkostninger += 1
     row.doegntakst = half_up(row.omkostninger / denom, "0.01") + D("0.01")
-    tag((1012, "Takst 1", 2023), "R06", "near_miss",
-        "Døgntakst 0,01 kr. above the rounded rate, < 0,01 from the exact quotient")
+    tag(
+        (1012, "Takst 1", 2023),
+        "R06",
+        "near_miss",
+        "Døgntakst 0,01 kr. above the rounded rate, < 0,01 from the exact quotient",
+    )
     # R07: Antal døgn computed on 366 days in the leap year; near miss 1 x 365 x 0,90 = 328,5 -> 329
     row = out[1015, "Døgnophold", 2024]
     row.antal_doegn = int(half_up(D(row.pladser * 366) * row.belaegning))
@@ -476,8 +662,21 @@ def _rate_formulas(tk: Takst) -> tuple:
 
 
 def _write_takstbilag(landing: _Landing, years: range, takster: dict) -> None:
-    header = ["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser", "Dage",
-              "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"]
+    header = [
+        "År",
+        "Tilbudsnr",
+        "Tilbudsnavn",
+        "Driftsherre",
+        "Paragraf",
+        "Ydelse",
+        "Pladser",
+        "Dage",
+        "Belægningsprocent",
+        "Antal døgn",
+        "Omkostninger",
+        "Døgntakst",
+        "Begrundelse",
+    ]
     for y in years:
         for i, operator in enumerate(OPERATORS):
             style = (i + y) % 4  # Belægningsprocent: 0.95 | 95 | "95 %" | "95%" across workbooks
@@ -489,10 +688,29 @@ def _write_takstbilag(landing: _Landing, years: range, takster: dict) -> None:
                 days, rate = tk.antal_doegn, tk.doegntakst
                 if style == 0 and not {t.rule for t in tk.tags} & {"R06", "R07"}:
                     days, rate = _rate_formulas(tk)
-                rows.append([y, tk.tilbud.nr, tk.tilbud.navn, operator, tk.tilbud.paragraf, tk.ydelse, tk.pladser,
-                             365, occupancy, days, tk.omkostninger, rate, tk.begrundelse])
+                rows.append(
+                    [
+                        y,
+                        tk.tilbud.nr,
+                        tk.tilbud.navn,
+                        operator,
+                        tk.tilbud.paragraf,
+                        tk.ydelse,
+                        tk.pladser,
+                        365,
+                        occupancy,
+                        days,
+                        tk.omkostninger,
+                        rate,
+                        tk.begrundelse,
+                    ]
+                )
                 landing.record(rel, 3 + len(rows), tk.tags)
-            formats = {"Omkostninger": "#,##0", "Døgntakst": "#,##0.00", "Belægningsprocent": "0%" if style == 0 else "0"}
+            formats = {
+                "Omkostninger": "#,##0",
+                "Døgntakst": "#,##0.00",
+                "Belægningsprocent": "0%" if style == 0 else "0",
+            }
             rows = [[float(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
             landing.write(rel, xlsx_bytes("Takster", [f"Takstbilag {y} – {operator}"], header, rows, formats))
 
@@ -539,15 +757,27 @@ def _write_belaegning(landing: _Landing, seed: int, years: range) -> None:
 
 
 # --------------------------------------------------------------------------- sikrede
-SECURE_INSTITUTIONS = [("Kompasset", RN, 10), ("Sølager", "Region Hovedstaden", 12),
-                       ("Bakkegården", "Region Sjælland", 14)]
+SECURE_INSTITUTIONS = [
+    ("Kompasset", RN, 10),
+    ("Sølager", "Region Hovedstaden", 12),
+    ("Bakkegården", "Region Sjælland", 14),
+]
 
 
 def _write_sikrede(landing: _Landing, seed: int, years: range) -> None:
     rng = _rng(seed, "sikrede")
-    header = ["Institution", "Driftsherre", "Måned", "Normerede pladser", "Pladser i drift",
-              "Belagte døgn sociale", "Belagte døgn retlige", "Afviste sociale", "Afviste retlige",
-              "Venteliste ultimo"]
+    header = [
+        "Institution",
+        "Driftsherre",
+        "Måned",
+        "Normerede pladser",
+        "Pladser i drift",
+        "Belagte døgn sociale",
+        "Belagte døgn retlige",
+        "Afviste sociale",
+        "Afviste retlige",
+        "Venteliste ultimo",
+    ]
     for y in years:
         rows = []
         for name, operator, normed in SECURE_INSTITUTIONS:
@@ -573,8 +803,23 @@ def _write_sikrede(landing: _Landing, seed: int, years: range) -> None:
                 social = int(half_up(D(occupied) * D(rng.randint(55, 75)) / 100))
                 refused = [rng.choice([0] * 8 + [1, 2]), rng.choice([0] * 9 + [1])]
                 waiting = "" if y <= 2020 else str(rng.randint(0, 3))  # not recorded before 2021
-                rows.append(([name, operator, periode, str(normed), str(drift), str(social), str(occupied - social),
-                              str(refused[0]), str(refused[1]), waiting], tags))
+                rows.append(
+                    (
+                        [
+                            name,
+                            operator,
+                            periode,
+                            str(normed),
+                            str(drift),
+                            str(social),
+                            str(occupied - social),
+                            str(refused[0]),
+                            str(refused[1]),
+                            waiting,
+                        ],
+                        tags,
+                    )
+                )
         landing.csv(f"sikrede/sikrede_{y}.csv", header, rows, bom=True)
 
 
@@ -595,7 +840,7 @@ def _write_sundhedstjek(landing: _Landing, seed: int, total: dict) -> None:
 
     def prev_median(c, ym):  # R13's reference: median of the previous 12 months
         i = months.index(ym)
-        return statistics.median(counts[c][k] for k in months[max(0, i - 12):i])
+        return statistics.median(counts[c][k] for k in months[max(0, i - 12) : i])
 
     def set_count(c, ym, value):  # keep the yearly totals exact: take the difference from Aalborg
         delta, counts[c][ym] = value - counts[c][ym], value
@@ -607,8 +852,9 @@ def _write_sundhedstjek(landing: _Landing, seed: int, total: dict) -> None:
     tags = {c: [] for c in codes}
     spike = max(10, int(3 * prev_median("860", (2023, 6))) + 1)
     set_count("860", (2023, 6), spike)
-    tags["860"].append(Tag("R13", "positive", f"{spike} > 3 x median of previous 12 months and >= 10",
-                           "860", None, "2023-06"))
+    tags["860"].append(
+        Tag("R13", "positive", f"{spike} > 3 x median of previous 12 months and >= 10", "860", None, "2023-06")
+    )
     assert 3 * prev_median("773", (2023, 9)) < 9
     set_count("773", (2023, 9), 9)
     tags["773"].append(Tag("R13", "near_miss", "9 > 3 x median but < 10", "773", None, "2023-09"))
@@ -617,8 +863,13 @@ def _write_sundhedstjek(landing: _Landing, seed: int, total: dict) -> None:
         tags[c].append(Tag("R12", "near_miss", "2024M09 is complete (month before extraction)", c, None, "2024-09"))
     rows = [([NAME[c]] + [str(counts[c][k]) for k in months], tags[c]) for c in codes]
     # The region's extract tool saves in Windows-1252 (allowed): the preamble's `æ` must be decoded first.
-    landing.csv("sundhedstjek/sundhedstjek_udtraek_2024-10-25.csv", ["Kommune"] + [f"{y}M{m:02d}" for y, m in months],
-                rows, preamble=(f"Udtræksdato;{_dkdate(EXTRACTION)}", ""), encoding="cp1252")
+    landing.csv(
+        "sundhedstjek/sundhedstjek_udtraek_2024-10-25.csv",
+        ["Kommune"] + [f"{y}M{m:02d}" for y, m in months],
+        rows,
+        preamble=(f"Udtræksdato;{_dkdate(EXTRACTION)}", ""),
+        encoding="cp1252",
+    )
 
     rows = []  # target group: residents 18+ in §§ 107-108 and § 85 housing, ~0,25 % of population
     for y in HEALTH_TOTALS:
@@ -647,17 +898,55 @@ class Posting:
     raw: dict = field(default_factory=dict)  # column -> raw text replacing the formatted value
 
 
-POSTING_COLUMNS = ["Kommunenr", "Bilagsnr", "Bogføringsdato", "Funktion", "Dranst", "Art", "Beløb", "Tilbudsnr",
-                   "Leverandør CVR", "Borgerreference", "Periode fra", "Periode til", "Antal døgn", "Tekst"]
+POSTING_COLUMNS = [
+    "Kommunenr",
+    "Bilagsnr",
+    "Bogføringsdato",
+    "Funktion",
+    "Dranst",
+    "Art",
+    "Beløb",
+    "Tilbudsnr",
+    "Leverandør CVR",
+    "Borgerreference",
+    "Periode fra",
+    "Periode til",
+    "Antal døgn",
+    "Tekst",
+]
 POSTING_FORMAT = {  # each municipality's financial system exports differently (landing-zone.md's freedoms)
     "851": dict(encoding="utf-8", bom=False, eol="\r\n", thousands=True, columns=POSTING_COLUMNS),
-    "860": dict(encoding="cp1252", bom=False, eol="\r\n", thousands=False, columns=POSTING_COLUMNS,
-                dates="%Y%m%d"),
-    "825": dict(encoding="cp1252", bom=False, eol="\n", thousands=False, columns=POSTING_COLUMNS,
-                header=lambda name: f" {name.lower()} "),
-    "787": dict(encoding="utf-8", bom=True, eol="\n", thousands=False, columns=[
-        "Bogføringsdato", "Bilagsnr", "Kommunenr", "Funktion", "Art", "Dranst", "Tekst", "Beløb",
-        "Borgerreference", "Tilbudsnr", "Leverandør CVR", "Antal døgn", "Periode fra", "Periode til"]),
+    "860": dict(encoding="cp1252", bom=False, eol="\r\n", thousands=False, columns=POSTING_COLUMNS, dates="%Y%m%d"),
+    "825": dict(
+        encoding="cp1252",
+        bom=False,
+        eol="\n",
+        thousands=False,
+        columns=POSTING_COLUMNS,
+        header=lambda name: f" {name.lower()} ",
+    ),
+    "787": dict(
+        encoding="utf-8",
+        bom=True,
+        eol="\n",
+        thousands=False,
+        columns=[
+            "Bogføringsdato",
+            "Bilagsnr",
+            "Kommunenr",
+            "Funktion",
+            "Art",
+            "Dranst",
+            "Tekst",
+            "Beløb",
+            "Borgerreference",
+            "Tilbudsnr",
+            "Leverandør CVR",
+            "Antal døgn",
+            "Periode fra",
+            "Periode til",
+        ],
+    ),
 }
 # placements the planted cases hang on: kommune -> [(tilbud, ydelse)], running 2023-2024
 FORCED_PLACEMENTS = {
@@ -720,9 +1009,22 @@ def _day_postings(rng, placements, takster) -> list[Posting]:
                 if fra > til:
                     continue
                 days, rate = (til - fra).days + 1, takster[t.nr, ydelse, y].doegntakst
-                posts.append(Posting(date(y, m, rng.randint(3, 12)), PARAGRAPH_FUNCTION[t.paragraf], 1,
-                                     _purchase_art(t), rate * days, t.nr, _cvr(t.driftsherre), borger, fra, til,
-                                     days, f"{ydelse}, {t.navn}, {m:02d}-{y}"))
+                posts.append(
+                    Posting(
+                        date(y, m, rng.randint(3, 12)),
+                        PARAGRAPH_FUNCTION[t.paragraf],
+                        1,
+                        _purchase_art(t),
+                        rate * days,
+                        t.nr,
+                        _cvr(t.driftsherre),
+                        borger,
+                        fra,
+                        til,
+                        days,
+                        f"{ydelse}, {t.navn}, {m:02d}-{y}",
+                    )
+                )
     return posts
 
 
@@ -750,9 +1052,20 @@ def _plant_postings(code: str, posts: list[Posting], placements: list, takster: 
         p = find(forced[2], 2024, 3)
         p.beloeb = half_up(rate(p) * D("1.004"), "0.01") * p.doegn
         tag(p, "R04", "near_miss", "billed day rate 0,4 % above the approved rate")
-        p = Posting(date(2024, 6, 10), "5.38.38", 1, "4.9", D("8450.00"), 1007, "", "B-085190",
-                    tekst="Servicearealer, Bofællesskabet Hasseris")
-        p.tags.append(Tag("R01", "near_miss", "ABL § 105 tilbud: paragraph not in the R01 mapping", code, 1007, "2024-06"))
+        p = Posting(
+            date(2024, 6, 10),
+            "5.38.38",
+            1,
+            "4.9",
+            D("8450.00"),
+            1007,
+            "",
+            "B-085190",
+            tekst="Servicearealer, Bofællesskabet Hasseris",
+        )
+        p.tags.append(
+            Tag("R01", "near_miss", "ABL § 105 tilbud: paragraph not in the R01 mapping", code, 1007, "2024-06")
+        )
         posts.append(p)
     if code == "860":
         orig = find(forced[0], 2023, 3)
@@ -804,12 +1117,23 @@ def _fill_postings(rng, code: str, posts: list[Posting], amounts: dict) -> None:
             # monthly credits too: with the forced placements every file has >= 200 rows, so one
             # unparseable value stays within 0.5 % of a file's rows
             for m, ore in enumerate(_distinct_split(rng, -inc * 10000, 12, used), start=1):
-                posts.append(Posting(date(y, m, 28), fn, 1, "7.7", D(ore) / 100,
-                                     tekst=f"Salg af pladser til andre kommuner, {fn}"))
+                posts.append(
+                    Posting(
+                        date(y, m, 28), fn, 1, "7.7", D(ore) / 100, tekst=f"Salg af pladser til andre kommuner, {fn}"
+                    )
+                )
         refusion = amounts[code, "5.38.50", y][0] * rng.randint(50, 200)  # 0.5-2 % of TOT, in øre
         for q, ore in enumerate(_distinct_split(rng, -refusion, 4, used)):
-            posts.append(Posting(date(y, 3 * q + 2, 15), "5.38.50", 2, "8.6", D(ore) / 100,
-                                 tekst="Statsrefusion, særligt dyre enkeltsager"))
+            posts.append(
+                Posting(
+                    date(y, 3 * q + 2, 15),
+                    "5.38.50",
+                    2,
+                    "8.6",
+                    D(ore) / 100,
+                    tekst="Statsrefusion, særligt dyre enkeltsager",
+                )
+            )
 
 
 def _plant_bad_postings(code: str, posts: list[Posting]) -> None:
@@ -829,8 +1153,16 @@ def _plant_bad_postings(code: str, posts: list[Posting]) -> None:
         texts = [p for p in posts if p.tilbudsnr is None and not p.tags]
         texts[0].tekst = 'Kursus; "Recovery" for personale'
         texts[1].tekst = 'Skærm 24" til fælles stue'
-        p.tags.append(Tag("R15", "near_miss", "ten-digit number that is not a valid ddmmyy date", code, None,
-                          p.bogf.strftime("%Y-%m")))
+        p.tags.append(
+            Tag(
+                "R15",
+                "near_miss",
+                "ten-digit number that is not a valid ddmmyy date",
+                code,
+                None,
+                p.bogf.strftime("%Y-%m"),
+            )
+        )
 
 
 def _write_posteringer(landing: _Landing, seed: int, takster: dict, amounts: dict) -> None:
@@ -850,21 +1182,33 @@ def _write_posteringer(landing: _Landing, seed: int, takster: dict, amounts: dic
 
             for seq, p in enumerate(year_posts, start=1):
                 values = {
-                    "Kommunenr": code, "Bilagsnr": f"{y % 100}{seq:05d}", "Bogføringsdato": day(p.bogf),
-                    "Funktion": p.funktion, "Dranst": str(p.dranst), "Art": p.art,
-                    "Beløb": _dk(p.beloeb, 2, fmt["thousands"]), "Tilbudsnr": str(p.tilbudsnr or ""),
-                    "Leverandør CVR": p.cvr, "Borgerreference": p.borger,
-                    "Periode fra": day(p.fra), "Periode til": day(p.til),
-                    "Antal døgn": "" if p.doegn is None else str(p.doegn), "Tekst": p.tekst, **p.raw}
+                    "Kommunenr": code,
+                    "Bilagsnr": f"{y % 100}{seq:05d}",
+                    "Bogføringsdato": day(p.bogf),
+                    "Funktion": p.funktion,
+                    "Dranst": str(p.dranst),
+                    "Art": p.art,
+                    "Beløb": _dk(p.beloeb, 2, fmt["thousands"]),
+                    "Tilbudsnr": str(p.tilbudsnr or ""),
+                    "Leverandør CVR": p.cvr,
+                    "Borgerreference": p.borger,
+                    "Periode fra": day(p.fra),
+                    "Periode til": day(p.til),
+                    "Antal døgn": "" if p.doegn is None else str(p.doegn),
+                    "Tekst": p.tekst,
+                    **p.raw,
+                }
                 rows.append(([values[c] for c in fmt["columns"]], p.tags))
             header = [fmt.get("header", str)(c) for c in fmt["columns"]]
-            landing.csv(f"posteringer/{code}_{y}.csv", header, rows,
-                        encoding=fmt["encoding"], bom=fmt["bom"], eol=fmt["eol"])
+            landing.csv(
+                f"posteringer/{code}_{y}.csv", header, rows, encoding=fmt["encoding"], bom=fmt["bom"], eol=fmt["eol"]
+            )
 
 
 # --------------------------------------------------------------------------- entry point
-def write_sample(out: Path, seed: int = 2024, years: tuple[int, int] = (2019, 2024),
-                 scale: str = "nordjylland") -> dict:
+def write_sample(
+    out: Path, seed: int = 2024, years: tuple[int, int] = (2019, 2024), scale: str = "nordjylland"
+) -> dict:
     """Write a sample landing directory to `out` and return its manifest (also written to
     `out/_manifest.json`). Same seed -> byte-identical files."""
     if scale == "national":  # 98 municipalities at a realistic volume
@@ -890,9 +1234,14 @@ def write_sample(out: Path, seed: int = 2024, years: tuple[int, int] = (2019, 20
     _write_sundhedstjek(landing, seed, total)
     _write_posteringer(landing, seed, takster, amounts)
     manifest = {
-        "seed": seed, "years": list(years), "files": dict(sorted(landing.files.items())),
-        "planted": sorted(landing.planted, key=lambda e: (e["rule"], e["kind"], e["file"], e["line"], e["periode"] or "")),
-        "unparseable": landing.unparseable, "cpr_like": landing.cpr_like,
+        "seed": seed,
+        "years": list(years),
+        "files": dict(sorted(landing.files.items())),
+        "planted": sorted(
+            landing.planted, key=lambda e: (e["rule"], e["kind"], e["file"], e["line"], e["periode"] or "")
+        ),
+        "unparseable": landing.unparseable,
+        "cpr_like": landing.cpr_like,
     }
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (Path(out) / "_manifest.json").write_text(text, encoding="utf-8")

@@ -28,16 +28,31 @@ def _zfill3(x: pl.Expr) -> pl.Expr:
 def dk_amount(oere: pl.Expr, *, thousands: bool, decimals: int = 2) -> pl.Expr:
     """An amount in øre (Int64) as Danish text: `-1.234.567,89` (thousands dots) or `-1234567,89`.
     `decimals` 1 for amounts in tenths (REGK31's 1.000 kr. with one decimal)."""
-    unit = 10 ** decimals
+    unit = 10**decimals
     whole = oere.abs() // unit
     if thousands:
         g = [whole // 1_000_000_000, whole // 1_000_000 % 1000, whole // 1000 % 1000, whole % 1000]
         text = (
-            pl.when(whole >= 1_000_000_000).then(pl.concat_str(g[0].cast(pl.String), pl.lit("."), _zfill3(g[1]),
-                                                              pl.lit("."), _zfill3(g[2]), pl.lit("."), _zfill3(g[3])))
-            .when(whole >= 1_000_000).then(pl.concat_str((whole // 1_000_000).cast(pl.String), pl.lit("."),
-                                                         _zfill3(g[2]), pl.lit("."), _zfill3(g[3])))
-            .when(whole >= 1000).then(pl.concat_str((whole // 1000).cast(pl.String), pl.lit("."), _zfill3(g[3])))
+            pl.when(whole >= 1_000_000_000)
+            .then(
+                pl.concat_str(
+                    g[0].cast(pl.String),
+                    pl.lit("."),
+                    _zfill3(g[1]),
+                    pl.lit("."),
+                    _zfill3(g[2]),
+                    pl.lit("."),
+                    _zfill3(g[3]),
+                )
+            )
+            .when(whole >= 1_000_000)
+            .then(
+                pl.concat_str(
+                    (whole // 1_000_000).cast(pl.String), pl.lit("."), _zfill3(g[2]), pl.lit("."), _zfill3(g[3])
+                )
+            )
+            .when(whole >= 1000)
+            .then(pl.concat_str((whole // 1000).cast(pl.String), pl.lit("."), _zfill3(g[3])))
             .otherwise(whole.cast(pl.String))
         )
     else:
@@ -65,22 +80,30 @@ def split_exact(frame: pl.DataFrame, total: str, weight: str, by: list[str], out
     sign = pl.when(pl.col(total) < 0).then(-1).otherwise(1)
     t, w = pl.col(total).abs(), pl.col(weight).cast(pl.Int64)
     w_sum = w.sum().over(by)
-    frame = frame.with_columns((t * w // w_sum).alias("_floor"), (t * w % w_sum).alias("_rest"),
-                               sign.alias("_sign"))
-    short = (t - pl.col("_floor").sum().over(by))
+    frame = frame.with_columns((t * w // w_sum).alias("_floor"), (t * w % w_sum).alias("_rest"), sign.alias("_sign"))
+    short = t - pl.col("_floor").sum().over(by)
     bonus = pl.col("_rest").rank("ordinal", descending=True).over(by) <= short
     return frame.with_columns(((pl.col("_floor") + bonus.cast(pl.Int64)) * pl.col("_sign")).alias(out)).drop(
-        "_floor", "_rest", "_sign")
+        "_floor", "_rest", "_sign"
+    )
 
 
-def csv_bytes(frame: pl.DataFrame, *, encoding: str = "utf-8", bom: bool = False, eol: str = "\r\n",
-              preamble: tuple[str, ...] = (), quote_all: bool = False) -> bytes:
+def csv_bytes(
+    frame: pl.DataFrame,
+    *,
+    encoding: str = "utf-8",
+    bom: bool = False,
+    eol: str = "\r\n",
+    preamble: tuple[str, ...] = (),
+    quote_all: bool = False,
+) -> bytes:
     """The frame (every column text, nulls empty) as `;` CSV the way Excel writes it: a field
     holding `;` or `"` is quoted, quotes doubled; or, as some financial systems export, every
     field quoted (`quote_all`). An empty field is null in the frame: polars would write an
     empty string as `""`. `encoding` utf-8 or cp1252."""
-    body = frame.write_csv(separator=";", line_terminator=eol, quote_style="always" if quote_all else "necessary",
-                           null_value="")
+    body = frame.write_csv(
+        separator=";", line_terminator=eol, quote_style="always" if quote_all else "necessary", null_value=""
+    )
     text = "".join(line + eol for line in preamble) + body
     data = text.encode(encoding)
     return (b"\xef\xbb\xbf" if bom else b"") + data

@@ -29,8 +29,7 @@ class Formula(str):
         return obj
 
 
-def xlsx_bytes(sheet: str, title: list[str], header: list[str], rows: list[tuple],
-               formats: dict[str, str]) -> bytes:
+def xlsx_bytes(sheet: str, title: list[str], header: list[str], rows: list[tuple], formats: dict[str, str]) -> bytes:
     """A workbook with one sheet: the `title` lines from row 1, an empty row, the header, the
     rows. `formats` maps a header name to the number format of its number cells."""
     wb = Workbook()
@@ -73,4 +72,5 @@ def _with_cached_values(sheet_xml: bytes, cached: dict[str, float]) -> bytes:
     def fill(match: re.Match) -> bytes:
         ref = match.group(1).decode()
         return match.group(0).replace(b"<v />", f"<v>{cached[ref]!r}</v>".encode()) if ref in cached else match.group(0)
+
     return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*><f>[^<]*</f><v />', fill, sheet_xml)

@@ -64,8 +64,16 @@ def published_sample(tmp_path_factory, sample_landing):
 # when it needs the session's published warehouse, or when it is marked so itself (a CLI run in a
 # subprocess). One list here rather than a mark in each module, so a new pipeline module is one line.
 PIPELINE_MODULES = {
-    "test_cases_run", "test_independent_landing", "test_operations", "test_partitions", "test_pipeline",
-    "test_quality", "test_report", "test_statbank_pipeline", "test_write_audit_publish", "test_safe_operations",
+    "test_cases_run",
+    "test_independent_landing",
+    "test_operations",
+    "test_partitions",
+    "test_pipeline",
+    "test_quality",
+    "test_report",
+    "test_statbank_pipeline",
+    "test_write_audit_publish",
+    "test_safe_operations",
     "test_national_sample",
 }
 

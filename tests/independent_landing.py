@@ -91,20 +91,66 @@ MISSING_ACCOUNTS = {("825", "53842"), ("825", "53845")}
 
 SECURE_INSTITUTIONS = [("Kompasset", "Region Nordjylland", 10), ("Sønderbro", "Københavns Kommune", 14)]
 
-TILBUD_PREFIX = ["Bostedet", "Botilbuddet", "Bofællesskabet", "Center", "Opgangsfællesskabet",
-                 "Boenheden", "Døgntilbuddet"]
-TILBUD_PLACE = ["Egebakken", "Lyngbo", "Skovly", "Fjordglimt", "Havbrisen", "Kildehuset", "Møllehøj",
-                "Engholm", "Granly", "Toftegården", "Birkely", "Æblehaven", "Østergården",
-                "Åbrinken", "Solhøj", "Vesterled", "Nørreå", "Strandgården", "Bakkely", "Rønnebo",
-                "Hedelund", "Kærholm", "Lindely", "Søbred", "Mosegården", "Tranekær", "Rosengården",
-                "Klitly", "Bøgely", "Ålykke"]
-PRIVATE_OPERATORS = ["Fonden Lyngbo", "Solsikken ApS", "Den selvejende institution Klitly",
-                     "Nordlys Omsorg A/S", "Fonden Kærholm"]
-TARGET_GROUPS = ["Udviklingshæmning", "Sindslidelse", "Autisme; ADHD", "Erhvervet hjerneskade",
-                 "Hjemløshed", "Stofmisbrug", "Fysisk funktionsnedsættelse", "Udviklingshæmning, autisme"]
+TILBUD_PREFIX = [
+    "Bostedet",
+    "Botilbuddet",
+    "Bofællesskabet",
+    "Center",
+    "Opgangsfællesskabet",
+    "Boenheden",
+    "Døgntilbuddet",
+]
+TILBUD_PLACE = [
+    "Egebakken",
+    "Lyngbo",
+    "Skovly",
+    "Fjordglimt",
+    "Havbrisen",
+    "Kildehuset",
+    "Møllehøj",
+    "Engholm",
+    "Granly",
+    "Toftegården",
+    "Birkely",
+    "Æblehaven",
+    "Østergården",
+    "Åbrinken",
+    "Solhøj",
+    "Vesterled",
+    "Nørreå",
+    "Strandgården",
+    "Bakkely",
+    "Rønnebo",
+    "Hedelund",
+    "Kærholm",
+    "Lindely",
+    "Søbred",
+    "Mosegården",
+    "Tranekær",
+    "Rosengården",
+    "Klitly",
+    "Bøgely",
+    "Ålykke",
+]
+PRIVATE_OPERATORS = [
+    "Fonden Lyngbo",
+    "Solsikken ApS",
+    "Den selvejende institution Klitly",
+    "Nordlys Omsorg A/S",
+    "Fonden Kærholm",
+]
+TARGET_GROUPS = [
+    "Udviklingshæmning",
+    "Sindslidelse",
+    "Autisme; ADHD",
+    "Erhvervet hjerneskade",
+    "Hjemløshed",
+    "Stofmisbrug",
+    "Fysisk funktionsnedsættelse",
+    "Udviklingshæmning, autisme",
+]
 
-DATE_FORMS = {"dd-mm-yyyy": "%d-%m-%Y", "dd.mm.yyyy": "%d.%m.%Y", "yyyy-mm-dd": "%Y-%m-%d",
-              "yyyymmdd": "%Y%m%d"}
+DATE_FORMS = {"dd-mm-yyyy": "%d-%m-%Y", "dd.mm.yyyy": "%d.%m.%Y", "yyyy-mm-dd": "%Y-%m-%d", "yyyymmdd": "%Y%m%d"}
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 MISSING_MARKERS = ("", "..", "-")
 
@@ -114,6 +160,7 @@ CPR_LIKE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?\d{4}(?!\d)")
 # ---------------------------------------------------------------------------------------------
 # Formatting helpers
 # ---------------------------------------------------------------------------------------------
+
 
 def half_up(value: Decimal, quantum: str = "0.01") -> Decimal:
     return Decimal(value).quantize(Decimal(quantum), rounding=ROUND_HALF_UP)
@@ -168,19 +215,20 @@ def is_cpr_like(text: str) -> bool:
 # CSV writing with the general freedoms of the contract
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class CsvStyle:
     encoding: str = "utf-8"
     newline: str = "\r\n"
     final_newline: bool = True
-    header_case: str = "as-is"      # as-is | lower | upper | title | mixed
+    header_case: str = "as-is"  # as-is | lower | upper | title | mixed
     header_pad: bool = False
     shuffle_columns: bool = False
-    quoting: str = "minimal"        # minimal | text | all
+    quoting: str = "minimal"  # minimal | text | all
     extra_column: bool = False
-    trailing_separator: bool = False   # every line ends with ';' (an empty, unnamed last column)
-    wrote_line_break: bool = False     # set by write_csv: a quoted value spans lines
-    wrote_early_break: bool = False    # set by write_csv: ... in the first or second column
+    trailing_separator: bool = False  # every line ends with ';' (an empty, unnamed last column)
+    wrote_line_break: bool = False  # set by write_csv: a quoted value spans lines
+    wrote_early_break: bool = False  # set by write_csv: ... in the first or second column
 
     def describe(self) -> list[str]:
         tags = [f"encoding={self.encoding}", "newline=" + ("CRLF" if self.newline == "\r\n" else "LF")]
@@ -223,10 +271,18 @@ def _quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], style: CsvStyle,
-              rng: random.Random, *, text_columns: set[str] = frozenset(),
-              preamble: list[str] = (), fixed_first: int = 0,
-              no_break_in_first_columns: bool = False) -> dict[int, int]:
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    style: CsvStyle,
+    rng: random.Random,
+    *,
+    text_columns: set[str] = frozenset(),
+    preamble: list[str] = (),
+    fixed_first: int = 0,
+    no_break_in_first_columns: bool = False,
+) -> dict[int, int]:
     """Write rows under ``header`` (canonical names) in ``style``.
 
     ``fixed_first`` columns keep their place when columns are shuffled. Returns, for each row
@@ -245,8 +301,9 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], style: CsvSt
         out_header.append(name)
     extra_values = None
     if style.extra_column:
-        out_header.insert(rng.randrange(len(out_header) + 1) if style.shuffle_columns else len(out_header),
-                          "Bemærkning")
+        out_header.insert(
+            rng.randrange(len(out_header) + 1) if style.shuffle_columns else len(out_header), "Bemærkning"
+        )
         extra_pos = out_header.index("Bemærkning")
         extra_values = [rng.choice(["", "", "kontrolleret", "jf. mail fra økonomi – OK"]) for _ in rows]
 
@@ -273,7 +330,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], style: CsvSt
     if extra_values is not None:
         canon_idx.insert(extra_pos, None)
     line_of_row: dict[int, int] = {}
-    physical = sum(1 + line.count("\n") for line in lines)      # lines written so far
+    physical = sum(1 + line.count("\n") for line in lines)  # lines written so far
     for idx, row in enumerate(rows):
         fields = [row[i] for i in order]
         if extra_values is not None:
@@ -290,7 +347,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], style: CsvSt
         if "\n" in fields[0] or "\n" in fields[1]:
             style.wrote_early_break = True
         lines.append(render(fields, canonical_out, False))
-        line_of_row[idx] = physical + 1                             # a record's first physical line
+        line_of_row[idx] = physical + 1  # a record's first physical line
         physical += 1 + lines[-1].count("\n")
     text = style.newline.join(lines) + (style.newline if style.final_newline else "")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -302,22 +359,23 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], style: CsvSt
 # What was written (expected published values) and how (freedoms covered)
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Truth:
     seed: int
-    files: dict[str, list[str]] = field(default_factory=dict)           # rel path -> freedoms
-    population: dict[str, dict] = field(default_factory=dict)           # "851/2024" -> keys
-    accounts: dict[str, str] = field(default_factory=dict)              # "851/53850/1/TOT/LOBM/2024" -> "123,4"|None
-    net_538_kr: dict[str, str] = field(default_factory=dict)            # "851/2024" -> kr
-    rates: dict[str, dict] = field(default_factory=dict)                # "2024/12345/Takst 1" -> row
-    occupancy: dict[str, dict] = field(default_factory=dict)            # "12345/2024" -> sums
-    secure: dict[str, dict] = field(default_factory=dict)               # "Kompasset/2024" -> sums
-    health_checks: dict[str, dict] = field(default_factory=dict)        # "851/2024" -> counts
+    files: dict[str, list[str]] = field(default_factory=dict)  # rel path -> freedoms
+    population: dict[str, dict] = field(default_factory=dict)  # "851/2024" -> keys
+    accounts: dict[str, str] = field(default_factory=dict)  # "851/53850/1/TOT/LOBM/2024" -> "123,4"|None
+    net_538_kr: dict[str, str] = field(default_factory=dict)  # "851/2024" -> kr
+    rates: dict[str, dict] = field(default_factory=dict)  # "2024/12345/Takst 1" -> row
+    occupancy: dict[str, dict] = field(default_factory=dict)  # "12345/2024" -> sums
+    secure: dict[str, dict] = field(default_factory=dict)  # "Kompasset/2024" -> sums
+    health_checks: dict[str, dict] = field(default_factory=dict)  # "851/2024" -> counts
     health_extract_date: str = ""
-    leap_day_postings: list[list] = field(default_factory=list)         # [rel file, line]
+    leap_day_postings: list[list] = field(default_factory=list)  # [rel file, line]
     incomplete_month_flags: int = 0
     posting_rows: int = 0
-    postings: list[dict] = field(default_factory=list)                  # every ledger row as written
+    postings: list[dict] = field(default_factory=list)  # every ledger row as written
     tilbud: dict[str, dict] = field(default_factory=dict)
 
     def coverage(self) -> set[str]:
@@ -327,6 +385,7 @@ class Truth:
 # ---------------------------------------------------------------------------------------------
 # The generator
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Tilbud:
@@ -339,7 +398,7 @@ class Tilbud:
     maalgruppe: str
     godkendt_fra: dt.date
     godkendt_til: dt.date | None
-    places: dict[tuple[int, int], int] = field(default_factory=dict)   # normed per month
+    places: dict[tuple[int, int], int] = field(default_factory=dict)  # normed per month
     cvr: str = ""
 
     def open_in(self, year: int, month: int) -> bool:
@@ -358,7 +417,7 @@ class Generator:
         self.used_names: set[str] = set()
         self.cvrs: dict[str, str] = {}
         self.tilbud: list[Tilbud] = []
-        self.rates: dict[tuple[int, int], list[tuple[str, Decimal]]] = {}   # (year, nr) -> levels
+        self.rates: dict[tuple[int, int], list[tuple[str, Decimal]]] = {}  # (year, nr) -> levels
         self.private_rate: dict[tuple[int, int], Decimal] = {}
         self.budget_pct: dict[tuple[int, int], Decimal] = {}
         self.population: dict[tuple[str, int], list[tuple[int, int]]] = {}  # (code, year) -> [(m, f)]
@@ -386,11 +445,13 @@ class Generator:
                 return nr
 
     def new_name(self, paragraf: str) -> str:
-        prefix = {"SEL §§ 109-110": ["Krisecentret", "Forsorgshjemmet"],
-                  "SEL § 103": ["Værkstedet", "Produktionsskolen"],
-                  "SEL § 104": ["Værestedet", "Dagtilbuddet"],
-                  "SEL § 85": ["Støttecentret", "Bostøtten"],
-                  "ABL § 105": ["Boligerne"]}.get(paragraf, TILBUD_PREFIX)
+        prefix = {
+            "SEL §§ 109-110": ["Krisecentret", "Forsorgshjemmet"],
+            "SEL § 103": ["Værkstedet", "Produktionsskolen"],
+            "SEL § 104": ["Værestedet", "Dagtilbuddet"],
+            "SEL § 85": ["Støttecentret", "Bostøtten"],
+            "ABL § 105": ["Boligerne"],
+        }.get(paragraf, TILBUD_PREFIX)
         while True:
             name = f"{self.rng.choice(prefix)} {self.rng.choice(TILBUD_PLACE)}"
             if name not in self.used_names:
@@ -400,9 +461,20 @@ class Generator:
     # -- 3. tilbud register --------------------------------------------------------------------
     def make_tilbud(self) -> None:
         rng = self.rng
-        per_muni = {"851": 6, "860": 3, "813": 3, "787": 2, "846": 2, "849": 2, "820": 2, "810": 2,
-                    "840": 2, "773": 2, "825": 1}
-        plan: list[tuple[str, str, str, str]] = []   # (operator, type, location, paragraf)
+        per_muni = {
+            "851": 6,
+            "860": 3,
+            "813": 3,
+            "787": 2,
+            "846": 2,
+            "849": 2,
+            "820": 2,
+            "810": 2,
+            "840": 2,
+            "773": 2,
+            "825": 1,
+        }
+        plan: list[tuple[str, str, str, str]] = []  # (operator, type, location, paragraf)
         for code, count in per_muni.items():
             operator = f"{MUNI_NAME[code]} Kommune"
             paragraphs = ["SEL § 108", "SEL § 107", "SEL § 104", "SEL § 103", "SEL § 108", "SEL § 85"]
@@ -410,29 +482,38 @@ class Generator:
                 paragraphs = ["SEL § 85"]
             for i in range(count):
                 plan.append((operator, "kommune", code, paragraphs[i % len(paragraphs)]))
-        for paragraf, code in [("SEL § 108", "851"), ("SEL § 107", "860"), ("SEL §§ 109-110", "851"),
-                               ("SEL § 108", "846")]:
+        for paragraf, code in [
+            ("SEL § 108", "851"),
+            ("SEL § 107", "860"),
+            ("SEL §§ 109-110", "851"),
+            ("SEL § 108", "846"),
+        ]:
             plan.append(("Region Nordjylland", "region", code, paragraf))
         for i, operator in enumerate(PRIVATE_OPERATORS):
             code = rng.choice([c for c, _, _ in MUNICIPALITIES if c != "825"])
-            plan.append((operator, "privat", code, ["SEL § 108", "SEL § 107", "SEL §§ 109-110",
-                                                    "SEL § 108", "ABL § 105"][i]))
+            plan.append(
+                (operator, "privat", code, ["SEL § 108", "SEL § 107", "SEL §§ 109-110", "SEL § 108", "ABL § 105"][i])
+            )
         plan.append(("Frederikshavn Kommune", "kommune", "813", "SEL §§ 109-110"))
 
         for operator, dtype, code, paragraf in plan:
             navn = self.new_name(paragraf)
             if dtype == "privat" and rng.random() < 0.5:
-                navn = f'{navn.split()[0]} "{navn.split(" ", 1)[1]}"'   # quoted name inside the name
+                navn = f'{navn.split()[0]} "{navn.split(" ", 1)[1]}"'  # quoted name inside the name
             fra = dt.date(rng.randrange(2008, 2022), rng.randrange(1, 13), 1)
-            t = Tilbud(self.new_nr(), navn, operator, dtype, code, paragraf, rng.choice(TARGET_GROUPS),
-                       fra, None)
+            t = Tilbud(self.new_nr(), navn, operator, dtype, code, paragraf, rng.choice(TARGET_GROUPS), fra, None)
             t.cvr = self.cvr(operator)
-            base = {"SEL § 108": rng.randrange(8, 30), "SEL § 107": rng.randrange(6, 18),
-                    "SEL §§ 109-110": rng.randrange(10, 26), "SEL § 103": rng.randrange(15, 40),
-                    "SEL § 104": rng.randrange(15, 45), "SEL § 85": rng.randrange(20, 60),
-                    "ABL § 105": rng.randrange(8, 20)}[paragraf]
+            base = {
+                "SEL § 108": rng.randrange(8, 30),
+                "SEL § 107": rng.randrange(6, 18),
+                "SEL §§ 109-110": rng.randrange(10, 26),
+                "SEL § 103": rng.randrange(15, 40),
+                "SEL § 104": rng.randrange(15, 45),
+                "SEL § 85": rng.randrange(20, 60),
+                "ABL § 105": rng.randrange(8, 20),
+            }[paragraf]
             if dtype == "region" and paragraf == "SEL § 108" and code == "851":
-                base = rng.randrange(36, 46)      # occupied days above 1.000 a month
+                base = rng.randrange(36, 46)  # occupied days above 1.000 a month
             for y, m in months((YEARS[0], 1), (YEARS[-1], 12)):
                 t.places[(y, m)] = base
             self.tilbud.append(t)
@@ -445,7 +526,7 @@ class Generator:
         self.real_appendix_nr = real.nr
         # A capacity change: 16 places, 17 from May of the second year (year average 16,7).
         grow = residential_muni[1]
-        for (y, m) in grow.places:
+        for y, m in grow.places:
             grow.places[(y, m)] = 17 if (y, m) >= (YEARS[-1], 5) else 16
         self.growing_nr = grow.nr
         # A tilbud that closed in June of the first year.
@@ -458,8 +539,17 @@ class Generator:
         [t for t in self.tilbud if t.dtype == "region"][0].godkendt_til = dt.date(YEARS[-1] + 2, 12, 31)
 
         # The secure institution of North Jutland, also registered on Tilbudsportalen.
-        kompasset = Tilbud(self.new_nr(), "Kompasset", "Region Nordjylland", "region", "810",
-                           "Barnets lov § 43", "Sikret døgninstitution", dt.date(2010, 1, 1), None)
+        kompasset = Tilbud(
+            self.new_nr(),
+            "Kompasset",
+            "Region Nordjylland",
+            "region",
+            "810",
+            "Barnets lov § 43",
+            "Sikret døgninstitution",
+            dt.date(2010, 1, 1),
+            None,
+        )
         kompasset.cvr = self.cvr("Region Nordjylland")
         for y, m in months((YEARS[0], 1), (YEARS[-1], 12)):
             kompasset.places[(y, m)] = 10
@@ -467,13 +557,27 @@ class Generator:
         self.kompasset = kompasset
 
         for t in self.tilbud:
-            self.truth.tilbud[str(t.nr)] = {"navn": t.navn, "driftsherre": t.driftsherre,
-                                            "paragraf": t.paragraf, "kommune": t.kommune}
+            self.truth.tilbud[str(t.nr)] = {
+                "navn": t.navn,
+                "driftsherre": t.driftsherre,
+                "paragraf": t.paragraf,
+                "kommune": t.kommune,
+            }
 
     def write_tilbud(self) -> None:
         rng = self.rng
-        header = ["Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Driftsherretype", "Beliggenhedskommune",
-                  "Paragraf", "Målgruppe", "Normerede pladser", "Godkendt fra", "Godkendt til"]
+        header = [
+            "Tilbudsnr",
+            "Tilbudsnavn",
+            "Driftsherre",
+            "Driftsherretype",
+            "Beliggenhedskommune",
+            "Paragraf",
+            "Målgruppe",
+            "Normerede pladser",
+            "Godkendt fra",
+            "Godkendt til",
+        ]
         rows_all = list(self.tilbud)
         rng.shuffle(rows_all)
         split = rng.choice([len(rows_all), len(rows_all) // 2])
@@ -486,9 +590,20 @@ class Generator:
             rows = []
             for t in chunk:
                 last_places = t.places[(YEARS[-1], 12)]
-                rows.append([str(t.nr), t.navn, t.driftsherre, t.dtype, t.kommune, t.paragraf,
-                             t.maalgruppe, str(last_places), fmt_date(t.godkendt_fra, date_form),
-                             fmt_date(t.godkendt_til, date_form) if t.godkendt_til else missing])
+                rows.append(
+                    [
+                        str(t.nr),
+                        t.navn,
+                        t.driftsherre,
+                        t.dtype,
+                        t.kommune,
+                        t.paragraf,
+                        t.maalgruppe,
+                        str(last_places),
+                        fmt_date(t.godkendt_fra, date_form),
+                        fmt_date(t.godkendt_til, date_form) if t.godkendt_til else missing,
+                    ]
+                )
             name = ["tilbudsportalen_udtraek.csv", "Tilbud – kommunale og private.csv"][part]
             path = self.out / "tilbud" / name
             write_csv(path, header, rows, style, rng, text_columns={"Tilbudsnavn", "Målgruppe", "Driftsherre"})
@@ -505,7 +620,9 @@ class Generator:
                 if not any(t.open_in(year, m) for m in range(1, 13)):
                     continue
                 if t.dtype == "privat":
-                    self.private_rate[(year, t.nr)] = Decimal(base_rate) * (1 + Decimal(year - YEARS[0]) * Decimal("0.035"))
+                    self.private_rate[(year, t.nr)] = Decimal(base_rate) * (
+                        1 + Decimal(year - YEARS[0]) * Decimal("0.035")
+                    )
                     self.private_rate[(year, t.nr)] = half_up(self.private_rate[(year, t.nr)])
         # Appendix rows are built per operator and year in write_rates (needs form choices).
 
@@ -513,8 +630,21 @@ class Generator:
         from openpyxl import Workbook
 
         rng = self.rng
-        header = ["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser",
-                  "Dage", "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"]
+        header = [
+            "År",
+            "Tilbudsnr",
+            "Tilbudsnavn",
+            "Driftsherre",
+            "Paragraf",
+            "Ydelse",
+            "Pladser",
+            "Dage",
+            "Belægningsprocent",
+            "Antal døgn",
+            "Omkostninger",
+            "Døgntakst",
+            "Begrundelse",
+        ]
         by_operator: dict[str, list[Tilbud]] = defaultdict(list)
         for t in self.tilbud:
             if t.paragraf in RESIDENTIAL and t.dtype != "privat":
@@ -529,11 +659,16 @@ class Generator:
                     open_months = [m for m in range(1, 13) if t.open_in(year, m)]
                     if not open_months:
                         continue
-                    avg_places = Decimal(sum(t.places[(year, m)] * days_in(year, m) for m in open_months)) / \
-                        Decimal(sum(days_in(year, m) for m in open_months))
+                    avg_places = Decimal(sum(t.places[(year, m)] * days_in(year, m) for m in open_months)) / Decimal(
+                        sum(days_in(year, m) for m in open_months)
+                    )
                     if t.nr == self.real_appendix_nr:
-                        levels = [("Takst 1", Decimal(2)), ("Takst 2", Decimal(1)), ("Takst 3", Decimal(11)),
-                                  ("Takst 4", Decimal(17))]
+                        levels = [
+                            ("Takst 1", Decimal(2)),
+                            ("Takst 2", Decimal(1)),
+                            ("Takst 3", Decimal(11)),
+                            ("Takst 4", Decimal(17)),
+                        ]
                     elif avg_places != avg_places.to_integral_value():
                         levels = [("Døgnophold", half_up(avg_places, "0.1"))]
                     elif t.nr % 3 == 0 and avg_places >= 6:
@@ -544,16 +679,21 @@ class Generator:
                     if t.nr == self.real_appendix_nr and year == YEARS[0]:
                         pct = Decimal("0.95")
                     else:
-                        pct = rng.choice([Decimal("0.95")] * 4 + [Decimal("0.96"), Decimal("0.97"),
-                                         Decimal("0.98"), Decimal("0.975"), Decimal("0.92")])
+                        pct = rng.choice(
+                            [Decimal("0.95")] * 4
+                            + [Decimal("0.96"), Decimal("0.97"), Decimal("0.98"), Decimal("0.975"), Decimal("0.92")]
+                        )
                     for level_no, (ydelse, places) in enumerate(levels):
                         denominator = places * 365 * pct
                         if t.nr == self.real_appendix_nr and year == YEARS[0]:
                             costs = Decimal([618526, 373086, 5157018, 11496118][level_no])
                         else:
                             prev = previous.get((t.nr, ydelse))
-                            aim = prev * Decimal(str(1 + rng.uniform(0.01, 0.06))) if prev else \
-                                target_rate[t.nr] * Decimal(str(1 + 0.12 * level_no))
+                            aim = (
+                                prev * Decimal(str(1 + rng.uniform(0.01, 0.06)))
+                                if prev
+                                else target_rate[t.nr] * Decimal(str(1 + 0.12 * level_no))
+                            )
                             costs = half_up(aim * denominator, "1")
                         rate = half_up(costs / denominator)
                         days = int(half_up(denominator, "1"))
@@ -567,9 +707,22 @@ class Generator:
                         elif rng.random() < 0.15:
                             reason = rng.choice(["Uændret drift", "Pris- og lønfremskrivning – 2,1 %"])
                         form = pct_forms[(len(rows) + year) % 4] if rng.random() < 0.8 else rng.choice(pct_forms)
-                        rows.append({"year": year, "t": t, "ydelse": ydelse, "places": places, "pct": pct,
-                                     "days": days, "costs": costs, "rate": rate, "reason": reason,
-                                     "form": form, "prev": prev, "change": change})
+                        rows.append(
+                            {
+                                "year": year,
+                                "t": t,
+                                "ydelse": ydelse,
+                                "places": places,
+                                "pct": pct,
+                                "days": days,
+                                "costs": costs,
+                                "rate": rate,
+                                "reason": reason,
+                                "form": form,
+                                "prev": prev,
+                                "change": change,
+                            }
+                        )
                         previous[(t.nr, ydelse)] = rate
                         self.rates.setdefault((year, t.nr), []).append((ydelse, rate))
                         self.budget_pct[(year, t.nr)] = pct
@@ -604,19 +757,36 @@ class Generator:
                 for i, r in enumerate(rows):
                     excel_row = header_row + 1 + i
                     t = r["t"]
-                    places_value = int(r["places"]) if r["places"] == r["places"].to_integral_value() else float(r["places"])
+                    places_value = (
+                        int(r["places"]) if r["places"] == r["places"].to_integral_value() else float(r["places"])
+                    )
                     if isinstance(places_value, float):
                         tags.append("places-decimal")
                     if r["form"] == "fraction":
                         pct_value = float(r["pct"])
                     elif r["form"] == "number":
-                        pct_value = float(r["pct"] * 100) if r["pct"] * 100 != int(r["pct"] * 100) else int(r["pct"] * 100)
+                        pct_value = (
+                            float(r["pct"] * 100) if r["pct"] * 100 != int(r["pct"] * 100) else int(r["pct"] * 100)
+                        )
                     else:
                         txt = dk_number(r["pct"] * 100, 1, trim=True)
                         pct_value = txt + ("%" if r["form"] == "text" else " %")
                     tags.append(f"pct={r['form']}")
-                    values = [r["year"], t.nr, t.navn, t.driftsherre, t.paragraf, r["ydelse"], places_value, 365,
-                              pct_value, r["days"], int(r["costs"]), float(r["rate"]), r["reason"]]
+                    values = [
+                        r["year"],
+                        t.nr,
+                        t.navn,
+                        t.driftsherre,
+                        t.paragraf,
+                        r["ydelse"],
+                        places_value,
+                        365,
+                        pct_value,
+                        r["days"],
+                        int(r["costs"]),
+                        float(r["rate"]),
+                        r["reason"],
+                    ]
                     cell_mode = rng.choice(["number", "number", "text", "float-artefact"])
                     if cell_mode == "text":
                         # Numbers typed into text-formatted cells, in Danish forms.
@@ -629,7 +799,11 @@ class Generator:
                     elif cell_mode == "float-artefact":
                         # What a formula pasted as values leaves: binary float noise.
                         values[1] = float(t.nr)
-                        values[6] = float(r["places"]) * 3 / 3 + 1e-12 if isinstance(places_value, float) else float(r["places"])
+                        values[6] = (
+                            float(r["places"]) * 3 / 3 + 1e-12
+                            if isinstance(places_value, float)
+                            else float(r["places"])
+                        )
                         values[10] = float(r["costs"]) + 1e-9
                         values[11] = float(r["rate"]) - 1e-11
                     tags.append(f"cells={cell_mode}")
@@ -643,12 +817,16 @@ class Generator:
                             cell.number_format = "#,##0.00"
                     key = f"{year}/{t.nr}/{r['ydelse']}"
                     self.truth.rates[key] = {
-                        "pladser": str(r["places"]), "belaegning_pct": str(half_up(r["pct"] * 100)),
-                        "antal_doegn": r["days"], "omkostninger_kr": str(r["costs"]),
+                        "pladser": str(r["places"]),
+                        "belaegning_pct": str(half_up(r["pct"] * 100)),
+                        "antal_doegn": r["days"],
+                        "omkostninger_kr": str(r["costs"]),
                         "doegntakst_kr": str(r["rate"]),
                         "forrige_doegntakst_kr": None if r["prev"] is None else str(r["prev"]),
                         "aendring_pct": None if r["change"] is None else str(r["change"]),
-                        "begrundelse": r["reason"], "excel_row": excel_row}
+                        "begrundelse": r["reason"],
+                        "excel_row": excel_row,
+                    }
                 slug = operator.replace(" Kommune", "").replace("Region ", "Region_")
                 path = self.out / "takstbilag" / f"Takstbilag {year} {slug}.xlsx"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -691,9 +869,16 @@ class Generator:
             style = random_style(rng)
             month_form = rng.choice(["yyyy-mm", "statbank"])
             rng.shuffle(rows)
-            out_rows = [[str(nr), fmt_month(y, m, month_form), str(normed), str(in_service),
-                         dk_number(occupied, thousands=rng.random() < 0.5)]
-                        for nr, (y, m), normed, in_service, occupied in rows]
+            out_rows = [
+                [
+                    str(nr),
+                    fmt_month(y, m, month_form),
+                    str(normed),
+                    str(in_service),
+                    dk_number(occupied, thousands=rng.random() < 0.5),
+                ]
+                for nr, (y, m), normed, in_service, occupied in rows
+            ]
             path = self.out / "belaegning" / f"belaegning_{key}.csv"
             write_csv(path, header, out_rows, style, rng)
             self.record(path, ["belaegning", f"month={month_form}", *style.describe()])
@@ -701,17 +886,32 @@ class Generator:
     # -- 6. sikrede ----------------------------------------------------------------------------------
     def write_secure(self) -> None:
         rng = self.rng
-        header = ["Institution", "Driftsherre", "Måned", "Normerede pladser", "Pladser i drift",
-                  "Belagte døgn sociale", "Belagte døgn retlige", "Afviste sociale", "Afviste retlige",
-                  "Venteliste ultimo"]
+        header = [
+            "Institution",
+            "Driftsherre",
+            "Måned",
+            "Normerede pladser",
+            "Pladser i drift",
+            "Belagte døgn sociale",
+            "Belagte døgn retlige",
+            "Afviste sociale",
+            "Afviste retlige",
+            "Venteliste ultimo",
+        ]
         style = random_style(rng)
         month_form = rng.choice(["yyyy-mm", "statbank"])
         missing = rng.choice(MISSING_MARKERS)
         rows = []
         for inst, operator, normed in SECURE_INSTITUTIONS:
             for year in YEARS:
-                s = {"normerede_doegn": 0, "doegn_i_drift": 0, "belagte_doegn_sociale": 0,
-                     "belagte_doegn_retlige": 0, "afviste_sociale": 0, "afviste_retlige": 0}
+                s = {
+                    "normerede_doegn": 0,
+                    "doegn_i_drift": 0,
+                    "belagte_doegn_sociale": 0,
+                    "belagte_doegn_retlige": 0,
+                    "afviste_sociale": 0,
+                    "afviste_retlige": 0,
+                }
                 waits = []
                 for m in range(1, 13):
                     dim = days_in(year, m)
@@ -721,9 +921,20 @@ class Generator:
                     remand = occupied - social
                     ref_s, ref_r = rng.choice([0, 0, 0, 1, 2]), rng.choice([0, 0, 1])
                     wait = None if year == YEARS[0] else rng.choice([0, 1, 2, 3, 4])
-                    rows.append([inst, operator, fmt_month(year, m, month_form), str(normed), str(in_service),
-                                 str(social), str(remand), str(ref_s), str(ref_r),
-                                 missing if wait is None else str(wait)])
+                    rows.append(
+                        [
+                            inst,
+                            operator,
+                            fmt_month(year, m, month_form),
+                            str(normed),
+                            str(in_service),
+                            str(social),
+                            str(remand),
+                            str(ref_s),
+                            str(ref_r),
+                            missing if wait is None else str(wait),
+                        ]
+                    )
                     s["normerede_doegn"] += normed * dim
                     s["doegn_i_drift"] += in_service * dim
                     s["belagte_doegn_sociale"] += social
@@ -744,14 +955,14 @@ class Generator:
         ex_month = rng.choice([9, 10, 11, 12])
         extract = dt.date(YEARS[-1], ex_month, rng.randrange(3, 28))
         self.truth.health_extract_date = extract.isoformat()
-        first = (YEARS[0] - 1, 1)          # as in the contract's example: from 2022M01
+        first = (YEARS[0] - 1, 1)  # as in the contract's example: from 2022M01
         # Some extracts print the whole year: months after the extraction month, empty or 0.
         whole_year = rng.random() < 0.5 and extract.month < 12
         after_value = rng.choice([None, 0])
         month_list = list(months(first, (extract.year, 12 if whole_year else extract.month)))
         target: dict[tuple[str, int], int] = {}
         style = random_style(rng, shuffle_ok=False)
-        style.extra_column = False     # every column after Kommune is a month
+        style.extra_column = False  # every column after Kommune is a month
         month_case = rng.choice(["M", "m"])
         date_form = rng.choice(list(DATE_FORMS))
         missing = rng.choice(MISSING_MARKERS)
@@ -771,7 +982,7 @@ class Generator:
                 elif (y, m) > (extract.year, extract.month):
                     value = after_value
                 elif code == "825" and y == first[0] and m <= 3:
-                    value = None           # not available for the smallest municipality
+                    value = None  # not available for the smallest municipality
                 counts[(code, y, m)] = value
                 row.append(missing if value is None else str(value))
             rows.append(row)
@@ -779,29 +990,44 @@ class Generator:
         preamble = [f"Udtræksdato;{fmt_date(extract, date_form)}", ""]
         path = self.out / "sundhedstjek" / f"sundhedstjek_0123_{extract:%Y%m%d}.csv"
         write_csv(path, header, rows, style, rng, preamble=preamble)
-        self.record(path, ["sundhedstjek-wide", f"date={date_form}", f"month-case={month_case}",
-                           f"missing={missing!r}", *(["months-after-extraction"] if whole_year else []),
-                           *style.describe()])
+        self.record(
+            path,
+            [
+                "sundhedstjek-wide",
+                f"date={date_form}",
+                f"month-case={month_case}",
+                f"missing={missing!r}",
+                *(["months-after-extraction"] if whole_year else []),
+                *style.describe(),
+            ],
+        )
         # R12: one flag per municipality row and month from the extraction month on
-        self.truth.incomplete_month_flags = len(rows) * sum(1 for ym in month_list if ym >= (extract.year, extract.month))
-        for code, name, _ in MUNICIPALITIES:
+        self.truth.incomplete_month_flags = len(rows) * sum(
+            1 for ym in month_list if ym >= (extract.year, extract.month)
+        )
+        for code, _name, _ in MUNICIPALITIES:
             for year in (YEARS[0] - 1, *YEARS):
                 vals = [counts[(code, y, m)] for y, m in month_list if y == year]
                 present = [v for v in vals if v is not None]
                 # coverage: the 24 months ending with the year's last complete month
-                last_complete = (year, 12) if (year, 12) < (extract.year, extract.month) else \
-                    ((extract.year, extract.month - 1) if extract.month > 1 else (extract.year - 1, 12))
+                last_complete = (
+                    (year, 12)
+                    if (year, 12) < (extract.year, extract.month)
+                    else ((extract.year, extract.month - 1) if extract.month > 1 else (extract.year - 1, 12))
+                )
                 window = [(y, m) for y, m in month_list if (y, m) <= last_complete][-24:]
                 coverage = None
                 if len(window) == 24 and window[0] >= first:
                     served = sum(counts[(code, y, m)] or 0 for y, m in window)
                     coverage = str(half_up(Decimal(served) * 100 / target[(code, year)]))
                 self.truth.health_checks[f"{code}/{year}"] = {
-                    "antal_sundhedstjek": sum(present), "maaneder_med_data": len(present),
+                    "antal_sundhedstjek": sum(present),
+                    "maaneder_med_data": len(present),
                     "borgere_i_maalgruppe": target[(code, year)],
                     "pr_100": str(half_up(Decimal(sum(present)) * 100 / target[(code, year)])),
                     "daekning_24_mdr_pct": coverage,
-                    "delvis_periode": year == extract.year or len(present) < 12}
+                    "delvis_periode": year == extract.year or len(present) < 12,
+                }
         # b) target group file
         style = random_style(rng)
         by = rng.choice(["code", "name", "mixed"])
@@ -809,8 +1035,13 @@ class Generator:
         for code, name, _ in MUNICIPALITIES:
             for year in (YEARS[0] - 1, *YEARS):
                 use_name = by == "name" or (by == "mixed" and rng.random() < 0.5)
-                rows.append([name if use_name else code, str(year),
-                             dk_number(target[(code, year)], thousands=rng.random() < 0.5)])
+                rows.append(
+                    [
+                        name if use_name else code,
+                        str(year),
+                        dk_number(target[(code, year)], thousands=rng.random() < 0.5),
+                    ]
+                )
         rng.shuffle(rows)
         path = self.out / "sundhedstjek" / "målgruppe_botilbud.csv"
         write_csv(path, ["Kommune", "År", "Borgere i målgruppen"], rows, style, rng)
@@ -875,8 +1106,11 @@ class Generator:
             pairs = self.population[(code, year)]
             tot = [m + f for m, f in pairs]
             self.truth.population[f"{code}/{year}"] = {
-                "indbyggere": sum(tot), "unge_14_23": sum(tot[14:24]), "unge_15_17": sum(tot[15:18]),
-                "indbyggere_18_64": sum(tot[18:65])}
+                "indbyggere": sum(tot),
+                "unge_14_23": sum(tot[14:24]),
+                "unge_15_17": sum(tot[15:18]),
+                "indbyggere_18_64": sum(tot[18:65]),
+            }
         smallest = min(range(3), key=lambda i: len(groups[i]))
         for gi, group in enumerate(groups):
             civil = gi == 3
@@ -898,9 +1132,15 @@ class Generator:
 
             def label(var: str, code: str) -> str:
                 if lang == "en":
-                    name = {("OMRÅDE", "000"): "All Denmark", ("OMRÅDE", "081"): "Region North Jutland",
-                            ("KØN", "TOT"): "Total", ("KØN", "1"): "Men", ("KØN", "2"): "Women",
-                            ("ALDER", "IALT"): "Age, total", ("CIVILSTAND", "TOT"): "Total"}.get((var, code))
+                    name = {
+                        ("OMRÅDE", "000"): "All Denmark",
+                        ("OMRÅDE", "081"): "Region North Jutland",
+                        ("KØN", "TOT"): "Total",
+                        ("KØN", "1"): "Men",
+                        ("KØN", "2"): "Women",
+                        ("ALDER", "IALT"): "Age, total",
+                        ("CIVILSTAND", "TOT"): "Total",
+                    }.get((var, code))
                     if var == "TID":
                         return code
                     name = name or (MUNI_NAME[code] if var == "OMRÅDE" else f"{code} years")
@@ -912,8 +1152,9 @@ class Generator:
                 elif var == "ALDER":
                     name = "Alder i alt" if code == "IALT" else f"{code} år"
                 elif var == "CIVILSTAND":
-                    name = {"TOT": "I alt", "U": "Ugift", "G": "Gift/separeret", "E": "Enke/enkemand",
-                            "F": "Fraskilt"}[code]
+                    name = {"TOT": "I alt", "U": "Ugift", "G": "Gift/separeret", "E": "Enke/enkemand", "F": "Fraskilt"}[
+                        code
+                    ]
                 else:
                     return code
                 return name if presentation == "Value" else f"{code} {name}"
@@ -924,19 +1165,26 @@ class Generator:
                     data[(code, year, 1)] = self.population[(code, year)]
             for code in group[:1]:
                 # An extra mid-year figure that must NOT be taken as 1 January.
-                data[(code, YEARS[0], 3)] = self._split(sum(m + f for m, f in self.population[(code, YEARS[0])]) + 37,
-                                                        lambda a: 1.0 if a < 90 else 0.1, rng)
+                data[(code, YEARS[0], 3)] = self._split(
+                    sum(m + f for m, f in self.population[(code, YEARS[0])]) + 37, lambda a: 1.0 if a < 90 else 0.1, rng
+                )
             if area_rows:
                 for year in YEARS:
-                    region = [(sum(self.population[(c, year)][a][0] for c in codes),
-                               sum(self.population[(c, year)][a][1] for c in codes)) for a in range(126)]
+                    region = [
+                        (
+                            sum(self.population[(c, year)][a][0] for c in codes),
+                            sum(self.population[(c, year)][a][1] for c in codes),
+                        )
+                        for a in range(126)
+                    ]
                     data[("081", year, 1)] = region
                     data[("000", year, 1)] = [(m * 10 + a, f * 10 + a) for a, (m, f) in enumerate(region)]
             thousands = rng.random() < 0.35
             rows = []
             for (area, year, part), pairs in data.items():
                 sexes = [("TOT", lambda p: p[0] + p[1])] + (
-                    [("1", lambda p: p[0]), ("2", lambda p: p[1])] if with_sexes else [])
+                    [("1", lambda p: p[0]), ("2", lambda p: p[1])] if with_sexes else []
+                )
                 for sex, pick in sexes:
                     ages = [("IALT", sum(pick(p) for p in pairs))] + [(str(a), pick(pairs[a])) for a in range(126)]
                     for age, value in ages:
@@ -944,22 +1192,42 @@ class Generator:
                         if civil:
                             statuses += self._marital_split(value, age, rng)
                         for status, number in statuses:
-                            row = {"OMRÅDE": label("OMRÅDE", area), "KØN": label("KØN", sex),
-                                   "ALDER": label("ALDER", age), "CIVILSTAND": label("CIVILSTAND", status),
-                                   "TID": tid(year, part), "INDHOLD": dk_number(number, thousands=thousands)}
+                            row = {
+                                "OMRÅDE": label("OMRÅDE", area),
+                                "KØN": label("KØN", sex),
+                                "ALDER": label("ALDER", age),
+                                "CIVILSTAND": label("CIVILSTAND", status),
+                                "TID": tid(year, part),
+                                "INDHOLD": dk_number(number, thousands=thousands),
+                            }
                             rows.append([row[v] for v in variables + ["INDHOLD"]])
-            style = CsvStyle(encoding="utf-8-sig", newline="\r\n", header_case=rng.choice(["as-is", "as-is", "lower"]),
-                             shuffle_columns=shuffle, quoting="minimal")
-            if rng.random() < 0.3:   # re-saved download: no BOM, LF, no final newline
+            style = CsvStyle(
+                encoding="utf-8-sig",
+                newline="\r\n",
+                header_case=rng.choice(["as-is", "as-is", "lower"]),
+                shuffle_columns=shuffle,
+                quoting="minimal",
+            )
+            if rng.random() < 0.3:  # re-saved download: no BOM, LF, no final newline
                 style.encoding, style.newline, style.final_newline = "utf-8", "\n", False
             path = self.out / "befolkning" / f"{table.lower()}_{gi + 1}.csv"
             write_csv(path, variables + ["INDHOLD"], rows, style, rng)
-            self.record(path, ["befolkning", table, f"presentation={presentation}", f"lang={lang}",
-                               "statbank-thousands" if thousands else "statbank-plain",
-                               "sexes" if with_sexes else "sex-total-only", "area-rows" if area_rows else "",
-                               "marital-breakdown" if civil else "", "other-areas" if gi == 2 else "",
-                               "christiansoe" if "411" in group + others and gi == 2 else "",
-                               *style.describe()])
+            self.record(
+                path,
+                [
+                    "befolkning",
+                    table,
+                    f"presentation={presentation}",
+                    f"lang={lang}",
+                    "statbank-thousands" if thousands else "statbank-plain",
+                    "sexes" if with_sexes else "sex-total-only",
+                    "area-rows" if area_rows else "",
+                    "marital-breakdown" if civil else "",
+                    "other-areas" if gi == 2 else "",
+                    "christiansoe" if "411" in group + others and gi == 2 else "",
+                    *style.describe(),
+                ],
+            )
 
     # -- 1. regnskab --------------------------------------------------------------------------------
     def make_accounts(self) -> None:
@@ -978,20 +1246,36 @@ class Generator:
                         self.accounts[(code, fn, "1", art, "LOBM", year)] = None if missing else value
                     pop_y = sum(m + f for m, f in self.population[(code, year)])
                     self.accounts[(code, fn, "1", "TOT", "INDL", year)] = (
-                        None if missing else half_up(tot * 1000 / pop_y, "1"))
+                        None if missing else half_up(tot * 1000 / pop_y, "1")
+                    )
                     if fn in DRANST2_FUNCS:
                         refund = half_up(tot * Decimal(str(rng.uniform(0.04, 0.10))), "0.1")
                         for art, value in (("TOT", -refund), ("UE", Decimal("0.0")), ("I", refund)):
                             self.accounts[(code, fn, "2", art, "LOBM", year)] = None if missing else value
                     if fn in DRANST3_FUNCS:
                         invest = None if rng.random() < 0.5 else half_up(Decimal(rng.uniform(100, 5000)), "0.1")
-                        for art, value in (("TOT", invest), ("UE", invest), ("I", None if invest is None else Decimal("0.0"))):
+                        for art, value in (
+                            ("TOT", invest),
+                            ("UE", invest),
+                            ("I", None if invest is None else Decimal("0.0")),
+                        ):
                             self.accounts[(code, fn, "3", art, "LOBM", year)] = value
         for year in YEARS:
             for code, _, _ in MUNICIPALITIES:
-                s = sum((v for (c, fn, dr, art, pr, y), v in self.accounts.items()
-                         if c == code and y == year and fn.startswith("538") and dr == "1" and art == "TOT"
-                         and pr == "LOBM" and v is not None), Decimal(0))
+                s = sum(
+                    (
+                        v
+                        for (c, fn, dr, art, pr, y), v in self.accounts.items()
+                        if c == code
+                        and y == year
+                        and fn.startswith("538")
+                        and dr == "1"
+                        and art == "TOT"
+                        and pr == "LOBM"
+                        and v is not None
+                    ),
+                    Decimal(0),
+                )
                 self.truth.net_538_kr[f"{code}/{year}"] = str(s * 1000)
         for key, value in self.accounts.items():
             self.truth.accounts["/".join(map(str, key))] = None if value is None else str(value)
@@ -1004,13 +1288,15 @@ class Generator:
         cut = rng.randrange(3, len(codes) - 3)
         groups = [codes[:cut], codes[cut:]]
         for gi, group in enumerate(groups):
-            presentation = ["CodeAndValue", "Value"][gi] if rng.random() < 0.8 else rng.choice(["CodeAndValue", "Value"])
+            presentation = (
+                ["CodeAndValue", "Value"][gi] if rng.random() < 0.8 else rng.choice(["CodeAndValue", "Value"])
+            )
             if gi == 1:
                 group = group + [c for c, _, _ in OTHER_MUNICIPALITIES]
             keys = [k for k in self.accounts if k[0] in group]
             thousands = rng.random() < 0.35
             region = defaultdict(Decimal)
-            if gi == 0:      # national and regional totals ride along in one file
+            if gi == 0:  # national and regional totals ride along in one file
                 for (c, fn, dr, art, pr, y), v in self.accounts.items():
                     if pr == "LOBM" and v is not None and c in NJ_CODES:
                         region[("081", fn, dr, art, pr, y)] += v
@@ -1027,38 +1313,104 @@ class Generator:
                 else:
                     text = dk_number(value, 1, thousands=thousands)
                 if presentation == "CodeAndValue":
-                    area_s = f"{area} " + ({"000": "Hele landet", "081": "Region Nordjylland"}.get(area) or MUNI_NAME[area])
-                    cells = [area_s, f"{fn} {FUNCTIONS[fn][0]}", f"{dr} {DRANST_LABEL[dr]}", f"{art} {ART_LABEL[art]}",
-                             f"{pr} {PRIS_LABEL[pr]}", str(year), text]
+                    area_s = f"{area} " + (
+                        {"000": "Hele landet", "081": "Region Nordjylland"}.get(area) or MUNI_NAME[area]
+                    )
+                    cells = [
+                        area_s,
+                        f"{fn} {FUNCTIONS[fn][0]}",
+                        f"{dr} {DRANST_LABEL[dr]}",
+                        f"{art} {ART_LABEL[art]}",
+                        f"{pr} {PRIS_LABEL[pr]}",
+                        str(year),
+                        text,
+                    ]
                 else:
                     area_s = {"000": "Hele landet", "081": "Region Nordjylland"}.get(area) or MUNI_NAME[area]
                     dotted = f"{fn[0]}.{fn[1:3]}.{fn[3:]}"
-                    cells = [area_s, f"{dotted} {FUNCTIONS[fn][0]}", DRANST_LABEL[dr], ART_LABEL[art],
-                             PRIS_LABEL[pr], str(year), text]
+                    cells = [
+                        area_s,
+                        f"{dotted} {FUNCTIONS[fn][0]}",
+                        DRANST_LABEL[dr],
+                        ART_LABEL[art],
+                        PRIS_LABEL[pr],
+                        str(year),
+                        text,
+                    ]
                 rows.append(cells)
-            style = CsvStyle(encoding="utf-8-sig", newline="\r\n", header_case=rng.choice(["as-is", "as-is", "lower"]),
-                             shuffle_columns=rng.random() < 0.3)
+            style = CsvStyle(
+                encoding="utf-8-sig",
+                newline="\r\n",
+                header_case=rng.choice(["as-is", "as-is", "lower"]),
+                shuffle_columns=rng.random() < 0.3,
+            )
             path = self.out / "regnskab" / f"REGK31_{gi + 1}.csv"
             write_csv(path, variables, rows, style, rng)
-            self.record(path, ["regnskab", f"presentation={presentation}", "other-areas" if gi == 1 else "",
-                               "statbank-thousands" if thousands else "statbank-plain", *style.describe()])
+            self.record(
+                path,
+                [
+                    "regnskab",
+                    f"presentation={presentation}",
+                    "other-areas" if gi == 1 else "",
+                    "statbank-thousands" if thousands else "statbank-plain",
+                    *style.describe(),
+                ],
+            )
 
     # -- 8. posteringer ----------------------------------------------------------------------------
     def write_postings(self) -> None:
         rng = self.rng
-        header = ["Kommunenr", "Bilagsnr", "Bogføringsdato", "Funktion", "Dranst", "Art", "Beløb", "Tilbudsnr",
-                  "Leverandør CVR", "Borgerreference", "Periode fra", "Periode til", "Antal døgn", "Tekst"]
-        cases_per_muni = {"851": 14, "860": 6, "813": 6, "787": 4, "846": 4, "849": 4, "820": 4, "810": 4,
-                          "840": 3, "773": 3, "825": 1}
+        header = [
+            "Kommunenr",
+            "Bilagsnr",
+            "Bogføringsdato",
+            "Funktion",
+            "Dranst",
+            "Art",
+            "Beløb",
+            "Tilbudsnr",
+            "Leverandør CVR",
+            "Borgerreference",
+            "Periode fra",
+            "Periode til",
+            "Antal døgn",
+            "Tekst",
+        ]
+        cases_per_muni = {
+            "851": 14,
+            "860": 6,
+            "813": 6,
+            "787": 4,
+            "846": 4,
+            "849": 4,
+            "820": 4,
+            "810": 4,
+            "840": 3,
+            "773": 3,
+            "825": 1,
+        }
         art_of = {"kommune": "4.7", "region": "4.8", "privat": "4.9"}
-        month_names = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-                       "oktober", "november", "december"]
+        month_names = [
+            "januar",
+            "februar",
+            "marts",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ]
         used_refs: set[str] = set()
 
         def new_ref() -> str:
             while True:
-                ref = rng.choice(["B-", "SAG-", "BR"]) + "".join(rng.choice("ABCDEFGHJKLMNPRSTUVXYZ23456789")
-                                                               for _ in range(6))
+                ref = rng.choice(["B-", "SAG-", "BR"]) + "".join(
+                    rng.choice("ABCDEFGHJKLMNPRSTUVXYZ23456789") for _ in range(6)
+                )
                 if ref not in used_refs and not re.search(r"\d{5}", ref):
                     used_refs.add(ref)
                     return ref
@@ -1091,7 +1443,7 @@ class Generator:
                         first_day = dt.date(y, m, rng.randrange(1, 20))
                     days = (last_day - first_day).days + 1
                     if rng.random() < 0.1:
-                        days -= rng.randrange(1, 4)       # hospital stay: fewer days billed
+                        days -= rng.randrange(1, 4)  # hospital stay: fewer days billed
                     if t.dtype == "privat":
                         rate = self.private_rate[(y, t.nr)]
                     else:
@@ -1100,16 +1452,30 @@ class Generator:
                             level = rng.randrange(len(levels))
                         rate = levels[min(level, len(levels) - 1)][1]
                     amount = half_up(rate * days)
-                    text = rng.choice([
-                        f"Ophold {month_names[m - 1]} {y} – {t.navn}",
-                        f"Takst {month_names[m - 1]} {y}; {t.navn}",
-                        f"Døgnophold {month_names[m - 1]} {y}",
-                        f'Faktura "{t.navn.replace(chr(34), "")}" {month_names[m - 1]} {y}',
-                    ])
-                    postings.append({"date": dt.date(y, m, min(rng.randrange(1, 29), days_in(y, m))),
-                                     "fn": PARAGRAPH_FUNCTION[t.paragraf], "dranst": "1", "art": art_of[t.dtype],
-                                     "amount": amount, "tilbud": t.nr, "cvr": t.cvr, "ref": ref,
-                                     "fra": first_day, "til": last_day, "days": days, "text": text})
+                    text = rng.choice(
+                        [
+                            f"Ophold {month_names[m - 1]} {y} – {t.navn}",
+                            f"Takst {month_names[m - 1]} {y}; {t.navn}",
+                            f"Døgnophold {month_names[m - 1]} {y}",
+                            f'Faktura "{t.navn.replace(chr(34), "")}" {month_names[m - 1]} {y}',
+                        ]
+                    )
+                    postings.append(
+                        {
+                            "date": dt.date(y, m, min(rng.randrange(1, 29), days_in(y, m))),
+                            "fn": PARAGRAPH_FUNCTION[t.paragraf],
+                            "dranst": "1",
+                            "art": art_of[t.dtype],
+                            "amount": amount,
+                            "tilbud": t.nr,
+                            "cvr": t.cvr,
+                            "ref": ref,
+                            "fra": first_day,
+                            "til": last_day,
+                            "days": days,
+                            "text": text,
+                        }
+                    )
             # b) day services and support: monthly amounts without days
             for _ in range(max(1, cases_per_muni[code] // 2)):
                 t = rng.choice(service_tilbud)
@@ -1120,11 +1486,22 @@ class Generator:
                 for k, (y, m) in enumerate(months(start, (YEARS[-1], 12))):
                     if k >= n_months or not t.open_in(y, m):
                         break
-                    postings.append({"date": dt.date(y, m, min(rng.randrange(1, 29), days_in(y, m))),
-                                     "fn": PARAGRAPH_FUNCTION[t.paragraf], "dranst": "1", "art": art_of[t.dtype],
-                                     "amount": amount_month, "tilbud": t.nr, "cvr": t.cvr, "ref": ref,
-                                     "fra": dt.date(y, m, 1), "til": dt.date(y, m, days_in(y, m)), "days": None,
-                                     "text": f"{t.paragraf}-ydelse {month_names[m - 1]} {y} (månedstakst)"})
+                    postings.append(
+                        {
+                            "date": dt.date(y, m, min(rng.randrange(1, 29), days_in(y, m))),
+                            "fn": PARAGRAPH_FUNCTION[t.paragraf],
+                            "dranst": "1",
+                            "art": art_of[t.dtype],
+                            "amount": amount_month,
+                            "tilbud": t.nr,
+                            "cvr": t.cvr,
+                            "ref": ref,
+                            "fra": dt.date(y, m, 1),
+                            "til": dt.date(y, m, days_in(y, m)),
+                            "days": None,
+                            "text": f"{t.paragraf}-ydelse {month_names[m - 1]} {y} (månedstakst)",
+                        }
+                    )
             # c) credits without a tilbud
             for _ in range(rng.randrange(1, 4)):
                 y = rng.choice(YEARS)
@@ -1132,18 +1509,48 @@ class Generator:
                 fn = rng.choice(["5.38.50", "5.38.52", "5.38.38"])
                 if (code, fn.replace(".", "")) in MISSING_ACCOUNTS:
                     continue
-                postings.append({"date": dt.date(y, m, 15), "fn": fn, "dranst": "1", "art": "7.7",
-                                 "amount": -(Decimal(rng.randrange(1000, 90000)) + Decimal(rng.randrange(0, 100)) / 100),
-                                 "tilbud": None, "cvr": None, "ref": None, "fra": None, "til": None, "days": None,
-                                 "text": rng.choice(["Tilbagebetaling – for meget betalt", "Mellemkommunal refusion",
-                                                     'Regulering "dobbeltbetaling" rettet', "Kreditnota 450 € kursus"])})
+                postings.append(
+                    {
+                        "date": dt.date(y, m, 15),
+                        "fn": fn,
+                        "dranst": "1",
+                        "art": "7.7",
+                        "amount": -(Decimal(rng.randrange(1000, 90000)) + Decimal(rng.randrange(0, 100)) / 100),
+                        "tilbud": None,
+                        "cvr": None,
+                        "ref": None,
+                        "fra": None,
+                        "til": None,
+                        "days": None,
+                        "text": rng.choice(
+                            [
+                                "Tilbagebetaling – for meget betalt",
+                                "Mellemkommunal refusion",
+                                'Regulering "dobbeltbetaling" rettet',
+                                "Kreditnota 450 € kursus",
+                            ]
+                        ),
+                    }
+                )
             # d) a couple of investments (dranst 3), not compared with the accounts
             for y in YEARS:
                 if rng.random() < 0.4:
-                    postings.append({"date": dt.date(y, 9, 30), "fn": "5.38.50", "dranst": "3", "art": "4.5",
-                                     "amount": Decimal(rng.randrange(50000, 900000)), "tilbud": None, "cvr": None,
-                                     "ref": None, "fra": None, "til": None, "days": None,
-                                     "text": "Ombygning af fællesareal; etape 2"})
+                    postings.append(
+                        {
+                            "date": dt.date(y, 9, 30),
+                            "fn": "5.38.50",
+                            "dranst": "3",
+                            "art": "4.5",
+                            "amount": Decimal(rng.randrange(50000, 900000)),
+                            "tilbud": None,
+                            "cvr": None,
+                            "ref": None,
+                            "fra": None,
+                            "til": None,
+                            "days": None,
+                            "text": "Ombygning af fællesareal; etape 2",
+                        }
+                    )
             # e) the remainder of every operating account, so that postings match the accounts (R16)
             for year in YEARS:
                 for fn in FUNCTIONS:
@@ -1151,15 +1558,36 @@ class Generator:
                     dotted = f"{fn[0]}.{fn[1:3]}.{fn[3:]}"
                     if reported is None:
                         continue
-                    detail = sum((p["amount"] for p in postings if p["fn"] == dotted and p["dranst"] == "1"
-                                  and p["date"].year == year), Decimal(0))
+                    detail = sum(
+                        (
+                            p["amount"]
+                            for p in postings
+                            if p["fn"] == dotted and p["dranst"] == "1" and p["date"].year == year
+                        ),
+                        Decimal(0),
+                    )
                     rest = reported * 1000 - detail
                     wages = half_up(rest * Decimal("0.6"))
-                    for amount, art, text, day in ((wages, "1.0", f"Løn {year} – samlet", dt.date(year, 6, 30)),
-                                                   (rest - wages, "4.0", f"Øvrig drift {year}; samlet", dt.date(year, 12, 31))):
-                        postings.append({"date": day, "fn": dotted, "dranst": "1", "art": art, "amount": amount,
-                                         "tilbud": None, "cvr": None, "ref": None, "fra": None, "til": None,
-                                         "days": None, "text": text})
+                    for amount, art, text, day in (
+                        (wages, "1.0", f"Løn {year} – samlet", dt.date(year, 6, 30)),
+                        (rest - wages, "4.0", f"Øvrig drift {year}; samlet", dt.date(year, 12, 31)),
+                    ):
+                        postings.append(
+                            {
+                                "date": day,
+                                "fn": dotted,
+                                "dranst": "1",
+                                "art": art,
+                                "amount": amount,
+                                "tilbud": None,
+                                "cvr": None,
+                                "ref": None,
+                                "fra": None,
+                                "til": None,
+                                "days": None,
+                                "text": text,
+                            }
+                        )
             self._write_muni_postings(code, name, postings, header)
 
     def _write_muni_postings(self, code: str, name: str, postings: list[dict], header: list[str]) -> None:
@@ -1185,38 +1613,73 @@ class Generator:
                 for p in part:
                     bilag += rng.randrange(1, 40)
                     thousands = number_form == "thousands" or (number_form == "mixed" and rng.random() < 0.5)
-                    rows.append([
-                        code, str(bilag), fmt_date(p["date"], this_date_form), p["fn"], p["dranst"], p["art"],
-                        dk_number(p["amount"], 2, thousands=thousands, trim=trim),
-                        missing if p["tilbud"] is None else str(p["tilbud"]),
-                        missing if p["cvr"] is None else p["cvr"],
-                        "" if p["ref"] is None else p["ref"],
-                        missing if p["fra"] is None else fmt_date(p["fra"], this_date_form),
-                        missing if p["til"] is None else fmt_date(p["til"], this_date_form),
-                        missing if p["days"] is None else str(p["days"]),
-                        p["text"] if rng.random() > 0.03 else p["text"] + "\nefterregistreret"])
+                    rows.append(
+                        [
+                            code,
+                            str(bilag),
+                            fmt_date(p["date"], this_date_form),
+                            p["fn"],
+                            p["dranst"],
+                            p["art"],
+                            dk_number(p["amount"], 2, thousands=thousands, trim=trim),
+                            missing if p["tilbud"] is None else str(p["tilbud"]),
+                            missing if p["cvr"] is None else p["cvr"],
+                            "" if p["ref"] is None else p["ref"],
+                            missing if p["fra"] is None else fmt_date(p["fra"], this_date_form),
+                            missing if p["til"] is None else fmt_date(p["til"], this_date_form),
+                            missing if p["days"] is None else str(p["days"]),
+                            p["text"] if rng.random() > 0.03 else p["text"] + "\nefterregistreret",
+                        ]
+                    )
                 fname = stem + (f"_del{pi + 1}.csv" if len(parts) > 1 else ".csv")
                 path = self.out / "posteringer" / fname
-                lines = write_csv(path, header, rows, style, rng, text_columns={"Tekst", "Borgerreference"},
-                                  no_break_in_first_columns="line-break-early-column" in self.exclude)
+                lines = write_csv(
+                    path,
+                    header,
+                    rows,
+                    style,
+                    rng,
+                    text_columns={"Tekst", "Borgerreference"},
+                    no_break_in_first_columns="line-break-early-column" in self.exclude,
+                )
                 rel = str(path.relative_to(self.out))
                 for idx, p in enumerate(part):
                     if p["days"] and p["fra"] <= dt.date(2024, 2, 29) <= p["til"]:
                         self.truth.leap_day_postings.append([rel, lines[idx]])
-                    self.truth.postings.append({
-                        "kildefil": rel, "kildelinje": lines[idx], "kommunenr": code, "bilagsnr": rows[idx][1],
-                        "bogfoeringsdato": p["date"].isoformat(), "funktion": p["fn"], "dranst": int(p["dranst"]),
-                        "art": p["art"], "beloeb": str(p["amount"]), "tilbudsnr": p["tilbud"],
-                        "leverandoer_cvr": p["cvr"], "borgerreference": p["ref"],
-                        "periode_fra": p["fra"] and p["fra"].isoformat(),
-                        "periode_til": p["til"] and p["til"].isoformat(), "antal_doegn": p["days"],
-                        "tekst": rows[idx][-1]})
+                    self.truth.postings.append(
+                        {
+                            "kildefil": rel,
+                            "kildelinje": lines[idx],
+                            "kommunenr": code,
+                            "bilagsnr": rows[idx][1],
+                            "bogfoeringsdato": p["date"].isoformat(),
+                            "funktion": p["fn"],
+                            "dranst": int(p["dranst"]),
+                            "art": p["art"],
+                            "beloeb": str(p["amount"]),
+                            "tilbudsnr": p["tilbud"],
+                            "leverandoer_cvr": p["cvr"],
+                            "borgerreference": p["ref"],
+                            "periode_fra": p["fra"] and p["fra"].isoformat(),
+                            "periode_til": p["til"] and p["til"].isoformat(),
+                            "antal_doegn": p["days"],
+                            "tekst": rows[idx][-1],
+                        }
+                    )
                 self.truth.posting_rows += len(rows)
-                self.record(path, ["posteringer", f"date={this_date_form}", f"numbers={number_form}",
-                                   *(["line-break-in-quoted-text"] if style.wrote_line_break else []),
-                                   *(["line-break-early-column"] if style.wrote_early_break else []),
-                                   "numbers-trimmed" if trim else "numbers-2-decimals", f"missing={missing!r}",
-                                   *style.describe()])
+                self.record(
+                    path,
+                    [
+                        "posteringer",
+                        f"date={this_date_form}",
+                        f"numbers={number_form}",
+                        *(["line-break-in-quoted-text"] if style.wrote_line_break else []),
+                        *(["line-break-early-column"] if style.wrote_early_break else []),
+                        "numbers-trimmed" if trim else "numbers-2-decimals",
+                        f"missing={missing!r}",
+                        *style.describe(),
+                    ],
+                )
 
     # -- all ------------------------------------------------------------------------------------------
     def run(self) -> Truth:
@@ -1238,29 +1701,65 @@ class Generator:
 # Freedoms a landing dir must show for a test to claim it used "every freedom the contract grants";
 # "*:" = in any source.
 REQUIRED_COVERAGE = (
-    "*:encoding=utf-8", "*:encoding=utf-8-sig", "*:encoding=cp1252", "posteringer:encoding=cp1252",
-    "*:newline=CRLF", "*:newline=LF", "*:no-final-newline",
-    "*:header-case=lower", "*:header-case=upper", "*:header-case=title", "*:header-case=mixed",
-    "*:header-padded", "*:columns-shuffled", "*:quoting=all", "*:quoting=text", "*:extra-column",
+    "*:encoding=utf-8",
+    "*:encoding=utf-8-sig",
+    "*:encoding=cp1252",
+    "posteringer:encoding=cp1252",
+    "*:newline=CRLF",
+    "*:newline=LF",
+    "*:no-final-newline",
+    "*:header-case=lower",
+    "*:header-case=upper",
+    "*:header-case=title",
+    "*:header-case=mixed",
+    "*:header-padded",
+    "*:columns-shuffled",
+    "*:quoting=all",
+    "*:quoting=text",
+    "*:extra-column",
     "*:trailing-empty-column",
-    "*:missing=''", "*:missing='..'", "*:missing='-'",
-    "posteringer:date=dd-mm-yyyy", "posteringer:date=dd.mm.yyyy", "posteringer:date=yyyy-mm-dd",
+    "*:missing=''",
+    "*:missing='..'",
+    "*:missing='-'",
+    "posteringer:date=dd-mm-yyyy",
+    "posteringer:date=dd.mm.yyyy",
+    "posteringer:date=yyyy-mm-dd",
     "posteringer:date=yyyymmdd",
-    "posteringer:numbers=thousands", "posteringer:numbers=plain", "posteringer:numbers=mixed",
-    "posteringer:numbers-trimmed", "posteringer:line-break-in-quoted-text",
-    "*:month=yyyy-mm", "*:month=statbank",
-    "regnskab:presentation=CodeAndValue", "regnskab:presentation=Value", "regnskab:other-areas",
-    "befolkning:presentation=CodeAndValue", "befolkning:presentation=Value", "befolkning:FOLK1A",
-    "befolkning:FOLK1AM", "befolkning:sexes", "befolkning:marital-breakdown", "befolkning:area-rows",
-    "befolkning:other-areas", "*:statbank-thousands",
-    "takstbilag:pct=fraction", "takstbilag:pct=number", "takstbilag:pct=text", "takstbilag:pct=text-space",
-    "takstbilag:places-decimal", "takstbilag:cells=text", "takstbilag:cells=float-artefact",
-    "takstbilag:merged-title", "takstbilag:date-cell-in-title", "takstbilag:extra-sheet-first",
-    "sundhedstjek:months-after-extraction", "sundhedstjek:kommune-by=mixed",
+    "posteringer:numbers=thousands",
+    "posteringer:numbers=plain",
+    "posteringer:numbers=mixed",
+    "posteringer:numbers-trimmed",
+    "posteringer:line-break-in-quoted-text",
+    "*:month=yyyy-mm",
+    "*:month=statbank",
+    "regnskab:presentation=CodeAndValue",
+    "regnskab:presentation=Value",
+    "regnskab:other-areas",
+    "befolkning:presentation=CodeAndValue",
+    "befolkning:presentation=Value",
+    "befolkning:FOLK1A",
+    "befolkning:FOLK1AM",
+    "befolkning:sexes",
+    "befolkning:marital-breakdown",
+    "befolkning:area-rows",
+    "befolkning:other-areas",
+    "*:statbank-thousands",
+    "takstbilag:pct=fraction",
+    "takstbilag:pct=number",
+    "takstbilag:pct=text",
+    "takstbilag:pct=text-space",
+    "takstbilag:places-decimal",
+    "takstbilag:cells=text",
+    "takstbilag:cells=float-artefact",
+    "takstbilag:merged-title",
+    "takstbilag:date-cell-in-title",
+    "takstbilag:extra-sheet-first",
+    "sundhedstjek:months-after-extraction",
+    "sundhedstjek:kommune-by=mixed",
 )
 
 
-def missing_coverage(truth: "Truth", required=REQUIRED_COVERAGE) -> list[str]:
+def missing_coverage(truth: Truth, required=REQUIRED_COVERAGE) -> list[str]:
     """The required freedoms that ``truth``'s landing dir does not show."""
     have = truth.coverage()
     tails = {tag.split(":", 1)[1] for tag in have}
@@ -1308,8 +1807,10 @@ def main() -> None:
     truth = generate(args.out, args.seed, frozenset(args.exclude))
     if args.truth:
         args.truth.write_text(json.dumps(asdict(truth), indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"{len(truth.files)} files, {truth.posting_rows} postings, {len(truth.coverage())} freedom tags; "
-          f"not shown: {missing_coverage(truth) or 'none'}")
+    print(
+        f"{len(truth.files)} files, {truth.posting_rows} postings, {len(truth.coverage())} freedom tags; "
+        f"not shown: {missing_coverage(truth) or 'none'}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from orchestration.allocate import parse_amount
-from rules.allocation import allocate
 from orchestration.cli import main
+from rules.allocation import allocate
 
 # Population 1 January 2021 (domain/README.md); in all 590.322.
 POP_2021 = {
@@ -90,7 +90,10 @@ def test_largest_remainder_breaks_ties_by_kommunekode():
     result = allocate(keys, Decimal(100), "largest-remainder")
     assert dict(zip(result["kommunekode"], result["beloeb_kr"])) == {"773": 34, "810": 33, "851": 33}
     assert dict(zip(result["kommunekode"], allocate(keys, Decimal(100), "half-up")["beloeb_kr"])) == {
-        "773": 33, "810": 33, "851": 33}
+        "773": 33,
+        "810": 33,
+        "851": 33,
+    }
 
 
 def test_half_up_rounds_halves_away_from_zero():
@@ -166,8 +169,9 @@ def run(capsys, *argv):
 
 
 def test_cli_half_up_csv(published_db, capsys):
-    code, out, err = run(capsys, "--amount", "4.275.000", "--key", "indbyggere", "--year", "2021",
-                         "--published-db", str(published_db))
+    code, out, err = run(
+        capsys, "--amount", "4.275.000", "--key", "indbyggere", "--year", "2021", "--published-db", str(published_db)
+    )
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "kommunekode,kommunenavn,noegle,andel_pct,beloeb_kr"
@@ -180,14 +184,36 @@ def test_cli_half_up_csv(published_db, capsys):
 
 
 def test_cli_largest_remainder_and_table(published_db, capsys):
-    code, out, err = run(capsys, "--amount", "4275000", "--key", "indbyggere", "--year", "2021",
-                         "--method", "largest-remainder", "--published-db", str(published_db))
+    code, out, err = run(
+        capsys,
+        "--amount",
+        "4275000",
+        "--key",
+        "indbyggere",
+        "--year",
+        "2021",
+        "--method",
+        "largest-remainder",
+        "--published-db",
+        str(published_db),
+    )
     assert code == 0, err
     assert "825,Læsø,1776,0.3009,12862" in out.splitlines()
     assert err.splitlines()[-1] == "sum 4.275.000 kr, afrundingsdifference 0 kr (largest-remainder)"
 
-    code, out, err = run(capsys, "--amount", "4.275.000", "--key", "indbyggere", "--year", "2021",
-                         "--published-db", str(published_db), "--format", "table")
+    code, out, err = run(
+        capsys,
+        "--amount",
+        "4.275.000",
+        "--key",
+        "indbyggere",
+        "--year",
+        "2021",
+        "--published-db",
+        str(published_db),
+        "--format",
+        "table",
+    )
     assert code == 0, err
     aalborg = next(line for line in out.splitlines() if "Aalborg" in line)
     assert aalborg.split() == ["851", "Aalborg", "219.573", "37,1955", "1.590.106"]
@@ -197,35 +223,58 @@ def test_cli_largest_remainder_and_table(published_db, capsys):
 
 
 def test_cli_other_key(published_db, capsys):
-    code, out, err = run(capsys, "--amount", "1000", "--key", "unge_15_17", "--year", "2021",
-                         "--method", "largest-remainder", "--published-db", str(published_db))
+    code, out, err = run(
+        capsys,
+        "--amount",
+        "1000",
+        "--key",
+        "unge_15_17",
+        "--year",
+        "2021",
+        "--method",
+        "largest-remainder",
+        "--published-db",
+        str(published_db),
+    )
     assert code == 0, err
     assert sum(int(line.rsplit(",", 1)[1]) for line in out.splitlines()[1:]) == 1000
     assert "851,Aalborg,8782," in out  # 219.573 // 25
 
 
 def test_cli_missing_year_fails_with_one_line(published_db, capsys):
-    code, out, err = run(capsys, "--amount", "4.275.000", "--key", "indbyggere", "--year", "2030",
-                         "--published-db", str(published_db))
+    code, out, err = run(
+        capsys, "--amount", "4.275.000", "--key", "indbyggere", "--year", "2030", "--published-db", str(published_db)
+    )
     assert code != 0
     assert out == ""
     assert err.splitlines() == ["fejl: ingen fordelingsnøgler for 2030 i cockpit.fordelingsnoegler (år i data: 2021)"]
 
 
 def test_cli_missing_db_or_view_or_bad_amount_fails_with_one_line(tmp_path, capsys):
-    code, out, err = run(capsys, "--amount", "1000", "--key", "indbyggere", "--year", "2021",
-                         "--published-db", str(tmp_path / "none.duckdb"))
+    code, out, err = run(
+        capsys,
+        "--amount",
+        "1000",
+        "--key",
+        "indbyggere",
+        "--year",
+        "2021",
+        "--published-db",
+        str(tmp_path / "none.duckdb"),
+    )
     assert code != 0 and out == "" and len(err.splitlines()) == 1 and "findes ikke" in err
 
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    code, out, err = run(capsys, "--amount", "1000", "--key", "indbyggere", "--year", "2021",
-                         "--published-db", str(empty))
+    code, out, err = run(
+        capsys, "--amount", "1000", "--key", "indbyggere", "--year", "2021", "--published-db", str(empty)
+    )
     assert code != 0 and out == "" and len(err.splitlines()) == 1
     assert err.startswith("fejl: kan ikke læse cockpit.fordelingsnoegler")
 
-    code, out, err = run(capsys, "--amount", "4,275.00", "--key", "indbyggere", "--year", "2021",
-                         "--published-db", str(empty))
+    code, out, err = run(
+        capsys, "--amount", "4,275.00", "--key", "indbyggere", "--year", "2021", "--published-db", str(empty)
+    )
     assert code != 0 and out == "" and len(err.splitlines()) == 1 and "kan ikke læses" in err
 
 
@@ -234,7 +283,9 @@ def test_cli_key_summing_to_zero_fails(tmp_path, capsys):
     con = duckdb.connect(str(db))
     con.execute("create schema cockpit")
     rows = ", ".join(f"('{code}', '{name}', 2021, 0::bigint)" for code, (name, _) in POP_2021.items())
-    con.execute(f"create table cockpit.fordelingsnoegler as select * from (values {rows}) t(kommunekode, kommunenavn, aar, unge_15_17)")
+    con.execute(
+        f"create table cockpit.fordelingsnoegler as select * from (values {rows}) t(kommunekode, kommunenavn, aar, unge_15_17)"
+    )
     con.close()
     code, out, err = run(capsys, "--amount", "1000", "--key", "unge_15_17", "--year", "2021", "--published-db", str(db))
     assert code != 0 and out == ""

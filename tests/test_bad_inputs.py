@@ -14,15 +14,21 @@ CORPUS = Path(__file__).parent / "bad_inputs"
 ERRORS = {  # file → (words in the reason, column, line)
     "belaegning/empty.csv": ("tom", None, 1),
     "belaegning/missing_column.csv": ("påkrævet kolonne mangler", "Pladser i drift", 1),
-    "belaegning/wrong_delimiter.csv": ("forkert skilletegn", "Tilbudsnr, Måned, Normerede pladser, Pladser i drift, Belagte døgn", 1),
+    "belaegning/wrong_delimiter.csv": (
+        "forkert skilletegn",
+        "Tilbudsnr, Måned, Normerede pladser, Pladser i drift, Belagte døgn",
+        1,
+    ),
     "posteringer/binary_named.csv": ("binær", None, None),
     "posteringer/mixed_encodings.csv": ("blandet kodning", None, 202),
     "takstbilag/no_takster_sheet.xlsx": ("arket 'Takster' findes ikke (ark i filen: Ark1)", None, None),
 }
 QUARANTINED = {  # file → (rows loaded, [(line, column, raw value)])
     "belaegning/truncated_last_line.csv": (200, [(202, "(hele linjen)", "1001;2024-11;1")]),
-    "belaegning/duplicated_header.csv": (400, [(202, c, c) for c in
-                                               ("Belagte døgn", "Måned", "Normerede pladser", "Pladser i drift", "Tilbudsnr")]),
+    "belaegning/duplicated_header.csv": (
+        400,
+        [(202, c, c) for c in ("Belagte døgn", "Måned", "Normerede pladser", "Pladser i drift", "Tilbudsnr")],
+    ),
     "belaegning/month_2023_13.csv": (200, [(202, "Måned", "2023-13")]),
     "posteringer/unknown_municipality.csv": (200, [(202, "Kommunenr", "999")]),
     "posteringer/date_31_02_2023.csv": (200, [(202, "Bogføringsdato", "31-02-2023")]),

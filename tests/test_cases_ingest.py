@@ -39,7 +39,8 @@ def test_02_cpr_like_number_in_a_quoted_text_is_masked_and_recorded():
     assert (parsed.rows.height, parsed.rejected.height) == (200, 0)
     assert _row(parsed, 60)["tekst"] == "Ref XXXXXX-XXXX ophold marts 2024"
     assert parsed.cpr.select("kildefil", "kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
-        ("posteringer/quote_cpr_like.csv", 60, "Tekst", "Ref XXXXXX-XXXX ophold marts 2024")]
+        ("posteringer/quote_cpr_like.csv", 60, "Tekst", "Ref XXXXXX-XXXX ophold marts 2024")
+    ]
     assert "010190" not in str(parsed.rows.to_dicts()) + str(parsed.cpr.to_dicts())
 
 
@@ -56,7 +57,11 @@ def test_05_formula_results_are_rounded_half_up_and_the_stored_value_kept():
     parsed = _read(TAKSTBILAG, "bugs/05_excel_formula_unrounded/takstbilag/formler_uafrundet.xlsx")
     assert parsed.rejected.height == 0
     first, second = _row(parsed, 4), _row(parsed, 5)
-    assert (first["antal_doegn"], first["doegntakst"], first["belaegningsprocent"]) == (694, Decimal("891.89"), Decimal("0.95"))
+    assert (first["antal_doegn"], first["doegntakst"], first["belaegningsprocent"]) == (
+        694,
+        Decimal("891.89"),
+        Decimal("0.95"),
+    )
     assert first["doegntakst_cellevaerdi"] == "891.8904109589041"
     assert (second["belaegningsprocent"], second["doegntakst"]) == (Decimal("0.949938"), Decimal("1352.13"))
     assert second["belaegningsprocent_cellevaerdi"] == "0.9499377334993774"
@@ -102,5 +107,7 @@ def test_freedom_places_with_decimals_title_block_percent_cells():
     parsed = _read(TAKSTBILAG, "freedoms/takstbilag/pladser_med_decimaler.xlsx")
     assert parsed.rejected.height == 0
     got = parsed.rows.select("_source_line", "pladser", "belaegningsprocent", "antal_doegn", "doegntakst").rows()
-    assert got == [(4, Decimal("16.70"), Decimal("0.95"), 5791, Decimal("1261.64")),
-                   (5, Decimal("8.50"), Decimal("0.95"), 2947, Decimal("1397.27"))]
+    assert got == [
+        (4, Decimal("16.70"), Decimal("0.95"), 5791, Decimal("1261.64")),
+        (5, Decimal("8.50"), Decimal("0.95"), 2947, Decimal("1397.27")),
+    ]

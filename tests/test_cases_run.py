@@ -32,8 +32,10 @@ REFUSED = [
     "bugs/07_excel_formula_no_cache/takstbilag/uden_cache.xlsx",
 ]
 
-POSTING_HEADER = ("Kommunenr;Bilagsnr;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tilbudsnr;Leverandør CVR;"
-                  "Borgerreference;Periode fra;Periode til;Antal døgn;Tekst")
+POSTING_HEADER = (
+    "Kommunenr;Bilagsnr;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tilbudsnr;Leverandør CVR;"
+    "Borgerreference;Periode fra;Periode til;Antal døgn;Tekst"
+)
 
 
 def _posting(i: int, text: str = "Ophold", amount: str = "100,00") -> str:
@@ -46,23 +48,36 @@ def cpr_paths_file() -> str:
     fields, an unterminated quote, a number column, an unknown column named with one. 4 of 401
     lines rejected (under the 1 % limit)."""
     good = [_posting(i) + ";" for i in range(396)]
-    return "\n".join([
-        POSTING_HEADER + ";Note 010190-0000",
-        *good[:390],
-        _posting(900, text="Borger 2503860000 ringede") + ";x",  # line 392
-        _posting(901, amount="010190-0000") + ";",
-        "851;P00902;04-03-2024;5.38.50;1;4.9;100,00;010190-0000",
-        _posting(903, text='"Ref 010190-0000 uden slut') + ";",  # line 395: the lines after it stay records
-        "851;P00904;04-03-2024;5.38.50;1;4.9;100,00;0101901234;;B-000904;;;;x;",  # a number column
-        *good[390:],
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                POSTING_HEADER + ";Note 010190-0000",
+                *good[:390],
+                _posting(900, text="Borger 2503860000 ringede") + ";x",  # line 392
+                _posting(901, amount="010190-0000") + ";",
+                "851;P00902;04-03-2024;5.38.50;1;4.9;100,00;010190-0000",
+                _posting(903, text='"Ref 010190-0000 uden slut') + ";",  # line 395: the lines after it stay records
+                "851;P00904;04-03-2024;5.38.50;1;4.9;100,00;0101901234;;B-000904;;;;x;",  # a number column
+                *good[390:],
+            ]
+        )
+        + "\n"
+    )
 
 
 def cpr_error_file() -> str:
     """More than 1 % of the lines carry a CPR-like value where a number belongs: the contract
     error quotes the first one."""
-    return "\n".join([POSTING_HEADER, *[_posting(i) for i in range(50)],
-                      *[_posting(100 + i, amount="250386-0000") for i in range(5)]]) + "\n"
+    return (
+        "\n".join(
+            [
+                POSTING_HEADER,
+                *[_posting(i) for i in range(50)],
+                *[_posting(100 + i, amount="250386-0000") for i in range(5)],
+            ]
+        )
+        + "\n"
+    )
 
 
 def _landing(sample_landing, tmp: Path, extra: list[str], files: dict[str, str]) -> Path:
@@ -85,13 +100,29 @@ def _cockpit(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     home.mkdir(exist_ok=True)
     shutil.copy(PROJECT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(home)}  # a persistent event log, to search it
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=PROJECT, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT,
+        timeout=900,
+    )
 
 
 def _run(landing: Path, tmp: Path) -> subprocess.CompletedProcess:
-    return _cockpit(["run", "--landing", str(landing), "--build-db", str(tmp / "data" / "build.duckdb"),
-                     "--published-db", str(tmp / "data" / "styringscockpit.duckdb")], tmp)
+    return _cockpit(
+        [
+            "run",
+            "--landing",
+            str(landing),
+            "--build-db",
+            str(tmp / "data" / "build.duckdb"),
+            "--published-db",
+            str(tmp / "data" / "styringscockpit.duckdb"),
+        ],
+        tmp,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +176,11 @@ def test_accepted_cases_publish_with_their_values(accepted_run):
         rejected = con.execute("""select kildelinje, kolonne, aarsag from cockpit.afviste_raekker
                                   where kildefil = 'posteringer/cpr_stier.csv' order by 1""").fetchall()
         assert [(line, column) for line, column, _ in rejected] == [
-            (393, "Beløb"), (394, "(hele linjen)"), (395, "(hele linjen)"), (396, "Tilbudsnr")]
+            (393, "Beløb"),
+            (394, "(hele linjen)"),
+            (395, "(hele linjen)"),
+            (396, "Tilbudsnr"),
+        ]
         assert "anførselstegn uden afslutning" in rejected[2][2]
         rows = con.execute("""select count(*), max(_source_line), max(note_xxxxxx_xxxx) from raw.posteringer
                               where _source_file = 'posteringer/cpr_stier.csv'""").fetchone()
@@ -156,13 +191,18 @@ def _texts_in_db(db: Path) -> list[str]:
     """Every value (as text), column name and comment of every table and view of a DuckDB file."""
     found = []
     with duckdb.connect(str(db), read_only=True) as con:
-        columns = con.execute("""select schema_name, table_name, column_name, data_type, coalesce(comment, '')
+        columns = con.execute("""select schema_name, table_name, column_name, coalesce(comment, '')
                                  from duckdb_columns() where database_name = current_database()""").fetchall()
-        for schema, table, column, dtype, comment in columns:
+        for schema, table, column, comment in columns:
             found += [column, comment]
             # every column as text: a CPR-like number stored as a BIGINT or DECIMAL is a leak too
-            found += [v for (v,) in con.execute(
-                f'select distinct cast("{column}" as varchar) from "{schema}"."{table}"').fetchall() if v]
+            found += [
+                v
+                for (v,) in con.execute(
+                    f'select distinct cast("{column}" as varchar) from "{schema}"."{table}"'
+                ).fetchall()
+                if v
+            ]
     return found
 
 
@@ -190,8 +230,12 @@ def test_cpr_like_values_in_every_accepted_path_are_found_nowhere(accepted_run):
 @pytest.fixture(scope="module")
 def refused_run(sample_landing, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cases_refused")
-    landing = _landing(sample_landing, tmp, REFUSED, {"posteringer/cpr_fejl.csv": cpr_error_file(),
-                                                      "posteringer/kopi_010190-0000.csv": POSTING_HEADER + "\n"})
+    landing = _landing(
+        sample_landing,
+        tmp,
+        REFUSED,
+        {"posteringer/cpr_fejl.csv": cpr_error_file(), "posteringer/kopi_010190-0000.csv": POSTING_HEADER + "\n"},
+    )
     published = tmp / "data" / "styringscockpit.duckdb"
     published.parent.mkdir()
     published.write_bytes(b"yesterday's cockpit")
@@ -205,7 +249,10 @@ def test_refused_cases_stop_the_run_naming_file_column_and_line(refused_run):
     assert check.returncode == 1 and run.returncode == 1
     assert "Traceback" not in run.stderr + check.stderr + check.stdout
     lines = {line.split(":")[0]: line for line in check.stdout.splitlines() if "FEJL" in line}
-    assert "kolonne Bogføringsdato" in lines["posteringer/yy_dates.csv"] and "(linje 2)" in lines["posteringer/yy_dates.csv"]
+    assert (
+        "kolonne Bogføringsdato" in lines["posteringer/yy_dates.csv"]
+        and "(linje 2)" in lines["posteringer/yy_dates.csv"]
+    )
     assert "celle J4, L4, J5, L5: formel uden beregnet værdi" in lines["takstbilag/uden_cache.xlsx"]
     assert "posteringer/cpr_fejl.csv" in lines
     (reason,) = [line for line in run.stderr.splitlines() if line.startswith("fejl:")]
@@ -216,5 +263,8 @@ def test_refused_cases_stop_the_run_naming_file_column_and_line(refused_run):
 def test_cpr_like_values_in_error_messages_are_found_nowhere(refused_run):
     tmp, check, run, _ = refused_run
     assert "'XXXXXX-XXXX' (ikke et tal med højst 2 decimaler)" in check.stdout  # the error quotes it, masked
-    assert "posteringer/kopi_XXXXXX-XXXX.csv: FEJL [posteringer] filnavnet indeholder et CPR-lignende nummer" in check.stdout
+    assert (
+        "posteringer/kopi_XXXXXX-XXXX.csv: FEJL [posteringer] filnavnet indeholder et CPR-lignende nummer"
+        in check.stdout
+    )
     assert _leaks(tmp, check.stdout, check.stderr, run.stdout, run.stderr) == []

@@ -19,9 +19,11 @@ def test_check_on_the_sample_reports_exactly_the_planted_unparseable_values(samp
     files = [line for line in out.splitlines() if not line.startswith("    ")]
     assert len(files) == 93 and all(": OK [" in line for line in files)
     reported = set(re.findall(r"^(\S+): OK .*\n((?:    .*\n)+)", out, re.M))
-    got = {(file, int(line), column, raw)
-           for file, block in reported
-           for line, column, raw in re.findall(r"linje (\d+), kolonne '([^']+)': '([^']*)'", block)}
+    got = {
+        (file, int(line), column, raw)
+        for file, block in reported
+        for line, column, raw in re.findall(r"linje (\d+), kolonne '([^']+)': '([^']*)'", block)
+    }
     assert got == {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]}
 
 
@@ -29,14 +31,19 @@ def test_check_on_the_sample_reports_exactly_the_planted_unparseable_values(samp
 def test_check_exits_1_and_names_file_and_column_on_a_broken_file(sample_landing, tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(sample_landing[0] / "belaegning", landing / "belaegning")
-    (landing / "belaegning" / "ny.csv").write_text("Tilbudsnr,Måned,Normerede pladser\n1001,2024-01,10\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "check", str(landing)],
-                            capture_output=True, text=True, timeout=120)
+    (landing / "belaegning" / "ny.csv").write_text(
+        "Tilbudsnr,Måned,Normerede pladser\n1001,2024-01,10\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "check", str(landing)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1
     broken = [line for line in result.stdout.splitlines() if line.startswith("belaegning/ny.csv")]
-    assert broken == ["belaegning/ny.csv: FEJL [belaegning] påkrævet kolonne mangler (fundet: Tilbudsnr,Måned,Normerede pladser)"
-                      " — forkert skilletegn? Kolonnerne skal adskilles med ';' (kolonne Tilbudsnr, Måned, Normerede pladser,"
-                      " Pladser i drift, Belagte døgn) (linje 1)"]
+    assert broken == [
+        "belaegning/ny.csv: FEJL [belaegning] påkrævet kolonne mangler (fundet: Tilbudsnr,Måned,Normerede pladser)"
+        " — forkert skilletegn? Kolonnerne skal adskilles med ';' (kolonne Tilbudsnr, Måned, Normerede pladser,"
+        " Pladser i drift, Belagte døgn) (linje 1)"
+    ]
     assert result.stdout.count(": OK [belaegning]") == 6
 
 

@@ -8,18 +8,21 @@ import pytest
 from report.danish_format import aendring_pct, antal, dato, kr, mio_kr, pct, procentpoint, tal
 
 
-@pytest.mark.parametrize("value, decimals, text", [
-    (1234567, 0, "1.234.567"),
-    (Decimal("1234567.891"), 2, "1.234.567,89"),
-    (Decimal("-1234.5"), 1, "-1.234,5"),
-    (Decimal("0.125"), 2, "0,13"),      # half-up, not banker's rounding
-    (0.125, 2, "0,13"),                 # a float through its shortest repr, not 0.12499…
-    (Decimal("-0.004"), 2, "0,00"),     # no "-0,00"
-    (999.5, 0, "1.000"),
-    (Decimal("1590106"), None, "1.590.106"),
-    (Decimal("-0.50"), None, "-0,50"),  # amounts with øre keep two decimals
-    (None, 0, "–"),
-])
+@pytest.mark.parametrize(
+    "value, decimals, text",
+    [
+        (1234567, 0, "1.234.567"),
+        (Decimal("1234567.891"), 2, "1.234.567,89"),
+        (Decimal("-1234.5"), 1, "-1.234,5"),
+        (Decimal("0.125"), 2, "0,13"),  # half-up, not banker's rounding
+        (0.125, 2, "0,13"),  # a float through its shortest repr, not 0.12499…
+        (Decimal("-0.004"), 2, "0,00"),  # no "-0,00"
+        (999.5, 0, "1.000"),
+        (Decimal("1590106"), None, "1.590.106"),
+        (Decimal("-0.50"), None, "-0,50"),  # amounts with øre keep two decimals
+        (None, 0, "–"),
+    ],
+)
 def test_tal(value, decimals, text):
     assert tal(value, decimals) == text
 

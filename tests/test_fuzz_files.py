@@ -30,7 +30,7 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
         junk = rng.choice([b'"', b";", b"\n", b"\r\n", b"\xff", b"\xc3", b'";"', b"\x00", b"010190-0000", b"  "])
         return data[:at] + junk * rng.randint(1, 3) + data[at:]
     if kind == "replace":
-        return data[:at] + bytes([rng.randrange(256)]) + data[at + 1:]
+        return data[:at] + bytes([rng.randrange(256)]) + data[at + 1 :]
     if kind == "delete_separators":
         lines = data.split(b"\n")
         i = rng.randrange(len(lines))
@@ -39,7 +39,7 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
     if kind == "duplicate_line":
         lines = data.split(b"\n")
         i = rng.randrange(len(lines))
-        return b"\n".join(lines[:i] + [lines[i]] * rng.randint(2, 4) + lines[i + 1:])
+        return b"\n".join(lines[:i] + [lines[i]] * rng.randint(2, 4) + lines[i + 1 :])
     if kind == "reencode":  # a stretch of the file saved in the other encoding
         try:
             text = data.decode("utf-8-sig")
@@ -47,7 +47,7 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
             text = data.decode("cp1252", errors="replace")
         cut = rng.randrange(max(len(text), 1))
         return text[:cut].encode("utf-8") + text[cut:].encode("cp1252", errors="replace")
-    return data[:at] + data[at + rng.randint(1, 50):]
+    return data[:at] + data[at + rng.randint(1, 50) :]
 
 
 def _sample_files(landing: Path) -> list[tuple[str, Path]]:
@@ -110,8 +110,9 @@ def test_cockpit_check_on_damaged_files_exits_0_or_1_without_traceback(sample_la
         folder = tmp_path / SOURCES[source_name].landing_folder
         folder.mkdir(exist_ok=True)
         (folder / f"d{i}{original.suffix}").write_bytes(_mutate(_mutate(original.read_bytes(), rng), rng))
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "check", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "check", str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode in (0, 1)
     assert "Traceback" not in result.stdout + result.stderr
     reports = [line for line in result.stdout.splitlines() if not line.startswith("    ")]

@@ -29,9 +29,11 @@ def test_bom_crlf_blank_lines_keep_physical_line_numbers(tmp_path):
 
 
 def test_cp1252_file_is_decoded(tmp_path):
-    text = ("Tilbudsnr;Tilbudsnavn;Driftsherre;Driftsherretype;Beliggenhedskommune;Paragraf;Målgruppe;"
-            "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely Å-huset;Læsø Kommune;kommune;825;SEL § 108;"
-            "Voksne;12;01-01-2015;\n")
+    text = (
+        "Tilbudsnr;Tilbudsnavn;Driftsherre;Driftsherretype;Beliggenhedskommune;Paragraf;Målgruppe;"
+        "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely Å-huset;Læsø Kommune;kommune;825;SEL § 108;"
+        "Voksne;12;01-01-2015;\n"
+    )
     path = _write(tmp_path, "tilbud/t.csv", text, encoding="cp1252")
     parsed = read_file(TILBUD, path, tmp_path, "L1")
     assert parsed.rows.row(0, named=True)["tilbudsnavn"] == "Bøgely Å-huset"
@@ -43,15 +45,24 @@ def test_unparseable_value_goes_to_rejected_with_file_line_column(tmp_path):
     path = _write(tmp_path, "belaegning/b.csv", f"{HEADER}\n{good}\n1300;2024-01;10;10;3l0\n")
     parsed = read_file(BELAEGNING, path, tmp_path, "L1")
     assert parsed.rows.height == 199
-    assert parsed.rejected.to_dicts() == [{
-        "kilde": "belaegning", "kildefil": "belaegning/b.csv", "kildelinje": 201, "kolonne": "Belagte døgn",
-        "raavaerdi": "3l0", "aarsag": "ikke et heltal", "load_id": "L1",
-    }]
+    assert parsed.rejected.to_dicts() == [
+        {
+            "kilde": "belaegning",
+            "kildefil": "belaegning/b.csv",
+            "kildelinje": 201,
+            "kolonne": "Belagte døgn",
+            "raavaerdi": "3l0",
+            "aarsag": "ikke et heltal",
+            "load_id": "L1",
+        }
+    ]
 
 
 def test_more_than_one_percent_rejected_is_a_contract_error(tmp_path):
     good = "\n".join(f"{1000 + i};2024-01;10;10;300" for i in range(98))
-    path = _write(tmp_path, "belaegning/b.csv", f"{HEADER}\n{good}\n1300;2023-13;10;10;300\n1301;2024-01;10;10;12,34,5\n")
+    path = _write(
+        tmp_path, "belaegning/b.csv", f"{HEADER}\n{good}\n1300;2023-13;10;10;300\n1301;2024-01;10;10;12,34,5\n"
+    )
     with pytest.raises(ContractError) as err:
         read_file(BELAEGNING, path, tmp_path, "L1")
     assert err.value.line == 100 and err.value.column == "Måned"
@@ -103,10 +114,27 @@ def write_real_appendix(path):
     ws.title = "Takster"
     ws.append(["Takstbilag 2021 – Aalborg Kommune"])
     ws.append([])
-    ws.append(["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser", "Dage",
-               "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"])
+    ws.append(
+        [
+            "År",
+            "Tilbudsnr",
+            "Tilbudsnavn",
+            "Driftsherre",
+            "Paragraf",
+            "Ydelse",
+            "Pladser",
+            "Dage",
+            "Belægningsprocent",
+            "Antal døgn",
+            "Omkostninger",
+            "Døgntakst",
+            "Begrundelse",
+        ]
+    )
     for ydelse, pladser, pct, doegn, omk, takst in REAL_2021:
-        ws.append([2021, 1001, "Bostedet", "Aalborg Kommune", "SEL § 108", ydelse, pladser, 365, pct, doegn, omk, takst, None])
+        ws.append(
+            [2021, 1001, "Bostedet", "Aalborg Kommune", "SEL § 108", ydelse, pladser, 365, pct, doegn, omk, takst, None]
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 
@@ -138,49 +166,75 @@ REGK31_HEADER = "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD"
 
 
 def test_regk31_both_presentations_resolve_to_the_same_codes(tmp_path):
-    value = (f"{REGK31_HEADER}\nAalborg;5.38.50 Botilbud til længerevarende ophold (§ 108);Driftskonti;I alt (netto);"
-             "Løbende priser (1.000 kr.);2021;215.733,4\nLæsø;5.38.50 Botilbud til længerevarende ophold (§ 108);"
-             "Driftskonti;Indtægter;Løbende priser (1.000 kr.);2021;..\n")
-    code = (f"{REGK31_HEADER}\n851 Aalborg;53850 Botilbud til længerevarende ophold (§ 108);1 Driftskonti;TOT I alt (netto);"
-            "LOBM Løbende priser (1.000 kr.);2021;215733,4\n825 Læsø;53850 Botilbud til længerevarende ophold (§ 108);"
-            "1 Driftskonti;I Indtægter;LOBM Løbende priser (1.000 kr.);2021;..\n")
+    value = (
+        f"{REGK31_HEADER}\nAalborg;5.38.50 Botilbud til længerevarende ophold (§ 108);Driftskonti;I alt (netto);"
+        "Løbende priser (1.000 kr.);2021;215.733,4\nLæsø;5.38.50 Botilbud til længerevarende ophold (§ 108);"
+        "Driftskonti;Indtægter;Løbende priser (1.000 kr.);2021;..\n"
+    )
+    code = (
+        f"{REGK31_HEADER}\n851 Aalborg;53850 Botilbud til længerevarende ophold (§ 108);1 Driftskonti;TOT I alt (netto);"
+        "LOBM Løbende priser (1.000 kr.);2021;215733,4\n825 Læsø;53850 Botilbud til længerevarende ophold (§ 108);"
+        "1 Driftskonti;I Indtægter;LOBM Løbende priser (1.000 kr.);2021;..\n"
+    )
     keys = ["omraade_kode", "funktion", "funktionsnavn", "dranst", "art", "prisenhed", "aar", "indhold"]
     got = []
     for name, text in (("value.csv", value), ("code.csv", code)):
         parsed = read_file(REGNSKAB, _write(tmp_path, f"regnskab/{name}", text, encoding="utf-8-sig"), tmp_path, "L1")
         assert parsed.rejected.height == 0
         got.append(parsed.rows.select(keys).rows())
-    assert got[0] == got[1] == [
-        ("851", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "TOT", "LOBM", 2021, Decimal("215733.400")),
-        ("825", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "I", "LOBM", 2021, None),
-    ]
+    assert (
+        got[0]
+        == got[1]
+        == [
+            (
+                "851",
+                "5.38.50",
+                "Botilbud til længerevarende ophold (§ 108)",
+                "1",
+                "TOT",
+                "LOBM",
+                2021,
+                Decimal("215733.400"),
+            ),
+            ("825", "5.38.50", "Botilbud til længerevarende ophold (§ 108)", "1", "I", "LOBM", 2021, None),
+        ]
+    )
 
 
 def test_unknown_municipality_name_is_rejected_with_its_line(tmp_path):
-    rows = "\n".join(f"Aalborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);{y};1,0" for y in [2021] * 100)
+    rows = "\n".join(
+        f"Aalborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);{y};1,0" for y in [2021] * 100
+    )
     text = f"{REGK31_HEADER}\n{rows}\nÅlborg;5.38.50 X;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);2021;1,0\n"
     parsed = read_file(REGNSKAB, _write(tmp_path, "regnskab/r.csv", text), tmp_path, "L1")
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(102, "OMRÅDE", "Ålborg")]
 
 
 def test_population_keeps_municipalities_only_and_reads_quarters_and_months(tmp_path):
-    text = ("OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n000 Hele landet;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;5840045\n"
-            "081 Region Nordjylland;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;590322\n"
-            "825 Læsø;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;1776\nLæsø;Kvinder;17 år;I alt;2021M01;9\n")
+    text = (
+        "OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n000 Hele landet;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;5840045\n"
+        "081 Region Nordjylland;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;590322\n"
+        "825 Læsø;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;1776\nLæsø;Kvinder;17 år;I alt;2021M01;9\n"
+    )
     parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/f.csv", text), tmp_path, "L1")
     assert parsed.dropped == 2
-    assert parsed.rows.select("omraade_kode", "koen", "alder", "civilstand", "periode_start", "indhold", "_source_line").rows() == [
-        ("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4), ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5)]
+    assert parsed.rows.select(
+        "omraade_kode", "koen", "alder", "civilstand", "periode_start", "indhold", "_source_line"
+    ).rows() == [("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4), ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5)]
 
 
 def test_health_check_wide_file_unpivots_with_lines_and_month_columns(tmp_path):
     others = "\n".join("Thisted;1;1;1" for _ in range(40))  # enough cells that one bad one is < 1 %
     text = f"Udtræksdato;25-10-2024\n\nKommune;2024M08;2024M09;2024M10\nAalborg;31;2x;4\nLæsø;0;1;..\n{others}\n"
     parsed = read_file(SUNDHEDSTJEK, _write(tmp_path, "sundhedstjek/u.csv", text), tmp_path, "L1")
-    first = parsed.rows.filter(pl.col("_source_line") <= 5).select("kommunekode", "maaned", "antal", "udtraeksdato", "_source_line")
+    first = parsed.rows.filter(pl.col("_source_line") <= 5).select(
+        "kommunekode", "maaned", "antal", "udtraeksdato", "_source_line"
+    )
     assert first.rows() == [
-        ("851", date(2024, 8, 1), 31, date(2024, 10, 25), 4), ("851", date(2024, 10, 1), 4, date(2024, 10, 25), 4),
-        ("825", date(2024, 8, 1), 0, date(2024, 10, 25), 5), ("825", date(2024, 9, 1), 1, date(2024, 10, 25), 5),
+        ("851", date(2024, 8, 1), 31, date(2024, 10, 25), 4),
+        ("851", date(2024, 10, 1), 4, date(2024, 10, 25), 4),
+        ("825", date(2024, 8, 1), 0, date(2024, 10, 25), 5),
+        ("825", date(2024, 9, 1), 1, date(2024, 10, 25), 5),
         ("825", date(2024, 10, 1), None, date(2024, 10, 25), 5),
     ]
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(4, "2024M09", "2x")]
@@ -194,8 +248,10 @@ def test_cpr_like_values_are_masked_in_rows_rejections_and_findings(tmp_path):
     path = _write(tmp_path, "posteringer/p.csv", f"{header}\n{good}\n{planted}\n{in_number}\n")
     parsed = read_file(POSTERINGER, path, tmp_path, "L1")
     assert parsed.cpr.select("kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
-        (202, "Borgerreference", "XXXXXX-XXXX"), (202, "Tekst", "Borger XXXXXX-XXXX ringede"),
-        (203, "Tilbudsnr", "XXXXXX-XXXX")]  # a number column too: found, masked, then rejected
+        (202, "Borgerreference", "XXXXXX-XXXX"),
+        (202, "Tekst", "Borger XXXXXX-XXXX ringede"),
+        (203, "Tilbudsnr", "XXXXXX-XXXX"),
+    ]  # a number column too: found, masked, then rejected
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(203, "Tilbudsnr", "XXXXXX-XXXX")]
     everything = str(parsed.rows.to_dicts()) + str(parsed.rejected.to_dicts()) + str(parsed.cpr.to_dicts())
     assert "250386" not in everything and "0000 ringede" not in everything
@@ -212,10 +268,16 @@ def test_utf8_lines_appended_to_a_cp1252_file_are_mixed_encodings_not_mojibake(t
 
 
 def test_cp1252_text_with_dashes_euro_and_no_break_space_is_cp1252(tmp_path):
-    path = _write(tmp_path, "tilbud/t.csv", (
-        "Tilbudsnr;Tilbudsnavn;Driftsherre;Driftsherretype;Beliggenhedskommune;Paragraf;Målgruppe;"
-        "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely – Å-huset «Syd»;SØ\xa0Kommune € ½;kommune;825;"
-        "SEL § 108;Voksne;12;01-01-2015;\n"), encoding="cp1252")
+    path = _write(
+        tmp_path,
+        "tilbud/t.csv",
+        (
+            "Tilbudsnr;Tilbudsnavn;Driftsherre;Driftsherretype;Beliggenhedskommune;Paragraf;Målgruppe;"
+            "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely – Å-huset «Syd»;SØ\xa0Kommune € ½;kommune;825;"
+            "SEL § 108;Voksne;12;01-01-2015;\n"
+        ),
+        encoding="cp1252",
+    )
     parsed = read_file(TILBUD, path, tmp_path, "L1")
     assert parsed.rows.select("tilbudsnavn", "driftsherre").row(0) == ("Bøgely – Å-huset «Syd»", "SØ\xa0Kommune € ½")
 
@@ -236,23 +298,42 @@ def _rate_sheet(path, header, rows, formats=None):
     return path
 
 
-RATE_HEADER = ["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser", "Dage",
-               "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"]
+RATE_HEADER = [
+    "År",
+    "Tilbudsnr",
+    "Tilbudsnavn",
+    "Driftsherre",
+    "Paragraf",
+    "Ydelse",
+    "Pladser",
+    "Dage",
+    "Belægningsprocent",
+    "Antal døgn",
+    "Omkostninger",
+    "Døgntakst",
+    "Begrundelse",
+]
 RATE_ROW = [2021, 1001, "Bostedet", "Læsø Kommune", "SEL § 108", "Takst 1", 2, 365, 0.95, 694, 618526, 891.89, None]
 
 
 def test_workbook_header_cells_with_line_breaks_a_literal_percent_and_a_note_row(tmp_path):
     header = [h.replace(" ", "\n") for h in RATE_HEADER]  # Alt+Enter in every header cell
     note = ["Taksterne er godkendt af byrådet 12-11-2020"]
-    path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", header,
-                       [RATE_ROW, [*RATE_ROW[:5], "Takst 2", 1, 365, 95, 347, 373086, 1075.95], [], note],
-                       formats={"I5": '0" %"'})  # 95 shown as "95 %": a literal sign, the value is 95
+    path = _rate_sheet(
+        tmp_path / "takstbilag" / "t.xlsx",
+        header,
+        [RATE_ROW, [*RATE_ROW[:5], "Takst 2", 1, 365, 95, 347, 373086, 1075.95], [], note],
+        formats={"I5": '0" %"'},
+    )  # 95 shown as "95 %": a literal sign, the value is 95
     parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
     assert parsed.rejected.height == 0
     assert parsed.rows.select("_source_line", "belaegningsprocent", "antal_doegn", "doegntakst").rows() == [
-        (4, Decimal("0.95"), 694, Decimal("891.89")), (5, Decimal("0.95"), 347, Decimal("1075.95"))]
-    assert parsed.findings == ("1 notelinje(r) med én tekstcelle i arket 'Takster' er ikke takster og indlæses ikke "
-                               "(række 7)",)
+        (4, Decimal("0.95"), 694, Decimal("891.89")),
+        (5, Decimal("0.95"), 347, Decimal("1075.95")),
+    ]
+    assert parsed.findings == (
+        "1 notelinje(r) med én tekstcelle i arket 'Takster' er ikke takster og indlæses ikke (række 7)",
+    )
 
 
 def test_csv_header_name_with_a_quoted_line_break(tmp_path):

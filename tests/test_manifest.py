@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from dagster_dbt import DbtProject
+from test_definitions import EXPECTED_ASSETS
 
 from orchestration.dbt_resources import DBT_PROJECT, manifest_state, stamp_path
 from orchestration.settings import PROJECT_ROOT
-from test_definitions import EXPECTED_ASSETS
 
 CODE = ("orchestration", "ingest", "expectations", "report", "dbt_project")
 FAKE_DBT = """#!/bin/sh
@@ -31,8 +31,11 @@ def _fresh_clone(tmp_path: Path, *, with_manifest: bool) -> tuple[Path, dict[str
     environment whose PATH starts with a `dbt` that only records that it was called."""
     clone = tmp_path / "clone"
     for name in CODE:
-        shutil.copytree(PROJECT_ROOT / name, clone / name,
-                        ignore=shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb"))
+        shutil.copytree(
+            PROJECT_ROOT / name,
+            clone / name,
+            ignore=shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb"),
+        )
     if with_manifest:
         for name in ("manifest.json", "partial_parse.msgpack", stamp_path().name):
             source = DBT_PROJECT.manifest_path.with_name(name)
@@ -42,14 +45,17 @@ def _fresh_clone(tmp_path: Path, *, with_manifest: bool) -> tuple[Path, dict[str
     fake_bin.mkdir()
     (fake_bin / "dbt").write_text(FAKE_DBT)
     (fake_bin / "dbt").chmod(0o755)
-    env = {**os.environ, "PYTHONPATH": str(clone), "PATH": f"{fake_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-           "COCKPIT_BUILD_DB": str(tmp_path / "data" / "build.duckdb")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(clone),
+        "PATH": f"{fake_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "COCKPIT_BUILD_DB": str(tmp_path / "data" / "build.duckdb"),
+    }
     return clone, env
 
 
 def _python(code: str, clone: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], cwd=clone, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", code], cwd=clone, env=env, capture_output=True, text=True, timeout=120)
 
 
 LOAD = """
@@ -72,8 +78,10 @@ def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_
     # The import itself succeeds; asking for the graph fails with one clear line.
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()[-1]
-    assert last == (f"orchestration.dbt_resources.ManifestMissing: {clone}/dbt_project/target/manifest.json does not "
-                    "exist: run `.venv/bin/cockpit prepare` (make ui and cockpit run do it first)")
+    assert last == (
+        f"orchestration.dbt_resources.ManifestMissing: {clone}/dbt_project/target/manifest.json does not "
+        "exist: run `.venv/bin/cockpit prepare` (make ui and cockpit run do it first)"
+    )
     assert not (clone / "dbt_project" / "target").exists()  # no manifest, no partial parse, nothing
     assert not (tmp_path / "bin" / "dbt_calls.txt").exists()  # dbt was never started
     assert not (tmp_path / "data").exists()  # and no database was opened
@@ -89,7 +97,8 @@ def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
     assert not (tmp_path / "bin" / "dbt_calls.txt").exists()
     assert (clone / "dbt_project" / "target" / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in (clone / "dbt_project" / "target").iterdir()) == sorted(
-        ["manifest.json", "partial_parse.msgpack", stamp_path().name])
+        ["manifest.json", "partial_parse.msgpack", stamp_path().name]
+    )
     assert "was made from other dbt project files" not in run.stderr
     # The goal is < 3 s on an idle machine (README); this bound only catches a parse at load
     # (13 s without a partial parse) on a machine shared by several runs.
@@ -127,11 +136,17 @@ def test_an_edited_model_makes_the_manifest_stale_until_prepared(tmp_path):
     assert _python(state + "print(manifest_state())", clone, env).stdout.split() == ["current"]
     sql = clone / "dbt_project" / "models" / "cockpit" / "afviste_raekker.sql"
     sql.write_text(sql.read_text(encoding="utf-8") + "-- edited after the manifest was made\n", encoding="utf-8")
-    run = _python(state + "print(manifest_state()); print(prepare_manifest()); print(manifest_state()); "
-                  "print(prepare_manifest())", clone, env)
+    run = _python(
+        state + "print(manifest_state()); print(prepare_manifest()); print(manifest_state()); "
+        "print(prepare_manifest())",
+        clone,
+        env,
+    )
     assert run.stdout.split() == ["stale", "True", "current", "False"], run.stderr[-3000:]
     manifest = json.loads((clone / "dbt_project" / "target" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["nodes"]["model.cockpit.afviste_raekker"]["raw_code"].endswith("-- edited after the manifest was made")
+    assert manifest["nodes"]["model.cockpit.afviste_raekker"]["raw_code"].endswith(
+        "-- edited after the manifest was made"
+    )
 
 
 @pytest.mark.pipeline  # runs dbt
@@ -144,13 +159,17 @@ def test_cockpit_prepare_says_whether_it_parsed_and_names_a_broken_model(tmp_pat
     assert current.stderr.strip().splitlines() == ["dbt-manifest aktuel (dbt-projektet er uændret)"]
 
     sql = clone / "dbt_project" / "models" / "cockpit" / "afviste_raekker.sql"
-    sql.write_text(sql.read_text(encoding="utf-8") + "union all select * from {{ ref('findes_ikke') }}\n",
-                   encoding="utf-8")
+    sql.write_text(
+        sql.read_text(encoding="utf-8") + "union all select * from {{ ref('findes_ikke') }}\n", encoding="utf-8"
+    )
     broken = subprocess.run(cli, cwd=clone, env=env, capture_output=True, text=True, timeout=300)
     assert broken.returncode == 1 and broken.stdout == ""
     (line,) = broken.stderr.strip().splitlines()
-    assert re.fullmatch(r"fejl: dbt parse fejlede \(exit \d\): Compilation Error Model 'model.cockpit.afviste_raekker' "
-                        r"\(models/cockpit/afviste_raekker.sql\) depends on a node named 'findes_ikke' which was not found",
-                        line), line
-    assert _python("from orchestration.dbt_resources import manifest_state; print(manifest_state())",
-                   clone, env).stdout.split() == ["stale"]  # never recorded as current
+    assert re.fullmatch(
+        r"fejl: dbt parse fejlede \(exit \d\): Compilation Error Model 'model.cockpit.afviste_raekker' "
+        r"\(models/cockpit/afviste_raekker.sql\) depends on a node named 'findes_ikke' which was not found",
+        line,
+    ), line
+    assert _python(
+        "from orchestration.dbt_resources import manifest_state; print(manifest_state())", clone, env
+    ).stdout.split() == ["stale"]  # never recorded as current

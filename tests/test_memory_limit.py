@@ -6,8 +6,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import sha256_file, warehouse_settings
+
 from orchestration.dbt_resources import dbt_resource
 from orchestration.runner import run_pipeline
 from orchestration.settings import DEFAULT_MEMORY_LIMIT, Settings
@@ -31,13 +31,23 @@ def test_build_connections_and_dbt_profile_use_the_limits(tmp_path):
     settings = warehouse_settings(tmp_path, tmp_path / "landing")
     settings = Settings(**{**settings.__dict__, "duckdb_memory_limit": "1GB", "duckdb_temp_dir": tmp_path / "spill"})
     with settings.connect_build() as con:
-        limit, temp = con.execute("select current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+        limit, temp = con.execute(
+            "select current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
     assert limit == "953.6 MiB" and temp == str(tmp_path / "spill")  # 1 GB = 10^9 bytes, shown in MiB
 
     settings.export_env()
     shown = dbt_resource().cli(
-        ["show", "--inline", "select current_setting('memory_limit') as m, current_setting('temp_directory') as t",
-         "--output", "json"], target_path=tmp_path / "target", raise_on_error=True)
+        [
+            "show",
+            "--inline",
+            "select current_setting('memory_limit') as m, current_setting('temp_directory') as t",
+            "--output",
+            "json",
+        ],
+        target_path=tmp_path / "target",
+        raise_on_error=True,
+    )
     rows = [e for e in shown.stream_raw_events() if e.raw_event.get("data", {}).get("preview")]
     preview = json.loads(rows[-1].raw_event["data"]["preview"])
     assert preview == [{"m": "953.6 MiB", "t": str(tmp_path / "spill")}]

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import warehouse_settings
+
 from sampledata.national import NATIONAL_POP_2021, REAL_POP_2021, write_national
 
 YEARS = (2020, 2024)
@@ -55,8 +55,16 @@ def test_every_source_for_all_98_municipalities(national):
     codes = {Path(f).name.split("_")[0] for f in ledgers}
     assert len(codes) == 98
     assert len(ledgers) == 98 * 5 + 4 * 5  # one file per municipality and year, two for the largest four
-    assert {f.split("/")[0] for f in files} == {"befolkning", "regnskab", "tilbud", "takstbilag", "belaegning",
-                                                 "sikrede", "sundhedstjek", "posteringer"}
+    assert {f.split("/")[0] for f in files} == {
+        "befolkning",
+        "regnskab",
+        "tilbud",
+        "takstbilag",
+        "belaegning",
+        "sikrede",
+        "sundhedstjek",
+        "posteringer",
+    }
     assert manifest["rows"]["posteringer"] == manifest["postings"] > 100_000
     assert manifest["rows"]["tilbud"] > 4_000 and manifest["rows"]["belaegning"] == 3_000 * 60
 
@@ -84,16 +92,30 @@ def test_files_use_the_contract_freedoms(national):
         rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
         key = {h.strip().casefold(): h for h in header}
         for value in (r[key["bogføringsdato"]] for r in rows[:50]):
-            dates.add(next(k for k, p in (("dmy", r"\d\d-\d\d-\d{4}"), ("dots", r"\d\d\.\d\d\.\d{4}"),
-                                          ("iso", r"\d{4}-\d\d-\d\d"), ("compact", r"\d{8}")) if re.fullmatch(p, value)))
+            dates.add(
+                next(
+                    k
+                    for k, p in (
+                        ("dmy", r"\d\d-\d\d-\d{4}"),
+                        ("dots", r"\d\d\.\d\d\.\d{4}"),
+                        ("iso", r"\d{4}-\d\d-\d\d"),
+                        ("compact", r"\d{8}"),
+                    )
+                    if re.fullmatch(p, value)
+                )
+            )
         thousands.add(any(re.fullmatch(r"-?\d{1,3}(\.\d{3})+,\d\d", r[key["beløb"]]) for r in rows))
         quoted += text.count('"Kursus; ""Recovery"" for personale"')
     assert encodings == {"utf-8", "utf-8-sig", "cp1252"} and endings == {"crlf", "lf"}
     assert headers == {"exact", "lower", "upper"} and len(orders) == 3
     assert dates == {"dmy", "dots", "iso", "compact"} and thousands == {True, False} and quoted > 0
 
-    months = {m for f in manifest["files"] if f.startswith("belaegning/")
-              for m in re.findall(r";(\d{4}(?:-|M)\d\d);", _text(root / f)[0])[:1]}
+    months = {
+        m
+        for f in manifest["files"]
+        if f.startswith("belaegning/")
+        for m in re.findall(r";(\d{4}(?:-|M)\d\d);", _text(root / f)[0])[:1]
+    }
     assert {bool(re.fullmatch(r"\d{4}M\d\d", m)) for m in months} == {True, False}
 
     styles, formulas, header_rows = set(), 0, set()
@@ -125,7 +147,9 @@ def test_manifest_points_at_the_planted_rows(national):
         if e["tilbudsnr"] is not None:
             assert str(e["tilbudsnr"]) in fields, e
         if e["source"] == "regnskab":
-            assert e["periode"] in fields and ("I alt (netto)" in fields or any(f.startswith("TOT ") for f in fields)), e
+            assert e["periode"] in fields and (
+                "I alt (netto)" in fields or any(f.startswith("TOT ") for f in fields)
+            ), e
     for e in manifest["unparseable"]:
         assert e["raw_value"] in next(csv.reader([_lines(root / e["file"])[e["line"] - 1]], delimiter=";")), e
     for e in manifest["cpr_like"]:
@@ -137,14 +161,31 @@ def test_manifest_points_at_the_planted_rows(national):
 def test_same_seed_same_bytes(national, tmp_path):
     again = write_national(tmp_path, years=YEARS, postings=100_000)
     assert again["files"] == national[1]["files"]
-    on_disk = {p.relative_to(national[0]).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-               for p in national[0].rglob("*") if p.is_file() and p.name != "_manifest.json"}
+    on_disk = {
+        p.relative_to(national[0]).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in national[0].rglob("*")
+        if p.is_file() and p.name != "_manifest.json"
+    }
     assert on_disk == national[1]["files"]
 
 
 def test_cli_refuses_years_it_cannot_write(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "sample", "--scale", "national",
-                          "--years", "2015-2023", "--out", str(tmp_path)], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "sample",
+            "--scale",
+            "national",
+            "--years",
+            "2015-2023",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert run.stderr.strip() == "fejl: years must start in 2010-2020 and end in 2024"
 
@@ -158,8 +199,9 @@ def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
     assert outcome.published, outcome.reason
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         flags = con.execute("select regel, kildefil, kildelinje, periode from cockpit.datakvalitet").fetchall()
-        rejected = set(con.execute("select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker")
-                       .fetchall())
+        rejected = set(
+            con.execute("select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker").fetchall()
+        )
         postings = con.execute("select count(*) from raw.posteringer").fetchone()[0]
     key = lambda e: (e["rule"], e["file"], e["line"], e["periode"])  # noqa: E731
     positives = {key(e) for e in manifest["planted"] if e["kind"] == "positive"}
@@ -169,5 +211,6 @@ def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
     assert positives - set(flags) == set(), "recall"
     assert not near_misses & set(flags)
     assert rejected == {(e["file"], e["line"], e["column"], e["raw_value"]) for e in manifest["unparseable"]}
-    assert postings == manifest["rows"]["posteringer"] - sum(e["file"].startswith("posteringer/")
-                                                             for e in manifest["unparseable"])
+    assert postings == manifest["rows"]["posteringer"] - sum(
+        e["file"].startswith("posteringer/") for e in manifest["unparseable"]
+    )

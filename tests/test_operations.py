@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+from conftest import warehouse_settings
 from dagster import (
     DagsterInstance,
     SkipReason,
@@ -24,7 +25,6 @@ from dagster import (
     reconstructable,
 )
 
-from conftest import warehouse_settings
 from ingest.textfile import sha256_file
 from orchestration.automation import JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
@@ -61,7 +61,10 @@ def test_sensor_requests_one_run_per_new_or_changed_file(tmp_path, monkeypatch):
 
     report.write_text(report.read_text() + "1001;2024-03;10;10;280\n")  # the operator corrects the file
     (changed,), cursor = tick(cursor)
-    assert changed.run_key.startswith(f"belaegning/rapport.csv@{sha256_file(report)}#") and changed.run_key != first.run_key
+    assert (
+        changed.run_key.startswith(f"belaegning/rapport.csv@{sha256_file(report)}#")
+        and changed.run_key != first.run_key
+    )
     # Two months in the file: one run over the range (single-run backfill policy), not one per month.
     assert changed.partition_key is None
     assert (changed.tags[RANGE_START_TAG], changed.tags[RANGE_END_TAG]) == ("2024-01", "2024-03")
@@ -69,7 +72,8 @@ def test_sensor_requests_one_run_per_new_or_changed_file(tmp_path, monkeypatch):
 
     (landing / "regnskab").mkdir()
     (landing / "regnskab" / "regk31.csv").write_text(
-        "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n851;53850;1;TOT;LOBM;2023;100\n", encoding="utf-8-sig")
+        "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n851;53850;1;TOT;LOBM;2023;100\n", encoding="utf-8-sig"
+    )
     (landing / "tilbud").mkdir()
     (landing / "tilbud" / "tilbud.csv").write_text("kaputt")  # the run, not the sensor, reports a broken file
     batch, cursor = tick(cursor)  # several files in one tick: one run per job, not one per file
@@ -97,8 +101,15 @@ def test_monthly_schedule_is_the_5th_at_six_copenhagen_time_for_last_month():
     assert request.partition_key == "2024-12"
     selected = {k.to_user_string() for k in _defs().resolve_job_def("monthly_refresh").asset_layer.selected_asset_keys}
     # Its own sources, the register and the whole cockpit (it must work first on a fresh build DB).
-    assert {"raw/belaegning", "raw/sikrede", "raw/sundhedstjek", "raw/tilbud", "cockpit/sundhedstjek",
-            "cockpit/udgifter_kommune", "publish/cockpit_duckdb"} <= selected
+    assert {
+        "raw/belaegning",
+        "raw/sikrede",
+        "raw/sundhedstjek",
+        "raw/tilbud",
+        "cockpit/sundhedstjek",
+        "cockpit/udgifter_kommune",
+        "publish/cockpit_duckdb",
+    } <= selected
     assert not {"raw/regnskab", "raw/takstbilag", "raw/befolkning", "raw/posteringer"} & selected
 
 
@@ -117,7 +128,8 @@ def _alarm(_signum, _frame):
 
 
 def test_each_job_launched_as_the_ui_does_works_first_on_a_fresh_instance_multiprocess(
-        published_sample, tmp_path, monkeypatch):
+    published_sample, tmp_path, monkeypatch
+):
     """A new user's path: the shipped instance config, a fresh build DB, a backfill of
     `monthly_refresh` over every month first (the job as the UI launches it: no asset
     selection, the multiprocess executor), then `yearly_refresh` over every year."""
@@ -139,8 +151,11 @@ def test_each_job_launched_as_the_ui_does_works_first_on_a_fresh_instance_multip
         with DagsterInstance.get() as instance:
             results, logs = [], ""
             for job_name in ("monthly_refresh", "yearly_refresh"):
-                result = execute_job(reconstructable(job_functions[job_name]), instance=instance,
-                                     tags=range_tags(*full_range(JOB_PARTITIONS[job_name])))
+                result = execute_job(
+                    reconstructable(job_functions[job_name]),
+                    instance=instance,
+                    tags=range_tags(*full_range(JOB_PARTITIONS[job_name])),
+                )
                 logs += "\n".join(str(e.message) for e in instance.all_logs(result.run_id))
                 results.append(result)
                 assert result.success, logs[-3000:]
@@ -148,9 +163,12 @@ def test_each_job_launched_as_the_ui_does_works_first_on_a_fresh_instance_multip
                 selected = {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.selected_asset_keys}
                 assert materialized == selected, job_name
                 with duckdb.connect(str(target.published_db), read_only=True) as con:
-                    recorded = con.execute("select fingeraftryk from cockpit.koersler where run_id = ?",
-                                           [result.run_id]).fetchone()[0]
-                assert recorded == fingerprint_file(target.build_db).digest == fingerprint_file(target.published_db).digest
+                    recorded = con.execute(
+                        "select fingeraftryk from cockpit.koersler where run_id = ?", [result.run_id]
+                    ).fetchone()[0]
+                assert (
+                    recorded == fingerprint_file(target.build_db).digest == fingerprint_file(target.published_db).digest
+                )
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -169,8 +187,11 @@ def _free_port() -> int:
 
 
 def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as resp:
             return json.loads(resp.read())
@@ -185,9 +206,14 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     dagster = Path(sys.executable).with_name("dagster")
-    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline, info = time.monotonic() + 120, None
         while time.monotonic() < deadline and info is None:
@@ -200,8 +226,11 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
         # The UI has loaded our code location: its jobs, schedule, sensor and asset groups.
         repo = None
         while time.monotonic() < deadline and not repo:
-            answer = _graphql(port, "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
-                                    "jobs { name } schedules { name } sensors { name } assetGroups { groupName } } } } }")
+            answer = _graphql(
+                port,
+                "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+                "jobs { name } schedules { name } sensors { name } assetGroups { groupName } } } } }",
+            )
             repo = (answer.get("data", {}).get("repositoriesOrError") or {}).get("nodes")
             time.sleep(0 if repo else 1)
         (repo,) = repo
@@ -209,7 +238,16 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
         assert [s["name"] for s in repo["schedules"]] == ["monthly_sources_5th_0600"]
         assert [s["name"] for s in repo["sensors"]] == ["landing_dir_sensor"]
         assert {g["groupName"] for g in repo["assetGroups"]} == {
-            "ingest", "reference", "staging", "intermediate", "marts", "cockpit", "quality", "publish", "report"}
+            "ingest",
+            "reference",
+            "staging",
+            "intermediate",
+            "marts",
+            "cockpit",
+            "quality",
+            "publish",
+            "report",
+        }
     finally:
         # dagster dev does not stop its children on SIGTERM within seconds (TOOLCHAIN.md): kill the group.
         os.killpg(proc.pid, signal.SIGKILL)

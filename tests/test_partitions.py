@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from conftest import warehouse_settings
 from dagster import AssetKey
 
-from conftest import warehouse_settings
 from ingest.sources import SOURCES
 from orchestration.partitions import MONTHLY, full_range
 from orchestration.raw_loader import Partitions, load_source
@@ -40,10 +40,16 @@ def rows(con) -> list[tuple]:
 def test_a_month_loads_only_its_rows_from_every_file_and_a_rerun_changes_nothing(landing):
     con = duckdb.connect()
     stats = load_source(con, BELAEGNING, landing, "run-1", partitions=months("2024-02"))
-    assert (stats.files_loaded, stats.rows_loaded, stats.rows_outside_partitions) == (["belaegning/a.csv", "belaegning/b.csv"], 3, 1)
-    assert rows(con) == [("belaegning/a.csv", 4, "2024-02", 290, "run-1"),
-                         ("belaegning/b.csv", 2, "2024-02", 140, "run-1"),
-                         ("belaegning/b.csv", 3, None, 150, "run-1")]
+    assert (stats.files_loaded, stats.rows_loaded, stats.rows_outside_partitions) == (
+        ["belaegning/a.csv", "belaegning/b.csv"],
+        3,
+        1,
+    )
+    assert rows(con) == [
+        ("belaegning/a.csv", 4, "2024-02", 290, "run-1"),
+        ("belaegning/b.csv", 2, "2024-02", 140, "run-1"),
+        ("belaegning/b.csv", 3, None, 150, "run-1"),
+    ]
     before = rows(con)
 
     again = load_source(con, BELAEGNING, landing, "run-2", partitions=months("2024-02"))
@@ -55,9 +61,15 @@ def test_a_month_loads_only_its_rows_from_every_file_and_a_rerun_changes_nothing
     assert (january.files_loaded, january.files_skipped, january.rows_loaded) == (["belaegning/a.csv"], 1, 2)
     assert con.execute("""select _partition, count(*), sum(belagte_doegn) from raw.belaegning
                           group by 1 order by 1 nulls last""").fetchall() == [
-        ("2024-01", 2, 540), ("2024-02", 2, 430), (None, 1, 150)]
+        ("2024-01", 2, 540),
+        ("2024-02", 2, 430),
+        (None, 1, 150),
+    ]
     assert con.execute("""select file, partition, rows from meta.loaded_partitions order by all""").fetchall() == [
-        ("belaegning/a.csv", "2024-01", 2), ("belaegning/a.csv", "2024-02", 1), ("belaegning/b.csv", "2024-02", 1)]
+        ("belaegning/a.csv", "2024-01", 2),
+        ("belaegning/a.csv", "2024-02", 1),
+        ("belaegning/b.csv", "2024-02", 1),
+    ]
 
 
 def test_a_corrected_file_replaces_a_month_only_when_that_month_is_loaded(landing):
@@ -101,8 +113,9 @@ def test_a_partition_rerun_through_dagster_is_idempotent(published_sample, tmp_p
         with duckdb.connect(str(target.build_db), read_only=True) as con:
             snapshots.append(con.execute(query).fetchall())
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
-        expected = con.execute("select count(*), sum(belagte_doegn) from raw.belaegning where maaned = ?",
-                               [date(2023, 3, 1)]).fetchone()
+        expected = con.execute(
+            "select count(*), sum(belagte_doegn) from raw.belaegning where maaned = ?", [date(2023, 3, 1)]
+        ).fetchone()
     first, second = snapshots
     assert expected[0] > 10
     assert (len(first), sum(r[4] for r in first)) == expected
@@ -110,10 +123,11 @@ def test_a_partition_rerun_through_dagster_is_idempotent(published_sample, tmp_p
     assert second == first
     # The first run reads all six monthly reports (new to this build DB), the second none.
     assert [(m["files_loaded"], m["files_skipped_unchanged"], m["rows_loaded"]) for m in metadata] == [
-        (6, 0, expected[0]), (0, 6, 0)]
+        (6, 0, expected[0]),
+        (0, 6, 0),
+    ]
 
 
 def test_the_monthly_window_ends_with_the_current_month():
     first, last = full_range(MONTHLY)
     assert first == "2019-01" and last == datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%Y-%m")
-

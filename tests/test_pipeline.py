@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-
 from conftest import sha256_file, warehouse_settings
+
 from orchestration.runner import run_pipeline
 
 REAL_2021 = {  # shared/domain/README.md
@@ -33,9 +33,12 @@ def _pct(numerator: int, denominator: int) -> Decimal:
 
 def test_real_2021_appendix_rate_rule_exact(published_sample):
     settings, _, _ = published_sample
-    rows = _query(settings.published_db, """
+    rows = _query(
+        settings.published_db,
+        """
         select ydelse, antal_doegn, beregnet_antal_doegn, doegntakst_kr, beregnet_doegntakst_kr, afvigelse_kr, belaegning_pct
-        from cockpit.takster where tilbudsnr = 1001 and aar = 2021 order by ydelse""")
+        from cockpit.takster where tilbudsnr = 1001 and aar = 2021 order by ydelse""",
+    )
     assert [r[0] for r in rows] == list(REAL_2021)
     for ydelse, doegn, beregnet_doegn, takst, beregnet, afvigelse, pct in rows:
         expected_doegn, expected_takst = REAL_2021[ydelse]
@@ -67,40 +70,55 @@ def test_belaegning_tilbud_matches_hand_computation(published_sample, sample_lan
     settings, _, _ = published_sample
     landing, manifest = sample_landing
     normed, in_operation, occupied = _belaegning_by_hand(landing, manifest, 1001, year)
-    row = _query(settings.published_db, """
+    row = _query(
+        settings.published_db,
+        """
         select normerede_doegn, doegn_i_drift, belagte_doegn, belaegning_normeret_pct, belaegning_faktisk_pct,
                tomme_doegn, tompladsudgift_kr, laveste_doegntakst_kr
-        from cockpit.belaegning_tilbud where tilbudsnr = 1001 and aar = ?""", [year])[0]
+        from cockpit.belaegning_tilbud where tilbudsnr = 1001 and aar = ?""",
+        [year],
+    )[0]
     empty = max(in_operation - occupied, 0)
-    lowest = _query(settings.published_db,
-                    "select min(doegntakst_kr) from cockpit.takster where tilbudsnr = 1001 and aar = ?", [year])[0][0]
-    assert row == (normed, in_operation, occupied, _pct(occupied, normed), _pct(occupied, in_operation),
-                   empty, Decimal(empty) * lowest, lowest)
+    lowest = _query(
+        settings.published_db,
+        "select min(doegntakst_kr) from cockpit.takster where tilbudsnr = 1001 and aar = ?",
+        [year],
+    )[0][0]
+    assert row == (
+        normed,
+        in_operation,
+        occupied,
+        _pct(occupied, normed),
+        _pct(occupied, in_operation),
+        empty,
+        Decimal(empty) * lowest,
+        lowest,
+    )
 
 
 CONTRACT = {  # contracts/cockpit-schema.md, view → columns
     "udgifter_kommune": "kommunekode kommunenavn aar nettodriftsudgifter_kr indbyggere indbyggere_18_64 "
-                        "udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct indeks region_pr_18_64_kr "
-                        "afvigelse_fra_region_pct",
+    "udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct indeks region_pr_18_64_kr "
+    "afvigelse_fra_region_pct",
     "udgifter_kommune_funktion": "kommunekode kommunenavn aar funktion funktionsnavn paragraf nettodriftsudgifter_kr "
-                                 "indbyggere indbyggere_18_64 udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct "
-                                 "indeks region_pr_18_64_kr afvigelse_fra_region_pct",
+    "indbyggere indbyggere_18_64 udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct "
+    "indeks region_pr_18_64_kr afvigelse_fra_region_pct",
     "belaegning_tilbud": "tilbudsnr tilbudsnavn driftsherre aar normerede_doegn doegn_i_drift belagte_doegn "
-                         "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
-                         "tompladsudgift_kr",
+    "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
+    "tompladsudgift_kr",
     "belaegning_tilbud_maaned": "tilbudsnr tilbudsnavn driftsherre aar maaned normerede_doegn doegn_i_drift "
-                                "belagte_doegn belaegning_normeret_pct belaegning_faktisk_pct tomme_doegn",
+    "belagte_doegn belaegning_normeret_pct belaegning_faktisk_pct tomme_doegn",
     "sikrede_institutioner": "institution aar normerede_doegn doegn_i_drift belagte_doegn_sociale belagte_doegn_retlige "
-                             "belaegning_normeret_pct belaegning_faktisk_pct andel_sociale_pct afviste_sociale "
-                             "afviste_retlige venteliste_gns maal_belaegning_pct",
+    "belaegning_normeret_pct belaegning_faktisk_pct andel_sociale_pct afviste_sociale "
+    "afviste_retlige venteliste_gns maal_belaegning_pct",
     "takster": "aar tilbudsnr tilbudsnavn driftsherre paragraf ydelse pladser dage belaegning_pct antal_doegn "
-               "omkostninger_kr doegntakst_kr beregnet_doegntakst_kr afvigelse_kr forrige_doegntakst_kr "
-               "aendring_pct kraever_begrundelse begrundelse",
+    "omkostninger_kr doegntakst_kr beregnet_doegntakst_kr afvigelse_kr forrige_doegntakst_kr "
+    "aendring_pct kraever_begrundelse begrundelse",
     "sundhedstjek": "kommunekode kommunenavn aar antal_sundhedstjek maaneder_med_data delvis_periode "
-                    "borgere_i_maalgruppe sundhedstjek_pr_100_i_maalgruppe daekning_24_mdr_pct",
+    "borgere_i_maalgruppe sundhedstjek_pr_100_i_maalgruppe daekning_24_mdr_pct",
     "sundhedstjek_maaned": "kommunekode kommunenavn aar maaned antal_sundhedstjek",
     "fordelingsnoegler": "kommunekode kommunenavn aar indbyggere unge_14_23 unge_15_17 indbyggere_18_64 "
-                         "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct",
+    "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct",
     "afviste_raekker": "kilde kildefil kildelinje kolonne raavaerdi aarsag load_id",
     "koersler": "run_id startet afsluttet landing_dir filer raekker_indlaest flag_fejl flag_advarsel publiceret",
 }
@@ -109,28 +127,46 @@ CONTRACT = {  # contracts/cockpit-schema.md, view → columns
 def test_every_contract_column_is_published(published_sample):
     settings, _, _ = published_sample
     for view, columns in CONTRACT.items():
-        got = {r[0] for r in _query(settings.published_db, """
-            select column_name from duckdb_columns() where schema_name = 'cockpit' and table_name = ?""", [view])}
+        got = {
+            r[0]
+            for r in _query(
+                settings.published_db,
+                """
+            select column_name from duckdb_columns() where schema_name = 'cockpit' and table_name = ?""",
+                [view],
+            )
+        }
         missing = set(columns.split()) - got
         assert not missing, f"cockpit.{view} lacks {missing}"
 
 
 def test_every_cockpit_column_has_a_description_a_bi_user_can_read(published_sample):
     settings, _, _ = published_sample
-    undocumented = _query(settings.published_db, """
+    undocumented = _query(
+        settings.published_db,
+        """
         select table_name, column_name from duckdb_columns()
-        where schema_name = 'cockpit' and coalesce(trim(comment), '') = '' order by all""")
+        where schema_name = 'cockpit' and coalesce(trim(comment), '') = '' order by all""",
+    )
     assert undocumented == []
-    views = {r[0] for r in _query(settings.published_db,
-                                  "select view_name from duckdb_views() where schema_name = 'cockpit' and comment <> ''")}
+    views = {
+        r[0]
+        for r in _query(
+            settings.published_db,
+            "select view_name from duckdb_views() where schema_name = 'cockpit' and comment <> ''",
+        )
+    }
     assert set(CONTRACT) <= views
 
 
 def test_money_and_percentages_are_decimal(published_sample):
     settings, _, _ = published_sample
-    money = _query(settings.published_db, """
+    money = _query(
+        settings.published_db,
+        """
         select table_name, column_name, data_type from duckdb_columns()
-        where schema_name = 'cockpit' and (column_name like '%\\_kr' escape '\\' or column_name like '%\\_pct' escape '\\')""")
+        where schema_name = 'cockpit' and (column_name like '%\\_kr' escape '\\' or column_name like '%\\_pct' escape '\\')""",
+    )
     assert len(money) > 30 and all(t.startswith("DECIMAL") for _, _, t in money), money
 
 
@@ -138,12 +174,30 @@ def test_allocate_on_the_published_2021_population(published_sample, capsys):
     from orchestration.cli import main
 
     settings, _, _ = published_sample
-    assert main(["allocate", "--amount", "4.275.000", "--key", "indbyggere", "--year", "2021",
-                 "--published-db", str(settings.published_db)]) == 0
+    assert (
+        main(
+            [
+                "allocate",
+                "--amount",
+                "4.275.000",
+                "--key",
+                "indbyggere",
+                "--year",
+                "2021",
+                "--published-db",
+                str(settings.published_db),
+            ]
+        )
+        == 0
+    )
     out, err = capsys.readouterr()
     rows = {line.split(",")[1]: line.split(",") for line in out.splitlines()[1:]}
     assert {name: int(rows[name][4]) for name in ("Brønderslev", "Frederikshavn", "Læsø", "Aalborg")} == {
-        "Brønderslev": 261719, "Frederikshavn": 426782, "Læsø": 12861, "Aalborg": 1590106}
+        "Brønderslev": 261719,
+        "Frederikshavn": 426782,
+        "Læsø": 12861,
+        "Aalborg": 1590106,
+    }
     assert sum(int(r[2]) for r in rows.values()) == 590322
     assert err.strip().splitlines()[-1] == "sum 4.274.999 kr, afrundingsdifference -1 kr (half-up)"
 
@@ -153,14 +207,25 @@ def test_expenditure_by_hand_from_the_regk31_file(published_sample, sample_landi
     settings, _, _ = published_sample
     landing, _ = sample_landing
     with open(landing / "regnskab" / "REGK31_2022-2024.csv", encoding="utf-8-sig", newline="") as fh:
-        total = sum(Decimal(r["INDHOLD"].replace(".", "").replace(",", ".")) * 1000
-                    for r in csv.DictReader(fh, delimiter=";")
-                    if r["OMRÅDE"].startswith("851 ") and r["FUNKTION"].startswith("538") and r["TID"] == "2023"
-                    and r["DRANST"].startswith("1 ") and r["ART"].startswith("TOT ") and r["PRISENHED"].startswith("LOBM"))
-    population = _query(settings.published_db,
-                        "select indbyggere from cockpit.fordelingsnoegler where kommunekode = '851' and aar = 2023")[0][0]
-    row = _query(settings.published_db, """select nettodriftsudgifter_kr, indbyggere, udgift_pr_indbygger_kr
-        from cockpit.udgifter_kommune where kommunekode = '851' and aar = 2023""")[0]
+        total = sum(
+            Decimal(r["INDHOLD"].replace(".", "").replace(",", ".")) * 1000
+            for r in csv.DictReader(fh, delimiter=";")
+            if r["OMRÅDE"].startswith("851 ")
+            and r["FUNKTION"].startswith("538")
+            and r["TID"] == "2023"
+            and r["DRANST"].startswith("1 ")
+            and r["ART"].startswith("TOT ")
+            and r["PRISENHED"].startswith("LOBM")
+        )
+    population = _query(
+        settings.published_db,
+        "select indbyggere from cockpit.fordelingsnoegler where kommunekode = '851' and aar = 2023",
+    )[0][0]
+    row = _query(
+        settings.published_db,
+        """select nettodriftsudgifter_kr, indbyggere, udgift_pr_indbygger_kr
+        from cockpit.udgifter_kommune where kommunekode = '851' and aar = 2023""",
+    )[0]
     assert row == (total, population, (total / population).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
@@ -168,7 +233,9 @@ def test_rejected_values_are_quarantined_not_dropped(published_sample, sample_la
     settings, _, _ = published_sample
     _, manifest = sample_landing
     planted = {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]}
-    got = set(_query(settings.published_db, "select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker"))
+    got = set(
+        _query(settings.published_db, "select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker")
+    )
     assert len(planted) == 4 and got == planted
 
 
@@ -178,8 +245,17 @@ def test_every_landing_file_is_loaded(published_sample, sample_landing):
     loaded = {r[0] for r in _query(settings.published_db, "select file from meta.loaded_files")}
     assert loaded == set(manifest["files"]) and len(loaded) == 93
     per_source = dict(_query(settings.published_db, "select source, count(*) from meta.loaded_files group by 1"))
-    assert per_source == {"regnskab": 2, "befolkning": 2, "tilbud": 1, "takstbilag": 66, "belaegning": 6,
-                          "sikrede": 6, "sundhedstjek": 1, "sundhedstjek_maalgruppe": 1, "posteringer": 8}
+    assert per_source == {
+        "regnskab": 2,
+        "befolkning": 2,
+        "tilbud": 1,
+        "takstbilag": 66,
+        "belaegning": 6,
+        "sikrede": 6,
+        "sundhedstjek": 1,
+        "sundhedstjek_maalgruppe": 1,
+        "posteringer": 8,
+    }
 
 
 def test_cpr_like_value_is_in_no_column_of_the_published_db(published_sample, sample_landing):
@@ -195,9 +271,14 @@ def test_cpr_like_value_is_in_no_column_of_the_published_db(published_sample, sa
         columns = con.execute("""select database_name, schema_name, table_name, column_name from duckdb_columns()
                                  where data_type = 'VARCHAR' and not internal""").fetchall()
         assert len(columns) > 100
-        hits = [c for c in columns if con.execute(
-            f'select count(*) from "{c[0]}"."{c[1]}"."{c[2]}" where replace("{c[3]}", \'-\', \'\') like ?',
-            [f"%{digits}%"]).fetchone()[0]]
+        hits = [
+            c
+            for c in columns
+            if con.execute(
+                f'select count(*) from "{c[0]}"."{c[1]}"."{c[2]}" where replace("{c[3]}", \'-\', \'\') like ?',
+                [f"%{digits}%"],
+            ).fetchone()[0]
+        ]
         found = con.execute("select kildefil, kildelinje, kolonne, maskeret_vaerdi from quarantine.cpr_fund").fetchall()
     assert hits == []
     assert found == [(planted["file"], planted["line"], planted["column"], "XXXXXX-XXXX")]
@@ -205,15 +286,20 @@ def test_cpr_like_value_is_in_no_column_of_the_published_db(published_sample, sa
 
 def test_run_is_recorded_and_progress_printed(published_sample):
     settings, outcome, lines = published_sample
-    (filer, rows, started, published) = _query(settings.published_db,
-        "select filer, raekker_indlaest, startet, publiceret from cockpit.koersler where run_id = ?", [outcome.run_id])[0]
+    (filer, rows, started, published) = _query(
+        settings.published_db,
+        "select filer, raekker_indlaest, startet, publiceret from cockpit.koersler where run_id = ?",
+        [outcome.run_id],
+    )[0]
     loaded = _query(settings.published_db, "select count(*), sum(rows_loaded) from meta.loaded_files")[0]
     assert (filer, rows) == loaded and rows > 1000 and started <= published
     assert any("raw/belaegning" in line and "files_loaded=" in line for line in lines)
     assert any("publish/cockpit_duckdb" in line for line in lines)
     # Every month, then every year in one run each (single-run backfill policy): dbt runs once.
     assert [line for line in lines if "partitioner" in line] == [
-        f"monthly_refresh: partitioner 2019-01…{_this_month()}", f"yearly_refresh: partitioner 2019…{_this_month()[:4]}"]
+        f"monthly_refresh: partitioner 2019-01…{_this_month()}",
+        f"yearly_refresh: partitioner 2019…{_this_month()[:4]}",
+    ]
     assert sum("trin cockpit_dbt starter" in line for line in lines) == 1
 
 
@@ -223,8 +309,9 @@ def test_rerun_with_unchanged_files_loads_nothing_and_publishes_same_numbers(pub
     before = {v: _query(settings.published_db, snapshot.format(v)) for v in ("takster", "belaegning_tilbud")}
     second = run_pipeline(settings)
     assert second.published, second.reason
-    loaded_now = _query(settings.published_db,
-                        "select raekker_indlaest from cockpit.koersler where run_id = ?", [second.run_id])[0][0]
+    loaded_now = _query(
+        settings.published_db, "select raekker_indlaest from cockpit.koersler where run_id = ?", [second.run_id]
+    )[0][0]
     assert loaded_now == 0
     assert _query(settings.published_db, "select distinct load_id from meta.loaded_files") == [(first.run_id,)]
     after = {v: _query(settings.published_db, snapshot.format(v)) for v in ("takster", "belaegning_tilbud")}
@@ -250,7 +337,8 @@ def test_failed_gx_check_blocks_publish_and_leaves_published_file_unchanged(publ
     def duplicate_month(landing):
         # The same tilbud × month reported twice (a second report file): the key is no longer unique.
         (landing / "belaegning" / "rettelse.csv").write_text(
-            "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n1001;2024-03;10;10;300\n", encoding="utf-8")
+            "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n1001;2024-03;10;10;300\n", encoding="utf-8"
+        )
 
     outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, duplicate_month)
     assert not outcome.published and unchanged
@@ -262,7 +350,8 @@ def test_failed_gx_check_blocks_publish_and_leaves_published_file_unchanged(publ
 def test_contract_error_names_file_and_column_and_blocks_publish(published_sample, sample_landing, tmp_path):
     def drop_column(landing):
         (landing / "belaegning" / "ny.csv").write_text(
-            "Tilbudsnr;Måned;Normerede pladser;Belagte døgn\n1001;2025-01;10;300\n", encoding="utf-8")
+            "Tilbudsnr;Måned;Normerede pladser;Belagte døgn\n1001;2025-01;10;300\n", encoding="utf-8"
+        )
 
     outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, drop_column)
     assert not outcome.published and unchanged
@@ -274,7 +363,9 @@ def test_flags_command_lists_the_stewards_work_list(published_sample, sample_lan
 
     settings, _, _ = published_sample
     _, manifest = sample_landing
-    planted = sorted((p["file"], p["line"]) for p in manifest["planted"] if p["rule"] == "R11" and p["kind"] == "positive")
+    planted = sorted(
+        (p["file"], p["line"]) for p in manifest["planted"] if p["rule"] == "R11" and p["kind"] == "positive"
+    )
     assert main(["flags", "--rule", "r11", "--published-db", str(settings.published_db)]) == 0
     out, err = capsys.readouterr()
     rows = list(csv.DictReader(out.splitlines()))

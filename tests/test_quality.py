@@ -16,20 +16,59 @@ import duckdb
 import pytest
 
 CONTRACT_COLUMNS = [
-    "flag_id", "regel", "regel_navn", "alvorlighed", "kilde", "kildefil", "kildelinje", "kommunekode",
-    "tilbudsnr", "periode", "beskrivelse", "vaerdi", "forventet", "load_id", "fundet",
+    "flag_id",
+    "regel",
+    "regel_navn",
+    "alvorlighed",
+    "kilde",
+    "kildefil",
+    "kildelinje",
+    "kommunekode",
+    "tilbudsnr",
+    "periode",
+    "beskrivelse",
+    "vaerdi",
+    "forventet",
+    "load_id",
+    "fundet",
 ]
 # The rule table of contracts/data-quality-rules.md.
 SEVERITY = {
-    "R01": "advarsel", "R02": "advarsel", "R03": "fejl", "R04": "advarsel", "R05": "info", "R06": "fejl",
-    "R07": "advarsel", "R08": "advarsel", "R09": "advarsel", "R10": "advarsel", "R11": "fejl", "R12": "info",
-    "R13": "advarsel", "R14": "advarsel", "R15": "fejl", "R16": "advarsel", "R17": "advarsel",
+    "R01": "advarsel",
+    "R02": "advarsel",
+    "R03": "fejl",
+    "R04": "advarsel",
+    "R05": "info",
+    "R06": "fejl",
+    "R07": "advarsel",
+    "R08": "advarsel",
+    "R09": "advarsel",
+    "R10": "advarsel",
+    "R11": "fejl",
+    "R12": "info",
+    "R13": "advarsel",
+    "R14": "advarsel",
+    "R15": "fejl",
+    "R16": "advarsel",
+    "R17": "advarsel",
 }
 SOURCES = {
-    "R01": {"posteringer"}, "R02": {"posteringer"}, "R03": {"posteringer"}, "R04": {"posteringer"},
-    "R05": {"posteringer"}, "R06": {"takstbilag"}, "R07": {"takstbilag"}, "R08": {"takstbilag"},
-    "R09": {"takstbilag"}, "R10": {"belaegning", "sikrede"}, "R11": {"belaegning", "sikrede"},
-    "R12": {"sundhedstjek"}, "R13": {"sundhedstjek"}, "R14": {"regnskab"}, "R16": {"regnskab"}, "R17": {"regnskab"},
+    "R01": {"posteringer"},
+    "R02": {"posteringer"},
+    "R03": {"posteringer"},
+    "R04": {"posteringer"},
+    "R05": {"posteringer"},
+    "R06": {"takstbilag"},
+    "R07": {"takstbilag"},
+    "R08": {"takstbilag"},
+    "R09": {"takstbilag"},
+    "R10": {"belaegning", "sikrede"},
+    "R11": {"belaegning", "sikrede"},
+    "R12": {"sundhedstjek"},
+    "R13": {"sundhedstjek"},
+    "R14": {"regnskab"},
+    "R16": {"regnskab"},
+    "R17": {"regnskab"},
 }
 
 
@@ -49,9 +88,7 @@ def flags(published_sample) -> list[dict]:
 @pytest.fixture(scope="module")
 def planted(sample_landing) -> dict[str, set]:
     manifest = sample_landing[1]
-    return {
-        kind: {_key(e) for e in manifest["planted"] if e["kind"] == kind} for kind in ("positive", "near_miss")
-    }
+    return {kind: {_key(e) for e in manifest["planted"] if e["kind"] == kind} for kind in ("positive", "near_miss")}
 
 
 def test_flags_are_exactly_the_planted_positives(flags, planted):
@@ -112,8 +149,11 @@ def test_contract_columns_and_values(published_sample, flags):
 
 def test_descriptions_use_danish_number_format(flags):
     r04 = next(f for f in flags if f["regel"] == "R04")
-    assert re.search(r"Faktureret døgntakst \d{1,3}(\.\d{3})*,\d{2} kr .* afviger \d+,\d % fra godkendt takst "
-                     r"\d{1,3}(\.\d{3})*,\d{2} kr", r04["beskrivelse"]), r04
+    assert re.search(
+        r"Faktureret døgntakst \d{1,3}(\.\d{3})*,\d{2} kr .* afviger \d+,\d % fra godkendt takst "
+        r"\d{1,3}(\.\d{3})*,\d{2} kr",
+        r04["beskrivelse"],
+    ), r04
     r16 = next(f for f in flags if f["regel"] == "R16")
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+,\d{2}", r16["vaerdi"]), r16
 

@@ -28,8 +28,9 @@ def landing(tmp_path):
     folder.mkdir(parents=True)
     # One unreadable value among more than 100 rows: quarantined, not a contract error (> 1 %).
     filler = "".join(f"{2000 + i};2024-03;1;1;1\n" for i in range(150))
-    (folder / "a.csv").write_text(HEADER + "1001;2024-03;10;10;300\n1002;2024-03;8;8;24O\n1001;2024-04;10;10;290\n"
-                                  + filler)
+    (folder / "a.csv").write_text(
+        HEADER + "1001;2024-03;10;10;300\n1002;2024-03;8;8;24O\n1001;2024-04;10;10;290\n" + filler
+    )
     (folder / "b.csv").write_text(HEADER + "1003;2024-03;5;5;140\n")
     return tmp_path / "landing"
 
@@ -46,14 +47,23 @@ def test_every_frame_reaches_duckdb_by_registration_only(landing):
     ensure_raw_tables(con)
     assert con.execute("select count(*) from raw.posteringer").fetchone() == (0,)
     stats = load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
-    assert (stats.files_loaded, stats.rows_loaded, stats.rows_rejected) == (["belaegning/a.csv", "belaegning/b.csv"], 152, 1)
-    assert con.execute("select _source_file, _source_line, belagte_doegn, _partition from raw.belaegning "
-                       "where tilbudsnr < 2000 order by all").fetchall() == [("belaegning/a.csv", 2, 300, "2024-03"),
-                                                                            ("belaegning/b.csv", 2, 140, "2024-03")]
+    assert (stats.files_loaded, stats.rows_loaded, stats.rows_rejected) == (
+        ["belaegning/a.csv", "belaegning/b.csv"],
+        152,
+        1,
+    )
+    assert con.execute(
+        "select _source_file, _source_line, belagte_doegn, _partition from raw.belaegning "
+        "where tilbudsnr < 2000 order by all"
+    ).fetchall() == [("belaegning/a.csv", 2, 300, "2024-03"), ("belaegning/b.csv", 2, 140, "2024-03")]
     assert con.execute("select kildefil, kildelinje, kolonne, raavaerdi from quarantine.rejected_rows").fetchall() == [
-        ("belaegning/a.csv", 3, "Belagte døgn", "24O")]
+        ("belaegning/a.csv", 3, "Belagte døgn", "24O")
+    ]
     assert con.execute("select file, period, rows from meta.file_periods order by all").fetchall() == [
-        ("belaegning/a.csv", "2024-03", 151), ("belaegning/a.csv", "2024-04", 1), ("belaegning/b.csv", "2024-03", 1)]
+        ("belaegning/a.csv", "2024-03", 151),
+        ("belaegning/a.csv", "2024-04", 1),
+        ("belaegning/b.csv", "2024-03", 1),
+    ]
     (landing / "belaegning" / "b.csv").unlink()  # the delete step's frames, too
     stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH)
     assert (stats.files_removed, stats.files_skipped) == (["belaegning/b.csv"], 1)
@@ -69,19 +79,32 @@ def test_plan_reads_the_ledger_read_touches_no_database_write_records_it(landing
     (landing / "belaegning" / "b.csv").write_text(HEADER + "1003;2024-03;5;5;150\n")  # corrected
     plan = plan_load(con, BELAEGNING, landing, MARCH)
     assert ([f.rel for f in plan.to_read], plan.skipped, plan.removed) == (["belaegning/b.csv"], 1, [])
-    assert plan.loaded == [("belaegning/a.csv", "2024-03", plan.files["belaegning/a.csv"].sha256),
-                           ("belaegning/b.csv", "2024-03", con.execute(
-                               "select sha256 from meta.loaded_files where file = 'belaegning/b.csv'").fetchone()[0])]
+    assert plan.loaded == [
+        ("belaegning/a.csv", "2024-03", plan.files["belaegning/a.csv"].sha256),
+        (
+            "belaegning/b.csv",
+            "2024-03",
+            con.execute("select sha256 from meta.loaded_files where file = 'belaegning/b.csv'").fetchone()[0],
+        ),
+    ]
     con.close()
     read = read_planned(plan, landing, "run-2")  # the connection is closed: reading needs none
     assert [(r.file.rel, r.rows["belagte_doegn"].to_list()) for r in read] == [("belaegning/b.csv", [150])]
     con = no_name_lookup(db)
     stats = write_load(con, plan, read, "run-2")
-    assert (stats.files_seen, stats.files_loaded, stats.files_skipped, stats.rows_loaded) == (2, ["belaegning/b.csv"], 1, 1)
+    assert (stats.files_seen, stats.files_loaded, stats.files_skipped, stats.rows_loaded) == (
+        2,
+        ["belaegning/b.csv"],
+        1,
+        1,
+    )
     assert con.execute("select file, partition, rows, load_id from meta.loaded_partitions order by all").fetchall() == [
-        ("belaegning/a.csv", "2024-03", 151, "run-1"), ("belaegning/b.csv", "2024-03", 1, "run-2")]
+        ("belaegning/a.csv", "2024-03", 151, "run-1"),
+        ("belaegning/b.csv", "2024-03", 1, "run-2"),
+    ]
     assert con.execute("select belagte_doegn, _load_id from raw.belaegning where tilbudsnr = 1003").fetchall() == [
-        (150, "run-2")]
+        (150, "run-2")
+    ]
 
 
 def test_a_broken_file_stops_the_read_before_anything_is_written(landing):
@@ -121,8 +144,10 @@ def test_a_build_db_with_the_danish_period_column_is_migrated(tmp_path):
     db = tmp_path / "build.duckdb"
     with duckdb.connect(str(db)) as con:
         con.execute("create schema meta")
-        con.execute("create table meta.file_periods (source varchar, file varchar, sha256 varchar, periode varchar, "
-                    "rows bigint)")
+        con.execute(
+            "create table meta.file_periods (source varchar, file varchar, sha256 varchar, periode varchar, "
+            "rows bigint)"
+        )
         con.execute("insert into meta.file_periods values ('belaegning', 'belaegning/a.csv', 'x', '2024-03', 2)")
     with duckdb.connect(str(db)) as con:
         ensure_schema(con)

@@ -19,7 +19,10 @@ from report.danish_format import aendring_pct, antal, kr, pct, procentpoint, tal
 YEAR = 2024  # the sample's newest complete year
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOMAIN_2021 = [  # shared/domain/README.md: døgntakst, helårsudgift, refusion, nettoudgift
-    (4800, 1752000, 248500, 1503500), (6200, 2263000, 547250, 1715750), (7500, 2737500, 903125, 1834375)]
+    (4800, 1752000, 248500, 1503500),
+    (6200, 2263000, 547250, 1715750),
+    (7500, 2737500, 903125, 1834375),
+]
 
 
 class _Page(HTMLParser):
@@ -110,39 +113,71 @@ def test_cockpit_run_builds_the_newest_years_report_and_says_where(report):
 def test_figures_from_the_marts_appear_in_danish_format(report):
     settings, _, _, page = report
     db = settings.published_db
-    per_head, deviation, region = _one(db, "select udgift_pr_18_64_kr, afvigelse_fra_region_pct, region_pr_18_64_kr "
-                                           "from cockpit.udgifter_kommune where kommunenavn = 'Aalborg' and aar = ?", [YEAR])
+    per_head, deviation, region = _one(
+        db,
+        "select udgift_pr_18_64_kr, afvigelse_fra_region_pct, region_pr_18_64_kr "
+        "from cockpit.udgifter_kommune where kommunenavn = 'Aalborg' and aar = ?",
+        [YEAR],
+    )
     assert page.cell("tabel-udgifter", "Aalborg", "Kr. pr. 18–64-årig") == kr(per_head)
     assert page.cell("tabel-udgifter", "Aalborg", "Afvigelse fra de 11") == aendring_pct(deviation)
     assert page.cell("tabel-udgifter", "De 11 kommuner", "Kr. pr. 18–64-årig") == kr(region)
-    normed, actual = _one(db, "select belaegning_normeret_pct, belaegning_faktisk_pct from cockpit.sikrede_institutioner "
-                              "where institution = 'I alt' and aar = ?", [YEAR])
+    normed, actual = _one(
+        db,
+        "select belaegning_normeret_pct, belaegning_faktisk_pct from cockpit.sikrede_institutioner "
+        "where institution = 'I alt' and aar = ?",
+        [YEAR],
+    )
     assert page.cell("tabel-sikrede", "I alt", "Belægning, normeret") == pct(normed)
     assert page.cell("tabel-sikrede", "I alt", "Belægning, i drift") == pct(actual)
-    name, level, rate = _one(db, "select tilbudsnavn, ydelse, doegntakst_kr from cockpit.takster "
-                                 "where aar = ? and kraever_begrundelse order by tilbudsnavn, ydelse", [YEAR])
+    name, level, rate = _one(
+        db,
+        "select tilbudsnavn, ydelse, doegntakst_kr from cockpit.takster "
+        "where aar = ? and kraever_begrundelse order by tilbudsnavn, ydelse",
+        [YEAR],
+    )
     rows = page.tables["tabel-takster-begrundelse"]["rows"]
     assert [name, level, kr(rate, 2)] in [r[:2] + [r[3]] for r in rows]
-    refund, over = _one(db, "select refusion_kr, antal_over_graense_1 from cockpit.dyre_enkeltsager_kommune "
-                            "where kommunenavn = 'Aalborg' and aar = ?", [YEAR])
+    refund, over = _one(
+        db,
+        "select refusion_kr, antal_over_graense_1 from cockpit.dyre_enkeltsager_kommune "
+        "where kommunenavn = 'Aalborg' and aar = ?",
+        [YEAR],
+    )
     assert over >= 5 and refund > 0  # the sample has expensive cases: the refund is a real amount
     assert page.cell("tabel-dyre-enkeltsager", "Aalborg", "Forventet refusion") == kr(refund)
     assert page.cell("tabel-dyre-enkeltsager", "Aalborg", "Over grænse 1") == antal(over)
-    private, change = _one(db, "select andel_pct, aendring_andel_procentpoint from cockpit.koeb_driftsherretype "
-                               "where kommunenavn = 'Aalborg' and aar = ? and koebstype = 'privat'", [YEAR])
+    private, change = _one(
+        db,
+        "select andel_pct, aendring_andel_procentpoint from cockpit.koeb_driftsherretype "
+        "where kommunenavn = 'Aalborg' and aar = ? and koebstype = 'privat'",
+        [YEAR],
+    )
     assert page.cell("tabel-koeb", "Aalborg", "Andel privat") == pct(private)
-    assert page.cell("tabel-koeb", "Aalborg", f"Ændring fra {YEAR - 1}") == procentpoint(change).replace(" procentpoint", " pp.")
-    empty_cost = _one(db, "select tompladsudgift_kr from cockpit.belaegning_tilbud where tilbudsnavn = "
-                          "'Botilbuddet Lindholm' and aar = ?", [YEAR])[0]
+    assert page.cell("tabel-koeb", "Aalborg", f"Ændring fra {YEAR - 1}") == procentpoint(change).replace(
+        " procentpoint", " pp."
+    )
+    empty_cost = _one(
+        db,
+        "select tompladsudgift_kr from cockpit.belaegning_tilbud where tilbudsnavn = "
+        "'Botilbuddet Lindholm' and aar = ?",
+        [YEAR],
+    )[0]
     assert page.cell("tabel-belaegning", "Botilbuddet Lindholm", "Tompladsudgift") == kr(empty_cost)
-    population = _one(db, "select indbyggere from cockpit.fordelingsnoegler where kommunenavn = 'Aalborg' and aar = ?",
-                      [YEAR])[0]
+    population = _one(
+        db, "select indbyggere from cockpit.fordelingsnoegler where kommunenavn = 'Aalborg' and aar = ?", [YEAR]
+    )[0]
     assert page.cell("tabel-fordelingsnoegler", "Aalborg", "Indbyggere") == tal(population)
-    checks = _one(db, "select antal_sundhedstjek from cockpit.sundhedstjek where kommunenavn = 'Aalborg' and aar = ?",
-                  [YEAR])[0]
+    checks = _one(
+        db, "select antal_sundhedstjek from cockpit.sundhedstjek where kommunenavn = 'Aalborg' and aar = ?", [YEAR]
+    )[0]
     assert page.cell("tabel-sundhedstjek", "Aalborg", "Sundhedstjek") == antal(checks)
-    occupancy = _one(db, "select belaegning_faktisk_pct from cockpit.udbud_efterspoergsel where aar = ? and "
-                         "paragraf = 'SEL § 108' and maalgruppe = 'Autisme'", [YEAR])[0]
+    occupancy = _one(
+        db,
+        "select belaegning_faktisk_pct from cockpit.udbud_efterspoergsel where aar = ? and "
+        "paragraf = 'SEL § 108' and maalgruppe = 'Autisme'",
+        [YEAR],
+    )[0]
     row = next(r for r in page.tables["tabel-udbud"]["rows"] if r[:2] == ["SEL § 108", "Autisme"])
     assert row[page.tables["tabel-udbud"]["header"].index("Belægning, i drift")] == pct(occupancy)
     r12 = _one(db, "select count(*) from cockpit.datakvalitet where regel = 'R12'")[0]
@@ -151,8 +186,11 @@ def test_figures_from_the_marts_appear_in_danish_format(report):
 
 def test_small_groups_of_cases_are_shown_as_less_than_5(report):
     settings, _, _, page = report
-    n = _one(settings.published_db, "select antal_sager from cockpit.dyre_enkeltsager_kommune "
-                                    "where kommunenavn = 'Læsø' and aar = ?", [YEAR])[0]
+    n = _one(
+        settings.published_db,
+        "select antal_sager from cockpit.dyre_enkeltsager_kommune where kommunenavn = 'Læsø' and aar = ?",
+        [YEAR],
+    )[0]
     assert 0 < n < 5  # Læsø has two cases in the sample
     assert page.cell("tabel-dyre-enkeltsager", "Læsø", "Sager") == "< 5"
     assert page.cell("tabel-dyre-enkeltsager", "Læsø", "Forventet refusion") == "–"
@@ -181,8 +219,10 @@ def test_every_chart_has_a_title_and_a_text_alternative(report):
     assert svgs and all('role="img"' in s[:200] and "<title " in s[:600] and "<desc " in s[:1200] for s in svgs)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
-                    reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
+    reason="Debian's chromium is not installed (.ci/run installs it)",
+)
 def test_browser_loads_the_report_offline_without_console_errors(report, tmp_path):
     from PIL import Image
     from playwright.sync_api import sync_playwright
@@ -190,9 +230,17 @@ def test_browser_loads_the_report_offline_without_console_errors(report, tmp_pat
     _, _, html, _ = report
     errors, outside = [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         context = browser.new_context(viewport={"width": 1000, "height": 1400}, offline=True)
 
         def guard(route):
@@ -228,12 +276,17 @@ def test_pdf_pages_and_key_figures(report):
     assert float(reader.pages[0].mediabox.width) == pytest.approx(595.28, abs=1)  # A4 portrait
     text = "\n".join(p.extract_text() for p in reader.pages)
     db = settings.published_db
-    per_head = _one(db, "select udgift_pr_18_64_kr from cockpit.udgifter_kommune where kommunenavn = 'Aalborg' "
-                        "and aar = ?", [YEAR])[0]
-    refund = _one(db, "select refusion_kr from cockpit.dyre_enkeltsager_kommune where kommunenavn = 'Aalborg' "
-                      "and aar = ?", [YEAR])[0]
-    normed = _one(db, "select belaegning_normeret_pct from cockpit.sikrede_institutioner where institution = 'I alt' "
-                      "and aar = ?", [YEAR])[0]
+    per_head = _one(
+        db, "select udgift_pr_18_64_kr from cockpit.udgifter_kommune where kommunenavn = 'Aalborg' and aar = ?", [YEAR]
+    )[0]
+    refund = _one(
+        db, "select refusion_kr from cockpit.dyre_enkeltsager_kommune where kommunenavn = 'Aalborg' and aar = ?", [YEAR]
+    )[0]
+    normed = _one(
+        db,
+        "select belaegning_normeret_pct from cockpit.sikrede_institutioner where institution = 'I alt' and aar = ?",
+        [YEAR],
+    )[0]
     run_id = _one(db, "select run_id from cockpit.koersler order by publiceret desc")[0]
     for figure in (kr(per_head), kr(refund), pct(normed), f"Side 1 af {len(reader.pages)}", run_id):
         assert figure in text, figure
@@ -243,10 +296,16 @@ def test_pdf_pages_and_key_figures(report):
 def test_memo_states_the_years_movements_with_numbers(report):
     settings, _, _, _ = report
     memo = (settings.report_dir / f"notat_{YEAR}.md").read_text(encoding="utf-8")
-    normed = _one(settings.published_db, "select belaegning_normeret_pct from cockpit.sikrede_institutioner "
-                                         "where institution = 'I alt' and aar = ?", [YEAR])[0]
-    need, total = _one(settings.published_db, "select count(*) filter (where kraever_begrundelse), count(*) "
-                                              "from cockpit.takster where aar = ?", [YEAR])
+    normed = _one(
+        settings.published_db,
+        "select belaegning_normeret_pct from cockpit.sikrede_institutioner where institution = 'I alt' and aar = ?",
+        [YEAR],
+    )[0]
+    need, total = _one(
+        settings.published_db,
+        "select count(*) filter (where kraever_begrundelse), count(*) from cockpit.takster where aar = ?",
+        [YEAR],
+    )
     assert memo.startswith(f"# Notat: Styringscockpit KKR Nordjylland – {YEAR}")
     assert f"Belægningen var {pct(normed)} af de normerede pladser" in memo
     assert f"{antal(need)} af {antal(total)} takster kræver begrundelse" in memo
@@ -273,11 +332,14 @@ def test_a_year_with_missing_sources_still_renders_and_says_what_is_missing(publ
     page = _parse(files.html)
     assert page.notes["sundhedstjek"] == [
         f"Der er ingen sundhedstjek-data for {YEAR} i det publicerede lager (cockpit.sundhedstjek); afsnittet udfyldes, "
-        "når kilden er indlæst."]
+        "når kilden er indlæst."
+    ]
     assert any("cockpit.koeb_driftsherretype" in n for n in page.notes["koeb"])
     assert "tabel-udgifter" in page.tables and "tabel-sundhedstjek" not in page.tables
-    assert "**Mangler:** Køb hos private leverandører, Sundhedstjek på botilbud" in files.memo_text \
+    assert (
+        "**Mangler:** Køb hos private leverandører, Sundhedstjek på botilbud" in files.memo_text
         or "**Mangler:** Sundhedstjek på botilbud, Køb hos private leverandører" in files.memo_text
+    )
     assert len(PdfReader(files.pdf).pages) >= 8
 
 
@@ -289,8 +351,9 @@ def restore_env():
     os.environ.update(saved)
 
 
-def test_cli_report_for_another_year_and_a_clear_error_for_a_year_without_data(published_sample, tmp_path, capsys,
-                                                                            restore_env):
+def test_cli_report_for_another_year_and_a_clear_error_for_a_year_without_data(
+    published_sample, tmp_path, capsys, restore_env
+):
     from orchestration.cli import main
 
     settings, _, _ = published_sample
@@ -299,10 +362,15 @@ def test_cli_report_for_another_year_and_a_clear_error_for_a_year_without_data(p
     assert "fejl: ingen data for 2030" in err and "2024" in err
     assert main(["report", "--year", "2023", "--published-db", str(settings.published_db), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out.split()
-    assert out == [str(tmp_path / "styringscockpit_2023.html"), str(tmp_path / "styringscockpit_2023.pdf"),
-                   str(tmp_path / "notat_2023.md")]
-    per_head = _one(settings.published_db, "select udgift_pr_18_64_kr from cockpit.udgifter_kommune "
-                                           "where kommunenavn = 'Hjørring' and aar = 2023")[0]
+    assert out == [
+        str(tmp_path / "styringscockpit_2023.html"),
+        str(tmp_path / "styringscockpit_2023.pdf"),
+        str(tmp_path / "notat_2023.md"),
+    ]
+    per_head = _one(
+        settings.published_db,
+        "select udgift_pr_18_64_kr from cockpit.udgifter_kommune where kommunenavn = 'Hjørring' and aar = 2023",
+    )[0]
     assert _parse(Path(out[0])).cell("tabel-udgifter", "Hjørring", "Kr. pr. 18–64-årig") == kr(per_head)
 
 
@@ -323,7 +391,8 @@ def test_dagster_asset_metadata_has_the_paths_and_the_memo(published_sample, tmp
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(settings.build_db))
     monkeypatch.setenv("COCKPIT_REPORT_DIR", str(tmp_path))
     result = defs.resolve_job_def("yearly_report").execute_in_process(
-        instance=DagsterInstance.ephemeral(), partition_key="2023")
+        instance=DagsterInstance.ephemeral(), partition_key="2023"
+    )
     assert result.success
     (mat,) = [e.event_specific_data.materialization for e in result.all_events if e.is_step_materialization]
     assert mat.asset_key.to_user_string() == "report/styringscockpit" and mat.partition == "2023"
@@ -352,16 +421,35 @@ def test_dbt_unit_tests_reproduce_the_2021_refund_table_and_hand_computed_shares
     settings, _, _ = published_sample
     build = tmp_path / "build.duckdb"
     shutil.copyfile(settings.build_db, build)
-    names = ["mart_dyre_enkeltsager_reproduces_the_2021_table", "mart_dyre_enkeltsager_top_5_pct_of_21_cases_is_2",
-             "mart_dyre_enkeltsager_kommune_counts_refund_and_top_5_share",
-             "mart_koeb_driftsherretype_private_share_and_its_change", "mart_koeb_driftsherre_share_per_operator",
-             "int_posteringer__koeb_operator_kind_seen_from_the_buyer",
-             "mart_udbud_efterspoergsel_supply_and_demand_side_by_side"]
+    names = [
+        "mart_dyre_enkeltsager_reproduces_the_2021_table",
+        "mart_dyre_enkeltsager_top_5_pct_of_21_cases_is_2",
+        "mart_dyre_enkeltsager_kommune_counts_refund_and_top_5_share",
+        "mart_koeb_driftsherretype_private_share_and_its_change",
+        "mart_koeb_driftsherre_share_per_operator",
+        "int_posteringer__koeb_operator_kind_seen_from_the_buyer",
+        "mart_udbud_efterspoergsel_supply_and_demand_side_by_side",
+    ]
     run = subprocess.run(
-        [dbt_executable(), "test", "--select", *names, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        [
+            dbt_executable(),
+            "test",
+            "--select",
+            *names,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
         env={**os.environ, "COCKPIT_BUILD_DB": str(build), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
-        capture_output=True, text=True, timeout=300)
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     status = {r["unique_id"].split(".")[-1]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
     assert status == {n: "pass" for n in names}, run.stdout[-3000:]

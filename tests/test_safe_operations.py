@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import sha256_file, warehouse_settings
 from dagster import SkipReason, build_sensor_context
 
-from conftest import sha256_file, warehouse_settings
 from ingest.sources import SOURCES
 from orchestration.landing_settle import LandingNotSettled, wait_until_settled
 from orchestration.publishing import Fingerprint, PublishMismatch, fingerprint, fingerprint_file, publish_verified
@@ -47,9 +47,11 @@ os._exit(0)
 
 def _facts(db: Path) -> tuple[int, int, int]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return (con.execute("select count(*) from cockpit.datakvalitet").fetchone()[0],
-                con.execute("select count(*) from duckdb_tables() where table_name = 'bi_noter'").fetchone()[0],
-                con.execute("select count(*) from cockpit.koersler").fetchone()[0])
+        return (
+            con.execute("select count(*) from cockpit.datakvalitet").fetchone()[0],
+            con.execute("select count(*) from duckdb_tables() where table_name = 'bi_noter'").fetchone()[0],
+            con.execute("select count(*) from cockpit.koersler").fetchone()[0],
+        )
 
 
 def _copy_warehouse(published_sample, tmp_path: Path):
@@ -63,8 +65,11 @@ def _copy_warehouse(published_sample, tmp_path: Path):
 def test_the_published_file_is_the_audited_build_and_its_fingerprint_is_recorded(published_sample):
     settings, _, _ = published_sample
     # The latest run: other tests refresh the session's warehouse again (flags carry their time).
-    recorded = duckdb.connect(str(settings.published_db), read_only=True).execute(
-        "select fingeraftryk from cockpit.koersler order by publiceret desc limit 1").fetchone()[0]
+    recorded = (
+        duckdb.connect(str(settings.published_db), read_only=True)
+        .execute("select fingeraftryk from cockpit.koersler order by publiceret desc limit 1")
+        .fetchone()[0]
+    )
     build, published = fingerprint_file(settings.build_db), fingerprint_file(settings.published_db)
     assert recorded == build.digest == published.digest and len(recorded) == 64
     assert build.differences(published) == []
@@ -90,13 +95,19 @@ def test_stale_sidecars_are_moved_aside_and_the_next_publish_is_exact(published_
     assert _facts(target.published_db) == _facts(target.build_db)
     flags, foreign, runs = _facts(target.published_db)
     assert (foreign, runs) == (0, _facts(published_sample[0].published_db)[2] + 1) and flags > 20
-    recorded = duckdb.connect(str(target.published_db), read_only=True).execute(
-        "select fingeraftryk from cockpit.koersler where run_id = ?", [outcome.run_id]).fetchone()[0]
+    recorded = (
+        duckdb.connect(str(target.published_db), read_only=True)
+        .execute("select fingeraftryk from cockpit.koersler where run_id = ?", [outcome.run_id])
+        .fetchone()[0]
+    )
     assert recorded == fingerprint_file(target.build_db).digest == fingerprint_file(target.published_db).digest
     # Nothing DuckDB would read is left beside the file; each log is kept, renamed, for inspection.
     names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("styringscockpit.duckdb."))
     assert sorted(n.split(".stale-")[0] for n in names) == [
-        "styringscockpit.duckdb.wal", "styringscockpit.duckdb.wal.checkpoint", "styringscockpit.duckdb.wal.recovery"]
+        "styringscockpit.duckdb.wal",
+        "styringscockpit.duckdb.wal.checkpoint",
+        "styringscockpit.duckdb.wal.recovery",
+    ]
     assert all((tmp_path / n).read_bytes() == log for n in names)
     warnings = [line for line in lines if "forældet" in line]
     assert len(warnings) == 3 and all(any(n in w for w in warnings) for n in names)
@@ -123,12 +134,18 @@ def test_the_fingerprint_sees_rows_values_tables_and_views(tmp_path):
         con.execute("create table meta.koersler (run_id varchar)")
         base = fingerprint(con)
         changes = {
-            "update cockpit.t set kr = kr + 0.01 where i = 7": ["cockpit.t: andet indhold med samme antal rækker (100)",
-                                                                "cockpit.v: andet indhold med samme antal rækker (1)"],
-            "delete from cockpit.t where i = 99": ["cockpit.t: 99 rækker (build: 100)",
-                                                    "cockpit.v: andet indhold med samme antal rækker (1)"],
+            "update cockpit.t set kr = kr + 0.01 where i = 7": [
+                "cockpit.t: andet indhold med samme antal rækker (100)",
+                "cockpit.v: andet indhold med samme antal rækker (1)",
+            ],
+            "delete from cockpit.t where i = 99": [
+                "cockpit.t: 99 rækker (build: 100)",
+                "cockpit.v: andet indhold med samme antal rækker (1)",
+            ],
             "create table cockpit.bi_noter (t varchar)": ["cockpit.bi_noter findes kun i den publicerede fil"],
-            "create or replace view cockpit.v as select 1 as kr": ["cockpit.v: andet indhold med samme antal rækker (1)"],
+            "create or replace view cockpit.v as select 1 as kr": [
+                "cockpit.v: andet indhold med samme antal rækker (1)"
+            ],
             "insert into meta.koersler values ('x')": ["meta.koersler: 1 rækker (build: 0)"],
         }
         for sql, expected in changes.items():
@@ -157,8 +174,16 @@ def test_a_db_file_named_after_any_schema_of_the_warehouse_is_refused_before_wor
         for flag, other in (("--published-db", "--build-db"), ("--build-db", "--published-db")):
             stem = name.upper() if name == "quality" else name  # DuckDB compares names case-insensitively
             started = time.perf_counter()
-            code, err = _refused(capsys, "run", "--landing", str(sample_landing[0]), flag, str(tmp_path / f"{stem}.duckdb"),
-                                 other, str(tmp_path / "ok" / "styringscockpit_x.duckdb"))
+            code, err = _refused(
+                capsys,
+                "run",
+                "--landing",
+                str(sample_landing[0]),
+                flag,
+                str(tmp_path / f"{stem}.duckdb"),
+                other,
+                str(tmp_path / "ok" / "styringscockpit_x.duckdb"),
+            )
             assert code == 2 and len(err) == 1, (name, err)
             assert err[0].startswith(f"fejl: {stem}.duckdb: en DuckDB-fil må ikke hedde som skemaet/katalogen '{name}'")
             assert time.perf_counter() - started < 5
@@ -187,8 +212,9 @@ with refresh_lock(Path(sys.argv[1]), run_id="holder"):
 
 
 def _holder(build_db: Path, seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(build_db), str(seconds)], cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(build_db), str(seconds)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "held"
     return proc
 
@@ -198,16 +224,32 @@ def test_a_second_refresh_exits_75_with_one_line_before_any_work(tmp_path, sampl
     holder = _holder(build, 120)
     try:
         env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-        second = subprocess.run([*COCKPIT, "run", "--landing", str(sample_landing[0]), "--build-db", str(build),
-                                 "--published-db", str(tmp_path / "styringscockpit.duckdb")],
-                                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            [
+                *COCKPIT,
+                "run",
+                "--landing",
+                str(sample_landing[0]),
+                "--build-db",
+                str(build),
+                "--published-db",
+                str(tmp_path / "styringscockpit.duckdb"),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         holder.kill()
         holder.wait()
     info = json.loads(lock_path(build).read_text())
     assert (info["pid"], info["host"], info["run_id"]) == (holder.pid, socket.gethostname(), "holder")
     assert second.returncode == 75
-    assert second.stderr.strip().splitlines() == [f"en anden opdatering kører (pid {holder.pid}, startet {info['startet']})"]
+    assert second.stderr.strip().splitlines() == [
+        f"en anden opdatering kører (pid {holder.pid}, startet {info['startet']})"
+    ]
     assert not build.exists() and not (tmp_path / "styringscockpit.duckdb").exists()
 
 
@@ -223,7 +265,9 @@ def test_a_refresh_waits_for_the_other_and_takes_over_a_dead_ones_lock(tmp_path)
             pass
         assert read_holder(lock_path(build)).pid == os.getpid()
     holder.wait()
-    assert 0.5 < waited < 30 and len(said) == 1 and said[0].startswith(f"venter på en anden opdatering (pid {holder.pid}")
+    assert (
+        0.5 < waited < 30 and len(said) == 1 and said[0].startswith(f"venter på en anden opdatering (pid {holder.pid}")
+    )
     assert read_holder(lock_path(build)) is None  # released cleanly
 
     dead = _holder(build, 120)
@@ -234,8 +278,10 @@ def test_a_refresh_waits_for_the_other_and_takes_over_a_dead_ones_lock(tmp_path)
     said.clear()
     with refresh_lock(build, say=said.append):
         pass
-    assert said == [f"overtog en efterladt lås build.duckdb.lock fra en opdatering der ikke kører længere "
-                    f"(pid {dead.pid}, startet {left.startet})"]
+    assert said == [
+        f"overtog en efterladt lås build.duckdb.lock fra en opdatering der ikke kører længere "
+        f"(pid {dead.pid}, startet {left.startet})"
+    ]
     with pytest.raises(RefreshBusy, match=r"^en anden opdatering kører \(pid \d+, startet "):
         other = _holder(build, 120)
         try:
@@ -260,9 +306,12 @@ def test_a_dagster_run_waits_for_a_running_refresh_instead_of_failing(published_
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     holder = _holder(target.build_db, 3)
     with DagsterInstance.get() as instance:
-        result = execute_job(reconstructable(monthly_refresh_job), instance=instance,
-                             asset_selection=[AssetKey(["raw", "tilbud"])],
-                             run_config={"execution": {"config": {"in_process": {}}}})
+        result = execute_job(
+            reconstructable(monthly_refresh_job),
+            instance=instance,
+            asset_selection=[AssetKey(["raw", "tilbud"])],
+            run_config={"execution": {"config": {"in_process": {}}}},
+        )
         logs = [str(e.message) for e in instance.all_logs(result.run_id)]
     holder.wait()
     assert result.success
@@ -298,8 +347,8 @@ def test_a_file_restored_to_earlier_content_loads_again(tmp_path, monkeypatch):
         assert request.run_key.startswith(f"posteringer/851_2024_rev.csv@{sha256_file(dst)}#")
         assert (request.job_name, request.partition_key) == ("yearly_refresh", "2024")
         result = defs.resolve_job_def(request.job_name).execute_in_process(
-            partition_key=request.partition_key, asset_selection=[_raw("posteringer")],
-            tags=request.tags)
+            partition_key=request.partition_key, asset_selection=[_raw("posteringer")], tags=request.tags
+        )
         assert result.success
         with duckdb.connect(str(target.build_db), read_only=True) as con:
             amounts.append(con.execute("select beloeb from raw.posteringer where _source_line = 11").fetchone()[0])
@@ -326,8 +375,9 @@ with open(sys.argv[1], "wb") as fh:
 
 
 def _slow_copy(src: Path, dst: Path, pause: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(dst), str(src), str(pause)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITER, str(dst), str(src), str(pause)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "half"
     return proc
 
@@ -368,7 +418,11 @@ def test_temporary_names_are_not_landing_files_and_a_removal_reruns_the_files_pa
     assert added.partition_key == "2024"
     (folder / "851_2024.csv").unlink()
     (removed,), cursor, _ = _sensor(cursor, landing)
-    assert (removed.job_name, removed.partition_key, removed.tags["cockpit/removed_files"]) == ("yearly_refresh", "2024", "1")
+    assert (removed.job_name, removed.partition_key, removed.tags["cockpit/removed_files"]) == (
+        "yearly_refresh",
+        "2024",
+        "1",
+    )
     assert "fjernet" in removed.run_key and removed.run_key != added.run_key
     assert _sensor(cursor, landing)[0] == []
 
@@ -387,7 +441,8 @@ def test_cockpit_run_waits_for_a_file_being_copied_and_gives_up_after_the_timeou
     writer.wait()
     assert waited > 1.5 and said == [
         "venter på landing-filen posteringer/851_2024.csv: er åben for skrivning i en anden proces; "
-        "læses når den har ligget stille i 1s"]
+        "læses når den har ligget stille i 1s"
+    ]
     assert sha256_file(dst) == sha256_file(VERSIONS / "v1.csv")
 
     writer = _slow_copy(VERSIONS / "v1.csv", dst, pause=30)
@@ -408,12 +463,15 @@ def test_every_asset_check_is_described_and_dbt_tests_of_the_flags_in_their_own_
     flags = {k: s.description for k, s in specs.items() if k.startswith("cockpit/datakvalitet:")}
     assert len(flags) == 11  # ten dbt tests and the registration-flag check
     assert flags["cockpit/datakvalitet:not_null_datakvalitet_kildelinje"] == (
-        "Every flag names the line of the suspect registration in its file. Blocks publishing.")
+        "Every flag names the line of the suspect registration in its file. Blocks publishing."
+    )
     assert specs["marts/mart_fordelingsnoegler:assert_shares_sum_to_100"].description.startswith(
-        "Each allocation key's shares of the 11 municipalities sum to 100 %")
+        "Each allocation key's shares of the 11 municipalities sum to 100 %"
+    )
     # Generic tests without a YAML text say what they assert, from dbt's test metadata.
     assert specs["marts/dim_kommune:unique_dim_kommune_kommunekode"].description == (
-        "Each kommunekode occurs at most once in marts.dim_kommune. Blocks publishing.")
+        "Each kommunekode occurs at most once in marts.dim_kommune. Blocks publishing."
+    )
     assert specs["cockpit/datakvalitet:registreringsflag"].blocking is False
 
 
@@ -436,7 +494,8 @@ def test_a_failed_dbt_step_says_dbts_error_and_publish_names_it_once(published_s
     before = sha256_file(target.published_db)
     instance = DagsterInstance.ephemeral()
     result = defs.resolve_job_def("yearly_refresh").execute_in_process(
-        partition_key="2024", instance=instance, raise_on_error=False)
+        partition_key="2024", instance=instance, raise_on_error=False
+    )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     error = failure.event_specific_data.error
@@ -445,7 +504,8 @@ def test_a_failed_dbt_step_says_dbts_error_and_publish_names_it_once(published_s
     assert failure.step_key == "cockpit_dbt"
     assert error.message.split(": ", 1)[1].startswith(
         "Runtime Error in model stg_tilbud__tilbud (models/staging/stg_tilbud__tilbud.sql) Binder Error: "
-        'Referenced column "maalgruppe" not found')
+        'Referenced column "maalgruppe" not found'
+    )
     messages = [e.message for e in instance.all_logs(result.run_id) if "publish__cockpit_duckdb" in (e.message or "")]
     assert "Dependencies for step publish__cockpit_duckdb failed: ['cockpit_dbt']. Not executing." in messages
     assert sha256_file(target.published_db) == before
@@ -470,9 +530,14 @@ def test_yearly_first_then_monthly_as_the_schedule_launches_it_on_a_fresh_instan
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
         assert materialized == {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
         with duckdb.connect(str(target.published_db), read_only=True) as con:
-            counts.append(con.execute("""select (select count(*) from cockpit.takster where aar = 2024),
+            counts.append(
+                con.execute(
+                    """select (select count(*) from cockpit.takster where aar = 2024),
                 (select count(*) from cockpit.belaegning_tilbud_maaned where maaned = date '2024-12-01'),
-                (select fingeraftryk from cockpit.koersler where run_id = ?)""", [result.run_id]).fetchone())
+                (select fingeraftryk from cockpit.koersler where run_id = ?)""",
+                    [result.run_id],
+                ).fetchone()
+            )
         assert counts[-1][2] == fingerprint_file(target.build_db).digest
     # The year brings the 2024 rates and no months yet; the month adds December's occupancy.
     with duckdb.connect(str(settings.published_db), read_only=True) as con:

@@ -4,6 +4,7 @@ Determinism, the real figures, and a manifest whose every planted row is where i
 pipeline must flag is the manifest (tests/test_quality.py asserts exactly its positives and none
 of its near misses), so the rules are written once, in dbt, not again here.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,14 +20,51 @@ from ingest.sources import POSTERINGER, REGNSKAB, read_file
 from sampledata.nordjylland import write_sample
 
 D = Decimal
-REAL_POP_2021 = {"851": 219573, "810": 36140, "813": 58933, "860": 64099, "849": 38166, "825": 1776,
-                 "846": 41584, "773": 20078, "840": 30504, "787": 43126, "820": 36343}
-NAMES = {"Aalborg": "851", "Brønderslev": "810", "Frederikshavn": "813", "Hjørring": "860", "Jammerbugt": "849",
-         "Læsø": "825", "Mariagerfjord": "846", "Morsø": "773", "Rebild": "840", "Thisted": "787",
-         "Vesthimmerlands": "820"}
-POSTING_NAMES = {h.casefold(): h for h in (
-    "Kommunenr", "Bilagsnr", "Bogføringsdato", "Funktion", "Dranst", "Art", "Beløb", "Tilbudsnr", "Leverandør CVR",
-    "Borgerreference", "Periode fra", "Periode til", "Antal døgn", "Tekst")}
+REAL_POP_2021 = {
+    "851": 219573,
+    "810": 36140,
+    "813": 58933,
+    "860": 64099,
+    "849": 38166,
+    "825": 1776,
+    "846": 41584,
+    "773": 20078,
+    "840": 30504,
+    "787": 43126,
+    "820": 36343,
+}
+NAMES = {
+    "Aalborg": "851",
+    "Brønderslev": "810",
+    "Frederikshavn": "813",
+    "Hjørring": "860",
+    "Jammerbugt": "849",
+    "Læsø": "825",
+    "Mariagerfjord": "846",
+    "Morsø": "773",
+    "Rebild": "840",
+    "Thisted": "787",
+    "Vesthimmerlands": "820",
+}
+POSTING_NAMES = {
+    h.casefold(): h
+    for h in (
+        "Kommunenr",
+        "Bilagsnr",
+        "Bogføringsdato",
+        "Funktion",
+        "Dranst",
+        "Art",
+        "Beløb",
+        "Tilbudsnr",
+        "Leverandør CVR",
+        "Borgerreference",
+        "Periode fra",
+        "Periode til",
+        "Antal døgn",
+        "Tekst",
+    )
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +74,11 @@ def sample(tmp_path_factory):
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _lines(path: Path) -> list[str]:
@@ -62,14 +103,6 @@ def _rows(path: Path, header_line: int = 1):
         header = [POSTING_NAMES.get(h.casefold(), h) for h in header]
     for i, text in enumerate(lines[header_line:], start=header_line + 1):
         yield i, dict(zip(header, next(csv.reader([text], delimiter=";"))))
-
-
-
-
-
-
-
-
 
 
 # ----------------------------------------------------------------- tests
@@ -128,12 +161,18 @@ def _assert_manifest_points_at_rows(root: Path, manifest: dict) -> None:
 
 
 def test_real_2021_appendix_rows(sample):
-    ws = openpyxl.load_workbook(sample[0] / "takstbilag/takstbilag_2021_aalborg-kommune.xlsx", data_only=True)["Takster"]
+    ws = openpyxl.load_workbook(sample[0] / "takstbilag/takstbilag_2021_aalborg-kommune.xlsx", data_only=True)[
+        "Takster"
+    ]
     assert ws["A1"].value == "Takstbilag 2021 – Aalborg Kommune"
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == 1001]
     got = [(r[5], r[6], r[7], r[9], r[10], D(str(r[11]))) for r in rows]
-    assert got == [("Takst 1", 2, 365, 694, 618526, D("891.89")), ("Takst 2", 1, 365, 347, 373086, D("1075.95")),
-                   ("Takst 3", 11, 365, 3814, 5157018, D("1352.04")), ("Takst 4", 17, 365, 5895, 11496118, D("1950.23"))]
+    assert got == [
+        ("Takst 1", 2, 365, 694, 618526, D("891.89")),
+        ("Takst 2", 1, 365, 347, 373086, D("1075.95")),
+        ("Takst 3", 11, 365, 3814, 5157018, D("1352.04")),
+        ("Takst 4", 17, 365, 5895, 11496118, D("1950.23")),
+    ]
     occupancy = {r[8] for r in rows}
     assert len(occupancy) == 1 and str(occupancy.pop()).replace(" ", "").rstrip("%") in ("0.95", "95")
 
@@ -162,8 +201,9 @@ def test_health_check_yearly_totals(sample):
 
 
 def test_cpr_like_value_appears_exactly_once(sample):
-    count = sum(p.read_bytes().count(b"250386-0000") for p in sample[0].rglob("*") if p.is_file()
-                and p.name != "_manifest.json")
+    count = sum(
+        p.read_bytes().count(b"250386-0000") for p in sample[0].rglob("*") if p.is_file() and p.name != "_manifest.json"
+    )
     assert count == 1 and [e["column"] for e in sample[1]["cpr_like"]] == ["Borgerreference"]
 
 
@@ -171,18 +211,30 @@ def test_postings_sum_exactly_to_regnskab_except_planted_r16(sample):
     """Dranst 1 postings per municipality × function × year = REGK31 TOT × 1.000 to the øre, except
     the two planted R16 deviations (read with the product's own readers)."""
     root = sample[0]
-    postings = pl.concat([read_file(POSTERINGER, p, root, "t").rows.select("kommunenr", "funktion", "dranst",
-                                                                           "bogfoeringsdato", "beloeb")
-                          for p in POSTERINGER.files(root)])
-    sums = (postings.filter(pl.col("dranst") == 1)
-            .group_by("kommunenr", "funktion", pl.col("bogfoeringsdato").dt.year().alias("aar"))
-            .agg(pl.col("beloeb").sum()))
+    postings = pl.concat(
+        [
+            read_file(POSTERINGER, p, root, "t").rows.select(
+                "kommunenr", "funktion", "dranst", "bogfoeringsdato", "beloeb"
+            )
+            for p in POSTERINGER.files(root)
+        ]
+    )
+    sums = (
+        postings.filter(pl.col("dranst") == 1)
+        .group_by("kommunenr", "funktion", pl.col("bogfoeringsdato").dt.year().alias("aar"))
+        .agg(pl.col("beloeb").sum())
+    )
     accounts = pl.concat([read_file(REGNSKAB, p, root, "t").rows for p in REGNSKAB.files(root)]).filter(
-        (pl.col("dranst") == "1") & (pl.col("art") == "TOT") & (pl.col("prisenhed") == "LOBM"))
-    joined = sums.join(accounts.select(pl.col("omraade_kode").alias("kommunenr"), "funktion", "aar", "indhold"),
-                       on=["kommunenr", "funktion", "aar"])
+        (pl.col("dranst") == "1") & (pl.col("art") == "TOT") & (pl.col("prisenhed") == "LOBM")
+    )
+    joined = sums.join(
+        accounts.select(pl.col("omraade_kode").alias("kommunenr"), "funktion", "aar", "indhold"),
+        on=["kommunenr", "funktion", "aar"],
+    )
     assert joined.height == 4 * 7 * 2
-    off = {(k, f, a): D(str(b)) / (D(str(i)) * 1000) for k, f, a, b, i in joined.rows() if D(str(b)) != D(str(i)) * 1000}
+    off = {
+        (k, f, a): D(str(b)) / (D(str(i)) * 1000) for k, f, a, b, i in joined.rows() if D(str(b)) != D(str(i)) * 1000
+    }
     assert off == {("860", "5.38.59", 2024): D("1.04"), ("787", "5.38.58", 2023): D("0.985")}
 
 

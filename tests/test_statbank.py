@@ -34,15 +34,23 @@ def _write(tmp_path, rel, text, encoding="utf-8", newline="\r\n"):
 
 def _population(parsed, when=JAN_2024):
     """{municipality: figure} of the all-ages, both-sexes, all-civil-status cells at `when`."""
-    rows = parsed.rows.filter((pl.col("koen") == "TOT") & (pl.col("alder") == -1) & (pl.col("civilstand") == "TOT")
-                              & (pl.col("periode_start") == when))
+    rows = parsed.rows.filter(
+        (pl.col("koen") == "TOT")
+        & (pl.col("alder") == -1)
+        & (pl.col("civilstand") == "TOT")
+        & (pl.col("periode_start") == when)
+    )
     assert rows.select("omraade_kode").is_unique().all()
     return dict(rows.select("omraade_kode", "indhold").rows())
 
 
 def _age_sum(parsed, low, high):
-    rows = parsed.rows.filter((pl.col("koen") == "TOT") & (pl.col("civilstand") == "TOT")
-                              & pl.col("alder").is_between(low, high) & (pl.col("periode_start") == JAN_2024))
+    rows = parsed.rows.filter(
+        (pl.col("koen") == "TOT")
+        & (pl.col("civilstand") == "TOT")
+        & pl.col("alder").is_between(low, high)
+        & (pl.col("periode_start") == JAN_2024)
+    )
     return dict(rows.group_by("omraade_kode").agg(pl.col("indhold").sum()).rows())
 
 
@@ -68,8 +76,10 @@ def test_case_folk1a_code_without_totals_derives_them(tmp_path):
     derived = parsed.rows.filter(pl.col("afledt").is_not_null())
     # KØN TOT for 3 areas × 101 ages, then ALDER IALT for 3 areas × 3 sexes.
     assert derived.height == 3 * 101 + 3 * 3 and parsed.data_rows == 3 * 2 * 101
-    assert parsed.findings == ("303 total(er) for KØN mangler i filen og er afledt som summen af KØN 1, 2",
-                               "9 total(er) for ALDER mangler i filen og er afledt som summen af ALDER 0–100")
+    assert parsed.findings == (
+        "303 total(er) for KØN mangler i filen og er afledt som summen af KØN 1, 2",
+        "9 total(er) for ALDER mangler i filen og er afledt som summen af ALDER 0–100",
+    )
 
 
 def test_case_folk1a_civil_status_first_uses_the_total_not_the_parts(tmp_path):
@@ -81,15 +91,20 @@ def test_case_folk1a_civil_status_first_uses_the_total_not_the_parts(tmp_path):
 
 
 def test_case_folk1a_civil_status_parts_that_do_not_add_up_are_a_finding(tmp_path):
-    text = (CASES / "befolkning/folk1a_civilstand_foerst.csv").read_bytes().replace(b"Fraskilt;Aalborg;2024K1;15100",
-                                                                                       b"Fraskilt;Aalborg;2024K1;15101")
+    text = (
+        (CASES / "befolkning/folk1a_civilstand_foerst.csv")
+        .read_bytes()
+        .replace(b"Fraskilt;Aalborg;2024K1;15100", b"Fraskilt;Aalborg;2024K1;15101")
+    )
     path = tmp_path / "befolkning" / "f.csv"
     path.parent.mkdir()
     path.write_bytes(text)
     parsed = read_file(BEFOLKNING, path, tmp_path, "L1")
     assert _population(parsed)["851"] == 222100  # the total is kept
-    assert parsed.findings[0] == ("linje 4: CIVILSTAND i alt er 222100, men summen af delene er 222101 "
-                                  "(omraade_kode=851, koen=TOT, alder=-1, periode_start=2024-01-01); totalen bruges")
+    assert parsed.findings[0] == (
+        "linje 4: CIVILSTAND i alt er 222100, men summen af delene er 222101 "
+        "(omraade_kode=851, koen=TOT, alder=-1, periode_start=2024-01-01); totalen bruges"
+    )
 
 
 def test_case_folk1a_english_labels(tmp_path):
@@ -97,14 +112,22 @@ def test_case_folk1a_english_labels(tmp_path):
     assert parsed.shape == "StatBank API, Value, engelske etiketter"
     assert _population(parsed) == {"773": 20030, "851": 222100}
     assert dict(parsed.rows.filter(pl.col("omraade_kode") == "851").select("koen", "indhold").rows()) == {
-        "TOT": 222100, "1": 111200, "2": 110900}
+        "TOT": 222100,
+        "1": 111200,
+        "2": 110900,
+    }
 
 
 def test_case_regk31_web_page_wide(tmp_path):
     parsed = read_file(REGNSKAB, _case(tmp_path, "regnskab/regk31_webside_bred.csv"), tmp_path, "L1")
     assert parsed.shape == "StatBank webside, bred" and parsed.rejected.height == 0
-    cells = {(r["omraade_kode"], r["funktion"], r["dranst"], r["art"], r["prisenhed"], r["aar"]): (r["indhold"], r["_source_line"])
-             for r in parsed.rows.iter_rows(named=True)}
+    cells = {
+        (r["omraade_kode"], r["funktion"], r["dranst"], r["art"], r["prisenhed"], r["aar"]): (
+            r["indhold"],
+            r["_source_line"],
+        )
+        for r in parsed.rows.iter_rows(named=True)
+    }
     assert cells["773", "5.38.50", "1", "TOT", "LOBM", 2023] == (Decimal("42987.1"), 4)
     assert cells["851", "5.38.50", "1", "TOT", "LOBM", 2022] == (Decimal("512345.6"), 8)
     assert cells["773", "5.38.52", "1", "TOT", "LOBM", 2023] == (None, 7)  # `..`: kept as missing
@@ -112,7 +135,8 @@ def test_case_regk31_web_page_wide(tmp_path):
     assert cells["773", "5.38.50", "1", "I", "LOBM", 2023] == (Decimal("3913.3"), 6)
     assert len(cells) == 10
     assert parsed.rows.filter(pl.col("funktion") == "5.38.52")["funktionsnavn"].unique().to_list() == [
-        "Botilbud til midlertidigt ophold (§ 107)"]
+        "Botilbud til midlertidigt ophold (§ 107)"
+    ]
 
 
 # --------------------------------------------------------------------------- API shapes
@@ -155,8 +179,10 @@ def test_a_gap_in_the_ages_leaves_the_total_empty_and_names_the_missing_ages(tmp
     path = _write(tmp_path, "befolkning/p.csv", f"OMRÅDE;KØN;ALDER;TID;INDHOLD\n{body}\n")
     parsed = read_file(BEFOLKNING, path, tmp_path, "L1")
     assert _population(parsed) == {}  # no IALT: NULL downstream, never the short sum
-    assert parsed.findings == ("ALDER: alder 5, 7–8 mangler, så totalen kan ikke beregnes for 1 kombination(er) "
-                               "(første: linje 2); den forbliver tom",)
+    assert parsed.findings == (
+        "ALDER: alder 5, 7–8 mangler, så totalen kan ikke beregnes for 1 kombination(er) "
+        "(første: linje 2); den forbliver tom",
+    )
     # A complete breakdown beside its total is checked, never added on top.
     body = "\n".join(f"773;TOT;{a};2024K1;{100 + a}" for a in range(0, 3))
     path = _write(tmp_path, "befolkning/p.csv", f"OMRÅDE;KØN;ALDER;TID;INDHOLD\n773;TOT;IALT;2024K1;303\n{body}\n")
@@ -165,8 +191,10 @@ def test_a_gap_in_the_ages_leaves_the_total_empty_and_names_the_missing_ages(tmp
 
 
 def test_christiansoe_and_unknown_areas_are_dropped_not_rejected(tmp_path):
-    text = ("OMRÅDE;TID;INDHOLD\n411 Christiansø;2024K1;90\nUoplyst kommune;2024K1;12\n084 Region Hovedstaden;2024K1;1\n"
-            "All Denmark;2024K1;5961249\n101 København;2024K1;660000\nCopenhagen;2024K2;661000\n")
+    text = (
+        "OMRÅDE;TID;INDHOLD\n411 Christiansø;2024K1;90\nUoplyst kommune;2024K1;12\n084 Region Hovedstaden;2024K1;1\n"
+        "All Denmark;2024K1;5961249\n101 København;2024K1;660000\nCopenhagen;2024K2;661000\n"
+    )
     parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/p.csv", text), tmp_path, "L1")
     assert parsed.dropped == 4 and parsed.rejected.height == 0
     assert parsed.rows.select("omraade_kode", "indhold").rows() == [("101", 660000), ("101", 661000)]
@@ -174,19 +202,24 @@ def test_christiansoe_and_unknown_areas_are_dropped_not_rejected(tmp_path):
 
 # --------------------------------------------------------------------------- web page shapes
 def test_web_page_population_comma_separated_with_carried_labels_and_a_footnote(tmp_path):
-    text = ('"Folketal den 1. i kvartalet efter område, køn, alder og tid"\n\n'
-            '"","","","2023K1","2024K1"\n'
-            '"Morsø","Mænd","Alder i alt","10001","10050"\n'
-            '"","Kvinder","Alder i alt","9990","9980"\n'
-            '"Læsø","Mænd","Alder i alt","899",".."\n'
-            '"","Kvinder","Alder i alt","880","885"\n'
-            '\n"Kilde: Danmarks Statistik"\n')
+    text = (
+        '"Folketal den 1. i kvartalet efter område, køn, alder og tid"\n\n'
+        '"","","","2023K1","2024K1"\n'
+        '"Morsø","Mænd","Alder i alt","10001","10050"\n'
+        '"","Kvinder","Alder i alt","9990","9980"\n'
+        '"Læsø","Mænd","Alder i alt","899",".."\n'
+        '"","Kvinder","Alder i alt","880","885"\n'
+        '\n"Kilde: Danmarks Statistik"\n'
+    )
     parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/w.csv", text, encoding="cp1252"), tmp_path, "L1")
     assert parsed.shape == "StatBank webside, bred"
     assert _population(parsed, date(2023, 1, 1)) == {"773": 19991, "825": 1779}
     assert _population(parsed) == {"773": 20030}  # Læsø's men are `..` in 2024: the total stays empty
-    lines = dict(parsed.rows.filter((pl.col("koen") == "2") & (pl.col("omraade_kode") == "825")
-                                     ).select("tid", "_source_line").rows())
+    lines = dict(
+        parsed.rows.filter((pl.col("koen") == "2") & (pl.col("omraade_kode") == "825"))
+        .select("tid", "_source_line")
+        .rows()
+    )
     assert lines == {"2023K1": 7, "2024K1": 7}
     assert parsed.findings == (
         "1 notelinje(r) under tabellen er ikke data og indlæses ikke (linje 9)",
@@ -197,31 +230,43 @@ def test_web_page_population_comma_separated_with_carried_labels_and_a_footnote(
 
 
 def test_web_page_regk31_semicolon_utf8_with_named_stub_and_other_order(tmp_path):
-    text = ("REGK31: Kommunernes regnskaber\n\n"
-            "FUNKTION;OMRÅDE;;;;2023\n"
-            "53850 Botilbud til længerevarende ophold (§ 108);851 Aalborg;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);530.111,0\n"
-            ";;;UE Bruttoudgifter;;560.000,5\n"
-            ";;;I Indtægter;;29.889,5\n")
+    text = (
+        "REGK31: Kommunernes regnskaber\n\n"
+        "FUNKTION;OMRÅDE;;;;2023\n"
+        "53850 Botilbud til længerevarende ophold (§ 108);851 Aalborg;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);530.111,0\n"
+        ";;;UE Bruttoudgifter;;560.000,5\n"
+        ";;;I Indtægter;;29.889,5\n"
+    )
     parsed = read_file(REGNSKAB, _write(tmp_path, "regnskab/w.csv", text), tmp_path, "L1")
     assert parsed.shape == "StatBank webside, bred"
     assert parsed.rows.select("omraade_kode", "funktion", "art", "indhold", "_source_line").rows() == [
-        ("851", "5.38.50", "TOT", Decimal("530111.0"), 4), ("851", "5.38.50", "UE", Decimal("560000.5"), 5),
-        ("851", "5.38.50", "I", Decimal("29889.5"), 6)]
+        ("851", "5.38.50", "TOT", Decimal("530111.0"), 4),
+        ("851", "5.38.50", "UE", Decimal("560000.5"), 5),
+        ("851", "5.38.50", "I", Decimal("29889.5"), 6),
+    ]
 
 
 def test_regk31_without_net_rows_derives_tot_as_gross_minus_income(tmp_path):
-    text = ("OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n"
-            "851;53850;1;UE;LOBM;2023;560.000,5\n851;53850;1;I;LOBM;2023;29.889,5\n")
+    text = (
+        "OMRÅDE;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n"
+        "851;53850;1;UE;LOBM;2023;560.000,5\n851;53850;1;I;LOBM;2023;29.889,5\n"
+    )
     parsed = read_file(REGNSKAB, _write(tmp_path, "regnskab/r.csv", text), tmp_path, "L1")
     tot = parsed.rows.filter(pl.col("art") == "TOT").row(0, named=True)
     assert (tot["indhold"], tot["afledt"], tot["_source_line"]) == (Decimal("530111.0"), "sum af ART (UE, I)", 2)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("Morsø;2024K1;20030\nLæsø;2024K1;1785\n", f"ikke en StatBank-fil vi kan læse (ingen overskrift med INDHOLD eller med "
-                                               f"perioder som kolonner): {WHICH_EXPORT}"),
-    ("Folketal\n\nMorsø;Mænd;10050\n", None),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        (
+            "Morsø;2024K1;20030\nLæsø;2024K1;1785\n",
+            f"ikke en StatBank-fil vi kan læse (ingen overskrift med INDHOLD eller med "
+            f"perioder som kolonner): {WHICH_EXPORT}",
+        ),
+        ("Folketal\n\nMorsø;Mænd;10050\n", None),
+    ],
+)
 def test_a_file_without_a_header_is_refused_with_the_export_to_choose(tmp_path, text, reason):
     with pytest.raises(ContractError) as err:
         read_file(BEFOLKNING, _write(tmp_path, "befolkning/x.csv", text), tmp_path, "L1")
@@ -250,8 +295,11 @@ def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
     # One file at a time: the two population files hold the same municipalities' 2024 totals, so
     # checked together they fail the uniqueness check a run would stop on (also tested below).
     out = []
-    for rel in ("befolkning/folk1a_kode_uden_totaler.csv", "befolkning/folk1am_uden_koen_alder.csv",
-                "regnskab/regk31_webside_bred.csv"):
+    for rel in (
+        "befolkning/folk1a_kode_uden_totaler.csv",
+        "befolkning/folk1am_uden_koen_alder.csv",
+        "regnskab/regk31_webside_bred.csv",
+    ):
         _case(tmp_path / rel.split("/")[1], rel)
         assert main(["check", str(tmp_path / rel.split("/")[1] / rel)]) == 0
         out += capsys.readouterr().out.splitlines()
@@ -268,4 +316,7 @@ def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
     _case(tmp_path, "befolkning/folk1am_uden_koen_alder.csv")
     assert main(["check", str(tmp_path / "befolkning")]) == 1
     together = capsys.readouterr().out
-    assert together.count("kontrol expect_compound_columns_to_be_unique(omraade_kode,koen,alder,civilstand,periode_start)") == 2
+    assert (
+        together.count("kontrol expect_compound_columns_to_be_unique(omraade_kode,koen,alder,civilstand,periode_start)")
+        == 2
+    )

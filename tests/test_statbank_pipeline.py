@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
-
 from conftest import warehouse_settings
+
 from ingest.statbank_file import AGE_KEYS_NOTE
 from orchestration.runner import run_pipeline
 
@@ -70,13 +70,18 @@ def _regk31_web_page(source: Path, target: Path) -> None:
     years = sorted({r["TID"] for r in rows})
     cells: dict[tuple, dict] = {}
     for r in rows:
-        cells.setdefault((r["OMRÅDE"], r["FUNKTION"], r["DRANST"], r["ART"], r["PRISENHED"]), {})[r["TID"]] = r["INDHOLD"]
+        cells.setdefault((r["OMRÅDE"], r["FUNKTION"], r["DRANST"], r["ART"], r["PRISENHED"]), {})[r["TID"]] = r[
+            "INDHOLD"
+        ]
 
     def quoted(values):
         return ",".join(f'"{v}"' for v in values)
 
-    lines = [quoted(["Kommunernes regnskaber på funktioner efter område, funktion, dranst, art, prisenhed og tid"]), "",
-             quoted([" "] * 5 + years)]
+    lines = [
+        quoted(["Kommunernes regnskaber på funktioner efter område, funktion, dranst, art, prisenhed og tid"]),
+        "",
+        quoted([" "] * 5 + years),
+    ]
     previous = (None,) * 5
     for stub, by_year in cells.items():
         shown = [" " if all(stub[j] == previous[j] for j in range(i + 1)) else stub[i] for i in range(5)]
@@ -89,8 +94,10 @@ def _regk31_code(source: Path, target: Path) -> None:
     lines = ["TID;OMRÅDE;ART;FUNKTION;PRISENHED;DRANST;INDHOLD"]
     for r in _rows(source):
         code = {k: _label(r[k])[0] for k in ("OMRÅDE", "FUNKTION", "DRANST", "ART", "PRISENHED")}
-        lines.append(f"{r['TID']};{code['OMRÅDE']};{code['ART']};{code['FUNKTION']};{code['PRISENHED']};"
-                     f"{code['DRANST']};{r['INDHOLD']}")
+        lines.append(
+            f"{r['TID']};{code['OMRÅDE']};{code['ART']};{code['FUNKTION']};{code['PRISENHED']};"
+            f"{code['DRANST']};{r['INDHOLD']}"
+        )
     _write(target, lines, bom=True)
 
 
@@ -98,22 +105,29 @@ NOEGLER = "select * from cockpit.fordelingsnoegler order by kommunekode, aar"
 UDGIFTER = "select * from cockpit.udgifter_kommune order by kommunekode, aar"
 
 
-def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(published_sample, sample_landing, tmp_path, capsys):
+def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(
+    published_sample, sample_landing, tmp_path, capsys
+):
     from orchestration.cli import main
 
     settings, _, _ = published_sample
     sample = sample_landing[0]
     landing = _copy_without(sample, tmp_path, "befolkning", "regnskab")
-    _population_code_without_totals(sample / "befolkning" / "FOLK1A_2019-2021.csv", landing / "befolkning" / "folk1a_kode.csv")
+    _population_code_without_totals(
+        sample / "befolkning" / "FOLK1A_2019-2021.csv", landing / "befolkning" / "folk1a_kode.csv"
+    )
     _population_english(sample / "befolkning" / "FOLK1AM_2022-2024.csv", landing / "befolkning" / "folk1am_en.csv")
     _regk31_web_page(sample / "regnskab" / "REGK31_2019-2021.csv", landing / "regnskab" / "regk31_webside.csv")
     _regk31_code(sample / "regnskab" / "REGK31_2022-2024.csv", landing / "regnskab" / "regk31_kode.csv")
 
     assert main(["check", str(landing / "befolkning"), str(landing / "regnskab")]) == 0
     shapes = [line.split(": ", 2)[1] for line in capsys.readouterr().out.splitlines() if not line.startswith("    ")]
-    assert shapes == ["OK [befolkning] StatBank API, Code",
-                      "OK [befolkning] StatBank API, Value, engelske etiketter",
-                      "OK [regnskab] StatBank API, Code", "OK [regnskab] StatBank webside, bred"]
+    assert shapes == [
+        "OK [befolkning] StatBank API, Code",
+        "OK [befolkning] StatBank API, Value, engelske etiketter",
+        "OK [regnskab] StatBank API, Code",
+        "OK [regnskab] StatBank webside, bred",
+    ]
 
     mixed = warehouse_settings(tmp_path, landing)
     outcome = run_pipeline(mixed)
@@ -125,10 +139,14 @@ def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(p
     assert len(canonical) == 11 * 6
     assert _query(mixed.published_db, UDGIFTER) == canonical
     # Aalborg 2021 from the domain README, summed from derived totals of the Code file.
-    assert _query(mixed.published_db, "select indbyggere from cockpit.fordelingsnoegler where kommunekode = '851' and aar = 2021") == [(219573,)]
+    assert _query(
+        mixed.published_db, "select indbyggere from cockpit.fordelingsnoegler where kommunekode = '851' and aar = 2021"
+    ) == [(219573,)]
 
 
-def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_missing_age_keys(published_sample, sample_landing, tmp_path, capsys):
+def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_missing_age_keys(
+    published_sample, sample_landing, tmp_path, capsys
+):
     from orchestration.cli import main
 
     settings, _, _ = published_sample
@@ -144,25 +162,42 @@ def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_miss
     assert main(["check", str(landing / "befolkning")]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "befolkning/folk1am.csv: OK [befolkning] StatBank API, Value, uden KØN/ALDER: 66 rækker godkendt, "
-        "0 værdier afvist, 12 rækker uden for kommuneniveau udeladt", f"    fund: {AGE_KEYS_NOTE}"]
+        "0 værdier afvist, 12 rækker uden for kommuneniveau udeladt",
+        f"    fund: {AGE_KEYS_NOTE}",
+    ]
 
     ageless = warehouse_settings(tmp_path, landing)
     outcome = run_pipeline(ageless)
     assert outcome.published, outcome.reason
     assert f"fund: befolkning/folk1am.csv: {AGE_KEYS_NOTE}" in outcome.summary.splitlines()
 
-    got = _query(ageless.published_db, """select kommunekode, aar, indbyggere, andel_indbyggere_pct, unge_14_23,
-        unge_15_17, indbyggere_18_64, andel_indbyggere_18_64_pct from cockpit.fordelingsnoegler order by all""")
-    want = _query(settings.published_db, """select kommunekode, aar, indbyggere, andel_indbyggere_pct, null, null, null, null
-        from cockpit.fordelingsnoegler order by all""")
+    got = _query(
+        ageless.published_db,
+        """select kommunekode, aar, indbyggere, andel_indbyggere_pct, unge_14_23,
+        unge_15_17, indbyggere_18_64, andel_indbyggere_18_64_pct from cockpit.fordelingsnoegler order by all""",
+    )
+    want = _query(
+        settings.published_db,
+        """select kommunekode, aar, indbyggere, andel_indbyggere_pct, null, null, null, null
+        from cockpit.fordelingsnoegler order by all""",
+    )
     assert len(got) == 66 and got == want
-    got = _query(ageless.published_db, """select kommunekode, aar, nettodriftsudgifter_kr, udgift_pr_indbygger_kr,
+    got = _query(
+        ageless.published_db,
+        """select kommunekode, aar, nettodriftsudgifter_kr, udgift_pr_indbygger_kr,
         indbyggere_18_64, udgift_pr_18_64_kr, region_pr_18_64_kr, afvigelse_fra_region_pct
-        from cockpit.udgifter_kommune order by all""")
-    want = _query(settings.published_db, """select kommunekode, aar, nettodriftsudgifter_kr, udgift_pr_indbygger_kr,
-        null, null, null, null from cockpit.udgifter_kommune order by all""")
+        from cockpit.udgifter_kommune order by all""",
+    )
+    want = _query(
+        settings.published_db,
+        """select kommunekode, aar, nettodriftsudgifter_kr, udgift_pr_indbygger_kr,
+        null, null, null, null from cockpit.udgifter_kommune order by all""",
+    )
     assert len(got) == 66 and got == want
     assert all(row[3] is not None for row in got)
-    explained = _query(ageless.published_db, """select comment from duckdb_columns()
-        where schema_name = 'cockpit' and table_name = 'fordelingsnoegler' and column_name = 'indbyggere_18_64'""")[0][0]
+    explained = _query(
+        ageless.published_db,
+        """select comment from duckdb_columns()
+        where schema_name = 'cockpit' and table_name = 'fordelingsnoegler' and column_name = 'indbyggere_18_64'""",
+    )[0][0]
     assert "NULL (not 0) when the population source has no single-year ages" in explained

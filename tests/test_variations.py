@@ -29,8 +29,7 @@ from hypothesis import strategies as st
 
 from ingest.sources import SOURCES, read_file
 
-SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 D = Decimal
 
 
@@ -42,6 +41,7 @@ class Col:
 
 
 # ------------------------------------------------------------------------------ variants
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -119,8 +119,13 @@ def render_csv(columns: list[Col], variant: Variant, *, preamble: tuple[str, ...
 
     def field(col: Col, r: int) -> str:
         text = _cell(col.values[r], col.kind, rng)
-        quoted = col.kind == "text" and (";" in text or "\n" in text or '"' in text and text.startswith('"')
-                                         or (rng is not None and rng.random() < 0.25))
+        quoted = col.kind == "text" and (
+            ";" in text
+            or "\n" in text
+            or '"' in text
+            and text.startswith('"')
+            or (rng is not None and rng.random() < 0.25)
+        )
         return '"' + text.replace('"', '""') + '"' if quoted else text
 
     lines = (["sep=;"] if variant.sep_hint else []) + list(preamble)
@@ -130,7 +135,10 @@ def render_csv(columns: list[Col], variant: Variant, *, preamble: tuple[str, ...
         starts.append(sum(line.count("\n") + 1 for line in lines) + 1)
         lines.append(";".join(field(columns[i], r) for i in order) + end)
     nl = variant.newline
-    text = nl.join(line.replace("\n", nl) for line in lines) + {"final": nl, "none": "", "extra_lf": nl + "\n"}[variant.ending]
+    text = (
+        nl.join(line.replace("\n", nl) for line in lines)
+        + {"final": nl, "none": "", "extra_lf": nl + "\n"}[variant.ending]
+    )
     return text.encode(variant.encoding), starts
 
 
@@ -208,8 +216,13 @@ BEFOLKNING = [
 ]
 
 CSV_SOURCES = {
-    "posteringer": POSTERINGER, "tilbud": TILBUD, "belaegning": BELAEGNING, "sikrede": SIKREDE,
-    "sundhedstjek_maalgruppe": MAALGRUPPE, "regnskab": REGNSKAB, "befolkning": BEFOLKNING,
+    "posteringer": POSTERINGER,
+    "tilbud": TILBUD,
+    "belaegning": BELAEGNING,
+    "sikrede": SIKREDE,
+    "sundhedstjek_maalgruppe": MAALGRUPPE,
+    "regnskab": REGNSKAB,
+    "befolkning": BEFOLKNING,
 }
 
 
@@ -263,32 +276,99 @@ def test_canonical_rows_hold_the_logical_values(source_name):
 
 HEALTH_MONTHS = [date(2024, m, 1) for m in (8, 9, 10)]
 HEALTH = [Col("Kommune", "text", ("Aalborg", "Læsø", "773"))] + [
-    Col(m.strftime("%YM%m"), "int", values) for m, values in zip(HEALTH_MONTHS, [(31, 0, None), (1029, 1, 2), (4, None, 0)])]
+    Col(m.strftime("%YM%m"), "int", values)
+    for m, values in zip(HEALTH_MONTHS, [(31, 0, None), (1029, 1, 2), (4, None, 0)])
+]
 
 
 @SETTINGS
-@given(variants(), st.sampled_from(["25-10-2024", "25.10.2024", "2024-10-25", "20241025"]),
-       st.sampled_from(["%YM%m", "%Y-%m"]))
+@given(
+    variants(),
+    st.sampled_from(["25-10-2024", "25.10.2024", "2024-10-25", "20241025"]),
+    st.sampled_from(["%YM%m", "%Y-%m"]),
+)
 def test_health_check_extract_freedoms(variant, extraction, month_form):
     columns = HEALTH[:1] + [Col(m.strftime(month_form), c.kind, c.values) for m, c in zip(HEALTH_MONTHS, HEALTH[1:])]
     parsed = _assert_same("sundhedstjek", columns, variant, preamble=(f"Udtræksdato;{extraction}", ""))
     got = {(k, m): a for k, m, a in parsed.rows.select("kommunekode", "maaned", "antal").rows()}
-    assert got == {("851", HEALTH_MONTHS[0]): 31, ("851", HEALTH_MONTHS[1]): 1029, ("851", HEALTH_MONTHS[2]): 4,
-                   ("825", HEALTH_MONTHS[0]): 0, ("825", HEALTH_MONTHS[1]): 1, ("825", HEALTH_MONTHS[2]): None,
-                   ("773", HEALTH_MONTHS[0]): None, ("773", HEALTH_MONTHS[1]): 2, ("773", HEALTH_MONTHS[2]): 0}
+    assert got == {
+        ("851", HEALTH_MONTHS[0]): 31,
+        ("851", HEALTH_MONTHS[1]): 1029,
+        ("851", HEALTH_MONTHS[2]): 4,
+        ("825", HEALTH_MONTHS[0]): 0,
+        ("825", HEALTH_MONTHS[1]): 1,
+        ("825", HEALTH_MONTHS[2]): None,
+        ("773", HEALTH_MONTHS[0]): None,
+        ("773", HEALTH_MONTHS[1]): 2,
+        ("773", HEALTH_MONTHS[2]): 0,
+    }
     assert set(parsed.rows["udtraeksdato"]) == {date(2024, 10, 25)}
 
 
 # ------------------------------------------------------------------------------ workbooks
 
-TAKST_HEADER = ["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser", "Dage",
-                "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"]
+TAKST_HEADER = [
+    "År",
+    "Tilbudsnr",
+    "Tilbudsnavn",
+    "Driftsherre",
+    "Paragraf",
+    "Ydelse",
+    "Pladser",
+    "Dage",
+    "Belægningsprocent",
+    "Antal døgn",
+    "Omkostninger",
+    "Døgntakst",
+    "Begrundelse",
+]
 # The real 2021 appendix (domain/README.md) and a year-average place count.
 TAKST_ROWS = [
-    (2021, 1001, "Bostedet", "Læsø Kommune", "SEL § 108", "Takst 1", D("2"), 365, D("0.95"), 694, D("618526"), D("891.89"), None),
-    (2021, 1001, "Bostedet", "Læsø Kommune", "SEL § 108", "Takst 3", D("11"), 365, D("0.95"), 3814, D("5157018"), D("1352.04"), None),
-    (2024, 181002, "Ågården", "Morsø Kommune", "SEL § 108", "Takst 1", D("16.7"), 365, D("0.9"), 5486, D("7305820"), D("1331.84"),
-     "Lav belægning; ombygning"),
+    (
+        2021,
+        1001,
+        "Bostedet",
+        "Læsø Kommune",
+        "SEL § 108",
+        "Takst 1",
+        D("2"),
+        365,
+        D("0.95"),
+        694,
+        D("618526"),
+        D("891.89"),
+        None,
+    ),
+    (
+        2021,
+        1001,
+        "Bostedet",
+        "Læsø Kommune",
+        "SEL § 108",
+        "Takst 3",
+        D("11"),
+        365,
+        D("0.95"),
+        3814,
+        D("5157018"),
+        D("1352.04"),
+        None,
+    ),
+    (
+        2024,
+        181002,
+        "Ågården",
+        "Morsø Kommune",
+        "SEL § 108",
+        "Takst 1",
+        D("16.7"),
+        365,
+        D("0.9"),
+        5486,
+        D("7305820"),
+        D("1331.84"),
+        "Lav belægning; ombygning",
+    ),
 ]
 
 
@@ -333,8 +413,15 @@ def render_workbook(variant: dict | None) -> tuple[bytes, int]:
             elif name == "Belægningsprocent":
                 form = rng.choice(["cell %", "cell 95", "text %", "text%", "text 95"]) if rng else "cell %"
                 percent = value * 100
-                row.append({"cell %": float(value), "cell 95": float(percent), "text %": f"{_danish(percent, rng)} %",
-                            "text%": f"{_danish(percent, rng)}%", "text 95": _danish(percent, rng)}[form])
+                row.append(
+                    {
+                        "cell %": float(value),
+                        "cell 95": float(percent),
+                        "text %": f"{_danish(percent, rng)} %",
+                        "text%": f"{_danish(percent, rng)}%",
+                        "text 95": _danish(percent, rng),
+                    }[form]
+                )
             elif rng and rng.random() < 0.5:
                 kind = "year" if name == "År" else "int"
                 row.append(_danish(D(value), rng) if isinstance(value, Decimal) else _cell(value, kind, rng))

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from conftest import sha256_file, warehouse_settings
+
 from orchestration.runner import run_pipeline
 
 READER = """
@@ -44,8 +44,12 @@ def _runs(db: Path) -> int:
 def test_reader_holding_the_published_file_does_not_block_a_refresh(published_sample, tmp_path):
     target = _copy_warehouse(published_sample, tmp_path)
     before = _runs(target.published_db)
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(target.published_db)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(target.published_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert int(reader.stdout.readline()) == before  # the reader is connected
         outcome = run_pipeline(target)
@@ -61,11 +65,22 @@ def test_reader_holding_the_published_file_does_not_block_a_refresh(published_sa
 def test_killing_a_run_during_dbt_leaves_the_published_file_and_the_next_run_recovers(published_sample, tmp_path):
     target = _copy_warehouse(published_sample, tmp_path)
     published_before = sha256_file(target.published_db)
-    cmd = [sys.executable, "-m", "orchestration.cli", "run", "--landing", str(target.landing_dir),
-           "--build-db", str(target.build_db), "--published-db", str(target.published_db)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "run",
+        "--landing",
+        str(target.landing_dir),
+        "--build-db",
+        str(target.build_db),
+        "--published-db",
+        str(target.published_db),
+    ]
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    run = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                           start_new_session=True, env=env)
+    run = subprocess.Popen(
+        cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True, env=env
+    )
     seen = []
     try:
         deadline = time.monotonic() + 300

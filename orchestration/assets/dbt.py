@@ -38,9 +38,9 @@ class CockpitTranslator(DagsterDbtTranslator):
             owners=["team:rammeaftalesekretariatet"],
         )
 
-
-    def get_asset_check_spec(self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str,
-                             project: DbtProject | None) -> AssetCheckSpec | None:
+    def get_asset_check_spec(
+        self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetCheckSpec | None:
         # dagster-dbt reads a check's description only from `meta.description`; dbt keeps the
         # YAML `description:` of a test in the node itself.
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
@@ -90,8 +90,11 @@ def cockpit_dbt_assets() -> AssetsDefinition:
     if state == "missing":
         raise ManifestMissing(f"{DBT_PROJECT.manifest_path} does not exist: {PREPARE_HINT}")
     if state == "stale":
-        warnings.warn(f"{DBT_PROJECT.manifest_path} was made from other dbt project files than today's: "
-                      f"the asset graph may be out of date; {PREPARE_HINT}", stacklevel=2)
+        warnings.warn(
+            f"{DBT_PROJECT.manifest_path} was made from other dbt project files than today's: "
+            f"the asset graph may be out of date; {PREPARE_HINT}",
+            stacklevel=2,
+        )
 
     @dbt_assets(
         manifest=DBT_PROJECT.manifest_path,

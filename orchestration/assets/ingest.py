@@ -5,21 +5,20 @@ DB (the `build_db` resource). Writers and checks are in the `duckdb` pool: DuckD
 process on the file at a time.
 """
 
-
 import warnings
 from datetime import timedelta
 
 from dagster import (
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
-    MaterializeResult,
     AssetsDefinition,
+    AssetSpec,
     BetaWarning,
     FreshnessPolicy,
-    AssetChecksDefinition,
+    MaterializeResult,
     MetadataValue,
     asset,
     asset_check,
@@ -88,8 +87,9 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         wait_until_settled(source.files(settings.landing_dir), say=context.log.info, relative_to=settings.landing_dir)
         with build_db.connect() as con:
             try:
-                stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,
-                                    log=context.log.info)
+                stats = load_source(
+                    con, source, settings.landing_dir, load_id, partitions=partitions, log=context.log.info
+                )
             except ContractErrors as exc:
                 for err in exc.errors:
                     context.log.error(str(err))
@@ -131,9 +131,13 @@ def gx_check(source: Source) -> AssetChecksDefinition:
     )
     def _check(build_db: BuildDb) -> AssetCheckResult:
         with build_db.connect(read_only=True) as con:
-            have = {r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-                [source.name]).fetchall()}
+            have = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                    [source.name],
+                ).fetchall()
+            }
             columns = ", ".join(f'"{c}"' for c in columns_needed(source.name) if c in have)
             frame = con.execute(f"select {columns} from raw.{source.name}").pl()
         outcome = validate(source.name, frame)
@@ -148,9 +152,7 @@ def gx_check(source: Source) -> AssetChecksDefinition:
 def _failures_markdown(outcome) -> str:
     lines = ["| expectation | column | rows | first failing (file, line, key) |", "|---|---|---|---|"]
     for f in outcome.failures:
-        examples = "; ".join(
-            ", ".join(f"{k}={v}" for k, v in ex.items()) for ex in f.examples[:5]
-        ) or "–"
+        examples = "; ".join(", ".join(f"{k}={v}" for k, v in ex.items()) for ex in f.examples[:5]) or "–"
         lines.append(f"| {f.expectation} | {f.column} | {f.unexpected_count} | {examples} |")
     return "\n".join(lines)
 
@@ -158,10 +160,18 @@ def _failures_markdown(outcome) -> str:
 # Written by every ingest asset, read by dbt (cockpit.afviste_raekker, rule R15): declared so the
 # UI shows them in this group instead of "default".
 QUARANTINE_TABLES = [
-    AssetSpec(["quarantine", "rejected_rows"], group_name="ingest", owners=OWNERS,
-              description="Values that could not be parsed: source, file, line, column, raw value, reason."),
-    AssetSpec(["quarantine", "cpr_fund"], group_name="ingest", owners=OWNERS,
-              description="Where CPR-like values were found and masked: source, file, line, column."),
+    AssetSpec(
+        ["quarantine", "rejected_rows"],
+        group_name="ingest",
+        owners=OWNERS,
+        description="Values that could not be parsed: source, file, line, column, raw value, reason.",
+    ),
+    AssetSpec(
+        ["quarantine", "cpr_fund"],
+        group_name="ingest",
+        owners=OWNERS,
+        description="Where CPR-like values were found and masked: source, file, line, column.",
+    ),
 ]
 INGEST_ASSETS = [ingest_asset(s) for s in SOURCES.values()]
 INGEST_CHECKS = [gx_check(s) for s in SOURCES.values()]

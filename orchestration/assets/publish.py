@@ -5,8 +5,7 @@ either yesterday's cockpit or today's, never half of one and never a replayed st
 that fails before this asset publishes nothing.
 """
 
-
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
@@ -20,13 +19,26 @@ from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 # Written by the publish step (one row per published run), read by dbt as cockpit.koersler.
-RUN_LOG = AssetSpec(["meta", "koersler"], group_name="publish", owners=["team:rammeaftalesekretariatet"],
-                    description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
-                    "content fingerprint of the audited build that was published.")
+RUN_LOG = AssetSpec(
+    ["meta", "koersler"],
+    group_name="publish",
+    owners=["team:rammeaftalesekretariatet"],
+    description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
+    "content fingerprint of the audited build that was published.",
+)
 # The run log's columns are cockpit.koersler's (contract names); metadata keys are English.
-RUN_METADATA_KEYS = {"run_id": "run_id", "startet": "started", "afsluttet": "finished", "landing_dir": "landing_dir",
-                     "filer": "files", "raekker_indlaest": "rows_loaded", "flag_fejl": "flags_fejl",
-                     "flag_advarsel": "flags_advarsel", "publiceret": "published", "fingeraftryk": "fingerprint"}
+RUN_METADATA_KEYS = {
+    "run_id": "run_id",
+    "startet": "started",
+    "afsluttet": "finished",
+    "landing_dir": "landing_dir",
+    "filer": "files",
+    "raekker_indlaest": "rows_loaded",
+    "flag_fejl": "flags_fejl",
+    "flag_advarsel": "flags_advarsel",
+    "publiceret": "published",
+    "fingeraftryk": "fingerprint",
+}
 
 
 @asset(
@@ -44,7 +56,7 @@ RUN_METADATA_KEYS = {"run_id": "run_id", "startet": "started", "afsluttet": "fin
 def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
     settings = Settings.from_env()
     stats = context.instance.get_run_stats(context.run.run_id)
-    started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=timezone.utc)
+    started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=UTC)
     with build_db.connect() as con:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         audited = fingerprint(con)
@@ -62,8 +74,9 @@ def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> Mate
     return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run})
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str,
-               fingeraftryk: str) -> dict:
+def record_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str, fingeraftryk: str
+) -> dict:
     """Insert (or replace) `run_id`'s row in meta.koersler and return it (column → value,
     timestamps as text; the asset's metadata names them by RUN_METADATA_KEYS):
     run_id, startet/afsluttet/publiceret (UTC, naive), landing_dir, filer (files in the
@@ -74,10 +87,10 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, starte
         "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [load_id]
     ).fetchone()[0]
     flags = _flag_counts(con)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     values = {
         "run_id": run_id,
-        "startet": started.astimezone(timezone.utc).replace(tzinfo=None),
+        "startet": started.astimezone(UTC).replace(tzinfo=None),
         "afsluttet": now,
         "landing_dir": landing_dir,
         "filer": files,

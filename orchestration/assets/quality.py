@@ -55,8 +55,7 @@ def flag_check_result(counts: list[tuple[str, str, int]], first: list[tuple]) ->
         per_severity[severity] = per_severity.get(severity, 0) + int(n)
     total = sum(per_severity.values())
     summary = (
-        f"{total} flag: {per_severity['fejl']} fejl, {per_severity['advarsel']} advarsler, "
-        f"{per_severity['info']} info"
+        f"{total} flag: {per_severity['fejl']} fejl, {per_severity['advarsel']} advarsler, {per_severity['info']} info"
     )
     metadata = {
         "summary": summary,

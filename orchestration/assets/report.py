@@ -40,15 +40,18 @@ def styringscockpit_report(context: AssetExecutionContext) -> MaterializeResult:
     from report.build import build_report
 
     settings = Settings.from_env()
-    files = build_report(settings.published_db, settings.report_dir, int(context.partition_key),
-                         progress=context.log.info)
-    return MaterializeResult(metadata={
-        "html": MetadataValue.path(str(files.html)),
-        "pdf": MetadataValue.path(str(files.pdf)),
-        "memo": MetadataValue.path(str(files.memo)),
-        "pages": files.pages,
-        "memo_preview": MetadataValue.md(files.memo_text),
-    })
+    files = build_report(
+        settings.published_db, settings.report_dir, int(context.partition_key), progress=context.log.info
+    )
+    return MaterializeResult(
+        metadata={
+            "html": MetadataValue.path(str(files.html)),
+            "pdf": MetadataValue.path(str(files.pdf)),
+            "memo": MetadataValue.path(str(files.memo)),
+            "pages": files.pages,
+            "memo_preview": MetadataValue.md(files.memo_text),
+        }
+    )
 
 
 yearly_report = define_asset_job(
@@ -58,8 +61,9 @@ yearly_report = define_asset_job(
 )
 
 
-def build_newest_report(settings: Settings, instance: DagsterInstance, progress: Callable[[str], None],
-                        run_config: dict | None = None) -> str:
+def build_newest_report(
+    settings: Settings, instance: DagsterInstance, progress: Callable[[str], None], run_config: dict | None = None
+) -> str:
     """After publishing: materialise the report of the newest complete year through
     `yearly_report` (so the UI shows it) and return one line saying where it is. A report that
     cannot be made leaves the published warehouse as it is; the line says why."""
@@ -74,7 +78,8 @@ def build_newest_report(settings: Settings, instance: DagsterInstance, progress:
         return f"Rapport: ikke lavet — {exc}"
     progress(f"yearly_report: partition {year}")
     result = defs.resolve_job_def("yearly_report").execute_in_process(
-        instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {})
+        instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
+    )
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
         error = failure.step_failure_data.error if failure else None
@@ -83,7 +88,6 @@ def build_newest_report(settings: Settings, instance: DagsterInstance, progress:
         reason = error.message.strip().splitlines()[0] if error else "ukendt fejl"
         progress(f"rapport {year}: FEJLEDE — {reason}")
         return f"Rapport {year}: ikke lavet — {reason}"
-    meta = next(e.event_specific_data.materialization.metadata for e in result.all_events
-                if e.is_step_materialization)
+    meta = next(e.event_specific_data.materialization.metadata for e in result.all_events if e.is_step_materialization)
     progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['pages'].value} sider)")
     return f"Rapport {year}: {meta['html'].value}\n            {meta['pdf'].value} ({meta['pages'].value} sider)\n            {meta['memo'].value}"
