@@ -31,23 +31,23 @@ flag as (
     where funktion is distinct from forventet_funktion
 )
 
-select
-    cast('R01' as varchar) as regel,
-    cast('Forkert funktion for tilbuddets paragraf' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('posteringer' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    -- Postings belong to the month of the service they pay for (else the booking month).
-    cast(strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as varchar) as periode,
-    cast(
-        'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
-        || ') er bogført på funktion ' || coalesce(funktion, '(tom)')
-        || '; ' || paragraf || ' hører til funktion ' || forventet_funktion
-        as varchar) as beskrivelse,
-    cast(funktion as varchar) as vaerdi,
-    cast(forventet_funktion as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+    'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
+    || ') er bogført på funktion ' || coalesce(funktion, '(tom)')
+    || '; ' || paragraf || ' hører til funktion ' || forventet_funktion
+{% endset %}
+
+-- periode: postings belong to the month of the service they pay for (else the booking month).
+{{ flag_row(
+    regel='R01',
+    regel_navn='Forkert funktion for tilbuddets paragraf',
+    alvorlighed='advarsel',
+    kilde="'posteringer'",
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi='funktion',
+    forventet='forventet_funktion',
+) }}
 from flag

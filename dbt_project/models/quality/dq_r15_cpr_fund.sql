@@ -67,21 +67,24 @@ flag as (
         and linje_info._source_line = pr_linje.kildelinje
 )
 
-select
-    cast('R15' as varchar) as regel,
-    cast('CPR-lignende værdi' as varchar) as regel_navn,
-    cast('fejl' as varchar) as alvorlighed,
-    cast(kilde as varchar) as kilde,
-    cast(kildefil as varchar) as kildefil,
-    cast(kildelinje as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(periode as varchar) as periode,
-    cast(
-        'CPR-lignende værdi fundet i ' || kolonner || ' og maskeret før indlæsning (' || maskerede_vaerdier
-        || '); ret kildefilen, så den ikke indeholder CPR-numre'
-        as varchar) as beskrivelse,
-    cast(maskerede_vaerdier as varchar) as vaerdi,
-    cast('ingen CPR-numre i tekstfelter (pseudonym borgerreference)' as varchar) as forventet,
-    cast(load_id as varchar) as load_id
+{% set beskrivelse %}
+    'CPR-lignende værdi fundet i ' || kolonner || ' og maskeret før indlæsning (' || maskerede_vaerdier
+    || '); ret kildefilen, så den ikke indeholder CPR-numre'
+{% endset %}
+
+{{ flag_row(
+    regel='R15',
+    regel_navn='CPR-lignende værdi',
+    alvorlighed='fejl',
+    kilde='kilde',
+    kildefil='kildefil',
+    kildelinje='kildelinje',
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode='periode',
+    beskrivelse=beskrivelse,
+    vaerdi='maskerede_vaerdier',
+    forventet="'ingen CPR-numre i tekstfelter (pseudonym borgerreference)'",
+    load_id='load_id',
+) }}
 from flag

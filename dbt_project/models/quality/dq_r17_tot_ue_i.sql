@@ -36,24 +36,27 @@ flag as (
     where abs(indhold - ue_minus_i) > {{ tolerance }}
 )
 
-select
-    cast('R17' as varchar) as regel,
-    cast('I alt (netto) ≠ bruttoudgifter − indtægter' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('regnskab' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(omraadekode as varchar) as kommunekode,
-    cast(null as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
-        || ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
-        || {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
-        || {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
-        || ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('indhold', 1) }} as varchar) as vaerdi,
-    cast({{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }} as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+    coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
+    || ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
+    || {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
+    || {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
+    || ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
+{% endset %}
+
+{% set forventet %}
+    {{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }}
+{% endset %}
+
+{{ flag_row(
+    regel='R17',
+    regel_navn='I alt (netto) ≠ bruttoudgifter − indtægter',
+    alvorlighed='advarsel',
+    kilde="'regnskab'",
+    kommunekode='omraadekode',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('indhold', 1),
+    forventet=forventet,
+) }}
 from flag
