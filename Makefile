@@ -10,7 +10,7 @@ LANDING ?= data/landing
 # the versions known to install offline here (dbt-core 1.12 would not).
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,lint]'
 	touch $@
 
 run: $(VENV)/.installed
@@ -36,6 +36,12 @@ test-dbt: $(VENV)/.installed
 	con = duckdb.connect(os.environ['COCKPIT_BUILD_DB']); ensure_raw_tables(con); con.close()"
 	cd dbt_project && $(DBT_SCRATCH_ENV) ../$(BIN)/dbt build --empty --exclude-resource-type unit_test $(DBT_ARGS) --quiet
 	cd dbt_project && $(DBT_SCRATCH_ENV) ../$(BIN)/dbt test --select test_type:unit $(DBT_ARGS)
+
+# The dbt project's SQL as dbt renders it, in DuckDB's dialect (.sqlfluff says which rules and
+# why). An in-memory DB: the templater compiles with dbt, which must not wait for the build DB's
+# lock. One process per core. `.venv/bin/sqlfluff fix <file>` rewrites what it can.
+lint-sql: $(VENV)/.installed
+	COCKPIT_BUILD_DB=:memory: $(BIN)/sqlfluff lint --processes 0 dbt_project/models dbt_project/tests
 
 sample: $(VENV)/.installed
 	$(BIN)/cockpit sample --out $(LANDING)

@@ -8,11 +8,18 @@ with posteringer as (
 ),
 
 tilbud as (
-    select tilbudsnr, tilbudsnavn, paragraf from {{ ref('stg_tilbud__tilbud') }}
+    select
+        tilbudsnr,
+        tilbudsnavn,
+        paragraf
+    from {{ ref('stg_tilbud__tilbud') }}
 ),
 
 paragraf_funktion as (
-    select paragraf, funktion from {{ ref('paragraf_funktion') }}
+    select
+        paragraf,
+        funktion
+    from {{ ref('paragraf_funktion') }}
 ),
 
 forventet as (
@@ -22,8 +29,8 @@ forventet as (
         tilbud.paragraf,
         paragraf_funktion.funktion as forventet_funktion
     from posteringer
-    inner join tilbud on tilbud.tilbudsnr = posteringer.tilbudsnr
-    inner join paragraf_funktion on paragraf_funktion.paragraf = tilbud.paragraf
+    inner join tilbud on posteringer.tilbudsnr = tilbud.tilbudsnr
+    inner join paragraf_funktion on tilbud.paragraf = paragraf_funktion.paragraf
 ),
 
 flag as (
@@ -32,9 +39,9 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
-    || ') er bogført på funktion ' || coalesce(funktion, '(tom)')
-    || '; ' || paragraf || ' hører til funktion ' || forventet_funktion
+'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
+|| ') er bogført på funktion ' || coalesce(funktion, '(tom)')
+|| '; ' || paragraf || ' hører til funktion ' || forventet_funktion
 {% endset %}
 
 -- periode: postings belong to the month of the service they pay for (else the booking month).

@@ -29,19 +29,20 @@ kopier as (
 ),
 
 flag as (
-    select * from kopier where kopi_nr > 1
+    select * from kopier
+    where kopi_nr > 1
 )
 
 {% set beskrivelse %}
-    'Beløb ' || {{ dk_number('beloeb_kr', 2) }} || ' kr for borgerreference ' || borgerreference
-    || coalesce(', tilbud ' || tilbudsnr, '') || ', periode '
-    || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
-    || ' er bogført igen (kopi nr. ' || kopi_nr || '); første gang i ' || foerste_fil
-    || ' linje ' || foerste_linje
+'Beløb ' || {{ dk_number('beloeb_kr', 2) }} || ' kr for borgerreference ' || borgerreference
+|| coalesce(', tilbud ' || tilbudsnr, '') || ', periode '
+|| strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+|| ' er bogført igen (kopi nr. ' || kopi_nr || '); første gang i ' || foerste_fil
+|| ' linje ' || foerste_linje
 {% endset %}
 
 {% set forventet %}
-    'kun én postering (første: ' || foerste_fil || ' linje ' || foerste_linje || ')'
+'kun én postering (første: ' || foerste_fil || ' linje ' || foerste_linje || ')'
 {% endset %}
 
 {{ flag_row(

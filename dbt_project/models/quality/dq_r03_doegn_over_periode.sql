@@ -19,30 +19,30 @@ flag as (
 )
 
 {% set beskrivelse %}
-    case
-        when omvendt_periode then
-            'Periode til ' || strftime(periode_til, '%d-%m-%Y') || ' ligger før periode fra '
-            || strftime(periode_fra, '%d-%m-%Y')
-            || coalesce(' (' || {{ dk_number('antal_doegn', 0) }} || ' døgn faktureret)', '')
-        else
-            'Faktureret ' || {{ dk_number('antal_doegn', 0) }} || ' døgn, men perioden '
-            || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
-            || ' har kun ' || {{ dk_number('dage_i_perioden', 0) }} || ' dage'
-    end
+case
+    when omvendt_periode then
+        'Periode til ' || strftime(periode_til, '%d-%m-%Y') || ' ligger før periode fra '
+        || strftime(periode_fra, '%d-%m-%Y')
+        || coalesce(' (' || {{ dk_number('antal_doegn', 0) }} || ' døgn faktureret)', '')
+    else
+        'Faktureret ' || {{ dk_number('antal_doegn', 0) }} || ' døgn, men perioden '
+        || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+        || ' har kun ' || {{ dk_number('dage_i_perioden', 0) }} || ' dage'
+end
 {% endset %}
 
 {% set vaerdi %}
-    case
-        when omvendt_periode then strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
-        else {{ dk_number('antal_doegn', 0) }}
-    end
+case
+    when omvendt_periode then strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+    else {{ dk_number('antal_doegn', 0) }}
+end
 {% endset %}
 
 {% set forventet %}
-    case
-        when omvendt_periode then 'periode til på eller efter periode fra'
-        else 'højst ' || {{ dk_number('dage_i_perioden', 0) }} || ' døgn'
-    end
+case
+    when omvendt_periode then 'periode til på eller efter periode fra'
+    else 'højst ' || {{ dk_number('dage_i_perioden', 0) }} || ' døgn'
+end
 {% endset %}
 
 {{ flag_row(

@@ -19,15 +19,16 @@ aar as (
 ),
 
 skuddage as (
-    select * from (
+    select *
+    from (
         select
             * exclude (aar),
             -- make_date fails on 29 February of a common year, so only leap years get one.
-            case when aar % 4 = 0 and (aar % 100 <> 0 or aar % 400 = 0)
-                then make_date(cast(aar as integer), 2, 29)
+            case
+                when aar % 4 = 0 and (aar % 100 <> 0 or aar % 400 = 0) then make_date(cast(aar as integer), 2, 29)
             end as skuddag
         from aar
-    )
+    ) as med_skuddag
     where skuddag between periode_fra and periode_til
 ),
 
@@ -38,13 +39,13 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Perioden ' || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
-    || ' indeholder skuddagen ' || strftime(skuddag, '%d-%m-%Y') || ' (' || {{ dk_number('antal_doegn', 0) }}
-    || ' døgn faktureret); tilladt, men taksterne er beregnet på 365 dage'
+'Perioden ' || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+|| ' indeholder skuddagen ' || strftime(skuddag, '%d-%m-%Y') || ' (' || {{ dk_number('antal_doegn', 0) }}
+|| ' døgn faktureret); tilladt, men taksterne er beregnet på 365 dage'
 {% endset %}
 
 {% set vaerdi %}
-    {{ dk_number('antal_doegn', 0) }} || ' døgn'
+{{ dk_number('antal_doegn', 0) }} || ' døgn'
 {% endset %}
 
 {{ flag_row(

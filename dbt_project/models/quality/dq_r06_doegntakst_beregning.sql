@@ -22,15 +22,15 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || coalesce(ydelse, '?')
-    || ') afviger ' || {{ dk_number('doegntakst_kr - beregnet_takst_kr', 4) }}
-    || ' kr fra omkostninger ' || {{ dk_number('omkostninger_kr', 2) }} || ' kr / ('
-    || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }} || ' dage × '
-    || {{ dk_number('belaegning_andel * 100', 2) }} || ' %) = ' || {{ dk_number('beregnet_takst_kr', 4) }} || ' kr'
+'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || coalesce(ydelse, '?')
+|| ') afviger ' || {{ dk_number('doegntakst_kr - beregnet_takst_kr', 4) }}
+|| ' kr fra omkostninger ' || {{ dk_number('omkostninger_kr', 2) }} || ' kr / ('
+|| {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }} || ' dage × '
+|| {{ dk_number('belaegning_andel * 100', 2) }} || ' %) = ' || {{ dk_number('beregnet_takst_kr', 4) }} || ' kr'
 {% endset %}
 
 {% set forventet %}
-    {{ dk_number('beregnet_takst_kr', 4) }} || ' kr ± ' || {{ dk_number(tolerance, 2) }} || ' kr'
+{{ dk_number('beregnet_takst_kr', 4) }} || ' kr ± ' || {{ dk_number(tolerance, 2) }} || ' kr'
 {% endset %}
 
 {{ flag_row(

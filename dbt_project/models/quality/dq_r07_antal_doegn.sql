@@ -19,14 +19,14 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Antal døgn ' || coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') || ' (' || coalesce(ydelse, '?')
-    || ') ≠ ' || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }}
-    || ' dage × ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % = '
-    || {{ dk_number('doegn_eksakt', 2) }} || ', afrundet ' || {{ dk_number('beregnet_antal_doegn', 0) }}
+'Antal døgn ' || coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') || ' (' || coalesce(ydelse, '?')
+|| ') ≠ ' || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }}
+|| ' dage × ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % = '
+|| {{ dk_number('doegn_eksakt', 2) }} || ', afrundet ' || {{ dk_number('beregnet_antal_doegn', 0) }}
 {% endset %}
 
 {% set vaerdi %}
-    coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)')
+coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)')
 {% endset %}
 
 {{ flag_row(

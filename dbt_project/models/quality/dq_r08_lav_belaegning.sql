@@ -12,17 +12,17 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Budgetteret belægning ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % (' || coalesce(ydelse, '?')
-    || ') er under ' || {{ dk_number(minimum, 0) }} || ' %, og der er ingen begrundelse'
-    || ' (kræver styregruppens godkendelse)'
+'Budgetteret belægning ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % (' || coalesce(ydelse, '?')
+|| ') er under ' || {{ dk_number(minimum, 0) }} || ' %, og der er ingen begrundelse'
+|| ' (kræver styregruppens godkendelse)'
 {% endset %}
 
 {% set vaerdi %}
-    {{ dk_number('belaegning_andel * 100', 2) }} || ' %'
+{{ dk_number('belaegning_andel * 100', 2) }} || ' %'
 {% endset %}
 
 {% set forventet %}
-    'mindst ' || {{ dk_number(minimum, 0) }} || ' % eller en begrundelse'
+'mindst ' || {{ dk_number(minimum, 0) }} || ' % eller en begrundelse'
 {% endset %}
 
 {{ flag_row(

@@ -12,9 +12,9 @@ med_forrige as (
         forrige.doegntakst_kr as forrige_takst_kr
     from takster as nu
     inner join takster as forrige
-        on forrige.tilbudsnr = nu.tilbudsnr
-        and forrige.ydelse = nu.ydelse
-        and forrige.aar = nu.aar - 1
+        on nu.tilbudsnr = forrige.tilbudsnr
+            and nu.ydelse = forrige.ydelse
+            and forrige.aar = nu.aar - 1
 ),
 
 flag as (
@@ -27,15 +27,15 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || ydelse || ') er '
-    || case when doegntakst_kr > forrige_takst_kr then 'steget ' else 'faldet ' end
-    || coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '') || 'fra ' || {{ dk_number('forrige_takst_kr', 2) }}
-    || ' kr i ' || (aar - 1) || ', og der er ingen begrundelse'
+'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || ydelse || ') er '
+|| case when doegntakst_kr > forrige_takst_kr then 'steget ' else 'faldet ' end
+|| coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '') || 'fra ' || {{ dk_number('forrige_takst_kr', 2) }}
+|| ' kr i ' || (aar - 1) || ', og der er ingen begrundelse'
 {% endset %}
 
 {% set forventet %}
-    'højst ' || {{ dk_number(maks, 0) }} || ' % fra ' || {{ dk_number('forrige_takst_kr', 2) }}
-    || ' kr, eller en begrundelse'
+'højst ' || {{ dk_number(maks, 0) }} || ' % fra ' || {{ dk_number('forrige_takst_kr', 2) }}
+|| ' kr, eller en begrundelse'
 {% endset %}
 
 {{ flag_row(

@@ -38,7 +38,7 @@ maaneder as (
         select * from belaegning
         union all
         select * from sikrede
-    )
+    ) as begge
 ),
 
 flag as (
@@ -47,14 +47,14 @@ flag as (
 )
 
 {% set beskrivelse %}
-    coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
-    || {{ dk_number('belagte_doegn', 0) }} || ' belagte døgn overstiger '
-    || {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift × ' || day(last_day(maaned))
-    || ' dage = ' || {{ dk_number('doegn_i_drift', 0) }} || ' døgn'
+coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
+|| {{ dk_number('belagte_doegn', 0) }} || ' belagte døgn overstiger '
+|| {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift × ' || day(last_day(maaned))
+|| ' dage = ' || {{ dk_number('doegn_i_drift', 0) }} || ' døgn'
 {% endset %}
 
 {% set forventet %}
-    'højst ' || {{ dk_number('doegn_i_drift + ' ~ tolerance, 0) }}
+'højst ' || {{ dk_number('doegn_i_drift + ' ~ tolerance, 0) }}
 {% endset %}
 
 {{ flag_row(

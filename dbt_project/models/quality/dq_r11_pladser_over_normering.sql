@@ -28,22 +28,23 @@ sikrede as (
 ),
 
 flag as (
-    select * from (
+    select *
+    from (
         select * from belaegning
         union all
         select * from sikrede
-    )
+    ) as begge
     where pladser_i_drift > normerede_pladser
 )
 
 {% set beskrivelse %}
-    coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
-    || {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift overstiger '
-    || {{ dk_number('normerede_pladser', 0) }} || ' normerede pladser'
+coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
+|| {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift overstiger '
+|| {{ dk_number('normerede_pladser', 0) }} || ' normerede pladser'
 {% endset %}
 
 {% set forventet %}
-    'højst ' || {{ dk_number('normerede_pladser', 0) }}
+'højst ' || {{ dk_number('normerede_pladser', 0) }}
 {% endset %}
 
 {{ flag_row(

@@ -12,13 +12,13 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Måneden ' || strftime(maaned, '%Y-%m') || ' var ikke afsluttet ved udtrækket '
-    || strftime(udtraeksdato, '%d-%m-%Y') || '; antallet ' || coalesce({{ dk_number('antal', 0) }}, '(tomt)')
-    || ' er foreløbigt'
+'Måneden ' || strftime(maaned, '%Y-%m') || ' var ikke afsluttet ved udtrækket '
+|| strftime(udtraeksdato, '%d-%m-%Y') || '; antallet ' || coalesce({{ dk_number('antal', 0) }}, '(tomt)')
+|| ' er foreløbigt'
 {% endset %}
 
 {% set vaerdi %}
-    coalesce({{ dk_number('antal', 0) }}, '(tomt)')
+coalesce({{ dk_number('antal', 0) }}, '(tomt)')
 {% endset %}
 
 {{ flag_row(

@@ -17,8 +17,7 @@ historik as (
     window forrige as (
         partition by kommunekode
         order by maaned
-        range between interval {{ var('dq_r13_window_months') }} month preceding
-            and interval 1 month preceding
+        range between interval {{ var('dq_r13_window_months') }} month preceding and interval 1 month preceding
     )
 ),
 
@@ -30,14 +29,14 @@ flag as (
 )
 
 {% set beskrivelse %}
-    {{ dk_number('antal', 0) }} || ' sundhedstjek i ' || strftime(maaned, '%Y-%m') || ' er mere end '
-    || {{ var('dq_r13_median_factor') }} || ' × medianen ' || {{ dk_number('median_forrige', 1) }}
-    || ' af de foregående {{ var('dq_r13_window_months') }} måneder (' || maaneder_forrige || ' med tal)'
+{{ dk_number('antal', 0) }} || ' sundhedstjek i ' || strftime(maaned, '%Y-%m') || ' er mere end '
+|| {{ var('dq_r13_median_factor') }} || ' × medianen ' || {{ dk_number('median_forrige', 1) }}
+|| ' af de foregående {{ var('dq_r13_window_months') }} måneder (' || maaneder_forrige || ' med tal)'
 {% endset %}
 
 {% set forventet %}
-    'højst ' || {{ dk_number(var('dq_r13_median_factor') ~ ' * median_forrige', 1) }}
-    || ' (' || {{ var('dq_r13_median_factor') }} || ' × medianen)'
+'højst ' || {{ dk_number(var('dq_r13_median_factor') ~ ' * median_forrige', 1) }}
+|| ' (' || {{ var('dq_r13_median_factor') }} || ' × medianen)'
 {% endset %}
 
 {{ flag_row(

@@ -19,9 +19,9 @@ med_forrige as (
         forrige.indhold as forrige_indhold
     from netto as nu
     inner join netto as forrige
-        on forrige.omraadekode = nu.omraadekode
-        and forrige.funktion = nu.funktion
-        and forrige.aar = nu.aar - 1
+        on nu.omraadekode = forrige.omraadekode
+            and nu.funktion = forrige.funktion
+            and forrige.aar = nu.aar - 1
 ),
 
 flag as (
@@ -36,17 +36,17 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Nettodriftsudgift ' || coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', '
-    || aar || ': ' || {{ dk_number('indhold', 1) }} || ' (1.000 kr.) er '
-    || case when aendring > 0 then 'steget ' else 'faldet ' end
-    || coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '')
-    || '(' || {{ dk_number('abs(aendring) * 1000', 0) }} || ' kr) fra '
-    || {{ dk_number('forrige_indhold', 1) }} || ' i ' || (aar - 1) || ' – mulig forkert funktion'
+'Nettodriftsudgift ' || coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', '
+|| aar || ': ' || {{ dk_number('indhold', 1) }} || ' (1.000 kr.) er '
+|| case when aendring > 0 then 'steget ' else 'faldet ' end
+|| coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '')
+|| '(' || {{ dk_number('abs(aendring) * 1000', 0) }} || ' kr) fra '
+|| {{ dk_number('forrige_indhold', 1) }} || ' i ' || (aar - 1) || ' – mulig forkert funktion'
 {% endset %}
 
 {% set forventet %}
-    'ændring højst ' || {{ dk_number(maks_pct, 0) }} || ' % eller højst '
-    || {{ dk_number(min_kr, 0) }} || ' kr fra ' || {{ dk_number('forrige_indhold', 1) }}
+'ændring højst ' || {{ dk_number(maks_pct, 0) }} || ' % eller højst '
+|| {{ dk_number(min_kr, 0) }} || ' kr fra ' || {{ dk_number('forrige_indhold', 1) }}
 {% endset %}
 
 {{ flag_row(

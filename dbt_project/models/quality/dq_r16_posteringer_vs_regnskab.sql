@@ -38,9 +38,9 @@ sammenlignet as (
         posteringer.antal_posteringer
     from regnskab
     inner join posteringer
-        on posteringer.kommunekode = regnskab.omraadekode
-        and posteringer.funktion = regnskab.funktion
-        and posteringer.aar = regnskab.aar
+        on regnskab.omraadekode = posteringer.kommunekode
+            and regnskab.funktion = posteringer.funktion
+            and regnskab.aar = posteringer.aar
 ),
 
 flag as (
@@ -53,15 +53,15 @@ flag as (
 )
 
 {% set beskrivelse %}
-    'Posteringer med dranst 1 på funktion ' || funktion || ' i ' || aar || ' ('
-    || {{ dk_number('antal_posteringer', 0) }} || ' stk.) summer til ' || {{ dk_number('posteringer_kr', 2) }}
-    || ' kr, ' || coalesce({{ dk_number('abs(afvigelse_pct)', 1) }} || ' % ', '')
-    || case when posteringer_kr > regnskab_kr then 'over' else 'under' end
-    || ' regnskabets nettodrift ' || {{ dk_number('regnskab_kr', 2) }} || ' kr (REGK31 I alt × 1.000)'
+'Posteringer med dranst 1 på funktion ' || funktion || ' i ' || aar || ' ('
+|| {{ dk_number('antal_posteringer', 0) }} || ' stk.) summer til ' || {{ dk_number('posteringer_kr', 2) }}
+|| ' kr, ' || coalesce({{ dk_number('abs(afvigelse_pct)', 1) }} || ' % ', '')
+|| case when posteringer_kr > regnskab_kr then 'over' else 'under' end
+|| ' regnskabets nettodrift ' || {{ dk_number('regnskab_kr', 2) }} || ' kr (REGK31 I alt × 1.000)'
 {% endset %}
 
 {% set forventet %}
-    {{ dk_number('regnskab_kr', 2) }} || ' kr ± ' || {{ dk_number(tolerance, 0) }} || ' %'
+{{ dk_number('regnskab_kr', 2) }} || ' kr ± ' || {{ dk_number(tolerance, 0) }} || ' %'
 {% endset %}
 
 {{ flag_row(

@@ -9,15 +9,30 @@ with konti as (
 ),
 
 tot as (
-    select * from konti where art = 'TOT' and indhold is not null
+    select * from konti
+    where art = 'TOT' and indhold is not null
 ),
 
 ue as (
-    select omraadekode, funktion, dranst, aar, indhold from konti where art = 'UE'
+    select
+        omraadekode,
+        funktion,
+        dranst,
+        aar,
+        indhold
+    from konti
+    where art = 'UE'
 ),
 
 i as (
-    select omraadekode, funktion, dranst, aar, indhold from konti where art = 'I'
+    select
+        omraadekode,
+        funktion,
+        dranst,
+        aar,
+        indhold
+    from konti
+    where art = 'I'
 ),
 
 sammenlignet as (
@@ -27,8 +42,16 @@ sammenlignet as (
         i.indhold as i_indhold,
         ue.indhold - i.indhold as ue_minus_i
     from tot
-    inner join ue using (omraadekode, funktion, dranst, aar)
-    inner join i using (omraadekode, funktion, dranst, aar)
+    inner join ue
+        on tot.omraadekode = ue.omraadekode
+            and tot.funktion = ue.funktion
+            and tot.dranst = ue.dranst
+            and tot.aar = ue.aar
+    inner join i
+        on tot.omraadekode = i.omraadekode
+            and tot.funktion = i.funktion
+            and tot.dranst = i.dranst
+            and tot.aar = i.aar
 ),
 
 flag as (
@@ -37,15 +60,15 @@ flag as (
 )
 
 {% set beskrivelse %}
-    coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
-    || ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
-    || {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
-    || {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
-    || ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
+coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
+|| ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
+|| {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
+|| {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
+|| ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
 {% endset %}
 
 {% set forventet %}
-    {{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }}
+{{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }}
 {% endset %}
 
 {{ flag_row(
