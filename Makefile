@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING ?= data/landing
 
-.PHONY: run test test-fast test-dbt lint-sql sample ui clean
+.PHONY: run test test-fast test-dbt lint-sql sample prepare ui clean
 
 # The venv is rebuilt when the pins change. requirements.lock pins every transitive package to
 # the versions known to install offline here (dbt-core 1.12 would not).
@@ -28,7 +28,8 @@ test-fast: $(VENV)/.installed
 # empty relations in a scratch DB (the SQL compiles and binds, contracts hold), then every dbt
 # unit test. The raw tables are created empty by the loader, which owns their columns.
 DBT_SCRATCH := data/test-dbt
-DBT_SCRATCH_ENV := COCKPIT_BUILD_DB=$(CURDIR)/$(DBT_SCRATCH)/scratch.duckdb
+DBT_SCRATCH_ENV := COCKPIT_BUILD_DB=$(CURDIR)/$(DBT_SCRATCH)/scratch.duckdb \
+	COCKPIT_DUCKDB_TEMP_DIR=$(CURDIR)/$(DBT_SCRATCH)/scratch.duckdb.tmp
 DBT_ARGS := --profiles-dir . --target-path target/test-dbt
 test-dbt: $(VENV)/.installed
 	rm -rf $(DBT_SCRATCH) && mkdir -p $(DBT_SCRATCH)
@@ -38,15 +39,22 @@ test-dbt: $(VENV)/.installed
 	cd dbt_project && $(DBT_SCRATCH_ENV) ../$(BIN)/dbt test --select test_type:unit $(DBT_ARGS)
 
 # The dbt project's SQL as dbt renders it, in DuckDB's dialect (.sqlfluff says which rules and
-# why). An in-memory DB: the templater compiles with dbt, which must not wait for the build DB's
+# why). An in-memory DB with its own temp dir: the templater compiles with dbt, which must not wait for the build DB's
 # lock. One process per core. `.venv/bin/sqlfluff fix <file>` rewrites what it can.
 lint-sql: $(VENV)/.installed
-	COCKPIT_BUILD_DB=:memory: $(BIN)/sqlfluff lint --processes 0 dbt_project/models dbt_project/tests
+	COCKPIT_BUILD_DB=:memory: COCKPIT_DUCKDB_TEMP_DIR=$(CURDIR)/data/lint-sql.tmp $(BIN)/sqlfluff lint --processes 0 dbt_project/models dbt_project/tests
+
+prepare: $(VENV)/.installed
+	$(BIN)/cockpit prepare
 
 sample: $(VENV)/.installed
 	$(BIN)/cockpit sample --out $(LANDING)
 
+# The definitions are made from the dbt manifest and never run dbt themselves: prepare it first
+# (dbt parse only when the dbt project changed). After editing a model while the UI runs:
+# `.venv/bin/cockpit prepare`, then "Reload definitions" in the UI.
 ui: $(VENV)/.installed
+	$(BIN)/cockpit prepare
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 clean:

@@ -1,8 +1,11 @@
 """Rule R15: CPR-like numbers never reach the warehouse, the logs or the quarantine in clear.
 
 CPR-like (contracts/data-quality-rules.md): six digits forming a valid ddmmyy date, an optional
-`-`, four digits, not part of a longer number. Every text cell of every file is masked right
-after reading, before parsing, so no later step can see the digits.
+`-`, four digits, not part of a longer number. Every cell of every file (number columns and
+headers too) is masked right after reading, before parsing, so no later step can see the digits;
+a value that was a number no longer parses and is rejected, masked, with its line. Error texts
+pass `mask_text` where they are made (ingest/errors.py) and again where they are printed; a file
+whose name holds such a number is refused (its name would become lineage).
 """
 
 from __future__ import annotations

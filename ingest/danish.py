@@ -76,9 +76,9 @@ def number_cell(raw: pl.Expr, scale: int = 2) -> pl.Expr:
 
 
 def number_cell_integer(raw: pl.Expr) -> pl.Expr:
-    """A workbook number cell holding a whole number (`365`, `365.0`) → Int64; `16.7` → null."""
-    text = present(raw).str.replace(r"\.0+$", "")
-    return pl.when(text.str.contains(r"^-?\d+$")).then(text).cast(pl.Int64, strict=False)
+    """A workbook number cell in a whole-number field (`365`, `365.0`, a formula's `693.5` shown
+    as 694) → Int64, rounded half-up like every number cell (`number_cell`)."""
+    return number_cell(raw, 0).cast(pl.Int64, strict=False)
 
 
 def fraction(raw: pl.Expr, *, kind: pl.Expr | None = None) -> pl.Expr:
@@ -108,30 +108,37 @@ def _date_forms(text: pl.Expr) -> pl.Expr:
     )
 
 
-def plausible(day: pl.Expr) -> pl.Expr:
-    """A date from 1 January 1970 to the end of next year."""
-    return day.is_between(date(FIRST_PLAUSIBLE_YEAR, 1, 1), date(last_plausible_year(), 12, 31))
+def plausible(day: pl.Expr, years: tuple[int, int] | None = None) -> pl.Expr:
+    """A date from 1 January 1970 to the end of next year, or within `years` (first, last)."""
+    first, last = years or (FIRST_PLAUSIBLE_YEAR, last_plausible_year())
+    return day.is_between(date(first, 1, 1), date(last, 12, 31))
 
 
-def danish_date(raw: pl.Expr) -> pl.Expr:
+# Approval dates in the register of tilbud (Godkendt fra/til) are not events of the cockpit's
+# years: an approval from 1968 or one that runs to 2030 is real. A two-digit year is still refused.
+VALIDITY_YEARS = (1900, 2199)
+
+
+def danish_date(raw: pl.Expr, years: tuple[int, int] | None = None) -> pl.Expr:
     """`31-12-2023`, `31.12.2023`, `2023-12-31` or `20231231` → Date; an impossible date
     (`31-02-2023`), a two-digit year (`07-01-24`) or an implausible one (before 1970, after next
-    year) → null, with the reason from `date_problem`."""
+    year, or outside `years`) → null, with the reason from `date_problem`."""
     day = _date_forms(present(raw))
-    return pl.when(plausible(day)).then(day)
+    return pl.when(plausible(day, years)).then(day)
 
 
 _TWO_DIGIT_YEAR = r"^\d{1,2}[-./]\d{1,2}[-./]\d{2}$|^\d{6}$"
 
 
-def date_problem(raw: pl.Expr) -> pl.Expr:
+def date_problem(raw: pl.Expr, years: tuple[int, int] | None = None) -> pl.Expr:
     """Why a present date value did not parse (Danish, for the steward)."""
     text = present(raw)
+    first, last = years or (FIRST_PLAUSIBLE_YEAR, last_plausible_year())
     return (
         pl.when(text.str.contains(_TWO_DIGIT_YEAR))
         .then(pl.lit("tocifret årstal (dd-mm-åå): skriv året med fire cifre, fx 07-01-2024"))
         .when(_date_forms(text).is_not_null())
-        .then(pl.lit(f"usandsynlig dato: før 01-01-{FIRST_PLAUSIBLE_YEAR} eller efter 31-12-{last_plausible_year()}"))
+        .then(pl.lit(f"usandsynlig dato: før 01-01-{first} eller efter 31-12-{last}"))
         .otherwise(pl.lit("ikke en dato (dd-mm-åååå, dd.mm.åååå, åååå-mm-dd eller ååååmmdd)"))
     )
 

@@ -17,6 +17,7 @@ class ContractError(Exception):
     def __init__(self, file: str, reason: str, *, column: str | None = None, line: int | None = None):
         reason = " ".join(mask_text(str(reason)).split())
         column = mask_text(column) if column is not None else None
+        file = mask_text(file)
         self.file, self.reason, self.column, self.line = file, reason, column, line
         where = file
         if line is not None:

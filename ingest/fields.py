@@ -45,7 +45,7 @@ WHOLE_LINE = "(hele linjen)"
 class Field:
     header: str  # as in the contract; matched case-insensitively after trimming
     name: str  # snake_case column in raw
-    kind: str = "text"  # text | int | decimal | fraction | date | month | custom
+    kind: str = "text"  # text | int | decimal | fraction | date | month | year | custom
     required: bool = True  # the column must be in the file (its values may still be empty)
     scale: int = 2
     parser: Callable[[pl.Expr], pl.Expr] | None = None  # kind "custom": text → typed, null = bad
@@ -53,6 +53,7 @@ class Field:
     reason: str | None = None  # kind "custom": why a value was rejected
     column_label: str | None = None  # names the column in rejections, instead of `header`
     label_from: str | None = None  # unpivoted files: the header whose value names the column
+    years: tuple[int, int] | None = None  # kind "date": plausible years, if not 1970 … next year
 
 
 _REASONS = {
@@ -61,7 +62,6 @@ _REASONS = {
     "fraction": "ikke en procent (95 %, 95 eller 0,95)",
 }
 _PROBLEMS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
-    "date": danish.date_problem,
     "month": danish.month_problem,
     "year": danish.year_problem,
 }
@@ -76,7 +76,7 @@ def _text_parser(field: Field) -> Callable[[pl.Expr], pl.Expr]:
         "int": danish.danish_integer,
         "decimal": lambda e: danish.danish_decimal(e, field.scale),
         "fraction": lambda e: danish.fraction(e),
-        "date": danish.danish_date,
+        "date": lambda e: danish.danish_date(e, field.years),
         "month": danish.month,
         "year": danish.year,
     }[field.kind]
@@ -101,7 +101,7 @@ def _cell_parser(field: Field, kind: pl.Expr) -> Callable[[pl.Expr], pl.Expr]:
 
 def _rounded(field: Field, kind: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The stored value of a number cell that had more decimals than the field: kept for audit."""
-    scale = 6 if field.kind == "fraction" else field.scale
+    scale = {"fraction": 6, "int": 0}.get(field.kind, field.scale)
     decimals = raw.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0)
     return pl.when(kind.is_in(["n", "p"]) & (decimals > scale)).then(raw.str.strip_chars())
 
@@ -206,9 +206,9 @@ def parse(
 
     known = {f.header.casefold() for f in fields}
     present = [f for f in fields if f.header.casefold() in by_key]
-    text_headers = {by_key[f.header.casefold()] for f in present if f.kind == "text"}
-    text_headers |= {c for k, c in by_key.items() if k not in known}
-    masked, cpr_hits = mask_frame(text.frame.select([*sorted(text_headers), LINE]), LINE)
+    # Every column, not only text: a CPR-like number typed into Tilbudsnr or Beløb would otherwise
+    # be stored as a number. Masked, it no longer parses and is rejected (masked) with its line.
+    masked, cpr_hits = mask_frame(text.frame, LINE)
     # The file's columns get internal names: a file's `dranst` must not be confused with the
     # typed column `dranst` made from it.
     internal = {c: f"_in_{i}" for i, c in enumerate(by_key.values())}
@@ -237,13 +237,15 @@ def parse(
     failed = [(danish.present(col(f)).is_not_null() & pl.col(f.name).is_null()).alias(f"_bad_{f.name}")
               for f in checked]
     audit = [_rounded(f, kind(f), col(f)).alias(f"{f.name}_cellevaerdi")
-             for f in checked if cells and f.kind in ("decimal", "fraction")]
+             for f in checked if cells and f.kind in ("decimal", "fraction", "int")]
     out = frame.with_columns([typed(f).alias(f.name) for f in present] + audit).with_columns(failed)
     audit = [a.meta.output_name() for a in audit if out[a.meta.output_name()].is_not_null().any()]
     extra = _extra_names([c for k, c in by_key.items() if k not in known], header_of,
                          taken={f.name for f in fields} | set(audit))
 
     def reason(f: Field) -> pl.Expr:
+        if f.kind == "date":
+            return danish.date_problem(col(f), f.years)
         if f.kind in _PROBLEMS:
             return _PROBLEMS[f.kind](col(f))
         return pl.lit(f.reason if f.kind == "custom" else _REASONS[f.kind].format(scale=f.scale))
@@ -284,8 +286,9 @@ def parse(
         + [pl.col(LINE)]
     )
     # Rows as parsed: for the unpivoted health-check file a row is one municipality × month.
-    data_rows = out.height + text.ragged.height
-    bad_rows = out.height - good.height - dropped + text.ragged.height
+    ragged_rows = text.ragged.height * text.ragged_weight
+    data_rows = out.height + ragged_rows
+    bad_rows = out.height - good.height - dropped + ragged_rows
     if data_rows and bad_rows / data_rows > MAX_REJECTED_SHARE:
         first = rejected.row(0, named=True)
         raise ContractError(
@@ -300,6 +303,6 @@ def parse(
     # A header without rows is an export of a period without postings, not a broken file: it
     # loads nothing and says so, instead of stopping the whole refresh.
     empty = ("filen har kun overskriften, ingen datarækker",) if data_rows == 0 else ()
-    return Parsed(rows, rejected, cpr, data_rows, dropped, findings=empty)
+    return Parsed(rows, rejected, cpr, data_rows, dropped, findings=text.notes + empty)
 
 

@@ -35,4 +35,5 @@ def read_wide_extract(path: Path, name: str) -> TextFrame:
         .with_columns(pl.lit(preamble[1].strip()).alias("Udtræksdato"))
         .sort(LINE, "Måned")
     )
-    return TextFrame(long, text.header_line, text.ragged, text.preamble)
+    # A broken line loses every month of its municipality: it weighs as many rows in the 1 % rule.
+    return TextFrame(long, text.header_line, text.ragged, text.preamble, ragged_weight=max(len(months), 1))

@@ -85,8 +85,15 @@ def load(path: Path) -> Mapping:
         if "date_format" in rule and rule["date_format"] not in DATE_FORMATS:
             raise _fail(path, f"kolonnen '{target}': date_format skal være en af {', '.join(DATE_FORMATS)}")
         normalised[str(target)] = rule
-    return Mapping(str(spec["name"]), int(spec["version"]), path, tuple(map(str, spec["signature"])),
-                   tuple(map(str, spec.get("files") or ())), normalised)
+    if not isinstance(spec["version"], int) or isinstance(spec["version"], bool):
+        raise _fail(path, f"version skal være et heltal (1, 2, …), ikke '{spec['version']}'")
+    return Mapping(str(spec["name"]), spec["version"], path, _strings(spec["signature"]),
+                   _strings(spec.get("files") or ()), normalised)
+
+
+def _strings(value) -> tuple[str, ...]:
+    """A YAML list of strings, or one string written without a list (`files: '860_*.csv'`)."""
+    return (str(value),) if isinstance(value, str) else tuple(map(str, value))
 
 
 @cache
@@ -138,9 +145,25 @@ def apply(text: TextFrame, mapping: Mapping, file: str) -> TextFrame:
     out = text.frame.with_columns(bad.alias("_problem"))
     failed = out.filter(pl.col("_problem").is_not_null()).select(
         pl.col(LINE), pl.col("_problem").alias("text"), pl.lit("mappingen kan ikke omsætte værdien").alias("reason"))
-    good = out.filter(pl.col("_problem").is_null()).select(*values, pl.col(LINE))
+    # Unknown columns of the export stay in raw, as for any file (landing-zone: kept, ignored
+    # downstream); one named like a target column it does not feed keeps its name with "(fil)".
+    used = {by_key[k] for k in (c.strip().casefold() for c in _sources(mapping)) if k in by_key}
+    targets = {t.casefold() for t in mapping.columns}
+    extra = [pl.col(c).alias(f"{c} (fil)" if c.strip().casefold() in targets else c)
+             for c in text.frame.columns if c != LINE and c not in used]
+    good = out.filter(pl.col("_problem").is_null()).select(*values, *extra, pl.col(LINE))
     ragged = pl.concat([text.ragged, failed.select(list(RAGGED_SCHEMA))]).cast(RAGGED_SCHEMA).sort(LINE)
     return TextFrame(good, text.header_line, ragged, text.preamble)
+
+
+def _sources(mapping: Mapping) -> list[str]:
+    """Every export column a mapping reads: values, signs and conditions."""
+    names = []
+    for rule in mapping.columns.values():
+        names += [rule["from"]] if "from" in rule else []
+        names += [rule["sign"]["from"]] if "sign" in rule else []
+        names += [rule["when"]["column"]] if "when" in rule else []
+    return names
 
 
 def _rule(rule: dict, source, target: str) -> tuple[pl.Expr, pl.Expr | None]:

@@ -15,14 +15,19 @@ SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 
 
 @cache
+def seed(name: str) -> pl.DataFrame:
+    """A reference seed (`dbt_project/seeds/<name>.csv`) as text columns."""
+    return pl.read_csv(SEEDS / f"{name}.csv", infer_schema=False)
+
+
 def kommuner() -> pl.DataFrame:
-    return pl.read_csv(SEEDS / "kommuner.csv", infer_schema=False)
+    return seed("kommuner")
 
 
 @cache
 def area_codes() -> dict[str, str]:
     """DST name (case-folded) → code, for municipalities, regions and `Hele landet` (000)."""
-    regions = pl.read_csv(SEEDS / "regioner.csv", infer_schema=False)
+    regions = seed("regioner")
     names = pl.concat([
         kommuner().select(pl.col("kommunenavn").alias("navn"), pl.col("kommunekode").alias("kode")),
         regions.select(pl.col("regionsnavn").alias("navn"), pl.col("regionskode").alias("kode")),

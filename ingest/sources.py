@@ -14,7 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import healthcheck, ledger_mapping, statbank, statbank_file
+from ingest import danish, healthcheck, ledger_mapping, statbank, statbank_file
+from ingest.cpr import mask_text
 from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.statbank_file import Cube
@@ -155,8 +156,8 @@ TILBUD = Source(
         Field("Paragraf", "paragraf"),
         Field("Målgruppe", "maalgruppe"),
         Field("Normerede pladser", "normerede_pladser", "int"),
-        Field("Godkendt fra", "godkendt_fra", "date"),
-        Field("Godkendt til", "godkendt_til", "date"),
+        Field("Godkendt fra", "godkendt_fra", "date", years=danish.VALIDITY_YEARS),
+        Field("Godkendt til", "godkendt_til", "date", years=danish.VALIDITY_YEARS),
     ],
     keys=["tilbudsnr"],
 )
@@ -274,6 +275,28 @@ SOURCES: dict[str, Source] = {
 FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})
 
 
+def unread_files(landing_dir: Path) -> dict[str, str]:
+    """Files in the landing dir that no source reads, with why ({relative path: reason}): a
+    file in a source folder with another extension (`rates.xls`, `825.txt`), a file in a folder
+    that is no source, a file at the top. Temporary names (`~$…`, `.…`, `….tmp`) are left out:
+    they are skipped on purpose. The sample's `_manifest.json` is not a landing file either."""
+    read = {p for s in SOURCES.values() for p in s.files(landing_dir)}
+    unread = {}
+    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(landing_dir)
+        if path in read or _temporary(rel) or rel.as_posix() == "_manifest.json":
+            continue
+        folder = rel.parts[0] if len(rel.parts) > 1 else None
+        owners = [s for s in SOURCES.values() if s.landing_folder == folder]
+        if not owners:
+            unread[rel.as_posix()] = f"ligger ikke i en kildemappe ({', '.join(FOLDERS)})"
+        else:
+            wanted = sorted({x for s in owners for x in s.suffixes})
+            unread[rel.as_posix()] = (f"læses ikke: {folder}/ læser {' og '.join(wanted)}"
+                                      + (" (gem projektmappen som .xlsx)" if path.suffix.lower() == ".xls" else ""))
+    return unread
+
+
 def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Parsed:
     """Parse one landing file: rows with `_source_line`, rejected values, CPR findings, the
     shape detected and findings for the steward. The reader is chosen per file: a StatBank
@@ -284,6 +307,8 @@ def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Pa
     an error of a library on unforeseen bytes becomes a one-line contract error naming the file
     (its text passes the CPR mask), never a traceback."""
     rel = path.relative_to(landing_dir).as_posix()
+    if mask_text(rel) != rel:  # the name would become lineage, logs and events in clear
+        raise ContractError(rel, "filnavnet indeholder et CPR-lignende nummer: omdøb filen før den lægges ind")
     try:
         return _read(source, path, landing_dir, rel, load_id)
     except ContractError:

@@ -149,7 +149,7 @@ def _api(text: TextFrame, name: str, cube: Cube) -> Shaped:
         dim = cube.dimension(column)
         if dim is not None:
             renames[column] = dim.id
-        elif column.strip().casefold() in {VALUE.casefold(), "content"}:
+        elif column.strip().casefold() == VALUE.casefold():
             renames[column] = VALUE
     frame = text.frame.rename(renames)
     _not_another_table(cube, [c for c in frame.columns if c not in renames.values() and c != LINE], name, text.header_line)

@@ -53,6 +53,8 @@ class TextFrame:
     ragged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RAGGED_SCHEMA))
     preamble: tuple[str, ...] = ()  # the lines above the header
     cell_kinds: pl.DataFrame | None = None
+    ragged_weight: int = 1  # rows a ragged line stands for (a wide file's line is one row per month)
+    notes: tuple[str, ...] = ()  # what the reader skipped that is not data (a note under a table)
 
 
 def sha256_file(path: Path) -> str:
@@ -63,10 +65,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# A UTF-8 encoded Latin-1 letter (æ ø å é …) in a file that is not valid UTF-8: two encodings in
-# one file, e.g. lines appended by another system. Decoding it all as cp1252 would silently
-# turn them into "Ã¸".
-_UTF8_LATIN1 = re.compile(rb"\xc3[\x80-\xbf]")
+# A UTF-8 encoded character of Danish text (æ ø å é § ° « », and – — ‘ ’ “ ” • … €) in a file
+# that is not valid UTF-8: two encodings in one file, e.g. lines appended by another system.
+# Decoding it all as cp1252 would silently turn them into "Ã¸" or "â€“". As cp1252 these bytes
+# read "Ã" or "Â" followed by a symbol, or "â€" — which Danish text does not hold.
+_UTF8_MULTIBYTE = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2[\x80-\x84][\x80-\xbf]|\xe2\x82\xac")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -83,7 +86,7 @@ def to_utf8(data: bytes, name: str) -> bytes:
         return data[len(_BOM):] if data.startswith(_BOM) else data
     except UnicodeDecodeError as exc:
         bad_at = exc.start
-    if _UTF8_LATIN1.search(data):
+    if _UTF8_MULTIBYTE.search(data):
         raise ContractError(name, "blandet kodning: både UTF-8 og Windows-1252 i samme fil",
                             line=data[:bad_at].count(b"\n") + 1)
     try:
@@ -139,12 +142,15 @@ def _read_lines(utf8: bytes, name: str) -> pl.DataFrame:
     return lines.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
 
 
-def _header_names(header: str, name: str, line: int, separator: str) -> list[str]:
-    """Column names of the header line: trimmed, trailing empty names (a `;` at the end of the
-    line) dropped, an empty name in the middle called `kolonne_<n>`; two columns with the same
-    name (case-insensitive) is a contract error."""
+def _header_names(lines: list[str], name: str, line: int, separator: str) -> tuple[list[str], int]:
+    """Column names of the header that starts at `lines[0]` (physical line `line`), and how many
+    lines it spans: a quoted name may hold a line break (Alt+Enter in Excel), read as a space.
+    Names are trimmed; trailing empty names (a `;` at the end of the line) are dropped, an empty
+    name in the middle is `kolonne_<n>`. Two columns with the same name (case-insensitive) is a
+    contract error."""
+    reader = csv.reader(iter([(t or "") + "\n" for t in lines[:MAX_RECORD_LINES]]), delimiter=separator, strict=False)
     # A header is data too: a CPR-like number in it is masked like any value (rule R15).
-    names = [mask_text(c.strip()) for c in next(csv.reader([header], delimiter=separator, strict=False))]
+    names = [mask_text(header_text(c)) for c in next(reader)]
     while names and not names[-1]:
         names.pop()
     names = [_column_name(c, i) for i, c in enumerate(names)]
@@ -153,7 +159,12 @@ def _header_names(header: str, name: str, line: int, separator: str) -> list[str
         if c.casefold() in seen:
             raise ContractError(name, "kolonnen står to gange i overskriften", column=c, line=line)
         seen[c.casefold()] = c
-    return names
+    return names, reader.line_num
+
+
+def header_text(cell: str) -> str:
+    """A header cell as a name: line breaks and runs of spaces are one space (`Belagte⏎døgn`)."""
+    return " ".join(cell.split())
 
 
 def _column_name(header: str, index: int) -> str:
@@ -166,6 +177,7 @@ def _column_name(header: str, index: int) -> str:
 
 # How many physical lines one quoted field may span before the quote counts as unterminated.
 MAX_RECORD_LINES = 20
+_SENTINEL = "\x00slut\x00"
 
 
 def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separator: str) -> tuple[dict, list, set]:
@@ -176,33 +188,33 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
     unterminated quote). Returns the records as columns (+ `_source_line`), the rejected (line,
     text, reason) and every line consumed."""
     texts = body["text"].to_list()
-    first_line = body[LINE][0] if body.height else 0
+    first = body[LINE][0] if body.height else 0
     columns: dict[str, list] = {str(i): [] for i in range(n_columns)}
     columns[LINE] = []
     rejected, consumed = [], set()
     for start in starts:  # a loop over the few lines with a quote, not over the file
         if start in consumed:
             continue
-        at = start - first_line
+        at = start - first
         window = [(t or "") + "\n" for t in texts[at: at + MAX_RECORD_LINES]]
-        reader = csv.reader(iter(window), delimiter=separator, strict=False)
+        # The sentinel after the window ends up inside a field only when a quote is still open
+        # at the end of the file (a cut-off copy) or after MAX_RECORD_LINES lines.
+        reader = csv.reader(iter(window + [_SENTINEL]), delimiter=separator, strict=False)
         fields = next(reader)
-        used = reader.line_num
+        used = min(reader.line_num, len(window))
         while len(fields) > n_columns and not fields[-1].strip():
             fields.pop()  # a `;` at the end of the line
         # An unterminated quote swallows the lines after it into one field: that field then holds
-        # a line break and whole records' worth of separators. A real multi-line text does not.
-        swallowed = any("\n" in f and f.count(separator) >= n_columns - 1 for f in fields)
-        if len(fields) == n_columns and not swallowed:
+        # a line break and whole records' worth of separators; a real multi-line text does not.
+        unterminated = any(_SENTINEL in f or ("\n" in f and f.count(separator) >= n_columns - 1) for f in fields)
+        if len(fields) == n_columns and not unterminated:
             for i, value in enumerate(fields):
                 columns[str(i)].append(value)
             columns[LINE].append(start)
             consumed.update(range(start, start + used))
         else:
-            text = texts[at] or ""
-            open_quote = used > 1 or (text.count('"') % 2 == 1 and re.search(rf'(^|{re.escape(separator)})\s*"', text))
-            reason = ("anførselstegn uden afslutning (et felt begynder med \" uden et \" der slutter det)" if open_quote
-                      else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
+            reason = ("anførselstegn uden afslutning (et felt begynder med \" uden et \" der slutter det)"
+                      if unterminated or used > 1 else f"linjen har {len(fields)} felter, overskriften har {n_columns}")
             rejected.append((start, texts[at], reason))
             consumed.add(start)
     return columns, rejected, consumed
@@ -225,10 +237,11 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
         header_line += 1
     if lines.height < header_line or not (lines["text"][header_line - 1] or "").strip():
         raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=header_line)
-    names = _header_names(lines["text"][header_line - 1], name, header_line, separator)
+    names, header_lines = _header_names(lines["text"].slice(header_line - 1, MAX_RECORD_LINES).to_list(), name,
+                                        header_line, separator)
     n = len(names)
 
-    body = lines.slice(header_line)
+    body = lines.slice(header_line - 1 + header_lines)
     text = pl.col("text")
     sep = re.escape(separator)
     body = body.with_columns(
@@ -248,6 +261,14 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     )
 
     starts = body.filter(~pl.col("_blank") & pl.col("_quoted"))[LINE].to_list()
+    preamble = tuple(lines["text"].slice(1 if hint is not None else 0, header_line - 1 - (hint is not None)).fill_null("").to_list())
+    if len(starts) > MANY_QUOTED_LINES and not body["_blank"].any():
+        # A system that quotes every field: polars reads standard quoting at native speed; any
+        # deviation (a stray quote, a ragged line) makes it refuse, and the lines go the slow way.
+        frame = _polars_quoted(utf8, separator, names, skip=header_line - 1 + header_lines, first=body[LINE][0],
+                               lines=body.height)
+        if frame is not None:
+            return TextFrame(frame, header_line, pl.DataFrame(schema=RAGGED_SCHEMA), preamble)
     records, quote_rejects, consumed = _quoted_records(body, starts, n, separator) if starts else ({}, [], set())
     plain = body.filter(~pl.col("_blank") & ~pl.col("_quoted") & ~pl.col(LINE).is_in(list(consumed)))
     ragged = pl.concat([
@@ -262,7 +283,7 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     frame = None
     if not starts and hint is None and ragged.height == 0 and not good["_trim"].any():
         # The common case: every line a plain record; polars reads the bytes in one go.
-        frame = _polars_csv(utf8, name, separator, names, skip=header_line)
+        frame = _polars_csv(utf8, name, separator, names, skip=header_line - 1 + header_lines)
         frame = frame.with_columns(body[LINE]).filter(~body["_blank"]) if frame.height == body.height else None
     if frame is None:
         cut = pl.col("text").str.head(pl.col("text").str.len_chars() - (pl.col("_n") - n).clip(lower_bound=0))
@@ -276,10 +297,29 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
             quoted_frame = pl.DataFrame({**{c: records[str(i)] for i, c in enumerate(names)}, LINE: records[LINE]},
                                         schema={**{c: pl.String for c in names}, LINE: pl.Int64})
             frame = pl.concat([frame, quoted_frame]).sort(LINE)
-    preamble = tuple(lines["text"].slice(0, header_line - 1).fill_null("").to_list())
-    if hint is not None:
-        preamble = preamble[1:]
     return TextFrame(frame, header_line, ragged, preamble)
+
+
+# Above this many lines with a quote, a file is first tried with polars' own quote handling.
+MANY_QUOTED_LINES = 200
+
+
+def _polars_quoted(data: bytes, separator: str, names: list[str], *, skip: int, first: int, lines: int) -> pl.DataFrame | None:
+    """Standard-quoted lines as text columns with the line each record starts on, or None when
+    polars refuses the file (stray quotes, ragged lines) or the records do not add up to the
+    `lines` physical lines after the header (blank lines): those take `_quoted_records`."""
+    try:
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, skip_rows=skip, separator=separator, quote_char='"',
+                            infer_schema=False, new_columns=names)
+    except pl.exceptions.PolarsError:
+        return None
+    spans = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True) for c in names]) + 1
+    frame = frame.with_columns((spans.cum_sum() - spans + first).cast(pl.Int64).alias(LINE), spans.alias("_spans"))
+    if frame["_spans"].sum() != lines:
+        return None
+    if frame["_spans"].max() > 1:  # a line break inside a field reads as "\n", as on the slow path
+        frame = frame.with_columns(pl.col(names).str.replace_all("\r\n", "\n", literal=True))
+    return frame.drop("_spans")
 
 
 def _polars_csv(data: bytes, name: str, separator: str, names: list[str], *, skip: int) -> pl.DataFrame:
@@ -306,7 +346,7 @@ def _cell_text(value, number_format: str) -> tuple[str | None, str | None]:
         return ("1" if value else "0"), NUMBER
     if isinstance(value, (int, float)):
         plain = format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
-        return plain, (PERCENT if "%" in number_format else NUMBER)
+        return plain, (PERCENT if _percent_format(number_format) else NUMBER)
     if isinstance(value, datetime):
         return (value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")), DATE
     if isinstance(value, date):
@@ -314,6 +354,12 @@ def _cell_text(value, number_format: str) -> tuple[str | None, str | None]:
     if isinstance(value, time):
         return value.isoformat(), TEXT
     return str(value), TEXT
+
+
+def _percent_format(number_format: str) -> bool:
+    """Excel shows the cell ×100 with a `%` (`0%`, `0.0%`); a `%` inside quotes or escaped
+    (`0" %"`, `0\\%`) is only a character printed after the value, which stays as stored."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
 def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list]]:
@@ -358,7 +404,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
     """
     values, formulas = _sheet_cells(path.read_bytes(), name, sheet)
     wanted = {h.casefold() for h in header_names}
-    hits = [sum(isinstance(v, str) and v.strip().casefold() in wanted for v, _ in row) for row in values]
+    hits = [sum(isinstance(v, str) and header_text(v).casefold() in wanted for v, _ in row) for row in values]
     complete = [i for i, h in enumerate(hits) if h == len(wanted)]
     if complete:
         best = complete[0]
@@ -366,7 +412,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
         best = hits.index(max(hits))
     else:
         raise ContractError(name, f"ingen overskriftsrække med {', '.join(header_names)} i arket '{sheet}'")
-    header = [(mask_text(str(v).strip()) if v is not None else "") for v, _ in values[best]]
+    header = [(mask_text(header_text(str(v))) if v is not None else "") for v, _ in values[best]]
     keep = [i for i, c in enumerate(header) if c]
     names = [_column_name(header[i], i) for i in keep]
     if len({c.casefold() for c in names}) < len(names):
@@ -388,19 +434,25 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
 
     texts: dict[str, list] = {c: [] for c in names}
     kinds: dict[str, list] = {c: [] for c in names}
-    lines = []
-    for r in range(best + 1, len(values)):
+    lines, notes = [], []
+    for r in range(best + 1, len(values)):  # a loop over the rows of one sheet, as openpyxl gives them
         row = values[r]
         cells = [_cell_text(*row[i]) if i < len(row) else (None, None) for i in keep]
-        if all(t is None or not t.strip() for t, _ in cells):
+        filled = [k for t, k in cells if t is not None and t.strip()]
+        if not filled:
             continue  # an empty row (Excel shows it, it holds nothing)
+        if filled == [TEXT] and len(keep) > 2:
+            notes.append(r + 1)  # one text cell and nothing else: a note under the table, not a rate
+            continue
         for c, (t, k) in zip(names, cells):
             texts[c].append(t)
             kinds[c].append(k)
         lines.append(r + 1)
     schema = {c: pl.String for c in names}
     frame = pl.DataFrame(texts, schema=schema).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
-    return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema))
+    found = (f"{len(notes)} notelinje(r) med én tekstcelle i arket '{sheet}' er ikke takster og indlæses ikke "
+             f"(række {', '.join(map(str, notes[:5]))})",) if notes else ()
+    return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema), notes=found)
 
 
 def _column_index(cell: str) -> int:

@@ -12,20 +12,25 @@ import duckdb
 import polars as pl
 
 from ingest.errors import ContractError
-from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file
+from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file, unread_files
 from ingest.statbank_file import DERIVED
 
 
-def _targets(path: Path) -> list[tuple[Source | None, Path, Path]]:
-    """(source, file, landing dir) for a file or a landing dir; the source is the folder name."""
+def _targets(path: Path) -> tuple[list[tuple[Source, Path, Path]], dict[str, str]]:
+    """The files to check under `path` as (source, file, landing dir), and the files there that
+    no source reads ({relative path: why}). `path` is a landing dir, one source folder, a folder
+    inside one, or a file (also in a sub-folder of a source folder, as the run reads them)."""
     path = path.resolve()
-    if path.is_dir():
-        folder = path.name if path.name in FOLDERS else None  # one source folder, or a landing dir
-        landing = path.parent if folder else path
-        found = [(s, f, landing) for s in SOURCES.values() if folder in (None, s.landing_folder) for f in s.files(landing)]
-        return sorted(found, key=lambda t: t[1])
-    owners = [s for s in SOURCES.values() if s.landing_folder == path.parent.name and (s.accepts is None or s.accepts(path))]
-    return [(owners[0] if owners else None, path, path.parent.parent)]
+    inside = next((p for p in [path, *path.parents] if p.name in FOLDERS), None)
+    landing = inside.parent if inside is not None else (path if path.is_dir() else path.parent)
+    wanted = [path] if path.is_file() else None
+
+    def under(p: Path) -> bool:
+        return p == path if wanted else (p == path or path in p.parents)
+
+    found = [(s, f, landing) for s in SOURCES.values() for f in s.files(landing) if under(f)]
+    unread = {rel: why for rel, why in unread_files(landing).items() if under(landing / rel)}
+    return sorted(found, key=lambda t: t[1]), unread
 
 
 def outside_partitions(source: Source, rows) -> str:
@@ -62,12 +67,16 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
             blocks[str(given)] = [f"{given}: FEJL findes ikke"]
             ok = False
             continue
-        for source, file, landing in _targets(given):
+        targets, unread = _targets(given)
+        for rel, why in unread.items():  # the run skips these: a file in a source folder is a mistake
+            in_source_folder = rel.split("/")[0] in FOLDERS
+            blocks[rel] = [f"{rel}: {'FEJL' if in_source_folder else 'BEMÆRK'} {why}"]
+            ok = ok and not in_source_folder
+        if not targets and not unread:
+            blocks[str(given)] = [f"{given}: FEJL ingen landingsfiler her (mapperne hedder {', '.join(FOLDERS)})"]
+            ok = False
+        for source, file, landing in targets:
             rel = file.relative_to(landing).as_posix()
-            if source is None:
-                blocks[rel] = [f"{rel}: FEJL ukendt kilde (mappen skal hedde en af {', '.join(FOLDERS)})"]
-                ok = False
-                continue
             try:
                 parsed = read_file(source, file, landing, "check")
             except ContractError as exc:

@@ -34,12 +34,24 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from ingest.sample import write_sample
+    from sampledata.nordjylland import write_sample
 
     out = Path(args.out) if args.out else Settings.from_env().landing_dir
-    first, _, last = args.years.partition("-")
+    years = args.years or ("2015-2024" if args.scale == "national" else "2019-2024")
+    first, _, last = years.partition("-")
+    span = (int(first), int(last or first))
     t0 = time.perf_counter()
-    manifest = write_sample(out, seed=args.seed, years=(int(first), int(last or first)), scale=args.scale)
+    try:
+        if args.scale == "national":
+            from sampledata.national import DEFAULT_POSTINGS, write_national
+
+            manifest = write_national(out, seed=args.seed, years=span, postings=args.postings or DEFAULT_POSTINGS,
+                                      progress=_eprint)
+        else:
+            manifest = write_sample(out, seed=args.seed, years=span, scale=args.scale)
+    except ValueError as exc:
+        _eprint(f"fejl: {exc}")
+        return 2
     _eprint(
         f"sample: {len(manifest['files'])} filer, {len(manifest['planted'])} plantede tilfælde "
         f"skrevet til {out} ({time.perf_counter() - t0:.1f}s)"
@@ -65,6 +77,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         _eprint(f"fejl: {outcome.reason}")
         return 1
     print(mask_text(outcome.summary))
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from orchestration.dbt_resources import DBT_PROJECT, ManifestError, prepare_manifest
+
+    t0 = time.perf_counter()
+    try:
+        parsed = prepare_manifest(force=args.force)
+    except ManifestError as exc:
+        _eprint(f"fejl: {exc}")
+        return 1
+    state = f"genskabt med dbt parse ({time.perf_counter() - t0:.1f}s)" if parsed else "aktuel (dbt-projektet er uændret)"
+    _eprint(f"dbt-manifest {state}")
+    print(DBT_PROJECT.manifest_path)
     return 0
 
 
@@ -111,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="write a sample landing dir in the real formats, with a manifest")
     p.add_argument("--out", help="landing dir to write (default: COCKPIT_LANDING_DIR or data/landing)")
     p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--years", default="2019-2024")
+    p.add_argument("--years", help="first-last (default 2019-2024; 2015-2024 for --scale national)")
     p.add_argument("--scale", choices=["nordjylland", "national"], default="nordjylland")
+    p.add_argument("--postings", type=int, help="national: about this many ledger postings (default 20 million)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("run", help="run the whole asset graph headless, audit and publish")
@@ -122,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true",
                    help="wait for another refresh of the same build DB to finish (default: exit 75 at once)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("prepare", help="write the dbt manifest the Dagster definitions are made from "
+                       "(dbt parse, only when the dbt project changed)")
+    p.add_argument("--force", action="store_true", help="run dbt parse even when the manifest is current")
+    p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("flags", help="list registration flags (cockpit.datakvalitet) for the data stewards")
     p.add_argument("--rule", help="only this rule, e.g. R04")

@@ -1,34 +1,58 @@
-"""The Dagster definitions: the same graph for `dagster dev`, `cockpit run` and the tests."""
+"""The Dagster definitions: the same graph for `dagster dev`, `cockpit run` and the tests.
+
+Importing this module has no side effects: it reads no settings, no environment and no dbt
+manifest, and never runs dbt. The graph is built on first use of `defs` (or `build_defs()`),
+from the manifest `cockpit prepare` wrote (orchestration/dbt_resources.py); without one, that
+first use raises `ManifestMissing` naming the command.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 from dagster import Definitions, JobDefinition
 
-from orchestration.assets.dbt import cockpit_dbt_assets
 from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS, QUARANTINE_TABLES
 from orchestration.assets.publish import RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
-from orchestration.dbt_resources import dbt_resource
+from orchestration.build_db import BuildDb
 from orchestration.locked_executor import locked_executor
 
-defs = Definitions(
-    assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets, published_cockpit, RUN_LOG, styringscockpit_report],
-    asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],
-    jobs=[*JOBS, yearly_report],
-    schedules=SCHEDULES,
-    sensors=SENSORS,
-    resources={"dbt": dbt_resource()},
-    executor=locked_executor,  # one refresh of the build DB at a time, per run
-)
+
+@cache
+def build_defs() -> Definitions:
+    """Every asset, check, job, schedule and sensor, with the resources `dbt` (dagster-dbt's CLI
+    resource on the project) and `build_db` (orchestration/build_db.py). Built once per process."""
+    from orchestration.assets.dbt import cockpit_dbt_assets
+    from orchestration.dbt_resources import dbt_resource
+
+    return Definitions(
+        assets=[*INGEST_ASSETS, *QUARANTINE_TABLES, cockpit_dbt_assets(), published_cockpit, RUN_LOG,
+                styringscockpit_report],
+        asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],
+        jobs=[*JOBS, yearly_report],
+        schedules=SCHEDULES,
+        sensors=SENSORS,
+        resources={"dbt": dbt_resource(), "build_db": BuildDb()},
+        executor=locked_executor,  # one refresh of the build DB at a time, per run
+    )
+
+
+def __getattr__(name: str) -> Definitions:
+    # `defs` (what workspace.yaml and `from orchestration.definitions import defs` name) is built
+    # on first access, so importing the module stays free of the manifest (PEP 562).
+    if name == "defs":
+        return build_defs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # For `reconstructable(...)`: the multiprocess executor re-imports the job in every step's
 # subprocess, which needs a function in an importable module.
 def yearly_refresh_job() -> JobDefinition:
-    return defs.resolve_job_def("yearly_refresh")
+    return build_defs().resolve_job_def("yearly_refresh")
 
 
 def monthly_refresh_job() -> JobDefinition:
-    return defs.resolve_job_def("monthly_refresh")
+    return build_defs().resolve_job_def("monthly_refresh")

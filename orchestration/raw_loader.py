@@ -2,22 +2,33 @@
 
 The raw tables are a function of the landing dir: a file whose SHA-256 was loaded before is
 skipped, a changed file replaces its earlier rows, a removed file's rows are removed — for the
-partitions loaded (a partitioned source loads a range of years or months at a time). Every file
-is parsed before anything is written, so a contract error leaves raw as it was.
+partitions loaded (a partitioned source loads a range of years or months at a time).
+
+A load is three steps: **plan** (which files to read, from the landing dir and the `meta.*`
+ledger; reads the database only), **read** (parse every planned file; touches no database), and
+**write** (one transaction). Every file is parsed before anything is written, so a contract
+error leaves raw as it was. Frames reach DuckDB only through `con.register` under explicit
+names, never through DuckDB's lookup of Python variables by name.
+
+Names: the ledger (`meta.loaded_files`, `meta.file_periods`, `meta.loaded_partitions`) is the
+pipeline's own bookkeeping and English; the quarantine tables hold rows the cockpit shows
+(`cockpit.afviste_raekker`, flag R15, the run summary) under the contract's Danish column names,
+as the readers write them (README, "Names of the bookkeeping").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import polars as pl
 
 from ingest.errors import ContractError
-from ingest.fields import REJECTED_SCHEMA
+from ingest.fields import REJECTED_SCHEMA, Parsed
 from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file
 from ingest.textfile import sha256_file
 
@@ -28,7 +39,7 @@ create table if not exists meta.loaded_files (
     source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp,
     rows_loaded bigint, rows_rejected bigint, primary key (source, file));
 create table if not exists meta.file_periods (
-    source varchar, file varchar, sha256 varchar, periode varchar, rows bigint);
+    source varchar, file varchar, sha256 varchar, period varchar, rows bigint);
 create table if not exists meta.loaded_partitions (
     source varchar, file varchar, partition varchar, sha256 varchar, rows bigint, load_id varchar,
     loaded_at timestamp, primary key (source, file, partition));
@@ -41,6 +52,8 @@ create table if not exists quarantine.cpr_fund (
 create table if not exists quarantine.fund (
     kilde varchar, kildefil varchar, fund varchar, load_id varchar);
 """
+QUARANTINE_TABLES = ("quarantine.rejected_rows", "quarantine.cpr_fund", "quarantine.fund")
+LEDGER_TABLES = ("meta.loaded_files", "meta.file_periods")  # replaced per file; loaded_partitions per partition
 
 
 @dataclass(frozen=True)
@@ -69,8 +82,44 @@ class LoadStats:
     cpr_found: int = 0
 
 
+@dataclass(frozen=True)
+class LandingFile:
+    rel: str  # path relative to the landing dir, as lineage and the ledger name it
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What a load of one source will do, decided before any file is read.
+
+    `files`: every landing file of the source; `to_read`: those whose content is new or changed,
+    or that hold a partition of the range not loaded from this content yet; `skipped`: the
+    others (unchanged and loaded); `removed`: files in the ledger that are gone; `loaded`:
+    the (file, partition, sha256) triples the ledger has for the range."""
+
+    source: Source
+    partitions: Partitions | None
+    files: dict[str, LandingFile]
+    to_read: list[LandingFile]
+    skipped: int
+    removed: list[str]
+    loaded: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One parsed landing file: the reader's result and the rows to write (each with its
+    `_partition`, only those of the planned range or of no partition)."""
+
+    file: LandingFile
+    parsed: Parsed
+    rows: pl.DataFrame
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    _rename_column(con, "meta", "file_periods", "periode", "period")  # build DBs made before the ledger was English
     # Raw rows carry their line; keeping insertion order costs ~30 % of a large load.
     con.execute("set preserve_insertion_order = false")
 
@@ -81,8 +130,22 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     run builds the marts with no yearly rows yet, and the other way round."""
     ensure_schema(con)
     for source in SOURCES.values():
-        empty = empty_rows(source)  # noqa: F841 — referenced by name in the SQL below
-        con.execute(f"create table if not exists raw.{source.name} as select * from empty")
+        _create_raw_table(con, source)
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[None]:
+    """Hand `frames` to DuckDB as views named like the keywords, for the block only.
+
+    Explicit, so a frame reaches SQL by the name given here (not by DuckDB finding a Python
+    variable of that name) and a view never outlives the statement that needed it."""
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        yield
+    finally:
+        for name in frames:
+            con.unregister(name)
 
 
 def load_source(
@@ -100,116 +163,167 @@ def load_source(
     Rows with a partition are replaced per (file, partition) when that partition is loaded, so
     re-running partition P touches P's rows only. Rows without one (a register like `tilbud`,
     an unreadable period, a year before the first partition) belong to their file and are
-    replaced whenever the file is read, as are the file's rejected values and CPR findings.
-    A file is read when its content is new or changed, or when it holds a period of the range
-    that is not loaded from this content yet; an unchanged, loaded file is not read at all.
+    replaced whenever the file is read, as are the file's rejected values, CPR findings and
+    findings. A file is read when its content is new or changed, or when it holds a period of the
+    range that is not loaded from this content yet; an unchanged, loaded file is not read at all.
+
+    Raises `ContractErrors` (every broken file of the source) before anything is written.
     """
     ensure_schema(con)
-    table = f"raw.{source.name}"
-    empty = empty_rows(source)  # noqa: F841 — referenced by name in the SQL below
-    con.execute(f"create table if not exists {table} as select * from empty")
-    _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
+    _create_raw_table(con, source)
+    plan = plan_load(con, source, landing_dir, partitions)
+    read = read_planned(plan, landing_dir, load_id, log=log)
+    return write_load(con, plan, read, load_id)
 
-    stats = LoadStats(source.name)
-    files = source.files(landing_dir)
-    stats.files_seen = len(files)
-    current = {p.relative_to(landing_dir).as_posix(): (p, sha256_file(p)) for p in files}
+
+def plan_load(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path,
+              partitions: Partitions | None) -> LoadPlan:
+    """Step 1: which files to read, from the landing dir (names and SHA-256) and the ledger."""
+    files = {}
+    for path in source.files(landing_dir):  # a loop over files, not rows
+        rel = path.relative_to(landing_dir).as_posix()
+        files[rel] = LandingFile(rel, path, sha256_file(path))
     known = dict(con.execute("select file, sha256 from meta.loaded_files where source = ?", [source.name]).fetchall())
     wanted, loaded = [], []  # an unpartitioned load: every row belongs to its file
     if partitions is not None:
         # Partitions of the range each file holds by its content, and those loaded from that content.
-        wanted = con.execute("""select file, periode from meta.file_periods
-            where source = ? and periode between ? and ? and periode between ? and ?""",
+        wanted = con.execute("""select file, period from meta.file_periods
+            where source = ? and period between ? and ? and period between ? and ?""",
             [source.name, partitions.start, partitions.end, partitions.first, partitions.last]).fetchall()
         loaded = con.execute("""select file, partition, sha256 from meta.loaded_partitions
             where source = ? and partition between ? and ?""",
             [source.name, partitions.start, partitions.end]).fetchall()
     loaded_sha = {(f, p): sha for f, p, sha in loaded}
-    loaded_at = datetime.now().replace(microsecond=0)
-
     wanted_by_file: dict[str, set[str]] = {}
     for f, p in wanted:
         wanted_by_file.setdefault(f, set()).add(p)
-    todo = []
-    for rel, (path, sha) in current.items():  # a loop over files, not rows
-        complete = all(loaded_sha.get((rel, p)) == sha for p in wanted_by_file.get(rel, ()))
-        if known.get(rel) == sha and complete:
-            stats.files_skipped += 1
+    to_read, skipped = [], 0
+    for rel, landing_file in files.items():
+        complete = all(loaded_sha.get((rel, p)) == landing_file.sha256 for p in wanted_by_file.get(rel, ()))
+        if known.get(rel) == landing_file.sha256 and complete:
+            skipped += 1
         else:
-            todo.append((rel, path, sha))
+            to_read.append(landing_file)
+    return LoadPlan(source, partitions, files, to_read, skipped, sorted(set(known) - set(files)), loaded)
 
-    parsed, errors = [], []
-    for rel, path, sha in todo:
+
+def read_planned(plan: LoadPlan, landing_dir: Path, load_id: str, *,
+                 log: Callable[[str], None] = lambda _msg: None) -> list[ParsedFile]:
+    """Step 2: parse every file of `plan.to_read` (no database). Raises `ContractErrors` with
+    every file that cannot be read, after trying them all."""
+    source, partitions = plan.source, plan.partitions
+    read, errors = [], []
+    for landing_file in plan.to_read:
         try:
-            result = read_file(source, path, landing_dir, load_id)
+            parsed = read_file(source, landing_file.path, landing_dir, load_id)
         except ContractError as exc:
             errors.append(exc)
             continue
-        parsed.append((rel, sha, result, _with_partition(result.rows, source, partitions)))
-        log(f"{source.name}: {rel}: {result.rows.height} rækker, {result.rejected.height} afviste værdier"
-            + (f", {result.cpr.height} CPR-lignende værdier maskeret" if result.cpr.height else "")
-            + (f" ({result.shape})" if result.shape else "") + "".join(f"; fund: {f}" for f in result.findings))
+        rows = _with_partition(parsed.rows, source, partitions)
+        keep = pl.col("_partition").is_null()
+        if partitions is not None:
+            keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
+        read.append(ParsedFile(landing_file, parsed, rows.filter(keep)))
+        log(f"{source.name}: {landing_file.rel}: {parsed.rows.height} rækker, {parsed.rejected.height} afviste værdier"
+            + (f", {parsed.cpr.height} CPR-lignende værdier maskeret" if parsed.cpr.height else "")
+            + (f" ({parsed.shape})" if parsed.shape else "") + "".join(f"; fund: {f}" for f in parsed.findings))
     if errors:
         raise ContractErrors(errors)
+    return read
 
-    stats.files_removed = sorted(set(known) - set(current))
-    reread = {rel for rel, _, _, _ in parsed}
+
+def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[ParsedFile], load_id: str) -> LoadStats:
+    """Step 3, one transaction: remove what no longer holds, insert what was read, and record
+    it in the ledger. Rolls back and re-raises on any error."""
+    source = plan.source
+    table = f"raw.{source.name}"
+    stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped,
+                      files_removed=plan.removed)
+    reread = {r.file.rel for r in read}
     # Loaded (file, partition) pairs of the range that no longer hold: the file was read again,
     # changed, or is gone. Their rows go; the files read now put back what they hold.
-    stale = [(f, p) for f, p, sha in loaded if f in reread or current.get(f, (None, None))[1] != sha]
-    stale = pl.DataFrame(stale, schema={"file": pl.String(), "partition": pl.String()}, orient="row")  # noqa: F841
-    whole = pl.DataFrame({"file": stats.files_removed + sorted(reread)}, schema={"file": pl.String()})  # noqa: F841
+    stale = pl.DataFrame(
+        [(f, p) for f, p, sha in plan.loaded
+         if f in reread or f not in plan.files or plan.files[f].sha256 != sha],
+        schema={"file": pl.String(), "partition": pl.String()}, orient="row")
+    whole = pl.DataFrame({"file": plan.removed + sorted(reread)}, schema={"file": pl.String()})
+    loaded_at = datetime.now().replace(microsecond=0)
     con.execute("begin")
     try:
-        con.execute(f"delete from {table} t using stale s where t._source_file = s.file and t._partition = s.partition")
-        con.execute("""delete from meta.loaded_partitions t using stale s
-                       where t.source = ? and t.file = s.file and t.partition = s.partition""", [source.name])
-        con.execute(f"delete from {table} t using whole w where t._source_file = w.file and t._partition is null")
-        for table_name in ("quarantine.rejected_rows", "quarantine.cpr_fund", "quarantine.fund"):
-            con.execute(f"delete from {table_name} t using whole w where t.kilde = ? and t.kildefil = w.file",
-                        [source.name])
-        for table_name in ("meta.loaded_files", "meta.file_periods"):
-            con.execute(f"delete from {table_name} t using whole w where t.source = ? and t.file = w.file",
-                        [source.name])
-        for rel, sha, result, rows in parsed:
-            keep = pl.col("_partition").is_null()
-            if partitions is not None:
-                keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
-            rows = rows.filter(keep)
-            _add_missing_columns(con, table, rows)
-            rejected = result.rejected.cast(REJECTED_SCHEMA)  # noqa: F841
-            cpr = result.cpr  # noqa: F841
-            con.execute(
-                f"insert into {table} by name select *, ? as _source_file, ? as _file_sha256, ? as _load_id,"
-                " cast(? as timestamp) as _loaded_at from rows",
-                [rel, sha, load_id, loaded_at],
-            )
-            con.execute("insert into quarantine.rejected_rows by name select * from rejected")
-            con.execute("insert into quarantine.cpr_fund by name select * from cpr")
-            if result.findings:
-                con.executemany("insert into quarantine.fund values (?, ?, ?, ?)",
-                                [[source.name, rel, f, load_id] for f in result.findings])
-            con.execute(
-                "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
-                [source.name, rel, sha, load_id, loaded_at, rows.height, result.rejected.height],
-            )
-            periods = periods_of(result.rows, source)  # noqa: F841
-            con.execute("insert into meta.file_periods select ?, ?, ?, periode, n from periods",
-                        [source.name, rel, sha])
-            in_partitions = rows.filter(pl.col("_partition").is_not_null()).group_by("_partition").len()  # noqa: F841
-            con.execute("insert into meta.loaded_partitions select ?, ?, _partition, ?, len, ?, ? from in_partitions",
-                        [source.name, rel, sha, load_id, loaded_at])
-            stats.files_loaded.append(rel)
-            stats.rows_loaded += rows.height
-            stats.rows_outside_partitions += rows.filter(pl.col("_partition").is_null()).height if partitions else 0
-            stats.rows_rejected += result.rejected.height
-            stats.rows_dropped += result.dropped
-            stats.cpr_found += result.cpr.height
+        with registered(con, stale_partitions=stale, whole_files=whole):
+            _delete_stale(con, source, table)
+        for r in read:
+            _insert_file(con, source, table, r, load_id, loaded_at)
+            stats.files_loaded.append(r.file.rel)
+            stats.rows_loaded += r.rows.height
+            if plan.partitions is not None:
+                stats.rows_outside_partitions += r.rows.filter(pl.col("_partition").is_null()).height
+            stats.rows_rejected += r.parsed.rejected.height
+            stats.rows_dropped += r.parsed.dropped
+            stats.cpr_found += r.parsed.cpr.height
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     return stats
+
+
+def _delete_stale(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> None:
+    # `stale_partitions`: (file, partition) rows to replace; `whole_files`: files read again or
+    # removed, whose partition-less rows, quarantine entries and ledger entries go.
+    con.execute(f"""delete from {table} t using stale_partitions s
+                    where t._source_file = s.file and t._partition = s.partition""")
+    con.execute("""delete from meta.loaded_partitions t using stale_partitions s
+                   where t.source = ? and t.file = s.file and t.partition = s.partition""", [source.name])
+    con.execute(f"delete from {table} t using whole_files w where t._source_file = w.file and t._partition is null")
+    for name in QUARANTINE_TABLES:
+        con.execute(f"delete from {name} t using whole_files w where t.kilde = ? and t.kildefil = w.file",
+                    [source.name])
+    for name in LEDGER_TABLES:
+        con.execute(f"delete from {name} t using whole_files w where t.source = ? and t.file = w.file",
+                    [source.name])
+
+
+def _insert_file(con: duckdb.DuckDBPyConnection, source: Source, table: str, r: ParsedFile, load_id: str,
+                 loaded_at: datetime) -> None:
+    rel, sha, parsed = r.file.rel, r.file.sha256, r.parsed
+    _add_missing_columns(con, table, r.rows)
+    in_partitions = r.rows.filter(pl.col("_partition").is_not_null()).group_by("_partition").len()
+    with registered(con, file_rows=r.rows, file_rejected=parsed.rejected.cast(REJECTED_SCHEMA),
+                    file_cpr=parsed.cpr, file_period_counts=periods_of(parsed.rows, source),
+                    file_partitions=in_partitions):
+        con.execute(
+            f"insert into {table} by name select *, ? as _source_file, ? as _file_sha256, ? as _load_id,"
+            " cast(? as timestamp) as _loaded_at from file_rows",
+            [rel, sha, load_id, loaded_at],
+        )
+        con.execute("insert into quarantine.rejected_rows by name select * from file_rejected")
+        con.execute("insert into quarantine.cpr_fund by name select * from file_cpr")
+        if parsed.findings:
+            con.executemany("insert into quarantine.fund values (?, ?, ?, ?)",
+                            [[source.name, rel, f, load_id] for f in parsed.findings])
+        con.execute(
+            "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
+            [source.name, rel, sha, load_id, loaded_at, r.rows.height, parsed.rejected.height],
+        )
+        con.execute("insert into meta.file_periods select ?, ?, ?, periode, n from file_period_counts",
+                    [source.name, rel, sha])
+        con.execute("insert into meta.loaded_partitions select ?, ?, _partition, ?, len, ?, ? from file_partitions",
+                    [source.name, rel, sha, load_id, loaded_at])
+
+
+def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    with registered(con, contract_columns=empty_rows(source)):
+        con.execute(f"create table if not exists raw.{source.name} as select * from contract_columns")
+    _add_missing_columns(con, f"raw.{source.name}", pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
+
+
+def _rename_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, old: str, new: str) -> None:
+    has_old = con.execute("""select count(*) from duckdb_columns()
+                             where database_name = current_database() and schema_name = ? and table_name = ?
+                               and column_name = ?""", [schema, table, old]).fetchone()[0]
+    if has_old:
+        con.execute(f'alter table {schema}.{table} rename column "{old}" to "{new}"')
 
 
 def _with_partition(rows: pl.DataFrame, source: Source, partitions: Partitions | None) -> pl.DataFrame:

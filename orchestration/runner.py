@@ -21,6 +21,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
+from ingest.sources import unread_files
 from orchestration.check import loaded_findings
 from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
@@ -124,7 +125,7 @@ def run_pipeline(settings: Settings, *, progress: Callable[[str], None] = lambda
 
 
 def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None], t0: float) -> RunOutcome:
-    from orchestration.dbt_resources import ensure_manifest
+    from orchestration.dbt_resources import ManifestError, prepare_manifest
 
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
@@ -135,7 +136,12 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
                           reason=f"{exc} — {settings.published_db} er uændret")
     if waited >= 0.5:
         progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
-    ensure_manifest()  # SQL edited since the last parse must count
+    try:
+        if prepare_manifest():  # SQL edited since the last parse must count
+            progress("dbt-manifest: genskabt (dbt parse)")
+    except ManifestError as exc:
+        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0,
+                          reason=f"{exc} — {settings.published_db} er uændret")
     from orchestration.assets.publish import PUBLISHED_KEY
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs
@@ -174,6 +180,9 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             outcome.reason = listener.step_errors[0]
         else:
             outcome.reason = "kørslen publicerede ikke (se Dagster-loggen)"
+        if "Out of Memory" in outcome.reason:  # say which setting bounds it, and what to do
+            outcome.reason = (f"DuckDB nåede sin hukommelsesgrænse (COCKPIT_DUCKDB_MEMORY_LIMIT="
+                              f"{settings.duckdb_memory_limit}; hæv den, eller frigør hukommelse): {outcome.reason}")
         outcome.reason += f" — {settings.published_db} er uændret"
         return outcome
     outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)
@@ -228,12 +237,14 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         rejected = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)
+    unread = [f"ikke læst: {rel}: {why}" for rel, why in unread_files(settings.landing_dir).items()]
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
         f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
         *findings,
         *outside,
+        *unread,
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)

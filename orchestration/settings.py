@@ -1,8 +1,9 @@
 """The one settings object: paths from the environment, with defaults for the sample run.
 
 Read at execution time (never at import), so tests and the CLI can point a run elsewhere by
-setting the variables. dbt's profiles.yml reads COCKPIT_BUILD_DB from the same environment;
-`export_env` makes sure it is set to an absolute path before dbt starts.
+setting the variables. dbt's profiles.yml reads COCKPIT_BUILD_DB, COCKPIT_DUCKDB_MEMORY_LIMIT
+and COCKPIT_DUCKDB_TEMP_DIR from the same environment; `export_env` makes sure they are set
+(paths absolute) before dbt starts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -22,6 +25,10 @@ _DEFAULTS = {
     "COCKPIT_PUBLISHED_DB": "data/styringscockpit.duckdb",
     "COCKPIT_REPORT_DIR": "reports",
 }
+# DuckDB's own default is 80 % of RAM for every process that opens the file. 4 GB leaves room on
+# a 24 GB machine for the polars frames of the same step, dbt's process and a BI reader; what
+# does not fit spills to the temp directory instead of failing (sorts, joins, aggregates).
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 class SettingsError(ValueError):
@@ -34,18 +41,18 @@ class Settings:
     build_db: Path
     published_db: Path
     report_dir: Path
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
+    duckdb_temp_dir: Path | None = None  # None: `<build DB>.tmp` beside it, as DuckDB itself does
 
     @classmethod
     def from_env(cls) -> "Settings":
-        def path(var: str) -> Path:
-            value = Path(os.environ.get(var) or _DEFAULTS[var])
-            return value if value.is_absolute() else (PROJECT_ROOT / value)
-
         settings = cls(
-            landing_dir=path("COCKPIT_LANDING_DIR"),
-            build_db=path("COCKPIT_BUILD_DB"),
-            published_db=path("COCKPIT_PUBLISHED_DB"),
-            report_dir=path("COCKPIT_REPORT_DIR"),
+            landing_dir=_path("COCKPIT_LANDING_DIR"),
+            build_db=_path("COCKPIT_BUILD_DB"),
+            published_db=_path("COCKPIT_PUBLISHED_DB"),
+            report_dir=_path("COCKPIT_REPORT_DIR"),
+            duckdb_memory_limit=os.environ.get("COCKPIT_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            duckdb_temp_dir=_path("COCKPIT_DUCKDB_TEMP_DIR") if os.environ.get("COCKPIT_DUCKDB_TEMP_DIR") else None,
         )
         settings.validate()
         return settings
@@ -53,8 +60,8 @@ class Settings:
     def validate(self) -> None:
         """Raise `SettingsError` (one line) when a DB file is named like a schema of the
         warehouse or a reserved catalog (orchestration/warehouse_schemas.py), or when the build
-        and published DB are one file. Opens no database (the first call in a fresh checkout runs
-        `dbt parse` for the manifest)."""
+        and published DB are one file. Opens no database; reads the schema names from the dbt
+        manifest, and runs `dbt parse` only when there is none yet (a fresh checkout)."""
         from orchestration.warehouse_schemas import clashing_name
 
         for db in (self.build_db, self.published_db):
@@ -66,16 +73,34 @@ class Settings:
         if self.build_db.resolve() == self.published_db.resolve():
             raise SettingsError(f"{self.build_db}: the build DB and the published DB must be two files")
 
+    @property
+    def temp_dir(self) -> Path:
+        return self.duckdb_temp_dir or self.build_db.with_name(self.build_db.name + ".tmp")
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The limits every connection of the pipeline opens with (and dbt's profile reads)."""
+        return {"memory_limit": self.duckdb_memory_limit, "temp_directory": str(self.temp_dir)}
+
+    def connect_build(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """The build DB with the memory limit and temp directory of these settings."""
+        return duckdb.connect(str(self.build_db), read_only=read_only, config=self.duckdb_config())
+
     def export_env(self) -> None:
         """Put the (absolute) paths into the environment dbt and the step processes read."""
         os.environ["COCKPIT_LANDING_DIR"] = str(self.landing_dir)
         os.environ["COCKPIT_BUILD_DB"] = str(self.build_db)
         os.environ["COCKPIT_PUBLISHED_DB"] = str(self.published_db)
         os.environ["COCKPIT_REPORT_DIR"] = str(self.report_dir)
+        os.environ["COCKPIT_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
+        os.environ["COCKPIT_DUCKDB_TEMP_DIR"] = str(self.temp_dir)
 
 
-def export_build_db_env() -> None:
-    """Set COCKPIT_BUILD_DB to an absolute path for dbt's profile, without validating names
-    (validation itself may need `dbt parse`, which needs the variable)."""
-    value = Path(os.environ.get("COCKPIT_BUILD_DB") or _DEFAULTS["COCKPIT_BUILD_DB"])
-    os.environ["COCKPIT_BUILD_DB"] = str(value if value.is_absolute() else PROJECT_ROOT / value)
+def _path(var: str) -> Path:
+    value = Path(os.environ.get(var) or _DEFAULTS[var])
+    return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+
+def build_db_for_dbt() -> Path:
+    """The build DB's absolute path for dbt's profile, without validating its name (validation
+    reads the dbt manifest, which `dbt parse` needs this path to write)."""
+    return _path("COCKPIT_BUILD_DB")

@@ -20,14 +20,15 @@ RESERVED_CATALOGS = frozenset({"main", "system", "temp", "memory"})
 
 def warehouse_schemas(manifest_path: Path | None = None) -> frozenset[str]:
     """Every name a DuckDB file of this warehouse may not be called (lower case): the schemas of
-    the dbt project's models, seeds, snapshots, tests and sources (from its manifest, written by
-    `dbt parse` when missing), the schemas the raw loader creates, and DuckDB's reserved catalogs.
-    Raises `FileNotFoundError` when dbt cannot write the manifest."""
-    from orchestration.dbt_resources import DBT_PROJECT, ensure_manifest
+    the dbt project's models, seeds, snapshots, tests and sources (from its manifest, prepared
+    when there is none yet: `cockpit run` prepares it first anyway), the schemas the raw loader
+    creates, and DuckDB's reserved catalogs. Raises `ManifestError` when dbt cannot parse the
+    project."""
+    from orchestration.dbt_resources import DBT_PROJECT, prepare_manifest
 
     path = manifest_path or DBT_PROJECT.manifest_path
     if not path.exists():
-        ensure_manifest()
+        prepare_manifest()
     return _schemas_of(path, path.stat().st_mtime_ns) | LOADER_SCHEMAS | RESERVED_CATALOGS
 
 

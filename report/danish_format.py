@@ -10,7 +10,9 @@ shortest repr so 0.125 stays 0.125. None (SQL NULL) becomes the text `MISSING`.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from rules.rounding import half_up
 
 MISSING = "–"
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
@@ -33,7 +35,7 @@ def tal(value: int | float | Decimal | None, decimals: int | None = 0) -> str:
     number = _decimal(value)
     if decimals is None:
         decimals = 0 if number == number.to_integral_value() else 2
-    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    rounded = half_up(number, Decimal(1).scaleb(-decimals))
     if rounded == 0:
         rounded = abs(rounded)  # no "-0"
     text = f"{rounded:,.{decimals}f}"

@@ -2,6 +2,9 @@
 
 The pipeline runs for real (Dagster in process, dbt via dagster-dbt, GX, DuckDB files in a
 temp dir); the expensive run is shared by the end-to-end tests that only read its result.
+The dbt manifest the definitions are made from is prepared once, before collection (test
+modules import the definitions): `dbt parse` runs when the dbt project's files differ from
+those the manifest was made from, so a manifest left by another checkout is never read.
 """
 
 import hashlib
@@ -14,6 +17,13 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from orchestration.settings import Settings  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session) -> None:
+    from orchestration.dbt_resources import prepare_manifest
+
+    prepare_manifest()  # returns nothing, so pytest goes on to collect as usual
 
 
 def warehouse_settings(base: Path, landing: Path) -> Settings:
@@ -31,7 +41,7 @@ def sha256_file(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> tuple[Path, dict]:
-    from ingest.sample import write_sample
+    from sampledata.nordjylland import write_sample
 
     out = tmp_path_factory.mktemp("landing")
     manifest = write_sample(out, seed=2024)
@@ -56,6 +66,7 @@ def published_sample(tmp_path_factory, sample_landing):
 PIPELINE_MODULES = {
     "test_cases_run", "test_independent_landing", "test_operations", "test_partitions", "test_pipeline",
     "test_quality", "test_report", "test_statbank_pipeline", "test_write_audit_publish", "test_safe_operations",
+    "test_national_sample",
 }
 
 

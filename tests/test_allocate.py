@@ -6,7 +6,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.allocate import allocate, parse_amount
+from orchestration.allocate import parse_amount
+from rules.allocation import allocate
 from orchestration.cli import main
 
 # Population 1 January 2021 (domain/README.md); in all 590.322.

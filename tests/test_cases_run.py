@@ -43,7 +43,8 @@ def _posting(i: int, text: str = "Ophold", amount: str = "100,00") -> str:
 def cpr_paths_file() -> str:
     """Postings that take a CPR-like value through every path a file can: a free text (masked,
     recorded), a value that does not parse (rejected, raw value shown), a line with too few
-    fields, an unterminated quote, an unknown column named with one. 3 of 400 lines rejected."""
+    fields, an unterminated quote, a number column, an unknown column named with one. 4 of 401
+    lines rejected (under the 1 % limit)."""
     good = [_posting(i) + ";" for i in range(396)]
     return "\n".join([
         POSTING_HEADER + ";Note 010190-0000",
@@ -52,6 +53,7 @@ def cpr_paths_file() -> str:
         _posting(901, amount="010190-0000") + ";",
         "851;P00902;04-03-2024;5.38.50;1;4.9;100,00;010190-0000",
         _posting(903, text='"Ref 010190-0000 uden slut') + ";",  # line 395: the lines after it stay records
+        "851;P00904;04-03-2024;5.38.50;1;4.9;100,00;0101901234;;B-000904;;;;x;",  # a number column
         *good[390:],
     ]) + "\n"
 
@@ -143,23 +145,24 @@ def test_accepted_cases_publish_with_their_values(accepted_run):
         rejected = con.execute("""select kildelinje, kolonne, aarsag from cockpit.afviste_raekker
                                   where kildefil = 'posteringer/cpr_stier.csv' order by 1""").fetchall()
         assert [(line, column) for line, column, _ in rejected] == [
-            (393, "Beløb"), (394, "(hele linjen)"), (395, "(hele linjen)")]
+            (393, "Beløb"), (394, "(hele linjen)"), (395, "(hele linjen)"), (396, "Tilbudsnr")]
         assert "anførselstegn uden afslutning" in rejected[2][2]
         rows = con.execute("""select count(*), max(_source_line), max(note_xxxxxx_xxxx) from raw.posteringer
                               where _source_file = 'posteringer/cpr_stier.csv'""").fetchone()
-        assert rows == (397, 401, "x")  # 400 lines, 3 rejected; the masked header names its column
+        assert rows == (397, 402, "x")  # 401 lines, 4 rejected; the masked header names its column
 
 
 def _texts_in_db(db: Path) -> list[str]:
-    """Every text value, column name and comment of every table and view of a DuckDB file."""
+    """Every value (as text), column name and comment of every table and view of a DuckDB file."""
     found = []
     with duckdb.connect(str(db), read_only=True) as con:
         columns = con.execute("""select schema_name, table_name, column_name, data_type, coalesce(comment, '')
                                  from duckdb_columns() where database_name = current_database()""").fetchall()
         for schema, table, column, dtype, comment in columns:
             found += [column, comment]
-            if dtype == "VARCHAR":
-                found += [v for (v,) in con.execute(f'select distinct "{column}" from "{schema}"."{table}"').fetchall() if v]
+            # every column as text: a CPR-like number stored as a BIGINT or DECIMAL is a leak too
+            found += [v for (v,) in con.execute(
+                f'select distinct cast("{column}" as varchar) from "{schema}"."{table}"').fetchall() if v]
     return found
 
 
@@ -187,7 +190,8 @@ def test_cpr_like_values_in_every_accepted_path_are_found_nowhere(accepted_run):
 @pytest.fixture(scope="module")
 def refused_run(sample_landing, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cases_refused")
-    landing = _landing(sample_landing, tmp, REFUSED, {"posteringer/cpr_fejl.csv": cpr_error_file()})
+    landing = _landing(sample_landing, tmp, REFUSED, {"posteringer/cpr_fejl.csv": cpr_error_file(),
+                                                      "posteringer/kopi_010190-0000.csv": POSTING_HEADER + "\n"})
     published = tmp / "data" / "styringscockpit.duckdb"
     published.parent.mkdir()
     published.write_bytes(b"yesterday's cockpit")
@@ -212,4 +216,5 @@ def test_refused_cases_stop_the_run_naming_file_column_and_line(refused_run):
 def test_cpr_like_values_in_error_messages_are_found_nowhere(refused_run):
     tmp, check, run, _ = refused_run
     assert "'XXXXXX-XXXX' (ikke et tal med højst 2 decimaler)" in check.stdout  # the error quotes it, masked
+    assert "posteringer/kopi_XXXXXX-XXXX.csv: FEJL [posteringer] filnavnet indeholder et CPR-lignende nummer" in check.stdout
     assert _leaks(tmp, check.stdout, check.stderr, run.stdout, run.stderr) == []

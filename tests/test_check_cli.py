@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,29 @@ def test_check_exits_1_and_names_file_and_column_on_a_broken_file(sample_landing
                       " — forkert skilletegn? Kolonnerne skal adskilles med ';' (kolonne Tilbudsnr, Måned, Normerede pladser,"
                       " Pladser i drift, Belagte døgn) (linje 1)"]
     assert result.stdout.count(": OK [belaegning]") == 6
+
+
+def test_check_names_every_file_the_run_would_skip_and_reads_nested_ones(tmp_path, capsys):
+    cases = Path(__file__).parent / "cases" / "freedoms"
+    (tmp_path / "takstbilag").mkdir()
+    (tmp_path / "posteringer" / "2024").mkdir(parents=True)
+    shutil.copy(cases / "takstbilag" / "pladser_med_decimaler.xlsx", tmp_path / "takstbilag" / "rates.xls")
+    shutil.copy(cases / "posteringer" / "smaa_bogstaver_cp1252.csv", tmp_path / "posteringer" / "2024" / "773.csv")
+    shutil.copy(cases / "posteringer" / "smaa_bogstaver_cp1252.csv", tmp_path / "posteringer" / "825.txt")
+    (tmp_path / "posteringer" / "~$773.csv").write_text("a lock file of an open workbook")
+    (tmp_path / "LÆS MIG.txt").write_text("noter")
+    assert main(["check", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "LÆS MIG.txt: BEMÆRK ligger ikke i en kildemappe (befolkning, belaegning, posteringer, regnskab, sikrede, "
+        "sundhedstjek, takstbilag, tilbud)",
+        "posteringer/825.txt: FEJL læses ikke: posteringer/ læser .csv",
+        "takstbilag/rates.xls: FEJL læses ikke: takstbilag/ læser .xlsx (gem projektmappen som .xlsx)",
+        "posteringer/2024/773.csv: OK [posteringer] kontraktens kolonner: 3 rækker godkendt, 0 værdier afvist",
+    ]
+    assert main(["check", str(tmp_path / "posteringer" / "2024" / "773.csv")]) == 0  # a nested file alone
+    assert capsys.readouterr().out.startswith("posteringer/2024/773.csv: OK [posteringer]")
+    assert main(["check", str(tmp_path / "takstbilag" / "rates.xls")]) == 1
+    assert main(["check", str(tmp_path / "tom")]) == 1  # does not exist
+    (tmp_path / "tom").mkdir()
+    assert main(["check", str(tmp_path / "tom")]) == 1  # nothing validated is no pass
+    assert "ingen landingsfiler her" in capsys.readouterr().out

@@ -58,7 +58,8 @@ def test_number_cells_are_numbers_rounded_half_up_never_danish_text():
     # 891.895 is a number cell: 891,90 — not the 891.895 kr a thousands dot would make of it.
     assert got == [Decimal("891.90"), Decimal("891.89"), Decimal("-891.90"), Decimal("618526.00"),
                    Decimal("16.70"), Decimal("0.01"), None]
-    assert _apply(danish.number_cell_integer, ["365", "365.0", "16.7", "-2"]) == [365, 365, None, -2]
+    # A whole-number field holding a formula's 693.5 (shown as 694) is 694, half-up like any cell.
+    assert _apply(danish.number_cell_integer, ["365", "365.0", "693.5", "365.0000000001", "-2.5"]) == [365, 365, 694, 365, -3]
 
 
 def test_dates_four_forms_impossible_two_digit_and_implausible():

@@ -3,9 +3,13 @@ key change shows up in review)."""
 
 from datetime import datetime
 
+import duckdb
+import pytest
 from dagster import AssetKey, BackfillPolicy
 
+from orchestration.build_db import BuildDb
 from orchestration.definitions import defs
+from orchestration.settings import SettingsError
 
 # contracts/cockpit-schema.md
 COCKPIT_VIEWS = ("udgifter_kommune", "udgifter_kommune_funktion", "belaegning_tilbud", "belaegning_tilbud_maaned",
@@ -131,3 +135,32 @@ def test_freshness_policies_monthly_35_days_yearly_400():
     windows = {k.to_user_string(): graph.get(k).freshness_policy.fail_window.to_timedelta().days
                for k in graph.get_all_asset_keys() if k.to_user_string().startswith("raw/")}
     assert windows == {**{k: 400 for k in YEARLY_RAW | {"raw/tilbud"}}, **{k: 35 for k in MONTHLY_RAW}}
+
+
+# --- The build DB resource (issue 12) ----------------------------------------------------
+
+
+def test_the_build_db_resource_reads_the_settings_when_a_step_connects(tmp_path, monkeypatch):
+    resource = defs.resources["build_db"]
+    assert isinstance(resource, BuildDb)
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "a" / "build.duckdb"))
+    with resource.connect() as con:  # a writer makes the folder
+        con.execute("create table t as select 42 as n")
+    assert (tmp_path / "a" / "build.duckdb").exists()
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("select 1")  # closed with its block
+    with resource.connect(read_only=True) as con:
+        assert con.execute("select n from t").fetchone() == (42,)
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "b" / "build.duckdb"))
+    assert resource.path == tmp_path / "b" / "build.duckdb"
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "raw.duckdb"))
+    with pytest.raises(SettingsError, match="raw.duckdb: en DuckDB-fil må ikke hedde som skemaet"):
+        resource.path
+
+
+def test_every_step_on_the_build_db_gets_it_from_the_resource():
+    graph = defs.resolve_asset_graph()
+    takes_build_db = {key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).is_materializable
+                      and "build_db" in defs.resolve_assets_def(key).required_resource_keys}
+    assert takes_build_db == set(EXPECTED_ASSETS) - {"report/styringscockpit"}  # the report reads the published file
+    assert all("build_db" in check.required_resource_keys for check in defs.asset_checks)  # GX and flags

@@ -194,7 +194,84 @@ def test_cpr_like_values_are_masked_in_rows_rejections_and_findings(tmp_path):
     path = _write(tmp_path, "posteringer/p.csv", f"{header}\n{good}\n{planted}\n{in_number}\n")
     parsed = read_file(POSTERINGER, path, tmp_path, "L1")
     assert parsed.cpr.select("kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
-        (202, "Borgerreference", "XXXXXX-XXXX"), (202, "Tekst", "Borger XXXXXX-XXXX ringede")]
+        (202, "Borgerreference", "XXXXXX-XXXX"), (202, "Tekst", "Borger XXXXXX-XXXX ringede"),
+        (203, "Tilbudsnr", "XXXXXX-XXXX")]  # a number column too: found, masked, then rejected
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(203, "Tilbudsnr", "XXXXXX-XXXX")]
     everything = str(parsed.rows.to_dicts()) + str(parsed.rejected.to_dicts()) + str(parsed.cpr.to_dicts())
     assert "250386" not in everything and "0000 ringede" not in everything
+
+
+@pytest.mark.parametrize("appended", ["– ophold", "5 €", "§ 108", "’citat’", "Ærø"])
+def test_utf8_lines_appended_to_a_cp1252_file_are_mixed_encodings_not_mojibake(tmp_path, appended):
+    head = f"{HEADER}\n1001;2024-01;10;10;300\n".encode("cp1252") + "Bøgely;".encode("cp1252")
+    path = tmp_path / "belaegning" / "b.csv"
+    path.parent.mkdir()
+    path.write_bytes(head + appended.encode("utf-8") + b"\n")
+    with pytest.raises(ContractError, match="blandet kodning"):
+        read_file(BELAEGNING, path, tmp_path, "L1")
+
+
+def test_cp1252_text_with_dashes_euro_and_no_break_space_is_cp1252(tmp_path):
+    path = _write(tmp_path, "tilbud/t.csv", (
+        "Tilbudsnr;Tilbudsnavn;Driftsherre;Driftsherretype;Beliggenhedskommune;Paragraf;Målgruppe;"
+        "Normerede pladser;Godkendt fra;Godkendt til\n1001;Bøgely – Å-huset «Syd»;SØ\xa0Kommune € ½;kommune;825;"
+        "SEL § 108;Voksne;12;01-01-2015;\n"), encoding="cp1252")
+    parsed = read_file(TILBUD, path, tmp_path, "L1")
+    assert parsed.rows.select("tilbudsnavn", "driftsherre").row(0) == ("Bøgely – Å-huset «Syd»", "SØ\xa0Kommune € ½")
+
+
+def _rate_sheet(path, header, rows, formats=None):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Takster"
+    sheet.append(["Takstbilag 2024 – Testkommune"])
+    sheet.append([])
+    sheet.append(header)
+    for values in rows:
+        sheet.append(values)
+    for cell, fmt in (formats or {}).items():
+        sheet[cell].number_format = fmt
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+RATE_HEADER = ["År", "Tilbudsnr", "Tilbudsnavn", "Driftsherre", "Paragraf", "Ydelse", "Pladser", "Dage",
+               "Belægningsprocent", "Antal døgn", "Omkostninger", "Døgntakst", "Begrundelse"]
+RATE_ROW = [2021, 1001, "Bostedet", "Læsø Kommune", "SEL § 108", "Takst 1", 2, 365, 0.95, 694, 618526, 891.89, None]
+
+
+def test_workbook_header_cells_with_line_breaks_a_literal_percent_and_a_note_row(tmp_path):
+    header = [h.replace(" ", "\n") for h in RATE_HEADER]  # Alt+Enter in every header cell
+    note = ["Taksterne er godkendt af byrådet 12-11-2020"]
+    path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", header,
+                       [RATE_ROW, [*RATE_ROW[:5], "Takst 2", 1, 365, 95, 347, 373086, 1075.95], [], note],
+                       formats={"I5": '0" %"'})  # 95 shown as "95 %": a literal sign, the value is 95
+    parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
+    assert parsed.rejected.height == 0
+    assert parsed.rows.select("_source_line", "belaegningsprocent", "antal_doegn", "doegntakst").rows() == [
+        (4, Decimal("0.95"), 694, Decimal("891.89")), (5, Decimal("0.95"), 347, Decimal("1075.95"))]
+    assert parsed.findings == ("1 notelinje(r) med én tekstcelle i arket 'Takster' er ikke takster og indlæses ikke "
+                               "(række 7)",)
+
+
+def test_csv_header_name_with_a_quoted_line_break(tmp_path):
+    text = 'Tilbudsnr;Måned;Normerede pladser;Pladser i drift;"Belagte\ndøgn"\n1001;2024-01;10;10;300\n1002;2024M02;9;9;252\n'
+    parsed = read_file(BELAEGNING, _write(tmp_path, "belaegning/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("tilbudsnr", "belagte_doegn", "_source_line").rows() == [(1001, 300, 3), (1002, 252, 4)]
+
+
+def test_a_fully_quoted_export_reads_the_same_on_the_fast_and_the_careful_path(tmp_path, monkeypatch):
+    from ingest import textfile
+
+    header = ";".join(f'"{h}"' for h in ("Tilbudsnr", "Måned", "Normerede pladser", "Pladser i drift", "Belagte døgn"))
+    lines = [f'"{1000 + i}";"2024-01";"10";"{10 - i % 2}";"{300 - i}"' for i in range(400)]
+    lines[7] = '"1007";"2024-01";"10";"9";"29\r\n3"'  # a line break inside a quoted count: rejected on both paths
+    path = _write(tmp_path, "belaegning/q.csv", "\n".join([header, *lines]) + "\n")
+    fast = read_file(BELAEGNING, path, tmp_path, "L1")
+    monkeypatch.setattr(textfile, "MANY_QUOTED_LINES", 10_000)
+    careful = read_file(BELAEGNING, path, tmp_path, "L1")
+    assert fast.rows.to_dicts() == careful.rows.to_dicts()
+    assert fast.rejected.to_dicts() == careful.rejected.to_dicts()
+    assert fast.rows.height == 399 and fast.rows["_source_line"].to_list()[6:9] == [8, 11, 12]  # line 9–10 rejected
+    assert fast.rejected.select("kildelinje", "kolonne").rows() == [(9, "Belagte døgn")]

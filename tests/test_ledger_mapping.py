@@ -146,3 +146,29 @@ def test_check_shows_the_mapping_applied(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "posteringer/erp.csv: OK [posteringer] mapping: kmd-opus-851 v1: 5 rækker godkendt, 0 værdier afvist"]
+
+
+def test_unknown_export_columns_are_kept_and_a_string_files_pattern_is_one_pattern(tmp_path):
+    header, *lines = CASE.read_bytes().decode("utf-8").split("\r\n")
+    data = "\r\n".join([header + ";Omkostningssted;Tekst2"] + [f"{line};20431;x" for line in lines if line.strip()])
+    _landing(tmp_path, "851_opus.csv", data.encode("utf-8"))
+    parsed = read_file(POSTERINGER, tmp_path / "posteringer" / "851_opus.csv", tmp_path, "L1")
+    assert parsed.rows["omkostningssted"].to_list() == ["20431"] * 5 and parsed.rows["tekst2"].to_list() == ["x"] * 5
+    # A steward's mapping for 860 with `files` as one string: it must not catch 851's export.
+    mapping = (Path(__file__).parents[1] / "ingest" / "mappings" / "kmd-opus-851.yaml").read_text(encoding="utf-8")
+    (tmp_path / "posteringer" / "kmd-opus-860.yaml").write_text(
+        mapping.replace("kmd-opus-851", "kmd-opus-860").replace('constant: "851"', 'constant: "860"')
+        + "\nfiles: '860_*.csv'\n", encoding="utf-8")
+    assert read_file(POSTERINGER, tmp_path / "posteringer" / "851_opus.csv", tmp_path, "L1").shape == "mapping: kmd-opus-851 v1"
+    shutil.copy(tmp_path / "posteringer" / "851_opus.csv", tmp_path / "posteringer" / "860_opus.csv")
+    other = read_file(POSTERINGER, tmp_path / "posteringer" / "860_opus.csv", tmp_path, "L1")
+    assert other.shape == "mapping: kmd-opus-860 v1" and set(other.rows["kommunenr"]) == {"860"}
+
+
+def test_a_malformed_mapping_is_named_not_the_data_file(tmp_path):
+    _landing(tmp_path)
+    (tmp_path / "posteringer" / "min.yaml").write_text(
+        "name: min\nversion: v1\nsignature: [Kontering]\ncolumns: {Kommunenr: {constant: '851'}}\n", encoding="utf-8")
+    with pytest.raises(ContractError) as err:
+        read_file(POSTERINGER, tmp_path / "posteringer" / "erp.csv", tmp_path, "L1")
+    assert err.value.file == "min.yaml" and "version skal være et heltal (1, 2, …), ikke 'v1'" in err.value.reason

@@ -150,19 +150,20 @@ def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
     from dagster import AssetCheckSeverity
 
     from orchestration.assets.quality import registreringsflag
+    from orchestration.build_db import BuildDb
 
     settings = published_sample[0]
     # The check reads the build DB; point it at the published copy (same content after publish).
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(settings.published_db))
     monkeypatch.setenv("COCKPIT_PUBLISHED_DB", str(tmp_path / "unused.duckdb"))
-    result = registreringsflag()
+    result = registreringsflag(build_db=BuildDb())
     per_rule = Counter(f["regel"] for f in flags)
     per_severity = Counter(f["alvorlighed"] for f in flags)
     assert result.passed is False and result.severity == AssetCheckSeverity.WARN
     for rule in SEVERITY:
-        assert result.metadata[f"regel/{rule}"].value == per_rule[rule]
+        assert result.metadata[f"rule/{rule}"].value == per_rule[rule]
     for severity in ("fejl", "advarsel", "info"):
-        assert result.metadata[f"alvorlighed/{severity}"].value == per_severity[severity]
+        assert result.metadata[f"severity/{severity}"].value == per_severity[severity]
     table = result.metadata["first_20"].value.splitlines()
     assert len(table) == 2 + min(20, len(flags))
     assert table[2].startswith("| fejl | R03 |")  # most severe first

@@ -329,15 +329,15 @@ def test_dagster_asset_metadata_has_the_paths_and_the_memo(published_sample, tmp
     assert mat.asset_key.to_user_string() == "report/styringscockpit" and mat.partition == "2023"
     assert mat.metadata["html"].value == str(tmp_path / "styringscockpit_2023.html")
     assert mat.metadata["pdf"].value == str(tmp_path / "styringscockpit_2023.pdf")
-    assert mat.metadata["notat_preview"].value.startswith("# Notat: Styringscockpit KKR Nordjylland – 2023")
-    assert mat.metadata["sider"].value >= 10
+    assert mat.metadata["memo_preview"].value.startswith("# Notat: Styringscockpit KKR Nordjylland – 2023")
+    assert mat.metadata["pages"].value >= 10
 
 
 def test_dbt_unit_tests_reproduce_the_2021_refund_table_and_hand_computed_shares(published_sample, tmp_path):
     """The 2021 table of shared/domain is the expectation of a dbt unit test (asserted here
     row by row), and that unit test and the hand-computed top-5 % and private-share fixtures
     pass against the real project."""
-    from orchestration.dbt_resources import DBT_EXECUTABLE
+    from orchestration.dbt_resources import dbt_executable
     from orchestration.settings import DBT_PROJECT_DIR
 
     spec = yaml.safe_load((DBT_PROJECT_DIR / "models/marts/_dyre_enkeltsager.yml").read_text(encoding="utf-8"))
@@ -358,7 +358,7 @@ def test_dbt_unit_tests_reproduce_the_2021_refund_table_and_hand_computed_shares
              "int_posteringer__koeb_operator_kind_seen_from_the_buyer",
              "mart_udbud_efterspoergsel_supply_and_demand_side_by_side"]
     run = subprocess.run(
-        [DBT_EXECUTABLE, "test", "--select", *names, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+        [dbt_executable(), "test", "--select", *names, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
          str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         env={**os.environ, "COCKPIT_BUILD_DB": str(build), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
         capture_output=True, text=True, timeout=300)

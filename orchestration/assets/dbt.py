@@ -4,18 +4,23 @@ Models get the key [schema, model] and the group of their folder (staging / inte
 marts / cockpit), so the UI shows the layers of ARCHITECTURE.md. Sources keep dagster-dbt's
 default key [source, table], which is exactly the key of the ingest asset that writes it.
 A dbt test with severity error fails `dbt build` and so blocks publishing.
+
+The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
+when the definitions are first asked for, never at import and never by running dbt
+(orchestration/dbt_resources.py prepares the manifest).
 """
 
-import os
 import re
+import warnings
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-import duckdb
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetSpec, Failure
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.dbt_resources import DBT_PROJECT, ensure_manifest
+from orchestration.build_db import BuildDb
+from orchestration.dbt_resources import DBT_PROJECT, ManifestMissing, manifest_state
 from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
 
@@ -72,29 +77,39 @@ def _ref_name(ref: str) -> str:
 TRANSLATOR = CockpitTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-# Under `dagster dev` re-parse on every load so edited SQL counts (what prepare_if_dev does, but
-# with the venv's dbt: prepare_if_dev looks for `dbt` on PATH, which `make ui` does not set).
-if not DBT_PROJECT.manifest_path.exists() or os.getenv("DAGSTER_IS_DEV_CLI"):
-    ensure_manifest()
+PREPARE_HINT = "run `.venv/bin/cockpit prepare` (make ui and cockpit run do it first)"
 
 
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    dagster_dbt_translator=TRANSLATOR,
-    pool="duckdb",
-    name="cockpit_dbt",
-)
-def cockpit_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    settings = Settings.from_env()
-    settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
-    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.build_db)) as con:  # a job of one grain, first on a fresh build DB
-        ensure_raw_tables(con)
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
-    if not invocation.is_successful():
-        raise Failure(description=dbt_errors(invocation), metadata={"dbt-kommando": invocation.dbt_command})
+@cache
+def cockpit_dbt_assets() -> AssetsDefinition:
+    """The dbt project as one multi-asset (`cockpit_dbt`: one `dbt build` per run), made from
+    the prepared manifest once per process. Raises `ManifestMissing` when there is none; warns
+    when it was made from other project files than today's (an edited model the graph does not
+    show yet). Never runs dbt."""
+    state = manifest_state()
+    if state == "missing":
+        raise ManifestMissing(f"{DBT_PROJECT.manifest_path} does not exist: {PREPARE_HINT}")
+    if state == "stale":
+        warnings.warn(f"{DBT_PROJECT.manifest_path} was made from other dbt project files than today's: "
+                      f"the asset graph may be out of date; {PREPARE_HINT}", stacklevel=2)
+
+    @dbt_assets(
+        manifest=DBT_PROJECT.manifest_path,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=TRANSLATOR,
+        pool="duckdb",
+        name="cockpit_dbt",
+    )
+    def _cockpit_dbt(context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb):
+        Settings.from_env().export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+        with build_db.connect() as con:  # a job of one grain, first on a fresh build DB
+            ensure_raw_tables(con)
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        yield from invocation.stream()
+        if not invocation.is_successful():
+            raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
+
+    return _cockpit_dbt
 
 
 def dbt_errors(invocation) -> str:

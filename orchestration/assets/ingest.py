@@ -1,14 +1,14 @@
 """One Dagster asset per landing source (writes `raw.<source>`), each with a blocking GX check.
 
 Parsing lives in `ingest/`, suites in `expectations/`; this module only wires them to the build
-DB. Writers and checks are in the `duckdb` pool: DuckDB allows one process on the file at a time.
+DB (the `build_db` resource). Writers and checks are in the `duckdb` pool: DuckDB allows one
+process on the file at a time.
 """
 
 
 import warnings
 from datetime import timedelta
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -25,8 +25,9 @@ from dagster import (
     asset_check,
 )
 
-from expectations.runner import validate
+from expectations.runner import columns_needed, validate
 from ingest.sources import MONTH, SOURCES, Source
+from orchestration.build_db import BuildDb
 from orchestration.landing_settle import wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
 from orchestration.raw_loader import ContractErrors, load_source
@@ -75,9 +76,8 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         partitions_def=partitions_def(source),
         backfill_policy=SINGLE_RUN if partitions_def(source) else None,
     )
-    def _ingest(context: AssetExecutionContext) -> MaterializeResult:
+    def _ingest(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
         settings = Settings.from_env()
-        settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         partitions = None
         if context.assets_def.partitions_def is not None:
             keys = context.partition_key_range  # one key, or a range from a single-run backfill
@@ -86,7 +86,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         # A UI, schedule or sensor run reads no file that is still being copied in either.
         wait_until_settled(source.files(settings.landing_dir), say=context.log.info, relative_to=settings.landing_dir)
-        with duckdb.connect(str(settings.build_db)) as con:
+        with build_db.connect() as con:
             try:
                 stats = load_source(con, source, settings.landing_dir, load_id, partitions=partitions,
                                     log=context.log.info)
@@ -129,10 +129,13 @@ def gx_check(source: Source) -> AssetChecksDefinition:
         pool=POOL,
         description=f"Great Expectations suite raw_{source.name} (expectations/suites.py); blocks everything downstream.",
     )
-    def _check() -> AssetCheckResult:
-        settings = Settings.from_env()
-        with duckdb.connect(str(settings.build_db), read_only=True) as con:
-            frame = con.execute(f"select * from raw.{source.name}").pl()
+    def _check(build_db: BuildDb) -> AssetCheckResult:
+        with build_db.connect(read_only=True) as con:
+            have = {r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                [source.name]).fetchall()}
+            columns = ", ".join(f'"{c}"' for c in columns_needed(source.name) if c in have)
+            frame = con.execute(f"select {columns} from raw.{source.name}").pl()
         outcome = validate(source.name, frame)
         metadata = {"rows": outcome.rows, "expectations": outcome.evaluated, "summary": outcome.summary()}
         if outcome.failures:

@@ -12,6 +12,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
 
 from orchestration.assets.quality import DATAKVALITET_KEY
+from orchestration.build_db import BuildDb
 from orchestration.flags import has_flags_view
 from orchestration.partitions import LOAD_ID_TAG
 from orchestration.publishing import fingerprint, publish_verified
@@ -22,8 +23,10 @@ PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 RUN_LOG = AssetSpec(["meta", "koersler"], group_name="publish", owners=["team:rammeaftalesekretariatet"],
                     description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
                     "content fingerprint of the audited build that was published.")
-
-
+# The run log's columns are cockpit.koersler's (contract names); metadata keys are English.
+RUN_METADATA_KEYS = {"run_id": "run_id", "startet": "started", "afsluttet": "finished", "landing_dir": "landing_dir",
+                     "filer": "files", "raekker_indlaest": "rows_loaded", "flag_fejl": "flags_fejl",
+                     "flag_advarsel": "flags_advarsel", "publiceret": "published", "fingeraftryk": "fingerprint"}
 
 
 @asset(
@@ -38,31 +41,31 @@ RUN_LOG = AssetSpec(["meta", "koersler"], group_name="publish", owners=["team:ra
     description="The published cockpit DuckDB file BI tools open read-only (write-audit-publish): the whole "
     "audited build DB, every cockpit view, after the one dbt step that builds them all.",
 )
-def published_cockpit(context: AssetExecutionContext) -> MaterializeResult:
+def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
     settings = Settings.from_env()
     stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=timezone.utc)
-    with duckdb.connect(str(settings.build_db)) as con:
+    with build_db.connect() as con:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         audited = fingerprint(con)
         row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
         expected = fingerprint(con)  # the same digest; now with this run's row in the run log
         con.execute("checkpoint")
     try:
-        size = publish_verified(settings.build_db, settings.published_db, expected, warn=context.log.warning)
+        size = publish_verified(build_db.path, settings.published_db, expected, warn=context.log.warning)
     except Exception:
-        with duckdb.connect(str(settings.build_db)) as con:
+        with build_db.connect() as con:
             con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
-    return MaterializeResult(
-        metadata={"path": str(settings.published_db), "bytes": size, **{k: v for k, v in row.items() if v is not None}}
-    )
+    run = {RUN_METADATA_KEYS[k]: v for k, v in row.items() if v is not None}
+    return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run})
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, started: datetime, landing_dir: str,
                fingeraftryk: str) -> dict:
-    """Insert (or replace) `run_id`'s row in meta.koersler and return it as metadata values:
+    """Insert (or replace) `run_id`'s row in meta.koersler and return it (column → value,
+    timestamps as text; the asset's metadata names them by RUN_METADATA_KEYS):
     run_id, startet/afsluttet/publiceret (UTC, naive), landing_dir, filer (files in the
     warehouse), raekker_indlaest (rows this load id loaded), flag_fejl, flag_advarsel, and
     fingeraftryk (`orchestration.publishing.Fingerprint.digest` of the audited build)."""

@@ -9,11 +9,10 @@ severity `fejl` exists.
 
 from __future__ import annotations
 
-import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
+from orchestration.build_db import BuildDb
 from orchestration.flags import SEVERITY_ORDER
-from orchestration.settings import Settings
 
 DATAKVALITET_KEY = AssetKey(["cockpit", "datakvalitet"])
 RULES = [f"R{i:02d}" for i in range(1, 18)]
@@ -33,9 +32,8 @@ _ORDER = f"{SEVERITY_ORDER}, regel, kildefil, kildelinje, periode"
         "while there are flags of severity 'fejl'. Never blocks publishing."
     ),
 )
-def registreringsflag() -> AssetCheckResult:
-    settings = Settings.from_env()
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+def registreringsflag(build_db: BuildDb) -> AssetCheckResult:
+    with build_db.connect(read_only=True) as con:
         counts = con.execute(
             "select regel, alvorlighed, count(*) from cockpit.datakvalitet group by all order by all"
         ).fetchall()
@@ -47,7 +45,9 @@ def registreringsflag() -> AssetCheckResult:
 
 
 def flag_check_result(counts: list[tuple[str, str, int]], first: list[tuple]) -> AssetCheckResult:
-    """The check's result from (regel, alvorlighed, count) rows and the first flags."""
+    """The check's result from (regel, alvorlighed, count) rows and the first flags. Metadata
+    (English keys, as every metadata key): summary, flags_total, severity/<fejl|advarsel|info>,
+    rule/<R01…R17> (counts) and first_20 (a Markdown table of the most severe flags)."""
     per_rule = {rule: 0 for rule in RULES}
     per_severity = {severity: 0 for severity in SEVERITIES}
     for rule, severity, n in counts:
@@ -60,9 +60,9 @@ def flag_check_result(counts: list[tuple[str, str, int]], first: list[tuple]) ->
     )
     metadata = {
         "summary": summary,
-        "flag_i_alt": total,
-        **{f"alvorlighed/{severity}": n for severity, n in per_severity.items()},
-        **{f"regel/{rule}": n for rule, n in per_rule.items()},
+        "flags_total": total,
+        **{f"severity/{severity}": n for severity, n in per_severity.items()},
+        **{f"rule/{rule}": n for rule, n in per_rule.items()},
         "first_20": MetadataValue.md(_markdown(first)),
     }
     return AssetCheckResult(

@@ -45,9 +45,9 @@ def styringscockpit_report(context: AssetExecutionContext) -> MaterializeResult:
     return MaterializeResult(metadata={
         "html": MetadataValue.path(str(files.html)),
         "pdf": MetadataValue.path(str(files.pdf)),
-        "notat": MetadataValue.path(str(files.memo)),
-        "sider": files.pages,
-        "notat_preview": MetadataValue.md(files.memo_text),
+        "memo": MetadataValue.path(str(files.memo)),
+        "pages": files.pages,
+        "memo_preview": MetadataValue.md(files.memo_text),
     })
 
 
@@ -85,5 +85,5 @@ def build_newest_report(settings: Settings, instance: DagsterInstance, progress:
         return f"Rapport {year}: ikke lavet — {reason}"
     meta = next(e.event_specific_data.materialization.metadata for e in result.all_events
                 if e.is_step_materialization)
-    progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['sider'].value} sider)")
-    return f"Rapport {year}: {meta['html'].value}\n            {meta['pdf'].value} ({meta['sider'].value} sider)\n            {meta['notat'].value}"
+    progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['pages'].value} sider)")
+    return f"Rapport {year}: {meta['html'].value}\n            {meta['pdf'].value} ({meta['pages'].value} sider)\n            {meta['memo'].value}"

@@ -1,4 +1,4 @@
-"""Deterministic sample landing directory for the styringscockpit.
+"""The regional sample: a deterministic landing directory for the 11 North Jutland municipalities.
 
 `write_sample` writes every source of contracts/landing-zone.md, in its real file format, for
 the 11 North Jutland municipalities. For every registration rule R01-R17 of
@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import io
 import json
 import random
-import re
 import statistics
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
+from ingest import reference
+from report.danish_format import tal
+from rules.rounding import half_up
+from sampledata.workbook import Formula, xlsx_bytes
 
 D = Decimal
-FIXED_TIME = datetime(2024, 10, 25, 12, 0, 0)  # document time of every workbook
-ZIP_TIME = (2024, 10, 25, 12, 0, 0)  # date_time of every xlsx zip entry
 EXTRACTION = date(2024, 10, 25)  # health-check extract date (incomplete month 2024M10)
 HEALTH_TOTALS = {2022: 381, 2023: 458, 2024: 602}  # domain/README.md, 2024 = Jan-25 Oct
 POSTING_YEARS = (2023, 2024)
@@ -47,36 +44,24 @@ NAME = {code: name for code, name, _ in MUNICIPALITIES}
 REGION, NATIONAL = ("081", "Region Nordjylland"), ("000", "Hele landet")
 NATIONAL_POP_2021 = 5840045
 
-# function, DST-style label, share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year).
-# The 5.28 shares are relative to the same total.
-FUNCTIONS = [
-    ("5.38.38", "Personlig støtte og pasning af personer med handicap mv. (§§ 85, 95-96, 102 og 118)", "0.30"),
-    ("5.38.42", "Botilbud for personer med særlige sociale problemer (§§ 109-110)", "0.04"),
-    ("5.38.45", "Behandling af personer med et stofmisbrug (§§ 101 og 101 a)", "0.06"),
-    ("5.38.50", "Botilbud til længerevarende ophold (§ 108)", "0.34"),
-    ("5.38.52", "Botilbud til midlertidigt ophold (§ 107)", "0.12"),
-    ("5.38.58", "Beskyttet beskæftigelse (§ 103)", "0.04"),
-    ("5.38.59", "Aktivitets- og samværstilbud (§ 104)", "0.10"),
-    ("5.28.20", "Plejefamilier", "0.18"),
-    ("5.28.21", "Forebyggende foranstaltninger for børn og unge", "0.10"),
-]
-ADULT_FUNCTIONS = [fn for fn, _, _ in FUNCTIONS if fn.startswith("5.38")]
-PARAGRAPH_FUNCTION = {  # R01 mapping, data-quality-rules.md
-    "SEL § 107": "5.38.52", "SEL § 108": "5.38.50", "SEL §§ 109-110": "5.38.42",
-    "SEL § 103": "5.38.58", "SEL § 104": "5.38.59", "SEL § 85": "5.38.38",
-}
+# function and its share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year); the 5.28
+# shares are relative to the same total. Labels and the paragraph → function map (R01) are the
+# reference seeds' (dbt_project/seeds), the one place they are kept.
+SHARES = {"5.38.38": "0.30", "5.38.42": "0.04", "5.38.45": "0.06", "5.38.50": "0.34", "5.38.52": "0.12",
+          "5.38.58": "0.04", "5.38.59": "0.10", "5.28.20": "0.18", "5.28.21": "0.10"}
+_LABELS = dict(reference.seed("funktioner").select("funktion", "funktionsnavn").iter_rows())
+FUNCTIONS = [(fn, _LABELS[fn], share) for fn, share in SHARES.items()]
+ADULT_FUNCTIONS = [fn for fn in SHARES if fn.startswith("5.38")]
+PARAGRAPH_FUNCTION = dict(reference.seed("paragraf_funktion").iter_rows())
 SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
 SECURE = "Barnets lov § 43"
 
 
-def _round(x: Decimal, exp: str = "1") -> Decimal:
-    return x.quantize(D(exp), rounding=ROUND_HALF_UP)
-
 
 def _dk(x: Decimal, decimals: int, thousands: bool = False) -> str:
-    """Danish number: decimal comma, optional thousands dots."""
-    s = f"{abs(x):,.{decimals}f}" if thousands else f"{abs(x):.{decimals}f}"
-    return ("-" if x < 0 else "") + s.replace(",", "_").replace(".", ",").replace("_", ".")
+    """Danish number (report/danish_format.py), with or without thousands dots as systems differ."""
+    text = tal(x, decimals)
+    return text if thousands else text.replace(".", "")
 
 
 def _dkdate(d: date) -> str:
@@ -272,9 +257,9 @@ def _population(seed: int, years: range) -> tuple[dict, dict]:
     for code, p2021 in areas:
         series = {2021: p2021}  # other years drift at most 0.5 % a year
         for y in range(2022, years[-1] + 1):
-            series[y] = int(_round(series[y - 1] * (1 + D(rng.randint(-50, 50)) / 10000)))
+            series[y] = int(half_up(series[y - 1] * (1 + D(rng.randint(-50, 50)) / 10000)))
         for y in range(2020, years[0] - 1, -1):
-            series[y] = int(_round(series[y + 1] / (1 + D(rng.randint(-50, 50)) / 10000)))
+            series[y] = int(half_up(series[y + 1] / (1 + D(rng.randint(-50, 50)) / 10000)))
         profile = [1.0 if a < 20 else 1.1 if a < 30 else 1.0 if a < 60 else 0.95 if a < 70
                    else 0.75 if a < 80 else 0.35 if a < 90 else 0.05 for a in range(100)]
         weights = [round(1000 * p * rng.uniform(0.9, 1.1)) for p in profile]
@@ -323,14 +308,14 @@ def _regnskab(seed: int, years: range) -> tuple[dict, dict]:
                 level[y] = level[y + 1] / (1 + D(rng.randint(100, 600)) / 10000)
             income_ratio = D(rng.randint(3, 25)) / 100
             for y in years:
-                tot = int(_round(level[y] * 10))
-                inc = int(_round(level[y] * income_ratio * 10))
+                tot = int(half_up(level[y] * 10))
+                inc = int(half_up(level[y] * income_ratio * 10))
                 amounts[code, fn, y] = [tot, tot + inc, inc]
 
     def shift(key_years, factor):
         for code, fn, y in key_years:
             tot, _, inc = amounts[code, fn, y]
-            new = int(_round(tot * D(factor)))
+            new = int(half_up(tot * D(factor)))
             amounts[code, fn, y] = [new, new + inc, inc]
 
     def tag(code, fn, y, rule, kind, note):
@@ -358,8 +343,8 @@ def _regnskab(seed: int, years: range) -> tuple[dict, dict]:
         for y in years:
             region = [sum(amounts[c, fn, y][i] for c in NAME) for i in range(3)]
             amounts[REGION[0], fn, y] = region
-            tot = int(_round(region[0] * D(rng.randint(950, 1050)) / 100))
-            inc = int(_round(region[2] * D(rng.randint(950, 1050)) / 100))
+            tot = int(half_up(region[0] * D(rng.randint(950, 1050)) / 100))
+            inc = int(half_up(region[2] * D(rng.randint(950, 1050)) / 100))
             amounts[NATIONAL[0], fn, y] = [tot, tot + inc, inc]
     return amounts, tags
 
@@ -414,8 +399,8 @@ BEGRUNDELSE = {"Akutplads": "Akutplads: budgetteret belægning 90 % godkendt af 
 
 def _takst(year, t, ydelse, places, frac, omk) -> Takst:
     denom = D(places) * 365 * frac  # rates are computed on 365 days, also in leap years
-    return Takst(year, t, ydelse, places, frac, omk, _round(omk / denom, "0.01"),
-                 int(_round(denom)), BEGRUNDELSE.get(ydelse, ""))
+    return Takst(year, t, ydelse, places, frac, omk, half_up(omk / denom, "0.01"),
+                 int(half_up(denom)), BEGRUNDELSE.get(ydelse, ""))
 
 
 def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
@@ -437,7 +422,7 @@ def _takster(seed: int, years: range) -> dict[tuple[int, str, int], Takst]:
             for y in years:
                 f = D("0.92") if (t.nr, y) == (1027, 2022) else frac
                 p = YEAR_AVERAGE_PLACES.get((t.nr, ydelse, y), places)
-                omk = REAL_2021[ydelse] if (t.nr, y) == (1001, 2021) else int(_round(target[y] * p * 365 * f))
+                omk = REAL_2021[ydelse] if (t.nr, y) == (1001, 2021) else int(half_up(target[y] * p * 365 * f))
                 out[t.nr, ydelse, y] = _takst(y, t, ydelse, p, f, omk)
     _plant_takster(out)
     return out
@@ -455,14 +440,14 @@ def _plant_takster(out: dict) -> None:
     tag((1008, "Takst 1", 2022), "R06", "positive", "Døgntakst 1,00 kr. above Omkostninger / døgn")
     row = out[1012, "Takst 1", 2023]
     denom = row.pladser * 365 * row.belaegning
-    while not D("0.001") <= row.omkostninger / denom - _round(row.omkostninger / denom, "0.01") <= D("0.004"):
+    while not D("0.001") <= row.omkostninger / denom - half_up(row.omkostninger / denom, "0.01") <= D("0.004"):
         row.omkostninger += 1
-    row.doegntakst = _round(row.omkostninger / denom, "0.01") + D("0.01")
+    row.doegntakst = half_up(row.omkostninger / denom, "0.01") + D("0.01")
     tag((1012, "Takst 1", 2023), "R06", "near_miss",
         "Døgntakst 0,01 kr. above the rounded rate, < 0,01 from the exact quotient")
     # R07: Antal døgn computed on 366 days in the leap year; near miss 1 x 365 x 0,90 = 328,5 -> 329
     row = out[1015, "Døgnophold", 2024]
-    row.antal_doegn = int(_round(D(row.pladser * 366) * row.belaegning))
+    row.antal_doegn = int(half_up(D(row.pladser * 366) * row.belaegning))
     tag((1015, "Døgnophold", 2024), "R07", "positive", "Antal døgn computed on 366 days")
     tag((1020, "Akutplads", 2023), "R07", "near_miss", "1 x 365 x 90 % = 328,5 -> 329 (half-up)")
     # R08: 92 % without Begrundelse; near misses below 95 % with Begrundelse
@@ -481,60 +466,11 @@ def _slug(name: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in s).split())
 
 
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell with the value Excel calculated and saved with it (its cached value)."""
-    text: str  # without "=", with `{r}` for the row number
-    cached: float | int
-
-
-def _xlsx(title: str, header: list[str], rows: list[list], formats: dict[str, str]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Takster"
-    ws.cell(1, 1, title)  # row 2 stays empty: readers must find the header by its names
-    cached = {}
-    for r, values in enumerate([header] + rows, start=3):
-        for c, v in enumerate(values, start=1):
-            if isinstance(v, Formula):
-                cell = ws.cell(r, c, "=" + v.text.format(r=r))
-                cached[cell.coordinate] = v.cached
-            elif v is not None and v != "":
-                cell = ws.cell(r, c, float(v) if isinstance(v, Decimal) else v)
-            else:
-                continue
-            if r > 3 and header[c - 1] in formats and not isinstance(v, str):
-                cell.number_format = formats[header[c - 1]]
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    raw = io.BytesIO()
-    # ExcelWriter directly: save_workbook() would stamp the current time as `modified`
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    fixed = io.BytesIO()  # rewrite the zip: zipfile stamps every entry with the current time
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-            data = src.read(info.filename)
-            if info.filename.startswith("xl/worksheets/") and cached:
-                data = _with_cached_values(data, cached)
-            dst.writestr(entry, data)
-    return fixed.getvalue()
-
-
-def _with_cached_values(sheet_xml: bytes, cached: dict[str, float | int]) -> bytes:
-    """openpyxl saves a formula without its result (`<v />`); Excel saves both. Put the result in,
-    as Excel would, so the workbook reads like one saved by Excel."""
-    def fill(match: re.Match) -> bytes:
-        ref = match.group(1).decode()
-        return match.group(0).replace(b"<v />", f"<v>{cached[ref]!r}</v>".encode()) if ref in cached else match.group(0)
-    return re.sub(rb'<c r="([A-Z]+\d+)"[^>]*><f>[^<]*</f><v />', fill, sheet_xml)
-
-
 def _rate_formulas(tk: Takst) -> tuple:
     """Antal døgn and Døgntakst as the formulas operators use, with Excel's cached results: the
     rate unrounded (shown with two decimals, stored with all of them), as in real appendices."""
     exact = float(D(tk.omkostninger) / (D(tk.pladser) * 365 * tk.belaegning))
-    if _round(D(repr(exact)), "0.01") != tk.doegntakst:  # a double at a rounding tie: keep the value
+    if half_up(D(repr(exact)), "0.01") != tk.doegntakst:  # a double at a rounding tie: keep the value
         return tk.antal_doegn, tk.doegntakst
     return Formula("ROUND(G{r}*H{r}*I{r},0)", tk.antal_doegn), Formula("K{r}/(G{r}*H{r}*I{r})", exact)
 
@@ -557,7 +493,8 @@ def _write_takstbilag(landing: _Landing, years: range, takster: dict) -> None:
                              365, occupancy, days, tk.omkostninger, rate, tk.begrundelse])
                 landing.record(rel, 3 + len(rows), tk.tags)
             formats = {"Omkostninger": "#,##0", "Døgntakst": "#,##0.00", "Belægningsprocent": "0%" if style == 0 else "0"}
-            landing.write(rel, _xlsx(f"Takstbilag {y} – {operator}", header, rows, formats))
+            rows = [[float(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
+            landing.write(rel, xlsx_bytes("Takster", [f"Takstbilag {y} – {operator}"], header, rows, formats))
 
 
 # --------------------------------------------------------------------------- belaegning
@@ -570,7 +507,7 @@ def _write_belaegning(landing: _Landing, seed: int, years: range) -> None:
             for m in range(1, 13):
                 days, key, tags = calendar.monthrange(y, m)[1], (t.nr, y, m), []
                 drift = t.pladser - 1 if rng.random() < 0.05 else t.pladser  # a place out of use
-                occupied = int(_round(D(drift * days) * D(rng.randint(930, 990)) / 1000))
+                occupied = int(half_up(D(drift * days) * D(rng.randint(930, 990)) / 1000))
                 month = f"{y}-{m:02d}" if y % 2 == 0 else f"{y}M{m:02d}"
 
                 def plant(rule, kind, note):
@@ -587,7 +524,7 @@ def _write_belaegning(landing: _Landing, seed: int, years: range) -> None:
                     plant("R11", "positive", "pladser i drift = normerede + 1")
                 if key == (1009, 2020, 4):
                     drift = t.pladser
-                    occupied = int(_round(D(drift * days) * D("0.95")))
+                    occupied = int(half_up(D(drift * days) * D("0.95")))
                     plant("R11", "near_miss", "pladser i drift = normerede")
                 cells = [str(t.nr), month, str(t.pladser), str(drift), str(occupied)]
                 if key == (1013, 2022, 12):  # a typo in the month
@@ -618,7 +555,7 @@ def _write_sikrede(landing: _Landing, seed: int, years: range) -> None:
                 days, key, periode, tags = calendar.monthrange(y, m)[1], (name, y, m), f"{y}-{m:02d}", []
                 r = rng.random()  # screening one young person can take several places out of use
                 drift = normed - 2 if r < 0.03 else normed - 1 if r < 0.10 else normed
-                occupied = int(_round(D(drift * days) * D(rng.randint(800, 980)) / 1000))
+                occupied = int(half_up(D(drift * days) * D(rng.randint(800, 980)) / 1000))
                 if key == ("Kompasset", 2021, 3):
                     drift = normed + 1
                     tags.append(Tag("R11", "positive", "overbelægning: pladser i drift 11 > normerede 10"))
@@ -633,7 +570,7 @@ def _write_sikrede(landing: _Landing, seed: int, years: range) -> None:
                     tags.append(Tag("R11", "near_miss", "pladser i drift = normerede"))
                 for tag in tags:
                     tag.periode = periode
-                social = int(_round(D(occupied) * D(rng.randint(55, 75)) / 100))
+                social = int(half_up(D(occupied) * D(rng.randint(55, 75)) / 100))
                 refused = [rng.choice([0] * 8 + [1, 2]), rng.choice([0] * 9 + [1])]
                 waiting = "" if y <= 2020 else str(rng.randint(0, 3))  # not recorded before 2021
                 rows.append(([name, operator, periode, str(normed), str(drift), str(social), str(occupied - social),
@@ -686,7 +623,7 @@ def _write_sundhedstjek(landing: _Landing, seed: int, total: dict) -> None:
     rows = []  # target group: residents 18+ in §§ 107-108 and § 85 housing, ~0,25 % of population
     for y in HEALTH_TOTALS:
         for i, c in enumerate(codes):
-            n = int(_round(total[c][y] * D(rng.randint(225, 275)) / 100000))
+            n = int(half_up(total[c][y] * D(rng.randint(225, 275)) / 100000))
             rows.append(([c if i % 2 else NAME[c], str(y), str(n)], []))  # codes for some, names for others
     landing.csv("sundhedstjek/maalgruppe.csv", ["Kommune", "År", "Borgere i målgruppen"], rows)
 
@@ -811,7 +748,7 @@ def _plant_postings(code: str, posts: list[Posting], placements: list, takster: 
         p.doegn, p.beloeb = 31, rate(p) * 31
         tag(p, "R03", "positive", "31 days billed for 01-04..30-04 (30 days)")
         p = find(forced[2], 2024, 3)
-        p.beloeb = _round(rate(p) * D("1.004"), "0.01") * p.doegn
+        p.beloeb = half_up(rate(p) * D("1.004"), "0.01") * p.doegn
         tag(p, "R04", "near_miss", "billed day rate 0,4 % above the approved rate")
         p = Posting(date(2024, 6, 10), "5.38.38", 1, "4.9", D("8450.00"), 1007, "", "B-085190",
                     tekst="Servicearealer, Bofællesskabet Hasseris")
@@ -835,7 +772,7 @@ def _plant_postings(code: str, posts: list[Posting], placements: list, takster: 
         p.tags.append(Cpr("Borgerreference"))
         tag(p, "R15", "positive", "CPR-like Borgerreference (ddmmyy-xxxx)")
         p = find(forced[2], 2023, 10)
-        p.beloeb = _round(rate(p) * D("1.02"), "0.01") * p.doegn
+        p.beloeb = half_up(rate(p) * D("1.02"), "0.01") * p.doegn
         tag(p, "R04", "positive", "billed day rate 2 % above the approved rate")
 
 
@@ -930,8 +867,10 @@ def write_sample(out: Path, seed: int = 2024, years: tuple[int, int] = (2019, 20
                  scale: str = "nordjylland") -> dict:
     """Write a sample landing directory to `out` and return its manifest (also written to
     `out/_manifest.json`). Same seed -> byte-identical files."""
-    if scale == "national":
-        raise NotImplementedError("scale='national' is not implemented yet")
+    if scale == "national":  # 98 municipalities at a realistic volume
+        from sampledata.national import write_national
+
+        return write_national(Path(out), seed=seed, years=years)
     if scale != "nordjylland":
         raise ValueError(f"unknown scale {scale!r}")
     if not (2010 <= years[0] <= 2019 and years[1] == 2024):

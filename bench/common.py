@@ -1,0 +1,68 @@
+"""Shared by the benchmark scripts: run a command as its own process and measure it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COCKPIT = [sys.executable, "-m", "orchestration.cli"]
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_gb: float  # the largest resident set of the command's processes (ru_maxrss of children)
+    stderr: str  # the command's stdout, then its stderr
+    returncode: int
+
+
+def measure(cmd: list[str], env: dict | None = None) -> Measured:
+    """Run `cmd` to the end; its wall time and the peak RSS of its largest process. Each call
+    runs in a fresh child of a fresh `python -c` so that ru_maxrss is this command's alone."""
+    probe = ("import resource, subprocess, sys, time, json\n"
+             "t0 = time.perf_counter()\n"
+             "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+             "sys.stderr.write(p.stdout + p.stderr)\n"
+             "print(json.dumps([time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+             " p.returncode]))\n")
+    done = subprocess.run([sys.executable, "-c", probe, json.dumps(cmd)], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **(env or {})})
+    seconds, kb, rc = json.loads(done.stdout.strip().splitlines()[-1])
+    return Measured(seconds, kb / 1024 / 1024, done.stderr, rc)
+
+
+def step_times(stderr: str) -> list[tuple[str, float]]:
+    """(step, seconds) from the run's progress lines (`trin X færdigt (12.3s)`), longest first."""
+    found = [(m[1], float(m[2])) for m in re.finditer(r"trin (\S+) færdigt \(([\d.]+)s\)", stderr)]
+    return sorted(found, key=lambda s: -s[1])
+
+
+def run_cmd(landing: Path, build: Path, published: Path) -> list[str]:
+    return [*COCKPIT, "run", "--landing", str(landing), "--build-db", str(build), "--published-db", str(published)]
+
+
+def fresh(*paths: Path) -> None:
+    for p in paths:
+        for q in (p, p.with_name(p.name + ".wal")):
+            if q.exists():
+                q.unlink()
+
+
+def memory_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+
+
+def cores() -> int:
+    return os.cpu_count() or 1
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M")
+

@@ -1,0 +1,121 @@
+"""Benchmark (not a test): the ledger ingest of one file vs DuckDB's own CSV reader, same run.
+
+    .venv/bin/python bench/ledger_ingest.py [--rows 1000000] [--encoding utf-8|cp1252]
+
+Writes a `posteringer` file of N postings in the real format (Danish amounts with thousands
+dots, dd-mm-yyyy dates, `;`), then times, on this machine and in this process:
+
+- ours: `load_source` into a fresh DuckDB file — decode, CPR guard, parse, lineage, quarantine
+  and the load into `raw.posteringer`, the same code path a run uses;
+- reference: DuckDB's native typed `read_csv` of the same bytes into a table of a fresh DuckDB
+  file (`create table … as select * from read_csv(…)` with the Danish decimal and date formats).
+
+and prints both and their ratio (issue 15's goal: ≤ 1,5×). DuckDB cannot read cp1252 without
+an extension download (shared/TOOLCHAIN.md), so the reference always reads a UTF-8 copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest.sources import POSTERINGER, read_file
+from orchestration.raw_loader import load_source
+
+
+def _danish_amount(oere: pl.Expr) -> pl.Expr:
+    kr = oere.abs() // 100
+    groups = [(kr // 1_000_000), (kr // 1000) % 1000, kr % 1000]
+    text = (
+        pl.when(kr >= 1_000_000)
+        .then(pl.format("{}.{}.{}", groups[0], groups[1].cast(pl.String).str.zfill(3), groups[2].cast(pl.String).str.zfill(3)))
+        .when(kr >= 1000)
+        .then(pl.format("{}.{}", kr // 1000, groups[2].cast(pl.String).str.zfill(3)))
+        .otherwise(kr.cast(pl.String))
+    )
+    sign = pl.when(oere < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str(sign, text, pl.lit(","), (oere.abs() % 100).cast(pl.String).str.zfill(2))
+
+
+def write_ledger(path: Path, rows: int, encoding: str, *, year: int = 2024, first_voucher: int = 0) -> None:
+    """N postings of municipality 851 in `year`, in the contract's format."""
+    i = pl.int_range(0, rows, eager=True)
+    day = (i % 28 + 1).cast(pl.String).str.zfill(2)
+    month = (i // 28 % 12 + 1).cast(pl.String).str.zfill(2)
+    frame = pl.DataFrame({"i": i}).select(
+        pl.lit("851").alias("Kommunenr"),
+        (pl.col("i") + 20_000_000 + first_voucher).cast(pl.String).alias("Bilagsnr"),
+        pl.format("{}-{}-{}", day, month, pl.lit(year)).alias("Bogføringsdato"),
+        pl.lit("5.38.50").alias("Funktion"),
+        pl.lit("1").alias("Dranst"),
+        pl.lit("4.8").alias("Art"),
+        _danish_amount((pl.col("i") * 7919) % 250_000_000 - 10_000_000).alias("Beløb"),
+        (pl.col("i") % 40 + 1001).cast(pl.String).alias("Tilbudsnr"),
+        pl.lit("40055433").alias("Leverandør CVR"),
+        pl.format("B-{}", (pl.col("i") % 50_000).cast(pl.String).str.zfill(6)).alias("Borgerreference"),
+        pl.format("01-{}-{}", month, pl.lit(year)).alias("Periode fra"),
+        pl.format("28-{}-{}", month, pl.lit(year)).alias("Periode til"),
+        pl.lit("28").alias("Antal døgn"),
+        pl.format("Døgnophold, Bostedet Åbakken, {}-{}", month, pl.lit(year)).alias("Tekst"),
+    )
+    text = frame.write_csv(separator=";", line_terminator="\r\n")
+    path.write_bytes(text.encode(encoding))
+
+
+NATIVE = """
+create table posteringer as select * from read_csv(?, delim=';', header=true, decimal_separator=',',
+    thousands='.', dateformat='%d-%m-%Y', all_varchar=false,
+    types={'Kommunenr': 'VARCHAR', 'Bilagsnr': 'VARCHAR', 'Beløb': 'DECIMAL(18,2)', 'Leverandør CVR': 'VARCHAR'})
+"""
+
+
+def native_load(csv_path: Path, db: Path) -> float:
+    """Seconds for DuckDB's own typed read_csv of the file into a table of a new DuckDB file."""
+    t0 = time.perf_counter()
+    with duckdb.connect(str(db)) as con:
+        con.execute(NATIVE, [str(csv_path)])
+        con.execute("checkpoint")
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--encoding", default="utf-8", choices=["cp1252", "utf-8"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        landing = Path(tmp) / "landing"
+        path = landing / "posteringer" / "851_2024.csv"
+        path.parent.mkdir(parents=True)
+        write_ledger(path, args.rows, args.encoding)
+        utf8 = Path(tmp) / "native.csv"
+        utf8.write_bytes(path.read_bytes().decode(args.encoding).encode("utf-8"))
+        print(f"{args.rows:,} postings, {path.stat().st_size / 1e6:.0f} MB ({args.encoding})")
+
+        t0 = time.perf_counter()
+        parsed = read_file(POSTERINGER, path, landing, "bench")
+        parse_s = time.perf_counter() - t0
+        assert parsed.rows.height == args.rows and parsed.rejected.height == 0
+
+        with duckdb.connect(str(Path(tmp) / "build.duckdb")) as con:
+            t0 = time.perf_counter()
+            stats = load_source(con, POSTERINGER, landing, "bench")
+            con.execute("checkpoint")
+            ours_s = time.perf_counter() - t0
+            assert stats.rows_loaded == args.rows
+        native_s = native_load(utf8, Path(tmp) / "native.duckdb")
+        with duckdb.connect(str(Path(tmp) / "native.duckdb"), read_only=True) as con:
+            assert con.execute("select count(*) from posteringer").fetchone()[0] == args.rows
+        print(f"ours: decode + CPR guard + parse            {parse_s:6.2f}s  {args.rows / parse_s:>10,.0f} rows/s")
+        print(f"ours: … + lineage + load into the build DB  {ours_s:6.2f}s  {args.rows / ours_s:>10,.0f} rows/s")
+        print(f"DuckDB read_csv → table (same file, UTF-8)  {native_s:6.2f}s  {args.rows / native_s:>10,.0f} rows/s")
+        print(f"ratio ours / DuckDB: {ours_s / native_s:.1f}x   (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The national sample (sampledata/national.py, `cockpit sample --scale national`).
+
+A small volume of the same generator (all 98 municipalities, 2020–2024, ~0,2 million postings)
+is written once: its files must use the landing contract's freedoms, be byte-identical for the
+same seed, and — run through the real pipeline — give exactly the planted registration flags
+and rejected values of its manifest (precision and recall), as the regional sample does.
+The full volume (20 million postings) is measured by bench/national_refresh.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from conftest import warehouse_settings
+from sampledata.national import NATIONAL_POP_2021, REAL_POP_2021, write_national
+
+YEARS = (2020, 2024)
+RULES = {f"R{i:02d}" for i in range(1, 18)}
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("national")
+    return out, write_national(out, years=YEARS, postings=100_000)
+
+
+def _text(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252"), "cp1252"
+
+
+def _lines(path: Path) -> list[str]:
+    return _text(path)[0].replace("\r\n", "\n").split("\n")[:-1]
+
+
+def test_every_source_for_all_98_municipalities(national):
+    root, manifest = national
+    files = manifest["files"]
+    ledgers = [f for f in files if f.startswith("posteringer/")]
+    codes = {Path(f).name.split("_")[0] for f in ledgers}
+    assert len(codes) == 98
+    assert len(ledgers) == 98 * 5 + 4 * 5  # one file per municipality and year, two for the largest four
+    assert {f.split("/")[0] for f in files} == {"befolkning", "regnskab", "tilbud", "takstbilag", "belaegning",
+                                                 "sikrede", "sundhedstjek", "posteringer"}
+    assert manifest["rows"]["posteringer"] == manifest["postings"] > 100_000
+    assert manifest["rows"]["tilbud"] > 4_000 and manifest["rows"]["belaegning"] == 3_000 * 60
+
+    population = {}
+    for line in _lines(root / "befolkning/FOLK1A_2020-2021.csv")[1:]:
+        area, _, age, _, tid, n = line.split(";")
+        if tid == "2021K1" and age.startswith("IALT") and area[:3] not in ("000", "081", "082", "083", "084", "085"):
+            population[area.split(" ")[0]] = int(n)
+    assert len(population) == 98 and sum(population.values()) == NATIONAL_POP_2021
+    assert {c: population[c] for c in REAL_POP_2021} == REAL_POP_2021
+
+
+def test_files_use_the_contract_freedoms(national):
+    root, manifest = national
+    encodings, endings, headers, orders, dates, thousands, quoted = set(), set(), set(), set(), set(), set(), 0
+    for rel in (f for f in manifest["files"] if f.startswith("posteringer/")):
+        raw = (root / rel).read_bytes()
+        text, encoding = _text(root / rel)
+        encodings.add(encoding)
+        endings.add("crlf" if b"\r\n" in raw else "lf")
+        header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=";"))
+        headers.add("lower" if header[0] == header[0].lower() else "upper" if header[0].isupper() else "exact")
+        names = [h.strip().casefold() for h in header]
+        orders.add(tuple(names))
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+        key = {h.strip().casefold(): h for h in header}
+        for value in (r[key["bogføringsdato"]] for r in rows[:50]):
+            dates.add(next(k for k, p in (("dmy", r"\d\d-\d\d-\d{4}"), ("dots", r"\d\d\.\d\d\.\d{4}"),
+                                          ("iso", r"\d{4}-\d\d-\d\d"), ("compact", r"\d{8}")) if re.fullmatch(p, value)))
+        thousands.add(any(re.fullmatch(r"-?\d{1,3}(\.\d{3})+,\d\d", r[key["beløb"]]) for r in rows))
+        quoted += text.count('"Kursus; ""Recovery"" for personale"')
+    assert encodings == {"utf-8", "utf-8-sig", "cp1252"} and endings == {"crlf", "lf"}
+    assert headers == {"exact", "lower", "upper"} and len(orders) == 3
+    assert dates == {"dmy", "dots", "iso", "compact"} and thousands == {True, False} and quoted > 0
+
+    months = {m for f in manifest["files"] if f.startswith("belaegning/")
+              for m in re.findall(r";(\d{4}(?:-|M)\d\d);", _text(root / f)[0])[:1]}
+    assert {bool(re.fullmatch(r"\d{4}M\d\d", m)) for m in months} == {True, False}
+
+    styles, formulas, header_rows = set(), 0, set()
+    for rel in [f for f in manifest["files"] if f.startswith("takstbilag/2024/")][:60]:
+        ws = openpyxl.load_workbook(root / rel)["Takster"]
+        header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value == "År")
+        header_rows.add(header_row)
+        occupancy = ws.cell(header_row + 1, 9).value
+        styles.add(type(occupancy).__name__ + ("%" if isinstance(occupancy, str) and " %" in occupancy else ""))
+        formulas += sum(isinstance(c.value, str) and c.value.startswith("=") for c in ws["L"])
+    assert header_rows == {3, 4} and styles >= {"float", "int", "str", "str%"} and formulas > 0
+
+
+def test_manifest_points_at_the_planted_rows(national):
+    root, manifest = national
+    planted = manifest["planted"]
+    assert {e["rule"] for e in planted if e["kind"] == "positive"} == RULES
+    assert {e["rule"] for e in planted if e["kind"] == "near_miss"} == RULES
+    assert len({e["kommunekode"] for e in planted if e["source"] == "posteringer"}) >= 5
+    for e in planted:
+        path = root / e["file"]
+        if path.suffix == ".xlsx":
+            ws = openpyxl.load_workbook(path)["Takster"]
+            assert ws.cell(e["line"], 2).value == e["tilbudsnr"] and str(ws.cell(e["line"], 1).value) == e["periode"], e
+            continue
+        fields = [f.strip() for f in next(csv.reader([_lines(path)[e["line"] - 1]], delimiter=";"))]
+        if e["source"] == "posteringer":
+            assert e["kommunekode"] in fields, e
+        if e["tilbudsnr"] is not None:
+            assert str(e["tilbudsnr"]) in fields, e
+        if e["source"] == "regnskab":
+            assert e["periode"] in fields and ("I alt (netto)" in fields or any(f.startswith("TOT ") for f in fields)), e
+    for e in manifest["unparseable"]:
+        assert e["raw_value"] in next(csv.reader([_lines(root / e["file"])[e["line"] - 1]], delimiter=";")), e
+    for e in manifest["cpr_like"]:
+        assert "010190-0000" in _lines(root / e["file"])[e["line"] - 1], e
+    found = sum(p.read_bytes().count(b"010190-0000") for p in root.rglob("*.csv"))
+    assert found == len(manifest["cpr_like"]) >= 2
+
+
+def test_same_seed_same_bytes(national, tmp_path):
+    again = write_national(tmp_path, years=YEARS, postings=100_000)
+    assert again["files"] == national[1]["files"]
+    on_disk = {p.relative_to(national[0]).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in national[0].rglob("*") if p.is_file() and p.name != "_manifest.json"}
+    assert on_disk == national[1]["files"]
+
+
+def test_cli_refuses_years_it_cannot_write(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "sample", "--scale", "national",
+                          "--years", "2015-2023", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "fejl: years must start in 2010-2020 and end in 2024"
+
+
+def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
+    from orchestration.runner import run_pipeline
+
+    root, manifest = national
+    settings = warehouse_settings(tmp_path, root)
+    outcome = run_pipeline(settings)
+    assert outcome.published, outcome.reason
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        flags = con.execute("select regel, kildefil, kildelinje, periode from cockpit.datakvalitet").fetchall()
+        rejected = set(con.execute("select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker")
+                       .fetchall())
+        postings = con.execute("select count(*) from raw.posteringer").fetchone()[0]
+    key = lambda e: (e["rule"], e["file"], e["line"], e["periode"])  # noqa: E731
+    positives = {key(e) for e in manifest["planted"] if e["kind"] == "positive"}
+    near_misses = {key(e) for e in manifest["planted"] if e["kind"] == "near_miss"}
+    assert len(flags) == len(set(flags))
+    assert set(flags) - positives == set(), "precision"
+    assert positives - set(flags) == set(), "recall"
+    assert not near_misses & set(flags)
+    assert rejected == {(e["file"], e["line"], e["column"], e["raw_value"]) for e in manifest["unparseable"]}
+    assert postings == manifest["rows"]["posteringer"] - sum(e["file"].startswith("posteringer/")
+                                                             for e in manifest["unparseable"])

@@ -1,0 +1,130 @@
+"""The raw loader's three steps (orchestration/raw_loader.py): plan reads only the ledger, read
+touches no database, write hands every frame to DuckDB by registration — and the names of the
+bookkeeping tables (README, "Names of the bookkeeping")."""
+
+import duckdb
+import pytest
+
+from ingest.sources import SOURCES
+from orchestration.raw_loader import (
+    ContractErrors,
+    Partitions,
+    ensure_raw_tables,
+    ensure_schema,
+    load_source,
+    plan_load,
+    read_planned,
+    write_load,
+)
+
+HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
+BELAEGNING = SOURCES["belaegning"]
+MARCH = Partitions(start="2024-03", end="2024-03", first="2019-01", last="2026-11")
+
+
+@pytest.fixture
+def landing(tmp_path):
+    folder = tmp_path / "landing" / "belaegning"
+    folder.mkdir(parents=True)
+    # One unreadable value among more than 100 rows: quarantined, not a contract error (> 1 %).
+    filler = "".join(f"{2000 + i};2024-03;1;1;1\n" for i in range(150))
+    (folder / "a.csv").write_text(HEADER + "1001;2024-03;10;10;300\n1002;2024-03;8;8;24O\n1001;2024-04;10;10;290\n"
+                                  + filler)
+    (folder / "b.csv").write_text(HEADER + "1003;2024-03;5;5;140\n")
+    return tmp_path / "landing"
+
+
+def no_name_lookup(db: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    # DuckDB would otherwise resolve an unknown table name to a Python variable of that name.
+    con = duckdb.connect(db)
+    con.execute("set python_enable_replacements = false")
+    return con
+
+
+def test_every_frame_reaches_duckdb_by_registration_only(landing):
+    con = no_name_lookup()
+    ensure_raw_tables(con)
+    assert con.execute("select count(*) from raw.posteringer").fetchone() == (0,)
+    stats = load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    assert (stats.files_loaded, stats.rows_loaded, stats.rows_rejected) == (["belaegning/a.csv", "belaegning/b.csv"], 152, 1)
+    assert con.execute("select _source_file, _source_line, belagte_doegn, _partition from raw.belaegning "
+                       "where tilbudsnr < 2000 order by all").fetchall() == [("belaegning/a.csv", 2, 300, "2024-03"),
+                                                                            ("belaegning/b.csv", 2, 140, "2024-03")]
+    assert con.execute("select kildefil, kildelinje, kolonne, raavaerdi from quarantine.rejected_rows").fetchall() == [
+        ("belaegning/a.csv", 3, "Belagte døgn", "24O")]
+    assert con.execute("select file, period, rows from meta.file_periods order by all").fetchall() == [
+        ("belaegning/a.csv", "2024-03", 151), ("belaegning/a.csv", "2024-04", 1), ("belaegning/b.csv", "2024-03", 1)]
+    (landing / "belaegning" / "b.csv").unlink()  # the delete step's frames, too
+    stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH)
+    assert (stats.files_removed, stats.files_skipped) == (["belaegning/b.csv"], 1)
+    assert con.execute("select count(*), sum(belagte_doegn) from raw.belaegning").fetchone() == (151, 450)
+    # Nothing registered outlives the load.
+    assert con.execute("select count(*) from duckdb_views() where temporary and not internal").fetchone() == (0,)
+
+
+def test_plan_reads_the_ledger_read_touches_no_database_write_records_it(landing, tmp_path):
+    db = str(tmp_path / "build.duckdb")
+    con = no_name_lookup(db)
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    (landing / "belaegning" / "b.csv").write_text(HEADER + "1003;2024-03;5;5;150\n")  # corrected
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    assert ([f.rel for f in plan.to_read], plan.skipped, plan.removed) == (["belaegning/b.csv"], 1, [])
+    assert plan.loaded == [("belaegning/a.csv", "2024-03", plan.files["belaegning/a.csv"].sha256),
+                           ("belaegning/b.csv", "2024-03", con.execute(
+                               "select sha256 from meta.loaded_files where file = 'belaegning/b.csv'").fetchone()[0])]
+    con.close()
+    read = read_planned(plan, landing, "run-2")  # the connection is closed: reading needs none
+    assert [(r.file.rel, r.rows["belagte_doegn"].to_list()) for r in read] == [("belaegning/b.csv", [150])]
+    con = no_name_lookup(db)
+    stats = write_load(con, plan, read, "run-2")
+    assert (stats.files_seen, stats.files_loaded, stats.files_skipped, stats.rows_loaded) == (2, ["belaegning/b.csv"], 1, 1)
+    assert con.execute("select file, partition, rows, load_id from meta.loaded_partitions order by all").fetchall() == [
+        ("belaegning/a.csv", "2024-03", 151, "run-1"), ("belaegning/b.csv", "2024-03", 1, "run-2")]
+    assert con.execute("select belagte_doegn, _load_id from raw.belaegning where tilbudsnr = 1003").fetchall() == [
+        (150, "run-2")]
+
+
+def test_a_broken_file_stops_the_read_before_anything_is_written(landing):
+    con = no_name_lookup()
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    before = con.execute("select * from raw.belaegning order by all").fetchall()
+    (landing / "belaegning" / "a.csv").write_text("Tilbudsnr;Måned\n1001;2024-03\n")  # required columns missing
+    (landing / "belaegning" / "c.csv").write_bytes(b"")
+    with pytest.raises(ContractErrors) as caught:
+        load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH)
+    assert sorted(e.file for e in caught.value.errors) == ["belaegning/a.csv", "belaegning/c.csv"]
+    assert con.execute("select * from raw.belaegning order by all").fetchall() == before
+    assert con.execute("select count(*), min(load_id) from meta.loaded_files").fetchone() == (2, "run-1")
+
+
+# The choice of issue 12: the pipeline's own ledger is English; tables whose rows the cockpit
+# shows keep the contract's Danish column names (cockpit.afviste_raekker, cockpit.datakvalitet).
+BOOKKEEPING = {
+    "meta.loaded_files": ["source", "file", "sha256", "load_id", "loaded_at", "rows_loaded", "rows_rejected"],
+    "meta.file_periods": ["source", "file", "sha256", "period", "rows"],
+    "meta.loaded_partitions": ["source", "file", "partition", "sha256", "rows", "load_id", "loaded_at"],
+    "quarantine.rejected_rows": ["kilde", "kildefil", "kildelinje", "kolonne", "raavaerdi", "aarsag", "load_id"],
+    "quarantine.cpr_fund": ["kilde", "kildefil", "kildelinje", "kolonne", "maskeret_vaerdi", "load_id"],
+    "quarantine.fund": ["kilde", "kildefil", "fund", "load_id"],
+}
+
+
+def test_bookkeeping_tables_and_columns():
+    con = duckdb.connect()
+    ensure_schema(con)
+    tables = con.execute("""select schema_name || '.' || table_name, list(column_name order by column_index)
+                            from duckdb_columns() where schema_name in ('meta', 'quarantine') group by 1""").fetchall()
+    assert dict(tables) == BOOKKEEPING
+
+
+def test_a_build_db_with_the_danish_period_column_is_migrated(tmp_path):
+    db = tmp_path / "build.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema meta")
+        con.execute("create table meta.file_periods (source varchar, file varchar, sha256 varchar, periode varchar, "
+                    "rows bigint)")
+        con.execute("insert into meta.file_periods values ('belaegning', 'belaegning/a.csv', 'x', '2024-03', 2)")
+    with duckdb.connect(str(db)) as con:
+        ensure_schema(con)
+        ensure_schema(con)  # and again: nothing left to rename
+        assert con.execute("select period, rows from meta.file_periods").fetchall() == [("2024-03", 2)]
