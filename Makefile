@@ -39,8 +39,9 @@ test-dbt: $(VENV)/.installed
 	cd dbt_project && $(DBT_SCRATCH_ENV) ../$(BIN)/dbt test --select test_type:unit $(DBT_ARGS)
 
 # The dbt project's SQL as dbt renders it, in DuckDB's dialect (.sqlfluff says which rules and
-# why). An in-memory DB with its own temp dir: the templater compiles with dbt, which must not wait for the build DB's
-# lock. One process per core. `.venv/bin/sqlfluff fix <file>` rewrites what it can.
+# why). An in-memory DB with its own temp dir: the templater compiles with dbt, which must not
+# wait for the build DB's lock. One process per core. `.venv/bin/sqlfluff fix <file>` rewrites
+# what it can.
 lint-sql: $(VENV)/.installed
 	COCKPIT_BUILD_DB=:memory: COCKPIT_DUCKDB_TEMP_DIR=$(CURDIR)/data/lint-sql.tmp $(BIN)/sqlfluff lint --processes 0 dbt_project/models dbt_project/tests
 
