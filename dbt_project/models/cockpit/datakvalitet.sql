@@ -26,8 +26,19 @@
 with flag as (
     {%- for regel in regler %}
     select
-        regel, regel_navn, alvorlighed, kilde, kildefil, kildelinje, kommunekode, tilbudsnr,
-        periode, beskrivelse, vaerdi, forventet, load_id
+        regel,
+        regel_navn,
+        alvorlighed,
+        kilde,
+        kildefil,
+        kildelinje,
+        kommunekode,
+        tilbudsnr,
+        periode,
+        beskrivelse,
+        vaerdi,
+        forventet,
+        load_id
     from {{ ref(regel) }}
     {%- if not loop.last %}
     union all

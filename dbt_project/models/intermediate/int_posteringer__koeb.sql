@@ -16,6 +16,17 @@ kommuner as (
     select * from {{ ref('dim_kommune') }}
 ),
 
+-- The municipality an operator's name names, also in the genitive.
+driftsherre_kommune as (
+    select
+        t.driftsherre,
+        min(k.kommunekode) as kommunekode
+    from tilbud as t
+    inner join kommuner as k
+        on lower(t.driftsherre) in (lower(k.kommunenavn || ' kommune'), lower(k.kommunenavn || 's kommune'))
+    group by t.driftsherre
+),
+
 driftsherre as (
     select
         t.tilbudsnr,
@@ -24,12 +35,11 @@ driftsherre as (
         t.driftsherretype,
         t.paragraf,
         t.maalgruppe,
-        case when t.driftsherretype = 'kommune' then coalesce(
-            (select min(k.kommunekode) from kommuner as k
-             where lower(t.driftsherre) in (lower(k.kommunenavn || ' kommune'), lower(k.kommunenavn || 's kommune'))),
-            t.beliggenhedskommune
-        ) end as driftsherre_kommunekode
+        case
+            when t.driftsherretype = 'kommune' then coalesce(dk.kommunekode, t.beliggenhedskommune)
+        end as driftsherre_kommunekode
     from tilbud as t
+    left join driftsherre_kommune as dk on t.driftsherre = dk.driftsherre
 )
 
 select
@@ -51,4 +61,4 @@ select
     p.beloeb_kr,
     p.antal_doegn
 from posteringer as p
-left join driftsherre as d on d.tilbudsnr = p.tilbudsnr
+left join driftsherre as d on p.tilbudsnr = d.tilbudsnr

@@ -1,8 +1,8 @@
 -- Calendar months from the first year of the cockpit to the end of next year: the monthly marts
 -- join here for days in month and year, also for months without data.
 with maaneder as (
-    select cast(m as date) as maaned
-    from range(date '2007-01-01', make_date(year(current_date) + 2, 1, 1), interval 1 month) as t(m)
+    select cast(t.m as date) as maaned
+    from range(date '2007-01-01', make_date(year(current_date) + 2, 1, 1), interval 1 month) as t (m)
 )
 
 select

@@ -43,5 +43,5 @@ select
     cast(greatest(aar.doegn_i_drift - aar.belagte_doegn, 0) * takst.laveste_doegntakst_kr as decimal(18, 2))
         as tompladsudgift_kr
 from aar
-left join tilbud on tilbud.tilbudsnr = aar.tilbudsnr
-left join takst on takst.tilbudsnr = aar.tilbudsnr and takst.aar = aar.aar
+left join tilbud on aar.tilbudsnr = tilbud.tilbudsnr
+left join takst on aar.tilbudsnr = takst.tilbudsnr and aar.aar = takst.aar

@@ -27,4 +27,4 @@ select
     cast(maaned._source_file as varchar) as kildefil,
     cast(maaned._source_line as integer) as kildelinje
 from maaned
-left join tilbud on tilbud.tilbudsnr = maaned.tilbudsnr
+left join tilbud on maaned.tilbudsnr = tilbud.tilbudsnr

@@ -34,11 +34,11 @@ baand as (
             when g.graense_1_kr is not null then 0
         end as over_graense,
         row_number() over (
-            partition by s.kommunekode, s.aar order by s.udgift_kr desc, s.borgerreference
+            partition by s.kommunekode, s.aar order by s.udgift_kr desc, s.borgerreference asc
         ) as rang,
         count(*) over (partition by s.kommunekode, s.aar) as antal_sager
     from sager as s
-    left join graenser as g on g.aar = s.aar
+    left join graenser as g on s.aar = g.aar
 ),
 
 refusion as (
@@ -67,4 +67,4 @@ select
     -- The top 5 %: the ceil(5 % of the cases) costliest, so at least one case per municipality.
     cast(r.rang <= ceil(r.antal_sager * 0.05) as boolean) as i_top5
 from refusion as r
-left join kommuner as k on k.kommunekode = r.kommunekode
+left join kommuner as k on r.kommunekode = k.kommunekode

@@ -12,7 +12,10 @@ with poster as (
 ),
 
 maskeret as (
-    select kommunekode, aar, sum(udgift_kr) as udgift_maskeret_noegle_kr
+    select
+        kommunekode,
+        aar,
+        sum(udgift_kr) as udgift_maskeret_noegle_kr
     from {{ ref('int_posteringer__sager') }}
     where maskeret
     group by all
@@ -62,6 +65,6 @@ select
         as andel_top5_af_udgift_i_alt_pct,
     cast(coalesce(m.udgift_maskeret_noegle_kr, 0) as decimal(18, 2)) as udgift_maskeret_noegle_kr
 from poster as p
-left join sager as s on s.kommunekode = p.kommunekode and s.aar = p.aar
-left join maskeret as m on m.kommunekode = p.kommunekode and m.aar = p.aar
-left join kommuner as k on k.kommunekode = p.kommunekode
+left join sager as s on p.kommunekode = s.kommunekode and p.aar = s.aar
+left join maskeret as m on p.kommunekode = m.kommunekode and p.aar = m.aar
+left join kommuner as k on p.kommunekode = k.kommunekode

@@ -35,4 +35,4 @@ select
     cast(d.antal_tilbud as integer) as antal_tilbud,
     cast({{ div_half_up('100 * d.koeb_kr', 'd.koeb_i_alt_kr', 4) }} as decimal(9, 4)) as andel_pct
 from pr_driftsherre as d
-left join kommuner as k on k.kommunekode = d.kommunekode
+left join kommuner as k on d.kommunekode = k.kommunekode

@@ -6,13 +6,19 @@ with koeb as (
 ),
 
 typer as (
-    select * from (values
-        ('egen_kommune', 1), ('anden_kommune', 2), ('region', 3), ('privat', 4), ('ukendt', 5)
-    ) as t (koebstype, sortering)
+    select
+        v.koebstype,
+        v.sortering
+    from (
+        values ('egen_kommune', 1), ('anden_kommune', 2), ('region', 3), ('privat', 4), ('ukendt', 5)
+    ) as v (koebstype, sortering)
 ),
 
 kommune_aar as (
-    select kommunekode, aar, sum(beloeb_kr) as koeb_i_alt_kr
+    select
+        kommunekode,
+        aar,
+        sum(beloeb_kr) as koeb_i_alt_kr
     from koeb
     group by all
 ),
@@ -30,7 +36,7 @@ pr_type as (
     from kommune_aar as ka
     cross join typer as t
     left join koeb as k
-        on k.kommunekode = ka.kommunekode and k.aar = ka.aar and k.koebstype = t.koebstype
+        on ka.kommunekode = k.kommunekode and ka.aar = k.aar and t.koebstype = k.koebstype
     group by all
 ),
 
@@ -60,5 +66,5 @@ select
     cast(a.andel_pct - forrige.andel_pct as decimal(9, 4)) as aendring_andel_procentpoint
 from andel as a
 left join andel as forrige
-    on forrige.kommunekode = a.kommunekode and forrige.koebstype = a.koebstype and forrige.aar = a.aar - 1
-left join kommuner as k on k.kommunekode = a.kommunekode
+    on a.kommunekode = forrige.kommunekode and a.koebstype = forrige.koebstype and forrige.aar = a.aar - 1
+left join kommuner as k on a.kommunekode = k.kommunekode

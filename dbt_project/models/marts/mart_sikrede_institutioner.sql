@@ -32,11 +32,17 @@ i_alt as (
         'I alt' as institution,
         null as driftsherre,
         aar,
-        sum(normerede_doegn), sum(doegn_i_drift), sum(belagte_doegn_sociale), sum(belagte_doegn_retlige),
-        sum(afviste_sociale), sum(afviste_retlige),
+        sum(normerede_doegn) as normerede_doegn,
+        sum(doegn_i_drift) as doegn_i_drift,
+        sum(belagte_doegn_sociale) as belagte_doegn_sociale,
+        sum(belagte_doegn_retlige) as belagte_doegn_retlige,
+        sum(afviste_sociale) as afviste_sociale,
+        sum(afviste_retlige) as afviste_retlige,
         -- The national waiting list of a month is the sum over institutions; its mean over the
         -- months with a figure equals Σ / months only when every institution reported.
-        sum(venteliste_sum), max(venteliste_maaneder), max(maaneder_med_data)
+        sum(venteliste_sum) as venteliste_sum,
+        max(venteliste_maaneder) as venteliste_maaneder,
+        max(maaneder_med_data) as maaneder_med_data
     from institution_aar
     group by aar
 ),
@@ -56,12 +62,18 @@ select
     cast(doegn_i_drift as bigint) as doegn_i_drift,
     cast(belagte_doegn_sociale as bigint) as belagte_doegn_sociale,
     cast(belagte_doegn_retlige as bigint) as belagte_doegn_retlige,
-    cast({{ div_half_up('100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'normerede_doegn', 2) }}
-        as decimal(9, 2)) as belaegning_normeret_pct,
-    cast({{ div_half_up('100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'doegn_i_drift', 2) }}
-        as decimal(9, 2)) as belaegning_faktisk_pct,
-    cast({{ div_half_up('100 * belagte_doegn_sociale', 'belagte_doegn_sociale + belagte_doegn_retlige', 4) }}
-        as decimal(9, 4)) as andel_sociale_pct,
+    cast(
+        {{ div_half_up('100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'normerede_doegn', 2) }}
+        as decimal(9, 2)
+    ) as belaegning_normeret_pct,
+    cast(
+        {{ div_half_up('100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'doegn_i_drift', 2) }}
+        as decimal(9, 2)
+    ) as belaegning_faktisk_pct,
+    cast(
+        {{ div_half_up('100 * belagte_doegn_sociale', 'belagte_doegn_sociale + belagte_doegn_retlige', 4) }}
+        as decimal(9, 4)
+    ) as andel_sociale_pct,
     cast(afviste_sociale as bigint) as afviste_sociale,
     cast(afviste_retlige as bigint) as afviste_retlige,
     cast({{ div_half_up('venteliste_sum', 'venteliste_maaneder', 2) }} as decimal(9, 2)) as venteliste_gns,

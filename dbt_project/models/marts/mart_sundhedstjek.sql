@@ -31,8 +31,8 @@ daekning as (
     from aar
     cross join data_start
     left join maaned as m
-        on m.kommunekode = aar.kommunekode
-        and m.maaned between aar.sidste_hele_maaned - interval 23 month and aar.sidste_hele_maaned
+        on aar.kommunekode = m.kommunekode
+            and m.maaned between aar.sidste_hele_maaned - interval 23 month and aar.sidste_hele_maaned
     group by aar.kommunekode, aar.aar, aar.sidste_hele_maaned, data_start.foerste_maaned
 ),
 
@@ -50,10 +50,13 @@ select
     cast(maalgruppe.borgere_i_maalgruppe as integer) as borgere_i_maalgruppe,
     cast({{ div_half_up('100 * aar.antal_sundhedstjek', 'maalgruppe.borgere_i_maalgruppe', 2) }} as decimal(9, 2))
         as sundhedstjek_pr_100_i_maalgruppe,
-    cast(case when not daekning.vindue_foer_data then
-        {{ div_half_up('100 * daekning.antal_24_mdr', 'maalgruppe.borgere_i_maalgruppe', 2) }}
-    end as decimal(9, 2)) as daekning_24_mdr_pct,
+    cast(
+        case
+            when not daekning.vindue_foer_data
+                then {{ div_half_up('100 * daekning.antal_24_mdr', 'maalgruppe.borgere_i_maalgruppe', 2) }}
+        end as decimal(9, 2)
+    ) as daekning_24_mdr_pct,
     cast(daekning.sidste_hele_maaned as date) as daekning_til_maaned
 from aar
-left join daekning on daekning.kommunekode = aar.kommunekode and daekning.aar = aar.aar
-left join maalgruppe on maalgruppe.kommunekode = aar.kommunekode and maalgruppe.aar = aar.aar
+left join daekning on aar.kommunekode = daekning.kommunekode and aar.aar = daekning.aar
+left join maalgruppe on aar.kommunekode = maalgruppe.kommunekode and aar.aar = maalgruppe.aar

@@ -12,4 +12,4 @@ select
     cast(s._source_file as varchar) as kildefil,
     cast(s._source_line as integer) as kildelinje
 from {{ ref('stg_sundhedstjek__maaned') }} as s
-left join {{ ref('dim_kommune') }} as k on k.kommunekode = s.kommunekode
+left join {{ ref('dim_kommune') }} as k on s.kommunekode = k.kommunekode

@@ -14,9 +14,9 @@ beregnet as (
         forrige.doegntakst_kr as forrige_doegntakst_kr
     from takster as nu
     left join takster as forrige
-        on forrige.tilbudsnr = nu.tilbudsnr
-        and forrige.ydelse = nu.ydelse
-        and forrige.aar = nu.aar - 1
+        on nu.tilbudsnr = forrige.tilbudsnr
+            and nu.ydelse = forrige.ydelse
+            and forrige.aar = nu.aar - 1
 )
 
 select
@@ -36,8 +36,10 @@ select
     cast(beregnet_doegntakst_kr as decimal(18, 2)) as beregnet_doegntakst_kr,
     cast(doegntakst_kr - beregnet_doegntakst_kr as decimal(18, 2)) as afvigelse_kr,
     cast(forrige_doegntakst_kr as decimal(18, 2)) as forrige_doegntakst_kr,
-    cast({{ div_half_up('100 * (doegntakst_kr - forrige_doegntakst_kr)', 'forrige_doegntakst_kr', 2) }}
-        as decimal(9, 2)) as aendring_pct,
+    cast(
+        {{ div_half_up('100 * (doegntakst_kr - forrige_doegntakst_kr)', 'forrige_doegntakst_kr', 2) }}
+        as decimal(9, 2)
+    ) as aendring_pct,
     cast(
         belaegning_andel < 0.95
         or coalesce(abs(doegntakst_kr - forrige_doegntakst_kr) > 0.10 * forrige_doegntakst_kr, false)

@@ -16,7 +16,11 @@ sikrede as (
 ),
 
 koeb as (
-    select tilbudsnr, aar, sum(beloeb_kr) as koeb_kr, coalesce(sum(antal_doegn), 0) as koebte_doegn
+    select
+        tilbudsnr,
+        aar,
+        sum(beloeb_kr) as koeb_kr,
+        coalesce(sum(antal_doegn), 0) as koebte_doegn
     from {{ ref('int_posteringer__koeb') }}
     group by all
 ),
@@ -35,8 +39,10 @@ tilbud_aar as (
         t.tilbudsnr,
         t.paragraf,
         t.maalgruppe,
-        t.godkendt_fra <= make_date(a.aar, 12, 31)
-            and (t.godkendt_til is null or t.godkendt_til >= make_date(a.aar, 1, 1)) as godkendt,
+        (
+            t.godkendt_fra <= make_date(a.aar, 12, 31)
+            and (t.godkendt_til is null or t.godkendt_til >= make_date(a.aar, 1, 1))
+        ) as godkendt,
         t.normerede_pladser,
         coalesce(b.normerede_doegn, s.normerede_doegn) as normerede_doegn,
         coalesce(b.doegn_i_drift, s.doegn_i_drift) as doegn_i_drift,
@@ -47,18 +53,29 @@ tilbud_aar as (
         k.koebte_doegn
     from tilbud as t
     cross join aar as a
-    left join belaegning as b on b.tilbudsnr = t.tilbudsnr and b.aar = a.aar
-    left join sikrede as s on s.institution = t.tilbudsnavn and s.aar = a.aar
-    left join koeb as k on k.tilbudsnr = t.tilbudsnr and k.aar = a.aar
+    left join belaegning as b on t.tilbudsnr = b.tilbudsnr and a.aar = b.aar
+    left join sikrede as s on t.tilbudsnavn = s.institution and a.aar = s.aar
+    left join koeb as k on t.tilbudsnr = k.tilbudsnr and a.aar = k.aar
 ),
 
 ukendt as (
     select
-        k.aar, k.tilbudsnr, 'ukendt tilbud' as paragraf, 'ukendt tilbud' as maalgruppe, false as godkendt,
-        null as normerede_pladser, null as normerede_doegn, null as doegn_i_drift, null as belagte_doegn,
-        null as afviste, null as venteliste_gns, k.koeb_kr, k.koebte_doegn
+        k.aar,
+        k.tilbudsnr,
+        'ukendt tilbud' as paragraf,
+        'ukendt tilbud' as maalgruppe,
+        false as godkendt,
+        null as normerede_pladser,
+        null as normerede_doegn,
+        null as doegn_i_drift,
+        null as belagte_doegn,
+        null as afviste,
+        null as venteliste_gns,
+        k.koeb_kr,
+        k.koebte_doegn
     from koeb as k
-    where not exists (select 1 from tilbud as t where t.tilbudsnr = k.tilbudsnr)
+    left join tilbud as t on k.tilbudsnr = t.tilbudsnr
+    where t.tilbudsnr is null
 ),
 
 gruppe as (
@@ -75,7 +92,11 @@ gruppe as (
         sum(venteliste_gns) as venteliste_gns,
         coalesce(sum(koebte_doegn), 0) as koebte_doegn,
         coalesce(sum(koeb_kr), 0) as koeb_kr
-    from (select * from tilbud_aar union all select * from ukendt)
+    from (
+        select * from tilbud_aar
+        union all
+        select * from ukendt
+    ) as tilbud_og_ukendt
     group by all
     having count(*) filter (where godkendt) > 0 or sum(normerede_doegn) is not null or sum(koeb_kr) is not null
 )

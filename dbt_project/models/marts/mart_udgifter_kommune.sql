@@ -1,7 +1,10 @@
 -- Net operating expenditure on the adult specialised social area (all functions of 5.38) per
 -- municipality and year, per head and against the 11 North Jutland municipalities together.
 with netto as (
-    select kommunekode, aar, sum(nettodriftsudgifter_kr) as nettodriftsudgifter_kr
+    select
+        kommunekode,
+        aar,
+        sum(nettodriftsudgifter_kr) as nettodriftsudgifter_kr
     from {{ ref('int_regnskab__netto_drift') }}
     where funktion like '5.38.%'
     group by kommunekode, aar
@@ -17,9 +20,9 @@ grundlag as (
         noegler.indbyggere_18_64,
         coalesce(kommune.nordjysk_socialaftale, false) as nordjysk
     from netto
-    left join {{ ref('dim_kommune') }} as kommune on kommune.kommunekode = netto.kommunekode
+    left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
     left join {{ ref('int_befolkning__noegler') }} as noegler
-        on noegler.kommunekode = netto.kommunekode and noegler.aar = netto.aar
+        on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
 ),
 
 maal as (

@@ -1,5 +1,14 @@
 -- The expenditure measures per function, for every function in the accounts (5.38 and 5.28).
-with grundlag as (
+-- Function names as REGK31 writes them, for functions the reference seed lacks.
+with kilde_navne as (
+    select
+        funktion,
+        any_value(funktionsnavn) as funktionsnavn
+    from {{ ref('stg_regnskab__konti') }}
+    group by funktion
+),
+
+grundlag as (
     select
         netto.kommunekode,
         kommune.kommunenavn,
@@ -12,15 +21,11 @@ with grundlag as (
         noegler.indbyggere_18_64,
         coalesce(kommune.nordjysk_socialaftale, false) as nordjysk
     from {{ ref('int_regnskab__netto_drift') }} as netto
-    left join {{ ref('dim_kommune') }} as kommune on kommune.kommunekode = netto.kommunekode
-    left join {{ ref('dim_funktion') }} as funktion on funktion.funktion = netto.funktion
-    left join (
-        select funktion, any_value(funktionsnavn) as funktionsnavn
-        from {{ ref('stg_regnskab__konti') }}
-        group by funktion
-    ) as kilde on kilde.funktion = netto.funktion
+    left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
+    left join {{ ref('dim_funktion') }} as funktion on netto.funktion = funktion.funktion
+    left join kilde_navne as kilde on netto.funktion = kilde.funktion
     left join {{ ref('int_befolkning__noegler') }} as noegler
-        on noegler.kommunekode = netto.kommunekode and noegler.aar = netto.aar
+        on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
 ),
 
 maal as (

@@ -8,11 +8,18 @@ with posteringer as (
 ),
 
 tilbud as (
-    select tilbudsnr, tilbudsnavn, paragraf from {{ ref('stg_tilbud__tilbud') }}
+    select
+        tilbudsnr,
+        tilbudsnavn,
+        paragraf
+    from {{ ref('stg_tilbud__tilbud') }}
 ),
 
 paragraf_funktion as (
-    select paragraf, funktion from {{ ref('paragraf_funktion') }}
+    select
+        paragraf,
+        funktion
+    from {{ ref('paragraf_funktion') }}
 ),
 
 forventet as (
@@ -22,8 +29,8 @@ forventet as (
         tilbud.paragraf,
         paragraf_funktion.funktion as forventet_funktion
     from posteringer
-    inner join tilbud on tilbud.tilbudsnr = posteringer.tilbudsnr
-    inner join paragraf_funktion on paragraf_funktion.paragraf = tilbud.paragraf
+    inner join tilbud on posteringer.tilbudsnr = tilbud.tilbudsnr
+    inner join paragraf_funktion on tilbud.paragraf = paragraf_funktion.paragraf
 ),
 
 flag as (
@@ -31,23 +38,23 @@ flag as (
     where funktion is distinct from forventet_funktion
 )
 
-select
-    cast('R01' as varchar) as regel,
-    cast('Forkert funktion for tilbuddets paragraf' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('posteringer' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    -- Postings belong to the month of the service they pay for (else the booking month).
-    cast(strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as varchar) as periode,
-    cast(
-        'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
-        || ') er bogført på funktion ' || coalesce(funktion, '(tom)')
-        || '; ' || paragraf || ' hører til funktion ' || forventet_funktion
-        as varchar) as beskrivelse,
-    cast(funktion as varchar) as vaerdi,
-    cast(forventet_funktion as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Tilbud ' || tilbudsnr || ' (' || coalesce(tilbudsnavn, '?') || ', ' || paragraf
+|| ') er bogført på funktion ' || coalesce(funktion, '(tom)')
+|| '; ' || paragraf || ' hører til funktion ' || forventet_funktion
+{% endset %}
+
+-- periode: postings belong to the month of the service they pay for (else the booking month).
+{{ flag_row(
+    regel='R01',
+    regel_navn='Forkert funktion for tilbuddets paragraf',
+    alvorlighed='advarsel',
+    kilde="'posteringer'",
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi='funktion',
+    forventet='forventet_funktion',
+) }}
 from flag

@@ -29,28 +29,32 @@ kopier as (
 ),
 
 flag as (
-    select * from kopier where kopi_nr > 1
+    select * from kopier
+    where kopi_nr > 1
 )
 
-select
-    cast('R02' as varchar) as regel,
-    cast('Mulig dobbeltbetaling' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('posteringer' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as varchar) as periode,
-    cast(
-        'Beløb ' || {{ dk_number('beloeb_kr', 2) }} || ' kr for borgerreference ' || borgerreference
-        || coalesce(', tilbud ' || tilbudsnr, '') || ', periode '
-        || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
-        || ' er bogført igen (kopi nr. ' || kopi_nr || '); første gang i ' || foerste_fil
-        || ' linje ' || foerste_linje
-        as varchar) as beskrivelse,
-    cast({{ dk_number('beloeb_kr', 2) }} as varchar) as vaerdi,
-    cast('kun én postering (første: ' || foerste_fil || ' linje ' || foerste_linje || ')' as varchar)
-        as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Beløb ' || {{ dk_number('beloeb_kr', 2) }} || ' kr for borgerreference ' || borgerreference
+|| coalesce(', tilbud ' || tilbudsnr, '') || ', periode '
+|| strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+|| ' er bogført igen (kopi nr. ' || kopi_nr || '); første gang i ' || foerste_fil
+|| ' linje ' || foerste_linje
+{% endset %}
+
+{% set forventet %}
+'kun én postering (første: ' || foerste_fil || ' linje ' || foerste_linje || ')'
+{% endset %}
+
+{{ flag_row(
+    regel='R02',
+    regel_navn='Mulig dobbeltbetaling',
+    alvorlighed='advarsel',
+    kilde="'posteringer'",
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('beloeb_kr', 2),
+    forventet=forventet,
+) }}
 from flag

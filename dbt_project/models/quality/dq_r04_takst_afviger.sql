@@ -15,7 +15,10 @@ with posteringer as (
 
 -- The approved rates of a tilbud and year (several rate levels may share one rate).
 takster as (
-    select distinct aar, tilbudsnr, doegntakst_kr
+    select distinct
+        aar,
+        tilbudsnr,
+        doegntakst_kr
     from {{ ref('stg_takstbilag__takster') }}
     where doegntakst_kr is not null
 ),
@@ -25,12 +28,16 @@ sammenlignet as (
         posteringer.*,
         takster.doegntakst_kr,
         abs(abs(posteringer.beloeb_kr) - takster.doegntakst_kr * posteringer.antal_doegn) as afvigelse_kr,
-        100 * cast(abs(abs(posteringer.beloeb_kr) - takster.doegntakst_kr * posteringer.antal_doegn) as decimal(38, 2))
-            <= {{ tolerance }} * takster.doegntakst_kr * posteringer.antal_doegn as inden_for
+        (
+            100 * cast(
+                abs(abs(posteringer.beloeb_kr) - takster.doegntakst_kr * posteringer.antal_doegn) as decimal(38, 2)
+            )
+            <= {{ tolerance }} * takster.doegntakst_kr * posteringer.antal_doegn
+        ) as inden_for
     from posteringer
     inner join takster
-        on takster.tilbudsnr = posteringer.tilbudsnr
-        and takster.aar = year(posteringer.periode_fra)
+        on posteringer.tilbudsnr = takster.tilbudsnr
+            and takster.aar = year(posteringer.periode_fra)
 ),
 
 pr_postering as (
@@ -61,24 +68,28 @@ flag as (
     where not godkendt
 )
 
-select
-    cast('R04' as varchar) as regel,
-    cast('Faktureret døgntakst afviger fra takstbilag' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('posteringer' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(strftime(periode_fra, '%Y-%m') as varchar) as periode,
-    cast(
-        'Faktureret døgntakst ' || {{ dk_number('faktureret_takst_kr', 2) }} || ' kr ('
-        || {{ dk_number('abs(beloeb_kr)', 2) }} || ' kr / ' || {{ dk_number('antal_doegn', 0) }}
-        || ' døgn) afviger ' || coalesce({{ dk_number('afvigelse_pct', 1) }} || ' % ', '') || 'fra godkendt takst '
-        || {{ dk_number('naermeste_takst_kr', 2) }} || ' kr (takstbilag ' || year(periode_fra)
-        || ', tilbud ' || tilbudsnr || ')'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('faktureret_takst_kr', 2) }} as varchar) as vaerdi,
-    cast(godkendte_takster || ' kr ± ' || {{ dk_number(tolerance, 1) }} || ' %' as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Faktureret døgntakst ' || {{ dk_number('faktureret_takst_kr', 2) }} || ' kr ('
+|| {{ dk_number('abs(beloeb_kr)', 2) }} || ' kr / ' || {{ dk_number('antal_doegn', 0) }}
+|| ' døgn) afviger ' || coalesce({{ dk_number('afvigelse_pct', 1) }} || ' % ', '') || 'fra godkendt takst '
+|| {{ dk_number('naermeste_takst_kr', 2) }} || ' kr (takstbilag ' || year(periode_fra)
+|| ', tilbud ' || tilbudsnr || ')'
+{% endset %}
+
+{% set forventet %}
+godkendte_takster || ' kr ± ' || {{ dk_number(tolerance, 1) }} || ' %'
+{% endset %}
+
+{{ flag_row(
+    regel='R04',
+    regel_navn='Faktureret døgntakst afviger fra takstbilag',
+    alvorlighed='advarsel',
+    kilde="'posteringer'",
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(periode_fra, '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('faktureret_takst_kr', 2),
+    forventet=forventet,
+) }}
 from flag

@@ -19,15 +19,16 @@ aar as (
 ),
 
 skuddage as (
-    select * from (
+    select *
+    from (
         select
             * exclude (aar),
             -- make_date fails on 29 February of a common year, so only leap years get one.
-            case when aar % 4 = 0 and (aar % 100 <> 0 or aar % 400 = 0)
-                then make_date(cast(aar as integer), 2, 29)
+            case
+                when aar % 4 = 0 and (aar % 100 <> 0 or aar % 400 = 0) then make_date(cast(aar as integer), 2, 29)
             end as skuddag
         from aar
-    )
+    ) as med_skuddag
     where skuddag between periode_fra and periode_til
 ),
 
@@ -37,22 +38,26 @@ flag as (
     qualify row_number() over (partition by _source_file, _source_line order by skuddag) = 1
 )
 
-select
-    cast('R05' as varchar) as regel,
-    cast('Skuddag i serviceperioden' as varchar) as regel_navn,
-    cast('info' as varchar) as alvorlighed,
-    cast('posteringer' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(strftime(periode_fra, '%Y-%m') as varchar) as periode,
-    cast(
-        'Perioden ' || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
-        || ' indeholder skuddagen ' || strftime(skuddag, '%d-%m-%Y') || ' (' || {{ dk_number('antal_doegn', 0) }}
-        || ' døgn faktureret); tilladt, men taksterne er beregnet på 365 dage'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('antal_doegn', 0) }} || ' døgn' as varchar) as vaerdi,
-    cast('takst beregnet på 365 dage' as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Perioden ' || strftime(periode_fra, '%d-%m-%Y') || '–' || strftime(periode_til, '%d-%m-%Y')
+|| ' indeholder skuddagen ' || strftime(skuddag, '%d-%m-%Y') || ' (' || {{ dk_number('antal_doegn', 0) }}
+|| ' døgn faktureret); tilladt, men taksterne er beregnet på 365 dage'
+{% endset %}
+
+{% set vaerdi %}
+{{ dk_number('antal_doegn', 0) }} || ' døgn'
+{% endset %}
+
+{{ flag_row(
+    regel='R05',
+    regel_navn='Skuddag i serviceperioden',
+    alvorlighed='info',
+    kilde="'posteringer'",
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(periode_fra, '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=vaerdi,
+    forventet="'takst beregnet på 365 dage'",
+) }}
 from flag

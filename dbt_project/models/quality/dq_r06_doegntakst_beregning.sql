@@ -21,25 +21,27 @@ flag as (
     where abs(doegntakst_kr * naevner - omkostninger_kr) > {{ tolerance }} * naevner
 )
 
-select
-    cast('R06' as varchar) as regel,
-    cast('Døgntakst passer ikke med omkostninger' as varchar) as regel_navn,
-    cast('fejl' as varchar) as alvorlighed,
-    cast('takstbilag' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(null as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || coalesce(ydelse, '?')
-        || ') afviger ' || {{ dk_number('doegntakst_kr - beregnet_takst_kr', 4) }}
-        || ' kr fra omkostninger ' || {{ dk_number('omkostninger_kr', 2) }} || ' kr / ('
-        || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }} || ' dage × '
-        || {{ dk_number('belaegning_andel * 100', 2) }} || ' %) = ' || {{ dk_number('beregnet_takst_kr', 4) }} || ' kr'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('doegntakst_kr', 2) }} as varchar) as vaerdi,
-    cast({{ dk_number('beregnet_takst_kr', 4) }} || ' kr ± ' || {{ dk_number(tolerance, 2) }} || ' kr' as varchar)
-        as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || coalesce(ydelse, '?')
+|| ') afviger ' || {{ dk_number('doegntakst_kr - beregnet_takst_kr', 4) }}
+|| ' kr fra omkostninger ' || {{ dk_number('omkostninger_kr', 2) }} || ' kr / ('
+|| {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }} || ' dage × '
+|| {{ dk_number('belaegning_andel * 100', 2) }} || ' %) = ' || {{ dk_number('beregnet_takst_kr', 4) }} || ' kr'
+{% endset %}
+
+{% set forventet %}
+{{ dk_number('beregnet_takst_kr', 4) }} || ' kr ± ' || {{ dk_number(tolerance, 2) }} || ' kr'
+{% endset %}
+
+{{ flag_row(
+    regel='R06',
+    regel_navn='Døgntakst passer ikke med omkostninger',
+    alvorlighed='fejl',
+    kilde="'takstbilag'",
+    tilbudsnr='tilbudsnr',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('doegntakst_kr', 2),
+    forventet=forventet,
+) }}
 from flag

@@ -18,23 +18,26 @@ flag as (
         and beregnet_antal_doegn is not null
 )
 
-select
-    cast('R07' as varchar) as regel,
-    cast('Antal døgn passer ikke med pladser og belægning' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('takstbilag' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(null as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        'Antal døgn ' || coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') || ' (' || coalesce(ydelse, '?')
-        || ') ≠ ' || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }}
-        || ' dage × ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % = '
-        || {{ dk_number('doegn_eksakt', 2) }} || ', afrundet ' || {{ dk_number('beregnet_antal_doegn', 0) }}
-        as varchar) as beskrivelse,
-    cast(coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') as varchar) as vaerdi,
-    cast({{ dk_number('beregnet_antal_doegn', 0) }} as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Antal døgn ' || coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)') || ' (' || coalesce(ydelse, '?')
+|| ') ≠ ' || {{ dk_places('pladser') }} || ' pladser × ' || {{ dk_number('dage', 0) }}
+|| ' dage × ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % = '
+|| {{ dk_number('doegn_eksakt', 2) }} || ', afrundet ' || {{ dk_number('beregnet_antal_doegn', 0) }}
+{% endset %}
+
+{% set vaerdi %}
+coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)')
+{% endset %}
+
+{{ flag_row(
+    regel='R07',
+    regel_navn='Antal døgn passer ikke med pladser og belægning',
+    alvorlighed='advarsel',
+    kilde="'takstbilag'",
+    tilbudsnr='tilbudsnr',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=vaerdi,
+    forventet=dk_number('beregnet_antal_doegn', 0),
+) }}
 from flag

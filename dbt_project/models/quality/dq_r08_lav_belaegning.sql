@@ -11,22 +11,29 @@ flag as (
         and begrundelse is null  -- staging turns a blank Begrundelse into NULL
 )
 
-select
-    cast('R08' as varchar) as regel,
-    cast('Lav belægning uden begrundelse' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('takstbilag' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(null as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        'Budgetteret belægning ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % (' || coalesce(ydelse, '?')
-        || ') er under ' || {{ dk_number(minimum, 0) }} || ' %, og der er ingen begrundelse'
-        || ' (kræver styregruppens godkendelse)'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('belaegning_andel * 100', 2) }} || ' %' as varchar) as vaerdi,
-    cast('mindst ' || {{ dk_number(minimum, 0) }} || ' % eller en begrundelse' as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Budgetteret belægning ' || {{ dk_number('belaegning_andel * 100', 2) }} || ' % (' || coalesce(ydelse, '?')
+|| ') er under ' || {{ dk_number(minimum, 0) }} || ' %, og der er ingen begrundelse'
+|| ' (kræver styregruppens godkendelse)'
+{% endset %}
+
+{% set vaerdi %}
+{{ dk_number('belaegning_andel * 100', 2) }} || ' %'
+{% endset %}
+
+{% set forventet %}
+'mindst ' || {{ dk_number(minimum, 0) }} || ' % eller en begrundelse'
+{% endset %}
+
+{{ flag_row(
+    regel='R08',
+    regel_navn='Lav belægning uden begrundelse',
+    alvorlighed='advarsel',
+    kilde="'takstbilag'",
+    tilbudsnr='tilbudsnr',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=vaerdi,
+    forventet=forventet,
+) }}
 from flag

@@ -12,9 +12,9 @@ med_forrige as (
         forrige.doegntakst_kr as forrige_takst_kr
     from takster as nu
     inner join takster as forrige
-        on forrige.tilbudsnr = nu.tilbudsnr
-        and forrige.ydelse = nu.ydelse
-        and forrige.aar = nu.aar - 1
+        on nu.tilbudsnr = forrige.tilbudsnr
+            and nu.ydelse = forrige.ydelse
+            and forrige.aar = nu.aar - 1
 ),
 
 flag as (
@@ -26,24 +26,27 @@ flag as (
         and begrundelse is null
 )
 
-select
-    cast('R09' as varchar) as regel,
-    cast('Stor takstændring uden begrundelse' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('takstbilag' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(null as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || ydelse || ') er '
-        || case when doegntakst_kr > forrige_takst_kr then 'steget ' else 'faldet ' end
-        || coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '') || 'fra ' || {{ dk_number('forrige_takst_kr', 2) }}
-        || ' kr i ' || (aar - 1) || ', og der er ingen begrundelse'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('doegntakst_kr', 2) }} as varchar) as vaerdi,
-    cast('højst ' || {{ dk_number(maks, 0) }} || ' % fra ' || {{ dk_number('forrige_takst_kr', 2) }}
-        || ' kr, eller en begrundelse' as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Døgntakst ' || {{ dk_number('doegntakst_kr', 2) }} || ' kr (' || ydelse || ') er '
+|| case when doegntakst_kr > forrige_takst_kr then 'steget ' else 'faldet ' end
+|| coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '') || 'fra ' || {{ dk_number('forrige_takst_kr', 2) }}
+|| ' kr i ' || (aar - 1) || ', og der er ingen begrundelse'
+{% endset %}
+
+{% set forventet %}
+'højst ' || {{ dk_number(maks, 0) }} || ' % fra ' || {{ dk_number('forrige_takst_kr', 2) }}
+|| ' kr, eller en begrundelse'
+{% endset %}
+
+{{ flag_row(
+    regel='R09',
+    regel_navn='Stor takstændring uden begrundelse',
+    alvorlighed='advarsel',
+    kilde="'takstbilag'",
+    tilbudsnr='tilbudsnr',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('doegntakst_kr', 2),
+    forventet=forventet,
+) }}
 from flag

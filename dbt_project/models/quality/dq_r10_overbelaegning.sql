@@ -38,7 +38,7 @@ maaneder as (
         select * from belaegning
         union all
         select * from sikrede
-    )
+    ) as begge
 ),
 
 flag as (
@@ -46,23 +46,26 @@ flag as (
     where belagte_doegn > doegn_i_drift + {{ tolerance }}
 )
 
-select
-    cast('R10' as varchar) as regel,
-    cast('Flere belagte døgn end pladser i drift' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast(kilde as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(null as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(strftime(maaned, '%Y-%m') as varchar) as periode,
-    cast(
-        coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
-        || {{ dk_number('belagte_doegn', 0) }} || ' belagte døgn overstiger '
-        || {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift × ' || day(last_day(maaned))
-        || ' dage = ' || {{ dk_number('doegn_i_drift', 0) }} || ' døgn'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('belagte_doegn', 0) }} as varchar) as vaerdi,
-    cast('højst ' || {{ dk_number('doegn_i_drift + ' ~ tolerance, 0) }} as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
+|| {{ dk_number('belagte_doegn', 0) }} || ' belagte døgn overstiger '
+|| {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift × ' || day(last_day(maaned))
+|| ' dage = ' || {{ dk_number('doegn_i_drift', 0) }} || ' døgn'
+{% endset %}
+
+{% set forventet %}
+'højst ' || {{ dk_number('doegn_i_drift + ' ~ tolerance, 0) }}
+{% endset %}
+
+{{ flag_row(
+    regel='R10',
+    regel_navn='Flere belagte døgn end pladser i drift',
+    alvorlighed='advarsel',
+    kilde='kilde',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(maaned, '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('belagte_doegn', 0),
+    forventet=forventet,
+) }}
 from flag

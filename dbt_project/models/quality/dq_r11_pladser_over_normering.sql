@@ -28,30 +28,34 @@ sikrede as (
 ),
 
 flag as (
-    select * from (
+    select *
+    from (
         select * from belaegning
         union all
         select * from sikrede
-    )
+    ) as begge
     where pladser_i_drift > normerede_pladser
 )
 
-select
-    cast('R11' as varchar) as regel,
-    cast('Flere pladser i drift end normeret' as varchar) as regel_navn,
-    cast('fejl' as varchar) as alvorlighed,
-    cast(kilde as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(null as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(strftime(maaned, '%Y-%m') as varchar) as periode,
-    cast(
-        coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
-        || {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift overstiger '
-        || {{ dk_number('normerede_pladser', 0) }} || ' normerede pladser'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('pladser_i_drift', 0) }} as varchar) as vaerdi,
-    cast('højst ' || {{ dk_number('normerede_pladser', 0) }} as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '%Y-%m') || ': '
+|| {{ dk_number('pladser_i_drift', 0) }} || ' pladser i drift overstiger '
+|| {{ dk_number('normerede_pladser', 0) }} || ' normerede pladser'
+{% endset %}
+
+{% set forventet %}
+'højst ' || {{ dk_number('normerede_pladser', 0) }}
+{% endset %}
+
+{{ flag_row(
+    regel='R11',
+    regel_navn='Flere pladser i drift end normeret',
+    alvorlighed='fejl',
+    kilde='kilde',
+    tilbudsnr='tilbudsnr',
+    periode="strftime(maaned, '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('pladser_i_drift', 0),
+    forventet=forventet,
+) }}
 from flag

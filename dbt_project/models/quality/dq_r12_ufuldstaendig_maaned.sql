@@ -11,22 +11,25 @@ flag as (
     where maaned >= date_trunc('month', udtraeksdato)
 )
 
-select
-    cast('R12' as varchar) as regel,
-    cast('Ufuldstændig måned' as varchar) as regel_navn,
-    cast('info' as varchar) as alvorlighed,
-    cast('sundhedstjek' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(null as integer) as tilbudsnr,
-    cast(strftime(maaned, '%Y-%m') as varchar) as periode,
-    cast(
-        'Måneden ' || strftime(maaned, '%Y-%m') || ' var ikke afsluttet ved udtrækket '
-        || strftime(udtraeksdato, '%d-%m-%Y') || '; antallet ' || coalesce({{ dk_number('antal', 0) }}, '(tomt)')
-        || ' er foreløbigt'
-        as varchar) as beskrivelse,
-    cast(coalesce({{ dk_number('antal', 0) }}, '(tomt)') as varchar) as vaerdi,
-    cast('en afsluttet måned (før ' || strftime(udtraeksdato, '%Y-%m') || ')' as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Måneden ' || strftime(maaned, '%Y-%m') || ' var ikke afsluttet ved udtrækket '
+|| strftime(udtraeksdato, '%d-%m-%Y') || '; antallet ' || coalesce({{ dk_number('antal', 0) }}, '(tomt)')
+|| ' er foreløbigt'
+{% endset %}
+
+{% set vaerdi %}
+coalesce({{ dk_number('antal', 0) }}, '(tomt)')
+{% endset %}
+
+{{ flag_row(
+    regel='R12',
+    regel_navn='Ufuldstændig måned',
+    alvorlighed='info',
+    kilde="'sundhedstjek'",
+    kommunekode='kommunekode',
+    periode="strftime(maaned, '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=vaerdi,
+    forventet="'en afsluttet måned (før ' || strftime(udtraeksdato, '%Y-%m') || ')'",
+) }}
 from flag

@@ -17,8 +17,7 @@ historik as (
     window forrige as (
         partition by kommunekode
         order by maaned
-        range between interval {{ var('dq_r13_window_months') }} month preceding
-            and interval 1 month preceding
+        range between interval {{ var('dq_r13_window_months') }} month preceding and interval 1 month preceding
     )
 ),
 
@@ -29,23 +28,26 @@ flag as (
         and antal >= {{ var('dq_r13_min_count') }}
 )
 
-select
-    cast('R13' as varchar) as regel,
-    cast('Usædvanligt højt månedstal' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('sundhedstjek' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(null as integer) as tilbudsnr,
-    cast(strftime(maaned, '%Y-%m') as varchar) as periode,
-    cast(
-        {{ dk_number('antal', 0) }} || ' sundhedstjek i ' || strftime(maaned, '%Y-%m') || ' er mere end '
-        || {{ var('dq_r13_median_factor') }} || ' × medianen ' || {{ dk_number('median_forrige', 1) }}
-        || ' af de foregående {{ var('dq_r13_window_months') }} måneder (' || maaneder_forrige || ' med tal)'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('antal', 0) }} as varchar) as vaerdi,
-    cast('højst ' || {{ dk_number(var('dq_r13_median_factor') ~ ' * median_forrige', 1) }}
-        || ' (' || {{ var('dq_r13_median_factor') }} || ' × medianen)' as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+{{ dk_number('antal', 0) }} || ' sundhedstjek i ' || strftime(maaned, '%Y-%m') || ' er mere end '
+|| {{ var('dq_r13_median_factor') }} || ' × medianen ' || {{ dk_number('median_forrige', 1) }}
+|| ' af de foregående {{ var('dq_r13_window_months') }} måneder (' || maaneder_forrige || ' med tal)'
+{% endset %}
+
+{% set forventet %}
+'højst ' || {{ dk_number(var('dq_r13_median_factor') ~ ' * median_forrige', 1) }}
+|| ' (' || {{ var('dq_r13_median_factor') }} || ' × medianen)'
+{% endset %}
+
+{{ flag_row(
+    regel='R13',
+    regel_navn='Usædvanligt højt månedstal',
+    alvorlighed='advarsel',
+    kilde="'sundhedstjek'",
+    kommunekode='kommunekode',
+    periode="strftime(maaned, '%Y-%m')",
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('antal', 0),
+    forventet=forventet,
+) }}
 from flag

@@ -19,9 +19,9 @@ med_forrige as (
         forrige.indhold as forrige_indhold
     from netto as nu
     inner join netto as forrige
-        on forrige.omraadekode = nu.omraadekode
-        and forrige.funktion = nu.funktion
-        and forrige.aar = nu.aar - 1
+        on nu.omraadekode = forrige.omraadekode
+            and nu.funktion = forrige.funktion
+            and forrige.aar = nu.aar - 1
 ),
 
 flag as (
@@ -35,27 +35,29 @@ flag as (
         and 1000 * cast(abs(indhold - forrige_indhold) as decimal(38, 3)) > {{ min_kr }}
 )
 
-select
-    cast('R14' as varchar) as regel,
-    cast('Stor ændring i nettodriftsudgift' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('regnskab' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(omraadekode as varchar) as kommunekode,
-    cast(null as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        'Nettodriftsudgift ' || coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', '
-        || aar || ': ' || {{ dk_number('indhold', 1) }} || ' (1.000 kr.) er '
-        || case when aendring > 0 then 'steget ' else 'faldet ' end
-        || coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '')
-        || '(' || {{ dk_number('abs(aendring) * 1000', 0) }} || ' kr) fra '
-        || {{ dk_number('forrige_indhold', 1) }} || ' i ' || (aar - 1) || ' – mulig forkert funktion'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('indhold', 1) }} as varchar) as vaerdi,
-    cast('ændring højst ' || {{ dk_number(maks_pct, 0) }} || ' % eller højst '
-        || {{ dk_number(min_kr, 0) }} || ' kr fra ' || {{ dk_number('forrige_indhold', 1) }}
-        as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Nettodriftsudgift ' || coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', '
+|| aar || ': ' || {{ dk_number('indhold', 1) }} || ' (1.000 kr.) er '
+|| case when aendring > 0 then 'steget ' else 'faldet ' end
+|| coalesce({{ dk_number('abs(aendring_pct)', 1) }} || ' % ', '')
+|| '(' || {{ dk_number('abs(aendring) * 1000', 0) }} || ' kr) fra '
+|| {{ dk_number('forrige_indhold', 1) }} || ' i ' || (aar - 1) || ' – mulig forkert funktion'
+{% endset %}
+
+{% set forventet %}
+'ændring højst ' || {{ dk_number(maks_pct, 0) }} || ' % eller højst '
+|| {{ dk_number(min_kr, 0) }} || ' kr fra ' || {{ dk_number('forrige_indhold', 1) }}
+{% endset %}
+
+{{ flag_row(
+    regel='R14',
+    regel_navn='Stor ændring i nettodriftsudgift',
+    alvorlighed='advarsel',
+    kilde="'regnskab'",
+    kommunekode='omraadekode',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('indhold', 1),
+    forventet=forventet,
+) }}
 from flag

@@ -24,23 +24,52 @@ pr_linje as (
 
 -- Where each source line belongs (file, line -> municipality, tilbud, periode).
 linjer as (
-    select _source_file, _source_line, kommunekode, tilbudsnr,
+    select
+        _source_file,
+        _source_line,
+        kommunekode,
+        tilbudsnr,
         strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as periode
     from {{ ref('stg_posteringer__posteringer') }}
     union all
-    select _source_file, _source_line, null, tilbudsnr, cast(aar as varchar)
+    select
+        _source_file,
+        _source_line,
+        null as kommunekode,
+        tilbudsnr,
+        cast(aar as varchar) as periode
     from {{ ref('stg_takstbilag__takster') }}
     union all
-    select _source_file, _source_line, null, tilbudsnr, strftime(maaned, '%Y-%m')
+    select
+        _source_file,
+        _source_line,
+        null as kommunekode,
+        tilbudsnr,
+        strftime(maaned, '%Y-%m') as periode
     from {{ ref('stg_belaegning__maaned') }}
     union all
-    select _source_file, _source_line, null, null, strftime(maaned, '%Y-%m')
+    select
+        _source_file,
+        _source_line,
+        null as kommunekode,
+        null as tilbudsnr,
+        strftime(maaned, '%Y-%m') as periode
     from {{ ref('stg_sikrede__maaned') }}
     union all
-    select _source_file, _source_line, omraadekode, null, cast(aar as varchar)
+    select
+        _source_file,
+        _source_line,
+        omraadekode as kommunekode,
+        null as tilbudsnr,
+        cast(aar as varchar) as periode
     from {{ ref('stg_regnskab__konti') }}
     union all
-    select _source_file, _source_line, null, tilbudsnr, null
+    select
+        _source_file,
+        _source_line,
+        null as kommunekode,
+        tilbudsnr,
+        null as periode
     from {{ ref('stg_tilbud__tilbud') }}
 ),
 
@@ -63,25 +92,28 @@ flag as (
         linje_info.periode
     from pr_linje
     left join linje_info
-        on linje_info._source_file = pr_linje.kildefil
-        and linje_info._source_line = pr_linje.kildelinje
+        on pr_linje.kildefil = linje_info._source_file
+            and pr_linje.kildelinje = linje_info._source_line
 )
 
-select
-    cast('R15' as varchar) as regel,
-    cast('CPR-lignende værdi' as varchar) as regel_navn,
-    cast('fejl' as varchar) as alvorlighed,
-    cast(kilde as varchar) as kilde,
-    cast(kildefil as varchar) as kildefil,
-    cast(kildelinje as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(periode as varchar) as periode,
-    cast(
-        'CPR-lignende værdi fundet i ' || kolonner || ' og maskeret før indlæsning (' || maskerede_vaerdier
-        || '); ret kildefilen, så den ikke indeholder CPR-numre'
-        as varchar) as beskrivelse,
-    cast(maskerede_vaerdier as varchar) as vaerdi,
-    cast('ingen CPR-numre i tekstfelter (pseudonym borgerreference)' as varchar) as forventet,
-    cast(load_id as varchar) as load_id
+{% set beskrivelse %}
+'CPR-lignende værdi fundet i ' || kolonner || ' og maskeret før indlæsning (' || maskerede_vaerdier
+|| '); ret kildefilen, så den ikke indeholder CPR-numre'
+{% endset %}
+
+{{ flag_row(
+    regel='R15',
+    regel_navn='CPR-lignende værdi',
+    alvorlighed='fejl',
+    kilde='kilde',
+    kildefil='kildefil',
+    kildelinje='kildelinje',
+    kommunekode='kommunekode',
+    tilbudsnr='tilbudsnr',
+    periode='periode',
+    beskrivelse=beskrivelse,
+    vaerdi='maskerede_vaerdier',
+    forventet="'ingen CPR-numre i tekstfelter (pseudonym borgerreference)'",
+    load_id='load_id',
+) }}
 from flag

@@ -38,9 +38,9 @@ sammenlignet as (
         posteringer.antal_posteringer
     from regnskab
     inner join posteringer
-        on posteringer.kommunekode = regnskab.omraadekode
-        and posteringer.funktion = regnskab.funktion
-        and posteringer.aar = regnskab.aar
+        on regnskab.omraadekode = posteringer.kommunekode
+            and regnskab.funktion = posteringer.funktion
+            and regnskab.aar = posteringer.aar
 ),
 
 flag as (
@@ -52,25 +52,27 @@ flag as (
     where 100 * abs(posteringer_kr - regnskab_kr) > {{ tolerance }} * abs(regnskab_kr)
 )
 
-select
-    cast('R16' as varchar) as regel,
-    cast('Posteringer afstemmer ikke med regnskab' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('regnskab' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(omraadekode as varchar) as kommunekode,
-    cast(null as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        'Posteringer med dranst 1 på funktion ' || funktion || ' i ' || aar || ' ('
-        || {{ dk_number('antal_posteringer', 0) }} || ' stk.) summer til ' || {{ dk_number('posteringer_kr', 2) }}
-        || ' kr, ' || coalesce({{ dk_number('abs(afvigelse_pct)', 1) }} || ' % ', '')
-        || case when posteringer_kr > regnskab_kr then 'over' else 'under' end
-        || ' regnskabets nettodrift ' || {{ dk_number('regnskab_kr', 2) }} || ' kr (REGK31 I alt × 1.000)'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('posteringer_kr', 2) }} as varchar) as vaerdi,
-    cast({{ dk_number('regnskab_kr', 2) }} || ' kr ± ' || {{ dk_number(tolerance, 0) }} || ' %' as varchar)
-        as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+'Posteringer med dranst 1 på funktion ' || funktion || ' i ' || aar || ' ('
+|| {{ dk_number('antal_posteringer', 0) }} || ' stk.) summer til ' || {{ dk_number('posteringer_kr', 2) }}
+|| ' kr, ' || coalesce({{ dk_number('abs(afvigelse_pct)', 1) }} || ' % ', '')
+|| case when posteringer_kr > regnskab_kr then 'over' else 'under' end
+|| ' regnskabets nettodrift ' || {{ dk_number('regnskab_kr', 2) }} || ' kr (REGK31 I alt × 1.000)'
+{% endset %}
+
+{% set forventet %}
+{{ dk_number('regnskab_kr', 2) }} || ' kr ± ' || {{ dk_number(tolerance, 0) }} || ' %'
+{% endset %}
+
+{{ flag_row(
+    regel='R16',
+    regel_navn='Posteringer afstemmer ikke med regnskab',
+    alvorlighed='advarsel',
+    kilde="'regnskab'",
+    kommunekode='omraadekode',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('posteringer_kr', 2),
+    forventet=forventet,
+) }}
 from flag

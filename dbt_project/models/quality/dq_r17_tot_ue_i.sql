@@ -9,15 +9,30 @@ with konti as (
 ),
 
 tot as (
-    select * from konti where art = 'TOT' and indhold is not null
+    select * from konti
+    where art = 'TOT' and indhold is not null
 ),
 
 ue as (
-    select omraadekode, funktion, dranst, aar, indhold from konti where art = 'UE'
+    select
+        omraadekode,
+        funktion,
+        dranst,
+        aar,
+        indhold
+    from konti
+    where art = 'UE'
 ),
 
 i as (
-    select omraadekode, funktion, dranst, aar, indhold from konti where art = 'I'
+    select
+        omraadekode,
+        funktion,
+        dranst,
+        aar,
+        indhold
+    from konti
+    where art = 'I'
 ),
 
 sammenlignet as (
@@ -27,8 +42,16 @@ sammenlignet as (
         i.indhold as i_indhold,
         ue.indhold - i.indhold as ue_minus_i
     from tot
-    inner join ue using (omraadekode, funktion, dranst, aar)
-    inner join i using (omraadekode, funktion, dranst, aar)
+    inner join ue
+        on tot.omraadekode = ue.omraadekode
+            and tot.funktion = ue.funktion
+            and tot.dranst = ue.dranst
+            and tot.aar = ue.aar
+    inner join i
+        on tot.omraadekode = i.omraadekode
+            and tot.funktion = i.funktion
+            and tot.dranst = i.dranst
+            and tot.aar = i.aar
 ),
 
 flag as (
@@ -36,24 +59,27 @@ flag as (
     where abs(indhold - ue_minus_i) > {{ tolerance }}
 )
 
-select
-    cast('R17' as varchar) as regel,
-    cast('I alt (netto) ≠ bruttoudgifter − indtægter' as varchar) as regel_navn,
-    cast('advarsel' as varchar) as alvorlighed,
-    cast('regnskab' as varchar) as kilde,
-    cast(_source_file as varchar) as kildefil,
-    cast(_source_line as integer) as kildelinje,
-    cast(omraadekode as varchar) as kommunekode,
-    cast(null as integer) as tilbudsnr,
-    cast(aar as varchar) as periode,
-    cast(
-        coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
-        || ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
-        || {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
-        || {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
-        || ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
-        as varchar) as beskrivelse,
-    cast({{ dk_number('indhold', 1) }} as varchar) as vaerdi,
-    cast({{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }} as varchar) as forventet,
-    cast(_load_id as varchar) as load_id
+{% set beskrivelse %}
+coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' || dranst || ', ' || aar
+|| ': I alt (netto) ' || {{ dk_number('indhold', 1) }} || ' afviger '
+|| {{ dk_number('indhold - ue_minus_i', 1) }} || ' fra bruttoudgifter '
+|| {{ dk_number('ue_indhold', 1) }} || ' − indtægter ' || {{ dk_number('i_indhold', 1) }}
+|| ' = ' || {{ dk_number('ue_minus_i', 1) }} || ' (1.000 kr.)'
+{% endset %}
+
+{% set forventet %}
+{{ dk_number('ue_minus_i', 1) }} || ' ± ' || {{ dk_number(tolerance, 1) }}
+{% endset %}
+
+{{ flag_row(
+    regel='R17',
+    regel_navn='I alt (netto) ≠ bruttoudgifter − indtægter',
+    alvorlighed='advarsel',
+    kilde="'regnskab'",
+    kommunekode='omraadekode',
+    periode='aar',
+    beskrivelse=beskrivelse,
+    vaerdi=dk_number('indhold', 1),
+    forventet=forventet,
+) }}
 from flag

@@ -1,0 +1,42 @@
+{#
+  The closing select of a registration-flag model: the 13 columns every rule model returns and
+  cockpit.datakvalitet unions (contracts/cockpit-schema.md, `cockpit.datakvalitet`), cast to
+  the contract's types. The model writes `from <its flag CTE>` after it.
+
+  regel, regel_navn and alvorlighed are text (fixed per rule by contracts/data-quality-rules.md)
+  and checked when the model compiles; every other argument is a SQL expression over the flag
+  CTE. kildefil, kildelinje and load_id default to the lineage every raw row carries;
+  kommunekode and tilbudsnr default to NULL for rules whose rows have none.
+  Column docs: macros/flag_row.md (doc blocks shared by the 17 rule models' YAML).
+#}
+{% macro flag_row(
+    regel, regel_navn, alvorlighed, kilde, periode, beskrivelse, vaerdi, forventet,
+    kommunekode=none, tilbudsnr=none,
+    kildefil='_source_file', kildelinje='_source_line', load_id='_load_id'
+) -%}
+{%- if not modules.re.fullmatch('R[0-9]{2}', regel) -%}
+    {{ exceptions.raise_compiler_error("flag_row: regel must be a rule id like 'R04', got '" ~ regel ~ "'") }}
+{%- endif -%}
+{%- if alvorlighed not in ('fejl', 'advarsel', 'info') -%}
+    {{ exceptions.raise_compiler_error("flag_row (" ~ regel ~ "): alvorlighed must be fejl, advarsel or info, got '" ~ alvorlighed ~ "'") }}
+{%- endif -%}
+select
+    cast({{ flag_text(regel) }} as varchar) as regel,
+    cast({{ flag_text(regel_navn) }} as varchar) as regel_navn,
+    cast({{ flag_text(alvorlighed) }} as varchar) as alvorlighed,
+    cast({{ kilde }} as varchar) as kilde,
+    cast({{ kildefil }} as varchar) as kildefil,
+    cast({{ kildelinje }} as integer) as kildelinje,
+    cast({{ kommunekode if kommunekode is not none else 'null' }} as varchar) as kommunekode,
+    cast({{ tilbudsnr if tilbudsnr is not none else 'null' }} as integer) as tilbudsnr,
+    cast({{ periode }} as varchar) as periode,
+    cast({{ beskrivelse }} as varchar) as beskrivelse,
+    cast({{ vaerdi }} as varchar) as vaerdi,
+    cast({{ forventet }} as varchar) as forventet,
+    cast({{ load_id }} as varchar) as load_id
+{%- endmacro %}
+
+{# A Python string as a SQL string literal. #}
+{% macro flag_text(text) -%}
+'{{ text | replace("'", "''") }}'
+{%- endmacro %}
