@@ -4,6 +4,7 @@ the region and the country: 2021 is the real count of domain/README.md, other ye
 from __future__ import annotations
 
 from rules.rounding import half_up
+from sampledata.contract import age_weight
 from sampledata.nordjylland.common import (
     MUNICIPALITIES,
     NAME,
@@ -28,22 +29,7 @@ def draw_population(seed: int, years: range) -> tuple[dict, dict]:
             series[y] = int(half_up(series[y - 1] * (1 + D(rng.randint(-50, 50)) / 10000)))
         for y in range(2020, years[0] - 1, -1):
             series[y] = int(half_up(series[y + 1] / (1 + D(rng.randint(-50, 50)) / 10000)))
-        profile = [
-            1.0
-            if a < 20
-            else 1.1
-            if a < 30
-            else 1.0
-            if a < 60
-            else 0.95
-            if a < 70
-            else 0.75
-            if a < 80
-            else 0.35
-            if a < 90
-            else 0.05
-            for a in range(100)
-        ]
+        profile = [age_weight(a) for a in range(100)]
         weights = [round(1000 * p * rng.uniform(0.9, 1.1)) for p in profile]
         total[code] = series
         ages[code] = {y: split(series[y], weights) for y in years}

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from rules.rounding import half_up
+from sampledata.contract import POSTING_HEADER
 from sampledata.nordjylland.common import (
     ADULT_FUNCTIONS,
     PARAGRAPH_FUNCTION,
@@ -46,31 +47,15 @@ class Posting:
     raw: dict = field(default_factory=dict)  # column -> raw text replacing the formatted value
 
 
-POSTING_COLUMNS = [
-    "Kommunenr",
-    "Bilagsnr",
-    "Bogføringsdato",
-    "Funktion",
-    "Dranst",
-    "Art",
-    "Beløb",
-    "Tilbudsnr",
-    "Leverandør CVR",
-    "Borgerreference",
-    "Periode fra",
-    "Periode til",
-    "Antal døgn",
-    "Tekst",
-]
 POSTING_FORMAT = {  # each municipality's financial system exports differently (landing-zone.md's freedoms)
-    "851": dict(encoding="utf-8", bom=False, eol="\r\n", thousands=True, columns=POSTING_COLUMNS),
-    "860": dict(encoding="cp1252", bom=False, eol="\r\n", thousands=False, columns=POSTING_COLUMNS, dates="%Y%m%d"),
+    "851": dict(encoding="utf-8", bom=False, eol="\r\n", thousands=True, columns=POSTING_HEADER),
+    "860": dict(encoding="cp1252", bom=False, eol="\r\n", thousands=False, columns=POSTING_HEADER, dates="%Y%m%d"),
     "825": dict(
         encoding="cp1252",
         bom=False,
         eol="\n",
         thousands=False,
-        columns=POSTING_COLUMNS,
+        columns=POSTING_HEADER,
         header=lambda name: f" {name.lower()} ",
     ),
     "787": dict(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rules.rounding import half_up
+from sampledata.contract import TAKSTBILAG_HEADER
 from sampledata.nordjylland.common import SECURE, D, Landing, Tag, source_rng
 from sampledata.nordjylland.tilbud import OPERATORS, TILBUD, Tilbud
 from sampledata.workbook import Formula, xlsx_bytes
@@ -134,21 +135,7 @@ def _rate_formulas(tk: Takst) -> tuple:
 
 
 def write_takstbilag(landing: Landing, years: range, takster: dict) -> None:
-    header = [
-        "År",
-        "Tilbudsnr",
-        "Tilbudsnavn",
-        "Driftsherre",
-        "Paragraf",
-        "Ydelse",
-        "Pladser",
-        "Dage",
-        "Belægningsprocent",
-        "Antal døgn",
-        "Omkostninger",
-        "Døgntakst",
-        "Begrundelse",
-    ]
+    header = TAKSTBILAG_HEADER
     for y in years:
         for i, operator in enumerate(OPERATORS):
             style = (i + y) % 4  # Belægningsprocent: 0.95 | 95 | "95 %" | "95%" across workbooks
