@@ -138,7 +138,7 @@ def test_asset_keys_and_groups():
         if not graph.get(k).is_materializable
     }
     assert external == {
-        "quarantine/rejected_rows": "ingest",
+        "quarantine/afviste_raekker": "ingest",
         "quarantine/cpr_fund": "ingest",
         "meta/koersler": "publish",
     }
