@@ -13,7 +13,7 @@ names, never through DuckDB's lookup of Python variables by name.
 Names: the ledger (`meta.loaded_files`, `meta.file_periods`, `meta.loaded_partitions`) is the
 pipeline's own bookkeeping and English; the quarantine tables hold rows the cockpit shows
 (`cockpit.afviste_raekker`, flag R15, the run summary) under the contract's Danish column names,
-as the readers write them (README, "Names of the bookkeeping").
+as the readers write them (docs/orchestration.md, "Names of the bookkeeping").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The raw loader's three steps (orchestration/raw_loader.py): plan reads only the ledger, read
 touches no database, write hands every frame to DuckDB by registration — and the names of the
-bookkeeping tables (README, "Names of the bookkeeping")."""
+bookkeeping tables (docs/orchestration.md, "Names of the bookkeeping")."""
 
 import duckdb
 import pytest
