@@ -56,9 +56,9 @@ def test_every_frame_reaches_duckdb_by_registration_only(landing):
         "select _source_file, _source_line, belagte_doegn, _partition from raw.belaegning "
         "where tilbudsnr < 2000 order by all"
     ).fetchall() == [("belaegning/a.csv", 2, 300, "2024-03"), ("belaegning/b.csv", 2, 140, "2024-03")]
-    assert con.execute("select kildefil, kildelinje, kolonne, raavaerdi from quarantine.afviste_raekker").fetchall() == [
-        ("belaegning/a.csv", 3, "Belagte døgn", "24O")
-    ]
+    assert con.execute(
+        "select kildefil, kildelinje, kolonne, raavaerdi from quarantine.afviste_raekker"
+    ).fetchall() == [("belaegning/a.csv", 3, "Belagte døgn", "24O")]
     assert con.execute("select file, period, rows from meta.file_periods order by all").fetchall() == [
         ("belaegning/a.csv", "2024-03", 151),
         ("belaegning/a.csv", "2024-04", 1),
