@@ -4,9 +4,9 @@ DuckDB lets one process write a file; two refreshes (a `cockpit run` and a senso
 say) would otherwise race for it and the loser would fail somewhere in the middle with a bare
 lock error. Every entry point that writes the build DB takes this lock first: `cockpit run`
 around its runs, and every Dagster run (UI, schedule, sensor, backfill) through the job
-executor `locked_executor`, in the run's own orchestrating process for the whole run — so the
-steps of a multiprocess run, each in its own process, run under their run's lock and never
-wait for it themselves.
+executor `locked_executor`, in the run's own orchestrating process for the whole run — its
+steps run in that process (or, in a run that selects the multiprocess executor, each in its
+own) under their run's lock and never wait for it themselves.
 
 The lock is an OS file lock (`filelock`, flock on POSIX: the kernel drops it when its process
 dies) on `<build DB>.lock`; the holder writes its pid, host, start time and run id into the file

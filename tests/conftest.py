@@ -75,6 +75,7 @@ PIPELINE_MODULES = {
     "test_write_audit_publish",
     "test_safe_operations",
     "test_national_sample",
+    "test_ui_runs",
 }
 
 

@@ -1,11 +1,10 @@
 """Operating the pipeline as a data engineer would: the landing sensor, the schedules, the
-whole graph on Dagster's multiprocess executor under the shipped instance config, and the UI."""
+whole graph under the shipped instance config (in process, the jobs' default, and on Dagster's
+multiprocess executor, which a run may still select), and the UI."""
 
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +23,13 @@ from dagster import (
     execute_job,
     reconstructable,
 )
+from dagster_ui import SHIPPED_INSTANCE, free_port, graphql
 
 from ingest.textfile import sha256_file
 from orchestration.automation import JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
 from orchestration.publishing import fingerprint_file
 from orchestration.settings import PROJECT_ROOT
-
-SHIPPED_INSTANCE = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
-
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 
@@ -127,12 +124,12 @@ def _alarm(_signum, _frame):
     raise _Timeout("the multiprocess runs did not finish in 25 minutes (a step holding the pool slot?)")
 
 
-def test_each_job_launched_as_the_ui_does_works_first_on_a_fresh_instance_multiprocess(
-    published_sample, tmp_path, monkeypatch
-):
+def test_each_job_works_first_on_a_fresh_instance_multiprocess_or_in_process(published_sample, tmp_path, monkeypatch):
     """A new user's path: the shipped instance config, a fresh build DB, a backfill of
-    `monthly_refresh` over every month first (the job as the UI launches it: no asset
-    selection, the multiprocess executor), then `yearly_refresh` over every year."""
+    `monthly_refresh` over every month first (no asset selection), on Dagster's multiprocess
+    executor (a step per process, the `duckdb` pool one at a time), then `yearly_refresh` over
+    every year with no run config, as the UI launches it: in process (tests/test_ui_runs.py
+    launches it through the UI itself)."""
     settings, _, _ = published_sample
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -143,22 +140,24 @@ def test_each_job_launched_as_the_ui_does_works_first_on_a_fresh_instance_multip
     from orchestration.definitions import defs, monthly_refresh_job, yearly_refresh_job
 
     job_functions = {"monthly_refresh": monthly_refresh_job, "yearly_refresh": yearly_refresh_job}
+    run_configs = {"monthly_refresh": {"execution": {"config": {"multiprocess": {}}}}, "yearly_refresh": None}
     # A step subprocess that dies without an event keeps its pool slot and every other step
     # waits for it forever: fail the test instead of hanging CI.
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(1500)
     try:
         with DagsterInstance.get() as instance:
-            results, logs = [], ""
+            results, logs = [], {}
             for job_name in ("monthly_refresh", "yearly_refresh"):
                 result = execute_job(
                     reconstructable(job_functions[job_name]),
                     instance=instance,
                     tags=range_tags(*full_range(JOB_PARTITIONS[job_name])),
+                    run_config=run_configs[job_name],
                 )
-                logs += "\n".join(str(e.message) for e in instance.all_logs(result.run_id))
+                logs[job_name] = "\n".join(str(e.message) for e in instance.all_logs(result.run_id))
                 results.append(result)
-                assert result.success, logs[-3000:]
+                assert result.success, logs[job_name][-3000:]
                 materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
                 selected = {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.selected_asset_keys}
                 assert materialized == selected, job_name
@@ -172,38 +171,22 @@ def test_each_job_launched_as_the_ui_does_works_first_on_a_fresh_instance_multip
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    assert "Conflicting lock" not in logs and "Could not set lock" not in logs
-    assert "using multiprocess executor" in logs
+    everything = "\n".join(logs.values())
+    assert "Conflicting lock" not in everything and "Could not set lock" not in everything
+    assert "using multiprocess executor" in logs["monthly_refresh"]
+    assert "Executing steps in process (pid: " in logs["yearly_refresh"]
+    assert "Launching subprocess" not in logs["yearly_refresh"]
     with duckdb.connect(str(target.published_db), read_only=True) as con:
         assert con.execute("select count(*) from cockpit.takster").fetchone()[0] == 192
         assert con.execute("select count(*) from cockpit.belaegning_tilbud_maaned").fetchone()[0] == 1582
         assert con.execute("select count(*) from cockpit.koersler").fetchone()[0] == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            return json.loads(resp.read())
-    except OSError:
-        return {}
-
-
 def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(SHIPPED_INSTANCE, home / "dagster.yaml")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     dagster = Path(sys.executable).with_name("dagster")
     proc = subprocess.Popen(
@@ -226,7 +209,7 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
         # The UI has loaded our code location: its jobs, schedule, sensor and asset groups.
         repo = None
         while time.monotonic() < deadline and not repo:
-            answer = _graphql(
+            answer = graphql(
                 port,
                 "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
                 "jobs { name } schedules { name } sensors { name } assetGroups { groupName } } } } }",
