@@ -5,10 +5,12 @@ skipped, a changed file replaces its earlier rows, a removed file's rows are rem
 partitions loaded (a partitioned source loads a range of years or months at a time).
 
 A load is three steps: **plan** (which files to read, from the landing dir and the `meta.*`
-ledger; reads the database only), **read** (parse every planned file; touches no database), and
-**write** (one transaction). Every file is parsed before anything is written, so a contract
-error leaves raw as it was. Frames reach DuckDB only through `con.register` under explicit
-names, never through DuckDB's lookup of Python variables by name.
+ledger; reads the database only), **read** (parse the planned files one at a time, lazily;
+touches no database), and **write** (one transaction that takes each file as it is parsed).
+Memory is one file's rows, not the source's (20 M national postings would need ~9 GB), while a
+contract error in any file rolls the whole transaction back, so raw stays as it was. Frames
+reach DuckDB only through `con.register` under explicit names, never through DuckDB's lookup
+of Python variables by name.
 
 Names: the ledger (`meta.loaded_files`, `meta.file_periods`, `meta.loaded_partitions`) is the
 pipeline's own bookkeeping and English; the quarantine tables hold rows the cockpit shows
@@ -18,7 +20,7 @@ as the readers write them (README, "Names of the bookkeeping").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,7 +172,9 @@ def load_source(
     findings. A file is read when its content is new or changed, or when it holds a period of the
     range that is not loaded from this content yet; an unchanged, loaded file is not read at all.
 
-    Raises `ContractErrors` (every broken file of the source) before anything is written.
+    Files are parsed and written one at a time inside one transaction, so memory holds one
+    file's rows. Raises `ContractErrors` (every broken file of the source, after trying them all)
+    and leaves the database as it was: the transaction is rolled back.
     """
     ensure_schema(con)
     _create_raw_table(con, source)
@@ -217,40 +221,47 @@ def plan_load(
 
 def read_planned(
     plan: LoadPlan, landing_dir: Path, load_id: str, *, log: Callable[[str], None] = lambda _msg: None
-) -> list[ParsedFile]:
-    """Step 2: parse every file of `plan.to_read` (no database). Raises `ContractErrors` with
-    every file that cannot be read, after trying them all."""
+) -> Iterator[ParsedFile]:
+    """Step 2: parse the files of `plan.to_read` one at a time, in plan order, yielding each
+    (no database). Lazy, so a caller that writes each file before asking for the next holds one
+    file's rows. After the first broken file the rest are still parsed (their errors are
+    reported together) but no longer yielded; when the files are exhausted, raises
+    `ContractErrors` with every file that could not be read."""
     source, partitions = plan.source, plan.partitions
-    read, errors = [], []
+    errors = []
     for landing_file in plan.to_read:
         try:
             parsed = read_file(source, landing_file.path, landing_dir, load_id)
         except ContractError as exc:
             errors.append(exc)
             continue
-        rows = _with_partition(parsed.rows, source, partitions)
-        keep = pl.col("_partition").is_null()
-        if partitions is not None:
-            keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
-        read.append(ParsedFile(landing_file, parsed, rows.filter(keep)))
         log(
             f"{source.name}: {landing_file.rel}: {parsed.rows.height} rækker, {parsed.rejected.height} afviste værdier"
             + (f", {parsed.cpr.height} CPR-lignende værdier maskeret" if parsed.cpr.height else "")
             + (f" ({parsed.shape})" if parsed.shape else "")
             + "".join(f"; fund: {f}" for f in parsed.findings)
         )
+        if errors:
+            continue  # the load will be rolled back: writing this file is wasted work
+        rows = _with_partition(parsed.rows, source, partitions)
+        keep = pl.col("_partition").is_null()
+        if partitions is not None:
+            keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
+        yield ParsedFile(landing_file, parsed, rows.filter(keep))
     if errors:
         raise ContractErrors(errors)
-    return read
 
 
-def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[ParsedFile], load_id: str) -> LoadStats:
-    """Step 3, one transaction: remove what no longer holds, insert what was read, and record
-    it in the ledger. Rolls back and re-raises on any error."""
+def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[ParsedFile], load_id: str) -> LoadStats:
+    """Step 3, one transaction: remove what no longer holds, insert each file of `read` as it
+    comes (an iterator from `read_planned` is consumed file by file), and record it in the
+    ledger. `read` must hold exactly the files of `plan.to_read`: the deletes are planned from
+    those. Rolls back and re-raises on any error, `ContractErrors` raised by `read` included;
+    raises `ValueError` (after the rollback) when `read` held other files than the plan's."""
     source = plan.source
     table = f"raw.{source.name}"
     stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped, files_removed=plan.removed)
-    reread = {r.file.rel for r in read}
+    reread = {f.rel for f in plan.to_read}
     # Loaded (file, partition) pairs of the range that no longer hold: the file was read again,
     # changed, or is gone. Their rows go; the files read now put back what they hold.
     stale = pl.DataFrame(
@@ -273,6 +284,11 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[Parsed
             stats.rows_rejected += r.parsed.rejected.height
             stats.rows_dropped += r.parsed.dropped
             stats.cpr_found += r.parsed.cpr.height
+        if sorted(stats.files_loaded) != sorted(reread):
+            raise ValueError(
+                f"{source.name}: the files written ({len(stats.files_loaded)}) are not the files planned"
+                f" ({len(reread)}); nothing was loaded"
+            )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
