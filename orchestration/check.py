@@ -36,7 +36,7 @@ def _targets(path: Path) -> tuple[list[tuple[Source, Path, Path]], dict[str, str
 def outside_partitions(source: Source, rows) -> str:
     """One line when rows of a file belong to no partition (a period before the first year or
     after the current one, or none), else "". They load with their file, but re-running a
-    partition does not touch them (README, Partitions)."""
+    partition does not touch them (docs/operating.md, Partitions)."""
     from orchestration.partitions import full_range, partitions_def
 
     pdef = partitions_def(source)

@@ -15,7 +15,7 @@ of Python variables by name.
 Names: the ledger (`meta.loaded_files`, `meta.file_periods`, `meta.loaded_partitions`) is the
 pipeline's own bookkeeping and English; the quarantine tables hold rows the cockpit shows
 (`cockpit.afviste_raekker`, flag R15, the run summary) under the contract's Danish column names,
-as the readers write them (README, "Names of the bookkeeping").
+as the readers write them (docs/orchestration.md, "Names of the bookkeeping").
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ create table if not exists meta.file_periods (
 create table if not exists meta.loaded_partitions (
     source varchar, file varchar, partition varchar, sha256 varchar, rows bigint, load_id varchar,
     loaded_at timestamp, primary key (source, file, partition));
-create table if not exists quarantine.rejected_rows (
+create table if not exists quarantine.afviste_raekker (
     kilde varchar, kildefil varchar, kildelinje bigint, kolonne varchar, raavaerdi varchar,
     aarsag varchar, load_id varchar);
 create table if not exists quarantine.cpr_fund (
@@ -57,7 +57,7 @@ create table if not exists quarantine.fund (
     kilde varchar, kildefil varchar, fund varchar, load_id varchar);
 """
 )
-QUARANTINE_TABLES = ("quarantine.rejected_rows", "quarantine.cpr_fund", "quarantine.fund")
+QUARANTINE_TABLES = ("quarantine.afviste_raekker", "quarantine.cpr_fund", "quarantine.fund")
 LEDGER_TABLES = ("meta.loaded_files", "meta.file_periods")  # replaced per file; loaded_partitions per partition
 
 
@@ -123,6 +123,8 @@ class ParsedFile:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    # build DBs made before the quarantine's table had the contract's name
+    _rename_table(con, "quarantine", "rejected_rows", "afviste_raekker")
     con.execute(DDL)
     _rename_column(con, "meta", "file_periods", "periode", "period")  # build DBs made before the ledger was English
     # Raw rows carry their line; keeping insertion order costs ~30 % of a large load.
@@ -334,7 +336,7 @@ def _insert_file(
             " cast(? as timestamp) as _loaded_at from file_rows",
             [rel, sha, load_id, loaded_at],
         )
-        con.execute("insert into quarantine.rejected_rows by name select * from file_rejected")
+        con.execute("insert into quarantine.afviste_raekker by name select * from file_rejected")
         con.execute("insert into quarantine.cpr_fund by name select * from file_cpr")
         if parsed.findings:
             con.executemany(
@@ -360,6 +362,19 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     _add_missing_columns(
         con, f"raw.{source.name}", pl.DataFrame(schema={"_partition": pl.String()})
     )  # pre-partition build DBs
+
+
+def _rename_table(con: duckdb.DuckDBPyConnection, schema: str, old: str, new: str) -> None:
+    names = {
+        name
+        for (name,) in con.execute(
+            """select table_name from duckdb_tables()
+               where database_name = current_database() and schema_name = ? and table_name in (?, ?)""",
+            [schema, old, new],
+        ).fetchall()
+    }
+    if names == {old}:
+        con.execute(f"alter table {schema}.{old} rename to {new}")
 
 
 def _rename_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, old: str, new: str) -> None:

@@ -251,7 +251,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         run = con.execute(
             "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]
         ).fetchone()
-        rejected = con.execute("select count(*) from quarantine.rejected_rows").fetchone()[0]
+        rejected = con.execute("select count(*) from quarantine.afviste_raekker").fetchone()[0]
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)
     unread = [f"ikke læst: {rel}: {why}" for rel, why in unread_files(settings.landing_dir).items()]

@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from ingest import reference
+from sampledata.contract import POSTING_HEADER, TAKSTBILAG_HEADER, age_weight
 from sampledata.landing import PLANT, Landing, Plant, Plants
 from sampledata.text import csv_bytes, dk_amount, dk_date, month_text, rng, split_exact
 from sampledata.workbook import Formula, xlsx_bytes
@@ -162,22 +163,6 @@ SECURE_PLACES = {
     "Grenen": (15, 19),
     "Koglen": (6, 6),
 }
-POSTING_HEADER = [
-    "Kommunenr",
-    "Bilagsnr",
-    "Bogføringsdato",
-    "Funktion",
-    "Dranst",
-    "Art",
-    "Beløb",
-    "Tilbudsnr",
-    "Leverandør CVR",
-    "Borgerreference",
-    "Periode fra",
-    "Periode til",
-    "Antal døgn",
-    "Tekst",
-]
 EXPENSES = [
     ("1.1", "Lønudgifter, fastansatte"),
     ("1.5", "Lønudgifter, timelønnede"),
@@ -569,21 +554,7 @@ def write_takstbilag(landing: Landing, seed: int, rates: pl.DataFrame, register:
     operators = rows["driftsherre"].unique(maintain_order=True).to_list()
     style = dict(zip(operators, r.integers(0, 4, len(operators)).tolist()))
     long_title = dict(zip(operators, (r.random(len(operators)) < 0.4).tolist()))
-    header = [
-        "År",
-        "Tilbudsnr",
-        "Tilbudsnavn",
-        "Driftsherre",
-        "Paragraf",
-        "Ydelse",
-        "Pladser",
-        "Dage",
-        "Belægningsprocent",
-        "Antal døgn",
-        "Omkostninger",
-        "Døgntakst",
-        "Begrundelse",
-    ]
+    header = TAKSTBILAG_HEADER
     for (operator, year), part in rows.group_by(["driftsherre", "aar"], maintain_order=True):
         s = (style[operator] + year) % 4
         title = [f"Takstbilag {year} – {operator}"]
@@ -929,24 +900,7 @@ def write_befolkning(landing: Landing, seed: int, kommuner: pl.DataFrame, pop: p
     presentation: labels only) from 2022: every municipality, region and the country, ages
     0–99 and the total. Ages split each municipality's figure exactly."""
     r = rng(seed, "alder")
-    profile = np.array(
-        [
-            1.0
-            if a < 20
-            else 1.1
-            if a < 30
-            else 1.0
-            if a < 60
-            else 0.95
-            if a < 70
-            else 0.75
-            if a < 80
-            else 0.35
-            if a < 90
-            else 0.05
-            for a in range(AGES)
-        ]
-    )
+    profile = np.array([age_weight(a) for a in range(AGES)])
     weights = np.round(1000 * profile[None, :] * r.uniform(0.9, 1.1, (kommuner.height, AGES))).astype(np.int64)
     w = pl.DataFrame(
         {

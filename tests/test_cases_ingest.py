@@ -70,7 +70,7 @@ def test_05_formula_results_are_rounded_half_up_and_the_stored_value_kept():
 def test_06_a_number_cell_is_a_number_never_a_thousands_dot():
     parsed = _read(TAKSTBILAG, "bugs/06_excel_numeric_three_decimals/takstbilag/tre_decimaler.xlsx")
     first, second = _row(parsed, 4), _row(parsed, 5)
-    # 891.895 stored, shown 891,895: half-up to øre (README, "Excel cells"), not 891.895,00 kr.
+    # 891.895 stored, shown 891,895: half-up to øre (docs/interpretations.md, "Excel cells by type"), not 891.895,00 kr.
     assert first["doegntakst"] == Decimal("891.90") and first["doegntakst_cellevaerdi"] == "891.895"
     assert second["doegntakst"] == Decimal("1352.04") and second["doegntakst_cellevaerdi"] is None
 

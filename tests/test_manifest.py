@@ -100,7 +100,7 @@ def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
         ["manifest.json", "partial_parse.msgpack", stamp_path().name]
     )
     assert "was made from other dbt project files" not in run.stderr
-    # The goal is < 3 s on an idle machine (README); this bound only catches a parse at load
+    # The goal is < 3 s on an idle machine (issue 12, docs/orchestration.md); this bound only catches a parse at load
     # (13 s without a partial parse) on a machine shared by several runs.
     assert float(import_s) < 2.5 and float(load_s) < 8, (import_s, load_s)
 

@@ -1,6 +1,6 @@
 """The raw loader's three steps (orchestration/raw_loader.py): plan reads only the ledger, read
 touches no database, write hands every frame to DuckDB by registration — and the names of the
-bookkeeping tables (README, "Names of the bookkeeping")."""
+bookkeeping tables (docs/orchestration.md, "Names of the bookkeeping")."""
 
 import duckdb
 import pytest
@@ -56,9 +56,9 @@ def test_every_frame_reaches_duckdb_by_registration_only(landing):
         "select _source_file, _source_line, belagte_doegn, _partition from raw.belaegning "
         "where tilbudsnr < 2000 order by all"
     ).fetchall() == [("belaegning/a.csv", 2, 300, "2024-03"), ("belaegning/b.csv", 2, 140, "2024-03")]
-    assert con.execute("select kildefil, kildelinje, kolonne, raavaerdi from quarantine.rejected_rows").fetchall() == [
-        ("belaegning/a.csv", 3, "Belagte døgn", "24O")
-    ]
+    assert con.execute(
+        "select kildefil, kildelinje, kolonne, raavaerdi from quarantine.afviste_raekker"
+    ).fetchall() == [("belaegning/a.csv", 3, "Belagte døgn", "24O")]
     assert con.execute("select file, period, rows from meta.file_periods order by all").fetchall() == [
         ("belaegning/a.csv", "2024-03", 151),
         ("belaegning/a.csv", "2024-04", 1),
@@ -186,7 +186,7 @@ BOOKKEEPING = {
     "meta.loaded_files": ["source", "file", "sha256", "load_id", "loaded_at", "rows_loaded", "rows_rejected"],
     "meta.file_periods": ["source", "file", "sha256", "period", "rows"],
     "meta.loaded_partitions": ["source", "file", "partition", "sha256", "rows", "load_id", "loaded_at"],
-    "quarantine.rejected_rows": ["kilde", "kildefil", "kildelinje", "kolonne", "raavaerdi", "aarsag", "load_id"],
+    "quarantine.afviste_raekker": ["kilde", "kildefil", "kildelinje", "kolonne", "raavaerdi", "aarsag", "load_id"],
     "quarantine.cpr_fund": ["kilde", "kildefil", "kildelinje", "kolonne", "maskeret_vaerdi", "load_id"],
     "quarantine.fund": ["kilde", "kildefil", "fund", "load_id"],
 }
@@ -213,3 +213,25 @@ def test_a_build_db_with_the_danish_period_column_is_migrated(tmp_path):
         ensure_schema(con)
         ensure_schema(con)  # and again: nothing left to rename
         assert con.execute("select period, rows from meta.file_periods").fetchall() == [("2024-03", 2)]
+
+
+def test_a_build_db_with_the_english_quarantine_table_is_migrated(tmp_path):
+    db = tmp_path / "build.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema quarantine")
+        con.execute(
+            "create table quarantine.rejected_rows (kilde varchar, kildefil varchar, kildelinje bigint, "
+            "kolonne varchar, raavaerdi varchar, aarsag varchar, load_id varchar)"
+        )
+        con.execute(
+            "insert into quarantine.rejected_rows values "
+            "('belaegning', 'belaegning/a.csv', 7, 'Belagte døgn', '3O', 'ikke et tal', 'l1')"
+        )
+    with duckdb.connect(str(db)) as con:
+        ensure_schema(con)
+        ensure_schema(con)  # and again: nothing left to rename, the kept rows not doubled
+        assert con.execute("select kildelinje, raavaerdi from quarantine.afviste_raekker").fetchall() == [(7, "3O")]
+        left = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'quarantine' and table_name = 'rejected_rows'"
+        ).fetchone()[0]
+        assert left == 0

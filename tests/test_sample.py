@@ -1,4 +1,4 @@
-"""Tests of the regional sample landing-dir generator (sampledata/nordjylland.py).
+"""Tests of the regional sample landing-dir generator (sampledata/nordjylland/).
 
 Determinism, the real figures, and a manifest whose every planted row is where it says: what the
 pipeline must flag is the manifest (tests/test_quality.py asserts exactly its positives and none

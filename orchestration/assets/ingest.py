@@ -96,7 +96,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
                 raise
             total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
             rejected = con.execute(
-                "select count(*) from quarantine.rejected_rows where kilde = ?", [source.name]
+                "select count(*) from quarantine.afviste_raekker where kilde = ?", [source.name]
             ).fetchone()[0]
         return _materialize_result(stats, total, rejected)
 
@@ -161,7 +161,7 @@ def _failures_markdown(outcome) -> str:
 # UI shows them in this group instead of "default".
 QUARANTINE_TABLES = [
     AssetSpec(
-        ["quarantine", "rejected_rows"],
+        ["quarantine", "afviste_raekker"],
         group_name="ingest",
         owners=OWNERS,
         description="Values that could not be parsed: source, file, line, column, raw value, reason.",

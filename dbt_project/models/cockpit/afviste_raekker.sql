@@ -6,4 +6,4 @@ select
     raavaerdi,
     aarsag,
     load_id
-from {{ source('quarantine', 'rejected_rows') }}
+from {{ source('quarantine', 'afviste_raekker') }}

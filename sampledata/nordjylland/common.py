@@ -1,0 +1,173 @@
+"""What every source module of the regional sample shares: the 11 municipalities and the
+functions, Danish text of numbers and dates, seeded draws, and the manifest plumbing (`Landing`
+records every written file and every planted case with its physical line)."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ingest import reference
+from report.danish_format import tal
+
+D = Decimal
+EXTRACTION = date(2024, 10, 25)  # health-check extract date (incomplete month 2024M10)
+HEALTH_TOTALS = {2022: 381, 2023: 458, 2024: 602}  # domain/README.md, 2024 = Jan-25 Oct
+POSTING_YEARS = (2023, 2024)
+
+# code, DST name, population 1 January 2021 (domain/README.md)
+MUNICIPALITIES = [
+    ("851", "Aalborg", 219573),
+    ("810", "Brønderslev", 36140),
+    ("813", "Frederikshavn", 58933),
+    ("860", "Hjørring", 64099),
+    ("849", "Jammerbugt", 38166),
+    ("825", "Læsø", 1776),
+    ("846", "Mariagerfjord", 41584),
+    ("773", "Morsø", 20078),
+    ("840", "Rebild", 30504),
+    ("787", "Thisted", 43126),
+    ("820", "Vesthimmerlands", 36343),
+]
+NAME = {code: name for code, name, _ in MUNICIPALITIES}
+REGION, NATIONAL = ("081", "Region Nordjylland"), ("000", "Hele landet")
+NATIONAL_POP_2021 = 5840045
+
+# function and its share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year); the 5.28
+# shares are relative to the same total. Labels and the paragraph → function map (R01) are the
+# reference seeds' (dbt_project/seeds), the one place they are kept.
+SHARES = {
+    "5.38.38": "0.30",
+    "5.38.42": "0.04",
+    "5.38.45": "0.06",
+    "5.38.50": "0.34",
+    "5.38.52": "0.12",
+    "5.38.58": "0.04",
+    "5.38.59": "0.10",
+    "5.28.20": "0.18",
+    "5.28.21": "0.10",
+}
+_LABELS = dict(reference.seed("funktioner").select("funktion", "funktionsnavn").iter_rows())
+FUNCTIONS = [(fn, _LABELS[fn], share) for fn, share in SHARES.items()]
+ADULT_FUNCTIONS = [fn for fn in SHARES if fn.startswith("5.38")]
+PARAGRAPH_FUNCTION = dict(reference.seed("paragraf_funktion").iter_rows())
+SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
+SECURE = "Barnets lov § 43"
+
+
+def dk(x: Decimal, decimals: int, thousands: bool = False) -> str:
+    """Danish number (report/danish_format.py), with or without thousands dots as systems differ."""
+    text = tal(x, decimals)
+    return text if thousands else text.replace(".", "")
+
+
+def dkdate(d: date) -> str:
+    return d.strftime("%d-%m-%Y")
+
+
+def month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def split(total: int, weights: list[int]) -> list[int]:
+    """Largest-remainder split of an integer total (ties to the first); parts sum exactly."""
+    sign, total, w_sum = (-1 if total < 0 else 1), abs(total), sum(weights)
+    parts = [total * w // w_sum for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % w_sum), i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return [sign * p for p in parts]
+
+
+def source_rng(seed: int, source: str) -> random.Random:
+    return random.Random(f"{seed}:{source}")  # str seeds hash with sha512: stable across runs
+
+
+@dataclass
+class Tag:
+    """A planted registration on the row it is attached to."""
+
+    rule: str
+    kind: str  # "positive" | "near_miss"
+    note: str
+    kommunekode: str | None = None
+    tilbudsnr: int | None = None
+    periode: str | None = None
+
+
+@dataclass
+class Bad:
+    """An unparseable raw value on the row it is attached to."""
+
+    column: str
+    raw: str
+
+
+@dataclass
+class Cpr:
+    column: str
+
+
+class Landing:
+    """Writes files under `out`, hashes them and records the tags of each written line."""
+
+    def __init__(self, out: Path):
+        self.out, self.files = out, {}
+        self.planted, self.unparseable, self.cpr_like = [], [], []
+
+    def write(self, rel: str, data: bytes) -> None:
+        path = self.out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.files[rel] = hashlib.sha256(data).hexdigest()
+
+    def record(self, rel: str, line: int, tags: list) -> None:
+        for t in tags:
+            if isinstance(t, Bad):
+                self.unparseable.append({"file": rel, "line": line, "column": t.column, "raw_value": t.raw})
+            elif isinstance(t, Cpr):
+                self.cpr_like.append({"file": rel, "line": line, "column": t.column})
+            else:
+                self.planted.append(
+                    {
+                        "rule": t.rule,
+                        "kind": t.kind,
+                        "source": rel.split("/")[0],
+                        "file": rel,
+                        "line": line,
+                        "kommunekode": t.kommunekode,
+                        "tilbudsnr": t.tilbudsnr,
+                        "periode": t.periode,
+                        "note": t.note,
+                    }
+                )
+
+    def csv(
+        self,
+        rel: str,
+        header: list[str],
+        rows: list[tuple[list[str], list]],
+        *,
+        encoding: str = "utf-8",
+        bom: bool = False,
+        eol: str = "\r\n",
+        preamble: tuple[str, ...] = (),
+    ) -> None:
+        lines = [*preamble, ";".join(header)]
+        for cells, tags in rows:
+            lines.append(";".join(_csv_cell(c) for c in cells))
+            self.record(rel, len(lines), tags)
+        # the brief's limit: unparseable values are never more than 0.5 % of a file's rows
+        assert sum(isinstance(t, Bad) for _, tags in rows for t in tags) * 200 <= len(rows), rel
+        data = (eol.join(lines) + eol).encode(encoding)
+        self.write(rel, (b"\xef\xbb\xbf" if bom else b"") + data)
+
+
+def _csv_cell(text: str) -> str:
+    """Quoted as Excel quotes: only a cell holding `;` (or starting with `"`) needs it."""
+    return '"' + text.replace('"', '""') + '"' if ";" in text or text.startswith('"') else text
