@@ -127,8 +127,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _rename_table(con, "quarantine", "rejected_rows", "afviste_raekker")
     con.execute(DDL)
     _rename_column(con, "meta", "file_periods", "periode", "period")  # build DBs made before the ledger was English
-    # Raw rows carry their line; keeping insertion order costs ~30 % of a large load.
-    con.execute("set preserve_insertion_order = false")
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -273,6 +271,11 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     )
     whole = pl.DataFrame({"file": plan.removed + sorted(reread)}, schema={"file": pl.String()})
     loaded_at = datetime.now().replace(microsecond=0)
+    # DuckDB's default, stated because the memory bound depends on it: with insertion order kept,
+    # a transaction's appends are written to the file as each row group fills; without, every
+    # row of the load stays in DuckDB's memory until commit (20 M postings: the 4 GB limit, spill
+    # files, 8 GB RSS). Not slower here: the raw rows carry their line anyway.
+    con.execute("set preserve_insertion_order = true")
     con.execute("begin")
     try:
         with registered(con, stale_partitions=stale, whole_files=whole):
