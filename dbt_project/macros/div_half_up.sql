@@ -7,8 +7,8 @@
   NULL when the denominator is 0 or NULL. The result is DECIMAL(38, scale) on either path.
 
   integers=true: for inputs the caller knows are INTEGER/BIGINT (day counts, places, head
-  counts), the same formula in BIGINT without the DECIMAL(38, 10) round trip — ~10× less work
-  per row on the monthly occupancy marts. A DECIMAL input on this path would be rounded to an
+  counts), the same formula in BIGINT without the DECIMAL(38, 10) round trip: 2 M rows in 0,15 s
+  instead of more than 9 s (docs/performance.md). A DECIMAL input on this path would be rounded to an
   integer first, so use it only where the staging model casts the inputs to integers;
   2·|N|·10^scale beyond BIGINT raises DuckDB's overflow error rather than a wrong value.
   tests/test_div_half_up.py holds both paths to the same results.
