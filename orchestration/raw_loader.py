@@ -20,6 +20,7 @@ as the readers write them (docs/orchestration.md, "Names of the bookkeeping").
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -294,11 +295,27 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
                 f"{source.name}: the files written ({len(stats.files_loaded)}) are not the files planned"
                 f" ({len(reread)}); nothing was loaded"
             )
-        con.execute("commit")
+        _commit(con)
     except Exception:
-        con.execute("rollback")
+        # A commit that failed (out of memory at the checkpoint) has ended the transaction
+        # itself; its error is the one to raise, not "no transaction is active".
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("rollback")
         raise
     return stats
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit; a commit that runs out of DuckDB memory (writing the load's row groups) is
+    raised as the out-of-memory error it is — DuckDB reports it as a TransactionException
+    ("Failed to commit: failed to pin block …"), which would hide the setting to raise
+    (COCKPIT_DUCKDB_MEMORY_LIMIT, see orchestration/runner.py)."""
+    try:
+        con.execute("commit")
+    except duckdb.TransactionException as exc:
+        if "failed to pin block" not in str(exc):
+            raise
+        raise duckdb.OutOfMemoryException(f"Out of Memory Error: {exc}") from exc
 
 
 def _delete_stale(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> None:
