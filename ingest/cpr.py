@@ -52,15 +52,36 @@ def mask_text(text: str) -> str:
     return text
 
 
-def mask_frame(frame: pl.DataFrame, line_column: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def mask_frame(
+    frame: pl.DataFrame, line_column: str, exempt: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Mask every text column; return the masked frame and where CPR-like values were found
-    (line, column, masked value)."""
+    (line, column, masked value).
+
+    `exempt`: optional Boolean frame of the same shape (columns named as in `frame`, without the
+    line column); a True cell is neither masked nor reported — for a cell whose text is not a
+    field's text but the reader's rendering of a stored number (see `fields.parse`)."""
     text_columns = [c for c, t in frame.schema.items() if t == pl.String and c != line_column]
     if not text_columns or frame.height == 0:
         return frame, pl.DataFrame(schema={"kildelinje": pl.Int64, "kolonne": pl.String, "maskeret_vaerdi": pl.String})
+    exempted = [c for c in text_columns if exempt is not None and c in exempt.columns]
+    if exempted:
+        frame = frame.with_columns(exempt.select(pl.col(c).alias(f"_exempt_{c}") for c in exempted))
+
+    def candidate(c: str) -> pl.Expr:
+        found = contains_cpr(pl.col(c).fill_null(""))
+        return found & ~pl.col(f"_exempt_{c}").fill_null(False) if c in exempted else found
+
+    def masked(c: str) -> pl.Expr:
+        if c in exempted:
+            return (
+                pl.when(pl.col(f"_exempt_{c}").fill_null(False)).then(pl.col(c)).otherwise(mask_cpr(pl.col(c))).alias(c)
+            )
+        return mask_cpr(pl.col(c))
+
     hits = pl.concat(
         [
-            frame.filter(contains_cpr(pl.col(c).fill_null(""))).select(
+            frame.filter(candidate(c)).select(
                 pl.col(line_column).cast(pl.Int64).alias("kildelinje"),
                 pl.lit(c).alias("kolonne"),
                 mask_cpr(pl.col(c)).alias("maskeret_vaerdi"),
@@ -68,6 +89,6 @@ def mask_frame(frame: pl.DataFrame, line_column: str) -> tuple[pl.DataFrame, pl.
             for c in text_columns
         ]
     )
-    if hits.height == 0:
-        return frame, hits
-    return frame.with_columns(mask_cpr(pl.col(c)) for c in text_columns), hits.sort("kildelinje", "kolonne")
+    if hits.height:
+        frame = frame.with_columns(masked(c) for c in text_columns)
+    return frame.drop(f"_exempt_{c}" for c in exempted), hits.sort("kildelinje", "kolonne")

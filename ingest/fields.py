@@ -17,7 +17,7 @@ import polars as pl
 from ingest import danish
 from ingest.cpr import mask_cpr, mask_frame
 from ingest.errors import ContractError
-from ingest.textfile import LINE, TextFrame
+from ingest.textfile import LINE, NUMBER, PERCENT, TextFrame
 
 MAX_REJECTED_SHARE = 0.01
 
@@ -210,7 +210,17 @@ def parse(
     present = [f for f in fields if f.header.casefold() in by_key]
     # Every column, not only text: a CPR-like number typed into Tilbudsnr or Beløb would otherwise
     # be stored as a number. Masked, it no longer parses and is rejected (masked) with its line.
-    masked, cpr_hits = mask_frame(text.frame, LINE)
+    # Except a workbook's number cell with a fraction: its text is the stored double (a computed
+    # rate like 2570.3010181234, whose ten decimals can look like ddmmyy-nnnn), not a typed CPR
+    # number, which Excel keeps as text (with its `-`) or as a whole number; both are masked.
+    exempt = None
+    if text.cell_kinds is not None:
+        exempt = pl.concat([text.cell_kinds, text.frame.drop(LINE).rename(lambda c: f"_text_{c}")], how="horizontal")
+        exempt = exempt.select(
+            (pl.col(c).is_in([NUMBER, PERCENT]) & pl.col(f"_text_{c}").str.contains(".", literal=True)).alias(c)
+            for c in text.cell_kinds.columns
+        )
+    masked, cpr_hits = mask_frame(text.frame, LINE, exempt)
     # The file's columns get internal names: a file's `dranst` must not be confused with the
     # typed column `dranst` made from it.
     internal = {c: f"_in_{i}" for i, c in enumerate(by_key.values())}

@@ -5,10 +5,12 @@ skipped, a changed file replaces its earlier rows, a removed file's rows are rem
 partitions loaded (a partitioned source loads a range of years or months at a time).
 
 A load is three steps: **plan** (which files to read, from the landing dir and the `meta.*`
-ledger; reads the database only), **read** (parse every planned file; touches no database), and
-**write** (one transaction). Every file is parsed before anything is written, so a contract
-error leaves raw as it was. Frames reach DuckDB only through `con.register` under explicit
-names, never through DuckDB's lookup of Python variables by name.
+ledger; reads the database only), **read** (parse the planned files one at a time, lazily;
+touches no database), and **write** (one transaction that takes each file as it is parsed).
+Memory is one file's rows, not the source's (20 M national postings would need ~9 GB), while a
+contract error in any file rolls the whole transaction back, so raw stays as it was. Frames
+reach DuckDB only through `con.register` under explicit names, never through DuckDB's lookup
+of Python variables by name.
 
 Names: the ledger (`meta.loaded_files`, `meta.file_periods`, `meta.loaded_partitions`) is the
 pipeline's own bookkeeping and English; the quarantine tables hold rows the cockpit shows
@@ -18,7 +20,8 @@ as the readers write them (docs/orchestration.md, "Names of the bookkeeping").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,8 +128,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _rename_table(con, "quarantine", "rejected_rows", "afviste_raekker")
     con.execute(DDL)
     _rename_column(con, "meta", "file_periods", "periode", "period")  # build DBs made before the ledger was English
-    # Raw rows carry their line; keeping insertion order costs ~30 % of a large load.
-    con.execute("set preserve_insertion_order = false")
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -172,7 +173,9 @@ def load_source(
     findings. A file is read when its content is new or changed, or when it holds a period of the
     range that is not loaded from this content yet; an unchanged, loaded file is not read at all.
 
-    Raises `ContractErrors` (every broken file of the source) before anything is written.
+    Files are parsed and written one at a time inside one transaction, so memory holds one
+    file's rows. Raises `ContractErrors` (every broken file of the source, after trying them all)
+    and leaves the database as it was: the transaction is rolled back.
     """
     ensure_schema(con)
     _create_raw_table(con, source)
@@ -219,40 +222,47 @@ def plan_load(
 
 def read_planned(
     plan: LoadPlan, landing_dir: Path, load_id: str, *, log: Callable[[str], None] = lambda _msg: None
-) -> list[ParsedFile]:
-    """Step 2: parse every file of `plan.to_read` (no database). Raises `ContractErrors` with
-    every file that cannot be read, after trying them all."""
+) -> Iterator[ParsedFile]:
+    """Step 2: parse the files of `plan.to_read` one at a time, in plan order, yielding each
+    (no database). Lazy, so a caller that writes each file before asking for the next holds one
+    file's rows. After the first broken file the rest are still parsed (their errors are
+    reported together) but no longer yielded; when the files are exhausted, raises
+    `ContractErrors` with every file that could not be read."""
     source, partitions = plan.source, plan.partitions
-    read, errors = [], []
+    errors = []
     for landing_file in plan.to_read:
         try:
             parsed = read_file(source, landing_file.path, landing_dir, load_id)
         except ContractError as exc:
             errors.append(exc)
             continue
-        rows = _with_partition(parsed.rows, source, partitions)
-        keep = pl.col("_partition").is_null()
-        if partitions is not None:
-            keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
-        read.append(ParsedFile(landing_file, parsed, rows.filter(keep)))
         log(
             f"{source.name}: {landing_file.rel}: {parsed.rows.height} rækker, {parsed.rejected.height} afviste værdier"
             + (f", {parsed.cpr.height} CPR-lignende værdier maskeret" if parsed.cpr.height else "")
             + (f" ({parsed.shape})" if parsed.shape else "")
             + "".join(f"; fund: {f}" for f in parsed.findings)
         )
+        if errors:
+            continue  # the load will be rolled back: writing this file is wasted work
+        rows = _with_partition(parsed.rows, source, partitions)
+        keep = pl.col("_partition").is_null()
+        if partitions is not None:
+            keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
+        yield ParsedFile(landing_file, parsed, rows.filter(keep))
     if errors:
         raise ContractErrors(errors)
-    return read
 
 
-def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[ParsedFile], load_id: str) -> LoadStats:
-    """Step 3, one transaction: remove what no longer holds, insert what was read, and record
-    it in the ledger. Rolls back and re-raises on any error."""
+def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[ParsedFile], load_id: str) -> LoadStats:
+    """Step 3, one transaction: remove what no longer holds, insert each file of `read` as it
+    comes (an iterator from `read_planned` is consumed file by file), and record it in the
+    ledger. `read` must hold exactly the files of `plan.to_read`: the deletes are planned from
+    those. Rolls back and re-raises on any error, `ContractErrors` raised by `read` included;
+    raises `ValueError` (after the rollback) when `read` held other files than the plan's."""
     source = plan.source
     table = f"raw.{source.name}"
     stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped, files_removed=plan.removed)
-    reread = {r.file.rel for r in read}
+    reread = {f.rel for f in plan.to_read}
     # Loaded (file, partition) pairs of the range that no longer hold: the file was read again,
     # changed, or is gone. Their rows go; the files read now put back what they hold.
     stale = pl.DataFrame(
@@ -262,12 +272,19 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[Parsed
     )
     whole = pl.DataFrame({"file": plan.removed + sorted(reread)}, schema={"file": pl.String()})
     loaded_at = datetime.now().replace(microsecond=0)
+    # DuckDB's default, stated because the memory bound depends on it: with insertion order kept,
+    # a transaction's appends are written to the file as each row group fills; without, every
+    # row of the load stays in DuckDB's memory until commit (20 M postings: the 4 GB limit, spill
+    # files, 8 GB RSS). Not slower here: the raw rows carry their line anyway.
+    con.execute("set preserve_insertion_order = true")
     con.execute("begin")
     try:
         with registered(con, stale_partitions=stale, whole_files=whole):
             _delete_stale(con, source, table)
+        columns = _table_columns(con, table)
+        ledger = _Ledger()
         for r in read:
-            _insert_file(con, source, table, r, load_id, loaded_at)
+            _insert_file(con, source, table, r, load_id, loaded_at, columns, ledger)
             stats.files_loaded.append(r.file.rel)
             stats.rows_loaded += r.rows.height
             if plan.partitions is not None:
@@ -275,11 +292,33 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: list[Parsed
             stats.rows_rejected += r.parsed.rejected.height
             stats.rows_dropped += r.parsed.dropped
             stats.cpr_found += r.parsed.cpr.height
-        con.execute("commit")
+        if sorted(stats.files_loaded) != sorted(reread):
+            raise ValueError(
+                f"{source.name}: the files written ({len(stats.files_loaded)}) are not the files planned"
+                f" ({len(reread)}); nothing was loaded"
+            )
+        ledger.write(con)
+        _commit(con)
     except Exception:
-        con.execute("rollback")
+        # A commit that failed (out of memory at the checkpoint) has ended the transaction
+        # itself; its error is the one to raise, not "no transaction is active".
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("rollback")
         raise
     return stats
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit; a commit that runs out of DuckDB memory (writing the load's row groups) is
+    raised as the out-of-memory error it is — DuckDB reports it as a TransactionException
+    ("Failed to commit: failed to pin block …"), which would hide the setting to raise
+    (COCKPIT_DUCKDB_MEMORY_LIMIT, see orchestration/runner.py)."""
+    try:
+        con.execute("commit")
+    except duckdb.TransactionException as exc:
+        if "failed to pin block" not in str(exc):
+            raise
+        raise duckdb.OutOfMemoryException(f"Out of Memory Error: {exc}") from exc
 
 
 def _delete_stale(con: duckdb.DuckDBPyConnection, source: Source, table: str) -> None:
@@ -301,43 +340,95 @@ def _delete_stale(con: duckdb.DuckDBPyConnection, source: Source, table: str) ->
         con.execute(f"delete from {name} t using whole_files w where t.source = ? and t.file = w.file", [source.name])
 
 
+@dataclass
+class _Ledger:
+    """The quarantine and ledger rows of the files written so far in one load, inserted with one
+    statement per table when the load ends (inside its transaction). A statement costs DuckDB
+    ~1,5 ms and a registered frame ~0,7 ms whatever their size, and a file's bookkeeping is a
+    few rows: six statements per file were most of the write time of 2 130 rate workbooks."""
+
+    rejected: list[pl.DataFrame] = field(default_factory=list)
+    cpr: list[pl.DataFrame] = field(default_factory=list)
+    findings: list[tuple] = field(default_factory=list)
+    files: list[tuple] = field(default_factory=list)
+    periods: list[pl.DataFrame] = field(default_factory=list)
+    partitions: list[pl.DataFrame] = field(default_factory=list)
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        frames = {
+            "ledger_rejected": _concat(self.rejected),
+            "ledger_cpr": _concat(self.cpr),
+            "ledger_findings": pl.DataFrame(
+                self.findings, schema=["kilde", "kildefil", "fund", "load_id"], orient="row"
+            ),
+            "ledger_files": pl.DataFrame(
+                self.files,
+                schema={
+                    "source": pl.String(),
+                    "file": pl.String(),
+                    "sha256": pl.String(),
+                    "load_id": pl.String(),
+                    "loaded_at": pl.Datetime("us"),
+                    "rows_loaded": pl.Int64(),
+                    "rows_rejected": pl.Int64(),
+                },
+                orient="row",
+            ),
+            "ledger_periods": _concat(self.periods),
+            "ledger_partitions": _concat(self.partitions),
+        }
+        statements = {
+            "ledger_rejected": "insert into quarantine.afviste_raekker by name select * from ledger_rejected",
+            "ledger_cpr": "insert into quarantine.cpr_fund by name select * from ledger_cpr",
+            "ledger_findings": "insert into quarantine.fund by name select * from ledger_findings",
+            "ledger_files": "insert into meta.loaded_files by name select * from ledger_files",
+            "ledger_periods": "insert into meta.file_periods select source, file, sha256, periode, n from ledger_periods",
+            "ledger_partitions": "insert into meta.loaded_partitions select source, file, _partition, sha256, len,"
+            " load_id, loaded_at from ledger_partitions",
+        }
+        present = {name: frame for name, frame in frames.items() if frame is not None and frame.height}
+        with registered(con, **present):
+            for name in present:
+                con.execute(statements[name])
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames, how="vertical_relaxed") if frames else None
+
+
 def _insert_file(
-    con: duckdb.DuckDBPyConnection, source: Source, table: str, r: ParsedFile, load_id: str, loaded_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    table: str,
+    r: ParsedFile,
+    load_id: str,
+    loaded_at: datetime,
+    columns: set[str],
+    ledger: _Ledger,
 ) -> None:
+    """Insert the file's raw rows now and add its quarantine and ledger rows to `ledger`;
+    `columns` (the raw table's, kept up to date here) spares a catalog query per file."""
     rel, sha, parsed = r.file.rel, r.file.sha256, r.parsed
-    _add_missing_columns(con, table, r.rows)
-    in_partitions = r.rows.filter(pl.col("_partition").is_not_null()).group_by("_partition").len()
-    with registered(
-        con,
-        file_rows=r.rows,
-        file_rejected=parsed.rejected.cast(REJECTED_SCHEMA),
-        file_cpr=parsed.cpr,
-        file_period_counts=periods_of(parsed.rows, source),
-        file_partitions=in_partitions,
-    ):
+    _add_missing_columns(con, table, r.rows, columns)
+    with registered(con, file_rows=r.rows):
         con.execute(
             f"insert into {table} by name select *, ? as _source_file, ? as _file_sha256, ? as _load_id,"
             " cast(? as timestamp) as _loaded_at from file_rows",
             [rel, sha, load_id, loaded_at],
         )
-        con.execute("insert into quarantine.afviste_raekker by name select * from file_rejected")
-        con.execute("insert into quarantine.cpr_fund by name select * from file_cpr")
-        if parsed.findings:
-            con.executemany(
-                "insert into quarantine.fund values (?, ?, ?, ?)",
-                [[source.name, rel, f, load_id] for f in parsed.findings],
-            )
-        con.execute(
-            "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?)",
-            [source.name, rel, sha, load_id, loaded_at, r.rows.height, parsed.rejected.height],
-        )
-        con.execute(
-            "insert into meta.file_periods select ?, ?, ?, periode, n from file_period_counts", [source.name, rel, sha]
-        )
-        con.execute(
-            "insert into meta.loaded_partitions select ?, ?, _partition, ?, len, ?, ? from file_partitions",
-            [source.name, rel, sha, load_id, loaded_at],
-        )
+    ledger.rejected.append(parsed.rejected.cast(REJECTED_SCHEMA))
+    ledger.cpr.append(parsed.cpr)
+    ledger.findings += [(source.name, rel, f, load_id) for f in parsed.findings]
+    ledger.files.append((source.name, rel, sha, load_id, loaded_at, r.rows.height, parsed.rejected.height))
+    of_file = [pl.lit(source.name).alias("source"), pl.lit(rel).alias("file"), pl.lit(sha).alias("sha256")]
+    ledger.periods.append(periods_of(parsed.rows, source).with_columns(of_file))
+    ledger.partitions.append(
+        r.rows.filter(pl.col("_partition").is_not_null())
+        .group_by("_partition")
+        .len()
+        .with_columns(*of_file, pl.lit(load_id).alias("load_id"), pl.lit(loaded_at).alias("loaded_at"))
+    )
 
 
 def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -380,19 +471,27 @@ def _with_partition(rows: pl.DataFrame, source: Source, partitions: Partitions |
     return rows.with_columns(pl.when(inside).then(period).otherwise(None).alias("_partition"))
 
 
-def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
-    """Unknown extra columns of a file are kept in raw (as text), so add them to the table."""
+def _add_missing_columns(
+    con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, have: set[str] | None = None
+) -> None:
+    """Unknown extra columns of a file are kept in raw (as text), so add them to the table.
+    `have`: the table's columns when the caller keeps them (updated here), else queried."""
+    have = _table_columns(con, table) if have is None else have
+    for column in rows.columns:
+        if column not in have:
+            con.execute(f'alter table {table} add column "{column}" varchar')
+            have.add(column)
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     schema, name = table.split(".")
-    have = {
+    return {
         r[0]
         for r in con.execute(
             "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
             [schema, name],
         ).fetchall()
     }
-    for column in rows.columns:
-        if column not in have:
-            con.execute(f'alter table {table} add column "{column}" varchar')
 
 
 class ContractErrors(Exception):

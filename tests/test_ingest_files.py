@@ -336,6 +336,31 @@ def test_workbook_header_cells_with_line_breaks_a_literal_percent_and_a_note_row
     )
 
 
+def test_a_stored_rate_whose_decimals_look_like_a_cpr_number_is_a_number_not_a_finding(tmp_path):
+    """Excel stores a computed rate as a double: 28501074 / (31 × 365 × 0,98) is kept as
+    2570.2809166088, ten decimals that read like 280916-6088. A number cell with a fraction is
+    not a typed CPR number (Excel keeps one as text, or as a whole number) and no text field
+    (contracts/data-quality-rules.md, R15): not masked, not rejected. A whole number and a text
+    cell holding a CPR-like value still are."""
+    stored_rate = [2020, 1002, "Bostedet Granly", "Hjørring Kommune", "SEL § 108", "Døgnophold", 31, 365, 0.98]
+    rows = [
+        RATE_ROW,
+        [*stored_rate, 11089, 28501074, 2570.2809166088, None],
+        [*RATE_ROW[:5], "Takst 2", 1, 365, 0.95, 347, 2503860000, 1075.95, "sag 250386-0000"],
+        *([[*RATE_ROW[:5], f"Takst {i}", *RATE_ROW[6:]] for i in range(3, 120)]),
+    ]
+    path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", RATE_HEADER, rows, formats={"L5": "#,##0.00"})
+    parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
+    assert parsed.rows.filter(pl.col("_source_line") == 5).select(
+        "tilbudsnr", "doegntakst", "doegntakst_cellevaerdi"
+    ).rows() == [(1002, Decimal("2570.28"), "2570.2809166088")]
+    assert parsed.cpr.select("kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
+        (6, "Begrundelse", "sag XXXXXX-XXXX"),
+        (6, "Omkostninger", "XXXXXX-XXXX"),
+    ]
+    assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(6, "Omkostninger", "XXXXXX-XXXX")]
+
+
 def test_csv_header_name_with_a_quoted_line_break(tmp_path):
     text = 'Tilbudsnr;Måned;Normerede pladser;Pladser i drift;"Belagte\ndøgn"\n1001;2024-01;10;10;300\n1002;2024M02;9;9;252\n'
     parsed = read_file(BELAEGNING, _write(tmp_path, "belaegning/b.csv", text), tmp_path, "L1")

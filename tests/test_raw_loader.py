@@ -88,7 +88,7 @@ def test_plan_reads_the_ledger_read_touches_no_database_write_records_it(landing
         ),
     ]
     con.close()
-    read = read_planned(plan, landing, "run-2")  # the connection is closed: reading needs none
+    read = list(read_planned(plan, landing, "run-2"))  # the connection is closed: reading needs none
     assert [(r.file.rel, r.rows["belagte_doegn"].to_list()) for r in read] == [("belaegning/b.csv", [150])]
     con = no_name_lookup(db)
     stats = write_load(con, plan, read, "run-2")
@@ -118,6 +118,66 @@ def test_a_broken_file_stops_the_read_before_anything_is_written(landing):
     assert sorted(e.file for e in caught.value.errors) == ["belaegning/a.csv", "belaegning/c.csv"]
     assert con.execute("select * from raw.belaegning order by all").fetchall() == before
     assert con.execute("select count(*), min(load_id) from meta.loaded_files").fetchone() == (2, "run-1")
+
+
+def snapshot(con) -> dict[str, list]:
+    tables = ["raw.belaegning", *BOOKKEEPING]
+    return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
+
+
+def test_a_broken_file_after_written_ones_rolls_the_whole_load_back(landing):
+    """Files are written one by one as they are parsed, so a broken file late in the plan finds
+    earlier files already inserted (and a changed file's old rows deleted) in the transaction:
+    the rollback must undo all of it, bookkeeping included."""
+    con = no_name_lookup()
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    before = snapshot(con)
+    (landing / "belaegning" / "a.csv").write_text(HEADER + "1001;2024-03;10;10;301\n")  # changed: re-read first
+    (landing / "belaegning" / "m.csv").write_text(HEADER + "1004;2024-03;4;4;100\n")  # new, written second
+    (landing / "belaegning" / "z.csv").write_text("Tilbudsnr;Måned\n1005;2024-03\n")  # broken, last
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    assert [f.rel for f in plan.to_read] == ["belaegning/a.csv", "belaegning/m.csv", "belaegning/z.csv"]
+    with pytest.raises(ContractErrors) as caught:
+        load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH)
+    assert [e.file for e in caught.value.errors] == ["belaegning/z.csv"]
+    assert snapshot(con) == before
+    assert con.execute("select belagte_doegn from raw.belaegning where tilbudsnr = 1001").fetchall() == [(300,)]
+
+
+def test_each_file_is_written_before_the_next_is_parsed(landing):
+    """The memory bound of a national load (one file's rows, not 20 M postings): `write_load`
+    consumes `read_planned` lazily, inside its one transaction."""
+    (landing / "belaegning" / "c.csv").write_text(HEADER + "1006;2024-03;2;2;60\n")
+    con = no_name_lookup()
+    ensure_raw_tables(con)
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    in_db_when_parsed = []
+
+    def watched():
+        for parsed in read_planned(plan, landing, "run-1"):
+            in_db_when_parsed.append(
+                con.execute("select count(*) from raw.belaegning where _load_id = 'run-1'").fetchone()[0]
+            )
+            yield parsed
+
+    stats = write_load(con, plan, watched(), "run-1")
+    assert stats.files_loaded == ["belaegning/a.csv", "belaegning/b.csv", "belaegning/c.csv"]
+    assert in_db_when_parsed == [0, 151, 152]  # a.csv's 151 March rows, then b.csv's one
+    assert con.execute("select count(*), sum(belagte_doegn) from raw.belaegning").fetchone() == (
+        153,
+        300 + 150 + 140 + 60,
+    )
+
+
+def test_write_load_refuses_files_other_than_the_plan(landing):
+    con = no_name_lookup()
+    ensure_raw_tables(con)
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    only_a = [r for r in read_planned(plan, landing, "run-1") if r.file.rel == "belaegning/a.csv"]
+    with pytest.raises(ValueError, match="not the files planned"):
+        write_load(con, plan, only_a, "run-1")
+    assert con.execute("select count(*) from raw.belaegning").fetchone() == (0,)
+    assert con.execute("select count(*) from meta.loaded_files").fetchone() == (0,)
 
 
 # The choice of issue 12: the pipeline's own ledger is English; tables whose rows the cockpit

@@ -24,7 +24,7 @@ from dagster import (
     asset_check,
 )
 
-from expectations.runner import columns_needed, validate
+from expectations.runner import columns_needed, validate_query
 from ingest.sources import MONTH, SOURCES, Source
 from orchestration.build_db import BuildDb
 from orchestration.landing_settle import wait_until_settled
@@ -139,8 +139,7 @@ def gx_check(source: Source) -> AssetChecksDefinition:
                 ).fetchall()
             }
             columns = ", ".join(f'"{c}"' for c in columns_needed(source.name) if c in have)
-            frame = con.execute(f"select {columns} from raw.{source.name}").pl()
-        outcome = validate(source.name, frame)
+            outcome = validate_query(source.name, con, f"select {columns} from raw.{source.name}")
         metadata = {"rows": outcome.rows, "expectations": outcome.evaluated, "summary": outcome.summary()}
         if outcome.failures:
             metadata["failures"] = MetadataValue.md(_failures_markdown(outcome))

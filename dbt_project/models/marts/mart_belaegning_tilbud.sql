@@ -33,9 +33,9 @@ select
     cast(aar.normerede_doegn as bigint) as normerede_doegn,
     cast(aar.doegn_i_drift as bigint) as doegn_i_drift,
     cast(aar.belagte_doegn as bigint) as belagte_doegn,
-    cast({{ div_half_up('100 * aar.belagte_doegn', 'aar.normerede_doegn', 2) }} as decimal(9, 2))
+    cast({{ div_half_up('100 * aar.belagte_doegn', 'aar.normerede_doegn', 2, integers=true) }} as decimal(9, 2))
         as belaegning_normeret_pct,
-    cast({{ div_half_up('100 * aar.belagte_doegn', 'aar.doegn_i_drift', 2) }} as decimal(9, 2))
+    cast({{ div_half_up('100 * aar.belagte_doegn', 'aar.doegn_i_drift', 2, integers=true) }} as decimal(9, 2))
         as belaegning_faktisk_pct,
     cast(takst.budgetteret_belaegning_pct as decimal(9, 2)) as budgetteret_belaegning_pct,
     cast(greatest(aar.doegn_i_drift - aar.belagte_doegn, 0) as bigint) as tomme_doegn,

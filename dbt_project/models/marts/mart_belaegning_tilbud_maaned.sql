@@ -19,9 +19,9 @@ select
     cast(maaned.normerede_doegn as integer) as normerede_doegn,
     cast(maaned.doegn_i_drift as integer) as doegn_i_drift,
     cast(maaned.belagte_doegn as integer) as belagte_doegn,
-    cast({{ div_half_up('100 * maaned.belagte_doegn', 'maaned.normerede_doegn', 2) }} as decimal(9, 2))
+    cast({{ div_half_up('100 * maaned.belagte_doegn', 'maaned.normerede_doegn', 2, integers=true) }} as decimal(9, 2))
         as belaegning_normeret_pct,
-    cast({{ div_half_up('100 * maaned.belagte_doegn', 'maaned.doegn_i_drift', 2) }} as decimal(9, 2))
+    cast({{ div_half_up('100 * maaned.belagte_doegn', 'maaned.doegn_i_drift', 2, integers=true) }} as decimal(9, 2))
         as belaegning_faktisk_pct,
     cast(greatest(maaned.doegn_i_drift - maaned.belagte_doegn, 0) as integer) as tomme_doegn,
     cast(maaned._source_file as varchar) as kildefil,

@@ -22,55 +22,82 @@ pr_linje as (
     group by kilde, kildefil, kildelinje
 ),
 
--- Where each source line belongs (file, line -> municipality, tilbud, periode).
+-- The lines with a finding: the sources hold millions of lines, the findings a handful, so
+-- each source is joined to these first and only the few matching lines are grouped.
+fund_linjer as (
+    select distinct
+        kildefil,
+        kildelinje
+    from fund
+),
+
+-- Where each flagged source line belongs (file, line -> municipality, tilbud, periode).
 linjer as (
     select
-        _source_file,
-        _source_line,
-        kommunekode,
-        tilbudsnr,
-        strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m') as periode
-    from {{ ref('stg_posteringer__posteringer') }}
+        kilderaekke._source_file,
+        kilderaekke._source_line,
+        kilderaekke.kommunekode,
+        kilderaekke.tilbudsnr,
+        strftime(coalesce(kilderaekke.periode_fra, kilderaekke.bogfoeringsdato), '%Y-%m') as periode
+    from {{ ref('stg_posteringer__posteringer') }} as kilderaekke
+    inner join fund_linjer
+        on kilderaekke._source_file = fund_linjer.kildefil
+            and kilderaekke._source_line = fund_linjer.kildelinje
     union all
     select
-        _source_file,
-        _source_line,
+        kilderaekke._source_file,
+        kilderaekke._source_line,
         null as kommunekode,
-        tilbudsnr,
-        cast(aar as varchar) as periode
-    from {{ ref('stg_takstbilag__takster') }}
+        kilderaekke.tilbudsnr,
+        cast(kilderaekke.aar as varchar) as periode
+    from {{ ref('stg_takstbilag__takster') }} as kilderaekke
+    inner join fund_linjer
+        on kilderaekke._source_file = fund_linjer.kildefil
+            and kilderaekke._source_line = fund_linjer.kildelinje
     union all
     select
-        _source_file,
-        _source_line,
+        kilderaekke._source_file,
+        kilderaekke._source_line,
         null as kommunekode,
-        tilbudsnr,
-        strftime(maaned, '%Y-%m') as periode
-    from {{ ref('stg_belaegning__maaned') }}
+        kilderaekke.tilbudsnr,
+        strftime(kilderaekke.maaned, '%Y-%m') as periode
+    from {{ ref('stg_belaegning__maaned') }} as kilderaekke
+    inner join fund_linjer
+        on kilderaekke._source_file = fund_linjer.kildefil
+            and kilderaekke._source_line = fund_linjer.kildelinje
     union all
     select
-        _source_file,
-        _source_line,
+        kilderaekke._source_file,
+        kilderaekke._source_line,
         null as kommunekode,
         null as tilbudsnr,
-        strftime(maaned, '%Y-%m') as periode
-    from {{ ref('stg_sikrede__maaned') }}
+        strftime(kilderaekke.maaned, '%Y-%m') as periode
+    from {{ ref('stg_sikrede__maaned') }} as kilderaekke
+    inner join fund_linjer
+        on kilderaekke._source_file = fund_linjer.kildefil
+            and kilderaekke._source_line = fund_linjer.kildelinje
     union all
     select
-        _source_file,
-        _source_line,
-        omraadekode as kommunekode,
+        kilderaekke._source_file,
+        kilderaekke._source_line,
+        kilderaekke.omraadekode as kommunekode,
         null as tilbudsnr,
-        cast(aar as varchar) as periode
-    from {{ ref('stg_regnskab__konti') }}
+        cast(kilderaekke.aar as varchar) as periode
+    from {{ ref('stg_regnskab__konti') }} as kilderaekke
+    inner join fund_linjer
+        on kilderaekke._source_file = fund_linjer.kildefil
+            and kilderaekke._source_line = fund_linjer.kildelinje
     union all
     select
-        _source_file,
-        _source_line,
+        kilderaekke._source_file,
+        kilderaekke._source_line,
         null as kommunekode,
-        tilbudsnr,
+        kilderaekke.tilbudsnr,
         null as periode
-    from {{ ref('stg_tilbud__tilbud') }}
+    from {{ ref('stg_tilbud__tilbud') }} as kilderaekke
+    inner join fund_linjer
+        on kilderaekke._source_file = fund_linjer.kildefil
+            and kilderaekke._source_line = fund_linjer.kildelinje
 ),
 
 linje_info as (
