@@ -1,5 +1,6 @@
 """What both sample generators (`nordjylland/`, `national.py`) write the same way: the landing
-contract's headers (contracts/landing-zone.md) and the shape of a municipality's age pyramid.
+contract's headers (contracts/landing-zone.md) in the contract's and in a system's order, the
+range of the 2021 day rates, and the shape of a municipality's age pyramid.
 
 Kept here rather than taken from the readers in `ingest/`: test data written from the readers'
 own column list would not catch a reader that misspells a contract column.
@@ -41,6 +42,33 @@ TAKSTBILAG_HEADER = [
     "Døgntakst",
     "Begrundelse",
 ]
+
+# posteringer/*.csv as one financial system orders the same columns (column order is free)
+POSTING_HEADER_SYSTEM_ORDER = [
+    "Bogføringsdato",
+    "Bilagsnr",
+    "Kommunenr",
+    "Funktion",
+    "Art",
+    "Dranst",
+    "Tekst",
+    "Beløb",
+    "Borgerreference",
+    "Tilbudsnr",
+    "Leverandør CVR",
+    "Antal døgn",
+    "Periode fra",
+    "Periode til",
+]
+
+SECURE = "Barnets lov § 43"  # the secure institutions' paragraph
+# the range a tilbud's 2021 day rate is drawn from, kr. per day, by paragraph
+BASE_RATE = {
+    "SEL § 108": (1600, 2800),
+    "SEL § 107": (1900, 3200),
+    "SEL §§ 109-110": (700, 1400),
+    SECURE: (7500, 9000),
+}
 
 
 def age_weight(age: int) -> float:

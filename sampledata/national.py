@@ -38,7 +38,14 @@ import numpy as np
 import polars as pl
 
 from ingest import reference
-from sampledata.contract import POSTING_HEADER, TAKSTBILAG_HEADER, age_weight
+from sampledata.contract import (
+    BASE_RATE,
+    POSTING_HEADER,
+    POSTING_HEADER_SYSTEM_ORDER,
+    SECURE,
+    TAKSTBILAG_HEADER,
+    age_weight,
+)
 from sampledata.landing import PLANT, Landing, Plant, Plants
 from sampledata.text import csv_bytes, dk_amount, dk_date, month_text, rng, split_exact
 from sampledata.workbook import Formula, xlsx_bytes
@@ -90,13 +97,6 @@ PARAGRAPH_FUNCTION = {
 }
 RESIDENTIAL = {"SEL § 108": 0.45, "SEL § 107": 0.35, "SEL §§ 109-110": 0.20}
 OTHER_PARAGRAPHS = {"SEL § 103": 0.2, "SEL § 104": 0.3, "SEL § 85": 0.35, "ABL § 105": 0.15}
-SECURE = "Barnets lov § 43"
-BASE_RATE = {
-    "SEL § 108": (1600, 2800),
-    "SEL § 107": (1900, 3200),
-    "SEL §§ 109-110": (700, 1400),
-    SECURE: (7500, 9000),
-}  # kr. per day in 2021
 PLACES = {"SEL § 108": (8, 40), "SEL § 107": (4, 24), "SEL §§ 109-110": (10, 40)}
 PREFIX = {
     "SEL § 108": ["Botilbuddet", "Bostedet", "Bocentret"],
@@ -1110,22 +1110,7 @@ SLOT_FUNCTIONS = {"5.38.50": 0.5, "5.38.52": 0.35, "5.38.42": 0.15}
 FUNCTION_PARAGRAPH = {v: k for k, v in PARAGRAPH_FUNCTION.items()}
 ORDERS = [
     POSTING_HEADER,  # the contract's order, a system's own order, and a third
-    [
-        "Bogføringsdato",
-        "Bilagsnr",
-        "Kommunenr",
-        "Funktion",
-        "Art",
-        "Dranst",
-        "Tekst",
-        "Beløb",
-        "Borgerreference",
-        "Tilbudsnr",
-        "Leverandør CVR",
-        "Antal døgn",
-        "Periode fra",
-        "Periode til",
-    ],
+    POSTING_HEADER_SYSTEM_ORDER,
     [
         "Kommunenr",
         "Funktion",

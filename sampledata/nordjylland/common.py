@@ -57,7 +57,6 @@ FUNCTIONS = [(fn, _LABELS[fn], share) for fn, share in SHARES.items()]
 ADULT_FUNCTIONS = [fn for fn in SHARES if fn.startswith("5.38")]
 PARAGRAPH_FUNCTION = dict(reference.seed("paragraf_funktion").iter_rows())
 SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
-SECURE = "Barnets lov § 43"
 
 
 def dk(x: Decimal, decimals: int, thousands: bool = False) -> str:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from rules.rounding import half_up
-from sampledata.contract import POSTING_HEADER
+from sampledata.contract import POSTING_HEADER, POSTING_HEADER_SYSTEM_ORDER
 from sampledata.nordjylland.common import (
     ADULT_FUNCTIONS,
     PARAGRAPH_FUNCTION,
@@ -63,22 +63,7 @@ POSTING_FORMAT = {  # each municipality's financial system exports differently (
         bom=True,
         eol="\n",
         thousands=False,
-        columns=[
-            "Bogføringsdato",
-            "Bilagsnr",
-            "Kommunenr",
-            "Funktion",
-            "Art",
-            "Dranst",
-            "Tekst",
-            "Beløb",
-            "Borgerreference",
-            "Tilbudsnr",
-            "Leverandør CVR",
-            "Antal døgn",
-            "Periode fra",
-            "Periode til",
-        ],
+        columns=POSTING_HEADER_SYSTEM_ORDER,
     ),
 }
 # placements the planted cases hang on: kommune -> [(tilbud, ydelse)], running 2023-2024

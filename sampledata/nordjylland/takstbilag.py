@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rules.rounding import half_up
-from sampledata.contract import TAKSTBILAG_HEADER
-from sampledata.nordjylland.common import SECURE, D, Landing, Tag, source_rng
+from sampledata.contract import BASE_RATE, TAKSTBILAG_HEADER
+from sampledata.nordjylland.common import D, Landing, Tag, source_rng
 from sampledata.nordjylland.tilbud import OPERATORS, TILBUD, Tilbud
 from sampledata.workbook import Formula, xlsx_bytes
 
@@ -27,12 +27,6 @@ class Takst:
     tags: list = field(default_factory=list)
 
 
-BASE_RATE = {
-    "SEL § 108": (1600, 2800),
-    "SEL § 107": (1900, 3200),
-    "SEL §§ 109-110": (700, 1400),
-    SECURE: (7500, 9000),
-}  # kr. per day in 2021
 # A capacity change during the year: the rate is computed on the year-average places (landing-zone §4).
 YEAR_AVERAGE_PLACES = {(1003, "Døgnophold", 2024): D("23.5")}
 REAL_2021 = {"Takst 1": 618526, "Takst 2": 373086, "Takst 3": 5157018, "Takst 4": 11496118}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sampledata.nordjylland.common import SECURE, D, Landing
+from sampledata.contract import SECURE
+from sampledata.nordjylland.common import D, Landing
 
 
 @dataclass(frozen=True)
