@@ -179,7 +179,9 @@ def merge_outcomes(source: str, outcomes: Iterable[Outcome], *, max_examples: in
                 by_key[(f.expectation, f.column)] = f
                 merged.failures.append(f)
             else:
-                seen.unexpected_count += f.unexpected_count
+                # -1: the expectation raised (in any batch) rather than counted
+                both = (seen.unexpected_count, f.unexpected_count)
+                seen.unexpected_count = -1 if -1 in both else sum(both)
                 seen.examples = (seen.examples + f.examples)[:max_examples]
         merged.rows += outcome.rows
     if merged is None:

@@ -2,7 +2,9 @@
 
 CPR-like (contracts/data-quality-rules.md): six digits forming a valid ddmmyy date, an optional
 `-`, four digits, not part of a longer number. Every cell of every file (number columns and
-headers too) is masked right after reading, before parsing, so no later step can see the digits;
+headers too) is masked right after reading, before parsing, so no later step can see the digits
+(one exception, `fields.parse`: a workbook number cell with a non-zero fraction is a stored
+double such as a computed rate, not a typed CPR number, and is left alone);
 a value that was a number no longer parses and is rejected, masked, with its line. Error texts
 pass `mask_text` where they are made (ingest/errors.py) and again where they are printed; a file
 whose name holds such a number is refused (its name would become lineage).

@@ -210,14 +210,16 @@ def parse(
     present = [f for f in fields if f.header.casefold() in by_key]
     # Every column, not only text: a CPR-like number typed into Tilbudsnr or Beløb would otherwise
     # be stored as a number. Masked, it no longer parses and is rejected (masked) with its line.
-    # Except a workbook's number cell with a fraction: its text is the stored double (a computed
-    # rate like 2570.3010181234, whose ten decimals can look like ddmmyy-nnnn), not a typed CPR
-    # number, which Excel keeps as text (with its `-`) or as a whole number; both are masked.
+    # Except a workbook's number cell with a non-zero fraction: its text is the stored double (a
+    # computed rate like 2570.3010181234, whose ten decimals can look like ddmmyy-nnnn), not a
+    # typed CPR number, which Excel keeps as text (with its `-`) or as a whole number — also when
+    # the file stores that whole number as a double (`1.010901234E9` read as "1010901234.0");
+    # all of those are masked.
     exempt = None
     if text.cell_kinds is not None:
         exempt = pl.concat([text.cell_kinds, text.frame.drop(LINE).rename(lambda c: f"_text_{c}")], how="horizontal")
         exempt = exempt.select(
-            (pl.col(c).is_in([NUMBER, PERCENT]) & pl.col(f"_text_{c}").str.contains(".", literal=True)).alias(c)
+            (pl.col(c).is_in([NUMBER, PERCENT]) & pl.col(f"_text_{c}").str.contains(r"\.\d*[1-9]")).alias(c)
             for c in text.cell_kinds.columns
         )
     masked, cpr_hits = mask_frame(text.frame, LINE, exempt)

@@ -21,6 +21,7 @@ as the readers write them (docs/orchestration.md, "Names of the bookkeeping").
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -302,10 +303,14 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     except Exception:
         # A commit that failed (out of memory at the checkpoint) has ended the transaction
         # itself; its error is the one to raise, not "no transaction is active".
-        with contextlib.suppress(duckdb.TransactionException):
+        with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
         raise
     return stats
+
+
+# DuckDB's buffer manager's messages when it cannot get memory (pin, allocate or resize a block)
+_OUT_OF_MEMORY = re.compile(r"could not allocate|failed to (pin|allocate|resize)", re.IGNORECASE)
 
 
 def _commit(con: duckdb.DuckDBPyConnection) -> None:
@@ -316,7 +321,7 @@ def _commit(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute("commit")
     except duckdb.TransactionException as exc:
-        if "failed to pin block" not in str(exc):
+        if not _OUT_OF_MEMORY.search(str(exc)):
             raise
         raise duckdb.OutOfMemoryException(f"Out of Memory Error: {exc}") from exc
 

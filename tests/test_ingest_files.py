@@ -1,5 +1,7 @@
 """Reading landing files: encodings, physical line numbers, quarantine, contract errors, Excel."""
 
+import re
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -336,20 +338,36 @@ def test_workbook_header_cells_with_line_breaks_a_literal_percent_and_a_note_row
     )
 
 
+def _store_as_double(path, cell: str, text: str) -> None:
+    """Rewrite one number cell's stored text in the sheet XML, as other writers store it."""
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml, n = re.subn(rf'(<c r="{cell}"[^>]*><v>)[^<]*(</v>)', rf"\g<1>{text}\g<2>", parts[sheet].decode())
+    assert n == 1, f"cell {cell} not found as a value cell"
+    parts[sheet] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
 def test_a_stored_rate_whose_decimals_look_like_a_cpr_number_is_a_number_not_a_finding(tmp_path):
     """Excel stores a computed rate as a double: 28501074 / (31 × 365 × 0,98) is kept as
     2570.2809166088, ten decimals that read like 280916-6088. A number cell with a fraction is
     not a typed CPR number (Excel keeps one as text, or as a whole number) and no text field
-    (contracts/data-quality-rules.md, R15): not masked, not rejected. A whole number and a text
-    cell holding a CPR-like value still are."""
+    (contracts/data-quality-rules.md, R15): not masked, not rejected. A whole number, a whole
+    number stored as a double (read back as "1010901234.0", as files written by Apache POI have
+    it) and a text cell holding a CPR-like value still are."""
     stored_rate = [2020, 1002, "Bostedet Granly", "Hjørring Kommune", "SEL § 108", "Døgnophold", 31, 365, 0.98]
     rows = [
         RATE_ROW,
         [*stored_rate, 11089, 28501074, 2570.2809166088, None],
         [*RATE_ROW[:5], "Takst 2", 1, 365, 0.95, 347, 2503860000, 1075.95, "sag 250386-0000"],
-        *([[*RATE_ROW[:5], f"Takst {i}", *RATE_ROW[6:]] for i in range(3, 120)]),
+        [*RATE_ROW[:5], "Takst 3", 1, 365, 0.95, 347, 1010901234.0, 1075.95, None],
+        *([[*RATE_ROW[:5], f"Takst {i}", *RATE_ROW[6:]] for i in range(4, 250)]),
     ]
     path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", RATE_HEADER, rows, formats={"L5": "#,##0.00"})
+    _store_as_double(path, "K7", "1.010901234E9")  # openpyxl writes the whole number as 1010901234
     parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
     assert parsed.rows.filter(pl.col("_source_line") == 5).select(
         "tilbudsnr", "doegntakst", "doegntakst_cellevaerdi"
@@ -357,8 +375,12 @@ def test_a_stored_rate_whose_decimals_look_like_a_cpr_number_is_a_number_not_a_f
     assert parsed.cpr.select("kildelinje", "kolonne", "maskeret_vaerdi").rows() == [
         (6, "Begrundelse", "sag XXXXXX-XXXX"),
         (6, "Omkostninger", "XXXXXX-XXXX"),
+        (7, "Omkostninger", "XXXXXX-XXXX.0"),
     ]
-    assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(6, "Omkostninger", "XXXXXX-XXXX")]
+    assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [
+        (6, "Omkostninger", "XXXXXX-XXXX"),
+        (7, "Omkostninger", "XXXXXX-XXXX.0"),
+    ]
 
 
 def test_csv_header_name_with_a_quoted_line_break(tmp_path):

@@ -235,3 +235,19 @@ def test_a_build_db_with_the_english_quarantine_table_is_migrated(tmp_path):
             "select count(*) from duckdb_tables() where schema_name = 'quarantine' and table_name = 'rejected_rows'"
         ).fetchone()[0]
         assert left == 0
+
+
+@pytest.mark.parametrize(
+    "message, out_of_memory",
+    [
+        ("Failed to commit: failed to pin block of size 256.0 KiB (4.0 GiB/4.0 GiB used)", True),
+        ("Failed to commit: could not allocate block of size 256.0 KiB (4.0 GiB/4.0 GiB used)", True),
+        ("failed to allocate data of size 64.0 MiB (4.0 GiB/4.0 GiB used)", True),
+        ("failed to resize block from 1.0 MiB to 2.0 MiB (4.0 GiB/4.0 GiB used)", True),
+        ("Failed to commit: PRIMARY KEY or UNIQUE constraint violated", False),
+    ],
+)
+def test_a_commit_out_of_memory_is_told_apart_from_other_commit_errors(message, out_of_memory):
+    from orchestration.raw_loader import _OUT_OF_MEMORY
+
+    assert bool(_OUT_OF_MEMORY.search(message)) is out_of_memory
