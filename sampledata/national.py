@@ -47,6 +47,7 @@ from sampledata.contract import (
     age_weight,
 )
 from sampledata.landing import PLANT, Landing, Plant, Plants
+from sampledata.nordjylland.common import MUNICIPALITIES, NATIONAL_POP_2021
 from sampledata.text import csv_bytes, dk_amount, dk_date, month_text, rng, split_exact
 from sampledata.workbook import Formula, xlsx_bytes
 
@@ -58,20 +59,7 @@ CPR_LIKE = "010190-0000"  # the project's invented CPR-like value (no real perso
 
 # Population 1 January 2021: the 11 North Jutland figures are real (domain/README.md); the
 # others are drawn and scaled so that the 98 add up to the real national figure.
-NATIONAL_POP_2021 = 5_840_045
-REAL_POP_2021 = {
-    "851": 219573,
-    "810": 36140,
-    "813": 58933,
-    "860": 64099,
-    "849": 38166,
-    "825": 1776,
-    "846": 41584,
-    "773": 20078,
-    "840": 30504,
-    "787": 43126,
-    "820": 36343,
-}
+REAL_POP_2021 = {code: population for code, _, population in MUNICIPALITIES}  # the regional sample's
 LARGE_CITIES = {"101": 640_000, "751": 350_000, "461": 205_000}  # København, Aarhus, Odense (rounded)
 
 FUNCTIONS = [  # function, REGK31 label, share of the municipality's 5.38 spending

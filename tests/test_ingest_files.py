@@ -11,6 +11,7 @@ import pytest
 
 from ingest.errors import ContractError
 from ingest.sources import BEFOLKNING, BELAEGNING, POSTERINGER, REGNSKAB, SUNDHEDSTJEK, TAKSTBILAG, TILBUD, read_file
+from sampledata.contract import TAKSTBILAG_HEADER
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn"
 
@@ -116,23 +117,7 @@ def write_real_appendix(path):
     ws.title = "Takster"
     ws.append(["Takstbilag 2021 – Aalborg Kommune"])
     ws.append([])
-    ws.append(
-        [
-            "År",
-            "Tilbudsnr",
-            "Tilbudsnavn",
-            "Driftsherre",
-            "Paragraf",
-            "Ydelse",
-            "Pladser",
-            "Dage",
-            "Belægningsprocent",
-            "Antal døgn",
-            "Omkostninger",
-            "Døgntakst",
-            "Begrundelse",
-        ]
-    )
+    ws.append(TAKSTBILAG_HEADER)
     for ydelse, pladser, pct, doegn, omk, takst in REAL_2021:
         ws.append(
             [2021, 1001, "Bostedet", "Aalborg Kommune", "SEL § 108", ydelse, pladser, 365, pct, doegn, omk, takst, None]
@@ -300,26 +285,11 @@ def _rate_sheet(path, header, rows, formats=None):
     return path
 
 
-RATE_HEADER = [
-    "År",
-    "Tilbudsnr",
-    "Tilbudsnavn",
-    "Driftsherre",
-    "Paragraf",
-    "Ydelse",
-    "Pladser",
-    "Dage",
-    "Belægningsprocent",
-    "Antal døgn",
-    "Omkostninger",
-    "Døgntakst",
-    "Begrundelse",
-]
 RATE_ROW = [2021, 1001, "Bostedet", "Læsø Kommune", "SEL § 108", "Takst 1", 2, 365, 0.95, 694, 618526, 891.89, None]
 
 
 def test_workbook_header_cells_with_line_breaks_a_literal_percent_and_a_note_row(tmp_path):
-    header = [h.replace(" ", "\n") for h in RATE_HEADER]  # Alt+Enter in every header cell
+    header = [h.replace(" ", "\n") for h in TAKSTBILAG_HEADER]  # Alt+Enter in every header cell
     note = ["Taksterne er godkendt af byrådet 12-11-2020"]
     path = _rate_sheet(
         tmp_path / "takstbilag" / "t.xlsx",
@@ -366,7 +336,7 @@ def test_a_stored_rate_whose_decimals_look_like_a_cpr_number_is_a_number_not_a_f
         [*RATE_ROW[:5], "Takst 3", 1, 365, 0.95, 347, 1010901234.0, 1075.95, None],
         *([[*RATE_ROW[:5], f"Takst {i}", *RATE_ROW[6:]] for i in range(4, 250)]),
     ]
-    path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", RATE_HEADER, rows, formats={"L5": "#,##0.00"})
+    path = _rate_sheet(tmp_path / "takstbilag" / "t.xlsx", TAKSTBILAG_HEADER, rows, formats={"L5": "#,##0.00"})
     _store_as_double(path, "K7", "1.010901234E9")  # openpyxl writes the whole number as 1010901234
     parsed = read_file(TAKSTBILAG, path, tmp_path, "L1")
     assert parsed.rows.filter(pl.col("_source_line") == 5).select(

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.sources import SOURCES, read_file
+from sampledata.contract import TAKSTBILAG_HEADER
 
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 D = Decimal
@@ -307,21 +308,6 @@ def test_health_check_extract_freedoms(variant, extraction, month_form):
 
 # ------------------------------------------------------------------------------ workbooks
 
-TAKST_HEADER = [
-    "År",
-    "Tilbudsnr",
-    "Tilbudsnavn",
-    "Driftsherre",
-    "Paragraf",
-    "Ydelse",
-    "Pladser",
-    "Dage",
-    "Belægningsprocent",
-    "Antal døgn",
-    "Omkostninger",
-    "Døgntakst",
-    "Begrundelse",
-]
 # The real 2021 appendix (domain/README.md) and a year-average place count.
 TAKST_ROWS = [
     (
@@ -393,7 +379,7 @@ def render_workbook(variant: dict | None) -> tuple[bytes, int]:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Takster"
-    order = list(range(len(TAKST_HEADER)))
+    order = list(range(len(TAKSTBILAG_HEADER)))
     if variant and variant["order_seed"] is not None:
         random.Random(variant["order_seed"]).shuffle(order)
     title_rows = variant["title_rows"] if variant else 0
@@ -402,12 +388,12 @@ def render_workbook(variant: dict | None) -> tuple[bytes, int]:
         for _ in range(title_rows - 1):
             sheet.append([])
     case = {"as is": str, "lower": str.lower, "upper": str.upper}[variant["header_case"] if variant else "as is"]
-    sheet.append([case(TAKST_HEADER[i]) for i in order])
+    sheet.append([case(TAKSTBILAG_HEADER[i]) for i in order])
     header_row = sheet.max_row
     for values in TAKST_ROWS:
         row = []
         for i in order:
-            value, name = values[i], TAKST_HEADER[i]
+            value, name = values[i], TAKSTBILAG_HEADER[i]
             if value is None or isinstance(value, str):
                 row.append(value)
             elif name == "Belægningsprocent":
@@ -428,7 +414,7 @@ def render_workbook(variant: dict | None) -> tuple[bytes, int]:
             else:
                 row.append(float(value) if isinstance(value, Decimal) else value)
         sheet.append(row)
-        cell = sheet.cell(sheet.max_row, order.index(TAKST_HEADER.index("Belægningsprocent")) + 1)
+        cell = sheet.cell(sheet.max_row, order.index(TAKSTBILAG_HEADER.index("Belægningsprocent")) + 1)
         if isinstance(cell.value, float) and cell.value <= 1:
             cell.number_format = "0%"  # shown as 95 %, stored as 0.95
     buffer = io.BytesIO()
