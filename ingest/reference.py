@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+READ = ("kommuner", "regioner")  # the seeds the readers use; part of their version (sources.reader_version)
 
 
 @cache
@@ -21,13 +22,13 @@ def seed(name: str) -> pl.DataFrame:
 
 
 def kommuner() -> pl.DataFrame:
-    return seed("kommuner")
+    return seed(READ[0])
 
 
 @cache
 def area_codes() -> dict[str, str]:
     """DST name (case-folded) → code, for municipalities, regions and `Hele landet` (000)."""
-    regions = seed("regioner")
+    regions = seed(READ[1])
     names = pl.concat(
         [
             kommuner().select(pl.col("kommunenavn").alias("navn"), pl.col("kommunekode").alias("kode")),

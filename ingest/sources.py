@@ -7,14 +7,15 @@ declaration; the few sources with an unusual shape name their own text reader.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import polars as pl
 
-from ingest import danish, healthcheck, ledger_mapping, statbank, statbank_file
+from ingest import danish, healthcheck, ledger_mapping, reference, statbank, statbank_file
 from ingest.cpr import mask_text
 from ingest.errors import ContractError
 from ingest.fields import Field, Parsed, dtype_of, parse
@@ -328,6 +329,36 @@ def unread_files(landing_dir: Path) -> dict[str, str]:
                 " (gem projektmappen som .xlsx)" if path.suffix.lower() == ".xls" else ""
             )
     return unread
+
+
+def reader_version(source: Source, landing_dir: Path) -> str:
+    """The version of what turns `source`'s files into rows, as 16 hex digits: SHA-256 of the
+    readers' own files (`ingest/**/*.py`, the shipped ledger mappings), the reference seeds they
+    read (`reference.READ`) and, for the ledger, a steward's mappings in its landing folder.
+
+    The loader records it with every file it loads (`meta.loaded_files.reader`) and reads a file
+    again when it differs, so an upgraded reader or an edited mapping reaches raw on the next
+    refresh even though the file is unchanged (a new reader may add a column: rows of the old
+    one would lack it). Coarse on purpose: any change to a reader's code counts."""
+    digest = hashlib.sha256(_readers_digest().encode())
+    digest.update(source.name.encode())
+    if source.mappings:
+        folder = landing_dir / source.landing_folder
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def _readers_digest() -> str:
+    root = Path(__file__).resolve().parent
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in (".py", ".yaml", ".yml")]
+    files += [reference.SEEDS / f"{name}.csv" for name in reference.READ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def read_file(source: Source, path: Path, landing_dir: Path, load_id: str) -> Parsed:

@@ -33,7 +33,7 @@ import polars as pl
 
 from ingest.errors import ContractError
 from ingest.fields import REJECTED_SCHEMA, Parsed
-from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file
+from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file, reader_version
 from ingest.textfile import sha256_file
 
 # The schemas this module creates (dbt's sources read them); a DB file may not be named like one.
@@ -43,12 +43,12 @@ DDL = (
     + """
 create table if not exists meta.loaded_files (
     source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp,
-    rows_loaded bigint, rows_rejected bigint, primary key (source, file));
+    rows_loaded bigint, rows_rejected bigint, reader varchar, primary key (source, file));
 create table if not exists meta.file_periods (
     source varchar, file varchar, sha256 varchar, period varchar, rows bigint);
 create table if not exists meta.loaded_partitions (
     source varchar, file varchar, partition varchar, sha256 varchar, rows bigint, load_id varchar,
-    loaded_at timestamp, primary key (source, file, partition));
+    loaded_at timestamp, reader varchar, primary key (source, file, partition));
 create table if not exists quarantine.afviste_raekker (
     kilde varchar, kildefil varchar, kildelinje bigint, kolonne varchar, raavaerdi varchar,
     aarsag varchar, load_id varchar);
@@ -101,17 +101,20 @@ class LoadPlan:
     """What a load of one source will do, decided before any file is read.
 
     `files`: every landing file of the source; `to_read`: those whose content is new or changed,
-    or that hold a partition of the range not loaded from this content yet; `skipped`: the
-    others (unchanged and loaded); `removed`: files in the ledger that are gone; `loaded`:
-    the (file, partition, sha256) triples the ledger has for the range."""
+    that were loaded by another version of the reader (`reader`: `ingest.sources.reader_version`),
+    or that hold a partition of the range not loaded from this content by this reader yet;
+    `skipped`: the others (unchanged and loaded); `removed`: files in the ledger that are gone;
+    `loaded`: the (file, partition, sha256) triples the ledger has for the range."""
 
     source: Source
+    reader: str
     partitions: Partitions | None
     files: dict[str, LandingFile]
     to_read: list[LandingFile]
     skipped: int
     removed: list[str]
     loaded: list[tuple[str, str, str]]
+    other_reader: int = 0  # of `to_read`: unchanged files loaded by another reader version
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _rename_table(con, "quarantine", "rejected_rows", "afviste_raekker")
     con.execute(DDL)
     _rename_column(con, "meta", "file_periods", "periode", "period")  # build DBs made before the ledger was English
+    for table in ("meta.loaded_files", "meta.loaded_partitions"):  # build DBs made before readers had a version:
+        con.execute(f"alter table {table} add column if not exists reader varchar")  # NULL, so read again
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -180,9 +185,24 @@ def load_source(
     """
     ensure_schema(con)
     _create_raw_table(con, source)
-    plan = plan_load(con, source, landing_dir, partitions)
-    read = read_planned(plan, landing_dir, load_id, log=log)
-    return write_load(con, plan, read, load_id)
+    while True:
+        plan = plan_load(con, source, landing_dir, partitions)
+        if plan.other_reader:
+            log(
+                f"{source.name}: {plan.other_reader} uændrede filer læses igen: de blev indlæst af en anden "
+                "version af indlæseren eller mappingen"
+            )
+        try:
+            return write_load(con, plan, read_planned(plan, landing_dir, load_id, log=log), load_id)
+        except NewColumns as exc:
+            # DuckDB cannot commit a transaction that altered a table it had already deleted
+            # from (a changed file's old rows), so the columns are added outside it, and the
+            # load starts over. Once per new column name, ever.
+            _add_missing_columns(con, f"raw.{source.name}", pl.DataFrame(schema=dict.fromkeys(exc.columns, pl.String)))
+            log(
+                f"{source.name}: nye kolonner i filerne ({', '.join(exc.columns)}) tilføjet raw.{source.name}; "
+                "indlæsningen begynder forfra"
+            )
 
 
 def plan_load(
@@ -193,7 +213,13 @@ def plan_load(
     for path in source.files(landing_dir):  # a loop over files, not rows
         rel = path.relative_to(landing_dir).as_posix()
         files[rel] = LandingFile(rel, path, sha256_file(path))
-    known = dict(con.execute("select file, sha256 from meta.loaded_files where source = ?", [source.name]).fetchall())
+    reader = reader_version(source, landing_dir)
+    known = {
+        file: (sha, by)
+        for file, sha, by in con.execute(
+            "select file, sha256, reader from meta.loaded_files where source = ?", [source.name]
+        ).fetchall()
+    }
     wanted, loaded = [], []  # an unpartitioned load: every row belongs to its file
     if partitions is not None:
         # Partitions of the range each file holds by its content, and those loaded from that content.
@@ -203,22 +229,27 @@ def plan_load(
             [source.name, partitions.start, partitions.end, partitions.first, partitions.last],
         ).fetchall()
         loaded = con.execute(
-            """select file, partition, sha256 from meta.loaded_partitions
+            """select file, partition, sha256, reader from meta.loaded_partitions
             where source = ? and partition between ? and ?""",
             [source.name, partitions.start, partitions.end],
         ).fetchall()
-    loaded_sha = {(f, p): sha for f, p, sha in loaded}
+    loaded_by = {(f, p): (sha, by) for f, p, sha, by in loaded}
     wanted_by_file: dict[str, set[str]] = {}
     for f, p in wanted:
         wanted_by_file.setdefault(f, set()).add(p)
-    to_read, skipped = [], 0
+    to_read, skipped, other_reader = [], 0, 0
     for rel, landing_file in files.items():
-        complete = all(loaded_sha.get((rel, p)) == landing_file.sha256 for p in wanted_by_file.get(rel, ()))
-        if known.get(rel) == landing_file.sha256 and complete:
+        current = (landing_file.sha256, reader)
+        complete = all(loaded_by.get((rel, p)) == current for p in wanted_by_file.get(rel, ()))
+        if known.get(rel) == current and complete:
             skipped += 1
         else:
             to_read.append(landing_file)
-    return LoadPlan(source, partitions, files, to_read, skipped, sorted(set(known) - set(files)), loaded)
+            other_reader += known.get(rel, ("",))[0] == landing_file.sha256 and known[rel][1] != reader
+    triples = [(f, p, sha) for f, p, sha, _by in loaded]
+    return LoadPlan(
+        source, reader, partitions, files, to_read, skipped, sorted(set(known) - set(files)), triples, other_reader
+    )
 
 
 def read_planned(
@@ -259,7 +290,8 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     comes (an iterator from `read_planned` is consumed file by file), and record it in the
     ledger. `read` must hold exactly the files of `plan.to_read`: the deletes are planned from
     those. Rolls back and re-raises on any error, `ContractErrors` raised by `read` included;
-    raises `ValueError` (after the rollback) when `read` held other files than the plan's."""
+    raises `ValueError` (after the rollback) when `read` held other files than the plan's, and
+    `NewColumns` when files hold columns the raw table lacks (`load_source` adds them, loads again)."""
     source = plan.source
     table = f"raw.{source.name}"
     stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped, files_removed=plan.removed)
@@ -283,9 +315,12 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
         with registered(con, stale_partitions=stale, whole_files=whole):
             _delete_stale(con, source, table)
         columns = _table_columns(con, table)
-        ledger = _Ledger()
+        ledger, new_columns = _Ledger(), {}
         for r in read:
-            _insert_file(con, source, table, r, load_id, loaded_at, columns, ledger)
+            new_columns.update(dict.fromkeys(c for c in r.rows.columns if c not in columns))
+            if new_columns:  # read on, writing nothing more, to learn every file's new columns
+                continue
+            _insert_file(con, plan, table, r, load_id, loaded_at, ledger)
             stats.files_loaded.append(r.file.rel)
             stats.rows_loaded += r.rows.height
             if plan.partitions is not None:
@@ -293,6 +328,8 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
             stats.rows_rejected += r.parsed.rejected.height
             stats.rows_dropped += r.parsed.dropped
             stats.cpr_found += r.parsed.cpr.height
+        if new_columns:
+            raise NewColumns(list(new_columns))
         if sorted(stats.files_loaded) != sorted(reread):
             raise ValueError(
                 f"{source.name}: the files written ({len(stats.files_loaded)}) are not the files planned"
@@ -376,6 +413,7 @@ class _Ledger:
                     "loaded_at": pl.Datetime("us"),
                     "rows_loaded": pl.Int64(),
                     "rows_rejected": pl.Int64(),
+                    "reader": pl.String(),
                 },
                 orient="row",
             ),
@@ -388,8 +426,9 @@ class _Ledger:
             "ledger_findings": "insert into quarantine.fund by name select * from ledger_findings",
             "ledger_files": "insert into meta.loaded_files by name select * from ledger_files",
             "ledger_periods": "insert into meta.file_periods select source, file, sha256, periode, n from ledger_periods",
-            "ledger_partitions": "insert into meta.loaded_partitions select source, file, _partition, sha256, len,"
-            " load_id, loaded_at from ledger_partitions",
+            "ledger_partitions": "insert into meta.loaded_partitions"
+            " (source, file, partition, sha256, rows, load_id, loaded_at, reader)"
+            " select source, file, _partition, sha256, len, load_id, loaded_at, reader from ledger_partitions",
         }
         present = {name: frame for name, frame in frames.items() if frame is not None and frame.height}
         with registered(con, **present):
@@ -404,18 +443,16 @@ def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
 
 def _insert_file(
     con: duckdb.DuckDBPyConnection,
-    source: Source,
+    plan: LoadPlan,
     table: str,
     r: ParsedFile,
     load_id: str,
     loaded_at: datetime,
-    columns: set[str],
     ledger: _Ledger,
 ) -> None:
-    """Insert the file's raw rows now and add its quarantine and ledger rows to `ledger`;
-    `columns` (the raw table's, kept up to date here) spares a catalog query per file."""
-    rel, sha, parsed = r.file.rel, r.file.sha256, r.parsed
-    _add_missing_columns(con, table, r.rows, columns)
+    """Insert the file's raw rows now (the table has every column of them) and add its
+    quarantine and ledger rows to `ledger`."""
+    source, rel, sha, parsed = plan.source, r.file.rel, r.file.sha256, r.parsed
     with registered(con, file_rows=r.rows):
         con.execute(
             f"insert into {table} by name select *, ? as _source_file, ? as _file_sha256, ? as _load_id,"
@@ -425,23 +462,34 @@ def _insert_file(
     ledger.rejected.append(parsed.rejected.cast(REJECTED_SCHEMA))
     ledger.cpr.append(parsed.cpr)
     ledger.findings += [(source.name, rel, f, load_id) for f in parsed.findings]
-    ledger.files.append((source.name, rel, sha, load_id, loaded_at, r.rows.height, parsed.rejected.height))
+    ledger.files.append((source.name, rel, sha, load_id, loaded_at, r.rows.height, parsed.rejected.height, plan.reader))
     of_file = [pl.lit(source.name).alias("source"), pl.lit(rel).alias("file"), pl.lit(sha).alias("sha256")]
     ledger.periods.append(periods_of(parsed.rows, source).with_columns(of_file))
     ledger.partitions.append(
         r.rows.filter(pl.col("_partition").is_not_null())
         .group_by("_partition")
         .len()
-        .with_columns(*of_file, pl.lit(load_id).alias("load_id"), pl.lit(loaded_at).alias("loaded_at"))
+        .with_columns(
+            *of_file,
+            pl.lit(load_id).alias("load_id"),
+            pl.lit(loaded_at).alias("loaded_at"),
+            pl.lit(plan.reader).alias("reader"),
+        )
     )
 
 
 def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Create `raw.<source>` with its contract columns, or add those an older version's table
+    lacks (typed, empty: an upgraded reader's new column; the reader version in the ledger
+    makes the next load read the files again to fill it), and `_partition`."""
+    table = f"raw.{source.name}"
     with registered(con, contract_columns=empty_rows(source)):
-        con.execute(f"create table if not exists raw.{source.name} as select * from contract_columns")
-    _add_missing_columns(
-        con, f"raw.{source.name}", pl.DataFrame(schema={"_partition": pl.String()})
-    )  # pre-partition build DBs
+        con.execute(f"create table if not exists {table} as select * from contract_columns")
+        have = _table_columns(con, table)
+        for name, dtype in con.execute("select column_name, column_type from (describe contract_columns)").fetchall():
+            if name not in have:
+                con.execute(f'alter table {table} add column "{name}" {dtype}')
+    _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
 
 
 def _rename_table(con: duckdb.DuckDBPyConnection, schema: str, old: str, new: str) -> None:
@@ -497,6 +545,15 @@ def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
             [schema, name],
         ).fetchall()
     }
+
+
+class NewColumns(Exception):
+    """`write_load` met columns the raw table does not have (a file's unknown extra columns,
+    kept as text) and rolled back; `load_source` adds them and loads again."""
+
+    def __init__(self, columns: list[str]):
+        self.columns = columns
+        super().__init__(f"new columns: {', '.join(columns)}")
 
 
 class ContractErrors(Exception):

@@ -183,9 +183,18 @@ def test_write_load_refuses_files_other_than_the_plan(landing):
 # The choice of issue 12: the pipeline's own ledger is English; tables whose rows the cockpit
 # shows keep the contract's Danish column names (cockpit.afviste_raekker, cockpit.datakvalitet).
 BOOKKEEPING = {
-    "meta.loaded_files": ["source", "file", "sha256", "load_id", "loaded_at", "rows_loaded", "rows_rejected"],
+    "meta.loaded_files": [
+        "source",
+        "file",
+        "sha256",
+        "load_id",
+        "loaded_at",
+        "rows_loaded",
+        "rows_rejected",
+        "reader",
+    ],
     "meta.file_periods": ["source", "file", "sha256", "period", "rows"],
-    "meta.loaded_partitions": ["source", "file", "partition", "sha256", "rows", "load_id", "loaded_at"],
+    "meta.loaded_partitions": ["source", "file", "partition", "sha256", "rows", "load_id", "loaded_at", "reader"],
     "quarantine.afviste_raekker": ["kilde", "kildefil", "kildelinje", "kolonne", "raavaerdi", "aarsag", "load_id"],
     "quarantine.cpr_fund": ["kilde", "kildefil", "kildelinje", "kolonne", "maskeret_vaerdi", "load_id"],
     "quarantine.fund": ["kilde", "kildefil", "fund", "load_id"],
@@ -251,3 +260,89 @@ def test_a_commit_out_of_memory_is_told_apart_from_other_commit_errors(message, 
     from orchestration.raw_loader import _OUT_OF_MEMORY
 
     assert bool(_OUT_OF_MEMORY.search(message)) is out_of_memory
+
+
+def test_a_build_db_of_an_older_reader_is_read_again_and_gets_the_new_columns(landing, tmp_path):
+    """Found on this project's own build DB: after an upgrade whose reader added a column
+    (`afledt`), the unchanged files were skipped by their SHA-256, raw kept rows without the
+    column and every dbt model on it failed. The ledger now records the reader's version."""
+    db = str(tmp_path / "build.duckdb")
+    con = no_name_lookup(db)
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    fresh = con.execute("select tilbudsnr, pladser_i_drift, _source_line from raw.belaegning order by all").fetchall()
+    # The build DB as an older version left it: no reader in the ledger, a column raw lacks.
+    con.execute("alter table raw.belaegning drop column pladser_i_drift")
+    for table in ("meta.loaded_files", "meta.loaded_partitions"):
+        con.execute(f"alter table {table} drop column reader")
+    said = []
+    stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH, log=said.append)
+    assert (sorted(stats.files_loaded), stats.files_skipped) == (["belaegning/a.csv", "belaegning/b.csv"], 0)
+    assert said[0] == (
+        "belaegning: 2 uændrede filer læses igen: de blev indlæst af en anden version af indlæseren eller mappingen"
+    )
+    assert (
+        con.execute("select tilbudsnr, pladser_i_drift, _source_line from raw.belaegning order by all").fetchall()
+        == fresh
+    )
+    assert con.execute("select count(*), count(distinct _load_id) from raw.belaegning").fetchone() == (152, 1)
+    again = load_source(con, BELAEGNING, landing, "run-3", partitions=MARCH)
+    assert (again.files_loaded, again.files_skipped) == ([], 2)
+
+
+def test_a_new_reader_version_reads_unchanged_files_again(landing, monkeypatch):
+    con = no_name_lookup()
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    before = con.execute("select * exclude (_load_id, _loaded_at) from raw.belaegning order by all").fetchall()
+    monkeypatch.setattr("orchestration.raw_loader.reader_version", lambda _source, _landing: "another-version")
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    assert ([f.rel for f in plan.to_read], plan.skipped, plan.other_reader) == (
+        ["belaegning/a.csv", "belaegning/b.csv"],
+        0,
+        2,
+    )
+    load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH)
+    after = con.execute("select * exclude (_load_id, _loaded_at) from raw.belaegning order by all").fetchall()
+    assert after == before and len(after) == 152
+    assert con.execute("select distinct _load_id from raw.belaegning").fetchall() == [("run-2",)]
+    readers = con.execute(
+        "select distinct reader from meta.loaded_files union all select distinct reader from meta.loaded_partitions"
+    ).fetchall()
+    assert readers == [("another-version",), ("another-version",)]
+    assert plan_load(con, BELAEGNING, landing, MARCH).to_read == []
+
+
+def test_the_reader_version_follows_a_stewards_mapping_of_the_ledger(tmp_path):
+    from ingest.sources import reader_version
+
+    ledger, occupancy = SOURCES["posteringer"], SOURCES["belaegning"]
+    (tmp_path / "posteringer").mkdir()
+    plain = reader_version(ledger, tmp_path)
+    assert len(plain) == 16 and plain != reader_version(occupancy, tmp_path)
+    mapping = tmp_path / "posteringer" / "eget-system.yaml"
+    mapping.write_text("name: eget-system\n")
+    first = reader_version(ledger, tmp_path)
+    mapping.write_text("name: eget-system\nfiles: ['851_*.csv']\n")
+    assert len({plain, first, reader_version(ledger, tmp_path)}) == 3
+    (tmp_path / "belaegning").mkdir()
+    (tmp_path / "belaegning" / "noter.yaml").write_text("x: 1\n")  # only the ledger reads mappings
+    assert reader_version(occupancy, tmp_path) == reader_version(occupancy, tmp_path / "posteringer")
+
+
+def test_a_corrected_file_and_a_file_with_a_new_extra_column_load_together(landing):
+    """DuckDB refuses to commit a transaction that altered a table after deleting from it; a
+    corrected file (its old rows deleted) beside a file with an unknown extra column stopped
+    the whole load with "another transaction has altered this table"."""
+    con = no_name_lookup()
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    (landing / "belaegning" / "b.csv").write_text(HEADER + "1003;2024-03;5;5;150\n")  # corrected
+    (landing / "belaegning" / "c.csv").write_text(HEADER.rstrip("\n") + ";Bemærkning\n1004;2024-03;4;4;100;ny\n")
+    said = []
+    stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH, log=said.append)
+    assert (sorted(stats.files_loaded), stats.files_skipped) == (["belaegning/b.csv", "belaegning/c.csv"], 1)
+    assert (
+        "belaegning: nye kolonner i filerne (bemaerkning) tilføjet raw.belaegning; indlæsningen begynder forfra" in said
+    )
+    assert con.execute(
+        "select tilbudsnr, belagte_doegn, bemaerkning, _load_id from raw.belaegning where tilbudsnr < 2000 order by 1"
+    ).fetchall() == [(1001, 300, None, "run-1"), (1003, 150, None, "run-2"), (1004, 100, "ny", "run-2")]
+    assert con.execute("select count(*) from raw.belaegning").fetchone() == (153,)
