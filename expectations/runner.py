@@ -145,6 +145,7 @@ def validate_query(
     source: str,
     con: duckdb.DuckDBPyConnection,
     sql: str,
+    parameters: list | None = None,
     *,
     max_examples: int = 20,
     rows_per_batch: int = ROWS_PER_BATCH,
@@ -152,10 +153,11 @@ def validate_query(
     """Run suite `source` on the rows of `sql` (its `columns_needed`): a row-wise suite on
     batches of `rows_per_batch` rows, so memory is one batch whatever the table's size, with
     the outcome of the whole table (counts summed, examples in row order up to `max_examples`);
-    any other suite on the whole result at once (uniqueness needs every row)."""
+    any other suite on the whole result at once (uniqueness needs every row). `parameters`:
+    the values of the `?` in `sql`."""
     if not row_wise(source):
-        return validate(source, con.execute(sql).pl(), max_examples=max_examples)
-    reader = con.execute(sql).to_arrow_reader(rows_per_batch)
+        return validate(source, con.execute(sql, parameters).pl(), max_examples=max_examples)
+    reader = con.execute(sql, parameters).to_arrow_reader(rows_per_batch)
     return merge_outcomes(
         source,
         (validate(source, pl.from_arrow(batch), max_examples=max_examples) for batch in reader),

@@ -10,6 +10,7 @@ when the definitions are first asked for, never at import and never by running d
 (orchestration/dbt_resources.py prepares the manifest).
 """
 
+import json
 import re
 import warnings
 from collections.abc import Mapping
@@ -20,7 +21,8 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefin
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.build_db import BuildDb
-from orchestration.dbt_resources import DBT_PROJECT, ManifestMissing, manifest_state
+from orchestration.build_state import dbt_states, last_built, plan_dbt, published_current, record_built
+from orchestration.dbt_resources import DBT_PROJECT, ManifestMissing, manifest_state, project_digest
 from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
 
@@ -104,15 +106,42 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         name="cockpit_dbt",
     )
     def _cockpit_dbt(context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb):
-        Settings.from_env().export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+        settings = Settings.from_env()
+        settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+        # The whole project asked for (every run of the jobs): build what changed since the last
+        # build. A subset picked in the UI is dagster-dbt's own selection, and is not recorded.
+        whole = context.selected_asset_keys == context.assets_def.keys and set(
+            context.selected_asset_check_keys
+        ) == set(context.assets_def.check_keys)
         with build_db.connect() as con:  # a job of one grain, first on a fresh build DB
             ensure_raw_tables(con)
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            states, last = dbt_states(con, project_digest()), last_built(con)
+            plan = plan_dbt(manifest(), states, last) if whole else None
+            published = published_current(con, settings.published_db) if plan and plan.nothing else None
+        if published is not None:
+            # Publishing (and the flag check) wait for this step's models: none are yielded, so
+            # Dagster skips them and the run succeeds without touching the published file.
+            context.log.info(
+                f"dbt: intet ændret siden sidste byg, og {settings.published_db.name} er publiceret fra den "
+                f"(kørsel {published[0]}, {published[1]:%Y-%m-%d %H:%M}): intet at bygge eller publicere"
+            )
+            return
+        if plan is not None:
+            context.log.info(f"dbt: {plan.reason}")
+        invocation = dbt.cli(["build", *(plan.args if plan else ())], context=context, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
             raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
+        if plan is not None:
+            with build_db.connect() as con:
+                record_built(con, states, context.run.run_id)
 
     return _cockpit_dbt
+
+
+def manifest() -> dict[str, Any]:
+    """The prepared manifest (`dbt_project/target/manifest.json`) as parsed JSON."""
+    return json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
 
 
 def dbt_errors(invocation) -> str:

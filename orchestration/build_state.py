@@ -1,0 +1,270 @@
+"""What changed since the last build: the dbt step builds only what a changed source feeds, and
+a GX check validates only the rows loaded since it last passed (issue 15: a new month must not
+cost a full refresh, an unchanged re-run next to nothing).
+
+A raw table's *state* is a digest of its ledger rows (`meta.loaded_files`: file, SHA-256, load
+id, load time, reader version); the loader replaces a file's ledger row whenever it writes or
+removes that file's rows, so equal states mean equal rows. Two tables of the build DB remember
+what was last done with which state, and are written only after the work succeeded:
+
+- `meta.dbt_built` (`node`, `state`, `run_id`, `built_at`): one row per raw table, plus
+  `node = 'project'` with the digest of the dbt project files and dbt's version. A different
+  project digest (an edited model, seed, macro or test; a new dbt) rebuilds everything.
+- `meta.gx_passed` (`source`, `state`, `suite`, `run_id`, `checked_at`): the state and suite
+  digest the source's GX suite last passed on, and `meta.gx_passed_files` (`source`, `file`,
+  `sha256`, `load_id`, `loaded_at`) the ledger's files then: a raw row with one of those
+  (file, content, load, load time) has passed this suite.
+- `meta.published_file` (`path`, `bytes`, `mtime_ns`, `built`, `run_id`, `published_at`): the
+  file the last publish wrote and the digest of `meta.dbt_built` it was published from. When
+  nothing changed and that file is still in place, untouched, a refresh builds and publishes
+  nothing: the published file already is what it would publish.
+
+Deleting their rows (`delete from meta.dbt_built; delete from meta.gx_passed`) makes the next
+refresh build and validate everything. Names are English: the pipeline's own bookkeeping
+(docs/orchestration.md, "Names of the bookkeeping").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ingest import reference
+from ingest.sources import SOURCES
+
+DDL = """
+create table if not exists meta.dbt_built (
+    node varchar primary key, state varchar, run_id varchar, built_at timestamp);
+create table if not exists meta.gx_passed (
+    source varchar primary key, state varchar, suite varchar, run_id varchar, checked_at timestamp);
+create table if not exists meta.gx_passed_files (
+    source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp);
+create table if not exists meta.published_file (
+    path varchar, bytes bigint, mtime_ns bigint, built varchar, run_id varchar, published_at timestamp);
+"""
+PROJECT = "project"
+# The view the publish step waits for: rebuilt (a view: milliseconds) when nothing else is.
+PUBLISH_WAITS_FOR = "model.cockpit.datakvalitet"
+
+
+def raw_states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{source name: digest of its `meta.loaded_files` rows} for every landing source; a source
+    with no file loaded has the digest of nothing. Reads the ledger only (milliseconds)."""
+    rows = dict(
+        con.execute(
+            """select source, sha256(string_agg(concat_ws('|', file, sha256, load_id, loaded_at, reader), '\n'
+                                                order by file))
+               from meta.loaded_files group by source"""
+        ).fetchall()
+    )
+    return {name: rows.get(name, "") for name in SOURCES}
+
+
+# --- dbt ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DbtPlan:
+    """How to run `dbt build`: `args` after `build`; `changed` the raw tables whose state
+    differs from the last build (all of them when `full`); `reason` one line for the log."""
+
+    full: bool
+    changed: tuple[str, ...]
+    args: tuple[str, ...]
+    reason: str
+
+    @property
+    def nothing(self) -> bool:
+        """Nothing changed since the last build."""
+        return not self.full and not self.changed
+
+
+def dbt_states(con: duckdb.DuckDBPyConnection, project: str) -> dict[str, str]:
+    """The states a build now would be made from: every raw table's, and `project`'s (the dbt
+    project files' digest, `orchestration.dbt_resources.project_digest`, with dbt's version)."""
+    return {**{f"raw.{k}": v for k, v in raw_states(con).items()}, PROJECT: f"{project}/{version('dbt-core')}"}
+
+
+def last_built(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    con.execute(DDL)
+    return dict(con.execute("select node, state from meta.dbt_built").fetchall())
+
+
+def record_built(con: duckdb.DuckDBPyConnection, states: Mapping[str, str], run_id: str) -> None:
+    """After a successful build of the whole project from `states`."""
+    con.execute(DDL)
+    con.execute("begin")
+    con.execute("delete from meta.dbt_built")
+    con.executemany(
+        "insert into meta.dbt_built values (?, ?, ?, current_localtimestamp())",
+        [(node, state, run_id) for node, state in sorted(states.items())],
+    )
+    con.execute("commit")
+
+
+def plan_dbt(manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[str, str]) -> DbtPlan:
+    """The `dbt build` that makes the build DB current, from the states now and at the last
+    successful build (`dbt_states`, `last_built`).
+
+    - no build recorded, or another project digest: everything (`full`, no arguments);
+    - else the models and seeds fed by a changed raw table (dbt's graph: `child_map` of the
+      manifest), every quarantine and meta source counting as changed with any raw table (the
+      loader writes them together); tests run when any of their parents is built
+      (`--indirect-selection cautious`), unit tests not (the project did not change);
+    - nothing changed: only `cockpit.datakvalitet`, the view publishing waits for.
+
+    The rest is excluded by name (`--exclude`): dagster-dbt adds its own `--select fqn:*`,
+    which a second `--select` would only widen."""
+    if not last or last.get(PROJECT) != now[PROJECT]:
+        why = "første byg i denne build-DB" if not last else "dbt-projektet er ændret siden sidste byg"
+        return DbtPlan(True, tuple(k for k in now if k != PROJECT), (), f"hele projektet bygges: {why}")
+    changed = tuple(k for k in now if k != PROJECT and now[k] != last.get(k))
+    sources = [s for s in manifest["sources"] if manifest["sources"][s]["source_name"] != "raw"]
+    sources += [f"source.{manifest['metadata']['project_name']}.{k}" for k in changed]
+    built = _descendants(manifest, sources) if changed else {PUBLISH_WAITS_FOR}
+    buildable = {
+        uid: node["name"]
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }
+    excluded = sorted(name for uid, name in buildable.items() if uid not in built)
+    kept = len(buildable) - len(excluded)
+    args = ("--indirect-selection", "cautious", "--exclude", " ".join([*excluded, "resource_type:unit_test"]))
+    reason = (
+        f"ændret siden sidste byg: {', '.join(changed)}; {kept} af {len(buildable)} modeller bygges"
+        if changed
+        else f"intet ændret siden sidste byg; kun {manifest['nodes'][PUBLISH_WAITS_FOR]['name']} bygges"
+    )
+    return DbtPlan(False, changed, args, reason)
+
+
+def _descendants(manifest: Mapping[str, Any], roots: list[str]) -> set[str]:
+    children, seen, todo = manifest["child_map"], set(), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+# --- Great Expectations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """What a GX check of one raw table validates: nothing (`skip`: nothing changed since it
+    passed), the rows not validated yet (`only_new`: `NOT_VALIDATED` is their filter), or all."""
+
+    skip: bool
+    only_new: bool
+    reason: str
+    state: str
+    suite: str
+
+
+# The raw rows whose (file, content, load, load time) had not passed the suite; `?` is the
+# source's name. Not the load time alone: it has whole seconds, and a corrected file may be
+# loaded in the same second as the version that passed.
+NOT_VALIDATED = """not exists (select 1 from meta.gx_passed_files p
+                               where p.source = ? and p.file = _source_file and p.sha256 = _file_sha256
+                                 and p.load_id = _load_id and p.loaded_at = _loaded_at)"""
+
+
+SUITE_FILES = [
+    Path(__file__).resolve().parents[1] / "expectations" / name for name in ("suites.py", "runner.py", "__init__.py")
+] + [reference.SEEDS / f"{name}.csv" for name in reference.READ]  # a suite's value sets come from the seeds
+
+
+def suite_digest(source: str) -> str:
+    """16 hex digits over what decides suite `source`'s verdict: the code of the suites and
+    their runner (a suite's `prepare` step is code), the seeds their value sets come from, and
+    GX's version. Without importing GX (2 s), so an unchanged table's check costs milliseconds."""
+    digest = hashlib.sha256(source.encode())
+    for path in SUITE_FILES:
+        digest.update(path.read_bytes())
+    digest.update(version("great-expectations").encode())
+    return digest.hexdigest()[:16]
+
+
+def plan_check(con: duckdb.DuckDBPyConnection, source: str, *, row_wise: bool) -> CheckPlan:
+    """Whether and which rows GX must validate of `raw.<source>`: row-wise suites judge each
+    row alone, so rows that passed this suite need not be judged again; other suites see the
+    whole table whenever it changed. Any other suite digest than the last pass's: every row."""
+    con.execute(DDL)
+    state, suite = raw_states(con)[source], suite_digest(source)
+    last = con.execute("select state, suite from meta.gx_passed where source = ?", [source]).fetchone()
+    if last is None or last[1] != suite:
+        why = "ingen bestået kontrol før" if last is None else "suiten er ændret"
+        return CheckPlan(False, False, f"alle rækker: {why}", state, suite)
+    if last[0] == state:
+        return CheckPlan(
+            True, False, "uændret siden sidste beståede kontrol: ingen fil indlæst eller fjernet", state, suite
+        )
+    if not row_wise:
+        return CheckPlan(False, False, "alle rækker: tabellen er ændret, og suiten ser hele tabellen", state, suite)
+    return CheckPlan(False, True, "rækkerne indlæst siden sidste beståede kontrol", state, suite)
+
+
+def record_passed(con: duckdb.DuckDBPyConnection, source: str, plan: CheckPlan, run_id: str) -> None:
+    """After suite `source` passed on the table in `plan.state`: that state, and the ledger's
+    files whose rows have now passed."""
+    con.execute(DDL)
+    con.execute("begin")
+    con.execute(
+        "insert or replace into meta.gx_passed values (?, ?, ?, ?, current_localtimestamp())",
+        [source, plan.state, plan.suite, run_id],
+    )
+    con.execute("delete from meta.gx_passed_files where source = ?", [source])
+    con.execute(
+        "insert into meta.gx_passed_files select source, file, sha256, load_id, loaded_at from meta.loaded_files"
+        " where source = ?",
+        [source],
+    )
+    con.execute("commit")
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+def _built_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    return con.execute(
+        "select sha256(string_agg(node || '=' || state, '\n' order by node)) from meta.dbt_built"
+    ).fetchone()[0]
+
+
+def record_published(con: duckdb.DuckDBPyConnection, path: Path, run_id: str) -> None:
+    """After `path` was published from the build DB of `con` (its size and modification time
+    tell a later refresh whether it is still the file published)."""
+    con.execute(DDL)
+    stat = path.stat()
+    con.execute("begin")
+    con.execute("delete from meta.published_file")
+    con.execute(
+        "insert into meta.published_file values (?, ?, ?, ?, ?, current_localtimestamp())",
+        [str(path.resolve()), stat.st_size, stat.st_mtime_ns, _built_digest(con), run_id],
+    )
+    con.execute("commit")
+
+
+def published_current(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, datetime] | None:
+    """(run id, time) of the publish that wrote `path` from the build recorded in
+    `meta.dbt_built`, when `path` is still that file (same size and modification time); else
+    None (never published, published from an older build, replaced, or gone)."""
+    con.execute(DDL)
+    row = con.execute("select path, bytes, mtime_ns, built, run_id, published_at from meta.published_file").fetchone()
+    built = _built_digest(con)
+    if row is None or built is None or row[3] != built or row[0] != str(path.resolve()):
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (row[4], row[5]) if (stat.st_size, stat.st_mtime_ns) == (row[1], row[2]) else None

@@ -1,0 +1,157 @@
+"""The change-aware refresh (orchestration/build_state.py): dbt builds what a changed source
+feeds, GX validates the rows loaded since it last passed, an unchanged re-run builds and
+publishes nothing — and what it publishes equals a refresh from an empty build DB."""
+
+import shutil
+
+import duckdb
+import pytest
+from conftest import warehouse_settings
+
+from orchestration.assets.dbt import manifest
+from orchestration.build_state import NOT_VALIDATED, PROJECT, plan_check, plan_dbt, record_passed
+from orchestration.dbt_resources import prepare_manifest
+from orchestration.raw_loader import Partitions, load_source
+from orchestration.runner import run_pipeline
+
+RAW = [
+    "regnskab",
+    "befolkning",
+    "tilbud",
+    "takstbilag",
+    "belaegning",
+    "sikrede",
+    "sundhedstjek",
+    "sundhedstjek_maalgruppe",
+    "posteringer",
+]
+
+
+def states(**changed: str) -> dict[str, str]:
+    return {PROJECT: "p/1", **{f"raw.{name}": changed.get(name, "same") for name in RAW}}
+
+
+def excluded(plan) -> set[str]:
+    return set(plan.args[plan.args.index("--exclude") + 1].split())
+
+
+@pytest.fixture(scope="module")
+def dbt_manifest():
+    prepare_manifest()
+    return manifest()
+
+
+def test_a_new_month_of_occupancy_builds_what_occupancy_feeds_and_not_the_rest(dbt_manifest):
+    plan = plan_dbt(dbt_manifest, states(belaegning="new"), states())
+    assert (plan.full, plan.changed) == (False, ("raw.belaegning",))
+    assert plan.args[:2] == ("--indirect-selection", "cautious")
+    skipped = excluded(plan)
+    built = {"stg_belaegning__maaned", "mart_belaegning_tilbud_maaned", "dq_r10_overbelaegning", "datakvalitet"}
+    assert not built & skipped
+    # the ledger's, the accounts', the seeds' and the unit tests are not built again
+    assert {"stg_posteringer__posteringer", "mart_udgifter_kommune", "dq_r02_dobbeltbetaling", "kommuner"} <= skipped
+    assert "resource_type:unit_test" in skipped
+    # quarantine feeds R15 and cockpit.afviste_raekker whenever any source changed
+    assert not {"dq_r15_cpr_fund", "afviste_raekker"} & skipped
+
+
+def test_an_edited_project_or_a_new_build_db_builds_everything(dbt_manifest):
+    edited = {**states(), PROJECT: "p/2"}
+    assert plan_dbt(dbt_manifest, edited, states()).args == ()
+    assert (
+        plan_dbt(dbt_manifest, edited, states()).reason
+        == "hele projektet bygges: dbt-projektet er ændret siden sidste byg"
+    )
+    assert plan_dbt(dbt_manifest, states(), {}).full
+
+
+def test_nothing_changed_builds_only_the_view_publishing_waits_for(dbt_manifest):
+    plan = plan_dbt(dbt_manifest, states(), states())
+    assert plan.nothing
+    buildable = [n["name"] for n in dbt_manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
+    assert sorted(set(buildable) - excluded(plan)) == ["datakvalitet"]
+
+
+HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
+MARCH_APRIL = Partitions(start="2024-03", end="2024-04", first="2019-01", last="2026-11")
+
+
+def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
+    folder = tmp_path / "landing" / "belaegning"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text(HEADER + "1001;2024-03;10;10;300\n1002;2024-03;8;8;240\n")
+    con = duckdb.connect()
+    from orchestration.assets.ingest import SOURCES
+
+    load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-1", partitions=MARCH_APRIL)
+    first = plan_check(con, "belaegning", row_wise=True)
+    assert (first.skip, first.only_new, first.reason) == (False, False, "alle rækker: ingen bestået kontrol før")
+    record_passed(con, "belaegning", first, "run-1")
+    again = plan_check(con, "belaegning", row_wise=True)
+    assert again.skip and again.reason.startswith("uændret siden sidste beståede kontrol")
+    # In the same second as the first load (load times have whole seconds), and a corrected a.csv.
+    (folder / "a.csv").write_text(HEADER + "1001;2024-03;10;10;301\n1002;2024-03;8;8;240\n")
+    (folder / "b.csv").write_text(HEADER + "1003;2024-04;5;5;140\n")
+    load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-2", partitions=MARCH_APRIL)
+    new = plan_check(con, "belaegning", row_wise=True)
+    assert (new.skip, new.only_new, new.reason) == (False, True, "rækkerne indlæst siden sidste beståede kontrol")
+    new_rows = f"select tilbudsnr, belagte_doegn from raw.belaegning where {NOT_VALIDATED} order by 1"
+    assert con.execute(new_rows, ["belaegning"]).fetchall() == [(1001, 301), (1002, 240), (1003, 140)]
+    record_passed(con, "belaegning", new, "run-2")
+    assert con.execute(new_rows, ["belaegning"]).fetchall() == []
+    (folder / "b.csv").unlink()  # a removal changes the table; the rows left have passed already
+    load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-3", partitions=MARCH_APRIL)
+    assert plan_check(con, "belaegning", row_wise=True).only_new
+    assert con.execute(new_rows, ["belaegning"]).fetchall() == []
+    # A suite that sees the whole table (uniqueness) validates all of it when anything changed.
+    whole = plan_check(con, "belaegning", row_wise=False)
+    assert (whole.skip, whole.only_new) == (False, False)
+
+
+def cockpit_views(db) -> dict[str, list[tuple]]:
+    """Every cockpit view's rows (sorted) but the run log's, without the load id (a full
+    refresh loads everything under its own) and the time a flag was found (its rule's build)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        views = con.execute("select view_name from duckdb_views() where schema_name = 'cockpit'").fetchall()
+        out = {}
+        for (name,) in views:
+            if name == "koersler":
+                continue
+            columns = [r[0] for r in con.execute(f"describe cockpit.{name}").fetchall()]
+            own = [c for c in ("load_id", "fundet") if c in columns]
+            drop = f" exclude ({', '.join(own)})" if own else ""
+            out[name] = sorted(con.execute(f"select *{drop} from cockpit.{name}").fetchall(), key=repr)
+    return out
+
+
+@pytest.mark.pipeline
+def test_an_incremental_refresh_publishes_what_a_full_refresh_does(tmp_path, sample_landing):
+    landing = tmp_path / "landing"
+    shutil.copytree(sample_landing[0], landing)
+    settings = warehouse_settings(tmp_path / "inc", landing)
+    first = run_pipeline(settings)
+    assert first.published and not first.unchanged, first.reason
+
+    # Unchanged: nothing loaded, built or published; the published file is the same file.
+    stat = settings.published_db.stat()
+    again = run_pipeline(settings)
+    assert (again.published, again.unchanged) == (True, True), again.reason
+    assert again.summary.startswith(f"Uændret: {settings.published_db} er allerede denne build-DB's seneste")
+    assert (settings.published_db.stat().st_mtime_ns, settings.published_db.stat().st_ino) == (
+        stat.st_mtime_ns,
+        stat.st_ino,
+    )
+    assert not [k for k in again.materialized if not k.startswith("raw/")]
+
+    # A corrected occupancy file: occupancy's models are built again, the ledger's are not.
+    occupancy = sorted((landing / "belaegning").rglob("*.csv"))[0]
+    occupancy.write_bytes(b"".join(occupancy.read_bytes().splitlines(keepends=True)[:-1]))  # last row withdrawn
+    changed = run_pipeline(settings)
+    assert changed.published and not changed.unchanged, changed.reason
+    assert "marts/mart_belaegning_tilbud_maaned" in changed.materialized
+    assert "marts/mart_udgifter_kommune" not in changed.materialized
+    assert "publish/cockpit_duckdb" in changed.materialized
+
+    full = warehouse_settings(tmp_path / "full", landing)
+    assert run_pipeline(full).published
+    assert cockpit_views(settings.published_db) == cockpit_views(full.published_db)
