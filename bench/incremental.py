@@ -36,12 +36,12 @@ def run_partition(job: str, partition: str) -> int:
     """Child mode: one partitioned job run headless, in process (as `cockpit run` does)."""
     from dagster import DagsterInstance
 
-    from orchestration.dbt_resources import ensure_manifest
+    from orchestration.dbt_resources import prepare_manifest
     from orchestration.runner import QUIET_CONSOLE
     from orchestration.settings import Settings
 
     Settings.from_env().export_env()
-    ensure_manifest()
+    prepare_manifest()
     from orchestration.definitions import defs
 
     with contextlib.redirect_stdout(io.StringIO()):  # dbt's event echo
@@ -55,6 +55,11 @@ def run_partition(job: str, partition: str) -> int:
         e.asset_key and e.asset_key.to_user_string() == "publish/cockpit_duckdb"
         for e in result.get_asset_materialization_events()
     )
+    for event in result.all_events:  # the lines `cockpit run` prints, for the longest steps below
+        if event.is_step_success:
+            print(
+                f"trin {event.step_key} færdigt ({event.event_specific_data.duration_ms / 1000:.1f}s)", file=sys.stderr
+            )
     print(f"{job} {partition}: success={result.success} published={published}", file=sys.stderr)
     return 0 if result.success and published else 1
 
@@ -137,15 +142,19 @@ def main() -> None:
         fresh(build, published)
         full = measure(run_cmd(landing, build, published))
         assert full.returncode == 0, full.stderr[-2000:]
+        print(f"{now()}  full refresh {full.seconds:.1f}s", flush=True)
         again = measure(run_cmd(landing, build, published))
         assert again.returncode == 0, again.stderr[-2000:]
+        print(f"{now()}  unchanged re-run {again.seconds:.1f}s", flush=True)
         month_file, month = new_month_file(landing)
         added.append(month_file)
         monthly = measure([*child, "--job", "monthly_refresh", "--partition", month], env)
         assert monthly.returncode == 0, monthly.stderr[-2000:]
+        print(f"{now()}  new month {monthly.seconds:.1f}s", flush=True)
         added += ledger_files(landing, 20_000, "ledger_2024", 0)
         ledger = measure([*child, "--job", "yearly_refresh", "--partition", "2024"], env)
         assert ledger.returncode == 0, ledger.stderr[-2000:]
+        print(f"{now()}  new ledger file {ledger.seconds:.1f}s", flush=True)
         base = measure(run_cmd(landing, build, published))  # everything loaded: the re-run floor now
         extra_files = ledger_files(landing, args.extra, "extra_2024", 1_000_000)
         added += extra_files

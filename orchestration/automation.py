@@ -1,7 +1,8 @@
 """Jobs, schedules and the landing-dir sensor (issue: operations; ARCHITECTURE.md, Time).
 
 `yearly_refresh` (partitioned by year) is the annual refresh: the yearly sources and the
-register of tilbud for a year or a range of years, every dbt model once, publish. A year's
+register of tilbud for a year or a range of years, the dbt models (one `dbt build` of what the
+changes feed: orchestration/build_state.py), publish. A year's
 refresh is a backfill of one partition; a backfill of several years is one run (single-run
 backfill policy), so one dbt invocation either way. `monthly_refresh` (partitioned by month)
 loads the monthly sources and rebuilds what depends on them; a schedule runs it on the 5th for
@@ -54,14 +55,14 @@ yearly_refresh = define_asset_job(
     "yearly_refresh",
     selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW) - REPORT,
     description="The annual refresh for a year (or a range: one run): accounts, population, rates, postings, "
-    "target group and the register of tilbud, every dbt model, publish.",
+    "target group and the register of tilbud, the dbt models they feed, publish.",
 )
 
 monthly_refresh = define_asset_job(
     "monthly_refresh",
     selection=AssetSelection.all() - AssetSelection.assets(*YEARLY_RAW) - REPORT,
     description="The monthly sources for a month (or a range: one run): occupancy, secure institutions, health "
-    "checks and the register of tilbud, every dbt model, publish.",
+    "checks and the register of tilbud, the dbt models they feed, publish.",
 )
 
 

@@ -14,10 +14,9 @@ what was last done with which state, and are written only after the work succeed
   digest the source's GX suite last passed on, and `meta.gx_passed_files` (`source`, `file`,
   `sha256`, `load_id`, `loaded_at`) the ledger's files then: a raw row with one of those
   (file, content, load, load time) has passed this suite.
-- `meta.published_file` (`path`, `bytes`, `mtime_ns`, `built`, `run_id`, `published_at`): the
-  file the last publish wrote and the digest of `meta.dbt_built` it was published from. When
-  nothing changed and that file is still in place, untouched, a refresh builds and publishes
-  nothing: the published file already is what it would publish.
+- no table of its own for publishing: the published file's run log says which build it is
+  (`published_current`). When nothing changed and that file is still this build's, a refresh
+  builds and publishes nothing: the published file already is what it would publish.
 
 Deleting their rows (`delete from meta.dbt_built; delete from meta.gx_passed`) makes the next
 refresh build and validate everything. Names are English: the pipeline's own bookkeeping
@@ -27,7 +26,7 @@ refresh build and validate everything. Names are English: the pipeline's own boo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -38,6 +37,7 @@ import duckdb
 
 from ingest import reference
 from ingest.sources import SOURCES
+from orchestration.publishing import sidecars
 
 DDL = """
 create table if not exists meta.dbt_built (
@@ -46,8 +46,6 @@ create table if not exists meta.gx_passed (
     source varchar primary key, state varchar, suite varchar, run_id varchar, checked_at timestamp);
 create table if not exists meta.gx_passed_files (
     source varchar, file varchar, sha256 varchar, load_id varchar, loaded_at timestamp);
-create table if not exists meta.published_file (
-    path varchar, bytes bigint, mtime_ns bigint, built varchar, run_id varchar, published_at timestamp);
 """
 PROJECT = "project"
 # The view the publish step waits for: rebuilt (a view: milliseconds) when nothing else is.
@@ -194,10 +192,11 @@ def suite_digest(source: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def plan_check(con: duckdb.DuckDBPyConnection, source: str, *, row_wise: bool) -> CheckPlan:
+def plan_check(con: duckdb.DuckDBPyConnection, source: str, *, row_wise: Callable[[], bool]) -> CheckPlan:
     """Whether and which rows GX must validate of `raw.<source>`: row-wise suites judge each
     row alone, so rows that passed this suite need not be judged again; other suites see the
-    whole table whenever it changed. Any other suite digest than the last pass's: every row."""
+    whole table whenever it changed. Any other suite digest than the last pass's: every row.
+    `row_wise()` is asked only for a changed table (it builds the suite: GX's 2 s import)."""
     con.execute(DDL)
     state, suite = raw_states(con)[source], suite_digest(source)
     last = con.execute("select state, suite from meta.gx_passed where source = ?", [source]).fetchone()
@@ -208,7 +207,7 @@ def plan_check(con: duckdb.DuckDBPyConnection, source: str, *, row_wise: bool) -
         return CheckPlan(
             True, False, "uændret siden sidste beståede kontrol: ingen fil indlæst eller fjernet", state, suite
         )
-    if not row_wise:
+    if not row_wise():
         return CheckPlan(False, False, "alle rækker: tabellen er ændret, og suiten ser hele tabellen", state, suite)
     return CheckPlan(False, True, "rækkerne indlæst siden sidste beståede kontrol", state, suite)
 
@@ -234,37 +233,30 @@ def record_passed(con: duckdb.DuckDBPyConnection, source: str, plan: CheckPlan, 
 # --- publishing -------------------------------------------------------------------------------
 
 
-def _built_digest(con: duckdb.DuckDBPyConnection) -> str | None:
-    return con.execute(
-        "select sha256(string_agg(node || '=' || state, '\n' order by node)) from meta.dbt_built"
-    ).fetchone()[0]
-
-
-def record_published(con: duckdb.DuckDBPyConnection, path: Path, run_id: str) -> None:
-    """After `path` was published from the build DB of `con` (its size and modification time
-    tell a later refresh whether it is still the file published)."""
-    con.execute(DDL)
-    stat = path.stat()
-    con.execute("begin")
-    con.execute("delete from meta.published_file")
-    con.execute(
-        "insert into meta.published_file values (?, ?, ?, ?, ?, current_localtimestamp())",
-        [str(path.resolve()), stat.st_size, stat.st_mtime_ns, _built_digest(con), run_id],
-    )
-    con.execute("commit")
-
-
 def published_current(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, datetime] | None:
-    """(run id, time) of the publish that wrote `path` from the build recorded in
-    `meta.dbt_built`, when `path` is still that file (same size and modification time); else
-    None (never published, published from an older build, replaced, or gone)."""
-    con.execute(DDL)
-    row = con.execute("select path, bytes, mtime_ns, built, run_id, published_at from meta.published_file").fetchone()
-    built = _built_digest(con)
-    if row is None or built is None or row[3] != built or row[0] != str(path.resolve()):
-        return None
+    """(run id, time) of the publish of the last build, when the file at `path` is still what it
+    published; else None (not built or never published from the last build, the publish
+    failed, the file was replaced by another or is gone).
+
+    The run that built (`meta.dbt_built.run_id`) is the run that published (the jobs build and
+    publish in one run), and publishing records that run with the audited build's fingerprint in
+    `meta.koersler` of the file it publishes: the newest run of the published file's run log
+    must be this build's, with the same fingerprint, and no sidecar may lie beside it. Reads one
+    row of each file; writes nothing (publishing would otherwise have to change the build DB
+    after copying it)."""
     try:
-        stat = path.stat()
-    except OSError:
+        built = con.execute("select min(run_id) from meta.dbt_built").fetchone()[0]
+        ours = con.execute("select fingeraftryk, publiceret from meta.koersler where run_id = ?", [built]).fetchone()
+    except duckdb.CatalogException:  # a build DB no build or publish has finished in yet
         return None
-    return (row[4], row[5]) if (stat.st_size, stat.st_mtime_ns) == (row[1], row[2]) else None
+    if built is None or ours is None or not path.is_file() or sidecars(path):
+        return None  # a stale sidecar beside it (a BI session killed while writing): publish moves it aside
+    try:
+        with duckdb.connect() as reader:
+            reader.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as published (read_only)")
+            theirs = reader.execute(
+                "select run_id, fingeraftryk from published.meta.koersler order by publiceret desc limit 1"
+            ).fetchone()
+    except duckdb.Error:  # unreadable or not a cockpit: publish it again
+        return None
+    return (built, ours[1]) if theirs == (built, ours[0]) else None

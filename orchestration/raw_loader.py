@@ -142,7 +142,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     run builds the marts with no yearly rows yet, and the other way round."""
     ensure_schema(con)
     for source in SOURCES.values():
-        _create_raw_table(con, source)
+        _create_raw_table(con, source, add_columns=False)
 
 
 @contextmanager
@@ -184,7 +184,11 @@ def load_source(
     and leaves the database as it was: the transaction is rolled back.
     """
     ensure_schema(con)
-    _create_raw_table(con, source)
+    if _create_raw_table(con, source, add_columns=True):
+        # Rows loaded without a contract column (an older build DB, a table altered by hand):
+        # read every file of the source again, as after a reader upgrade.
+        for table in ("meta.loaded_files", "meta.loaded_partitions"):
+            con.execute(f"update {table} set reader = null where source = ?", [source.name])
     while True:
         plan = plan_load(con, source, landing_dir, partitions)
         if plan.other_reader:
@@ -478,18 +482,25 @@ def _insert_file(
     )
 
 
-def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Create `raw.<source>` with its contract columns, or add those an older version's table
-    lacks (typed, empty: an upgraded reader's new column; the reader version in the ledger
-    makes the next load read the files again to fill it), and `_partition`."""
+def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source, *, add_columns: bool) -> list[str]:
+    """Create `raw.<source>` with its contract columns and `_partition`; with `add_columns`, add
+    the contract columns an existing table lacks (typed, empty) and return their names, so the
+    load fills them. Without, a table that lacks one stays as it is: a model reading the column
+    fails loudly rather than building on empty values until the source is loaded again."""
     table = f"raw.{source.name}"
+    added = []
     with registered(con, contract_columns=empty_rows(source)):
         con.execute(f"create table if not exists {table} as select * from contract_columns")
-        have = _table_columns(con, table)
-        for name, dtype in con.execute("select column_name, column_type from (describe contract_columns)").fetchall():
-            if name not in have:
-                con.execute(f'alter table {table} add column "{name}" {dtype}')
+        if add_columns:
+            have = _table_columns(con, table)
+            for name, dtype in con.execute(
+                "select column_name, column_type from (describe contract_columns)"
+            ).fetchall():
+                if name not in have:
+                    con.execute(f'alter table {table} add column "{name}" {dtype}')
+                    added.append(name)
     _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
+    return added
 
 
 def _rename_table(con: duckdb.DuckDBPyConnection, schema: str, old: str, new: str) -> None:

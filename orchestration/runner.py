@@ -227,7 +227,7 @@ def _unchanged(settings: Settings, run_id: str, t0: float, listener: _Progress) 
     (orchestration/build_state.py). None when that is not why nothing was published."""
     from orchestration.build_state import published_current
 
-    with duckdb.connect(str(settings.build_db)) as con:
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
         current = published_current(con, settings.published_db)
     if current is None:
         return None

@@ -84,16 +84,16 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
     from orchestration.assets.ingest import SOURCES
 
     load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-1", partitions=MARCH_APRIL)
-    first = plan_check(con, "belaegning", row_wise=True)
+    first = plan_check(con, "belaegning", row_wise=lambda: True)
     assert (first.skip, first.only_new, first.reason) == (False, False, "alle rækker: ingen bestået kontrol før")
     record_passed(con, "belaegning", first, "run-1")
-    again = plan_check(con, "belaegning", row_wise=True)
+    again = plan_check(con, "belaegning", row_wise=lambda: True)
     assert again.skip and again.reason.startswith("uændret siden sidste beståede kontrol")
     # In the same second as the first load (load times have whole seconds), and a corrected a.csv.
     (folder / "a.csv").write_text(HEADER + "1001;2024-03;10;10;301\n1002;2024-03;8;8;240\n")
     (folder / "b.csv").write_text(HEADER + "1003;2024-04;5;5;140\n")
     load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-2", partitions=MARCH_APRIL)
-    new = plan_check(con, "belaegning", row_wise=True)
+    new = plan_check(con, "belaegning", row_wise=lambda: True)
     assert (new.skip, new.only_new, new.reason) == (False, True, "rækkerne indlæst siden sidste beståede kontrol")
     new_rows = f"select tilbudsnr, belagte_doegn from raw.belaegning where {NOT_VALIDATED} order by 1"
     assert con.execute(new_rows, ["belaegning"]).fetchall() == [(1001, 301), (1002, 240), (1003, 140)]
@@ -101,10 +101,10 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
     assert con.execute(new_rows, ["belaegning"]).fetchall() == []
     (folder / "b.csv").unlink()  # a removal changes the table; the rows left have passed already
     load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-3", partitions=MARCH_APRIL)
-    assert plan_check(con, "belaegning", row_wise=True).only_new
+    assert plan_check(con, "belaegning", row_wise=lambda: True).only_new
     assert con.execute(new_rows, ["belaegning"]).fetchall() == []
     # A suite that sees the whole table (uniqueness) validates all of it when anything changed.
-    whole = plan_check(con, "belaegning", row_wise=False)
+    whole = plan_check(con, "belaegning", row_wise=lambda: False)
     assert (whole.skip, whole.only_new) == (False, False)
 
 

@@ -160,7 +160,12 @@ def test_each_job_works_first_on_a_fresh_instance_multiprocess_or_in_process(pub
                 assert result.success, logs[job_name][-3000:]
                 materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
                 selected = {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.selected_asset_keys}
-                assert materialized == selected, job_name
+                if len(results) == 1:  # a fresh build DB: every model of the job
+                    assert materialized == selected, job_name
+                else:  # then what the yearly sources feed (orchestration/build_state.py), and publish
+                    assert materialized < selected, job_name
+                    assert {"marts/mart_udgifter_kommune", "publish/cockpit_duckdb"} <= materialized
+                    assert "marts/mart_sundhedstjek_maaned" not in materialized
                 with duckdb.connect(str(target.published_db), read_only=True) as con:
                     recorded = con.execute(
                         "select fingeraftryk from cockpit.koersler where run_id = ?", [result.run_id]

@@ -303,20 +303,18 @@ def test_run_is_recorded_and_progress_printed(published_sample):
     assert sum("trin cockpit_dbt starter" in line for line in lines) == 1
 
 
-def test_rerun_with_unchanged_files_loads_nothing_and_publishes_same_numbers(published_sample, tmp_path):
+def test_rerun_with_unchanged_files_loads_builds_and_publishes_nothing(published_sample):
     settings, first, _ = published_sample
-    snapshot = "select * from cockpit.{} order by all"
-    before = {v: _query(settings.published_db, snapshot.format(v)) for v in ("takster", "belaegning_tilbud")}
+    before = sha256_file(settings.published_db)
     second = run_pipeline(settings)
-    assert second.published, second.reason
-    loaded_now = _query(
-        settings.published_db, "select raekker_indlaest from cockpit.koersler where run_id = ?", [second.run_id]
-    )[0][0]
-    assert loaded_now == 0
+    assert (second.published, second.unchanged) == (True, True), second.reason
+    assert second.summary.startswith(
+        f"Uændret: {settings.published_db} er allerede denne build-DB's seneste (kørsel {first.run_id}, publiceret "
+    )
+    assert sha256_file(settings.published_db) == before  # not even published again
+    assert sorted({key.split("/")[0] for key in second.materialized}) == ["raw"]  # no model, no publish
     assert _query(settings.published_db, "select distinct load_id from meta.loaded_files") == [(first.run_id,)]
-    after = {v: _query(settings.published_db, snapshot.format(v)) for v in ("takster", "belaegning_tilbud")}
-    assert after == before
-    assert _query(settings.published_db, "select count(*) from cockpit.koersler")[0][0] == 2
+    assert _query(settings.published_db, "select count(*) from cockpit.koersler")[0][0] == 1
 
 
 def _blocked_run(published_sample, sample_landing, tmp_path, break_landing):

@@ -346,3 +346,15 @@ def test_a_corrected_file_and_a_file_with_a_new_extra_column_load_together(landi
         "select tilbudsnr, belagte_doegn, bemaerkning, _load_id from raw.belaegning where tilbudsnr < 2000 order by 1"
     ).fetchall() == [(1001, 300, None, "run-1"), (1003, 150, None, "run-2"), (1004, 100, "ny", "run-2")]
     assert con.execute("select count(*) from raw.belaegning").fetchone() == (153,)
+
+
+def test_a_raw_table_that_lost_a_contract_column_is_loaded_again_from_its_files(landing):
+    con = no_name_lookup()
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    fresh = con.execute("select tilbudsnr, normerede_pladser from raw.belaegning order by all").fetchall()
+    con.execute("alter table raw.belaegning drop column normerede_pladser")  # by hand, reader unchanged
+    said = []
+    stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH, log=said.append)
+    assert (len(stats.files_loaded), stats.files_skipped) == (2, 0)
+    assert said[0].startswith("belaegning: 2 uændrede filer læses igen")
+    assert con.execute("select tilbudsnr, normerede_pladser from raw.belaegning order by all").fetchall() == fresh

@@ -3,7 +3,9 @@
 Models get the key [schema, model] and the group of their folder (staging / intermediate /
 marts / cockpit), so the UI shows the layers of ARCHITECTURE.md. Sources keep dagster-dbt's
 default key [source, table], which is exactly the key of the ingest asset that writes it.
-A dbt test with severity error fails `dbt build` and so blocks publishing.
+A dbt test with severity error fails `dbt build` and so blocks publishing. The build is of what
+changed since the last one (orchestration/build_state.py: the models a changed raw table feeds,
+everything after a project change, nothing when nothing changed and the published file is current).
 
 The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
 when the definitions are first asked for, never at import and never by running dbt

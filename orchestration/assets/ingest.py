@@ -133,10 +133,9 @@ def gx_check(source: Source) -> AssetChecksDefinition:
     )
     def _check(context: AssetCheckExecutionContext, build_db: BuildDb) -> AssetCheckResult:
         with build_db.connect() as con:
-            plan = plan_check(con, source.name, row_wise=row_wise(source.name))
+            plan = plan_check(con, source.name, row_wise=lambda: row_wise(source.name))
             total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
             if plan.skip:
-                record_passed(con, source.name, plan, context.run.run_id)
                 summary = f"raw_{source.name}: {plan.reason} ({total} rækker)"
                 return AssetCheckResult(
                     passed=True,

@@ -12,7 +12,6 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.build_db import BuildDb
-from orchestration.build_state import record_published
 from orchestration.flags import has_flags_view
 from orchestration.partitions import LOAD_ID_TAG
 from orchestration.publishing import fingerprint, publish_verified
@@ -70,8 +69,6 @@ def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> Mate
         with build_db.connect() as con:
             con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
-    with build_db.connect() as con:  # so an unchanged re-run knows this file is current
-        record_published(con, settings.published_db, context.run.run_id)
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
     run = {RUN_METADATA_KEYS[k]: v for k, v in row.items() if v is not None}
     return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run})
