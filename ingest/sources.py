@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
+from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
@@ -334,7 +335,8 @@ def unread_files(landing_dir: Path) -> dict[str, str]:
 def reader_version(source: Source, landing_dir: Path) -> str:
     """The version of what turns `source`'s files into rows, as 16 hex digits: SHA-256 of the
     readers' own files (`ingest/**/*.py`, the shipped ledger mappings), the reference seeds they
-    read (`reference.READ`) and, for the ledger, a steward's mappings in its landing folder.
+    read (`reference.READ`), the parser libraries' versions and, for the ledger, a steward's
+    mappings in its landing folder.
 
     The loader records it with every file it loads (`meta.loaded_files.reader`) and reads a file
     again when it differs, so an upgraded reader or an edited mapping reaches raw on the next
@@ -358,6 +360,8 @@ def _readers_digest() -> str:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for package in ("polars", "openpyxl"):  # the parsers under the readers
+        digest.update(f"{package}={version(package)}".encode())
     return digest.hexdigest()
 
 

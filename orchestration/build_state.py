@@ -2,9 +2,10 @@
 a GX check validates only the rows loaded since it last passed (issue 15: a new month must not
 cost a full refresh, an unchanged re-run next to nothing).
 
-A raw table's *state* is a digest of its ledger rows (`meta.loaded_files`: file, SHA-256, load
-id, load time, reader version); the loader replaces a file's ledger row whenever it writes or
-removes that file's rows, so equal states mean equal rows. Two tables of the build DB remember
+A raw table's *state* is a digest of its ledger rows (`meta.loaded_files` and
+`meta.loaded_partitions`: file, partition, SHA-256, load id, load time, reader version); the
+loader replaces a file's (or a file's partition's) ledger row whenever it writes or removes its
+rows, so equal states mean equal rows. Two tables of the build DB remember
 what was last done with which state, and are written only after the work succeeded:
 
 - `meta.dbt_built` (`node`, `state`, `run_id`, `built_at`): one row per raw table, plus
@@ -28,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,17 @@ PUBLISH_WAITS_FOR = "model.cockpit.datakvalitet"
 def raw_states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """{source name: digest of its `meta.loaded_files` rows} for every landing source; a source
     with no file loaded has the digest of nothing. Reads the ledger only (milliseconds)."""
+    # Both ledgers: a partition run deletes a removed file's rows of its partitions through
+    # `meta.loaded_partitions` alone (the file's `loaded_files` row went when it was removed).
     rows = dict(
         con.execute(
-            """select source, sha256(string_agg(concat_ws('|', file, sha256, load_id, loaded_at, reader), '\n'
-                                                order by file))
-               from meta.loaded_files group by source"""
+            """select source, sha256(string_agg(line, '\n' order by line)) from (
+                   select source, concat_ws('|', 'f', file, sha256, load_id, loaded_at, reader) as line
+                   from meta.loaded_files
+                   union all
+                   select source, concat_ws('|', 'p', file, partition, sha256, load_id, loaded_at, reader, rows)
+                   from meta.loaded_partitions)
+               group by source"""
         ).fetchall()
     )
     return {name: rows.get(name, "") for name in SOURCES}
@@ -85,14 +92,27 @@ class DbtPlan:
 
 
 def dbt_states(con: duckdb.DuckDBPyConnection, project: str) -> dict[str, str]:
-    """The states a build now would be made from: every raw table's, and `project`'s (the dbt
-    project files' digest, `orchestration.dbt_resources.project_digest`, with dbt's version)."""
-    return {**{f"raw.{k}": v for k, v in raw_states(con).items()}, PROJECT: f"{project}/{version('dbt-core')}"}
+    """The states a build now would be made from: every raw table's, and `project`'s: the dbt
+    project files' digest (`orchestration.dbt_resources.project_digest`), the versions of dbt,
+    its adapter and DuckDB (they decide what the SQL does), and the current year
+    (`marts.dim_maaned` runs to the end of next year by `current_date`)."""
+    versions = "/".join(version(p) for p in ("dbt-core", "dbt-duckdb", "duckdb"))
+    return {**{f"raw.{k}": v for k, v in raw_states(con).items()}, PROJECT: f"{project}/{versions}/{date.today():%Y}"}
 
 
 def last_built(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{node: state} of the last successful build (`meta.dbt_built`); empty when there is none,
+    or when a build has started since (`start_build`)."""
     con.execute(DDL)
     return dict(con.execute("select node, state from meta.dbt_built").fetchall())
+
+
+def start_build(con: duckdb.DuckDBPyConnection) -> None:
+    """Before dbt changes any table: forget the last build's project state, so a build that
+    fails, is killed, or is a subset picked in the UI leaves the next refresh a full build
+    (its tables may hold what the inputs then were, or an edit since reverted)."""
+    con.execute(DDL)
+    con.execute("delete from meta.dbt_built where node = ?", [PROJECT])
 
 
 def record_built(con: duckdb.DuckDBPyConnection, states: Mapping[str, str], run_id: str) -> None:
@@ -114,7 +134,8 @@ def plan_dbt(manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[
     - no build recorded, or another project digest: everything (`full`, no arguments);
     - else the models and seeds fed by a changed raw table (dbt's graph: `child_map` of the
       manifest), every quarantine and meta source counting as changed with any raw table (the
-      loader writes them together); tests run when any of their parents is built
+      loader writes the quarantine with raw; `meta.koersler` feeds only a view), and
+      `cockpit.datakvalitet`, which publishing waits for; tests run when any of their parents is built
       (`--indirect-selection cautious`), unit tests not (the project did not change);
     - nothing changed: only `cockpit.datakvalitet`, the view publishing waits for.
 
@@ -126,7 +147,7 @@ def plan_dbt(manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[
     changed = tuple(k for k in now if k != PROJECT and now[k] != last.get(k))
     sources = [s for s in manifest["sources"] if manifest["sources"][s]["source_name"] != "raw"]
     sources += [f"source.{manifest['metadata']['project_name']}.{k}" for k in changed]
-    built = _descendants(manifest, sources) if changed else {PUBLISH_WAITS_FOR}
+    built = (_descendants(manifest, sources) if changed else set()) | {PUBLISH_WAITS_FOR}
     buildable = {
         uid: node["name"]
         for uid, node in manifest["nodes"].items()

@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.cpr import mask_text
 from ingest.errors import ContractError
 from ingest.fields import REJECTED_SCHEMA, Parsed
 from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file, reader_version
@@ -184,14 +185,32 @@ def load_source(
     and leaves the database as it was: the transaction is rolled back.
     """
     ensure_schema(con)
-    if _create_raw_table(con, source, add_columns=True):
+    con.execute("begin")  # the column and the ledger's "read again" together, or neither
+    added = _create_raw_table(con, source, add_columns=True)
+    if added:
         # Rows loaded without a contract column (an older build DB, a table altered by hand):
         # read every file of the source again, as after a reader upgrade.
         for table in ("meta.loaded_files", "meta.loaded_partitions"):
             con.execute(f"update {table} set reader = null where source = ?", [source.name])
+        log(f"{source.name}: raw.{source.name} manglede kolonnen {', '.join(added)}: alle filer læses igen")
+    con.execute("commit")
     while True:
         plan = plan_load(con, source, landing_dir, partitions)
-        if plan.other_reader:
+        if (
+            plan.other_reader
+            and partitions is not None
+            and (partitions.start, partitions.end)
+            != (
+                partitions.first,
+                partitions.last,
+            )
+        ):
+            # Rows of one reader version per file: a range would leave the other partitions'
+            # rows as the old reader read them, with the ledger saying the new one did.
+            log(f"{source.name}: alle partitioner læses igen, ikke kun {partitions.start}…{partitions.end}")
+            partitions = Partitions(partitions.first, partitions.last, partitions.first, partitions.last)
+            continue
+        if plan.other_reader and not added:
             log(
                 f"{source.name}: {plan.other_reader} uændrede filer læses igen: de blev indlæst af en anden "
                 "version af indlæseren eller mappingen"
@@ -203,8 +222,8 @@ def load_source(
             # from (a changed file's old rows), so the columns are added outside it, and the
             # load starts over. Once per new column name, ever.
             _add_missing_columns(con, f"raw.{source.name}", pl.DataFrame(schema=dict.fromkeys(exc.columns, pl.String)))
-            log(
-                f"{source.name}: nye kolonner i filerne ({', '.join(exc.columns)}) tilføjet raw.{source.name}; "
+            log(  # column names come from file headers: masked like every other text of a file
+                f"{source.name}: nye kolonner i filerne ({mask_text(', '.join(exc.columns))}) tilføjet raw.{source.name}; "
                 "indlæsningen begynder forfra"
             )
 

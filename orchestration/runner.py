@@ -187,7 +187,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
                 break
     published = result.success and PUBLISHED_KEY.to_user_string() in listener.materialized
     if result.success and not published and not listener.failed_checks:
-        unchanged = _unchanged(settings, run_id, t0, listener)
+        unchanged = _unchanged(settings, run_id, t0, listener, instance, progress)
         if unchanged is not None:
             return unchanged
     outcome = RunOutcome(
@@ -221,26 +221,49 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     return outcome
 
 
-def _unchanged(settings: Settings, run_id: str, t0: float, listener: _Progress) -> RunOutcome | None:
+def _unchanged(
+    settings: Settings,
+    run_id: str,
+    t0: float,
+    listener: _Progress,
+    instance: DagsterInstance,
+    progress: Callable[[str], None],
+) -> RunOutcome | None:
     """The outcome of a refresh that found nothing to do: every step succeeded, dbt built
     nothing and publishing was skipped because the published file already is this build's
-    (orchestration/build_state.py). None when that is not why nothing was published."""
+    (orchestration/build_state.py). None when that is not why nothing was published. The
+    newest year's report is made again only when it is missing or older than the file."""
+    from orchestration.assets.report import build_newest_report
     from orchestration.build_state import published_current
+    from report.warehouse import ReportError, Warehouse
 
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         current = published_current(con, settings.published_db)
     if current is None:
         return None
+    try:
+        with Warehouse(settings.published_db) as wh:
+            year = wh.newest_complete_year()
+        names = (f"styringscockpit_{year}.html", f"styringscockpit_{year}.pdf", f"notat_{year}.md")
+        published_at = settings.published_db.stat().st_mtime
+        reports = [settings.report_dir / name for name in names]
+        report_current = all(p.exists() and p.stat().st_mtime >= published_at for p in reports)
+    except ReportError:  # no complete year: nothing to report, as after a publish
+        report_current, reports = True, []
     elapsed = time.perf_counter() - t0
     summary = "\n".join(
         [
             f"Uændret: {settings.published_db} er allerede denne build-DB's seneste "
             f"(kørsel {current[0]}, publiceret {current[1]:%Y-%m-%d %H:%M}).",
             "Ingen landingsfil er ny, ændret eller fjernet, og dbt-projektet er det samme: intet er "
-            "indlæst, bygget eller publiceret, og rapporten er den fra da.",
+            "indlæst, bygget eller publiceret.",
             f"tid: {elapsed:.1f}s",
         ]
     )
+    if report_current:
+        summary += "\n" + (f"Rapport {year}: uændret, {reports[0]}" if reports else "Rapport: ingen afsluttet år")
+    else:
+        summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
     return RunOutcome(
         run_id=run_id,
         published=True,

@@ -110,7 +110,7 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
 
 def cockpit_views(db) -> dict[str, list[tuple]]:
     """Every cockpit view's rows (sorted) but the run log's, without the load id (a full
-    refresh loads everything under its own) and the time a flag was found (its rule's build)."""
+    refresh loads everything under its own) and the time a flag was found (`run_started_at`)."""
     with duckdb.connect(str(db), read_only=True) as con:
         views = con.execute("select view_name from duckdb_views() where schema_name = 'cockpit'").fetchall()
         out = {}
@@ -142,6 +142,12 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(tmp_path, sam
         stat.st_ino,
     )
     assert not [k for k in again.materialized if not k.startswith("raw/")]
+    html = settings.report_dir / "styringscockpit_2024.html"
+    assert again.summary.splitlines()[-1] == f"Rapport 2024: uændret, {html}"
+    html.unlink()  # a missing report is made again, though nothing else is
+    report_again = run_pipeline(settings)
+    assert report_again.unchanged and html.is_file()
+    assert report_again.summary.splitlines()[-3] == f"Rapport 2024: {html}"
 
     # A corrected occupancy file: occupancy's models are built again, the ledger's are not.
     occupancy = sorted((landing / "belaegning").rglob("*.csv"))[0]

@@ -269,7 +269,8 @@ def test_a_build_db_of_an_older_reader_is_read_again_and_gets_the_new_columns(la
     db = str(tmp_path / "build.duckdb")
     con = no_name_lookup(db)
     load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
-    fresh = con.execute("select tilbudsnr, pladser_i_drift, _source_line from raw.belaegning order by all").fetchall()
+    march = "from raw.belaegning where _partition = '2024-03' order by all"  # a reader change reads all months
+    fresh = con.execute(f"select tilbudsnr, pladser_i_drift, _source_line {march}").fetchall()
     # The build DB as an older version left it: no reader in the ledger, a column raw lacks.
     con.execute("alter table raw.belaegning drop column pladser_i_drift")
     for table in ("meta.loaded_files", "meta.loaded_partitions"):
@@ -277,14 +278,9 @@ def test_a_build_db_of_an_older_reader_is_read_again_and_gets_the_new_columns(la
     said = []
     stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH, log=said.append)
     assert (sorted(stats.files_loaded), stats.files_skipped) == (["belaegning/a.csv", "belaegning/b.csv"], 0)
-    assert said[0] == (
-        "belaegning: 2 uændrede filer læses igen: de blev indlæst af en anden version af indlæseren eller mappingen"
-    )
-    assert (
-        con.execute("select tilbudsnr, pladser_i_drift, _source_line from raw.belaegning order by all").fetchall()
-        == fresh
-    )
-    assert con.execute("select count(*), count(distinct _load_id) from raw.belaegning").fetchone() == (152, 1)
+    assert said[0] == "belaegning: raw.belaegning manglede kolonnen pladser_i_drift: alle filer læses igen"
+    assert con.execute(f"select tilbudsnr, pladser_i_drift, _source_line {march}").fetchall() == fresh
+    assert con.execute("select count(*), count(distinct _load_id) from raw.belaegning").fetchone() == (153, 1)
     again = load_source(con, BELAEGNING, landing, "run-3", partitions=MARCH)
     assert (again.files_loaded, again.files_skipped) == ([], 2)
 
@@ -292,7 +288,8 @@ def test_a_build_db_of_an_older_reader_is_read_again_and_gets_the_new_columns(la
 def test_a_new_reader_version_reads_unchanged_files_again(landing, monkeypatch):
     con = no_name_lookup()
     load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
-    before = con.execute("select * exclude (_load_id, _loaded_at) from raw.belaegning order by all").fetchall()
+    march = "from raw.belaegning where _partition = '2024-03' order by all"  # a reader change reads all months
+    before = con.execute(f"select * exclude (_load_id, _loaded_at) {march}").fetchall()
     monkeypatch.setattr("orchestration.raw_loader.reader_version", lambda _source, _landing: "another-version")
     plan = plan_load(con, BELAEGNING, landing, MARCH)
     assert ([f.rel for f in plan.to_read], plan.skipped, plan.other_reader) == (
@@ -301,7 +298,7 @@ def test_a_new_reader_version_reads_unchanged_files_again(landing, monkeypatch):
         2,
     )
     load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH)
-    after = con.execute("select * exclude (_load_id, _loaded_at) from raw.belaegning order by all").fetchall()
+    after = con.execute(f"select * exclude (_load_id, _loaded_at) {march}").fetchall()
     assert after == before and len(after) == 152
     assert con.execute("select distinct _load_id from raw.belaegning").fetchall() == [("run-2",)]
     readers = con.execute(
@@ -351,10 +348,28 @@ def test_a_corrected_file_and_a_file_with_a_new_extra_column_load_together(landi
 def test_a_raw_table_that_lost_a_contract_column_is_loaded_again_from_its_files(landing):
     con = no_name_lookup()
     load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
-    fresh = con.execute("select tilbudsnr, normerede_pladser from raw.belaegning order by all").fetchall()
+    march = "from raw.belaegning where _partition = '2024-03' order by all"  # a reader change reads all months
+    fresh = con.execute(f"select tilbudsnr, normerede_pladser {march}").fetchall()
     con.execute("alter table raw.belaegning drop column normerede_pladser")  # by hand, reader unchanged
     said = []
     stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH, log=said.append)
     assert (len(stats.files_loaded), stats.files_skipped) == (2, 0)
-    assert said[0].startswith("belaegning: 2 uændrede filer læses igen")
-    assert con.execute("select tilbudsnr, normerede_pladser from raw.belaegning order by all").fetchall() == fresh
+    assert said[0] == "belaegning: raw.belaegning manglede kolonnen normerede_pladser: alle filer læses igen"
+    assert con.execute(f"select tilbudsnr, normerede_pladser {march}").fetchall() == fresh
+
+
+def test_a_new_reader_version_reads_every_partition_of_a_file_again_not_only_the_range(landing, monkeypatch):
+    """A file's rows come from one reader version: a range of one month would leave the file's
+    other months as the old reader read them, with the ledger saying the new one did."""
+    con = no_name_lookup()
+    april = Partitions(start="2024-04", end="2024-04", first="2019-01", last="2026-11")
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    load_source(con, BELAEGNING, landing, "run-1", partitions=april)
+    monkeypatch.setattr("orchestration.raw_loader.reader_version", lambda _source, _landing: "another-version")
+    said = []
+    load_source(con, BELAEGNING, landing, "run-2", partitions=april, log=said.append)
+    assert "belaegning: alle partitioner læses igen, ikke kun 2024-04…2024-04" in said
+    assert con.execute(
+        "select _partition, count(*), min(_load_id) from raw.belaegning group by 1 order by 1"
+    ).fetchall() == [("2024-03", 152, "run-2"), ("2024-04", 1, "run-2")]
+    assert con.execute("select distinct reader from meta.loaded_partitions").fetchall() == [("another-version",)]

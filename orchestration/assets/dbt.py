@@ -23,7 +23,7 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefin
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.build_db import BuildDb
-from orchestration.build_state import dbt_states, last_built, plan_dbt, published_current, record_built
+from orchestration.build_state import dbt_states, last_built, plan_dbt, published_current, record_built, start_build
 from orchestration.dbt_resources import DBT_PROJECT, ManifestMissing, manifest_state, project_digest
 from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
@@ -130,6 +130,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             return
         if plan is not None:
             context.log.info(f"dbt: {plan.reason}")
+        with build_db.connect() as con:
+            start_build(con)
         invocation = dbt.cli(["build", *(plan.args if plan else ())], context=context, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
