@@ -8,23 +8,14 @@ import duckdb
 import pytest
 from conftest import warehouse_settings
 
+from ingest.sources import SOURCES
 from orchestration.assets.dbt import manifest
 from orchestration.build_state import NOT_VALIDATED, PROJECT, plan_check, plan_dbt, record_passed
 from orchestration.dbt_resources import prepare_manifest
 from orchestration.raw_loader import Partitions, load_source
 from orchestration.runner import run_pipeline
 
-RAW = [
-    "regnskab",
-    "befolkning",
-    "tilbud",
-    "takstbilag",
-    "belaegning",
-    "sikrede",
-    "sundhedstjek",
-    "sundhedstjek_maalgruppe",
-    "posteringer",
-]
+RAW = list(SOURCES)  # every landing source has its raw table
 
 
 def states(**changed: str) -> dict[str, str]:
@@ -81,8 +72,6 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
     folder.mkdir(parents=True)
     (folder / "a.csv").write_text(HEADER + "1001;2024-03;10;10;300\n1002;2024-03;8;8;240\n")
     con = duckdb.connect()
-    from orchestration.assets.ingest import SOURCES
-
     load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-1", partitions=MARCH_APRIL)
     first = plan_check(con, "belaegning", row_wise=lambda: True)
     assert (first.skip, first.only_new, first.reason) == (False, False, "alle rækker: ingen bestået kontrol før")
