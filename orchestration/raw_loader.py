@@ -179,6 +179,9 @@ def load_source(
     replaced whenever the file is read, as are the file's rejected values, CPR findings and
     findings. A file is read when its content is new or changed, or when it holds a period of the
     range that is not loaded from this content yet; an unchanged, loaded file is not read at all.
+    A file loaded by another reader version (`ingest.sources.reader_version`: an upgrade, an
+    edited mapping, a contract column the table lacked) is read again for every partition, not
+    only the range, so each file's rows come from one reader.
 
     Files are parsed and written one at a time inside one transaction, so memory holds one
     file's rows. Raises `ContractErrors` (every broken file of the source, after trying them all)
@@ -186,25 +189,23 @@ def load_source(
     """
     ensure_schema(con)
     con.execute("begin")  # the column and the ledger's "read again" together, or neither
-    added = _create_raw_table(con, source, add_columns=True)
+    try:
+        added = _create_raw_table(con, source, add_columns=True)
+        if added:
+            # Rows loaded without a contract column (an older build DB, a table altered by hand):
+            # read every file of the source again, as after a reader upgrade.
+            for table in ("meta.loaded_files", "meta.loaded_partitions"):
+                con.execute(f"update {table} set reader = null where source = ?", [source.name])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     if added:
-        # Rows loaded without a contract column (an older build DB, a table altered by hand):
-        # read every file of the source again, as after a reader upgrade.
-        for table in ("meta.loaded_files", "meta.loaded_partitions"):
-            con.execute(f"update {table} set reader = null where source = ?", [source.name])
         log(f"{source.name}: raw.{source.name} manglede kolonnen {', '.join(added)}: alle filer læses igen")
-    con.execute("commit")
     while True:
         plan = plan_load(con, source, landing_dir, partitions)
-        if (
-            plan.other_reader
-            and partitions is not None
-            and (partitions.start, partitions.end)
-            != (
-                partitions.first,
-                partitions.last,
-            )
-        ):
+        ranged = partitions is not None and (partitions.start, partitions.end) != (partitions.first, partitions.last)
+        if plan.other_reader and ranged:
             # Rows of one reader version per file: a range would leave the other partitions'
             # rows as the old reader read them, with the ledger saying the new one did.
             log(f"{source.name}: alle partitioner læses igen, ikke kun {partitions.start}…{partitions.end}")
