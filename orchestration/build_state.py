@@ -5,12 +5,13 @@ cost a full refresh, an unchanged re-run next to nothing).
 A raw table's *state* is a digest of its ledger rows (`meta.loaded_files` and
 `meta.loaded_partitions`: file, partition, SHA-256, load id, load time, reader version); the
 loader replaces a file's (or a file's partition's) ledger row whenever it writes or removes its
-rows, so equal states mean equal rows. Two tables of the build DB remember
-what was last done with which state, and are written only after the work succeeded:
+rows, so equal states mean equal rows. Tables of the build DB remember what was last done with
+which state, and are written only after the work succeeded:
 
 - `meta.dbt_built` (`node`, `state`, `run_id`, `built_at`): one row per raw table, plus
-  `node = 'project'` with the digest of the dbt project files and dbt's version. A different
-  project digest (an edited model, seed, macro or test; a new dbt) rebuilds everything.
+  `node = 'project'` (`dbt_states`: the dbt project files, dbt, its adapter, DuckDB, the year).
+  Another project state (an edited model, seed, macro or test; an upgrade; a new year), or none
+  (a build started and did not finish: `start_build`), rebuilds everything.
 - `meta.gx_passed` (`source`, `state`, `suite`, `run_id`, `checked_at`): the state and suite
   digest the source's GX suite last passed on, and `meta.gx_passed_files` (`source`, `file`,
   `sha256`, `load_id`, `loaded_at`) the ledger's files then: a raw row with one of those
@@ -38,7 +39,7 @@ import duckdb
 
 from ingest import reference
 from ingest.sources import SOURCES
-from orchestration.publishing import sidecars
+from orchestration.publishing import attach_read_only, sidecars
 
 DDL = """
 create table if not exists meta.dbt_built (
@@ -54,8 +55,8 @@ PUBLISH_WAITS_FOR = "model.cockpit.datakvalitet"
 
 
 def raw_states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """{source name: digest of its `meta.loaded_files` rows} for every landing source; a source
-    with no file loaded has the digest of nothing. Reads the ledger only (milliseconds)."""
+    """{source name: digest of its rows in `meta.loaded_files` and `meta.loaded_partitions`} for
+    every landing source; a source with no file loaded has "". Reads the ledger only (milliseconds)."""
     # Both ledgers: a partition run deletes a removed file's rows of its partitions through
     # `meta.loaded_partitions` alone (the file's `loaded_files` row went when it was removed).
     rows = dict(
@@ -274,7 +275,7 @@ def published_current(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, 
         return None  # a stale sidecar beside it (a BI session killed while writing): publish moves it aside
     try:
         with duckdb.connect() as reader:
-            reader.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as published (read_only)")
+            attach_read_only(reader, path, "published")
             theirs = reader.execute(
                 "select run_id, fingeraftryk from published.meta.koersler order by publiceret desc limit 1"
             ).fetchone()

@@ -114,9 +114,14 @@ def fingerprint_file(db: Path) -> Fingerprint:
     process may still hold on the path (DuckDB shares one instance per path and process) cannot
     hand back the file that was there before the rename."""
     with duckdb.connect() as con:
-        path = str(db).replace("'", "''")
-        con.execute(f"attach '{path}' as published (read_only)")
+        attach_read_only(con, db, "published")
         return fingerprint(con, "published")
+
+
+def attach_read_only(con: duckdb.DuckDBPyConnection, db: Path, name: str) -> None:
+    """Attach `db` to `con` as catalog `name`, read-only (ATTACH takes no parameter)."""
+    path = str(db).replace("'", "''")
+    con.execute(f"attach '{path}' as {name} (read_only)")
 
 
 def sidecars(db: Path) -> list[Path]:

@@ -235,6 +235,7 @@ def _unchanged(
     newest year's report is made again only when it is missing or older than the file."""
     from orchestration.assets.report import build_newest_report
     from orchestration.build_state import published_current
+    from report.build import report_paths
     from report.warehouse import ReportError, Warehouse
 
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
@@ -244,9 +245,8 @@ def _unchanged(
     try:
         with Warehouse(settings.published_db) as wh:
             year = wh.newest_complete_year()
-        names = (f"styringscockpit_{year}.html", f"styringscockpit_{year}.pdf", f"notat_{year}.md")
         published_at = settings.published_db.stat().st_mtime
-        reports = [settings.report_dir / name for name in names]
+        reports = list(report_paths(settings.report_dir, year))
         report_current = all(p.exists() and p.stat().st_mtime >= published_at for p in reports)
     except ReportError:  # no complete year: nothing to report, as after a publish
         report_current, reports = True, []

@@ -32,6 +32,15 @@ class ReportFiles:
     seconds: float
 
 
+def report_paths(out_dir: Path, year: int) -> tuple[Path, Path, Path]:
+    """The report of `year` in `out_dir`: (HTML, PDF, memo)."""
+    return (
+        out_dir / f"styringscockpit_{year}.html",
+        out_dir / f"styringscockpit_{year}.pdf",
+        out_dir / f"notat_{year}.md",
+    )
+
+
 def _section_builders():
     from report import analyses, sections
 
@@ -129,11 +138,7 @@ def build_report(
     memo = memo_markdown(year, by_id, run)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    html_path, pdf_path, memo_path = (
-        out_dir / f"styringscockpit_{year}.html",
-        out_dir / f"styringscockpit_{year}.pdf",
-        out_dir / f"notat_{year}.md",
-    )
+    html_path, pdf_path, memo_path = report_paths(out_dir, year)
     _write_atomic(html_path, page.encode("utf-8"))
     _write_atomic(memo_path, memo.encode("utf-8"))
     progress(f"  html og notat skrevet ({time.perf_counter() - t0:.1f}s)")
