@@ -30,7 +30,7 @@ import polars as pl
 from ingest import statbank
 from ingest.cpr import mask_cpr
 from ingest.errors import ContractError
-from ingest.textfile import LINE, RAGGED_SCHEMA, TextFrame, read_csv_text, separator_hint, to_utf8
+from ingest.textfile import LINE, RAGGED_SCHEMA, TextFrame, read_csv_text, read_text, separator_hint
 
 VALUE = "INDHOLD"
 WHICH_EXPORT = (
@@ -126,7 +126,7 @@ def read(path: Path, name: str, cube: Cube) -> Shaped:
     variable ids (every variable present, eliminated ones filled with their total) + INDHOLD,
     each row with its physical line (`_source_line`). Raises ContractError when the layout is
     not one of StatBank's, or a variable that has no total is missing."""
-    data = to_utf8(path.read_bytes(), name)
+    data = read_text(path, name)
     lines = data.decode("utf-8").splitlines()
     hint = 1 if lines and separator_hint(lines[0]) else 0  # Excel's `sep=;` line above the header
     first = next((i for i, line in enumerate(lines) if i >= hint and line.strip()), None)

@@ -73,29 +73,130 @@ _UTF8_MULTIBYTE = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2[\x80-\x84][
 _BOM = b"\xef\xbb\xbf"
 
 
-def to_utf8(data: bytes, name: str) -> bytes:
-    """The file as UTF-8 bytes: UTF-8 (BOM dropped) as it is, cp1252 transcoded.
-    Never latin-1: it accepts any byte and hides damage.
+# Byte order marks of UTF-16 ("Unicode" CSV from a financial system, Excel's "Unicode Text").
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
-    Raises ContractError for a binary file (NUL bytes), a file mixing UTF-8 and cp1252, and bytes
+
+def _utf16_codec(head: bytes) -> str | None:
+    """ "utf-16" for a UTF-16 file with a BOM, "utf-16-le"/"utf-16-be" for one without (ASCII
+    letters leave every other byte NUL in the first line), else None."""
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16"
+    sample = head[:512] if len(head) % 2 == 0 else head[:511]
+    if len(sample) >= 8:
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd > 0.8 * half and even == 0:
+            return "utf-16-le"
+        if even > 0.8 * half and odd == 0:
+            return "utf-16-be"
+    return None
+
+
+def _line_of(data: bytes, at: int) -> int:
+    """The 1-based line of byte offset `at` (CR-only line ends counted as line ends)."""
+    newline = b"\n" if b"\n" in data else b"\r"
+    return data.count(newline, 0, at) + 1
+
+
+def _nul_error(name: str, line: int) -> ContractError:
+    return ContractError(
+        name,
+        "filen indeholder NUL-bytes: den er binær eller beskadiget (fx et nedbrud mens den blev skrevet) — "
+        "hent eller gem den igen som CSV",
+        line=line,
+    )
+
+
+def to_utf8(data: bytes, name: str) -> bytes:
+    """The file as UTF-8 bytes with `\n` or `\r\n` line ends: UTF-8 (BOM dropped) as it is,
+    cp1252 and UTF-16 (LE or BE, with or without BOM) transcoded, CR-only line ends (Excel for
+    Mac) made `\n`. Never latin-1: it accepts any byte and hides damage.
+
+    Raises ContractError for NUL bytes anywhere (a binary file, or a block of NULs a crash left
+    in a text file: naming the first damaged line), a file mixing UTF-8 and cp1252, and bytes
     that are neither (naming the first bad line)."""
-    if b"\x00" in data[:4096]:
-        raise ContractError(name, "filen er binær (indeholder NUL-bytes), ikke en tekstfil")
+    codec = _utf16_codec(data[:4096])
+    if codec is not None:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise ContractError(
+                name,
+                "filen er UTF-16 (Unicode), men beskadiget eller afkortet — gem den igen som "
+                "'CSV UTF-8 (kommasepareret)'",
+                line=data[: exc.start].decode(codec, errors="replace").count("\n") + 1,
+            ) from exc
+        text = text.removeprefix("\ufeff")
+        if "\x00" in text:
+            raise _nul_error(name, text.count("\n", 0, text.index("\x00")) + 1)
+        return _lf_line_ends(text.encode("utf-8"))
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise _nul_error(name, _line_of(data, nul))
     try:
         data.decode("utf-8")
-        return data[len(_BOM) :] if data.startswith(_BOM) else data
+        return _lf_line_ends(data[len(_BOM) :] if data.startswith(_BOM) else data)
     except UnicodeDecodeError as exc:
         bad_at = exc.start
     if _UTF8_MULTIBYTE.search(data):
         raise ContractError(
-            name, "blandet kodning: både UTF-8 og Windows-1252 i samme fil", line=data[:bad_at].count(b"\n") + 1
+            name, "blandet kodning: både UTF-8 og Windows-1252 i samme fil", line=_line_of(data, bad_at)
         )
     try:
-        return data.decode("cp1252").encode("utf-8")
+        return _lf_line_ends(data.decode("cp1252").encode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ContractError(
-            name, "filen kan hverken læses som UTF-8 eller Windows-1252", line=data[: exc.start].count(b"\n") + 1
+            name, "filen kan hverken læses som UTF-8 eller Windows-1252", line=_line_of(data, exc.start)
         ) from exc
+
+
+def _lf_line_ends(data: bytes) -> bytes:
+    """CR-only line ends (Excel for Mac, classic Mac OS) as `\n`; `\r\n` and `\n` as they are."""
+    return data.replace(b"\r", b"\n") if b"\r" in data and b"\n" not in data else data
+
+
+# A physical line longer than this refuses the file before it is read (a 2 GB file without a
+# line break would otherwise be held whole several times over); a field longer than Excel's own
+# cell limit rejects its line.
+MAX_LINE_BYTES = 1 << 20
+MAX_FIELD_CHARS = 32_767
+_BLOCK = 1 << 20
+
+
+def read_text(path: Path, name: str) -> bytes:
+    """The file at `path` as UTF-8 bytes (`to_utf8`), after one streaming pass in 1 MiB blocks
+    that refuses it, without holding more than a block, when a line is longer than
+    MAX_LINE_BYTES (2x for UTF-16) or it holds NUL bytes (naming the first damaged line).
+
+    Raises ContractError for those and everything `to_utf8` refuses."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        utf16 = _utf16_codec(head) is not None
+        limit = MAX_LINE_BYTES * (2 if utf16 else 1)
+        newline = b"\n" if b"\n" in head or b"\r" not in head else b"\r"
+        fh.seek(0)
+        lines, run = 0, 0  # line ends seen before this block; bytes since the last line end
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            if not utf16 and b"\x00" in block:
+                raise _nul_error(name, lines + block.count(newline, 0, block.index(b"\x00")) + 1)
+            # A block is no longer than the limit, so only a line crossing block ends can exceed it.
+            first, last = _first_end(block), max(block.rfind(b"\n"), block.rfind(b"\r"))
+            if run + (len(block) if first < 0 else first) > limit:
+                raise ContractError(
+                    name,
+                    f"linjen er længere end {limit >> 20} MiB uden linjeskift: filen er ikke en CSV-eksport "
+                    f"eller er beskadiget — eksportér den igen",
+                    line=lines + 1,
+                )
+            run = run + len(block) if last < 0 else len(block) - last - 1
+            lines += block.count(newline)
+    return to_utf8(path.read_bytes(), name)
+
+
+def _first_end(block: bytes) -> int:
+    ends = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
 
 
 def head_lines(path: Path, n: int = 3) -> list[str]:
@@ -104,14 +205,21 @@ def head_lines(path: Path, n: int = 3) -> list[str]:
     Excel's `sep=;` hint line is skipped."""
     with open(path, "rb") as fh:
         head = fh.read(8192)
-    cut = head.rfind(b"\n")
-    if cut > 0 and len(head) == 8192:  # do not split a UTF-8 letter at the end of the block
-        head = head[:cut]
-    try:
-        text = to_utf8(head, path.name).decode("utf-8")
-    except ContractError:
-        return []
+    codec = _utf16_codec(head)
+    if codec is not None:
+        text = head[: len(head) // 2 * 2].decode(codec, errors="replace").removeprefix("\ufeff")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    else:
+        cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
+        if cut > 0 and len(head) == 8192:  # do not split a UTF-8 letter at the end of the block
+            head = head[:cut]
+        try:
+            text = to_utf8(head, path.name).decode("utf-8")
+        except ContractError:
+            return []
     lines = text.splitlines()
+    if codec is not None and len(head) == 8192:
+        lines = lines[:-1]  # the last line may be cut
     if lines and separator_hint(lines[0]):
         lines = lines[1:]
     return lines[:n]
@@ -150,15 +258,21 @@ def _read_lines(utf8: bytes, name: str) -> pl.DataFrame:
     return lines.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
 
 
-def _header_names(lines: list[str], name: str, line: int, separator: str) -> tuple[list[str], int]:
-    """Column names of the header that starts at `lines[0]` (physical line `line`), and how many
-    lines it spans: a quoted name may hold a line break (Alt+Enter in Excel), read as a space.
-    Names are trimmed; trailing empty names (a `;` at the end of the line) are dropped, an empty
-    name in the middle is `kolonne_<n>`. Two columns with the same name (case-insensitive) is a
-    contract error."""
+def _header_names(lines: list[str], name: str, line: int, separator: str) -> tuple[list[str], int, int]:
+    """Column names of the header that starts at `lines[0]` (physical line `line`), how many
+    lines it spans (a quoted name may hold a line break, Alt+Enter in Excel, read as a space),
+    and how many cells it has counting trailing empty ones (`;` at the end of the line).
+    Names are trimmed; trailing empty names are dropped (the reader adds them back as
+    `kolonne_<n>` where a line has a value under them), an empty name in the middle is
+    `kolonne_<n>`. Two columns with the same name (case-insensitive) is a contract error."""
     reader = csv.reader(iter([(t or "") + "\n" for t in lines[:MAX_RECORD_LINES]]), delimiter=separator, strict=False)
+    try:
+        cells = next(reader)
+    except csv.Error as exc:  # a header cell longer than the csv module's field limit
+        raise ContractError(name, f"overskriften kan ikke læses: {exc}", line=line) from exc
     # A header is data too: a CPR-like number in it is masked like any value (rule R15).
-    names = [mask_text(header_text(c)) for c in next(reader)]
+    names = [mask_text(header_text(c)) for c in cells]
+    width = len(names)
     while names and not names[-1]:
         names.pop()
     names = [_column_name(c, i) for i, c in enumerate(names)]
@@ -167,7 +281,7 @@ def _header_names(lines: list[str], name: str, line: int, separator: str) -> tup
         if c.casefold() in seen:
             raise ContractError(name, "kolonnen står to gange i overskriften", column=c, line=line)
         seen[c.casefold()] = c
-    return names, reader.line_num
+    return names, reader.line_num, width
 
 
 def header_text(cell: str) -> str:
@@ -188,13 +302,17 @@ MAX_RECORD_LINES = 20
 _SENTINEL = "\x00slut\x00"
 
 
-def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separator: str) -> tuple[dict, list, set]:
+def _quoted_records(
+    body: pl.DataFrame, starts: list[int], n_columns: int, separator: str, *, n_named: int | None = None
+) -> tuple[dict, list, set]:
     """Parse the lines holding a `"` with Python's `csv` module (Excel's reading of quotes).
 
     A record may continue over the next lines while a quoted field is open; it is kept only when
-    it has the header's number of fields and no field swallowed whole lines of records (an
-    unterminated quote). Returns the records as columns (+ `_source_line`), the rejected (line,
-    text, reason) and every line consumed."""
+    it has the header's number of fields (`n_named` to `n_columns`: the columns under trailing
+    empty header cells may be left out) and no field swallowed whole lines of records (an
+    unterminated quote) or is longer than MAX_FIELD_CHARS. Returns the records as columns
+    (+ `_source_line`), the rejected (line, text, reason) and every line consumed."""
+    n_named = n_columns if n_named is None else n_named
     texts = body["text"].to_list()
     first = body[LINE][0] if body.height else 0
     columns: dict[str, list] = {str(i): [] for i in range(n_columns)}
@@ -208,27 +326,44 @@ def _quoted_records(body: pl.DataFrame, starts: list[int], n_columns: int, separ
         # The sentinel after the window ends up inside a field only when a quote is still open
         # at the end of the file (a cut-off copy) or after MAX_RECORD_LINES lines.
         reader = csv.reader(iter(window + [_SENTINEL]), delimiter=separator, strict=False)
-        fields = next(reader)
+        try:
+            fields = next(reader)
+        except csv.Error:  # a field beyond the csv module's own limit (128 KiB)
+            rejected.append((start, texts[at][:200], _too_long(MAX_FIELD_CHARS + 1)))
+            consumed.add(start)
+            continue
         used = min(reader.line_num, len(window))
         while len(fields) > n_columns and not fields[-1].strip():
             fields.pop()  # a `;` at the end of the line
+        if n_named <= len(fields) < n_columns:
+            fields += [""] * (n_columns - len(fields))
         # An unterminated quote swallows the lines after it into one field: that field then holds
         # a line break and whole records' worth of separators; a real multi-line text does not.
         unterminated = any(_SENTINEL in f or ("\n" in f and f.count(separator) >= n_columns - 1) for f in fields)
-        if len(fields) == n_columns and not unterminated:
+        longest = max((len(f) for f in fields), default=0)
+        if len(fields) == n_columns and not unterminated and longest <= MAX_FIELD_CHARS:
             for i, value in enumerate(fields):
                 columns[str(i)].append(value)
             columns[LINE].append(start)
             consumed.update(range(start, start + used))
         else:
-            reason = (
-                'anførselstegn uden afslutning (et felt begynder med " uden et " der slutter det)'
-                if unterminated or used > 1
-                else f"linjen har {len(fields)} felter, overskriften har {n_columns}"
-            )
-            rejected.append((start, texts[at], reason))
+            if longest > MAX_FIELD_CHARS and not unterminated:
+                reason = _too_long(longest)
+                consumed.update(range(start, start + used))
+            elif unterminated or used > 1:
+                reason = 'anførselstegn uden afslutning (et felt begynder med " uden et " der slutter det)'
+            else:
+                reason = f"linjen har {len(fields)} felter, overskriften har {n_columns}"
+            rejected.append((start, texts[at][:200], reason))
             consumed.add(start)
     return columns, rejected, consumed
+
+
+def _too_long(chars: int) -> str:
+    return (
+        f"et felt har {chars} tegn; højst {MAX_FIELD_CHARS} (Excels grænse for en celle) — "
+        f"ret eller forkort feltet i kilden"
+    )
 
 
 def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str = SEPARATOR) -> TextFrame:
@@ -236,9 +371,12 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     it) as text, each record with the physical line where it starts.
 
     Lines without a `"` (nearly all of a ledger) are split by polars; lines with one go through
-    Python's `csv` module. Raises ContractError for an undecodable or empty file, a missing
-    header, a duplicated column name, or a `sep=` line naming another separator."""
-    utf8 = to_utf8(path.read_bytes(), name)
+    Python's `csv` module. A header without `;` but with tabs (Excel's "Unicode Text") is read
+    tab-separated. Values under trailing empty header cells are kept as columns `kolonne_<n>`
+    (n: the 1-based position). A line with a field over MAX_FIELD_CHARS is rejected with its
+    line. Raises ContractError for an undecodable, damaged or empty file, a missing header, a
+    duplicated column name, or a `sep=` line naming another separator."""
+    utf8 = read_text(path, name)
     lines = _read_lines(utf8, name)
     hint = separator_hint(lines["text"][0])
     if hint is not None:
@@ -251,10 +389,13 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
         header_line += 1
     if lines.height < header_line or not (lines["text"][header_line - 1] or "").strip():
         raise ContractError(name, "filen er tom eller mangler overskriftslinjen", line=header_line)
-    names, header_lines = _header_names(
+    header = lines["text"][header_line - 1]
+    if hint is None and separator == SEPARATOR and separator not in header and "\t" in header:
+        separator = "\t"  # Excel's "Unicode Text" (.txt saved as .csv) separates by tabs
+    names, header_lines, width = _header_names(
         lines["text"].slice(header_line - 1, MAX_RECORD_LINES).to_list(), name, header_line, separator
     )
-    n = len(names)
+    named = n = len(names)
 
     body = lines.slice(header_line - 1 + header_lines)
     text = pl.col("text")
@@ -265,22 +406,43 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
         text.str.contains('"', literal=True).alias("_quoted"),
         (text.str.count_matches(separator, literal=True) + 1).alias("_n"),
     )
+    padded = False
+    if width > n:
+        names = names + _under_empty_header(body, n, width, separator)
+        if len(names) > n:
+            # Lines that leave out the new columns' fields get them empty, as Excel shows them.
+            short = (pl.col("_n") >= n) & (pl.col("_n") < len(names)) & ~pl.col("_blank") & ~pl.col("_quoted")
+            padded = bool(body.select(short.any()).item())
+            fill = pl.lit(separator * (len(names) - n)).str.head(pl.lit(len(names)) - pl.col("_n"))
+            body = body.with_columns(
+                pl.when(short).then(pl.concat_str(text, fill)).otherwise(text).alias("text"),
+                pl.when(short).then(pl.lit(len(names))).otherwise(pl.col("_n")).cast(pl.UInt32).alias("_n"),
+            )
+            n = len(names)
     # A `;` at the end of every line gives empty fields more than the header has: such a line
     # fits when all its extra fields are empty. Only the few lines with extra fields are measured.
     longer = body.filter(pl.col("_n") > n).with_columns(
         (text.str.len_chars() - text.str.strip_chars_end(separator).str.len_chars()).alias("_trailing")
     )
     trimmed = longer.filter(pl.col("_trailing") >= pl.col("_n") - n)[LINE]
+    # Only a line longer than the field limit can hold a field over it: those few are split.
+    too_long = body.filter(~pl.col("_quoted") & (text.str.len_chars() > MAX_FIELD_CHARS)).select(
+        LINE, text.str.split(separator).list.eval(pl.element().str.len_chars()).list.max().alias("_longest")
+    )
+    too_long = too_long.filter(pl.col("_longest") > MAX_FIELD_CHARS)
     body = body.with_columns(
         (pl.col("_n") > n).alias("_trim"),
-        ((pl.col("_n") == n) | pl.col(LINE).is_in(trimmed.implode())).alias("_fits"),
+        (
+            ((pl.col("_n") == n) | pl.col(LINE).is_in(trimmed.implode()))
+            & ~pl.col(LINE).is_in(too_long[LINE].implode())
+        ).alias("_fits"),
     )
 
     starts = body.filter(~pl.col("_blank") & pl.col("_quoted"))[LINE].to_list()
     preamble = tuple(
         lines["text"].slice(1 if hint is not None else 0, header_line - 1 - (hint is not None)).fill_null("").to_list()
     )
-    if len(starts) > MANY_QUOTED_LINES and not body["_blank"].any():
+    if len(starts) > MANY_QUOTED_LINES and not body["_blank"].any() and not padded and named == n:
         # A system that quotes every field: polars reads standard quoting at native speed; any
         # deviation (a stray quote, a ragged line) makes it refuse, and the lines go the slow way.
         frame = _polars_quoted(
@@ -288,12 +450,24 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
         )
         if frame is not None:
             return TextFrame(frame, header_line, pl.DataFrame(schema=RAGGED_SCHEMA), preamble)
-    records, quote_rejects, consumed = _quoted_records(body, starts, n, separator) if starts else ({}, [], set())
+    records, quote_rejects, consumed = (
+        _quoted_records(body, starts, n, separator, n_named=named) if starts else ({}, [], set())
+    )
     plain = body.filter(~pl.col("_blank") & ~pl.col("_quoted") & ~pl.col(LINE).is_in(list(consumed)))
+    long_lines = plain.join(too_long, on=LINE).select(
+        LINE,
+        # A rejected line is kept for the steward, not a 100 000-character copy of it.
+        text.str.head(200),
+        pl.concat_str(
+            pl.lit("et felt har "),
+            pl.col("_longest").cast(pl.String),
+            pl.lit(_too_long(0).removeprefix("et felt har 0")),
+        ).alias("reason"),
+    )
     ragged = (
         pl.concat(
             [
-                plain.filter(~pl.col("_fits")).select(
+                plain.filter(~pl.col("_fits") & ~pl.col(LINE).is_in(too_long[LINE].implode())).select(
                     # concat_str, not pl.format: polars 2.1 panics formatting a UInt32 of a filtered frame
                     LINE,
                     "text",
@@ -301,6 +475,7 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
                         pl.lit("linjen har "), pl.col("_n").cast(pl.String), pl.lit(f" felter, overskriften har {n}")
                     ).alias("reason"),
                 ),
+                long_lines,
                 pl.DataFrame(quote_rejects, schema=RAGGED_SCHEMA, orient="row"),
             ]
         )
@@ -310,7 +485,7 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
     good = plain.filter(pl.col("_fits"))
 
     frame = None
-    if not starts and hint is None and ragged.height == 0 and not good["_trim"].any():
+    if not starts and hint is None and ragged.height == 0 and not good["_trim"].any() and not padded:
         # The common case: every line a plain record; polars reads the bytes in one go.
         frame = _polars_csv(utf8, name, separator, names, skip=header_line - 1 + header_lines)
         frame = frame.with_columns(body[LINE]).filter(~body["_blank"]) if frame.height == body.height else None
@@ -332,6 +507,27 @@ def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str
             )
             frame = pl.concat([frame, quoted_frame]).sort(LINE)
     return TextFrame(frame, header_line, ragged, preamble)
+
+
+def _under_empty_header(body: pl.DataFrame, n: int, width: int, separator: str) -> list[str]:
+    """Names for the columns under trailing empty header cells (positions n … width-1) that hold
+    a value on some line: `kolonne_<position>`, up to the last one used. The contract keeps
+    unknown columns, and a note typed beside a table is such a column, never a reason to refuse
+    the line."""
+    tails = body.filter((pl.col("_n") > n) & ~pl.col("_blank")).select(
+        pl.col("text").str.split(separator).list.slice(n, width - n).alias("_tail")
+    )
+    used = [
+        k
+        for k in range(width - n)  # a loop over the header's empty cells, not over the lines
+        if tails.height
+        and tails.select(
+            pl.col("_tail").list.get(k, null_on_oob=True).str.strip_chars().str.strip_chars('"').fill_null("") != ""
+        )
+        .to_series()
+        .any()
+    ]
+    return [f"kolonne_{n + k + 1}" for k in range(max(used) + 1)] if used else []
 
 
 # Above this many lines with a quote, a file is first tried with polars' own quote handling.
@@ -356,6 +552,8 @@ def _polars_quoted(
         )
     except pl.exceptions.PolarsError:
         return None
+    if (frame.select(pl.max_horizontal(pl.col(names).str.len_chars().max())).item() or 0) > MAX_FIELD_CHARS:
+        return None  # a field over the limit: its line is rejected on the slow path
     spans = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True) for c in names]) + 1
     frame = frame.with_columns((spans.cum_sum() - spans + first).cast(pl.Int64).alias(LINE), spans.alias("_spans"))
     if frame["_spans"].sum() != lines:

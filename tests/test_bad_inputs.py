@@ -19,7 +19,7 @@ ERRORS = {  # file → (words in the reason, column, line)
         "Tilbudsnr, Måned, Normerede pladser, Pladser i drift, Belagte døgn",
         1,
     ),
-    "posteringer/binary_named.csv": ("binær", None, None),
+    "posteringer/binary_named.csv": ("binær", None, 1),  # the first damaged line
     "posteringer/mixed_encodings.csv": ("blandet kodning", None, 202),
     "takstbilag/no_takster_sheet.xlsx": ("arket 'Takster' findes ikke (ark i filen: Ark1)", None, None),
 }
