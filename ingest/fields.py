@@ -21,6 +21,14 @@ from ingest.textfile import LINE, NUMBER, PERCENT, TextFrame
 
 MAX_REJECTED_SHARE = 0.01
 
+# Excel's error values (a formula that failed: VLOOKUP without a match, a deleted reference,
+# a division by zero …) as a workbook caches them and as Excel writes them into a CSV, and
+# LibreOffice's `Err:502`. They are never data: never loaded as a name or a reason.
+EXCEL_ERROR = (
+    r"^\s*(?:#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!"
+    r"|BUSY!|UNKNOWN!)|Err:\d{3})\s*$"
+)
+
 REJECTED_SCHEMA = {
     "kilde": pl.String,
     "kildefil": pl.String,
@@ -169,6 +177,45 @@ def _extra_names(columns: list[str], header_of: dict[str, str], taken: set[str])
     return names
 
 
+def _excel_errors(
+    frame: pl.DataFrame, text: TextFrame, internal: dict[str, str], typed: set[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`frame` with every Excel error value (EXCEL_ERROR) made empty, and one rejected value per
+    such cell (kildelinje, kolonne, raavaerdi, aarsag, `_typed`: the column is a typed field, so
+    its row is rejected; a text or unknown column loads empty). The reason names the workbook
+    cell (`C5`) where there is one. A loop over the file's columns, not its rows."""
+    parts, cleared = [], []
+    for column, inner in internal.items():
+        is_error = pl.col(inner).str.contains(EXCEL_ERROR)
+        hits = frame.filter(is_error)
+        if hits.height == 0:
+            continue
+        letter = (text.cell_columns or {}).get(column)
+        where = (
+            pl.concat_str(pl.lit(f"i celle {letter}"), pl.col(LINE).cast(pl.String)) if letter else pl.lit("i feltet")
+        )
+        row_fate = "rækken afvises" if column.strip().casefold() in typed else "værdien indlæses som tom"
+        parts.append(
+            hits.select(
+                pl.col(LINE).cast(pl.Int64).alias("kildelinje"),
+                pl.lit(column).alias("kolonne"),
+                pl.col(inner).str.strip_chars().alias("raavaerdi"),
+                pl.concat_str(
+                    pl.lit("Excel-fejlværdi "),
+                    pl.col(inner).str.strip_chars(),
+                    pl.lit(" "),
+                    where,
+                    pl.lit(f" (en formel der gav fejl): {row_fate} — ret formlen eller værdien i kilden"),
+                ).alias("aarsag"),
+                pl.lit(column.strip().casefold() in typed).alias("_typed"),
+            )
+        )
+        cleared.append(pl.when(is_error).then(None).otherwise(pl.col(inner)).alias(inner))
+    schema = {"kildelinje": pl.Int64, "kolonne": pl.String, "raavaerdi": pl.String, "aarsag": pl.String}
+    errors = pl.concat(parts) if parts else pl.DataFrame(schema={**schema, "_typed": pl.Boolean})
+    return (frame.with_columns(cleared) if cleared else frame), errors
+
+
 @dataclass(frozen=True)
 class Parsed:
     rows: pl.DataFrame
@@ -227,6 +274,7 @@ def parse(
     # typed column `dranst` made from it.
     internal = {c: f"_in_{i}" for i, c in enumerate(by_key.values())}
     frame = text.frame.with_columns(masked.drop(LINE)).rename(internal)
+    frame, errors = _excel_errors(frame, text, internal, {f.header.casefold() for f in fields if f.kind != "text"})
     by_key = {k: internal[c] for k, c in by_key.items()}
     header_of = {v: k for k, v in internal.items()}
 
@@ -278,6 +326,7 @@ def parse(
         )
         for f in checked
     ]
+    rejected_parts.append(errors.drop("_typed"))
     rejected_parts.append(
         text.ragged.select(
             pl.col(LINE).alias("kildelinje"),
@@ -296,6 +345,8 @@ def parse(
     )
 
     bad = pl.any_horizontal([pl.col(f"_bad_{f.name}") for f in checked]) if checked else pl.lit(False)
+    # An error value where a number, date or code belongs leaves the row without it: rejected.
+    bad = bad | pl.col(LINE).is_in(errors.filter(pl.col("_typed"))["kildelinje"].implode())
     good = out.filter(~bad)
     dropped = 0
     if keep is not None:

@@ -55,6 +55,7 @@ class TextFrame:
     cell_kinds: pl.DataFrame | None = None
     ragged_weight: int = 1  # rows a ragged line stands for (a wide file's line is one row per month)
     notes: tuple[str, ...] = ()  # what the reader skipped that is not data (a note under a table)
+    cell_columns: dict[str, str] | None = None  # a workbook's column letters by frame column (`C`)
 
 
 def sha256_file(path: Path) -> str:
@@ -611,10 +612,30 @@ def _percent_format(number_format: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
-def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list]]:
-    """Every row of `sheet` as [(value, number_format)] from the cached values, and the formulas."""
+# Strict Open XML ("Strict Open XML-regneark" in Excel's Save As) names its parts in these
+# namespaces; openpyxl reads only the transitional ones and would find no sheets at all.
+_STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+):([A-Z]+[0-9]+)\"")
+
+
+def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list], list[tuple[int, int, int, int]]]:
+    """Every row of `sheet` as [(value, number_format)] from the cached values, the formulas,
+    and the merged ranges as 0-based (first row, first column, last row, last column)."""
     from openpyxl import load_workbook  # 0.3 s to import; only workbooks need it
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            strict = _STRICT in archive.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ContractError(
+            name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
+        ) from exc
+    if strict:
+        raise ContractError(
+            name,
+            "projektmappen er gemt som 'Strict Open XML-regneark', som ikke kan læses — åbn den i Excel og "
+            "gem den som 'Excel-projektmappe (*.xlsx)'",
+        )
     try:
         values_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formula_book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -636,9 +657,38 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
     formulas = [
         [c.value if getattr(c, "data_type", None) == "f" else None for c in row] for row in formula_sheet.iter_rows()
     ]
+    merges = _merged_ranges(data, values_sheet._worksheet_path)  # read-only sheets do not parse merges
     values_book.close()
     formula_book.close()
-    return values, formulas
+    return values, formulas, merges
+
+
+def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (`<mergeCell ref="C5:C7"/>`) as 0-based (row, column, row, column)."""
+    from openpyxl.utils import range_boundaries
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(sheet_path.lstrip("/"))
+    merges = []
+    for first, last in _MERGE.findall(xml):
+        min_col, min_row, max_col, max_row = range_boundaries(f"{first.decode()}:{last.decode()}")
+        merges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
+    return merges
+
+
+def _fill_merged(values: list[list], merges: list[tuple[int, int, int, int]], below: int) -> None:
+    """Give every row a merged range covers below the header row `below` the value Excel shows
+    there: the range's top-left value, in the range's first column (the other columns of a
+    range are empty in Excel too). Ranges that start at or above the header (a title) are left."""
+    for top, left, bottom, _right in merges:
+        if top <= below:
+            continue
+        shown = values[top][left] if top < len(values) and left < len(values[top]) else (None, "")
+        for r in range(top + 1, min(bottom, len(values) - 1) + 1):  # the cells of one merge
+            row = values[r]
+            if len(row) <= left:
+                row.extend([(None, "")] * (left + 1 - len(row)))
+            row[left] = shown
 
 
 def _column_letter(index: int) -> str:
@@ -656,7 +706,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
     missing, or a cell of the table holds a formula without a cached value (the workbook was
     written by a program that does not calculate: open and save it in Excel), naming the cells.
     """
-    values, formulas = _sheet_cells(path.read_bytes(), name, sheet)
+    values, formulas, merges = _sheet_cells(path.read_bytes(), name, sheet)
     wanted = {h.casefold() for h in header_names}
     hits = [sum(isinstance(v, str) and header_text(v).casefold() in wanted for v, _ in row) for row in values]
     complete = [i for i, h in enumerate(hits) if h == len(wanted)]
@@ -667,7 +717,18 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
     else:
         raise ContractError(name, f"ingen overskriftsrække med {', '.join(header_names)} i arket '{sheet}'")
     header = [(mask_text(header_text(str(v))) if v is not None else "") for v, _ in values[best]]
-    keep = [i for i, c in enumerate(header) if c]
+    _fill_merged(values, merges, best)
+    # A column without a header keeps its values (the contract keeps unknown columns) as
+    # `kolonne_<n>`: never a value dropped because nobody named its column.
+    width = max((len(row) for row in values[best + 1 :]), default=0)
+    unnamed = [
+        i
+        for i in range(width)
+        if (i >= len(header) or not header[i])
+        and any(i < len(row) and row[i][0] is not None and str(row[i][0]).strip() for row in values[best + 1 :])
+    ]
+    keep = sorted([i for i, c in enumerate(header) if c] + unnamed)
+    header += [""] * (width - len(header))
     names = [_column_name(header[i], i) for i in keep]
     if len({c.casefold() for c in names}) < len(names):
         twice = next(c for c in names if sum(d.casefold() == c.casefold() for d in names) > 1)
@@ -707,8 +768,14 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
             texts[c].append(t)
             kinds[c].append(k)
         lines.append(r + 1)
+    # An unnamed column that held only notes under the table holds nothing once they are left out.
+    empty = [names[j] for j, i in enumerate(keep) if i in unnamed and all(t is None for t in texts[names[j]])]
+    names = [c for c in names if c not in empty]
+    letters = {c: _column_letter(i) for c, i in zip([_column_name(header[i], i) for i in keep], keep) if c in names}
     schema = {c: pl.String for c in names}
-    frame = pl.DataFrame(texts, schema=schema).with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+    frame = pl.DataFrame({c: texts[c] for c in names}, schema=schema).with_columns(
+        pl.Series(LINE, lines, dtype=pl.Int64)
+    )
     found = (
         (
             f"{len(notes)} notelinje(r) med én tekstcelle i arket '{sheet}' er ikke takster og indlæses ikke "
@@ -717,7 +784,13 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
         if notes
         else ()
     )
-    return TextFrame(frame, best + 1, cell_kinds=pl.DataFrame(kinds, schema=schema), notes=found)
+    return TextFrame(
+        frame,
+        best + 1,
+        cell_kinds=pl.DataFrame({c: kinds[c] for c in names}, schema=schema),
+        notes=found,
+        cell_columns=letters,
+    )
 
 
 def _column_index(cell: str) -> int:
