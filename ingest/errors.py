@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ingest.cpr import mask_text
+
+
+def printable(text: str) -> str:
+    """`text` with control, format and line-separator characters escaped (`\\n`, `\\x1b`,
+    `\\u202e`): a file name with a line break must not forge a line in a log, an escape
+    sequence must not reach a terminal, a right-to-left mark must not reverse a name."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+        for c in text
+    )
 
 
 class ContractError(Exception):
@@ -15,9 +27,9 @@ class ContractError(Exception):
     """
 
     def __init__(self, file: str, reason: str, *, column: str | None = None, line: int | None = None):
-        reason = " ".join(mask_text(str(reason)).split())
-        column = mask_text(column) if column is not None else None
-        file = mask_text(file)
+        reason = printable(" ".join(mask_text(str(reason)).split()))
+        column = printable(mask_text(column)) if column is not None else None
+        file = printable(mask_text(file))
         self.file, self.reason, self.column, self.line = file, reason, column, line
         where = file
         if line is not None:

@@ -8,6 +8,7 @@ declaration; the few sources with an unusual shape name their own text reader.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
@@ -18,7 +19,7 @@ import polars as pl
 
 from ingest import danish, healthcheck, ledger_mapping, reference, statbank, statbank_file
 from ingest.cpr import mask_text
-from ingest.errors import ContractError
+from ingest.errors import ContractError, printable
 from ingest.fields import Field, Parsed, dtype_of, parse
 from ingest.statbank_file import Cube
 from ingest.textfile import LINE, TextFrame, read_csv_text, read_excel_text
@@ -65,16 +66,24 @@ class Source:
             return partial(read_excel_text, sheet=self.excel_sheet, header_names=headers)
         return read_csv_text
 
+    def folders(self, landing_dir: Path) -> list[Path]:
+        """The landing dir's folders of this source: named as `landing_folder` in any case
+        (`Posteringer/`), a symlinked one only when it points inside the landing dir."""
+        return self._folders_in(discover(landing_dir))
+
+    def _folders_in(self, found: Discovery) -> list[Path]:
+        return [p for p in found.folders if p.name.casefold() == self.landing_folder.casefold()]
+
     def files(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.landing_folder
-        if not folder.is_dir():
-            return []
+        """This source's landing files (`discover`: symlinks followed only inside the landing
+        dir, temporary names left out) with one of its suffixes, in any sub-folder."""
+        found = discover(landing_dir)
+        folders = self._folders_in(found)
         return sorted(
             p
-            for p in folder.rglob("*")
-            if p.is_file()
+            for p in found.files
+            if any(folder in p.parents for folder in folders)
             and p.suffix.lower() in self.suffixes
-            and not _temporary(p.relative_to(folder))
             and (self.accepts is None or self.accepts(p))
         )
 
@@ -83,6 +92,70 @@ def _temporary(rel: Path) -> bool:
     """Names that are not landing files (yet): Office lock files `~$…`, hidden files and folders
     `.…` (rsync, editors, Samba copies), and `….tmp` while a copy is written under a temporary name."""
     return any(part.startswith(("~$", ".")) or part.lower().endswith(".tmp") for part in rel.parts)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    folders: list[Path]  # the landing dir's top-level folders (symlinked ones pointing inside)
+    files: list[Path]  # every file below them and at the top, as its path in the landing dir
+    refused: dict[Path, str]  # what is not read and why: links out or to nothing, unreadable
+
+
+def discover(landing_dir: Path) -> Discovery:
+    """Walk the landing dir once: every file, with paths as they appear in the landing dir.
+
+    A symbolic link is followed only when it points inside the landing dir (resolved); one
+    pointing outside it, or at nothing (a share that is not mounted), and a file or folder that
+    cannot be read are refused with a Danish reason and never opened, so not a byte of a file
+    outside the landing dir is read or printed. Temporary names (`_temporary`) are skipped
+    without a word, on purpose. A link back to a folder above it (a loop) is refused."""
+    root = landing_dir.resolve()
+    folders, files, refused = [], [], {}
+    stack: list[tuple[Path, frozenset[Path]]] = [(landing_dir, frozenset())]
+    while stack:  # a walk over folders, not rows
+        folder, above = stack.pop()
+        real = folder.resolve()
+        if real in above:
+            refused[folder] = "symbolsk link til en mappe over sig selv (en løkke): fjern linket"
+            continue
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            refused[folder] = f"mappen kan ikke læses ({exc.strerror or type(exc).__name__}): giv kørslen læseadgang"
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if _temporary(path.relative_to(landing_dir)):
+                continue
+            why = _refusal(path, entry, root)
+            if why:
+                refused[path] = why
+            elif entry.is_dir():
+                stack.append((path, above | {real}))
+                if not above:
+                    folders.append(path)
+            elif entry.is_file():
+                files.append(path)
+    return Discovery(sorted(folders), sorted(files), dict(sorted(refused.items())))
+
+
+def _refusal(path: Path, entry: os.DirEntry, root: Path) -> str:
+    """Why a landing-dir entry is not read, or "" when it may be."""
+    if entry.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.exists():
+            return (
+                "symbolsk link der ikke peger på noget (et netværksdrev der ikke er monteret?): "
+                "montér drevet eller fjern linket"
+            )
+        if not target.is_relative_to(root):
+            return (
+                "symbolsk link til et sted uden for landingsmappen læses ikke: kopiér filen ind i "
+                "landingsmappen i stedet"
+            )
+    if not os.access(path, os.R_OK | (os.X_OK if entry.is_dir() else 0)):
+        return "kan ikke læses (ingen læseadgang): giv kørslen læseadgang"
+    return ""
 
 
 YEAR, MONTH = "year", "month"
@@ -310,26 +383,35 @@ FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})
 
 
 def unread_files(landing_dir: Path) -> dict[str, str]:
-    """Files in the landing dir that no source reads, with why ({relative path: reason}): a
-    file in a source folder with another extension (`rates.xls`, `825.txt`), a file in a folder
-    that is no source, a file at the top. Temporary names (`~$…`, `.…`, `….tmp`) are left out:
-    they are skipped on purpose. The sample's `_manifest.json` is not a landing file either."""
+    """Files in the landing dir that no source reads, with why ({relative path: reason}), the
+    paths with control characters escaped (`printable`) for messages: see `unread_paths`."""
+    return {printable(path.relative_to(landing_dir).as_posix()): why for path, why in unread_paths(landing_dir).items()}
+
+
+def unread_paths(landing_dir: Path) -> dict[Path, str]:
+    """Everything in the landing dir that no source reads, with why: a file in a source folder
+    with another extension (`rates.xls`, `825.txt`), a file in a folder that is no source, a file
+    at the top, and what `discover` refuses (a link out of the landing dir or to nothing, an
+    unreadable file or folder). Temporary names (`~$…`, `.…`, `….tmp`) are left out: they are
+    skipped on purpose. The sample's `_manifest.json` is not a landing file either."""
+    found = discover(landing_dir)
     read = {p for s in SOURCES.values() for p in s.files(landing_dir)}
-    unread = {}
-    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+    by_folder = {s.landing_folder.casefold(): s.landing_folder for s in SOURCES.values()}
+    unread = dict(found.refused)
+    for path in found.files:
         rel = path.relative_to(landing_dir)
-        if path in read or _temporary(rel) or rel.as_posix() == "_manifest.json":
+        if path in read or rel.as_posix() == "_manifest.json":
             continue
         folder = rel.parts[0] if len(rel.parts) > 1 else None
-        owners = [s for s in SOURCES.values() if s.landing_folder == folder]
+        owners = [s for s in SOURCES.values() if folder and s.landing_folder.casefold() == folder.casefold()]
         if not owners:
-            unread[rel.as_posix()] = f"ligger ikke i en kildemappe ({', '.join(FOLDERS)})"
+            unread[path] = f"ligger ikke i en kildemappe ({', '.join(FOLDERS)}): flyt den til sin kildes mappe"
         else:
             wanted = sorted({x for s in owners for x in s.suffixes})
-            unread[rel.as_posix()] = f"læses ikke: {folder}/ læser {' og '.join(wanted)}" + (
+            unread[path] = f"læses ikke: {by_folder[folder.casefold()]}/ læser {' og '.join(wanted)}" + (
                 " (gem projektmappen som .xlsx)" if path.suffix.lower() == ".xls" else ""
             )
-    return unread
+    return dict(sorted(unread.items()))
 
 
 def reader_version(source: Source, landing_dir: Path) -> str:
@@ -345,10 +427,10 @@ def reader_version(source: Source, landing_dir: Path) -> str:
     digest = hashlib.sha256(_readers_digest().encode())
     digest.update(source.name.encode())
     if source.mappings:
-        folder = landing_dir / source.landing_folder
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-            if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+        for folder in source.folders(landing_dir):
+            for path in discover(landing_dir).files:
+                if folder in path.parents and path.suffix.lower() in (".yaml", ".yml"):
+                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -412,7 +494,7 @@ def _through_mapping(
     missing = [f.header for f in source.fields if f.required and f.header.casefold() not in have]
     if not missing:
         return text, source.fields, "kontraktens kolonner"
-    folder = landing_dir / source.landing_folder
+    folder = landing_dir / path.relative_to(landing_dir).parts[0]  # the source folder, as it is spelt
     inside = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
     header = [c for c in text.frame.columns if c != LINE]
     mapping = ledger_mapping.choose(header, inside, ledger_mapping.mappings_for(folder), rel)

@@ -5,14 +5,15 @@ rejected values and the findings (derived or missing totals, a file without ages
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from ingest.errors import ContractError
-from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file, unread_files
+from ingest.errors import ContractError, printable
+from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file, unread_paths
 from ingest.statbank_file import DERIVED
 
 
@@ -20,16 +21,21 @@ def _targets(path: Path) -> tuple[list[tuple[Source, Path, Path]], dict[str, str
     """The files to check under `path` as (source, file, landing dir), and the files there that
     no source reads ({relative path: why}). `path` is a landing dir, one source folder, a folder
     inside one, or a file (also in a sub-folder of a source folder, as the run reads them)."""
-    path = path.resolve()
-    inside = next((p for p in [path, *path.parents] if p.name in FOLDERS), None)
-    landing = inside.parent if inside is not None else (path if path.is_dir() else path.parent)
-    wanted = [path] if path.is_file() else None
+    # Absolute, not resolved: a symlink given here is judged where it lies (a link out of the
+    # landing dir is refused, never followed to read the file it points at).
+    path = Path(os.path.abspath(path))
+    folders = {f.casefold() for f in FOLDERS}
+    inside = next((p for p in [path, *path.parents] if p.name.casefold() in folders), None)
+    landing = (
+        inside.parent if inside is not None else (path if path.is_dir() and not path.is_symlink() else path.parent)
+    )
+    wanted = [path] if not path.is_dir() or path.is_symlink() else None
 
     def under(p: Path) -> bool:
         return p == path if wanted else (p == path or path in p.parents)
 
     found = [(s, f, landing) for s in SOURCES.values() for f in s.files(landing) if under(f)]
-    unread = {rel: why for rel, why in unread_files(landing).items() if under(landing / rel)}
+    unread = {printable(p.relative_to(landing).as_posix()): why for p, why in unread_paths(landing).items() if under(p)}
     return sorted(found, key=lambda t: t[1]), unread
 
 
@@ -66,19 +72,20 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
     ok = True
     for given in paths:
         if not given.exists():
-            blocks[str(given)] = [f"{given}: FEJL findes ikke"]
+            blocks[str(given)] = [f"{printable(str(given))}: FEJL findes ikke"]
             ok = False
             continue
         targets, unread = _targets(given)
-        for rel, why in unread.items():  # the run skips these: a file in a source folder is a mistake
-            in_source_folder = rel.split("/")[0] in FOLDERS
-            blocks[rel] = [f"{rel}: {'FEJL' if in_source_folder else 'BEMÆRK'} {why}"]
-            ok = ok and not in_source_folder
+        for rel, why in unread.items():  # the run skips these without loading them: each a mistake
+            blocks[rel] = [f"{rel}: FEJL {why}"]
+            ok = False
         if not targets and not unread:
-            blocks[str(given)] = [f"{given}: FEJL ingen landingsfiler her (mapperne hedder {', '.join(FOLDERS)})"]
+            blocks[str(given)] = [
+                f"{printable(str(given))}: FEJL ingen landingsfiler her (mapperne hedder {', '.join(FOLDERS)})"
+            ]
             ok = False
         for source, file, landing in targets:
-            rel = file.relative_to(landing).as_posix()
+            rel = printable(file.relative_to(landing).as_posix())
             try:
                 parsed = read_file(source, file, landing, "check")
             except ContractError as exc:

@@ -6,7 +6,10 @@ Which files are landing files at all is `ingest.sources.Source.files` (temporary
     saving), and
   - its size and modification time have not changed for the settle time
     (`COCKPIT_SETTLE_SECONDS`, default 3 s): a file last written longer ago than that costs
-    nothing; one written a moment ago costs at most the settle time.
+    nothing; one written a moment ago costs at most the settle time. A file whose modification
+    time lies in the future (a copy keeping a clock-skewed server's time, a wrong camera-roll
+    clock) has settled when its size and modification time stayed the same while it was
+    watched for the settle time: it never blocks a run.
 A writer on another machine (a copy onto a network share) is invisible to the first test, and a
 copy that stalls for longer than the settle time looks settled: for such drops, copy under a
 temporary name and rename when done, or raise the settle time.
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from ingest.errors import printable
 
 DEFAULT_SETTLE_SECONDS = 3.0
 DEFAULT_TIMEOUT_SECONDS = 600.0
@@ -75,31 +80,57 @@ def open_for_writing(paths: Iterable[Path]) -> set[Path]:
     return found
 
 
-def unsettled(paths: Iterable[Path], settle: float, now: float | None = None) -> dict[Path, str]:
-    """The files of `paths` that have not settled at this moment → why (Danish, for the user)."""
+def unsettled(
+    paths: Iterable[Path], settle: float, now: float | None = None, watched: dict | None = None
+) -> dict[Path, str]:
+    """The files of `paths` that have not settled at this moment → why (Danish, for the user).
+
+    `watched` (owned by the caller, updated here) remembers when a file with a modification
+    time in the future was first seen as it is: such a file cannot be judged by its age, so it
+    has settled once it stayed unchanged for `settle` seconds of watching. Without `watched`,
+    a future file is unsettled."""
     paths = list(paths)
     now = time.time() if now is None else now
+    watched = {} if watched is None else watched
     out = {p: "er åben for skrivning i en anden proces" for p in open_for_writing(paths)}
     for p in paths:
         seen = observe(p)
-        if p not in out and seen is not None and now - seen.mtime_ns / 1e9 < settle:
-            out[p] = f"blev ændret for {max(now - seen.mtime_ns / 1e9, 0):.1f}s siden ({seen.size} bytes)"
+        if p in out or seen is None:
+            continue
+        age = now - seen.mtime_ns / 1e9
+        if age < -1.0:  # more than a second ahead: another clock, not this copy
+            first = watched.get(p)
+            if first is None or first[0] != seen:
+                watched[p] = (seen, now)
+                first = watched[p]
+            if now - first[1] < settle:
+                out[p] = (
+                    f"har et ændringstidspunkt {-age:.0f}s ude i fremtiden ({seen.size} bytes); læses når "
+                    f"størrelse og tidspunkt har stået stille i {settle:g}s"
+                )
+        elif age < settle:
+            out[p] = f"blev ændret for {max(age, 0):.1f}s siden ({seen.size} bytes)"
     return out
 
 
 def settle_briefly(paths: Iterable[Path], settle: float) -> tuple[list[Path], dict[Path, str]]:
     """The sensor's test: (settled, unsettled → why). A file open for writing is unsettled at
-    once; files written less than `settle` seconds ago are watched until they are `settle`
-    seconds old (so at most `settle` seconds in all) and count as settled if their size and
-    mtime did not change meanwhile."""
+    once; files written less than `settle` seconds ago, or dated in the future, are watched
+    until they are `settle` seconds old (so at most `settle` seconds in all) and count as
+    settled if their size and mtime did not change meanwhile."""
     paths = list(paths)
     busy = {p: "er åben for skrivning i en anden proces" for p in open_for_writing(paths)}
-    young = unsettled([p for p in paths if p not in busy], settle)
+    watched: dict = {}
+    start = time.time()
+    young = unsettled([p for p in paths if p not in busy], settle, now=start, watched=watched)
     before = {p: observe(p) for p in young}
     if young:
         newest = max(b.mtime_ns for b in before.values() if b is not None) if any(before.values()) else 0
-        time.sleep(max(0.0, min(settle, newest / 1e9 + settle - time.time())))
-        for p, why in unsettled(list(young), settle).items():
+        future = newest / 1e9 > start + 1.0  # watched for the whole settle time, not aged into it
+        time.sleep(
+            max(0.0, start + settle - time.time() if future else min(settle, newest / 1e9 + settle - time.time()))
+        )
+        for p, why in unsettled(list(young), settle, watched=watched).items():
             busy[p] = why
         for p in young:
             if p not in busy and observe(p) != before[p]:
@@ -127,13 +158,13 @@ def wait_until_settled(
     naming the files still unsettled after `timeout` seconds."""
     settle = settle_seconds() if settle is None else settle
     timeout = timeout_seconds() if timeout is None else timeout
-    paths, t0, announced = list(paths), time.monotonic(), set()
+    paths, t0, announced, watched = list(paths), time.monotonic(), set(), {}
 
     def name(p: Path) -> str:
-        return p.relative_to(relative_to).as_posix() if relative_to else str(p)
+        return printable(p.relative_to(relative_to).as_posix() if relative_to else str(p))
 
     while True:
-        waiting = unsettled(paths, settle)
+        waiting = unsettled(paths, settle, watched=watched)
         if not waiting:
             return time.monotonic() - t0
         for p, why in waiting.items():
