@@ -300,6 +300,9 @@ def _column_name(header: str, index: int) -> str:
 
 # How many physical lines one quoted field may span before the quote counts as unterminated.
 MAX_RECORD_LINES = 20
+# The csv module's own field limit (128 KiB) would raise on an over-long field before its length
+# is known; a record is at most MAX_RECORD_LINES lines of at most MAX_LINE_BYTES (`read_text`).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_LINES * MAX_LINE_BYTES))
 _SENTINEL = "\x00slut\x00"
 
 

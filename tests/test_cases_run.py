@@ -26,6 +26,10 @@ ACCEPTED = [
     "freedoms/posteringer/smaa_bogstaver_cp1252.csv",
     "freedoms/takstbilag/pladser_med_decimaler.xlsx",
     "freedoms/sundhedstjek/udtraek_cp1252.csv",
+    "bugs2/00_register/tilbud/bugs2_tilbud.csv",
+    "bugs2/01_utf16_unicode_text/belaegning/unicode_semikolon.csv",
+    "bugs2/01_utf16_unicode_text/belaegning/unicode_tekst_tab.csv",
+    "bugs2/06_excel_error_values/takstbilag/fejlvaerdier.xlsx",
 ]
 REFUSED = [
     "bugs/04_two_digit_year/posteringer/yy_dates.csv",
@@ -185,6 +189,29 @@ def test_accepted_cases_publish_with_their_values(accepted_run):
         rows = con.execute("""select count(*), max(_source_line), max(note_xxxxxx_xxxx) from raw.posteringer
                               where _source_file = 'posteringer/cpr_stier.csv'""").fetchone()
         assert rows == (397, 402, "x")  # 401 lines, 4 rejected; the masked header names its column
+        # bugs2/01: both UTF-16 exports (`;` and tab) read, 12 months each.
+        occupancy = con.execute("""select tilbudsnr, count(*), sum(belagte_doegn) from raw.belaegning
+                                   where tilbudsnr in (9951, 9952) group by 1 order by 1""").fetchall()
+        assert occupancy == [(9951, 12, 3294), (9952, 12, 3294)]
+        # bugs2/06: an Excel error value is never text; the missing Begrundelse is flagged by R08.
+        names = con.execute("""select _source_line, tilbudsnavn, driftsherre, begrundelse from raw.takstbilag
+                               where _source_file = 'takstbilag/fejlvaerdier.xlsx' order by 1""").fetchall()
+        assert names == [
+            (4, "Bostedet Kærlund", "Kærlund ApS", None),
+            (5, None, None, None),
+            (6, "Bostedet Kærlund", "Kærlund ApS", None),
+        ]
+        errors = con.execute("""select kildelinje, kolonne, aarsag from cockpit.afviste_raekker
+                                where kildefil = 'takstbilag/fejlvaerdier.xlsx' order by 1, 2""").fetchall()
+        assert [(line, column) for line, column, _ in errors] == [
+            (5, "Driftsherre"),
+            (5, "Tilbudsnavn"),
+            (6, "Begrundelse"),
+        ]
+        assert errors[2][2].startswith("Excel-fejlværdi #N/A i celle M6")
+        r08 = con.execute("""select kildelinje from cockpit.datakvalitet
+                             where regel = 'R08' and kildefil = 'takstbilag/fejlvaerdier.xlsx'""").fetchall()
+        assert r08 == [(6,)]
 
 
 def _texts_in_db(db: Path) -> list[str]:
