@@ -1,4 +1,4 @@
-"""The handed cases of tests/cases/bugs and tests/cases/freedoms (a copy of shared/cases), each
+"""The handed cases of tests/cases/bugs, bugs2 and freedoms (a copy of shared/cases), each
 with the outcome its README states, read file by file exactly as `cockpit check` and a run read
 them. The run-level outcomes (published values, flags, refusals) are in test_cases_run.py."""
 
@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from ingest.errors import ContractError
-from ingest.sources import POSTERINGER, SUNDHEDSTJEK, TAKSTBILAG, read_file
+from ingest.sources import BELAEGNING, POSTERINGER, SUNDHEDSTJEK, TAKSTBILAG, read_file
 
 CASES = Path(__file__).parent / "cases"
 
@@ -111,3 +111,45 @@ def test_freedom_places_with_decimals_title_block_percent_cells():
         (4, Decimal("16.70"), Decimal("0.95"), 5791, Decimal("1261.64")),
         (5, Decimal("8.50"), Decimal("0.95"), 2947, Decimal("1397.27")),
     ]
+
+
+@pytest.mark.parametrize("name, tilbud", [("unicode_semikolon.csv", 9951), ("unicode_tekst_tab.csv", 9952)])
+def test_bugs2_01_utf16_unicode_exports_are_read(name, tilbud):
+    parsed = _read(BELAEGNING, f"bugs2/01_utf16_unicode_text/belaegning/{name}")
+    assert (parsed.rows.height, parsed.rejected.height) == (12, 0)
+    assert set(parsed.rows["tilbudsnr"]) == {tilbud}
+    assert parsed.rows["maaned"].to_list() == [date(2024, m, 1) for m in range(1, 13)]
+    assert parsed.rows["belagte_doegn"].sum() == 3294  # 9 × 366
+    assert parsed.rows["_source_line"].to_list() == list(range(2, 14))
+
+
+def test_bugs2_06_excel_error_values_are_rejected_by_cell_and_never_loaded_as_text():
+    parsed = _read(TAKSTBILAG, "bugs2/06_excel_error_values/takstbilag/fejlvaerdier.xlsx")
+    assert parsed.rows.select("_source_line", "tilbudsnavn", "driftsherre", "begrundelse").rows() == [
+        (4, "Bostedet Kærlund", "Kærlund ApS", None),
+        (5, None, None, None),
+        (6, "Bostedet Kærlund", "Kærlund ApS", None),  # 90 %, no reason: R08's row
+    ]
+    assert _row(parsed, 6)["belaegningsprocent"] == Decimal("0.9")
+    rejected = parsed.rejected.select("kildelinje", "kolonne", "raavaerdi", "aarsag").rows()
+    assert [r[:3] for r in rejected] == [
+        (5, "Driftsherre", "#N/A"),
+        (5, "Tilbudsnavn", "#N/A"),
+        (6, "Begrundelse", "#N/A"),
+    ]
+    assert [r[3].split(" (")[0] for r in rejected] == [
+        "Excel-fejlværdi #N/A i celle D5",
+        "Excel-fejlværdi #N/A i celle C5",
+        "Excel-fejlværdi #N/A i celle M6",
+    ]
+    assert "#N/A" not in str(parsed.rows.to_dicts())
+
+
+def test_bugs2_14_a_quote_in_an_extra_header_keeps_the_column_and_12_months():
+    parsed = _read(BELAEGNING, "bugs2/14_quote_in_extra_header/belaegning/citat_i_overskrift.csv")
+    assert (parsed.rows.height, parsed.rejected.height) == (12, 0)
+    # The reader keeps the header's text; the raw loader stores the column without DDL on it.
+    extra = [c for c in parsed.rows.columns if c.startswith("bemaerkning")]
+    assert extra == ['bemaerkning_"intern"']
+    assert set(parsed.rows[extra[0]]) == {"ok"}
+    assert parsed.rows["belagte_doegn"].sum() == 3294
