@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -165,12 +166,29 @@ MAX_FIELD_CHARS = 32_767
 _BLOCK = 1 << 20
 
 
+DEFAULT_MAX_FILE_MIB = 512
+
+
+def max_file_mib() -> int:
+    """The largest text file a reader takes, in MiB (`COCKPIT_MAX_FILE_MIB`, default 512): a
+    file is read whole, and a reader holds a few times its size (docs/landing-files.md)."""
+    return int(os.environ.get("COCKPIT_MAX_FILE_MIB") or DEFAULT_MAX_FILE_MIB)
+
+
 def read_text(path: Path, name: str) -> bytes:
     """The file at `path` as UTF-8 bytes (`to_utf8`), after one streaming pass in 1 MiB blocks
     that refuses it, without holding more than a block, when a line is longer than
     MAX_LINE_BYTES (2x for UTF-16) or it holds NUL bytes (naming the first damaged line).
 
-    Raises ContractError for those and everything `to_utf8` refuses."""
+    Raises ContractError for those, a file larger than `max_file_mib()`, and everything
+    `to_utf8` refuses."""
+    size, limit_mib = path.stat().st_size, max_file_mib()
+    if size > limit_mib << 20:
+        raise ContractError(
+            name,
+            f"filen er {size / 2**20:.0f} MiB; højst {limit_mib} MiB læses (COCKPIT_MAX_FILE_MIB) — del "
+            f"eksporten op, fx pr. år eller måned, eller hæv grænsen hvis maskinen har hukommelse til det",
+        )
     with open(path, "rb") as fh:
         head = fh.read(4096)
         utf16 = _utf16_codec(head) is not None
@@ -517,8 +535,9 @@ def _under_empty_header(body: pl.DataFrame, n: int, width: int, separator: str) 
     """Names for the columns under trailing empty header cells (positions n … width-1) that hold
     a value on some line: `kolonne_<position>`, up to the last one used. The contract keeps
     unknown columns, and a note typed beside a table is such a column, never a reason to refuse
-    the line."""
-    tails = body.filter((pl.col("_n") > n) & ~pl.col("_blank")).select(
+    the line. Lines without a quote decide (a `;` inside a quoted field is no separator); a
+    line with quotes then fits the wider header too, or is rejected as ragged with its line."""
+    tails = body.filter((pl.col("_n") > n) & ~pl.col("_blank") & ~pl.col("_quoted")).select(
         pl.col("text").str.split(separator).list.slice(n, width - n).alias("_tail")
     )
     used = [

@@ -314,3 +314,14 @@ def test_a_strict_open_xml_workbook_is_named_with_how_to_save_it(tmp_path):
     assert err.value.file == "takstbilag/t.xlsx"
     assert "Strict Open XML" in err.value.reason and "Excel-projektmappe (*.xlsx)" in err.value.reason
     assert "findes ikke" not in err.value.reason
+
+
+def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path, monkeypatch):
+    body = "".join(f"{1001 + i // 12};2024-{i % 12 + 1:02d};10;10;300\r\n" for i in range(60_000))  # ~1,6 MiB
+    path = _write(tmp_path, (HEADER + "\r\n" + body).encode())
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "1")
+    with pytest.raises(ContractError) as err:
+        read_file(BELAEGNING, path, tmp_path, "t")
+    assert err.value.file == "belaegning/f.csv" and "højst 1 MiB læses (COCKPIT_MAX_FILE_MIB)" in err.value.reason
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "2")
+    assert read_file(BELAEGNING, path, tmp_path, "t").rows.height == 60_000
