@@ -325,3 +325,29 @@ def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path, monk
     assert err.value.file == "belaegning/f.csv" and "højst 1 MiB læses (COCKPIT_MAX_FILE_MIB)" in err.value.reason
     monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "2")
     assert read_file(BELAEGNING, path, tmp_path, "t").rows.height == 60_000
+
+
+HOSTILE = [
+    'Bemærkning "intern"',
+    "x\"; COPY (select 1) TO '/tmp/ud.csv'; --",
+    "a'); drop schema raw cascade; --",
+    "løn\" varchar); create table pwned as select * from read_csv('/etc/passwd'); --",
+]
+
+
+@pytest.mark.parametrize("header", HOSTILE)
+def test_a_hostile_header_reaches_the_frame_as_a_name_in_a_csv_and_a_workbook(tmp_path, header):
+    """The readers keep an unknown column under its header's text, verbatim (the raw loader stores
+    it without DDL on that text); nothing is refused, nothing shifts."""
+    quoted = '"' + header.replace('"', '""') + '"' if ('"' in header or ";" in header) else header
+    lines = [f"{HEADER};{quoted}", *[f"{m};ok" for m in MONTHS]]
+    parsed = _occupancy(tmp_path, _text(lines).encode())
+    assert (parsed.rows.height, parsed.rejected.height) == (12, 0)
+    text = read_csv_text(tmp_path / "belaegning" / "f.csv", "f")
+    assert text.frame.columns[5] == header and set(text.frame[header]) == {"ok"}
+    assert parsed.rows["belagte_doegn"].sum() == 3318
+
+    path = _workbook(tmp_path, [[*TAKST_HEADER, header], _rate(1) + ["ok"]])
+    rates = read_file(TAKSTBILAG, path, tmp_path, "t")
+    assert rates.rows.height == 1 and rates.rejected.height == 0
+    assert rates.rows.columns[-2] not in {f for f in TAKST_HEADER} and rates.rows.row(0)[-2] == "ok"
