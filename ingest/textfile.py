@@ -80,8 +80,8 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _utf16_codec(head: bytes) -> str | None:
-    """ "utf-16" for a UTF-16 file with a BOM, "utf-16-le"/"utf-16-be" for one without (ASCII
-    letters leave every other byte NUL in the first line), else None."""
+    """The codec of a UTF-16 file from its first bytes: `utf-16` with a BOM, `utf-16-le` or
+    `utf-16-be` without one (ASCII letters leave every other byte NUL), else None."""
     if head.startswith(_UTF16_BOMS):
         return "utf-16"
     sample = head[:512] if len(head) % 2 == 0 else head[:511]
@@ -287,8 +287,8 @@ def _header_names(lines: list[str], name: str, line: int, separator: str) -> tup
     reader = csv.reader(iter([(t or "") + "\n" for t in lines[:MAX_RECORD_LINES]]), delimiter=separator, strict=False)
     try:
         cells = next(reader)
-    except csv.Error as exc:  # a header cell longer than the csv module's field limit
-        raise ContractError(name, f"overskriften kan ikke læses: {exc}", line=line) from exc
+    except csv.Error as exc:  # the csv module's own refusal of a line
+        raise ContractError(name, f"overskriften kan ikke læses som CSV ({exc})", line=line) from exc
     # A header is data too: a CPR-like number in it is masked like any value (rule R15).
     names = [mask_text(header_text(c)) for c in cells]
     width = len(names)
@@ -350,8 +350,8 @@ def _quoted_records(
         reader = csv.reader(iter(window + [_SENTINEL]), delimiter=separator, strict=False)
         try:
             fields = next(reader)
-        except csv.Error:  # a field beyond the csv module's own limit (128 KiB)
-            rejected.append((start, texts[at][:200], _too_long(MAX_FIELD_CHARS + 1)))
+        except csv.Error as exc:  # the csv module's own refusal of a line
+            rejected.append((start, texts[at][:200], f"linjen kan ikke læses som CSV ({exc})"))
             consumed.add(start)
             continue
         used = min(reader.line_num, len(window))
@@ -791,9 +791,10 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
             kinds[c].append(k)
         lines.append(r + 1)
     # An unnamed column that held only notes under the table holds nothing once they are left out.
-    empty = [names[j] for j, i in enumerate(keep) if i in unnamed and all(t is None for t in texts[names[j]])]
-    names = [c for c in names if c not in empty]
-    letters = {c: _column_letter(i) for c, i in zip([_column_name(header[i], i) for i in keep], keep) if c in names}
+    letters = {
+        c: _column_letter(i) for c, i in zip(names, keep) if i not in unnamed or any(t is not None for t in texts[c])
+    }
+    names = list(letters)
     schema = {c: pl.String for c in names}
     frame = pl.DataFrame({c: texts[c] for c in names}, schema=schema).with_columns(
         pl.Series(LINE, lines, dtype=pl.Int64)
