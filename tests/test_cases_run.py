@@ -134,6 +134,10 @@ def accepted_run(sample_landing, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cases_accepted")
     landing = _landing(sample_landing, tmp, ACCEPTED, {"posteringer/cpr_stier.csv": cpr_paths_file()})
     check = _cockpit(["check", str(landing)], tmp)
+    # After the check: links the run must name and never follow (issue 24, file discovery).
+    (tmp / "udenfor.csv").write_text("hemmelig linje uden for landingsmappen\n")
+    (landing / "posteringer" / "ude.csv").symlink_to(tmp / "udenfor.csv")
+    (landing / "posteringer" / "drev").symlink_to(tmp / "ikke-monteret")
     run = _run(landing, tmp)
     return tmp, check, run
 
@@ -212,6 +216,10 @@ def test_accepted_cases_publish_with_their_values(accepted_run):
         r08 = con.execute("""select kildelinje from cockpit.datakvalitet
                              where regel = 'R08' and kildefil = 'takstbilag/fejlvaerdier.xlsx'""").fetchall()
         assert r08 == [(6,)]
+    # The links are named in the run summary, and not a byte of the file outside is printed.
+    assert "ikke læst: posteringer/ude.csv: symbolsk link til et sted uden for landingsmappen" in run.stdout
+    assert "ikke læst: posteringer/drev: symbolsk link der ikke peger på noget" in run.stdout
+    assert "hemmelig" not in run.stdout + run.stderr
 
 
 def _texts_in_db(db: Path) -> list[str]:
