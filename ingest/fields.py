@@ -22,11 +22,12 @@ from ingest.textfile import LINE, NUMBER, PERCENT, TextFrame
 MAX_REJECTED_SHARE = 0.01
 
 # Excel's error values (a formula that failed: VLOOKUP without a match, a deleted reference,
-# a division by zero …) as a workbook caches them and as Excel writes them into a CSV, and
+# a division by zero …) as a workbook caches them (always in English), as a Danish Excel writes
+# them into a CSV (`#I/T`, `#VÆRDI!`, `#DIVISION/0!`, `#NAVN?`, `#REFERENCE!`, `#NUL!`), and
 # LibreOffice's `Err:502`. They are never data: never loaded as a name or a reason.
 EXCEL_ERROR = (
     r"^\s*(?:#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!"
-    r"|BUSY!|UNKNOWN!)|Err:\d{3})\s*$"
+    r"|BUSY!|UNKNOWN!|PYTHON!|EXTERNAL!|I/T|VÆRDI!|DIVISION/0!|NAVN\?|REFERENCE!|NUL!)|Err:\d{3})\s*$"
 )
 
 REJECTED_SCHEMA = {

@@ -213,7 +213,7 @@ def _workbook(tmp_path: Path, rows: list[list], *, name: str = "t.xlsx", merges=
     return path
 
 
-ERRORS = ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"]
+ERRORS = ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"]
 
 
 @pytest.mark.parametrize("error", ERRORS)
@@ -260,6 +260,17 @@ def test_an_excel_error_written_into_a_csv_is_no_text_either(tmp_path):
     assert parsed.rows.select("_source_line", "tekst").rows() == [(2, "Ophold"), (3, None), (4, "Ophold")]
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(3, "Tekst", "#N/A")]
     assert parsed.rejected["aarsag"][0].startswith("Excel-fejlværdi #N/A i feltet")
+
+
+@pytest.mark.parametrize("error", ["#I/T", "#VÆRDI!", "#DIVISION/0!", "#NAVN?", " #N/A ", "Err:502"])
+def test_error_values_as_a_danish_excel_or_libreoffice_writes_them_into_a_csv(tmp_path, error):
+    lines = [POSTERINGER_HEADER] + [
+        f"851;P{i:05d};04-03-2024;5.38.50;1;4.9;100,00;;;B-{i:06d};;;;{t}"
+        for i, t in enumerate(["#1 prioritet", error, "Err:50", "#REF", "#N/A-liste"], start=2)
+    ]
+    parsed = read_file(POSTERINGER, _write(tmp_path, _text(lines).encode(), folder="posteringer"), tmp_path, "t")
+    assert parsed.rows["tekst"].to_list() == ["#1 prioritet", None, "Err:50", "#REF", "#N/A-liste"]  # near misses kept
+    assert parsed.rejected.select("kildelinje", "raavaerdi").rows() == [(3, error.strip())]
 
 
 def test_merged_cells_give_every_row_they_cover_the_value_excel_shows(tmp_path):
