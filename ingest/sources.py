@@ -74,15 +74,17 @@ class Source:
     def _folders_in(self, found: Discovery) -> list[Path]:
         return [p for p in found.folders if p.name.casefold() == self.landing_folder.casefold()]
 
-    def files(self, landing_dir: Path) -> list[Path]:
+    def files(self, landing_dir: Path, found: Discovery | None = None) -> list[Path]:
         """This source's landing files (`discover`: symlinks followed only inside the landing
-        dir, temporary names left out) with one of its suffixes, in any sub-folder."""
-        found = discover(landing_dir)
-        folders = self._folders_in(found)
+        dir, temporary names left out) with one of its suffixes, in any sub-folder. `found`:
+        the landing dir's discovery when the caller walked it already (one walk for all sources)."""
+        found = discover(landing_dir) if found is None else found
+        names, top = {f.name for f in self._folders_in(found)}, len(landing_dir.parts)
         return sorted(
             p
             for p in found.files
-            if any(folder in p.parents for folder in folders)
+            if len(p.parts) > top + 1
+            and p.parts[top] in names
             and p.suffix.lower() in self.suffixes
             and (self.accepts is None or self.accepts(p))
         )
@@ -124,9 +126,9 @@ def discover(landing_dir: Path) -> Discovery:
             refused[folder] = f"mappen kan ikke læses ({exc.strerror or type(exc).__name__}): giv kørslen læseadgang"
             continue
         for entry in entries:
-            path = Path(entry.path)
-            if _temporary(path.relative_to(landing_dir)):
+            if _temporary(Path(entry.name)):  # its folders were checked on the way down
                 continue
+            path = Path(entry.path)
             why = _refusal(path, entry, root)
             if why:
                 refused[path] = why
@@ -395,7 +397,7 @@ def unread_paths(landing_dir: Path) -> dict[Path, str]:
     unreadable file or folder). Temporary names (`~$…`, `.…`, `….tmp`) are left out: they are
     skipped on purpose. The sample's `_manifest.json` is not a landing file either."""
     found = discover(landing_dir)
-    read = {p for s in SOURCES.values() for p in s.files(landing_dir)}
+    read = {p for s in SOURCES.values() for p in s.files(landing_dir, found)}
     by_folder = {s.landing_folder.casefold(): s.landing_folder for s in SOURCES.values()}
     unread = dict(found.refused)
     for path in found.files:

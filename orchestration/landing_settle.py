@@ -140,9 +140,10 @@ def settle_briefly(paths: Iterable[Path], settle: float) -> tuple[list[Path], di
 
 def landing_paths(landing_dir: Path) -> list[Path]:
     """Every landing file of every source (`Source.files`, the one owner of that rule)."""
-    from ingest.sources import SOURCES
+    from ingest.sources import SOURCES, discover
 
-    return sorted({p for source in SOURCES.values() for p in source.files(landing_dir)})
+    found = discover(landing_dir)
+    return sorted({p for source in SOURCES.values() for p in source.files(landing_dir, found)})
 
 
 def wait_until_settled(
