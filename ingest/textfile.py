@@ -634,9 +634,47 @@ def _percent_format(number_format: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
 
 
-# Strict Open XML ("Strict Open XML-regneark" in Excel's Save As) names its parts in these
-# namespaces; openpyxl reads only the transitional ones and would find no sheets at all.
+# Strict Open XML ("Strict Open XML-regneark" in Excel's Save As) names its parts in the ISO
+# namespaces; openpyxl reads only the transitional ones and would find no sheets at all. The
+# parts are the same (dates may be ISO text, `t="d"`, which openpyxl reads), so the names are
+# translated before openpyxl opens the workbook.
 _STRICT = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_TRANSITIONAL = [
+    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+    ),
+    (
+        b"http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+    ),
+    (b"http://purl.oclc.org/ooxml/drawingml/main", b"http://schemas.openxmlformats.org/drawingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/drawingml/chart", b"http://schemas.openxmlformats.org/drawingml/2006/chart"),
+    (
+        b"http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+        b"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
+    ),
+]
+
+
+def _transitional(data: bytes) -> bytes:
+    """A Strict Open XML workbook with its parts in the transitional namespaces."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as strict, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as plain:
+        for item in strict.infolist():  # a loop over the workbook's few parts
+            part = strict.read(item.filename)
+            if item.filename.endswith((".xml", ".rels")):
+                for iso, transitional in _TRANSITIONAL:
+                    part = part.replace(iso, transitional)
+            plain.writestr(item, part)
+    return out.getvalue()
+
+
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+):([A-Z]+[0-9]+)\"")
 
 
@@ -653,17 +691,19 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
             name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
         ) from exc
     if strict:
-        raise ContractError(
-            name,
-            "projektmappen er gemt som 'Strict Open XML-regneark', som ikke kan læses — åbn den i Excel og "
-            "gem den som 'Excel-projektmappe (*.xlsx)'",
-        )
+        data = _transitional(data)
     try:
         values_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formula_book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:  # XML ParseError
         raise ContractError(
-            name, f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
+            name,
+            (
+                "projektmappen er gemt som 'Strict Open XML-regneark' og kan ikke læses — åbn den i Excel og "
+                "gem den som 'Excel-projektmappe (*.xlsx)'"
+                if strict
+                else f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
+            ),
         ) from exc
     if sheet not in values_book.sheetnames:
         raise ContractError(name, f"arket '{sheet}' findes ikke (ark i filen: {', '.join(values_book.sheetnames)})")
