@@ -395,7 +395,8 @@ def unread_paths(landing_dir: Path) -> dict[Path, str]:
     with another extension (`rates.xls`, `825.txt`), a file in a folder that is no source, a file
     at the top, and what `discover` refuses (a link out of the landing dir or to nothing, an
     unreadable file or folder). Temporary names (`~$…`, `.…`, `….tmp`) are left out: they are
-    skipped on purpose. The sample's `_manifest.json` is not a landing file either."""
+    skipped on purpose; so are ledger mappings (`*.yaml`) in the ledger's folder, which are read
+    as mappings. The sample's `_manifest.json` is not a landing file either."""
     found = discover(landing_dir)
     read = {p for s in SOURCES.values() for p in s.files(landing_dir, found)}
     by_folder = {s.landing_folder.casefold(): s.landing_folder for s in SOURCES.values()}
@@ -406,6 +407,8 @@ def unread_paths(landing_dir: Path) -> dict[Path, str]:
             continue
         folder = rel.parts[0] if len(rel.parts) > 1 else None
         owners = [s for s in SOURCES.values() if folder and s.landing_folder.casefold() == folder.casefold()]
+        if any(s.mappings for s in owners) and path.suffix.lower() in (".yaml", ".yml"):
+            continue  # a steward's ledger mapping beside the files it describes (docs/mappings.md)
         if not owners:
             unread[path] = f"ligger ikke i en kildemappe ({', '.join(FOLDERS)}): flyt den til sin kildes mappe"
         else:

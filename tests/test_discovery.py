@@ -182,3 +182,15 @@ def test_a_future_file_that_keeps_changing_is_not_settled(tmp_path):
     _future(path, 3601)
     assert path in unsettled([path], 1.0, now=now + 1.5, watched=watched)
     assert unsettled([path], 1.0, now=now + 3.0, watched=watched) == {}  # quiet for 1.5 s since
+
+
+def test_a_stewards_ledger_mapping_beside_the_postings_is_no_unread_file(landing, capsys):
+    (landing / "Posteringer").mkdir()
+    shutil.copy(LEDGER, landing / "Posteringer" / "773.csv")
+    mapping = Path(__file__).resolve().parents[1] / "ingest" / "mappings" / "kmd-opus-851.yaml"
+    shutil.copy(mapping, landing / "Posteringer" / "min_mapping.yaml")
+    (landing / "belaegning").mkdir()
+    shutil.copy(mapping, landing / "belaegning" / "forkert.yaml")  # no mappings there: named
+    assert list(unread_files(landing)) == ["belaegning/forkert.yaml"]
+    assert main(["check", str(landing / "Posteringer")]) == 0
+    assert capsys.readouterr().out.startswith("Posteringer/773.csv: OK [posteringer]")
