@@ -115,14 +115,18 @@ def _file_block(rel: str, source: Source, parsed) -> list[str]:
         + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
         + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else "")
     ]
-    lines += [f"    fund: {finding}" for finding in parsed.findings]
+    lines += [f"    fund: {printable(finding)}" for finding in parsed.findings]
     outside = outside_partitions(source, from_file)
     if outside:
         lines.append(f"    {outside}")
     for r in parsed.cpr.iter_rows(named=True):
-        lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': CPR-lignende værdi maskeret (R15)")
+        lines.append(
+            f"    linje {r['kildelinje']}, kolonne '{printable(r['kolonne'])}': CPR-lignende værdi maskeret (R15)"
+        )
     for r in parsed.rejected.iter_rows(named=True):  # the few rejected values, for the steward
-        lines.append(f"    linje {r['kildelinje']}, kolonne '{r['kolonne']}': '{r['raavaerdi']}' — {r['aarsag']}")
+        # A value is the file's text: a line break or an escape sequence in it must not forge output.
+        value, column = printable(r["raavaerdi"] or ""), printable(r["kolonne"])
+        lines.append(f"    linje {r['kildelinje']}, kolonne '{column}': '{value}' — {printable(r['aarsag'])}")
     return lines
 
 

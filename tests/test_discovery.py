@@ -194,3 +194,18 @@ def test_a_stewards_ledger_mapping_beside_the_postings_is_no_unread_file(landing
     assert list(unread_files(landing)) == ["belaegning/forkert.yaml"]
     assert main(["check", str(landing / "Posteringer")]) == 0
     assert capsys.readouterr().out.startswith("Posteringer/773.csv: OK [posteringer]")
+
+
+def test_a_rejected_value_with_control_characters_is_printed_escaped_by_check(landing, capsys):
+    (landing / "belaegning").mkdir()
+    rows = [f"1001;2024-{m:02d};10;10;300" for m in range(1, 13)] * 20
+    rows[4] = '1001;2024-05;10;"1\nbelaegning/x.csv: OK";300'  # a quoted value with a line break
+    rows[7] = "1001;2024-08;10;\x1b[2Jx;300"  # an escape sequence that would clear the terminal
+    (landing / "belaegning" / "b.csv").write_text(
+        "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n" + "\n".join(rows) + "\n"
+    )
+    main(["check", str(landing / "belaegning" / "b.csv")])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "'\\x1b[2Jx'" in out
+    assert "'1\\nbelaegning/x.csv: OK'" in out
+    assert not any(line.startswith("belaegning/x.csv") for line in out.splitlines())
