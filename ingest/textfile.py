@@ -175,13 +175,8 @@ def max_file_mib() -> int:
     return int(os.environ.get("COCKPIT_MAX_FILE_MIB") or DEFAULT_MAX_FILE_MIB)
 
 
-def read_text(path: Path, name: str) -> bytes:
-    """The file at `path` as UTF-8 bytes (`to_utf8`), after one streaming pass in 1 MiB blocks
-    that refuses it, without holding more than a block, when a line is longer than
-    MAX_LINE_BYTES (2x for UTF-16) or it holds NUL bytes (naming the first damaged line).
-
-    Raises ContractError for those, a file larger than `max_file_mib()`, and everything
-    `to_utf8` refuses."""
+def _within_size(path: Path, name: str) -> None:
+    """Raises ContractError when the file is larger than `max_file_mib()`."""
     size, limit_mib = path.stat().st_size, max_file_mib()
     if size > limit_mib << 20:
         raise ContractError(
@@ -189,6 +184,16 @@ def read_text(path: Path, name: str) -> bytes:
             f"filen er {size / 2**20:.0f} MiB; højst {limit_mib} MiB læses (COCKPIT_MAX_FILE_MIB) — del "
             f"eksporten op, fx pr. år eller måned, eller hæv grænsen hvis maskinen har hukommelse til det",
         )
+
+
+def read_text(path: Path, name: str) -> bytes:
+    """The file at `path` as UTF-8 bytes (`to_utf8`), after one streaming pass in 1 MiB blocks
+    that refuses it, without holding more than a block, when a line is longer than
+    MAX_LINE_BYTES (2x for UTF-16) or it holds NUL bytes (naming the first damaged line).
+
+    Raises ContractError for those, a file larger than `max_file_mib()`, and everything
+    `to_utf8` refuses."""
+    _within_size(path, name)
     with open(path, "rb") as fh:
         head = fh.read(4096)
         utf16 = _utf16_codec(head) is not None
@@ -768,6 +773,7 @@ def read_excel_text(path: Path, name: str, *, sheet: str, header_names: list[str
     missing, or a cell of the table holds a formula without a cached value (the workbook was
     written by a program that does not calculate: open and save it in Excel), naming the cells.
     """
+    _within_size(path, name)
     values, formulas, merges = _sheet_cells(path.read_bytes(), name, sheet)
     wanted = {h.casefold() for h in header_names}
     hits = [sum(isinstance(v, str) and header_text(v).casefold() in wanted for v, _ in row) for row in values]

@@ -26,10 +26,8 @@ def _targets(path: Path) -> tuple[list[tuple[Source, Path, Path]], dict[str, str
     path = Path(os.path.abspath(path))
     folders = {f.casefold() for f in FOLDERS}
     inside = next((p for p in [path, *path.parents] if p.name.casefold() in folders), None)
-    landing = (
-        inside.parent if inside is not None else (path if path.is_dir() and not path.is_symlink() else path.parent)
-    )
-    wanted = [path] if not path.is_dir() or path.is_symlink() else None
+    landing = inside.parent if inside is not None else (path if path.is_dir() else path.parent)
+    wanted = None if path.is_dir() else [path]
 
     def under(p: Path) -> bool:
         return p == path if wanted else (p == path or path in p.parents)

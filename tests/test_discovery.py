@@ -88,6 +88,12 @@ def test_links_out_of_the_landing_dir_to_nothing_or_in_a_loop_are_refused_and_na
     out2 = capsys.readouterr()
     assert out2.out.startswith("posteringer/passwd.csv: FEJL symbolsk link til et sted uden for landingsmappen")
     assert "hemmelig" not in out.out + out.err + out2.out + out2.err
+    # A landing dir given through a link is a landing dir; a linked folder out of it is named.
+    (landing.parent / "genvej").symlink_to(landing)
+    assert main(["check", str(landing.parent / "genvej")]) == 1
+    assert capsys.readouterr().out == out.out  # the same files, links and verdicts
+    assert main(["check", str(landing / "posteringer" / "fremmed")]) == 1
+    assert capsys.readouterr().out.startswith("posteringer/fremmed: FEJL symbolsk link til et sted uden for")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file: no unreadable file can be made")
