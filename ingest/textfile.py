@@ -170,8 +170,9 @@ DEFAULT_MAX_FILE_MIB = 512
 
 
 def max_file_mib() -> int:
-    """The largest text file a reader takes, in MiB (`COCKPIT_MAX_FILE_MIB`, default 512): a
-    file is read whole, and a reader holds a few times its size (docs/landing-files.md)."""
+    """The largest landing file a reader takes, text or workbook, in MiB (`COCKPIT_MAX_FILE_MIB`,
+    default 512): a file is read whole, and a reader holds about 12 times its size
+    (docs/landing-files.md)."""
     return int(os.environ.get("COCKPIT_MAX_FILE_MIB") or DEFAULT_MAX_FILE_MIB)
 
 
