@@ -591,7 +591,7 @@ def takster(wh: Warehouse, year: int) -> Section:
                     reference=10.0,
                     reference_label="10 %",
                     title=f"Største takstændringer, {year}",
-                    subtitle=f"Ændring i døgntakst fra {year - 1}, %; over 10 % skal begrundes",
+                    subtitle=f"Ændring i døgntakst fra {year - 1}, %, løbende priser; over 10 % skal begrundes",
                     x_title=f"Ændring fra {year - 1}, %",
                     value_format=",.1f",
                 ),
@@ -615,7 +615,7 @@ def takster(wh: Warehouse, year: int) -> Section:
     s.blocks.append(
         Table(
             "tabel-takster-begrundelse",
-            f"Takster der kræver begrundelse, {year}",
+            f"Takster der kræver begrundelse, {year} (løbende priser)",
             ["Tilbud", "Ydelse", "Belægning", "Døgntakst", f"Ændring fra {year - 1}", "Begrundelse"],
             rows,
             view,

@@ -164,6 +164,10 @@ def check_report(db: Path, out: Path, year: int) -> tuple[Document, str]:
         partial.update(_sundhedstjek(con, doc, memo, year))
         _datakvalitet(con, doc, memo, year)
         _udbud(con, doc, year)
+        _takster(con, doc, memo, year)
+        _fordelingsnoegler(con, doc, year)
+        _dyre_enkeltsager(con, doc, memo, year)
+        _koeb(con, doc, memo, year)
         _form(con, doc, memo, files.html.read_text(encoding="utf-8"))
         status = memo.split("\n\n")[1]
         if any(partial.values()):
@@ -372,6 +376,69 @@ def _udbud(con, doc: Document, year: int) -> None:
     if refused is not None:
         # a different base from section 3, so it is named as such, never as "refusals" alone
         assert f"står i tilbudsregistret ({antal(refused)} afviste anmodninger i {year})" in lead
+
+
+def _takster(con, doc: Document, memo: str, year: int) -> None:
+    n, need, unjustified, differ = one(
+        con,
+        """select count(*), count(*) filter (where kraever_begrundelse),
+                  count(*) filter (where kraever_begrundelse and coalesce(trim(begrundelse), '') = ''),
+                  count(*) filter (where afvigelse_kr <> 0)
+           from cockpit.takster where aar = ?""",
+        year,
+    )
+    if not n:
+        return
+    lead = doc.leads["takster"]
+    assert f"Takstbilagene for {year} har {n} takster. {need} kræver begrundelse" in lead
+    assert f"{unjustified} af dem mangler en begrundelse. {differ} takster afviger" in lead
+    assert f"{antal(need)} af {antal(n)} takster kræver begrundelse" in memo
+    assert len(doc.tables["tabel-takster-begrundelse"]["rows"]) == need
+
+
+def _fordelingsnoegler(con, doc: Document, year: int) -> None:
+    people = one(con, "select sum(indbyggere) from cockpit.fordelingsnoegler where aar = ?", year)[0]
+    if people is None:
+        return
+    assert f"i alt {tal(people)} indbyggere i de 11 kommuner" in doc.leads["fordelingsnoegler"]
+    assert doc.total("tabel-fordelingsnoegler", "Indbyggere") == tal(people)
+    for column in ("Indbyggere", "14–23 år", "15–17 år", "18–64 år"):
+        assert_total_is_sum(doc, "tabel-fordelingsnoegler", column, D(1))
+
+
+def _dyre_enkeltsager(con, doc: Document, memo: str, year: int) -> None:
+    n1, cases, refund = one(
+        con,
+        "select sum(antal_over_graense_1), sum(antal_sager), sum(refusion_kr) from cockpit.dyre_enkeltsager_kommune "
+        "where aar = ?",
+        year,
+    )
+    if cases is None:
+        return
+    lead = doc.leads["dyre-enkeltsager"]
+    assert f"giver for {year} {antal(int(cases))} sager" in lead
+    assert f"{antal(int(n1), 5)} sager lå over grænse 1" in lead
+    if n1 >= 5:
+        assert f"forventet statsrefusion på {kr(refund)}" in lead
+        assert f"forventet statsrefusion {kr(refund)}" in memo
+        assert doc.total("tabel-dyre-enkeltsager", "Forventet refusion") == kr(refund)
+
+
+def _koeb(con, doc: Document, memo: str, year: int) -> None:
+    total, private = one(
+        con,
+        "select sum(koeb_kr), sum(koeb_kr) filter (where koebstype = 'privat') from cockpit.koeb_driftsherretype "
+        "where aar = ?",
+        year,
+    )
+    if not total:
+        return
+    share = D(private) * 100 / D(total)
+    lead = doc.leads["koeb"]
+    assert f"køb af pladser for i alt {mio_kr(total)}" in lead and f"{pct(share)} af købene" in lead
+    assert f"{pct(share)} af kommunernes køb af pladser" in memo
+    assert doc.total("tabel-koeb", "Køb i alt") == kr(total)
+    assert_total_is_sum(doc, "tabel-koeb", "Køb i alt", D(1))
 
 
 def _form(con, doc: Document, memo: str, html: str) -> None:
