@@ -22,7 +22,7 @@ import re
 import shutil
 import sys
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -265,7 +265,8 @@ def _belaegning(con, doc: Document, memo: str, year: int) -> dict:
         [year],
     ).fetchall():
         short = max(D(normed) * budget / 100 - occupied, D(0))
-        assert abs(short * rate * share / 100 - cost) <= D("0.02") + short * D("0.01"), name
+        unused_rate = (rate * share / 100).quantize(D("0.01"), ROUND_HALF_UP)
+        assert (short * unused_rate).quantize(D("0.01"), ROUND_HALF_UP) == cost, name
     for column, unit in (
         ("Døgn under budget", D("0.01")),
         ("Udækket tompladsudgift", D(1)),

@@ -33,9 +33,9 @@ budget as (
     select
         aar.tilbudsnr,
         aar.aar,
-        -- Occupied days the rate was computed on: normed days × budgeted occupancy (exact
-        -- decimal product, rounded half-up to 2 decimals once).
-        {{ div_half_up('aar.normerede_doegn * takst.budgetteret_belaegning_pct', '100', 2) }}
+        -- Occupied days the rate was computed on: normed days × budgeted occupancy, an exact
+        -- decimal product (4 decimals at most), never rounded before the cost is.
+        cast(aar.normerede_doegn * takst.budgetteret_belaegning_pct * 0.01 as decimal(18, 4))
             as budgetterede_belagte_doegn
     from aar
     inner join takst on aar.tilbudsnr = takst.tilbudsnr and aar.aar = takst.aar
@@ -73,8 +73,8 @@ select
     cast(takst.laveste_doegntakst_kr as decimal(18, 2)) as laveste_doegntakst_kr,
     cast(greatest(aar.doegn_i_drift - aar.belagte_doegn, 0) * takst.laveste_doegntakst_kr as decimal(18, 2))
         as tompladsudgift_kr,
-    cast(under.budgetterede_belagte_doegn as decimal(18, 2)) as budgetterede_belagte_doegn,
-    cast(under.doegn_under_budget as decimal(18, 2)) as doegn_under_budget,
+    cast(under.budgetterede_belagte_doegn as decimal(18, 4)) as budgetterede_belagte_doegn,
+    cast(under.doegn_under_budget as decimal(18, 4)) as doegn_under_budget,
     cast(under.doegn_under_budget > 0 as boolean) as under_budget,
     cast(takst.tomplads_andel_pct as decimal(9, 2)) as tomplads_andel_pct,
     cast(takst.tompladstakst_kr as decimal(18, 2)) as tompladstakst_kr,
