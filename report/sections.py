@@ -390,11 +390,14 @@ def belaegning(wh: Warehouse, year: int) -> Section:
             source=view,
         )
     )
+    # Months per tilbud only when they differ between tilbud: otherwise the period line says it
+    # and the table keeps to the page width.
+    months_column = df["maaneder_med_data"].n_unique() > 1
     rows = [
         [
             r["tilbudsnavn"],
             r["driftsherre"] or MISSING,
-            antal(r["maaneder_med_data"]),
+            *([antal(r["maaneder_med_data"])] if months_column else []),
             pct(r["belaegning_normeret_pct"], 2),
             pct(r["budgetteret_belaegning_pct"], 2),
             tal(r["doegn_under_budget"], None),
@@ -405,37 +408,28 @@ def belaegning(wh: Warehouse, year: int) -> Section:
         ]
         for r in df.iter_rows(named=True)
     ]
+    columns = [
+        "Tilbud",
+        "Driftsherre",
+        *(["Måneder"] if months_column else []),
+        "Normeret",
+        "Budgetteret",
+        "Døgn under budget",
+        "Udækket tompladsudgift",
+        "Faktisk (i drift)",
+        "Tomme døgn, brutto",
+        "Tompladsudgift, brutto",
+    ]
+    footer = ["I alt", "", *([""] if months_column else []), "", "", tal(days_under, None), kr(uncovered), ""]
     s.blocks.append(
         Table(
             "tabel-belaegning",
             f"Belægning og tomme pladser, {when}",
-            [
-                "Tilbud",
-                "Driftsherre",
-                "Måneder",
-                "Normeret",
-                "Budgetteret",
-                "Døgn under budget",
-                "Udækket tompladsudgift",
-                "Faktisk (i drift)",
-                "Tomme døgn, brutto",
-                "Tompladsudgift, brutto",
-            ],
+            columns,
             rows,
             view,
-            numeric=set(range(2, 10)),
-            footer=[
-                "I alt",
-                "",
-                "",
-                "",
-                "",
-                tal(days_under, None),
-                kr(uncovered),
-                "",
-                tal(gross_days),
-                kr(gross_cost),
-            ],
+            numeric=set(range(2, len(columns))),
+            footer=[*footer, tal(gross_days), kr(gross_cost)],
         )
     )
     s.blocks.append(
