@@ -659,24 +659,19 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
     first, last = df["foerste_maaned"].min(), df["sidste_maaned"].max()
     s.periode = periode(first, last, year) or (f"januar–december {year}" if partial else None)
     until = df["daekning_til_maaned"].drop_nulls()
-    caveat = (
-        f"Delvis periode: {s.periode}, {months} måneder med data"
-        + (
-            f"; sidste måned i udtrækket ({MONTHS[last.month - 1]}) er ufuldstændig"
-            if until.len() and until.max() < last
-            else ""
-        )
-        + "."
-        if partial
-        else f"Hele {year}."
+    incomplete = (
+        f"; {MONTHS[last.month - 1]} er ufuldstændig i udtrækket"
+        if partial and until.len() and until.max() < last
+        else ""
     )
+    caveat = f"Delvis periode: {s.periode}, {months} måneder med data{incomplete}." if partial else f"Hele {year}."
     total = sum(df["antal_sundhedstjek"].drop_nulls())
     target = sum(df["borgere_i_maalgruppe"].drop_nulls())
     per_100 = Decimal(total) * 100 / target if target else None
     s.lead = (
         f"Der blev registreret {tal(total)} sundhedstjek på botilbud i de 11 kommuner i "
         f"{s.periode if partial else year}"
-        f" ({'delvis periode: ' + str(months) + ' måneder' if partial else 'hele året'}), "
+        f" ({'delvis periode: ' + str(months) + ' måneder' + incomplete if partial else 'hele året'}), "
         f"{tal(per_100, 1) if per_100 is not None else MISSING} sundhedstjek pr. 100 borgere i målgruppen. "
         "Tallene er ydelser efter lægepraksissens kommune, ikke personer: en borger kan have fået flere "
         "sundhedstjek, og en praksis kan ligge i en anden kommune end borgeren. Derfor kan udtrækket ikke give "
@@ -702,8 +697,6 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
             source=view,
         )
     )
-    if partial:
-        s.blocks.append(Note(caveat, "caveat"))
     rows = [
         [
             r["kommunenavn"],
