@@ -17,6 +17,8 @@ from report.danish_format import (
     MISSING,
     SUPPRESSION_LIMIT,
     antal,
+    dansk_noegle,
+    dansk_sorteret,
     dato,
     kr,
     mio_kr,
@@ -50,7 +52,7 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     view = "cockpit.dyre_enkeltsager_kommune"
     if not wh.has("dyre_enkeltsager_kommune"):
         return _missing(s, view, year, "analyser af særligt dyre enkeltsager")
-    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn", [year])
+    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn collate da", [year])
     if df.is_empty():
         return _missing(s, view, year, "posteringer med sagsnøgle (Borgerreference)")
     limits = wh.frame(
@@ -136,10 +138,10 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
                 "Over grænse 1",
                 "Over grænse 2",
                 "Over grænse 3",
-                "Helårsudgift over grænse 1",
+                "Helårsudgift, sager over grænse 1",
                 "Forventet refusion",
                 "Nettoudgift",
-                "De dyreste 5 %s andel",
+                "Andel til de dyreste 5 %",
             ],
             rows,
             view,
@@ -186,13 +188,15 @@ def koeb(wh: Warehouse, year: int) -> Section:
     view = "cockpit.koeb_driftsherretype"
     if not wh.has("koeb_driftsherretype"):
         return _missing(s, view, year, "købsanalyser")
-    df = wh.frame(f"select * from {view} where aar <= ? order by aar, kommunenavn, sortering", [year])
+    df = wh.frame(f"select * from {view} where aar <= ? order by aar, kommunenavn collate da, sortering", [year])
     cur = df.filter(pl.col("aar") == year)
     if cur.is_empty():
         return _missing(s, view, year, "posteringer med køb af pladser")
     wide = cur.pivot(on="koebstype", index=["kommunenavn", "koeb_i_alt_kr"], values="koeb_kr")
     priv = cur.filter(pl.col("koebstype") == "privat").select("kommunenavn", "andel_pct", "aendring_andel_procentpoint")
-    wide = wide.join(priv, on="kommunenavn").sort("kommunenavn")
+    wide = wide.join(priv, on="kommunenavn").sort(
+        pl.col("kommunenavn").map_elements(dansk_noegle, return_dtype=pl.String)
+    )
     total = sum(wide["koeb_i_alt_kr"])
     total_priv = sum(wide["privat"])
     share = Decimal(total_priv) * 100 / Decimal(total) if total else None
@@ -230,7 +234,7 @@ def koeb(wh: Warehouse, year: int) -> Section:
     )
     trend = _floats(df.filter(pl.col("koebstype") == "privat"))
     if trend["aar"].n_unique() > 1:
-        towns = trend["kommunenavn"].unique().sort().to_list()
+        towns = dansk_sorteret(trend["kommunenavn"].unique())
         chart = (
             charts.lines(
                 trend,
@@ -270,7 +274,7 @@ def koeb(wh: Warehouse, year: int) -> Section:
             kr(r["koeb_i_alt_kr"]),
             *(kr(r[k]) for k in kinds),
             pct(r["andel_pct"]),
-            procentpoint(r["aendring_andel_procentpoint"]).replace(" procentpoint", " pp."),
+            procentpoint(r["aendring_andel_procentpoint"]),
         ]
         for r in wide.iter_rows(named=True)
     ]
@@ -287,7 +291,7 @@ def koeb(wh: Warehouse, year: int) -> Section:
                 kr(total),
                 *(kr(sum(wide[k])) for k in kinds),
                 pct(share),
-                procentpoint(change).replace(" procentpoint", " pp."),
+                procentpoint(change),
             ],
         )
     )
@@ -296,7 +300,7 @@ def koeb(wh: Warehouse, year: int) -> Section:
             """select driftsherre, any_value(driftsherretype) as driftsherretype, sum(koeb_kr) as koeb_kr,
                                  count(distinct kommunekode) as kommuner
                           from cockpit.koeb_driftsherre where aar = ? group by driftsherre
-                          order by koeb_kr desc, driftsherre limit 10""",
+                          order by koeb_kr desc, driftsherre collate da limit 10""",
             [year],
         )
         s.blocks.append(
@@ -323,7 +327,7 @@ def udbud(wh: Warehouse, year: int) -> Section:
     view = "cockpit.udbud_efterspoergsel"
     if not wh.has("udbud_efterspoergsel"):
         return _missing(s, view, year, "data om udbud og efterspørgsel")
-    df = wh.frame(f"select * from {view} where aar = ? order by paragraf, maalgruppe", [year])
+    df = wh.frame(f"select * from {view} where aar = ? order by paragraf, maalgruppe collate da", [year])
     if df.is_empty():
         return _missing(s, view, year, "data om udbud og efterspørgsel")
     days = 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
@@ -336,10 +340,12 @@ def udbud(wh: Warehouse, year: int) -> Section:
         f"fra indberetningerne og de døgn kommunerne har købt. {busy.height} grupper havde en faktisk belægning "
         f"på mindst 95 %"
         + (f" (højest {busy['gruppe'][0]}: {pct(busy['belaegning_faktisk_pct'][0])})" if busy.height else "")
-        + ". Afviste anmodninger og ventelister registreres kun for de sikrede institutioner"
-        + (f" ({antal(int(refused.sum()))} afviste i {year})." if refused.len() else ".")
+        + ". Afviste anmodninger og ventelister registreres kun for de sikrede institutioner, og her indgår kun "
+        "de sikrede institutioner, der står i tilbudsregistret"
+        + (f" ({antal(int(refused.sum()))} afviste anmodninger i {year})" if refused.len() else "")
+        + "; afsnittet Sikrede institutioner har alle institutioner i data."
     )
-    s.facts = {"fulde": busy.height}
+    s.facts = {"fulde": busy.height, "afviste_i_registret": int(refused.sum()) if refused.len() else None}
     chart_df = (
         _floats(df.filter((pl.col("pladser_tilbudsportalen") > 0) | (pl.col("koebte_doegn") > 0)))
         .with_columns(
@@ -430,13 +436,20 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
     view = "cockpit.datakvalitet"
     if not wh.has("datakvalitet"):
         return _missing(s, view, year, "registreringsflag")
+    # Two counts, each named: the report year's flags (periode_aar = year) and the stewards' open
+    # work list (every flag of every year not accepted by a steward).
+    has_status = "status" in wh.frame(f"select * from {view} limit 0").columns
+    open_filter = "coalesce(status, '') <> 'accepteret'" if has_status else "true"
     counts = wh.frame(
-        f"""select regel, any_value(regel_navn) as regel_navn, alvorlighed, count(*) as antal,
-                                 count(*) filter (where periode like ? || '%') as antal_aar
-                          from {view} group by regel, alvorlighed order by regel, alvorlighed""",
-        [str(year)],
+        f"""select regel, any_value(regel_navn) as regel_navn, alvorlighed,
+                   count(*) filter (where {open_filter}) as antal,
+                   count(*) filter (where periode_aar = ?) as antal_aar
+            from {view} group by regel, alvorlighed
+            order by regel, case alvorlighed when 'fejl' then 1 when 'advarsel' then 2 else 3 end""",
+        [year],
     )
     per_sev = {k: int(counts.filter(pl.col("alvorlighed") == k)["antal"].sum()) for k in SEVERITY}
+    per_sev_year = {k: int(counts.filter(pl.col("alvorlighed") == k)["antal_aar"].sum()) for k in SEVERITY}
     runs = (
         wh.frame("select * from cockpit.koersler order by publiceret desc limit 2")
         if wh.has("koersler")
@@ -453,38 +466,46 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
         now, before = runs.row(0, named=True), runs.row(1, named=True)
         d_err, d_warn = now["flag_fejl"] - before["flag_fejl"], now["flag_advarsel"] - before["flag_advarsel"]
         development = (
-            f" Siden forrige kørsel ({dato(before['publiceret'])}) er antallet af fejl ændret med "
+            f" Siden forrige kørsel ({dato(before['publiceret'])}) er antallet af fejl i arbejdslisten ændret med "
             f"{'+' if d_err > 0 else ''}{tal(d_err)} og advarsler med {'+' if d_warn > 0 else ''}{tal(d_warn)}."
         )
     elif runs.height == 1:
         development = " Der er ingen tidligere kørsel at sammenligne med."
     s.lead = (
-        f"Registreringsreglerne R01–R17 har efter seneste kørsel markeret {tal(per_sev['fejl'])} fejl, "
-        f"{tal(per_sev['advarsel'])} advarsler og {tal(per_sev['info'])} info-flag, hver med fil og linje, så "
-        f"registreringen kan rettes ved kilden. {tal(n_rejected)} værdier kunne ikke læses og ligger i "
-        f"karantæne.{development}"
+        f"For {year} (registreringer med periode i {year}) har registreringsreglerne R01–R17 markeret "
+        f"{tal(per_sev_year['fejl'])} fejl, {tal(per_sev_year['advarsel'])} advarsler og "
+        f"{tal(per_sev_year['info'])} info-flag. Datastewardernes åbne arbejdsliste rummer alle år: "
+        f"{tal(per_sev['fejl'])} fejl, {tal(per_sev['advarsel'])} advarsler og {tal(per_sev['info'])} info-flag, "
+        "hver med fil og linje, så registreringen kan rettes ved kilden. "
+        f"{tal(n_rejected)} værdier kunne ikke læses og ligger i karantæne.{development}"
     )
-    s.facts = {**per_sev, "afviste": n_rejected}
+    s.facts = {
+        **{f"{k}_aar": v for k, v in per_sev_year.items()},
+        **{f"{k}_arbejdsliste": v for k, v in per_sev.items()},
+        "afviste": n_rejected,
+    }
     s.blocks.append(
         Table(
             "tabel-regler",
-            "Flag pr. regel og alvorlighed",
-            ["Regel", "Navn", "Alvorlighed", "Flag i alt", f"Heraf periode {year}"],
+            f"Flag pr. regel og alvorlighed: arbejdslisten (alle år) og {year}",
+            ["Regel", "Navn", "Alvorlighed", "Arbejdslisten, alle år", f"Periode i {year}"],
             [
                 [r["regel"], r["regel_navn"], r["alvorlighed"], antal(r["antal"]), antal(r["antal_aar"])]
                 for r in counts.iter_rows(named=True)
             ],
             view,
             numeric={3, 4},
+            footer=["I alt", "", "", antal(sum(per_sev.values())), antal(sum(per_sev_year.values()))],
         )
     )
     top = wh.frame(f"""select regel, alvorlighed, kildefil, kildelinje, periode, beskrivelse from {view}
+                       where {open_filter}
                        order by case alvorlighed when 'fejl' then 1 when 'advarsel' then 2 else 3 end,
                                 periode desc nulls last, regel, kildefil, kildelinje limit 20""")
     s.blocks.append(
         Table(
             "tabel-flag",
-            "De 20 vigtigste flag (fejl før advarsler, nyeste periode først)",
+            "De 20 vigtigste flag i arbejdslisten (fejl før advarsler, nyeste periode først)",
             ["Regel", "Alvorlighed", "Fil", "Linje", "Periode", "Beskrivelse"],
             [
                 [

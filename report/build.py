@@ -115,7 +115,8 @@ def build_report(
             else None
         )
 
-    from report.memo import memo_markdown, memo_points
+    from report.memo import memo_markdown, memo_points, partial_sources
+    from report.sections import KILDER
 
     by_id = {s.id: s for s in sections}
     footer = {
@@ -134,6 +135,8 @@ def build_report(
         points=[_markdown_strong(p) for p in memo_points(year, by_id)],
         db_name=Path(published_db).name,
         suppression=SUPPRESSION_LIMIT,
+        kilder=KILDER,
+        partial=partial_sources(by_id),
     )
     memo = memo_markdown(year, by_id, run)
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import altair as alt
 import polars as pl
 
+from report.danish_format import dansk_sorteret
+
 DARK, LIGHT, MID, REFERENCE = "#0b3c5d", "#e69f00", "#56b4e9", "#222222"
 SERIES = [DARK, LIGHT, MID, "#7a7a7a", "#cc79a7"]
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 4]]
@@ -120,7 +122,7 @@ def lines(
     order: list[str] | None = None,
 ) -> alt.LayerChart:
     """Lines per series, told apart by colour, dash and point shape; optional horizontal rule."""
-    domain = order or sorted(df[series].unique().to_list())
+    domain = order or dansk_sorteret(df[series].unique().to_list())
     encode = dict(
         x=alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=False)),
@@ -163,7 +165,7 @@ def small_multiples(
         layers.append(alt.Chart().mark_rule(color=REFERENCE, strokeDash=[3, 3]).encode(y=alt.datum(rule)))
     return (
         alt.layer(*layers, data=df.to_pandas())
-        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=4)
+        .facet(facet=alt.Facet(f"{facet}:N", title=None, sort=dansk_sorteret(df[facet].unique())), columns=4)
         .properties(title=alt.TitleParams(title, subtitle=subtitle))
     )
 
@@ -236,7 +238,7 @@ def stacked_shares(
         alt.Chart(df.to_pandas())
         .mark_bar(stroke=REFERENCE, strokeWidth=0.5)
         .encode(
-            y=alt.Y(f"{category}:N", title=None),
+            y=alt.Y(f"{category}:N", title=None, sort=dansk_sorteret(df[category].unique())),
             x=alt.X(
                 f"{value}:Q",
                 title=x_title,

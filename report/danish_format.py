@@ -101,3 +101,31 @@ def dato(value: date | datetime | None) -> str:
         return MISSING
     text = f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
     return f"{text} kl. {value:%H.%M}" if isinstance(value, datetime) else text
+
+
+# Danish alphabetical order, as DuckDB's ICU `COLLATE da` sorts: æ, ø, å after z, and "aa" read
+# as "å" (Aalborg last, as in the rate appendices). The report orders in SQL with `COLLATE da`;
+# this key is for lists made in Python (chart domains, facets).
+_DANISH_LETTERS = str.maketrans({"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}"})  # the three code points after z
+
+
+def dansk_noegle(name: str) -> str:
+    """Sort key for Danish alphabetical order: `sorted(names, key=dansk_noegle)`."""
+    return name.casefold().replace("aa", "å").translate(_DANISH_LETTERS)
+
+
+def dansk_sorteret(names) -> list[str]:
+    """`names` in Danish alphabetical order (Brønderslev … Vesthimmerlands, Ærø, Aalborg)."""
+    return sorted(names, key=dansk_noegle)
+
+
+def periode(first: date | None, last: date | None, year: int) -> str | None:
+    """The months a year's data covers, `januar–marts 2024`, or None when it covers the whole
+    year (January through December) or nothing is known. `first`/`last` are month starts."""
+    if first is None or last is None:
+        return None
+    if (first.month, last.month) == (1, 12) and first.year == last.year == year:
+        return None
+    if first.month == last.month:
+        return f"{MONTHS[first.month - 1]} {year}"
+    return f"{MONTHS[first.month - 1]}–{MONTHS[last.month - 1]} {year}"

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import re
 
-from report.danish_format import MISSING, SUPPRESSION_LIMIT, aendring_pct, antal, dato, kr, mio_kr, pct, procentpoint
+from report.danish_format import (
+    MISSING,
+    SUPPRESSION_LIMIT,
+    aendring_pct,
+    antal,
+    dato,
+    kr,
+    mio_kr,
+    pct,
+    procentpoint,
+    tal,
+)
 
 
 def memo_points(year: int, sections: dict) -> list[str]:
@@ -16,8 +27,8 @@ def memo_points(year: int, sections: dict) -> list[str]:
     u = sections["udgifter"].facts
     if u:
         text = (
-            f"**Udgifter:** De 11 kommuner brugte {mio_kr(u['total'])} på tilbud til voksne med særlige behov "
-            f"(5.38), {kr(u['region_pr_18_64'])} pr. 18–64-årig."
+            f"**Udgifter:** De 11 kommuner brugte {mio_kr(u['total'])} (løbende priser) på tilbud til voksne med "
+            f"særlige behov (5.38), {kr(u['region_pr_18_64'])} pr. 18–64-årig."
         )
         if "up" in u:
             text += " " + movement_sentence(u["up"], u["down"], year)
@@ -26,10 +37,10 @@ def memo_points(year: int, sections: dict) -> list[str]:
     if si:
         over = si["belaegning_normeret_pct"] is not None and si["belaegning_normeret_pct"] > si["maal_belaegning_pct"]
         bullets.append(
-            f"**Sikrede institutioner:** Belægningen var {pct(si['belaegning_normeret_pct'])} af de normerede "
-            f"pladser og {pct(si['belaegning_faktisk_pct'])} af pladserne i drift — "
+            f"**Sikrede institutioner{_months(si)}:** Belægningen var {pct(si['belaegning_normeret_pct'])} af de "
+            f"normerede pladser og {pct(si['belaegning_faktisk_pct'])} af pladserne i drift på {si['omfang']} — "
             f"{'over' if over else 'under'} målet på {pct(si['maal_belaegning_pct'], 0)}; "
-            f"{antal(si['afviste'])} anmodninger blev afvist."
+            f"{antal(si['afviste'])} anmodninger blev afvist for mangel på plads."
         )
     t = sections["takster"].facts
     if t:
@@ -41,8 +52,10 @@ def memo_points(year: int, sections: dict) -> list[str]:
     b = sections["belaegning"].facts
     if b:
         bullets.append(
-            f"**Belægning:** {antal(b['under_budget'])} af {antal(b['tilbud'])} tilbud lå under den "
-            f"budgetterede belægning; tomme pladser svarer til {kr(b['tompladsudgift'])}."
+            f"**Belægning{_months(b)}:** {antal(b['under_budget'])} af {antal(b['med_budget'])} tilbud med takstbilag "
+            f"lå under den budgetterede belægning; de manglende belagte døgn svarer til en udækket tompladsudgift på "
+            f"{kr(b['udaekket_tompladsudgift'])} (brutto {tal(b['tomme_doegn'])} tomme døgn, "
+            f"{kr(b['tompladsudgift_brutto'])} ved laveste døgntakst)."
         )
     d = sections["dyre-enkeltsager"].facts
     if d:
@@ -64,19 +77,33 @@ def memo_points(year: int, sections: dict) -> list[str]:
     h = sections["sundhedstjek"].facts
     if h:
         bullets.append(
-            f"**Sundhedstjek:** {antal(h['antal'])} sundhedstjek på botilbud"
-            + (f" (delvis periode, {h['maaneder']} måneder)." if h["delvis"] else ".")
+            f"**Sundhedstjek{_months(h)}:** {antal(h['antal'])} sundhedstjek på botilbud"
+            + (f" (delvis periode, {h['maaneder']} måneder)" if h["delvis"] else "")
+            + (f", {tal(h['pr_100'], 1)} pr. 100 i målgruppen" if h["pr_100"] is not None else "")
+            + "; ydelser, ikke personer."
         )
     q = sections["datakvalitet"].facts
     if q:
         bullets.append(
-            f"**Datakvalitet:** {antal(q['fejl'])} fejl, {antal(q['advarsel'])} advarsler og "
-            f"{antal(q['info'])} info-flag i registreringerne; {antal(q['afviste'])} værdier i karantæne."
+            f"**Datakvalitet:** For {year} {antal(q['fejl_aar'])} fejl, {antal(q['advarsel_aar'])} advarsler og "
+            f"{antal(q['info_aar'])} info-flag i registreringerne; den åbne arbejdsliste (alle år) har "
+            f"{antal(q['fejl_arbejdsliste'])} fejl, {antal(q['advarsel_arbejdsliste'])} advarsler og "
+            f"{antal(q['info_arbejdsliste'])} info-flag; {antal(q['afviste'])} værdier i karantæne."
         )
     missing = [s.title for s in sections.values() if not s.facts and s.id not in ("fordelingsnoegler", "udbud")]
     if missing:
         bullets.append("**Mangler:** " + ", ".join(missing) + f" — ingen data for {year} i lageret.")
     return [one_period(b) for b in bullets]
+
+
+def _months(facts: dict) -> str:
+    """`, januar–marts 2024` after a subject whose data does not cover the whole year."""
+    return f", {facts['periode']}" if facts.get("periode") else ""
+
+
+def partial_sources(sections: dict) -> list[str]:
+    """`belægning januar–marts 2024`, … for every section whose data does not cover the whole year."""
+    return [f"{s.title.lower()} {s.periode}" for s in sections.values() if s.periode]
 
 
 def one_period(text: str) -> str:
@@ -104,17 +131,26 @@ def movement_sentence(up: dict, down: dict, year: int) -> str:
 def memo_markdown(year: int, sections: dict, run: dict | None) -> str:
     """Markdown text of the memo; `run` is the newest row of cockpit.koersler (or None)."""
     lines = [f"# Notat: Styringscockpit KKR Nordjylland – {year}", ""]
+    partial = partial_sources(sections)
+    status = (
+        f"Styringscockpittet er opdateret med data for {year}, men året er ikke komplet: "
+        + ", ".join(partial)
+        + ". Tallene for disse kilder dækker kun de nævnte måneder."
+        if partial
+        else f"Styringscockpittet er opdateret med data for hele {year}."
+    )
+    lines += [status, ""]
     if run:
         lines += [
-            f"Styringscockpittet er opdateret med data for {year}. Tallene er hentet fra det publicerede "
-            f"datalager {dato(run['publiceret'])} (kørsel {run['run_id'][:8]}, {antal(run['filer'])} kildefiler).",
+            f"Tallene er hentet fra det publicerede datalager {dato(run['publiceret'])} "
+            f"({antal(run['filer'])} kildefiler). Beløb er i løbende priser.",
             "",
         ]
     lines += [f"- {b}" for b in memo_points(year, sections)]
     lines += [
         "",
         "Indstilling: at DAS tager orienteringen til efterretning og godkender, at styringscockpittet er "
-        f"opdateret med data for {year}.",
+        f"opdateret med data for {year}" + (" (delvis periode, se ovenfor)." if partial else "."),
         "",
     ]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from report.danish_format import (
     kr,
     mio_kr,
     pct,
+    periode,
     tal,
 )
 from report.memo import movement_sentence
@@ -54,6 +55,30 @@ class Section:
     lead: str
     blocks: list = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # key figures for the memo
+    # The months the section's data covers when not the whole report year ("januar–marts 2024").
+    periode: str | None = None
+
+
+# Who a figure or table is credited to, per cockpit view: named under every chart and table
+# (Danmarks Statistik's licence, CC BY 4.0, asks for the source to be named), with the view
+# name beside it in small print for the data engineers.
+KILDER = {
+    "cockpit.udgifter_kommune": "Danmarks Statistik, REGK31 og FOLK1A",
+    "cockpit.udgifter_kommune_funktion": "Danmarks Statistik, REGK31",
+    "cockpit.fordelingsnoegler": "Danmarks Statistik, FOLK1A",
+    "cockpit.belaegning_tilbud": "driftsherrernes belægningsindberetninger og takstbilag",
+    "cockpit.sikrede_institutioner": "de sikrede institutioners månedlige indberetninger",
+    "cockpit.takster": "driftsherrernes takstbilag",
+    "cockpit.sundhedstjek": "Region Nordjyllands udtræk af sundhedstjek på botilbud (ydelse 0123) og kommunernes "
+    "opgørelse af målgruppen",
+    "cockpit.dyre_enkeltsager_kommune": "kommunernes posteringer og refusionsgrænserne (SEL § 176)",
+    "cockpit.koeb_driftsherretype": "kommunernes posteringer og Tilbudsportalen",
+    "cockpit.koeb_driftsherre": "kommunernes posteringer og Tilbudsportalen",
+    "cockpit.udbud_efterspoergsel": "Tilbudsportalen, belægningsindberetninger, de sikrede institutioners "
+    "indberetninger og kommunernes posteringer",
+    "cockpit.datakvalitet": "styringscockpittets registreringsregler R01–R17",
+    "cockpit.afviste_raekker": "styringscockpittets indlæsning af kildefilerne",
+}
 
 
 def _floats(df: pl.DataFrame) -> pl.DataFrame:
@@ -72,22 +97,32 @@ def _missing(section: Section, view: str, year: int, what: str) -> Section:
 # ------------------------------------------------------------------------------------- udgifter
 def udgifter(wh: Warehouse, year: int) -> Section:
     """Udgifter from cockpit.udgifter_kommune (the 11, years up to `year`) and
-    cockpit.udgifter_kommune_funktion: per 18–64-year-old against the 11 together, index, change, per function."""
+    cockpit.udgifter_kommune_funktion: per 18–64-year-old against the 11 together, index, change,
+    per function. The headline total is Σ nettodriftsudgifter_kr of the 11 in `year` (5.38 only);
+    the function table's 5.38 block adds up to it, and 5.28 is a block of its own."""
     s = Section("udgifter", "Udgifter", "")
     view = "cockpit.udgifter_kommune"
     if not wh.has("udgifter_kommune"):
         return _missing(s, view, year, "udgifter")
-    df = wh.frame(f"select * from {view} where nordjysk_socialaftale and aar <= ? order by aar, kommunenavn", [year])
+    df = wh.frame(
+        f"select * from {view} where nordjysk_socialaftale and aar <= ? order by aar, kommunenavn collate da", [year]
+    )
     cur = df.filter(pl.col("aar") == year)
     if cur.is_empty():
         return _missing(s, view, year, "udgifter")
     prev = df.filter(pl.col("aar") == year - 1).select(
         "kommunekode", pl.col("udgift_pr_18_64_kr").alias("forrige_pr_18_64_kr")
     )
-    cur = cur.join(prev, on="kommunekode", how="left").with_columns(
-        (
-            (pl.col("udgift_pr_18_64_kr").cast(pl.Float64) / pl.col("forrige_pr_18_64_kr").cast(pl.Float64) - 1) * 100
-        ).alias("aendring_pr_18_64_pct")
+    cur = (
+        cur.with_row_index("_raekke")
+        .join(prev, on="kommunekode", how="left")
+        .sort("_raekke")
+        .with_columns(
+            (
+                (pl.col("udgift_pr_18_64_kr").cast(pl.Float64) / pl.col("forrige_pr_18_64_kr").cast(pl.Float64) - 1)
+                * 100
+            ).alias("aendring_pr_18_64_pct")
+        )
     )
     region = cur["region_pr_18_64_kr"][0]
     total = sum(cur["nettodriftsudgifter_kr"])
@@ -96,10 +131,11 @@ def udgifter(wh: Warehouse, year: int) -> Section:
     lo = cur.sort("udgift_pr_18_64_kr").row(0, named=True)
     moved = cur.filter(pl.col("aendring_pr_18_64_pct").is_not_null()).sort("aendring_pr_18_64_pct")
     s.lead = (
-        f"De 11 kommuner havde i {year} nettodriftsudgifter på {mio_kr(total)} til tilbud til voksne med særlige "
-        f"behov (hovedfunktion 5.38), svarende til {kr(region)} pr. 18–64-årig. Højest pr. 18–64-årig ligger "
-        f"{hi['kommunenavn']} med {kr(hi['udgift_pr_18_64_kr'])} ({aendring_pct(hi['afvigelse_fra_region_pct'])} i forhold "
-        f"til de 11 samlet), lavest {lo['kommunenavn']} med {kr(lo['udgift_pr_18_64_kr'])}."
+        f"De 11 kommuner havde i {year} nettodriftsudgifter på {mio_kr(total)} (løbende priser) til tilbud til "
+        f"voksne med særlige behov (hovedfunktion 5.38), svarende til {kr(region)} pr. 18–64-årig. Højest pr. "
+        f"18–64-årig ligger {hi['kommunenavn']} med {kr(hi['udgift_pr_18_64_kr'])} "
+        f"({aendring_pct(hi['afvigelse_fra_region_pct'])} i forhold til de 11 samlet), lavest {lo['kommunenavn']} "
+        f"med {kr(lo['udgift_pr_18_64_kr'])}."
     )
     s.facts = {"total": total, "region_pr_18_64": region, "year": year}
     if moved.height:
@@ -115,7 +151,7 @@ def udgifter(wh: Warehouse, year: int) -> Section:
                 reference=float(region),
                 reference_label=f"De 11 samlet: {kr(region)}",
                 title=f"Nettodriftsudgift pr. 18–64-årig, {year}",
-                subtitle="Hovedfunktion 5.38, kroner pr. indbygger 18–64 år pr. 1. januar",
+                subtitle="Hovedfunktion 5.38, kroner pr. indbygger 18–64 år pr. 1. januar, løbende priser",
                 x_title="Kr. pr. 18–64-årig",
             ),
             title=f"Nettodriftsudgift pr. 18–64-årig, {year}",
@@ -137,7 +173,7 @@ def udgifter(wh: Warehouse, year: int) -> Section:
                 y_title="Indeks",
                 rule=100,
             ),
-            title=f"Udgiftsindeks {first}–{year}",
+            title=f"Udgiftsindeks {first}–{year} (løbende priser)",
             alt_text=f"Elleve små kurver, én pr. kommune, med nettodriftsudgiften som indeks ({first} = 100) "
             f"for årene {first} til {year}.",
             source=view,
@@ -153,12 +189,12 @@ def udgifter(wh: Warehouse, year: int) -> Section:
             aendring_pct(r["aendring_pr_18_64_pct"]),
             tal(r["indeks"], 1),
         ]
-        for r in cur.sort("kommunenavn").iter_rows(named=True)
+        for r in cur.iter_rows(named=True)
     ]
     s.blocks.append(
         Table(
             "tabel-udgifter",
-            f"Udgifter pr. kommune, {year}",
+            f"Udgifter pr. kommune, {year} (løbende priser)",
             [
                 "Kommune",
                 "Nettodriftsudgifter",
@@ -174,26 +210,12 @@ def udgifter(wh: Warehouse, year: int) -> Section:
             footer=["De 11 kommuner", mio_kr(total), kr(region), "", "", "", ""],
         )
     )
-    s.blocks.extend(_functions(wh, year))
+    s.blocks.extend(_functions(wh, year, total))
     return s
 
 
-def _functions(wh: Warehouse, year: int) -> list:
-    view = "cockpit.udgifter_kommune_funktion"
-    if not wh.has("udgifter_kommune_funktion"):
-        return [Note(f"Fordeling på funktioner mangler ({view} findes ikke).", "missing")]
-    df = wh.frame(
-        f"""select funktion, any_value(funktionsnavn) as funktionsnavn, any_value(paragraf) as paragraf,
-                   sum(nettodriftsudgifter_kr) filter (where aar = ?) as nu,
-                   sum(nettodriftsudgifter_kr) filter (where aar = ? - 1) as foer
-            from {view} where nordjysk_socialaftale and aar in (?, ? - 1)
-            group by funktion order by funktion""",
-        [year, year, year, year],
-    )
-    df = df.filter(pl.col("nu").is_not_null())
-    if df.is_empty():
-        return [Note(f"Ingen udgifter pr. funktion for {year} ({view}).", "missing")]
-    rows = [
+def _function_rows(df: pl.DataFrame) -> list[list[str]]:
+    return [
         [
             r["funktion"],
             r["funktionsnavn"],
@@ -203,63 +225,134 @@ def _functions(wh: Warehouse, year: int) -> list:
         ]
         for r in df.iter_rows(named=True)
     ]
-    chart_df = _floats(df.filter(pl.col("funktion").str.starts_with("5.38"))).with_columns(
+
+
+def _function_total(label: str, df: pl.DataFrame) -> list[str]:
+    now, before = sum(df["nu"]), sum(v for v in df["foer"] if v is not None)
+    change = (Decimal(now) / Decimal(before) - 1) * 100 if before else None
+    return [label, "", mio_kr(now), mio_kr(before) if before else MISSING, aendring_pct(change)]
+
+
+def _functions(wh: Warehouse, year: int, headline_total) -> list:
+    """The 11 together per function: the 5.38 functions with their own total (= the section's
+    headline, Σ cockpit.udgifter_kommune), then the 5.28 interfaces as a separate block with a
+    total of their own — they are not part of the adult expenditure and never inside its sum."""
+    view = "cockpit.udgifter_kommune_funktion"
+    if not wh.has("udgifter_kommune_funktion"):
+        return [Note(f"Fordeling på funktioner mangler ({view} findes ikke).", "missing")]
+    df = wh.frame(
+        f"""select hovedfunktion, funktion, any_value(funktionsnavn) as funktionsnavn,
+                   sum(nettodriftsudgifter_kr) filter (where aar = ?) as nu,
+                   sum(nettodriftsudgifter_kr) filter (where aar = ? - 1) as foer
+            from {view} where nordjysk_socialaftale and aar in (?, ? - 1)
+            group by hovedfunktion, funktion order by funktion""",
+        [year, year, year, year],
+    )
+    df = df.filter(pl.col("nu").is_not_null())
+    adult = df.filter(pl.col("hovedfunktion") == "5.38")
+    children = df.filter(pl.col("hovedfunktion") == "5.28")
+    if adult.is_empty():
+        return [Note(f"Ingen udgifter pr. funktion under 5.38 for {year} ({view}).", "missing")]
+    chart_df = _floats(adult).with_columns(
         (pl.col("funktion") + " " + pl.col("funktionsnavn").str.slice(0, 38)).alias("label"),
         (pl.col("nu") / 1_000_000).alias("mio"),
     )
-    blocks = []
-    if chart_df.height:
-        blocks.append(
-            charts.render(
-                charts.bars_with_reference(
-                    chart_df,
-                    category="label",
-                    value="mio",
-                    reference=None,
-                    reference_label="",
-                    title=f"De 11 kommuners nettodriftsudgifter pr. funktion, {year}",
-                    subtitle="Hovedfunktion 5.38, mio. kr.",
-                    x_title="Mio. kr.",
-                    value_format=",.0f",
-                ),
-                title=f"Nettodriftsudgifter pr. funktion, {year}",
-                alt_text="Søjlediagram over de 11 kommuners samlede nettodriftsudgifter pr. funktion under 5.38 i "
-                f"{year}, i mio. kr.",
-                source=view,
-            )
-        )
-    blocks.append(
+    blocks = [
+        charts.render(
+            charts.bars_with_reference(
+                chart_df,
+                category="label",
+                value="mio",
+                reference=None,
+                reference_label="",
+                title=f"De 11 kommuners nettodriftsudgifter pr. funktion, {year}",
+                subtitle="Hovedfunktion 5.38, mio. kr., løbende priser",
+                x_title="Mio. kr.",
+                value_format=",.0f",
+            ),
+            title=f"Nettodriftsudgifter pr. funktion, {year}",
+            alt_text="Søjlediagram over de 11 kommuners samlede nettodriftsudgifter pr. funktion under 5.38 i "
+            f"{year}, i mio. kr.",
+            source=view,
+        ),
         Table(
             "tabel-funktioner",
-            f"De 11 kommuner pr. funktion, {year} og {year - 1}",
+            f"Voksne med særlige behov (hovedfunktion 5.38) pr. funktion, de 11 kommuner, {year} og {year - 1} "
+            "(løbende priser)",
             ["Funktion", "Navn", str(year), str(year - 1), "Ændring"],
-            rows,
+            _function_rows(adult),
             view,
             numeric={2, 3, 4},
+            footer=_function_total("I alt 5.38", adult),
+        ),
+    ]
+    if children.height:
+        blocks.append(
+            Note(
+                "Snitflader til børne- og ungeområdet (hovedfunktion 5.28) vises for sig, fordi mange borgere går "
+                "fra et børnetilbud til et voksentilbud omkring 18 år, og udgifterne på de to områder derfor "
+                f"hænger sammen. De indgår ikke i 5.38-udgiften på {mio_kr(headline_total)} ovenfor eller i "
+                "udgiften pr. 18–64-årig.",
+                "info",
+            )
         )
-    )
+        blocks.append(
+            Table(
+                "tabel-funktioner-528",
+                f"Snitflader: børn og unge (hovedfunktion 5.28) pr. funktion, de 11 kommuner, {year} og {year - 1} "
+                "(løbende priser)",
+                ["Funktion", "Navn", str(year), str(year - 1), "Ændring"],
+                _function_rows(children),
+                view,
+                numeric={2, 3, 4},
+                footer=_function_total("I alt 5.28", children),
+            )
+        )
     return blocks
 
 
 # ------------------------------------------------------------------------------------ belaegning
 def belaegning(wh: Warehouse, year: int) -> Section:
-    """Belægning from cockpit.belaegning_tilbud for `year`: normed vs actual occupancy per tilbud
-    against the budgeted occupancy, empty days and their cost."""
+    """Belægning from cockpit.belaegning_tilbud for `year`: normed and actual occupancy per tilbud
+    against the budgeted occupancy. "Under budget" is the view's `under_budget` (occupied days
+    below normed days × budgeted occupancy); the headline cost is `udaekket_tompladsudgift_kr`
+    (the days under budget at the tilbud's rate for an unused place), gross empty days and their
+    cost at the lowest rate are shown beside it, named as gross."""
     s = Section("belaegning", "Belægning", "")
     view = "cockpit.belaegning_tilbud"
     if not wh.has("belaegning_tilbud"):
         return _missing(s, view, year, "belægningsindberetninger")
-    df = wh.frame(f"select * from {view} where aar = ? order by tilbudsnavn", [year])
+    df = wh.frame(f"select * from {view} where aar = ? order by tilbudsnavn collate da, tilbudsnr", [year])
     if df.is_empty():
         return _missing(s, view, year, "belægningsindberetninger")
-    empty_cost = sum(v for v in df["tompladsudgift_kr"] if v is not None)
-    below = df.filter(pl.col("belaegning_faktisk_pct") < pl.col("budgetteret_belaegning_pct"))
+    s.periode = periode(df["foerste_maaned"].min(), df["sidste_maaned"].max(), year)
+    when = s.periode or str(year)
+    budgeted = df.filter(pl.col("under_budget").is_not_null())
+    below = df.filter(pl.col("under_budget").fill_null(False))
+    uncovered = sum(v for v in df["udaekket_tompladsudgift_kr"] if v is not None)
+    days_under = sum(v for v in df["doegn_under_budget"] if v is not None)
+    gross_days = int(df["tomme_doegn"].sum())
+    gross_cost = sum(v for v in df["tompladsudgift_kr"] if v is not None)
     s.lead = (
-        f"{df.height} tilbud har indberettet belægning for {year}. Samlet var der {tal(sum(df['tomme_doegn']))} "
-        f"tomme døgn (pladser i drift uden beboer), til en beregnet tompladsudgift på {kr(empty_cost)} "
-        f"ved tilbuddets laveste døgntakst. {len(below)} tilbud lå under den budgetterede belægning."
+        f"{df.height} tilbud har indberettet belægning for {when}"
+        + (" (ikke hele året)" if s.periode else "")
+        + f". {below.height} af de {budgeted.height} tilbud med takstbilag lå under den budgetterede belægning "
+        "(færre belagte døgn end normerede døgn × budgetteret belægning). De manglende "
+        f"{tal(days_under, None)} belagte døgn svarer til en udækket tompladsudgift på {kr(uncovered)} ved "
+        "tilbuddenes takst for en ubenyttet plads: den del af de tomme pladser, som taksterne ikke dækker. "
+        f"Brutto var der {tal(gross_days)} tomme døgn på pladser i drift ({kr(gross_cost)} ved laveste "
+        "døgntakst); tomgangen ned til den budgetterede belægning er allerede regnet med i taksten."
     )
-    s.facts = {"tilbud": df.height, "tompladsudgift": empty_cost, "under_budget": below.height}
+    s.facts = {
+        "tilbud": df.height,
+        "med_budget": budgeted.height,
+        "under_budget": below.height,
+        "doegn_under_budget": days_under,
+        "udaekket_tompladsudgift": uncovered,
+        "tomme_doegn": gross_days,
+        "tompladsudgift_brutto": gross_cost,
+        "periode": s.periode,
+    }
     long = (
         _floats(df)
         .unpivot(
@@ -285,39 +378,67 @@ def belaegning(wh: Warehouse, year: int) -> Section:
                 value="pct",
                 group="maal",
                 order=["Normeret belægning", "Faktisk belægning (pladser i drift)"],
-                title=f"Belægning pr. tilbud, {year}",
+                title=f"Belægning pr. tilbud, {when}",
                 subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; lodret streg = budgetteret belægning",
                 x_title="Belægning, %",
                 tick="budgetteret_belaegning_pct",
                 tick_label="Budgetteret belægning",
             ),
-            title=f"Belægning pr. tilbud, {year}",
-            alt_text=f"Søjlediagram med normeret og faktisk belægning for {df.height} tilbud i {year}; en lodret streg "
+            title=f"Belægning pr. tilbud, {when}",
+            alt_text=f"Prikdiagram med normeret og faktisk belægning for {df.height} tilbud, {when}; en lodret streg "
             "pr. tilbud viser den budgetterede belægning fra takstbilaget.",
             source=view,
         )
     )
+    # Months per tilbud only when they differ between tilbud: otherwise the period line says it
+    # and the table keeps to the page width.
+    months_column = df["maaneder_med_data"].n_unique() > 1
     rows = [
         [
             r["tilbudsnavn"],
             r["driftsherre"] or MISSING,
-            pct(r["belaegning_normeret_pct"]),
-            pct(r["belaegning_faktisk_pct"]),
-            pct(r["budgetteret_belaegning_pct"]),
+            *([antal(r["maaneder_med_data"])] if months_column else []),
+            pct(r["belaegning_normeret_pct"], 2),
+            pct(r["budgetteret_belaegning_pct"], 2),
+            tal(r["doegn_under_budget"], None),
+            kr(r["udaekket_tompladsudgift_kr"]),
+            pct(r["belaegning_faktisk_pct"], 2),
             tal(r["tomme_doegn"]),
             kr(r["tompladsudgift_kr"]),
         ]
         for r in df.iter_rows(named=True)
     ]
+    columns = [
+        "Tilbud",
+        "Driftsherre",
+        *(["Måneder"] if months_column else []),
+        "Normeret",
+        "Budgetteret",
+        "Døgn under budget",
+        "Udækket tompladsudgift",
+        "Faktisk (i drift)",
+        "Tomme døgn, brutto",
+        "Tompladsudgift, brutto",
+    ]
+    footer = ["I alt", "", *([""] if months_column else []), "", "", tal(days_under, None), kr(uncovered), ""]
     s.blocks.append(
         Table(
             "tabel-belaegning",
-            f"Belægning og tomme pladser, {year}",
-            ["Tilbud", "Driftsherre", "Normeret", "Faktisk", "Budgetteret", "Tomme døgn", "Tompladsudgift"],
+            f"Belægning og tomme pladser, {when}",
+            columns,
             rows,
             view,
-            numeric={2, 3, 4, 5, 6},
-            footer=["I alt", "", "", "", "", tal(sum(df["tomme_doegn"])), kr(empty_cost)],
+            numeric=set(range(2, len(columns))),
+            footer=[*footer, tal(gross_days), kr(gross_cost)],
+        )
+    )
+    s.blocks.append(
+        Note(
+            "Under budget: belagte døgn under normerede døgn × den budgetterede belægning fra takstbilaget. "
+            "Udækket tompladsudgift: døgnene under budget × taksten for en ubenyttet plads (laveste døgntakst, "
+            "eller tilbuddets egen sats for ubenyttede pladser, når takstbilaget angiver en). Bruttotallene tæller "
+            "alle tomme døgn på pladser i drift ved laveste døgntakst, også den tomgang taksten allerede dækker.",
+            "info",
         )
     )
     return s
@@ -326,26 +447,38 @@ def belaegning(wh: Warehouse, year: int) -> Section:
 # ------------------------------------------------------------------------------------- sikrede
 def sikrede(wh: Warehouse, year: int) -> Section:
     """Sikrede institutioner from cockpit.sikrede_institutioner: occupancy of `I alt` per year against
-    the 85 % target, and per institution for `year` (social share, refusals, waiting list)."""
+    the 85 % target, and per institution for `year` (social share, refusals, waiting list).
+    `I alt` is the institutions in the data (antal_institutioner of antal_institutioner_i_landet),
+    and says so; refusals are afviste_sociale + afviste_retlige of that row, everywhere."""
     s = Section("sikrede", "Sikrede institutioner", "")
     view = "cockpit.sikrede_institutioner"
     if not wh.has("sikrede_institutioner"):
         return _missing(s, view, year, "data om sikrede institutioner")
-    df = wh.frame(f"select * from {view} where aar <= ? order by aar, institution", [year])
+    df = wh.frame(
+        f"select * from {view} where aar <= ? order by aar, institution = 'I alt', institution collate da", [year]
+    )
     cur = df.filter(pl.col("aar") == year)
     total = cur.filter(pl.col("institution") == "I alt")
     if total.is_empty():
         return _missing(s, view, year, "data om sikrede institutioner")
     t = total.row(0, named=True)
+    s.periode = periode(t["foerste_maaned"], t["sidste_maaned"], year)
     refused = (t["afviste_sociale"] or 0) + (t["afviste_retlige"] or 0)
+    covered = t["antal_institutioner"]
+    country = t["antal_institutioner_i_landet"]
+    scope = (f"de {covered} sikrede institutioner i data" if covered != 1 else "den ene sikrede institution i data") + (
+        f" (af {country} i landet)" if country and covered < country else ""
+    )
+    total_label = f"I alt, {covered} af {country} institutioner" if country else "I alt"
     s.lead = (
-        f"I {year} var belægningen på de sikrede institutioner i alt {pct(t['belaegning_normeret_pct'])} af de "
+        f"I {s.periode or year} var belægningen på {scope} i alt {pct(t['belaegning_normeret_pct'])} af de "
         f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift, mod målet på "
         f"{pct(t['maal_belaegning_pct'], 0)}. Sociale anbringelser udgjorde {pct(t['andel_sociale_pct'])} af de "
         f"belagte døgn; {antal(refused)} anmodninger blev afvist for mangel på plads "
         f"({antal(t['afviste_sociale'])} sociale, {antal(t['afviste_retlige'])} retlige)."
+        + (" Tallene dækker kun de institutioner, der har indberettet, ikke hele landet." if covered < country else "")
     )
-    s.facts = dict(t, afviste=refused)
+    s.facts = dict(t, afviste=refused, omfang=scope, periode=s.periode)
     hist = (
         _floats(df.filter(pl.col("institution") == "I alt"))
         .unpivot(
@@ -367,14 +500,14 @@ def sikrede(wh: Warehouse, year: int) -> Section:
                 x="aar",
                 y="pct",
                 series="maal",
-                title="Belægning på de sikrede institutioner i alt",
+                title="Belægning på de sikrede institutioner i data, i alt",
                 subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; stiplet linje = målet på 85 %",
                 y_title="Belægning, %",
                 rule=float(t["maal_belaegning_pct"]),
                 rule_label="Mål 85 %",
                 order=["Normerede pladser", "Pladser i drift"],
             ),
-            title="Belægning på de sikrede institutioner i alt",
+            title="Belægning på de sikrede institutioner i data, i alt",
             alt_text=f"Kurver over belægningen på normerede pladser og på pladser i drift, {df['aar'].min()}–{year}, "
             f"med målet på 85 % som vandret linje; {year}: {pct(t['belaegning_normeret_pct'])} og "
             f"{pct(t['belaegning_faktisk_pct'])}.",
@@ -383,7 +516,7 @@ def sikrede(wh: Warehouse, year: int) -> Section:
     )
     rows = [
         [
-            r["institution"],
+            total_label if r["institution"] == "I alt" else r["institution"],
             pct(r["belaegning_normeret_pct"]),
             pct(r["belaegning_faktisk_pct"]),
             pct(r["andel_sociale_pct"]),
@@ -391,12 +524,12 @@ def sikrede(wh: Warehouse, year: int) -> Section:
             antal(r["afviste_retlige"]),
             tal(r["venteliste_gns"], 1),
         ]
-        for r in cur.sort(pl.col("institution") == "I alt", "institution").iter_rows(named=True)
+        for r in cur.iter_rows(named=True)
     ]
     s.blocks.append(
         Table(
             "tabel-sikrede",
-            f"Sikrede institutioner, {year}",
+            f"Sikrede institutioner, {s.periode or year}",
             [
                 "Institution",
                 "Belægning, normeret",
@@ -422,7 +555,7 @@ def takster(wh: Warehouse, year: int) -> Section:
     view = "cockpit.takster"
     if not wh.has("takster"):
         return _missing(s, view, year, "takstbilag")
-    df = wh.frame(f"select * from {view} where aar = ? order by tilbudsnavn, ydelse", [year])
+    df = wh.frame(f"select * from {view} where aar = ? order by tilbudsnavn collate da, ydelse collate da", [year])
     if df.is_empty():
         return _missing(s, view, year, "takstbilag")
     need = df.filter(pl.col("kraever_begrundelse"))
@@ -452,7 +585,7 @@ def takster(wh: Warehouse, year: int) -> Section:
                     reference=10.0,
                     reference_label="10 %",
                     title=f"Største takstændringer, {year}",
-                    subtitle=f"Ændring i døgntakst fra {year - 1}, %; over 10 % skal begrundes",
+                    subtitle=f"Ændring i døgntakst fra {year - 1}, %, løbende priser; over 10 % skal begrundes",
                     x_title=f"Ændring fra {year - 1}, %",
                     value_format=",.1f",
                 ),
@@ -476,7 +609,7 @@ def takster(wh: Warehouse, year: int) -> Section:
     s.blocks.append(
         Table(
             "tabel-takster-begrundelse",
-            f"Takster der kræver begrundelse, {year}",
+            f"Takster der kræver begrundelse, {year} (løbende priser)",
             ["Tilbud", "Ydelse", "Belægning", "Døgntakst", f"Ændring fra {year - 1}", "Begrundelse"],
             rows,
             view,
@@ -510,34 +643,42 @@ def takster(wh: Warehouse, year: int) -> Section:
 
 # ---------------------------------------------------------------------------------- sundhedstjek
 def sundhedstjek(wh: Warehouse, year: int) -> Section:
-    """Sundhedstjek from cockpit.sundhedstjek for `year`: per 100 in the target group and 24-month
-    coverage; a partial year is said in the chart's subtitle and in a note."""
+    """Sundhedstjek from cockpit.sundhedstjek for `year`: services per 100 in the target group in
+    the year and over 24 months. Both count services (GP claims), not people, and are labelled so;
+    DAS's "ca. 40 % af målgruppen" is a share of people the extract cannot give (no person key).
+    The months covered are said in the lead, the chart and a note."""
     s = Section("sundhedstjek", "Sundhedstjek på botilbud", "")
     view = "cockpit.sundhedstjek"
     if not wh.has("sundhedstjek"):
         return _missing(s, view, year, "sundhedstjek-data")
-    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn", [year])
+    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn collate da", [year])
     if df.is_empty() or df["antal_sundhedstjek"].drop_nulls().is_empty():
         return _missing(s, view, year, "sundhedstjek-data")
     months = int(df["maaneder_med_data"].max())
     partial = bool(df["delvis_periode"].any())
+    first, last = df["foerste_maaned"].min(), df["sidste_maaned"].max()
+    s.periode = periode(first, last, year) or (f"januar–december {year}" if partial else None)
     until = df["daekning_til_maaned"].drop_nulls()
-    caveat = (
-        f"Delvis periode: {months} måneder med data i {year}"
-        + (f", dækning til og med {MONTHS[until.max().month - 1]} {until.max().year}" if until.len() else "")
-        + "; sidste måned i et udtræk er ufuldstændig."
-        if partial
-        else f"Hele {year}."
+    incomplete = (
+        f"; {MONTHS[last.month - 1]} er ufuldstændig i udtrækket"
+        if partial and until.len() and until.max() < last
+        else ""
     )
+    caveat = f"Delvis periode: {s.periode}, {months} måneder med data{incomplete}." if partial else f"Hele {year}."
     total = sum(df["antal_sundhedstjek"].drop_nulls())
     target = sum(df["borgere_i_maalgruppe"].drop_nulls())
+    per_100 = Decimal(total) * 100 / target if target else None
     s.lead = (
-        f"Der blev registreret {tal(total)} sundhedstjek på botilbud i de 11 kommuner i {year}"
-        f" ({'delvis periode: ' + str(months) + ' måneder' if partial else 'hele året'}), "
-        f"{tal(Decimal(total) * 100 / target, 1) if target else MISSING} pr. 100 borgere i målgruppen. "
-        "Tallene er ydelser efter lægepraksissens kommune, ikke unikke personer."
+        f"Der blev registreret {tal(total)} sundhedstjek på botilbud i de 11 kommuner i "
+        f"{s.periode if partial else year}"
+        f" ({'delvis periode: ' + str(months) + ' måneder' + incomplete if partial else 'hele året'}), "
+        f"{tal(per_100, 1) if per_100 is not None else MISSING} sundhedstjek pr. 100 borgere i målgruppen. "
+        "Tallene er ydelser efter lægepraksissens kommune, ikke personer: en borger kan have fået flere "
+        "sundhedstjek, og en praksis kan ligge i en anden kommune end borgeren. Derfor kan udtrækket ikke give "
+        "DAS' mål, andelen af målgruppen der har fået et sundhedstjek (ca. 40 %); det kræver en opgørelse "
+        "af unikke personer."
     )
-    s.facts = {"antal": total, "delvis": partial, "maaneder": months}
+    s.facts = {"antal": total, "delvis": partial, "maaneder": months, "pr_100": per_100, "periode": s.periode}
     s.blocks.append(
         charts.render(
             charts.bars_with_reference(
@@ -546,18 +687,16 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
                 value="sundhedstjek_pr_100_i_maalgruppe",
                 reference=None,
                 reference_label="",
-                title=f"Sundhedstjek pr. 100 i målgruppen, {year}",
-                subtitle=caveat,
-                x_title="Sundhedstjek pr. 100 borgere i målgruppen",
+                title=f"Sundhedstjek pr. 100 i målgruppen, {s.periode if partial else year}",
+                subtitle=caveat + " Ydelser, ikke personer.",
+                x_title="Sundhedstjek (ydelser) pr. 100 borgere i målgruppen",
                 value_format=",.0f",
             ),
-            title=f"Sundhedstjek pr. 100 i målgruppen, {year}",
+            title=f"Sundhedstjek pr. 100 i målgruppen, {s.periode if partial else year}",
             alt_text=f"Søjlediagram over sundhedstjek pr. 100 borgere i målgruppen pr. kommune i {year}. {caveat}",
             source=view,
         )
     )
-    if partial:
-        s.blocks.append(Note(caveat, "caveat"))
     rows = [
         [
             r["kommunenavn"],
@@ -565,18 +704,42 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
             antal(r["maaneder_med_data"]),
             antal(r["borgere_i_maalgruppe"]),
             tal(r["sundhedstjek_pr_100_i_maalgruppe"], 1),
-            pct(r["daekning_24_mdr_pct"]),
+            tal(r["daekning_24_mdr_pct"], 1),
         ]
         for r in df.iter_rows(named=True)
     ]
     s.blocks.append(
         Table(
             "tabel-sundhedstjek",
-            f"Sundhedstjek pr. kommune, {year}",
-            ["Kommune", "Sundhedstjek", "Måneder", "Borgere i målgruppen", "Pr. 100 i målgruppen", "Dækning, 24 mdr."],
+            f"Sundhedstjek pr. kommune, {s.periode if partial else year}",
+            [
+                "Kommune",
+                "Sundhedstjek",
+                "Måneder",
+                "Borgere i målgruppen",
+                "Pr. 100 i målgruppen",
+                "Pr. 100 i målgruppen, 24 mdr.",
+            ],
             rows,
             view,
             numeric={1, 2, 3, 4, 5},
+            footer=[
+                "I alt",
+                antal(total),
+                "",
+                antal(target),
+                tal(per_100, 1) if per_100 is not None else MISSING,
+                "",
+            ],
+        )
+    )
+    s.blocks.append(
+        Note(
+            "Sundhedstjek tælles som ydelser (ydelse 0123) efter lægepraksissens kommune, ikke som personer. "
+            '"Pr. 100 i målgruppen, 24 mdr." er ydelserne i de 24 måneder til og med årets sidste hele måned '
+            "pr. 100 borgere i målgruppen: et loft over andelen af borgere, der har fået et sundhedstjek, ikke "
+            "selve andelen.",
+            "info",
         )
     )
     return s
@@ -589,7 +752,7 @@ def fordelingsnoegler(wh: Warehouse, year: int) -> Section:
     view = "cockpit.fordelingsnoegler"
     if not wh.has("fordelingsnoegler"):
         return _missing(s, view, year, "befolkningstal")
-    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn", [year])
+    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn collate da", [year])
     if df.is_empty():
         return _missing(s, view, year, "befolkningstal")
     s.lead = (

@@ -5,7 +5,18 @@ from decimal import Decimal
 
 import pytest
 
-from report.danish_format import aendring_pct, antal, dato, kr, mio_kr, pct, procentpoint, tal
+from report.danish_format import (
+    aendring_pct,
+    antal,
+    dansk_sorteret,
+    dato,
+    kr,
+    mio_kr,
+    pct,
+    periode,
+    procentpoint,
+    tal,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +59,26 @@ def test_small_groups_are_suppressed_but_zero_is_shown():
 def test_dates():
     assert dato(date(2024, 1, 1)) == "1. januar 2024"
     assert dato(datetime(2026, 11, 29, 14, 5)) == "29. november 2026 kl. 14.05"
+
+
+def test_danish_order_is_duckdbs_icu_collation():
+    """Names sorted in Python (chart domains) come in the order `ORDER BY … COLLATE da` gives:
+    Aa reads as Å and comes last, after Æ and Ø, as in the rate appendices."""
+    import duckdb
+
+    names = [
+        "Aalborg", "Ærø", "Brønderslev", "Århus", "Aabenraa", "Assens", "Læsø", "Lemvig", "Morsø",
+        "Mariagerfjord", "Vesthimmerlands", "Zealand", "Øster Hurup", "Åbybro", "Frederikshavn", "Hjørring",
+    ]  # fmt: skip
+    expected = [
+        n for (n,) in duckdb.connect().execute("select n from unnest(?) t(n) order by n collate da", [names]).fetchall()
+    ]
+    assert dansk_sorteret(names) == expected
+    assert expected[-6:] == ["Ærø", "Øster Hurup", "Aabenraa", "Åbybro", "Aalborg", "Århus"]
+
+
+def test_a_period_names_its_months_and_a_whole_year_nothing():
+    assert periode(date(2024, 1, 1), date(2024, 3, 1), 2024) == "januar–marts 2024"
+    assert periode(date(2024, 2, 1), date(2024, 2, 1), 2024) == "februar 2024"
+    assert periode(date(2024, 1, 1), date(2024, 12, 1), 2024) is None
+    assert periode(None, date(2024, 12, 1), 2024) is None

@@ -75,6 +75,7 @@ EXPECTED_ASSETS = {
             "paragraf_funktion",
             "ref_sikrede_institutioner",
             "refusionsgraenser",
+            "tompladsregler",
         )
     },
     "staging/stg_tilbud__tilbud": "staging",

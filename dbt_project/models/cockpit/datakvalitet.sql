@@ -62,5 +62,6 @@ select
     cast(vaerdi as varchar) as vaerdi,
     cast(forventet as varchar) as forventet,
     cast(load_id as varchar) as load_id,
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as fundet
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as fundet,
+    try_cast(left(periode, 4) as integer) as periode_aar
 from flag

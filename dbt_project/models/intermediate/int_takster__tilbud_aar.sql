@@ -3,6 +3,10 @@ with takster as (
     select * from {{ ref('stg_takstbilag__takster') }}
 ),
 
+regler as (
+    select * from {{ ref('tompladsregler') }}
+),
+
 per_tilbud as (
     select
         tilbudsnr,
@@ -15,4 +19,18 @@ per_tilbud as (
     group by tilbudsnr, aar
 )
 
-select * from per_tilbud
+select
+    per_tilbud.tilbudsnr,
+    per_tilbud.aar,
+    per_tilbud.budgetteret_belaegning_pct,
+    per_tilbud.laveste_doegntakst_kr,
+    -- What a buyer pays for a budgeted place left empty: the tilbud's own rule where its
+    -- appendix states one (seed tompladsregler), else the full lowest rate.
+    coalesce(regler.andel_af_doegntakst_pct, 100) as tomplads_andel_pct,
+    {{ div_half_up('per_tilbud.laveste_doegntakst_kr * coalesce(regler.andel_af_doegntakst_pct, 100)', '100', 2) }}
+        as tompladstakst_kr
+from per_tilbud
+left join regler
+    on per_tilbud.tilbudsnr = regler.tilbudsnr
+        and per_tilbud.aar >= regler.aar_fra
+        and (regler.aar_til is null or per_tilbud.aar <= regler.aar_til)

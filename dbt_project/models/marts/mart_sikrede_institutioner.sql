@@ -22,7 +22,10 @@ institution_aar as (
         sum(afviste_retlige) as afviste_retlige,
         sum(venteliste_ultimo) as venteliste_sum,
         count(venteliste_ultimo) as venteliste_maaneder,
-        count(*) as maaneder_med_data
+        count(*) as maaneder_med_data,
+        min(maaned) as foerste_maaned,
+        max(maaned) as sidste_maaned,
+        1 as antal_institutioner
     from maaned
     group by institution, aar
 ),
@@ -42,7 +45,11 @@ i_alt as (
         -- months with a figure equals Σ / months only when every institution reported.
         sum(venteliste_sum) as venteliste_sum,
         max(venteliste_maaneder) as venteliste_maaneder,
-        max(maaneder_med_data) as maaneder_med_data
+        max(maaneder_med_data) as maaneder_med_data,
+        min(foerste_maaned) as foerste_maaned,
+        max(sidste_maaned) as sidste_maaned,
+        -- 'I alt' is the sum over the institutions in the data, not the whole country.
+        count(*) as antal_institutioner
     from institution_aar
     group by aar
 ),
@@ -58,6 +65,10 @@ select
     cast(driftsherre as varchar) as driftsherre,
     cast(aar as integer) as aar,
     cast(maaneder_med_data as integer) as maaneder_med_data,
+    cast(foerste_maaned as date) as foerste_maaned,
+    cast(sidste_maaned as date) as sidste_maaned,
+    cast(antal_institutioner as integer) as antal_institutioner,
+    cast((select count(*) from {{ ref('ref_sikrede_institutioner') }}) as integer) as antal_institutioner_i_landet,
     cast(normerede_doegn as bigint) as normerede_doegn,
     cast(doegn_i_drift as bigint) as doegn_i_drift,
     cast(belagte_doegn_sociale as bigint) as belagte_doegn_sociale,

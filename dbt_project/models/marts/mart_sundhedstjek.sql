@@ -14,6 +14,8 @@ aar as (
         aar,
         sum(antal_sundhedstjek) as antal_sundhedstjek,
         count(antal_sundhedstjek) as maaneder_med_data,
+        min(maaned) filter (where antal_sundhedstjek is not null) as foerste_maaned,
+        max(maaned) filter (where antal_sundhedstjek is not null) as sidste_maaned,
         bool_or(delvis_maaned) as har_delvis_maaned,
         -- The year's last complete month: December, or the month before the extraction month.
         max(maaned) filter (where not delvis_maaned) as sidste_hele_maaned
@@ -46,6 +48,8 @@ select
     cast(aar.aar as integer) as aar,
     cast(aar.antal_sundhedstjek as bigint) as antal_sundhedstjek,
     cast(aar.maaneder_med_data as integer) as maaneder_med_data,
+    cast(aar.foerste_maaned as date) as foerste_maaned,
+    cast(aar.sidste_maaned as date) as sidste_maaned,
     cast(aar.har_delvis_maaned or aar.maaneder_med_data < 12 as boolean) as delvis_periode,
     cast(maalgruppe.borgere_i_maalgruppe as integer) as borgere_i_maalgruppe,
     cast({{ div_half_up('100 * aar.antal_sundhedstjek', 'maalgruppe.borgere_i_maalgruppe', 2) }} as decimal(9, 2))

@@ -15,6 +15,9 @@ grundlag as (
         netto.funktion,
         coalesce(funktion.funktionsnavn, kilde.funktionsnavn) as funktionsnavn,
         funktion.paragraf,
+        -- The chart of accounts' main function: 5.38 adults (the cockpit's expenditure), 5.28
+        -- children and young people (interfaces, kept apart in every total).
+        coalesce(funktion.hovedfunktion, left(netto.funktion, 4)) as hovedfunktion,
         netto.aar,
         cast(netto.nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
         noegler.indbyggere,
@@ -38,6 +41,7 @@ select
     cast(funktion as varchar) as funktion,
     cast(funktionsnavn as varchar) as funktionsnavn,
     cast(paragraf as varchar) as paragraf,
+    cast(hovedfunktion as varchar) as hovedfunktion,
     cast(aar as integer) as aar,
     cast(nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
     cast(indbyggere as bigint) as indbyggere,
