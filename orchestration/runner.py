@@ -138,8 +138,18 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     logging.getLogger("dagster._core.execution.plan.active").addFilter(_no_unbuilt_check_notes)  # once
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
+    paths = landing_paths(settings.landing_dir)
+    if not paths and not settings.allow_removal:  # an unmounted share: never publish an empty cockpit
+        return RunOutcome(
+            run_id=run_id,
+            published=False,
+            elapsed=time.perf_counter() - t0,
+            reason=f"landingsmappen {settings.landing_dir} har ingen landingsfiler (er drevet ikke monteret?): "
+            f"intet er indlæst — {settings.published_db} er uændret; kør med --tillad-fjernelse, "
+            "hvis alle filer er fjernet med vilje",
+        )
     try:  # never read half of a file that is still being copied in
-        waited = wait_until_settled(landing_paths(settings.landing_dir), say=progress, relative_to=settings.landing_dir)
+        waited = wait_until_settled(paths, say=progress, relative_to=settings.landing_dir)
     except LandingNotSettled as exc:
         return RunOutcome(
             run_id=run_id,
@@ -305,6 +315,23 @@ def rows_outside_partitions(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def removed_files(settings: Settings, run_id: str) -> list[str]:
+    """One line per landing file whose rows this refresh took out because the file is gone
+    (`meta.removed_files` of the build DB; issue 24 §2: a removal is never silent)."""
+    from orchestration.raw_loader import shown
+
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        has_table = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'removed_files'"
+        ).fetchone()[0]
+        rows = (
+            con.execute("select file from meta.removed_files where load_id = ? order by 1", [run_id]).fetchall()
+            if has_table
+            else []
+        )
+    return [f"fjernet: {shown(file)}: ikke længere i landingsmappen, dens rækker er taget ud" for (file,) in rows]
+
+
 def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: int) -> str:
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         views = con.execute(
@@ -321,6 +348,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)
     unread = [f"ikke læst: {rel}: {why}" for rel, why in unread_files(settings.landing_dir).items()]
+    removed = removed_files(settings, run_id)
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
@@ -328,6 +356,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         *findings,
         *outside,
         *unread,
+        *removed,
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)

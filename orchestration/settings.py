@@ -43,6 +43,11 @@ class Settings:
     report_dir: Path
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     duckdb_temp_dir: Path | None = None  # None: `<build DB>.tmp` beside it, as DuckDB itself does
+    # Removing landing files (issue 24 §2, orchestration/raw_loader.py RemovalPolicy): taken only
+    # when allowed (`cockpit run --tillad-fjernelse`, COCKPIT_TILLAD_FJERNELSE=1), or when at most
+    # this share of a source's files loaded before is gone (COCKPIT_FJERNELSE_MAX_ANDEL, 0–1).
+    allow_removal: bool = False
+    removal_max_share: float = 0.5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,6 +58,8 @@ class Settings:
             report_dir=_path("COCKPIT_REPORT_DIR"),
             duckdb_memory_limit=os.environ.get("COCKPIT_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             duckdb_temp_dir=_path("COCKPIT_DUCKDB_TEMP_DIR") if os.environ.get("COCKPIT_DUCKDB_TEMP_DIR") else None,
+            allow_removal=os.environ.get("COCKPIT_TILLAD_FJERNELSE", "").strip().lower() in ("1", "ja", "true", "yes"),
+            removal_max_share=_share("COCKPIT_FJERNELSE_MAX_ANDEL", 0.5),
         )
         settings.validate()
         return settings
@@ -93,6 +100,27 @@ class Settings:
         os.environ["COCKPIT_REPORT_DIR"] = str(self.report_dir)
         os.environ["COCKPIT_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
         os.environ["COCKPIT_DUCKDB_TEMP_DIR"] = str(self.temp_dir)
+        os.environ["COCKPIT_TILLAD_FJERNELSE"] = "1" if self.allow_removal else "0"
+        os.environ["COCKPIT_FJERNELSE_MAX_ANDEL"] = str(self.removal_max_share)
+
+    def removal_policy(self):
+        """The loader's `RemovalPolicy` of these settings."""
+        from orchestration.raw_loader import RemovalPolicy
+
+        return RemovalPolicy(allowed=self.allow_removal, max_share=self.removal_max_share)
+
+
+def _share(var: str, default: float) -> float:
+    text = (os.environ.get(var) or "").strip().replace(",", ".")
+    if not text:
+        return default
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise SettingsError(f"{var}={os.environ[var]!r}: skal være en andel mellem 0 og 1, fx 0,5")
+    return share
 
 
 def _path(var: str) -> Path:
