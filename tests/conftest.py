@@ -9,12 +9,16 @@ those the manifest was made from, so a manifest left by another checkout is neve
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Tests never write into the checkout (issue 24 §7: `reports/` was overwritten): a run or a CLI
+# subprocess that names no report dir writes to a scratch dir of the session.
+os.environ.setdefault("COCKPIT_REPORT_DIR", tempfile.mkdtemp(prefix="cockpit-test-reports-"))
 
 from orchestration.settings import Settings  # noqa: E402
 
@@ -76,6 +80,7 @@ PIPELINE_MODULES = {
     "test_safe_operations",
     "test_national_sample",
     "test_ui_runs",
+    "test_landing_guards_run",
 }
 
 

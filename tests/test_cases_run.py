@@ -99,7 +99,8 @@ def _cockpit(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     home = tmp / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(PROJECT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "DAGSTER_HOME": str(home)}  # a persistent event log, to search it
+    # A persistent event log, to search it; the report beside the run, never into the checkout.
+    env = {**os.environ, "DAGSTER_HOME": str(home), "COCKPIT_REPORT_DIR": str(tmp / "reports")}
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
         capture_output=True,
