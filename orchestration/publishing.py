@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.sql_names import ident, literal, qualified
+
 # Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
 # two names it uses while checkpointing or recovering it).
 SIDECAR_SUFFIXES = (".wal", ".wal.checkpoint", ".wal.recovery")
@@ -97,7 +99,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> F
     checksums, run_log = {}, (0, 0)
     for schema, name in relations:
         n, checksum = con.execute(
-            f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{catalog}"."{schema}"."{name}" t'
+            f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {qualified(catalog, schema, name)} t"
         ).fetchone()
         if (schema, name) == RUN_LOG:
             run_log = (int(n), int(checksum))
@@ -120,8 +122,7 @@ def fingerprint_file(db: Path) -> Fingerprint:
 
 def attach_read_only(con: duckdb.DuckDBPyConnection, db: Path, name: str) -> None:
     """Attach `db` to `con` as catalog `name`, read-only (ATTACH takes no parameter)."""
-    path = str(db).replace("'", "''")
-    con.execute(f"attach '{path}' as {name} (read_only)")
+    con.execute(f"attach {literal(str(db))} as {ident(name)} (read_only)")
 
 
 def sidecars(db: Path) -> list[Path]:

@@ -26,6 +26,7 @@ from orchestration.check import loaded_findings
 from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.settings import Settings
+from orchestration.sql_names import qualified
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -306,7 +307,7 @@ def rows_outside_partitions(con: duckdb.DuckDBPyConnection) -> list[str]:
     tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
     lines = []
     for source in (s for s in SOURCES.values() if s.grain and s.name in tables):
-        for file, n in con.execute(f"""select _source_file, count(*) from raw.{source.name}
+        for file, n in con.execute(f"""select _source_file, count(*) from {qualified("raw", source.name)}
                                        where _partition is null group by 1 order by 1""").fetchall():
             lines.append(
                 f"uden for partitionerne: {file}: {n} rækker (indlæst med filen; en genkørsel af en "
@@ -339,7 +340,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         ).fetchall()
         lines = [f"Publiceret {settings.published_db} (kørsel {run_id})", "", f"{'cockpit-tabel':<32}{'rækker':>10}"]
         for (name,) in views:
-            n = con.execute(f'select count(*) from cockpit."{name}"').fetchone()[0]
+            n = con.execute(f"select count(*) from {qualified('cockpit', name)}").fetchone()[0]
             lines.append(f"{'cockpit.' + name:<32}{n:>10}")
         run = con.execute(
             "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]

@@ -77,6 +77,13 @@ class Settings:
                     f"{db.name}: en DuckDB-fil må ikke hedde som skemaet/katalogen '{name}' i lageret "
                     f"(forespørgsler som {name}.<tabel> bliver tvetydige) — brug fx styringscockpit.duckdb"
                 )
+        if bad := unfit_for_dbt(self.build_db):
+            from orchestration.raw_loader import shown
+
+            raise SettingsError(
+                f"{shown(str(self.build_db))}: build-DB'ens sti må ikke indeholde {bad} (dbt-duckdb sætter "
+                "den ind i sin SQL og læser ; ? # som parametre) — omdøb den, fx COCKPIT_BUILD_DB=data/build.duckdb"
+            )
         if self.build_db.resolve() == self.published_db.resolve():
             raise SettingsError(f"{self.build_db}: the build DB and the published DB must be two files")
 
@@ -108,6 +115,19 @@ class Settings:
         from orchestration.raw_loader import RemovalPolicy
 
         return RemovalPolicy(allowed=self.allow_removal, max_share=self.removal_max_share)
+
+
+# Characters dbt-duckdb cannot carry in the build DB's path: it puts the path and the catalog (the
+# file's stem) into its SQL unescaped, and reads `;` `?` `#` as the start of parameters. Control
+# characters would break the one-line messages and logs that name the file.
+_UNFIT_FOR_DBT = frozenset("'\";?#")
+
+
+def unfit_for_dbt(db: Path) -> str:
+    """The characters of `db`'s absolute path that dbt-duckdb cannot carry, quoted and joined
+    (`', ;`), or "" when there are none."""
+    bad = sorted({c for c in str(db) if c in _UNFIT_FOR_DBT or ord(c) < 32 or ord(c) == 127})
+    return ", ".join(repr(c) for c in bad)
 
 
 def _share(var: str, default: float) -> float:
