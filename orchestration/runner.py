@@ -16,12 +16,14 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
 from ingest.sources import unread_files
+from orchestration.build_db import BuildDbDamaged, damaged_message, drop_empty
 from orchestration.check import loaded_findings
 from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
@@ -160,6 +162,9 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
         )
     if waited >= 0.5:
         progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
+    damaged = _build_db_damaged(settings, progress)
+    if damaged:
+        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0, reason=damaged)
     try:
         if prepare_manifest():  # SQL edited since the last parse must count
             progress("dbt-manifest: genskabt (dbt parse)")
@@ -179,6 +184,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    prune_run_logs(log_path.parent, max(settings.keep_runs - 1, 0))  # and this run's
     progress(f"log:     {log_path}")
     with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         for job_name, selection in FULL_REFRESH:
@@ -214,6 +220,8 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             outcome.reason = "blokerende kontrol fejlede: " + " | ".join(listener.failed_checks)
         elif listener.step_errors:
             outcome.reason = listener.step_errors[0]
+            if damaged_message(outcome.reason) and "build-DB'en" not in outcome.reason:
+                outcome.reason = str(BuildDbDamaged(settings.build_db, outcome.reason))
         else:
             outcome.reason = "kørslen publicerede ikke (se Dagster-loggen)"
         if "Out of Memory" in outcome.reason:  # say which setting bounds it, and what to do
@@ -284,6 +292,32 @@ def _unchanged(
         warnings=listener.warnings,
         elapsed=elapsed,
     )
+
+
+def prune_run_logs(folder: Path, keep: int) -> list[Path]:
+    """Remove the runs' logs (`run-<id>.log`) in `folder` but the `keep` newest; returns them.
+    Disk use stays bounded on a scheduled warehouse (COCKPIT_BEHOLD_KOERSLER)."""
+    logs = sorted(folder.glob("run-*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in logs[max(keep, 0) :]:
+        old.unlink(missing_ok=True)
+    return logs[max(keep, 0) :]
+
+
+def _build_db_damaged(settings: Settings, progress: Callable[[str], None]) -> str:
+    """Before any step: a 0-byte build DB is removed (said), so the run builds it from the
+    landing dir; one DuckDB cannot open is named as damaged with the command that rebuilds it
+    (the reason to stop with, issue 24 §6), instead of DuckDB's text under the first step's name."""
+    if drop_empty(settings.build_db):
+        progress(f"build-DB'en {settings.build_db.name} var tom (0 bytes): den bygges forfra fra landingsmappen")
+        return ""
+    if not settings.build_db.exists():
+        return ""
+    try:
+        settings.connect_build().close()
+    except duckdb.Error as exc:
+        if damaged_message(exc):
+            return f"{BuildDbDamaged(settings.build_db, exc)} — {settings.published_db} er uændret"
+    return ""
 
 
 def flag_counts(settings: Settings) -> str:

@@ -48,6 +48,8 @@ class Settings:
     # this share of a source's files loaded before is gone (COCKPIT_FJERNELSE_MAX_ANDEL, 0–1).
     allow_removal: bool = False
     removal_max_share: float = 0.5
+    # dbt's per-run target folders and the runs' logs kept (COCKPIT_BEHOLD_KOERSLER): disk use is bounded
+    keep_runs: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +62,7 @@ class Settings:
             duckdb_temp_dir=_path("COCKPIT_DUCKDB_TEMP_DIR") if os.environ.get("COCKPIT_DUCKDB_TEMP_DIR") else None,
             allow_removal=os.environ.get("COCKPIT_TILLAD_FJERNELSE", "").strip().lower() in ("1", "ja", "true", "yes"),
             removal_max_share=_share("COCKPIT_FJERNELSE_MAX_ANDEL", 0.5),
+            keep_runs=_count("COCKPIT_BEHOLD_KOERSLER", 10),
         )
         settings.validate()
         return settings
@@ -109,6 +112,7 @@ class Settings:
         os.environ["COCKPIT_DUCKDB_TEMP_DIR"] = str(self.temp_dir)
         os.environ["COCKPIT_TILLAD_FJERNELSE"] = "1" if self.allow_removal else "0"
         os.environ["COCKPIT_FJERNELSE_MAX_ANDEL"] = str(self.removal_max_share)
+        os.environ["COCKPIT_BEHOLD_KOERSLER"] = str(self.keep_runs)
 
     def removal_policy(self):
         """The loader's `RemovalPolicy` of these settings."""
@@ -128,6 +132,15 @@ def unfit_for_dbt(db: Path) -> str:
     (`', ;`), or "" when there are none."""
     bad = sorted({c for c in str(db) if c in _UNFIT_FOR_DBT or ord(c) < 32 or ord(c) == 127})
     return ", ".join(repr(c) for c in bad)
+
+
+def _count(var: str, default: int) -> int:
+    text = (os.environ.get(var) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise SettingsError(f"{var}={text!r}: skal være et helt tal ≥ 0, fx 10")
+    return int(text)
 
 
 def _share(var: str, default: float) -> float:
