@@ -81,6 +81,7 @@ PIPELINE_MODULES = {
     "test_national_sample",
     "test_ui_runs",
     "test_landing_guards_run",
+    "test_refresh_faults_run",
 }
 
 
