@@ -23,6 +23,36 @@ os.environ.setdefault("COCKPIT_REPORT_DIR", tempfile.mkdtemp(prefix="cockpit-tes
 from orchestration.settings import Settings  # noqa: E402
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+_WATCHED = ("reports", "data")  # what `make run` writes: a test must never change it
+
+
+def _outputs_of_the_checkout() -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(CHECKOUT)): (p.stat().st_mtime_ns, p.stat().st_size)
+        for folder in _WATCHED
+        for p in sorted((CHECKOUT / folder).rglob("*"))
+        if p.is_file() and "landing" not in p.relative_to(CHECKOUT).parts
+    }
+
+
+def pytest_sessionstart(session) -> None:
+    session.config._cockpit_outputs = _outputs_of_the_checkout()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the session when a test wrote into the checkout's `reports/` or `data/` (issue 24
+    §7: test_cases_run overwrote the reports `make run` had made)."""
+    before = getattr(session.config, "_cockpit_outputs", None)
+    if before is None:
+        return
+    after = _outputs_of_the_checkout()
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    if changed:
+        print(f"\nTests wrote into the checkout: {', '.join(changed[:10])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session) -> None:
     from orchestration.dbt_resources import prepare_manifest
