@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from ingest.sources import SOURCES, empty_rows
+from ingest.statbank_file import DERIVED
 from orchestration.raw_loader import EXTRAS, ensure_schema, load_source
 from orchestration.sql_names import ident, literal, qualified
 
@@ -190,3 +191,34 @@ def test_case_bugs2_14_quote_in_an_extra_header_loads_12_months_and_keeps_the_co
         assert con.execute(
             "select ekstra['Bemærkning \"intern\"'] from raw.belaegning order by maaned limit 1"
         ).fetchone() == ("ok",)
+
+
+def test_hostile_statbank_headers_land_in_ekstra_and_run_nothing(tmp_path, sample_landing):
+    headers = hostile_headers(tmp_path / "pwn.csv")
+    sample = sample_landing[0] / "befolkning" / "FOLK1AM_2022-2024.csv"
+    lines = sample.read_text(encoding="utf-8-sig").splitlines()
+    folder = tmp_path / "landing" / "befolkning"
+    folder.mkdir(parents=True)
+    text = [lines[0] + ";" + ";".join(csv_cell(h) for h in headers)]
+    text += [line + ";" + ";".join(f"s{j}" for j in range(len(headers))) for line in lines[1:]]
+    (folder / "hostile.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        stats = load_source(con, SOURCES["befolkning"], tmp_path / "landing", "run-1")
+        assert stats.rows_loaded > 0
+        from_file = con.execute(f"select count(*) from raw.befolkning where {EXTRAS} is not null").fetchone()[
+            0
+        ]  # totals the reader derives have no cell of the file, so no extras
+        values = [[f"s{j}" for j in range(len(headers))]] * from_file
+        assert not (tmp_path / "pwn.csv").exists()
+        assert tables(con) == intended_tables("befolkning")
+        got = con.execute(
+            f"select map_keys({EXTRAS}), map_values({EXTRAS}) from raw.befolkning where {EXTRAS} is not null"
+        ).fetchall()
+        assert got == [(headers, row) for row in values]
+        # every row read from the file has them: only totals the reader derives have none
+        assert con.execute(f"select count(*) from raw.befolkning where {DERIVED} is null").fetchone() == (from_file,)
+        assert (
+            from_file
+            == stats.rows_loaded
+            - con.execute(f"select count(*) from raw.befolkning where {DERIVED} is not null").fetchone()[0]
+        )
