@@ -22,7 +22,6 @@ os.environ.setdefault("COCKPIT_REPORT_DIR", tempfile.mkdtemp(prefix="cockpit-tes
 
 from orchestration.settings import Settings  # noqa: E402
 
-
 CHECKOUT = Path(__file__).resolve().parents[1]
 _WATCHED = ("reports", "data")  # what `make run` writes: a test must never change it
 
