@@ -53,6 +53,7 @@ def dbt_resource() -> DbtCliResource:
     the process that holds the refresh lock. The real dbt is `dbt_executable()`, handed over in
     COCKPIT_DBT_EXECUTABLE (set here and again by the dbt step, which may run in another process)."""
     os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()
+    os.environ.pop("COCKPIT_DBT_PARENT_PID", None)  # a process starting dbt says its own pid (the dbt step)
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_CHILD))
 
 

@@ -109,7 +109,6 @@ PIPELINE_MODULES = {
     "test_safe_operations",
     "test_national_sample",
     "test_ui_runs",
-    "test_landing_guards_run",
     "test_refresh_faults_run",
 }
 

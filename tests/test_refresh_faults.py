@@ -298,3 +298,13 @@ def test_a_writer_that_never_lets_go_ends_the_wait_with_refresh_busy(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_dbt_child_does_not_start_dbt_when_its_starter_is_gone_already(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    env = {**os.environ, "COCKPIT_DBT_EXECUTABLE": "/bin/echo", "COCKPIT_DBT_PARENT_PID": dead.stdout.strip()}
+    gone = subprocess.run([str(DBT_CHILD), "started"], capture_output=True, text=True, env=env)
+    assert (gone.returncode, gone.stdout) == (1, "")
+    env["COCKPIT_DBT_PARENT_PID"] = str(os.getppid())  # alive but not its parent: a value inherited
+    inherited = subprocess.run([str(DBT_CHILD), "started"], capture_output=True, text=True, env=env)
+    assert (inherited.returncode, inherited.stdout) == (0, "started\n")

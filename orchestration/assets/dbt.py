@@ -119,7 +119,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
     def _cockpit_dbt(context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb):
         settings = Settings.from_env()
         settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
-        os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()  # what dbt_child.py execs
+        os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()  # what dbt_child.py execs,
+        os.environ["COCKPIT_DBT_PARENT_PID"] = str(os.getpid())  # and the process it must die with
         # The whole project asked for (every run of the jobs): build what changed since the last
         # build. A subset picked in the UI is dagster-dbt's own selection, and is not recorded.
         whole = context.selected_asset_keys == context.assets_def.keys and set(
