@@ -226,6 +226,9 @@ class Parsed:
     dropped: int = 0  # rows outside the source's scope (e.g. regions in a population file)
     shape: str = ""  # the file's detected shape, for `cockpit check` ("StatBank webside, bred")
     findings: tuple[str, ...] = ()  # what a steward should know that is no rejected value
+    # (column of `rows`, the file's own header text) of every unknown column: the loader keeps
+    # them in `raw.<source>.ekstra` under the header text, never as a column named from the file
+    extras: tuple[tuple[str, str], ...] = ()
 
 
 def parse(
@@ -383,4 +386,5 @@ def parse(
     # A header without rows is an export of a period without postings, not a broken file: it
     # loads nothing and says so, instead of stopping the whole refresh.
     empty = ("filen har kun overskriften, ingen datarækker",) if data_rows == 0 else ()
-    return Parsed(rows, rejected, cpr, data_rows, dropped, findings=text.notes + empty)
+    extras = tuple((extra[c], header_of[c]) for c in extra)
+    return Parsed(rows, rejected, cpr, data_rows, dropped, findings=text.notes + empty, extras=extras)

@@ -39,7 +39,7 @@ import duckdb
 
 from ingest import reference
 from ingest.sources import SOURCES
-from orchestration.publishing import attach_read_only, sidecars
+from orchestration.publishing import attach_read_only, file_damage, sidecars
 
 DDL = """
 create table if not exists meta.dbt_built (
@@ -273,6 +273,8 @@ def published_current(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, 
         return None
     if built is None or ours is None or not path.is_file() or sidecars(path):
         return None  # a stale sidecar beside it (a BI session killed while writing): publish moves it aside
+    if file_damage(path):  # one row reads fine from a file damaged elsewhere (issue 24 §6)
+        return None
     try:
         with duckdb.connect() as reader:
             attach_read_only(reader, path, "published")

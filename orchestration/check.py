@@ -15,6 +15,7 @@ import polars as pl
 from ingest.errors import ContractError, printable
 from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file, unread_paths
 from ingest.statbank_file import DERIVED
+from ingest.textfile import sha256_file
 
 
 def _targets(path: Path) -> tuple[list[tuple[Source, Path, Path]], dict[str, str]]:
@@ -82,8 +83,13 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
                 f"{printable(str(given))}: FEJL ingen landingsfiler her (mapperne hedder {', '.join(FOLDERS)})"
             ]
             ok = False
+        copies = same_content(targets)
         for source, file, landing in targets:
             rel = printable(file.relative_to(landing).as_posix())
+            copy_of = copies.get(file.relative_to(landing).as_posix())
+            if copy_of:  # the run loads it once: checking it twice would double its keys
+                blocks[rel] = [f"{rel}: BEMÆRK [{source.name}] {copy_of}"]
+                continue
             try:
                 parsed = read_file(source, file, landing, "check")
             except ContractError as exc:
@@ -97,12 +103,47 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
             blocks[rel] = _file_block(rel, source, parsed)
             parsed_by_source.setdefault(source.name, []).append((rel, parsed))
             progress(f"check: {rel}")
+    for rel, line in _posting_overlaps(parsed_by_source.get("posteringer", [])):
+        blocks[rel].append(f"    fund: {line}")
     for source_name, files in parsed_by_source.items():
         for rel, problems in _contract_checks(source_name, files).items():
             blocks[rel][0] = blocks[rel][0].replace(": OK [", ": FEJL [", 1)
             blocks[rel] += problems
             ok = False
     return "\n".join(line for block in blocks.values() for line in block), ok
+
+
+def same_content(targets: list[tuple[Source, Path, Path]]) -> dict[str, str]:
+    """{copy: what to say} for byte-identical files (same SHA-256) of one source in one landing
+    dir, as the run loads them (orchestration/raw_loader.py): the shortest name, then the first
+    by name, is loaded; every other copy is not (issue 24 §3: a second browser download)."""
+    from orchestration.raw_loader import DUPLICATE, shown
+
+    by_content: dict[tuple[str, Path, str], list[str]] = {}
+    for source, file, landing in targets:
+        rel = file.relative_to(landing).as_posix()
+        by_content.setdefault((source.name, landing, sha256_file(file)), []).append(rel)
+    copies = {}
+    for rels in by_content.values():
+        first, *rest = sorted(rels, key=lambda r: (len(r), r))
+        copies.update({copy: f"{DUPLICATE}{shown(first)}: indlæses ikke (slet kopien)" for copy in rest})
+    return copies
+
+
+def _posting_overlaps(files: list) -> list[tuple[str, str]]:
+    """(file, line) for postings with the same key in two checked ledger files of the same
+    municipality and year (orchestration/raw_loader.py `posting_overlaps`, as the run finds them)."""
+    from orchestration.raw_loader import posting_overlaps
+    from orchestration.sql_names import ident
+
+    if len(files) < 2:
+        return []
+    frame = pl.concat(
+        [p.rows.with_columns(pl.lit(rel).alias("_source_file")) for rel, p in files], how="diagonal_relaxed"
+    )
+    with duckdb.connect() as con:
+        con.register("checked_postings", frame)
+        return posting_overlaps(con, ident("checked_postings"))
 
 
 def _file_block(rel: str, source: Source, parsed) -> list[str]:

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.cpr import mask_text
@@ -32,6 +33,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         if value:
             os.environ[var] = str(Path(value).resolve())
     settings = Settings.from_env()
+    if getattr(args, "tillad_fjernelse", False):
+        settings = replace(settings, allow_removal=True)
     settings.export_env()
     return settings
 
@@ -157,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait",
         action="store_true",
         help="wait for another refresh of the same build DB to finish (default: exit 75 at once)",
+    )
+    p.add_argument(
+        "--tillad-fjernelse",
+        action="store_true",
+        help="take landing files removed since the last refresh, however many (default: an empty landing dir "
+        "or source folder, or more than COCKPIT_FJERNELSE_MAX_ANDEL of a source's files gone, stops the run)",
     )
     p.set_defaults(func=cmd_run)
 

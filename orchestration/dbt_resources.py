@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -43,8 +44,42 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"))
 
 
+# Runs dbt so that it dies with the step that started it (a killed refresh leaves no writer).
+DBT_CHILD = Path(__file__).with_name("dbt_child.py")
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    """dagster-dbt's resource, running dbt through `dbt_child.py`: `dbt build` is killed with
+    the process that holds the refresh lock. The real dbt is `dbt_executable()`, handed over in
+    COCKPIT_DBT_EXECUTABLE (set here and again by the dbt step, which may run in another process)."""
+    os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()
+    os.environ.pop("COCKPIT_DBT_PARENT_PID", None)  # a process starting dbt says its own pid (the dbt step)
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_CHILD))
+
+
+# A folder younger than this is never removed: it may belong to a dbt still running (a UI run on
+# another build DB of the same checkout).
+_PRUNE_MIN_AGE_SECONDS = 3600.0
+
+
+def prune_dbt_targets(keep: int, target: Path = DBT_PROJECT_DIR / "target") -> list[Path]:
+    """Remove dagster-dbt's per-invocation folders (`target/<step>-<run>-<id>/`: dbt's
+    artifacts and its log, ~12 MB each) but the `keep` newest and any younger than an hour;
+    returns those removed. The shared `target/manifest.json` and partial parse stay. Without
+    this a scheduled warehouse grows without bound (issue 24 §6: 97 refreshes left 1,1 GB)."""
+    if not target.is_dir():
+        return []
+    folders = sorted(
+        (p for p in target.iterdir() if p.is_dir() and p.name.count("-") >= 2),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    now, removed = time.time(), []
+    for folder in folders[max(keep, 0) :]:
+        if now - folder.stat().st_mtime >= _PRUNE_MIN_AGE_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def stamp_path(project: DbtProject = DBT_PROJECT) -> Path:

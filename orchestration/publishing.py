@@ -12,16 +12,22 @@ build's. A mismatch puts the previous file back and fails.
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import json
 import os
+import re
 import shutil
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from orchestration.sql_names import ident, literal, qualified
 
 # Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
 # two names it uses while checkpointing or recovering it).
@@ -97,7 +103,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> F
     checksums, run_log = {}, (0, 0)
     for schema, name in relations:
         n, checksum = con.execute(
-            f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{catalog}"."{schema}"."{name}" t'
+            f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {qualified(catalog, schema, name)} t"
         ).fetchone()
         if (schema, name) == RUN_LOG:
             run_log = (int(n), int(checksum))
@@ -120,8 +126,7 @@ def fingerprint_file(db: Path) -> Fingerprint:
 
 def attach_read_only(con: duckdb.DuckDBPyConnection, db: Path, name: str) -> None:
     """Attach `db` to `con` as catalog `name`, read-only (ATTACH takes no parameter)."""
-    path = str(db).replace("'", "''")
-    con.execute(f"attach '{path}' as {name} (read_only)")
+    con.execute(f"attach {literal(str(db))} as {ident(name)} (read_only)")
 
 
 def sidecars(db: Path) -> list[Path]:
@@ -155,6 +160,7 @@ def publish_verified(
     relations after restoring the previous published file (or removing the new one when there
     was none). The published file is mode 0444 (read-only for every tool that honours it)."""
     published_db.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_publish_files(published_db, warn)
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
     backup = published_db.with_name(f".{published_db.name}.{os.getpid()}.previous")
     for leftover in (tmp, backup):
@@ -183,6 +189,93 @@ def publish_verified(
         tmp.unlink(missing_ok=True)
         backup.unlink(missing_ok=True)
     return published_db.stat().st_size
+
+
+def remove_stale_publish_files(published_db: Path, warn: Callable[[str], None] = lambda _m: None) -> list[Path]:
+    """Remove the temporary copies and backups (`.<name>.<pid>.tmp`, `.<name>.<pid>.previous`)
+    that a publish killed or stopped by a full disk left beside `published_db`, each with a
+    warning naming it; returns them. Files of a process that still runs (another publish of the
+    same file) are left alone. Without this, the copies of a full disk keep the disk full and
+    later refreshes failing after space is back (issue 24 §6)."""
+    pattern = re.compile(rf"\.{re.escape(published_db.name)}\.(\d+)\.(tmp|previous)")
+    removed = []
+    for path in sorted(published_db.parent.glob(f".{glob.escape(published_db.name)}.*")):
+        found = pattern.fullmatch(path.name)
+        pid = int(found.group(1)) if found else 0
+        recent = found is not None and time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS
+        if found is None or (pid != os.getpid() and _alive(pid) and recent):
+            continue
+        size = path.stat().st_size
+        path.unlink(missing_ok=True)
+        warn(f"efterladt fil fra en afbrudt publicering fjernet: {path.name} ({size / 1e6:.1f} MB)")
+        removed.append(path)
+    return removed
+
+
+STALE_AFTER_SECONDS = 24 * 3600.0  # no publish takes a day: an older file's pid was reused
+
+
+def digest_path(published_db: Path) -> Path:
+    """Where the whole-file SHA-256 of the last publish is kept: `.<name>.sha256` beside it."""
+    return published_db.with_name(f".{published_db.name}.sha256")
+
+
+def record_file_digest(published_db: Path) -> str:
+    """Write the SHA-256 and size of the file now at `published_db` beside it (`digest_path`,
+    replaced atomically) and return the digest. Called once the publish is verified, so later
+    runs can tell a file damaged in place (a bad block, a half-finished copy by hand) from the
+    one published: its content fingerprint and run log row may still read fine."""
+    digest = _sha256(published_db)
+    target = digest_path(published_db)
+    tmp = target.with_name(target.name + f".{os.getpid()}")
+    tmp.write_text(json.dumps({"sha256": digest, "bytes": published_db.stat().st_size}), encoding="utf-8")
+    os.replace(tmp, target)
+    return digest
+
+
+def file_damage(published_db: Path) -> str:
+    """Why the file at `published_db` is not the one published last, in Danish, or "" when it is.
+
+    With a recorded digest (`record_file_digest`): its size and the SHA-256 of the whole file
+    (~2 s per GB). Without one (published before digests were recorded): the file is opened
+    read-only and every table of every schema and every cockpit view is read to the end
+    (`fingerprint_file`), so a damaged block anywhere fails DuckDB's checksums."""
+    if not published_db.is_file():
+        return "filen findes ikke"
+    try:
+        recorded = json.loads(digest_path(published_db).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        recorded = None
+    if isinstance(recorded, dict) and recorded.get("sha256"):
+        size = published_db.stat().st_size
+        if size != recorded.get("bytes"):
+            return f"{size} bytes, men {recorded.get('bytes')} blev publiceret"
+        if _sha256(published_db) != recorded["sha256"]:
+            return "indholdet er ændret siden publiceringen (SHA-256 afviger)"
+        return ""
+    try:
+        fingerprint_file(published_db)
+    except duckdb.Error as exc:
+        return f"DuckDB kan ikke læse den: {' '.join(str(exc).split())[:300]}"
+    return ""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def _restore(published_db: Path, backup: Path | None, warn: Callable[[str], None]) -> None:

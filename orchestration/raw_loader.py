@@ -36,6 +36,7 @@ from ingest.errors import ContractError
 from ingest.fields import REJECTED_SCHEMA, Parsed
 from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file, reader_version
 from ingest.textfile import sha256_file
+from orchestration.sql_names import ident, qualified
 
 # The schemas this module creates (dbt's sources read them); a DB file may not be named like one.
 LOADER_SCHEMAS = frozenset({"raw", "quarantine", "meta"})
@@ -58,10 +59,19 @@ create table if not exists quarantine.cpr_fund (
     load_id varchar);
 create table if not exists quarantine.fund (
     kilde varchar, kildefil varchar, fund varchar, load_id varchar);
+create table if not exists meta.removed_files (
+    source varchar, file varchar, load_id varchar, removed_at timestamp);
 """
 )
 QUARANTINE_TABLES = ("quarantine.afviste_raekker", "quarantine.cpr_fund", "quarantine.fund")
 LEDGER_TABLES = ("meta.loaded_files", "meta.file_periods")  # replaced per file; loaded_partitions per partition
+# Every raw table's unknown columns: {the file's own header text: the value as text}. A header is
+# data, so it never becomes DDL (issue 24: a `"` in a header ended the identifier and ran SQL).
+EXTRAS = "ekstra"
+EXTRAS_TYPE = "map(varchar, varchar)"
+# How the loader's own findings (quarantine.fund) begin, so each load replaces them for its source.
+DUPLICATE = "samme indhold som "
+OVERLAP = "samme posteringer som "
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,23 @@ class Partitions:
     last: str
 
 
+@dataclass(frozen=True)
+class RemovalPolicy:
+    """When a load may take the removal of landing files (issue 24 §2: an unmounted share looks
+    like a landing dir whose files were all deleted). A source folder that had files at the last
+    load and has none now is refused unless `allowed`; otherwise the files gone may be at most
+    `max_share` of those loaded before (`COCKPIT_FJERNELSE_MAX_ANDEL`, default 0,5). A byte-identical
+    copy that is no longer loaded does not count: its content is still there."""
+
+    allowed: bool = False  # `cockpit run --tillad-fjernelse`, COCKPIT_TILLAD_FJERNELSE=1
+    max_share: float = 0.5
+
+
+class RemovalRefused(Exception):
+    """A load would remove more of a source than its `RemovalPolicy` lets it; nothing was written.
+    The message is one Danish line naming the folder and what to do."""
+
+
 @dataclass
 class LoadStats:
     source: str
@@ -88,6 +115,7 @@ class LoadStats:
     rows_dropped: int = 0
     rows_outside_partitions: int = 0  # no readable period, or before/after the partitions
     cpr_found: int = 0
+    duplicates: dict[str, str] = field(default_factory=dict)  # file not loaded → the file with its content
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,9 @@ class LoadPlan:
     removed: list[str]
     loaded: list[tuple[str, str, str]]
     other_reader: int = 0  # of `to_read`: unchanged files loaded by another reader version
+    # byte-identical copies (a second download `x (1).csv`), not loaded: {copy: the file loaded}
+    duplicates: dict[str, str] = field(default_factory=dict)
+    known: int = 0  # files of the source in the ledger (loaded at an earlier load)
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,8 @@ def load_source(
     *,
     partitions: Partitions | None = None,
     log: Callable[[str], None] = lambda _msg: None,
+    warn: Callable[[str], None] | None = None,
+    removal: RemovalPolicy = RemovalPolicy(),  # noqa: B008 — frozen, so one shared default is safe
 ) -> LoadStats:
     """Make `raw.<source>` agree with the landing files, for the partitions asked for.
 
@@ -183,10 +216,15 @@ def load_source(
     edited mapping, a contract column the table lacked) is read again for every partition, not
     only the range, so each file's rows come from one reader.
 
+    Byte-identical files (same SHA-256) are loaded once; the copies are named through `warn` and
+    as a finding. Files gone since the last load are removed as `removal` allows, and named
+    through `warn` (default `log`) and in `meta.removed_files`.
+
     Files are parsed and written one at a time inside one transaction, so memory holds one
     file's rows. Raises `ContractErrors` (every broken file of the source, after trying them all)
-    and leaves the database as it was: the transaction is rolled back.
+    and `RemovalRefused` (before anything is written), and leaves the database as it was.
     """
+    warn = warn or log
     ensure_schema(con)
     con.execute("begin")  # the column and the ledger's "read again" together, or neither
     try:
@@ -211,32 +249,45 @@ def load_source(
             log(f"{source.name}: alle partitioner læses igen, ikke kun {partitions.start}…{partitions.end}")
             partitions = Partitions(partitions.first, partitions.last, partitions.first, partitions.last)
             continue
+        _refuse_removal(plan, landing_dir, removal)
         if plan.other_reader and not added:
             log(
                 f"{source.name}: {plan.other_reader} uændrede filer læses igen: de blev indlæst af en anden "
                 "version af indlæseren eller mappingen"
             )
         try:
-            return write_load(con, plan, read_planned(plan, landing_dir, load_id, log=log), load_id)
+            stats = write_load(con, plan, read_planned(plan, landing_dir, load_id, log=log), load_id)
         except NewColumns as exc:
-            # DuckDB cannot commit a transaction that altered a table it had already deleted
-            # from (a changed file's old rows), so the columns are added outside it, and the
-            # load starts over. Once per new column name, ever.
-            _add_missing_columns(con, f"raw.{source.name}", pl.DataFrame(schema=dict.fromkeys(exc.columns, pl.String)))
-            log(  # column names come from file headers: masked like every other text of a file
-                f"{source.name}: nye kolonner i filerne ({mask_text(', '.join(exc.columns))}) tilføjet raw.{source.name}; "
+            # A reader's own column the table lacks (`<field>_cellevaerdi`; a file's unknown
+            # columns go to `ekstra`). DuckDB cannot commit a transaction that altered a table it
+            # had already deleted from (a changed file's old rows), so the columns are added
+            # outside it, and the load starts over. Once per new column name, ever.
+            _add_missing_columns(con, "raw", source.name, pl.DataFrame(schema=dict.fromkeys(exc.columns, pl.String)))
+            log(
+                f"{source.name}: nye kolonner ({', '.join(exc.columns)}) tilføjet raw.{source.name}; "
                 "indlæsningen begynder forfra"
             )
+            continue
+        for copy, original in stats.duplicates.items():
+            warn(
+                f"{source.name}: {shown(copy)} er ikke indlæst: {DUPLICATE}{shown(original)} (samme SHA-256) — slet kopien"
+            )
+        if stats.files_removed:
+            warn(
+                f"{source.name}: fjernet fra landingsmappen, deres rækker er taget ud af raw.{source.name}: "
+                + ", ".join(shown(f) for f in stats.files_removed)
+            )
+        return stats
 
 
 def plan_load(
     con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path, partitions: Partitions | None
 ) -> LoadPlan:
     """Step 1: which files to read, from the landing dir (names and SHA-256) and the ledger."""
-    files = {}
+    every = {}
     for path in source.files(landing_dir):  # a loop over files, not rows
         rel = path.relative_to(landing_dir).as_posix()
-        files[rel] = LandingFile(rel, path, sha256_file(path))
+        every[rel] = LandingFile(rel, path, sha256_file(path))
     reader = reader_version(source, landing_dir)
     known = {
         file: (sha, by)
@@ -244,6 +295,7 @@ def plan_load(
             "select file, sha256, reader from meta.loaded_files where source = ?", [source.name]
         ).fetchall()
     }
+    files, duplicates = _without_copies(every, known)
     wanted, loaded = [], []  # an unpartitioned load: every row belongs to its file
     if partitions is not None:
         # Partitions of the range each file holds by its content, and those loaded from that content.
@@ -272,8 +324,64 @@ def plan_load(
             other_reader += known.get(rel, ("",))[0] == landing_file.sha256 and known[rel][1] != reader
     triples = [(f, p, sha) for f, p, sha, _by in loaded]
     return LoadPlan(
-        source, reader, partitions, files, to_read, skipped, sorted(set(known) - set(files)), triples, other_reader
+        source,
+        reader,
+        partitions,
+        files,
+        to_read,
+        skipped,
+        sorted(set(known) - set(files)),
+        triples,
+        other_reader,
+        duplicates,
+        len(known),
     )
+
+
+def _without_copies(
+    files: dict[str, LandingFile], known: dict[str, tuple[str, str]]
+) -> tuple[dict[str, LandingFile], dict[str, str]]:
+    """`files` with one file per content (SHA-256), and {copy: the file kept}. The file kept is
+    the one loaded before with this content, else the shortest name (`x.csv`, not `x (1).csv`),
+    then the first by name: a second download never replaces the first."""
+    by_content: dict[str, list[str]] = {}
+    for rel, f in files.items():
+        by_content.setdefault(f.sha256, []).append(rel)
+    kept, copies = {}, {}
+    for sha, rels in by_content.items():
+        first, *rest = sorted(rels, key=lambda r: (known.get(r, ("",))[0] != sha, len(r), r))
+        kept[first] = files[first]
+        copies.update(dict.fromkeys(rest, first))
+    return {rel: kept[rel] for rel in files if rel in kept}, dict(sorted(copies.items()))
+
+
+def _refuse_removal(plan: LoadPlan, landing_dir: Path, removal: RemovalPolicy) -> None:
+    """Raise `RemovalRefused` when `plan` removes more than `removal` allows (see RemovalPolicy)."""
+    gone = [f for f in plan.removed if f not in plan.duplicates]
+    if not gone or removal.allowed:
+        return
+    folder = shown(str(landing_dir / plan.source.landing_folder))
+    what = "kør igen med --tillad-fjernelse (COCKPIT_TILLAD_FJERNELSE=1), hvis filerne er fjernet med vilje"
+    if not plan.files:
+        raise RemovalRefused(
+            f"{folder}/ er tom, men ved sidste kørsel blev {plan.known} fil(er) indlæst herfra (er drevet ikke monteret?): "
+            f"intet er indlæst eller publiceret — {what}"
+        )
+    if len(gone) > removal.max_share * plan.known:
+        names = ", ".join(shown(f) for f in gone[:5]) + (" …" if len(gone) > 5 else "")
+        raise RemovalRefused(
+            f"{folder}/: {len(gone)} af {plan.known} filer fra sidste kørsel er væk ({names}), mere end "
+            f"{removal.max_share:.0%} (COCKPIT_FJERNELSE_MAX_ANDEL): intet er indlæst eller publiceret — {what}"
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(name: str) -> str:
+    """`name` for a message or log line: control characters (a line break in a file name would
+    forge a line of its own) as `\\xNN`, CPR-like numbers masked."""
+    return mask_text(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name))
 
 
 def read_planned(
@@ -300,7 +408,7 @@ def read_planned(
         )
         if errors:
             continue  # the load will be rolled back: writing this file is wasted work
-        rows = _with_partition(parsed.rows, source, partitions)
+        rows = _with_extras(_with_partition(parsed.rows, source, partitions), parsed.extras)
         keep = pl.col("_partition").is_null()
         if partitions is not None:
             keep = keep | pl.col("_partition").is_between(pl.lit(partitions.start), pl.lit(partitions.end))
@@ -317,8 +425,14 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     raises `ValueError` (after the rollback) when `read` held other files than the plan's, and
     `NewColumns` when files hold columns the raw table lacks (`load_source` adds them, loads again)."""
     source = plan.source
-    table = f"raw.{source.name}"
-    stats = LoadStats(source.name, files_seen=len(plan.files), files_skipped=plan.skipped, files_removed=plan.removed)
+    table = qualified("raw", source.name)
+    stats = LoadStats(
+        source.name,
+        files_seen=len(plan.files) + len(plan.duplicates),
+        files_skipped=plan.skipped,
+        files_removed=[f for f in plan.removed if f not in plan.duplicates],
+        duplicates=plan.duplicates,
+    )
     reread = {f.rel for f in plan.to_read}
     # Loaded (file, partition) pairs of the range that no longer hold: the file was read again,
     # changed, or is gone. Their rows go; the files read now put back what they hold.
@@ -338,7 +452,7 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     try:
         with registered(con, stale_partitions=stale, whole_files=whole):
             _delete_stale(con, source, table)
-        columns = _table_columns(con, table)
+        columns = _table_columns(con, "raw", source.name)
         ledger, new_columns = _Ledger(), {}
         for r in read:
             new_columns.update(dict.fromkeys(c for c in r.rows.columns if c not in columns))
@@ -360,6 +474,7 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
                 f" ({len(reread)}); nothing was loaded"
             )
         ledger.write(con)
+        _record_duplicates_and_removals(con, plan, stats, load_id, loaded_at)
         _commit(con)
     except Exception:
         # A commit that failed (out of memory at the checkpoint) has ended the transaction
@@ -477,9 +592,11 @@ def _insert_file(
     """Insert the file's raw rows now (the table has every column of them) and add its
     quarantine and ledger rows to `ledger`."""
     source, rel, sha, parsed = plan.source, r.file.rel, r.file.sha256, r.parsed
+    # polars has no map type: the extras arrive as a list of {key, value} and become a MAP here
+    star = f"* replace (map_from_entries({EXTRAS}) as {EXTRAS})" if EXTRAS in r.rows.columns else "*"
     with registered(con, file_rows=r.rows):
         con.execute(
-            f"insert into {table} by name select *, ? as _source_file, ? as _file_sha256, ? as _load_id,"
+            f"insert into {table} by name select {star}, ? as _source_file, ? as _file_sha256, ? as _load_id,"
             " cast(? as timestamp) as _loaded_at from file_rows",
             [rel, sha, load_id, loaded_at],
         )
@@ -506,20 +623,30 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source, *, add_col
     """Create `raw.<source>` with its contract columns and `_partition`; with `add_columns`, add
     the contract columns an existing table lacks (typed, empty) and return their names, so the
     load fills them. Without, a table that lacks one stays as it is: a model reading the column
-    fails loudly rather than building on empty values until the source is loaded again."""
-    table = f"raw.{source.name}"
+    fails loudly rather than building on empty values until the source is loaded again.
+
+    A build DB from before `ekstra` has a file's unknown columns as columns named from its
+    header: with `add_columns` they are dropped and `ekstra` added (returned), so every file is
+    read again into `ekstra`."""
+    table = qualified("raw", source.name)
     added = []
     with registered(con, contract_columns=empty_rows(source)):
-        con.execute(f"create table if not exists {table} as select * from contract_columns")
+        con.execute(
+            f"create table if not exists {table} as"
+            f" select *, cast(null as {EXTRAS_TYPE}) as {EXTRAS} from contract_columns limit 0"
+        )
         if add_columns:
-            have = _table_columns(con, table)
-            for name, dtype in con.execute(
-                "select column_name, column_type from (describe contract_columns)"
-            ).fetchall():
+            have = _table_columns(con, "raw", source.name)
+            contract = con.execute("select column_name, column_type from (describe contract_columns)").fetchall()
+            for name, dtype in [*contract, (EXTRAS, EXTRAS_TYPE)]:
                 if name not in have:
-                    con.execute(f'alter table {table} add column "{name}" {dtype}')
+                    con.execute(f"alter table {table} add column {ident(name)} {dtype}")
                     added.append(name)
-    _add_missing_columns(con, table, pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition build DBs
+            if EXTRAS in added:
+                ours = {name for name, _ in contract} | {f"{f.name}_cellevaerdi" for f in source.fields}
+                for name in sorted(have - ours):
+                    con.execute(f"alter table {table} drop column {ident(name)}")
+    _add_missing_columns(con, "raw", source.name, pl.DataFrame(schema={"_partition": pl.String()}))  # pre-partition DBs
     return added
 
 
@@ -533,7 +660,7 @@ def _rename_table(con: duckdb.DuckDBPyConnection, schema: str, old: str, new: st
         ).fetchall()
     }
     if names == {old}:
-        con.execute(f"alter table {schema}.{old} rename to {new}")
+        con.execute(f"alter table {qualified(schema, old)} rename to {ident(new)}")
 
 
 def _rename_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, old: str, new: str) -> None:
@@ -544,7 +671,7 @@ def _rename_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, old:
         [schema, table, old],
     ).fetchone()[0]
     if has_old:
-        con.execute(f'alter table {schema}.{table} rename column "{old}" to "{new}"')
+        con.execute(f"alter table {qualified(schema, table)} rename column {ident(old)} to {ident(new)}")
 
 
 def _with_partition(rows: pl.DataFrame, source: Source, partitions: Partitions | None) -> pl.DataFrame:
@@ -555,20 +682,27 @@ def _with_partition(rows: pl.DataFrame, source: Source, partitions: Partitions |
     return rows.with_columns(pl.when(inside).then(period).otherwise(None).alias("_partition"))
 
 
-def _add_missing_columns(
-    con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, have: set[str] | None = None
-) -> None:
-    """Unknown extra columns of a file are kept in raw (as text), so add them to the table.
-    `have`: the table's columns when the caller keeps them (updated here), else queried."""
-    have = _table_columns(con, table) if have is None else have
+def _with_extras(rows: pl.DataFrame, extras: tuple[tuple[str, str], ...]) -> pl.DataFrame:
+    """The file's unknown columns (`extras`: column, header text) folded into one `ekstra`
+    column, a list of {key: header text, value: cell text} per row; NULL cells are kept."""
+    if not extras:
+        return rows
+    entries = [pl.struct(pl.lit(header).alias("key"), pl.col(c).cast(pl.String).alias("value")) for c, header in extras]
+    return rows.with_columns(pl.concat_list(entries).alias(EXTRAS)).drop([c for c, _ in extras])
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str, rows: pl.DataFrame) -> None:
+    """Add `rows`' columns that table `schema.name` lacks, as text: the pipeline's own
+    (`_partition`, a `<field>_cellevaerdi` audit column). Never a file's header: those go to
+    `ekstra`, so the names here are the readers' own, and quoted anyway."""
+    have = _table_columns(con, schema, name)
     for column in rows.columns:
         if column not in have:
-            con.execute(f'alter table {table} add column "{column}" varchar')
+            con.execute(f"alter table {qualified(schema, name)} add column {ident(column)} varchar")
             have.add(column)
 
 
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    schema, name = table.split(".")
+def _table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> set[str]:
     return {
         r[0]
         for r in con.execute(
@@ -578,9 +712,70 @@ def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     }
 
 
+def _record_duplicates_and_removals(
+    con: duckdb.DuckDBPyConnection, plan: LoadPlan, stats: LoadStats, load_id: str, loaded_at: datetime
+) -> None:
+    """Inside the load's transaction: the source's findings of byte-identical copies and of
+    postings repeated across files, as they are now (`quarantine.fund`, shown by `cockpit check`
+    and the run summary), and the files this load removed (`meta.removed_files`)."""
+    source = plan.source.name
+    findings = [
+        (source, copy, f"{DUPLICATE}{original}: ikke indlæst (slet kopien)")
+        for copy, original in plan.duplicates.items()
+    ]
+    changed = bool(plan.to_read or plan.removed)
+    if source == "posteringer" and changed:
+        findings += [(source, copy, text) for copy, text in posting_overlaps(con, qualified("raw", source))]
+    kinds = [DUPLICATE] + ([OVERLAP] if changed else [])
+    for kind in kinds:
+        con.execute("delete from quarantine.fund where kilde = ? and starts_with(fund, ?)", [source, kind])
+    if findings:
+        con.executemany(
+            "insert into quarantine.fund (kilde, kildefil, fund, load_id) values (?, ?, ?, ?)",
+            [(*f, load_id) for f in findings],
+        )
+    if stats.files_removed:
+        con.executemany(
+            "insert into meta.removed_files values (?, ?, ?, ?)",
+            [(source, f, load_id, loaded_at) for f in stats.files_removed],
+        )
+
+
+def posting_overlaps(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """Postings with the same key in two files of the same municipality and year — a re-export
+    lying beside the old one, which R02 would otherwise show only as one warning per line.
+
+    `relation`: SQL text of a relation with the raw posting columns and `_source_file` (a quoted
+    table name, or a registered frame's name). The key is R02's (kommune, tilbud, case key,
+    service period, amount; a masked or empty case key is no key). Returns (the later file by
+    name, one Danish line naming the earlier file, the count, municipality and year), at most
+    one per pair of files and municipality-year."""
+    rows = con.execute(f"""
+        with keyed as (
+            select kommunenr, year(bogfoeringsdato) as aar, tilbudsnr, borgerreference, periode_fra,
+                   periode_til, beloeb, list(distinct _source_file order by _source_file) as filer
+            from {relation}
+            where borgerreference is not null and borgerreference not like '%XXXXXX-XXXX%'
+              and periode_fra is not null and periode_til is not null and beloeb is not null
+            group by all
+            having count(distinct _source_file) > 1
+        ),
+        pairs as (select kommunenr, aar, filer[1] as foerste, unnest(filer[2:]) as kopi from keyed)
+        select kopi, foerste, kommunenr, aar, count(*) from pairs group by all order by all
+    """).fetchall()
+    return [
+        (
+            copy,
+            f"{OVERLAP}{first}: {n} posteringer med samme kommune, tilbud, borgerreference, periode og beløb "
+            f"(kommune {kommune}, {aar}) — en ny eksport ved siden af den gamle? Fjern den forældede fil",
+        )
+        for copy, first, kommune, aar, n in rows
+    ]
+
+
 class NewColumns(Exception):
-    """`write_load` met columns the raw table does not have (a file's unknown extra columns,
-    kept as text) and rolled back; `load_source` adds them and loads again."""
+    """`write_load` met columns the raw table does not have (a reader's `<field>_cellevaerdi`)
+    and rolled back; `load_source` adds them and loads again."""
 
     def __init__(self, columns: list[str]):
         self.columns = columns

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,6 +113,7 @@ def refresh_lock(
         left = read_holder(path)
         if left is not None:
             say(f"overtog en efterladt lås {path.name} fra en opdatering der ikke kører længere ({left.describe()})")
+            wait_for_old_writer(build_db, say=say)
         _write(
             path,
             {
@@ -128,6 +131,44 @@ def refresh_lock(
             _write(path, None)  # released cleanly: nothing for the next one to take over
     finally:
         lock.release()
+
+
+# How long a taken-over lock waits for a writer the dead holder left (a `dbt build` that outlived
+# it where the kernel cannot kill it along: orchestration/dbt_child.py) to let go of the file.
+OLD_WRITER_WAIT_SECONDS = 600.0
+_DUCKDB_LOCK = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+
+def wait_for_old_writer(
+    build_db: Path, *, say: Callable[[str], None] = lambda _m: None, timeout: float = OLD_WRITER_WAIT_SECONDS
+) -> None:
+    """Wait until no process holds DuckDB's own lock on `build_db` (issue 24 §6: a taken-over
+    refresh lock must never mean two writers). Says once whom it waits for; raises
+    `RefreshBusy` naming that process after `timeout` seconds. Returns at once when the file is
+    absent or free; a file DuckDB cannot open for another reason is left to the run to report."""
+    import duckdb
+
+    deadline, told = time.monotonic() + timeout, False
+    while build_db.exists():
+        try:
+            duckdb.connect(str(build_db)).close()
+            return
+        except duckdb.IOException as exc:
+            found = _DUCKDB_LOCK.search(str(exc))
+            if found is None:
+                return
+            pid = int(found.group(2))
+            if not told:
+                say(
+                    f"venter på at pid {pid} ({found.group(1).strip()}), som den afbrudte opdatering startede, "
+                    f"slipper {build_db.name}"
+                )
+                told = True
+            if time.monotonic() > deadline:
+                raise RefreshBusy(Holder(pid, "", "")) from None
+            time.sleep(0.5)
+        except duckdb.Error:
+            return
 
 
 def _write(path: Path, info: dict | None) -> None:

@@ -16,16 +16,19 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
 from ingest.sources import unread_files
+from orchestration.build_db import BuildDbDamaged, damaged_message, drop_empty
 from orchestration.check import loaded_findings
 from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.settings import Settings
+from orchestration.sql_names import qualified
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -138,8 +141,18 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     logging.getLogger("dagster._core.execution.plan.active").addFilter(_no_unbuilt_check_notes)  # once
     progress(f"landing: {settings.landing_dir}")
     progress(f"build:   {settings.build_db}")
+    paths = landing_paths(settings.landing_dir)
+    if not paths and not settings.allow_removal:  # an unmounted share: never publish an empty cockpit
+        return RunOutcome(
+            run_id=run_id,
+            published=False,
+            elapsed=time.perf_counter() - t0,
+            reason=f"landingsmappen {settings.landing_dir} har ingen landingsfiler (er drevet ikke monteret?): "
+            f"intet er indlæst — {settings.published_db} er uændret; kør med --tillad-fjernelse, "
+            "hvis alle filer er fjernet med vilje",
+        )
     try:  # never read half of a file that is still being copied in
-        waited = wait_until_settled(landing_paths(settings.landing_dir), say=progress, relative_to=settings.landing_dir)
+        waited = wait_until_settled(paths, say=progress, relative_to=settings.landing_dir)
     except LandingNotSettled as exc:
         return RunOutcome(
             run_id=run_id,
@@ -149,6 +162,9 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
         )
     if waited >= 0.5:
         progress(f"landing-filerne har lagt stille efter {waited:.1f}s")
+    damaged = _build_db_damaged(settings, progress)
+    if damaged:
+        return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0, reason=damaged)
     try:
         if prepare_manifest():  # SQL edited since the last parse must count
             progress("dbt-manifest: genskabt (dbt parse)")
@@ -168,6 +184,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    prune_run_logs(log_path.parent, max(settings.keep_runs - 1, 0))  # and this run's
     progress(f"log:     {log_path}")
     with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         for job_name, selection in FULL_REFRESH:
@@ -203,6 +220,8 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             outcome.reason = "blokerende kontrol fejlede: " + " | ".join(listener.failed_checks)
         elif listener.step_errors:
             outcome.reason = listener.step_errors[0]
+            if damaged_message(outcome.reason) and "build-DB'en" not in outcome.reason:
+                outcome.reason = str(BuildDbDamaged(settings.build_db, outcome.reason))
         else:
             outcome.reason = "kørslen publicerede ikke (se Dagster-loggen)"
         if "Out of Memory" in outcome.reason:  # say which setting bounds it, and what to do
@@ -275,6 +294,32 @@ def _unchanged(
     )
 
 
+def prune_run_logs(folder: Path, keep: int) -> list[Path]:
+    """Remove the runs' logs (`run-<id>.log`) in `folder` but the `keep` newest; returns them.
+    Disk use stays bounded on a scheduled warehouse (COCKPIT_BEHOLD_KOERSLER)."""
+    logs = sorted(folder.glob("run-*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in logs[max(keep, 0) :]:
+        old.unlink(missing_ok=True)
+    return logs[max(keep, 0) :]
+
+
+def _build_db_damaged(settings: Settings, progress: Callable[[str], None]) -> str:
+    """Before any step: a 0-byte build DB is removed (said), so the run builds it from the
+    landing dir; one DuckDB cannot open is named as damaged with the command that rebuilds it
+    (the reason to stop with, issue 24 §6), instead of DuckDB's text under the first step's name."""
+    if drop_empty(settings.build_db):
+        progress(f"build-DB'en {settings.build_db.name} var tom (0 bytes): den bygges forfra fra landingsmappen")
+        return ""
+    if not settings.build_db.exists():
+        return ""
+    try:
+        settings.connect_build().close()
+    except duckdb.Error as exc:
+        if damaged_message(exc):
+            return f"{BuildDbDamaged(settings.build_db, exc)} — {settings.published_db} er uændret"
+    return ""
+
+
 def flag_counts(settings: Settings) -> str:
     """Registration flags per rule and severity (they never block; they are the stewards' list)."""
     from orchestration.flags import has_flags_view
@@ -296,13 +341,30 @@ def rows_outside_partitions(con: duckdb.DuckDBPyConnection) -> list[str]:
     tables = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
     lines = []
     for source in (s for s in SOURCES.values() if s.grain and s.name in tables):
-        for file, n in con.execute(f"""select _source_file, count(*) from raw.{source.name}
+        for file, n in con.execute(f"""select _source_file, count(*) from {qualified("raw", source.name)}
                                        where _partition is null group by 1 order by 1""").fetchall():
             lines.append(
                 f"uden for partitionerne: {file}: {n} rækker (indlæst med filen; en genkørsel af en "
                 f"partition rører dem ikke)"
             )
     return lines
+
+
+def removed_files(settings: Settings, run_id: str) -> list[str]:
+    """One line per landing file whose rows this refresh took out because the file is gone
+    (`meta.removed_files` of the build DB; issue 24 §2: a removal is never silent)."""
+    from orchestration.raw_loader import shown
+
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        has_table = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'removed_files'"
+        ).fetchone()[0]
+        rows = (
+            con.execute("select file from meta.removed_files where load_id = ? order by 1", [run_id]).fetchall()
+            if has_table
+            else []
+        )
+    return [f"fjernet: {shown(file)}: ikke længere i landingsmappen, dens rækker er taget ud" for (file,) in rows]
 
 
 def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: int) -> str:
@@ -312,7 +374,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         ).fetchall()
         lines = [f"Publiceret {settings.published_db} (kørsel {run_id})", "", f"{'cockpit-tabel':<32}{'rækker':>10}"]
         for (name,) in views:
-            n = con.execute(f'select count(*) from cockpit."{name}"').fetchone()[0]
+            n = con.execute(f"select count(*) from {qualified('cockpit', name)}").fetchone()[0]
             lines.append(f"{'cockpit.' + name:<32}{n:>10}")
         run = con.execute(
             "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]
@@ -321,6 +383,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)
     unread = [f"ikke læst: {rel}: {why}" for rel, why in unread_files(settings.landing_dir).items()]
+    removed = removed_files(settings, run_id)
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
@@ -328,6 +391,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         *findings,
         *outside,
         *unread,
+        *removed,
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)

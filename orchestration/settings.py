@@ -43,6 +43,13 @@ class Settings:
     report_dir: Path
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     duckdb_temp_dir: Path | None = None  # None: `<build DB>.tmp` beside it, as DuckDB itself does
+    # Removing landing files (issue 24 §2, orchestration/raw_loader.py RemovalPolicy): taken only
+    # when allowed (`cockpit run --tillad-fjernelse`, COCKPIT_TILLAD_FJERNELSE=1), or when at most
+    # this share of a source's files loaded before is gone (COCKPIT_FJERNELSE_MAX_ANDEL, 0–1).
+    allow_removal: bool = False
+    removal_max_share: float = 0.5
+    # dbt's per-run target folders and the runs' logs kept (COCKPIT_BEHOLD_KOERSLER): disk use is bounded
+    keep_runs: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,6 +60,9 @@ class Settings:
             report_dir=_path("COCKPIT_REPORT_DIR"),
             duckdb_memory_limit=os.environ.get("COCKPIT_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
             duckdb_temp_dir=_path("COCKPIT_DUCKDB_TEMP_DIR") if os.environ.get("COCKPIT_DUCKDB_TEMP_DIR") else None,
+            allow_removal=os.environ.get("COCKPIT_TILLAD_FJERNELSE", "").strip().lower() in ("1", "ja", "true", "yes"),
+            removal_max_share=_share("COCKPIT_FJERNELSE_MAX_ANDEL", 0.5),
+            keep_runs=_count("COCKPIT_BEHOLD_KOERSLER", 10),
         )
         settings.validate()
         return settings
@@ -70,6 +80,13 @@ class Settings:
                     f"{db.name}: en DuckDB-fil må ikke hedde som skemaet/katalogen '{name}' i lageret "
                     f"(forespørgsler som {name}.<tabel> bliver tvetydige) — brug fx styringscockpit.duckdb"
                 )
+        if bad := unfit_for_dbt(self.build_db):
+            from orchestration.raw_loader import shown
+
+            raise SettingsError(
+                f"{shown(str(self.build_db))}: build-DB'ens sti må ikke indeholde {bad} (dbt-duckdb sætter "
+                "den ind i sin SQL og læser ; ? # som parametre) — omdøb den, fx COCKPIT_BUILD_DB=data/build.duckdb"
+            )
         if self.build_db.resolve() == self.published_db.resolve():
             raise SettingsError(f"{self.build_db}: the build DB and the published DB must be two files")
 
@@ -93,6 +110,50 @@ class Settings:
         os.environ["COCKPIT_REPORT_DIR"] = str(self.report_dir)
         os.environ["COCKPIT_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
         os.environ["COCKPIT_DUCKDB_TEMP_DIR"] = str(self.temp_dir)
+        os.environ["COCKPIT_TILLAD_FJERNELSE"] = "1" if self.allow_removal else "0"
+        os.environ["COCKPIT_FJERNELSE_MAX_ANDEL"] = str(self.removal_max_share)
+        os.environ["COCKPIT_BEHOLD_KOERSLER"] = str(self.keep_runs)
+
+    def removal_policy(self):
+        """The loader's `RemovalPolicy` of these settings."""
+        from orchestration.raw_loader import RemovalPolicy
+
+        return RemovalPolicy(allowed=self.allow_removal, max_share=self.removal_max_share)
+
+
+# Characters dbt-duckdb cannot carry in the build DB's path: it puts the path and the catalog (the
+# file's stem) into its SQL unescaped, and reads `;` `?` `#` as the start of parameters. Control
+# characters would break the one-line messages and logs that name the file.
+_UNFIT_FOR_DBT = frozenset("'\";?#")
+
+
+def unfit_for_dbt(db: Path) -> str:
+    """The characters of `db`'s absolute path that dbt-duckdb cannot carry, quoted and joined
+    (`', ;`), or "" when there are none."""
+    bad = sorted({c for c in str(db) if c in _UNFIT_FOR_DBT or ord(c) < 32 or ord(c) == 127})
+    return ", ".join(repr(c) for c in bad)
+
+
+def _count(var: str, default: int) -> int:
+    text = (os.environ.get(var) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise SettingsError(f"{var}={text!r}: skal være et helt tal ≥ 0, fx 10")
+    return int(text)
+
+
+def _share(var: str, default: float) -> float:
+    text = (os.environ.get(var) or "").strip().replace(",", ".")
+    if not text:
+        return default
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise SettingsError(f"{var}={os.environ[var]!r}: skal være en andel mellem 0 og 1, fx 0,5")
+    return share
 
 
 def _path(var: str) -> Path:

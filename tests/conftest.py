@@ -9,14 +9,47 @@ those the manifest was made from, so a manifest left by another checkout is neve
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Tests never write into the checkout (issue 24 §7: `reports/` was overwritten): a run or a CLI
+# subprocess that names no report dir writes to a scratch dir of the session.
+os.environ.setdefault("COCKPIT_REPORT_DIR", tempfile.mkdtemp(prefix="cockpit-test-reports-"))
 
 from orchestration.settings import Settings  # noqa: E402
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+_WATCHED = ("reports", "data")  # what `make run` writes: a test must never change it
+
+
+def _outputs_of_the_checkout() -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(CHECKOUT)): (p.stat().st_mtime_ns, p.stat().st_size)
+        for folder in _WATCHED
+        for p in sorted((CHECKOUT / folder).rglob("*"))
+        if p.is_file() and "landing" not in p.relative_to(CHECKOUT).parts
+    }
+
+
+def pytest_sessionstart(session) -> None:
+    session.config._cockpit_outputs = _outputs_of_the_checkout()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the session when a test wrote into the checkout's `reports/` or `data/` (issue 24
+    §7: test_cases_run overwrote the reports `make run` had made)."""
+    before = getattr(session.config, "_cockpit_outputs", None)
+    if before is None:
+        return
+    after = _outputs_of_the_checkout()
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    if changed:
+        print(f"\nTests wrote into the checkout: {', '.join(changed[:10])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -76,6 +109,7 @@ PIPELINE_MODULES = {
     "test_safe_operations",
     "test_national_sample",
     "test_ui_runs",
+    "test_refresh_faults_run",
 }
 
 

@@ -30,6 +30,7 @@ ACCEPTED = [
     "bugs2/01_utf16_unicode_text/belaegning/unicode_semikolon.csv",
     "bugs2/01_utf16_unicode_text/belaegning/unicode_tekst_tab.csv",
     "bugs2/06_excel_error_values/takstbilag/fejlvaerdier.xlsx",
+    "bugs2/14_quote_in_extra_header/belaegning/citat_i_overskrift.csv",
 ]
 REFUSED = [
     "bugs/04_two_digit_year/posteringer/yy_dates.csv",
@@ -103,7 +104,8 @@ def _cockpit(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     home = tmp / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(PROJECT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "DAGSTER_HOME": str(home)}  # a persistent event log, to search it
+    # A persistent event log, to search it; the report beside the run, never into the checkout.
+    env = {**os.environ, "DAGSTER_HOME": str(home), "COCKPIT_REPORT_DIR": str(tmp / "reports")}
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
         capture_output=True,
@@ -190,13 +192,19 @@ def test_accepted_cases_publish_with_their_values(accepted_run):
             (396, "Tilbudsnr"),
         ]
         assert "anførselstegn uden afslutning" in rejected[2][2]
-        rows = con.execute("""select count(*), max(_source_line), max(note_xxxxxx_xxxx) from raw.posteringer
+        rows = con.execute("""select count(*), max(_source_line), max(ekstra['Note XXXXXX-XXXX']),
+                                     list(distinct map_keys(ekstra)) from raw.posteringer
                               where _source_file = 'posteringer/cpr_stier.csv'""").fetchone()
-        assert rows == (397, 402, "x")  # 401 lines, 4 rejected; the masked header names its column
+        # 401 lines, 4 rejected; the extra column is kept under its header, masked (ekstra: issue 24)
+        assert rows == (397, 402, "x", [["Note XXXXXX-XXXX"]])
         # bugs2/01: both UTF-16 exports (`;` and tab) read, 12 months each.
         occupancy = con.execute("""select tilbudsnr, count(*), sum(belagte_doegn) from raw.belaegning
                                    where tilbudsnr in (9951, 9952) group by 1 order by 1""").fetchall()
         assert occupancy == [(9951, 12, 3294), (9952, 12, 3294)]
+        # bugs2/14: a `"` in an unknown header runs no SQL; 12 months loaded, the note kept in ekstra.
+        quoted = con.execute("""select count(*), count(ekstra['Bemærkning "intern"']) from raw.belaegning
+                                where _source_file = 'belaegning/citat_i_overskrift.csv'""").fetchone()
+        assert quoted == (12, 12)
         # bugs2/06: an Excel error value is never text; the missing Begrundelse is flagged by R08.
         names = con.execute("""select _source_line, tilbudsnavn, driftsherre, begrundelse from raw.takstbilag
                                where _source_file = 'takstbilag/fejlvaerdier.xlsx' order by 1""").fetchall()

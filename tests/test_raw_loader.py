@@ -198,6 +198,7 @@ BOOKKEEPING = {
     "quarantine.afviste_raekker": ["kilde", "kildefil", "kildelinje", "kolonne", "raavaerdi", "aarsag", "load_id"],
     "quarantine.cpr_fund": ["kilde", "kildefil", "kildelinje", "kolonne", "maskeret_vaerdi", "load_id"],
     "quarantine.fund": ["kilde", "kildefil", "fund", "load_id"],
+    "meta.removed_files": ["source", "file", "load_id", "removed_at"],
 }
 
 
@@ -328,7 +329,8 @@ def test_the_reader_version_follows_a_stewards_mapping_of_the_ledger(tmp_path):
 def test_a_corrected_file_and_a_file_with_a_new_extra_column_load_together(landing):
     """DuckDB refuses to commit a transaction that altered a table after deleting from it; a
     corrected file (its old rows deleted) beside a file with an unknown extra column stopped
-    the whole load with "another transaction has altered this table"."""
+    the whole load with "another transaction has altered this table". An unknown column is now
+    data in `ekstra` (issue 24), so the load alters nothing and runs once."""
     con = no_name_lookup()
     load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
     (landing / "belaegning" / "b.csv").write_text(HEADER + "1003;2024-03;5;5;150\n")  # corrected
@@ -336,11 +338,10 @@ def test_a_corrected_file_and_a_file_with_a_new_extra_column_load_together(landi
     said = []
     stats = load_source(con, BELAEGNING, landing, "run-2", partitions=MARCH, log=said.append)
     assert (sorted(stats.files_loaded), stats.files_skipped) == (["belaegning/b.csv", "belaegning/c.csv"], 1)
-    assert (
-        "belaegning: nye kolonner i filerne (bemaerkning) tilføjet raw.belaegning; indlæsningen begynder forfra" in said
-    )
+    assert not any("nye kolonner" in line for line in said)
     assert con.execute(
-        "select tilbudsnr, belagte_doegn, bemaerkning, _load_id from raw.belaegning where tilbudsnr < 2000 order by 1"
+        "select tilbudsnr, belagte_doegn, ekstra['Bemærkning'], _load_id from raw.belaegning"
+        " where tilbudsnr < 2000 order by 1"
     ).fetchall() == [(1001, 300, None, "run-1"), (1003, 150, None, "run-2"), (1004, 100, "ny", "run-2")]
     assert con.execute("select count(*) from raw.belaegning").fetchone() == (153,)
 

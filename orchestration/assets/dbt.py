@@ -13,6 +13,7 @@ when the definitions are first asked for, never at import and never by running d
 """
 
 import json
+import os
 import re
 import warnings
 from collections.abc import Mapping
@@ -24,7 +25,15 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.build_db import BuildDb
 from orchestration.build_state import dbt_states, last_built, plan_dbt, published_current, record_built, start_build
-from orchestration.dbt_resources import DBT_PROJECT, ManifestMissing, manifest_state, project_digest
+from orchestration.dbt_resources import (
+    DBT_PROJECT,
+    ManifestMissing,
+    dbt_executable,
+    manifest_state,
+    project_digest,
+    prune_dbt_targets,
+)
+from orchestration.publishing import file_damage
 from orchestration.raw_loader import ensure_raw_tables
 from orchestration.settings import Settings
 
@@ -110,6 +119,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
     def _cockpit_dbt(context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb):
         settings = Settings.from_env()
         settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
+        os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()  # what dbt_child.py execs,
+        os.environ["COCKPIT_DBT_PARENT_PID"] = str(os.getpid())  # and the process it must die with
         # The whole project asked for (every run of the jobs): build what changed since the last
         # build. A subset picked in the UI is dagster-dbt's own selection, and is not recorded.
         whole = context.selected_asset_keys == context.assets_def.keys and set(
@@ -120,6 +131,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             states, last = dbt_states(con, project_digest()), last_built(con)
             plan = plan_dbt(manifest(), states, last) if whole else None
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
+        if plan and plan.nothing and published is None and (damage := file_damage(settings.published_db)):
+            context.log.warning(f"{settings.published_db.name} er ikke den publicerede fil ({damage}): publiceres igen")
         if published is not None:
             # Publishing (and the flag check) wait for this step's models: none are yielded, so
             # Dagster skips them and the run succeeds without touching the published file.
@@ -134,6 +147,10 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             start_build(con)
         invocation = dbt.cli(["build", *(plan.args if plan else ())], context=context, raise_on_error=False)
         yield from invocation.stream()
+        if pruned := prune_dbt_targets(settings.keep_runs):
+            context.log.info(
+                f"dbt: {len(pruned)} gamle target-mapper fjernet (COCKPIT_BEHOLD_KOERSLER={settings.keep_runs})"
+            )
         if not invocation.is_successful():
             raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
         if plan is not None:

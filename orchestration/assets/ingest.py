@@ -18,6 +18,7 @@ from dagster import (
     AssetsDefinition,
     AssetSpec,
     BetaWarning,
+    Failure,
     FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
@@ -31,8 +32,9 @@ from orchestration.build_db import BuildDb
 from orchestration.build_state import NOT_VALIDATED, plan_check, record_passed
 from orchestration.landing_settle import wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
-from orchestration.raw_loader import ContractErrors, load_source
+from orchestration.raw_loader import ContractErrors, RemovalRefused, load_source
 from orchestration.settings import Settings
+from orchestration.sql_names import ident, qualified
 
 POOL = "duckdb"
 OWNERS = ["team:rammeaftalesekretariatet"]
@@ -90,13 +92,22 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         with build_db.connect() as con:
             try:
                 stats = load_source(
-                    con, source, settings.landing_dir, load_id, partitions=partitions, log=context.log.info
+                    con,
+                    source,
+                    settings.landing_dir,
+                    load_id,
+                    partitions=partitions,
+                    log=context.log.info,
+                    warn=context.log.warning,
+                    removal=settings.removal_policy(),
                 )
             except ContractErrors as exc:
                 for err in exc.errors:
                     context.log.error(str(err))
                 raise
-            total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
+            except RemovalRefused as exc:
+                raise Failure(description=str(exc)) from None
+            total = con.execute(f"select count(*) from {qualified('raw', source.name)}").fetchone()[0]
             rejected = con.execute(
                 "select count(*) from quarantine.afviste_raekker where kilde = ?", [source.name]
             ).fetchone()[0]
@@ -134,7 +145,7 @@ def gx_check(source: Source) -> AssetChecksDefinition:
     def _check(context: AssetCheckExecutionContext, build_db: BuildDb) -> AssetCheckResult:
         with build_db.connect() as con:
             plan = plan_check(con, source.name, row_wise=lambda: row_wise(source.name))
-            total = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
+            total = con.execute(f"select count(*) from {qualified('raw', source.name)}").fetchone()[0]
             if plan.skip:
                 summary = f"raw_{source.name}: {plan.reason} ({total} rækker)"
                 return AssetCheckResult(
@@ -149,8 +160,8 @@ def gx_check(source: Source) -> AssetChecksDefinition:
                     [source.name],
                 ).fetchall()
             }
-            columns = ", ".join(f'"{c}"' for c in columns_needed(source.name) if c in have)
-            sql = f"select {columns} from raw.{source.name}"
+            columns = ", ".join(ident(c) for c in columns_needed(source.name) if c in have)
+            sql = f"select {columns} from {qualified('raw', source.name)}"
             if plan.only_new:
                 outcome = validate_query(source.name, con, f"{sql} where {NOT_VALIDATED}", [source.name])
             else:

@@ -14,7 +14,7 @@ from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.build_db import BuildDb
 from orchestration.flags import has_flags_view
 from orchestration.partitions import LOAD_ID_TAG
-from orchestration.publishing import fingerprint, publish_verified
+from orchestration.publishing import fingerprint, publish_verified, record_file_digest
 from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
@@ -69,6 +69,7 @@ def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> Mate
         with build_db.connect() as con:
             con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
         raise
+    record_file_digest(settings.published_db)  # so a later run sees damage anywhere in the file
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
     run = {RUN_METADATA_KEYS[k]: v for k, v in row.items() if v is not None}
     return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run})

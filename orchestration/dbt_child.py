@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Start dbt so that it dies with the process that started it (issue 24 §6).
+
+`dagster-dbt` starts `dbt build` as a plain child process. When the refresh holding the lock is
+killed (kill -9, an OOM kill), that child would live on and keep writing the build DB while the
+next refresh takes the lock over: two writers. Linux's `PR_SET_PDEATHSIG` makes the kernel send
+the child SIGKILL when its parent dies; it survives the `exec` into dbt. This file is the
+`dbt_executable` dagster-dbt runs (orchestration/dbt_resources.py `dbt_resource`); it sets the
+signal, checks that the process that started it (`COCKPIT_DBT_PARENT_PID`) is still its parent,
+and replaces itself with the real dbt (`COCKPIT_DBT_EXECUTABLE`). Standard library only,
+so any `python3` runs it. Elsewhere than Linux it only execs dbt, and the refresh lock's
+takeover waits for the old writer's DuckDB lock instead (orchestration/refresh_lock.py).
+"""
+
+import ctypes
+import os
+import shutil
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1
+
+
+def main() -> None:
+    # The starter's pid as it said it (COCKPIT_DBT_PARENT_PID), not only as read here: a parent
+    # killed before this line would leave init as the parent to watch, and dbt would live on.
+    parent = os.getppid()
+    claimed = int(os.environ.get("COCKPIT_DBT_PARENT_PID") or parent)
+    if claimed != parent and not _alive(claimed):
+        sys.exit(1)  # the starter is gone already
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            sys.exit(1)
+    dbt = os.environ.get("COCKPIT_DBT_EXECUTABLE") or shutil.which("dbt")
+    if not dbt:
+        sys.exit("dbt_child: COCKPIT_DBT_EXECUTABLE is not set and no dbt is on PATH")
+    os.execv(dbt, [dbt, *sys.argv[1:]])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+if __name__ == "__main__":
+    main()
