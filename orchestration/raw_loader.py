@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 
 from ingest.cpr import mask_text
-from ingest.errors import ContractError
+from ingest.errors import ContractError, printable
 from ingest.fields import REJECTED_SCHEMA, Parsed
 from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file, reader_version
 from ingest.textfile import sha256_file
@@ -375,13 +375,10 @@ def _refuse_removal(plan: LoadPlan, landing_dir: Path, removal: RemovalPolicy) -
         )
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def shown(name: str) -> str:
-    """`name` for a message or log line: control characters (a line break in a file name would
-    forge a line of its own) as `\\xNN`, CPR-like numbers masked."""
-    return mask_text(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name))
+    """`name` for a message or log line: control characters escaped (`ingest.errors.printable`: a
+    line break in a file name would forge a line of its own), CPR-like numbers masked."""
+    return mask_text(printable(name))
 
 
 def read_planned(

@@ -163,7 +163,7 @@ def test_a_control_character_in_a_copys_name_is_escaped_in_the_message(tmp_path)
         said = []
         load_source(con, POSTERINGER, landing, "run-1", warn=said.append)
     assert said == [
-        "posteringer: posteringer/a\\x0a[ 0.0s] trin ok.csv er ikke indlæst: samme indhold som posteringer/a.csv "
+        "posteringer: posteringer/a\\n[ 0.0s] trin ok.csv er ikke indlæst: samme indhold som posteringer/a.csv "
         "(samme SHA-256) — slet kopien"
     ]
 

@@ -77,7 +77,7 @@ def test_a_line_break_in_the_build_db_name_is_refused_and_shown_escaped(tmp_path
     assert main(["run", "--landing", str(tmp_path), "--build-db", str(build)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith(f"fejl: {tmp_path}/bygge\\x0afærdig.duckdb: build-DB'ens sti må ikke indeholde '\\n'")
+    assert err.startswith(f"fejl: {tmp_path}/bygge\\nfærdig.duckdb: build-DB'ens sti må ikke indeholde '\\n'")
 
 
 def make_db(path: Path, rows: int = 300_000) -> None:
