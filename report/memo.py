@@ -47,7 +47,8 @@ def memo_points(year: int, sections: dict) -> list[str]:
     d = sections["dyre-enkeltsager"].facts
     if d:
         n1 = d["over_1"]
-        amount = kr(d["refusion"]) if n1 == 0 or n1 >= SUPPRESSION_LIMIT else MISSING
+        # n1 is None when a municipality's group is suppressed (docs/disclosure.md).
+        amount = kr(d["refusion"]) if n1 is not None and (n1 == 0 or n1 >= SUPPRESSION_LIMIT) else MISSING
         bullets.append(
             f"**Særligt dyre enkeltsager:** {antal(n1, SUPPRESSION_LIMIT)} sager over refusionsgrænse 1 i "
             f"{antal(d['kommuner'])} kommuner med posteringer; forventet statsrefusion {amount}"
