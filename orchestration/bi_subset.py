@@ -35,8 +35,15 @@ RUN_LOG = ("meta", "koersler")  # holds the fingerprint, so it is compared apart
 RUN_LOG_VIEW = "koersler"  # cockpit.koersler, the view over the run log
 
 
+# The landing sources with person-level data: postings carry the citizen key, the secure
+# institutions' reports count refused persons and the waiting list.
+PERSON_SOURCES = frozenset({"source.cockpit.raw.posteringer", "source.cockpit.raw.sikrede"})
+DISCLOSURE_COLUMN = "maskeret"  # the marker of a view that went through disclosure control
+
+
 class ForbiddenColumn(RuntimeError):
-    """A relation of the BI subset has a column of a forbidden kind; nothing was published."""
+    """A relation of the BI subset has a column of a forbidden kind, or a cockpit view built on
+    person-level data has not been through disclosure control; nothing was published."""
 
 
 @dataclass(frozen=True)
@@ -139,12 +146,55 @@ def forbidden_columns(con: duckdb.DuckDBPyConnection, catalog: str, subset: list
     return found
 
 
-def write_bi_subset(build_db: Path, target: Path) -> list[PublishedRelation]:
+def undisclosed_person_views(
+    con: duckdb.DuckDBPyConnection, catalog: str, subset: list[PublishedRelation], manifest: dict
+) -> list[str]:
+    """The cockpit views of `subset` built (through any number of models) on a person-level
+    source (`PERSON_SOURCES`, from the dbt manifest's lineage) that are published as they are:
+    neither replaced by a redacted `publicering` view nor carrying the column `maskeret` of
+    disclosure control. A new view on postings that skips the policy is caught here, before it
+    reaches a reader."""
+    nodes = manifest["nodes"]
+    upstream: dict[str, frozenset[str]] = {}
+
+    def sources_of(node_id: str) -> frozenset[str]:
+        if node_id not in upstream:
+            upstream[node_id] = frozenset()  # a cycle cannot occur in dbt; this only guards recursion
+            found = set()
+            for dep in nodes.get(node_id, {}).get("depends_on", {}).get("nodes", []):
+                found |= {dep} if dep.startswith("source.") else sources_of(dep)
+            upstream[node_id] = frozenset(found)
+        return upstream[node_id]
+
+    by_view = {
+        n["alias"] or n["name"]: node_id
+        for node_id, n in nodes.items()
+        if n["resource_type"] == "model" and n["schema"] == "cockpit"
+    }
+    out = []
+    for r in subset:
+        if not r.view or not r.source.startswith("cockpit.") or r.view not in by_view:
+            continue
+        if not sources_of(by_view[r.view]) & PERSON_SOURCES:
+            continue
+        cols = {
+            c.lower()
+            for (c,) in con.execute(
+                f"select column_name from (describe select * from {_qualified(catalog, r.source)})"
+            ).fetchall()
+        }
+        if DISCLOSURE_COLUMN not in cols:
+            out.append(f"cockpit.{r.view}")
+    return out
+
+
+def write_bi_subset(build_db: Path, target: Path, manifest: dict | None = None) -> list[PublishedRelation]:
     """Write the BI subset of the closed, checkpointed `build_db` into the new DuckDB file `target`
     (which must not exist): tables under their targets, the cockpit views over them, the table,
     view and column descriptions of the build. Returns the subset. Raises `ForbiddenColumn`
-    (naming every offending column) before writing anything when a relation has a column of a
-    forbidden kind."""
+    (naming every offending column or view) before writing anything when a relation has a
+    column of a forbidden kind or a view on person-level data skipped disclosure control
+    (`undisclosed_person_views`, lineage from `manifest`, default: the dbt project's)."""
     with duckdb.connect(str(target)) as con:
         path = str(build_db).replace("'", "''")
         con.execute(f"attach '{path}' as build (read_only)")
@@ -153,6 +203,12 @@ def write_bi_subset(build_db: Path, target: Path) -> list[PublishedRelation]:
         if bad:
             raise ForbiddenColumn(
                 "den publicerede fil må ikke have borgernøgle, fritekst eller bilagsnummer: " + ", ".join(bad)
+            )
+        unchecked = undisclosed_person_views(con, "build", subset, manifest or _dbt_manifest())
+        if unchecked:
+            raise ForbiddenColumn(
+                "view bygget på persondata uden diskretionering (kolonnen maskeret mangler, docs/disclosure.md): "
+                + ", ".join(unchecked)
             )
         for schema in sorted({r.target.split(".")[0] for r in subset} | {"cockpit"}):
             con.execute(f'create schema if not exists "{schema}"')
@@ -249,6 +305,14 @@ def subset_fingerprint_file(db: Path) -> SubsetFingerprint:
 def build_subset_fingerprint(con: duckdb.DuckDBPyConnection) -> SubsetFingerprint:
     """The fingerprint of the BI subset of `con`'s current database (the audited build)."""
     return subset_fingerprint(con, con.execute("select current_database()").fetchone()[0], published=False)
+
+
+def _dbt_manifest() -> dict:
+    import json
+
+    from orchestration.dbt_resources import DBT_PROJECT
+
+    return json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
 
 
 def _qualified(catalog: str | None, relation: str) -> str:
