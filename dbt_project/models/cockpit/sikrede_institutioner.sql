@@ -13,10 +13,7 @@ primaer as (
     select
         *,
         {%- for m in maal %}
-        case
-            when institution <> 'I alt' or {{ m }} < {{ var('disclosure_min_count') }}
-                then {{ disclosure_primary(m) }}
-        end as aarsag_{{ m }},
+        {{ disclosure_primary(m) }} as aarsag_{{ m }},
         {%- endfor %}
         institution = 'I alt' as er_total
     from institution
