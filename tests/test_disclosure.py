@@ -90,6 +90,8 @@ thresholds = st.fixed_dictionaries(
         "disclosure_dominance_pct": st.sampled_from([60, 80, 90]),
     }
 )
+
+
 # Cells, not loose postings: each (municipality, year, operator) gets 0–9 citizens, so cells of
 # ≥ 5 citizens sit beside small ones (the case secondary suppression is for), and an amount can
 # be far above the others (dominance).
