@@ -302,6 +302,15 @@ def subset_fingerprint_file(db: Path) -> SubsetFingerprint:
         return subset_fingerprint(con, "published", published=True)
 
 
+def build_subset_fingerprint_file(db: Path) -> SubsetFingerprint:
+    """Open the build DB `db` read-only and fingerprint its BI subset (what publishing it would write)."""
+    from orchestration.publishing import attach_read_only
+
+    with duckdb.connect() as con:
+        attach_read_only(con, db, "build")
+        return subset_fingerprint(con, "build", published=False)
+
+
 def build_subset_fingerprint(con: duckdb.DuckDBPyConnection) -> SubsetFingerprint:
     """The fingerprint of the BI subset of `con`'s current database (the audited build)."""
     return subset_fingerprint(con, con.execute("select current_database()").fetchone()[0], published=False)

@@ -45,6 +45,14 @@ def _group_amount(count: int | None, amount) -> str:
     return kr(amount or 0) if count == 0 or count >= SUPPRESSION_LIMIT else MISSING
 
 
+def _count_cell(value: int | None, reason: str | None, group: str) -> str:
+    """A count of cases: the number (1–4 as "< 5"); a count the warehouse suppressed reads "< 5"
+    when `group`'s reason in `maskeringsaarsag` is a small group, else `–`."""
+    if value is not None:
+        return antal(value, SUPPRESSION_LIMIT)
+    return SMALL if reason and f"{group}: færre end" in reason else MISSING
+
+
 def _disclosed_total(values: pl.Series):
     """Σ of a column over the municipalities, or None when a cell of it is suppressed (NULL in
     the published view): a sum over the shown cells only would be read as the total, and the
@@ -144,8 +152,8 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
         rows.append(
             [
                 r["kommunenavn"],
-                antal(r["antal_sager"], SUPPRESSION_LIMIT),
-                antal(r["antal_over_graense_1"], SUPPRESSION_LIMIT),
+                _count_cell(r["antal_sager"], r.get("maskeringsaarsag"), "sager"),
+                _count_cell(r["antal_over_graense_1"], r.get("maskeringsaarsag"), "over grænse 1"),
                 antal(r["antal_over_graense_2"], SUPPRESSION_LIMIT),
                 antal(r["antal_over_graense_3"], SUPPRESSION_LIMIT),
                 _group_amount(r["antal_over_graense_1"], r["udgift_over_graense_1_kr"]),
@@ -365,7 +373,9 @@ def udbud(wh: Warehouse, year: int) -> Section:
     days = 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
     df = df.with_columns((pl.col("paragraf") + " · " + pl.col("maalgruppe")).alias("gruppe"))
     busy = df.filter(pl.col("belaegning_faktisk_pct") >= 95).sort("belaegning_faktisk_pct", descending=True)
-    refused = df["afviste"].drop_nulls()
+    # Refusals are only summed when no group's figure is hidden (docs/disclosure.md).
+    hidden = "maskeringsaarsag" in df.columns and df["maskeringsaarsag"].str.contains("afviste:").any()
+    refused = pl.Series([], dtype=pl.Int64) if hidden else df["afviste"].drop_nulls()
     s.lead = (
         f"Kapacitet og efterspørgsel for {year} side om side pr. paragraf og målgruppe: {tal(sum(df['antal_tilbud']))} "
         f"godkendte tilbud med {tal(sum(df['pladser_tilbudsportalen']))} pladser i Tilbudsportalen, belægningen "

@@ -337,7 +337,12 @@ def sikrede(wh: Warehouse, year: int) -> Section:
     if total.is_empty():
         return _missing(s, view, year, "data om sikrede institutioner")
     t = total.row(0, named=True)
-    refused = (t["afviste_sociale"] or 0) + (t["afviste_retlige"] or 0)
+    # A figure hidden by disclosure control (NULL, docs/disclosure.md) makes the sum unknown, not 0.
+    refused = (
+        None
+        if t.get("maskeret") and (t["afviste_sociale"] is None or t["afviste_retlige"] is None)
+        else (t["afviste_sociale"] or 0) + (t["afviste_retlige"] or 0)
+    )
     s.lead = (
         f"I {year} var belægningen på de sikrede institutioner i alt {pct(t['belaegning_normeret_pct'])} af de "
         f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift, mod målet på "
@@ -411,6 +416,11 @@ def sikrede(wh: Warehouse, year: int) -> Section:
             numeric={1, 2, 3, 4, 5, 6},
         )
     )
+    from report.analyses import _disclosure_note  # the one footnote for hidden cells (docs/disclosure.md)
+
+    note = _disclosure_note(cur, name="institution")
+    if note:
+        s.blocks.append(note)
     return s
 
 
