@@ -38,7 +38,7 @@ BI_SESSION = """
 import duckdb, os, sys
 c = duckdb.connect(sys.argv[1])
 t = next(f"{s}.{n}" for s, n in c.execute(
-    "select schema_name, table_name from duckdb_tables() where schema_name = 'quality' order by 2").fetchall()
+    "select schema_name, table_name from duckdb_tables() where schema_name = 'publicering' order by 2").fetchall()
     if c.execute(f"select count(*) from {s}.{n}").fetchone()[0] > 0)
 c.execute(f"delete from {t} where rowid = 0")
 c.execute("create table cockpit.bi_noter as select 'egen note' as t")
