@@ -233,10 +233,14 @@ def test_rejected_values_are_quarantined_not_dropped(published_sample, sample_la
     settings, _, _ = published_sample
     _, manifest = sample_landing
     planted = {(u["file"], u["line"], u["column"], u["raw_value"]) for u in manifest["unparseable"]}
-    got = set(
+    got = set(_query(settings.build_db, "select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker"))
+    assert len(planted) == 4 and got == planted
+    # The published file lists the same values with file, line and column; a posting's raw value
+    # is left out there (it may be a case key, free text or an amount: docs/disclosure.md).
+    published = set(
         _query(settings.published_db, "select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker")
     )
-    assert len(planted) == 4 and got == planted
+    assert published == {(f, n, c, None if f.startswith("posteringer/") else v) for f, n, c, v in planted}
 
 
 def test_every_landing_file_is_loaded(published_sample, sample_landing):

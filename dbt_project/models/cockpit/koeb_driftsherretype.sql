@@ -45,7 +45,7 @@ total as (
             abs(sum(bidrag_kr)) as bidrag_kr
         from borger
         group by all
-    )
+    ) as per_borger
     group by all
 ),
 

@@ -4,55 +4,103 @@
 -- the smallest other institution with a figure is hidden too, and when there is none the
 -- `I alt` row's figure, so `I alt` minus the shown institutions never gives a hidden one back.
 -- Places and occupied days are not person counts and stay.
-{%- set maal = ['afviste_sociale', 'afviste_retlige', 'venteliste_gns'] %}
 with institution as (
-    select * from {{ ref('mart_sikrede_institutioner') }}
+    select
+        *,
+        institution = 'I alt' as er_total
+    from {{ ref('mart_sikrede_institutioner') }}
 ),
 
 primaer as (
     select
         *,
-        {%- for m in maal %}
-        {{ disclosure_primary(m) }} as aarsag_{{ m }},
-        {%- endfor %}
-        institution = 'I alt' as er_total
+        {{ disclosure_primary('afviste_sociale') }} as aarsag_sociale,
+        {{ disclosure_primary('afviste_retlige') }} as aarsag_retlige,
+        {{ disclosure_primary('venteliste_gns') }} as aarsag_venteliste,
+        -- The institutions' own reasons (the `I alt` row is the group's total, not a member).
+        case when not er_total then {{ disclosure_primary('afviste_sociale') }} end as medlem_sociale,
+        case when not er_total then {{ disclosure_primary('afviste_retlige') }} end as medlem_retlige,
+        case when not er_total then {{ disclosure_primary('venteliste_gns') }} end as medlem_venteliste,
+        case when not er_total then afviste_sociale end as medlem_afviste_sociale,
+        case when not er_total then afviste_retlige end as medlem_afviste_retlige,
+        case when not er_total then venteliste_gns end as medlem_venteliste_gns
     from institution
 ),
 
 sekundaer as (
     select
         *,
-        {%- for m in maal %}
         coalesce(
-            aarsag_{{ m }},
+            aarsag_sociale,
             case
-                when not er_total and {{ disclosure_secondary(
-                    'case when not er_total then aarsag_' ~ m ~ ' end', m, m, 'aar, er_total', 'institution') }}
+                when
+                    not er_total
+                    and {{ disclosure_secondary(
+                        'medlem_sociale', 'afviste_sociale', 'afviste_sociale', 'aar, er_total', 'institution'
+                    ) }}
                     then 'sekundær maskering'
-                when er_total and {{ disclosure_total_exposed(
-                    'case when not er_total then aarsag_' ~ m ~ ' end',
-                    'case when not er_total then ' ~ m ~ ' end', 'aar') }}
+                when
+                    er_total
+                    and {{ disclosure_total_exposed('medlem_sociale', 'medlem_afviste_sociale', 'aar') }}
                     then 'sekundær maskering'
             end
-        ) as skjult_{{ m }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        ) as skjult_sociale,
+        coalesce(
+            aarsag_retlige,
+            case
+                when
+                    not er_total
+                    and {{ disclosure_secondary(
+                        'medlem_retlige', 'afviste_retlige', 'afviste_retlige', 'aar, er_total', 'institution'
+                    ) }}
+                    then 'sekundær maskering'
+                when
+                    er_total
+                    and {{ disclosure_total_exposed('medlem_retlige', 'medlem_afviste_retlige', 'aar') }}
+                    then 'sekundær maskering'
+            end
+        ) as skjult_retlige,
+        coalesce(
+            aarsag_venteliste,
+            case
+                when
+                    not er_total
+                    and {{ disclosure_secondary(
+                        'medlem_venteliste', 'venteliste_gns', 'venteliste_gns', 'aar, er_total', 'institution'
+                    ) }}
+                    then 'sekundær maskering'
+                when
+                    er_total
+                    and {{ disclosure_total_exposed('medlem_venteliste', 'medlem_venteliste_gns', 'aar') }}
+                    then 'sekundær maskering'
+            end
+        ) as skjult_venteliste
     from primaer
 )
 
 select
-    * exclude (
-        {%- for m in maal %}aarsag_{{ m }}, skjult_{{ m }}, {{ m }}, {% endfor %}er_total
-    ),
-    {%- for m in maal %}
-    case when skjult_{{ m }} is null then {{ m }} end as {{ m }},
-    {%- endfor %}
-    coalesce({% for m in maal %}skjult_{{ m }}{{ ', ' if not loop.last }}{% endfor %}) is not null as maskeret,
+    institution,
+    driftsherre,
+    aar,
+    maaneder_med_data,
+    normerede_doegn,
+    doegn_i_drift,
+    belagte_doegn_sociale,
+    belagte_doegn_retlige,
+    belaegning_normeret_pct,
+    belaegning_faktisk_pct,
+    andel_sociale_pct,
+    case when skjult_sociale is null then afviste_sociale end as afviste_sociale,
+    case when skjult_retlige is null then afviste_retlige end as afviste_retlige,
+    case when skjult_venteliste is null then venteliste_gns end as venteliste_gns,
+    maal_belaegning_pct,
+    coalesce(skjult_sociale, skjult_retlige, skjult_venteliste) is not null as maskeret,
     nullif(
         concat_ws(
-            '; '
-            {%- for m in maal %},
-            case when skjult_{{ m }} is not null then '{{ m }}: ' || skjult_{{ m }} end
-            {%- endfor %}
+            '; ',
+            case when skjult_sociale is not null then 'afviste_sociale: ' || skjult_sociale end,
+            case when skjult_retlige is not null then 'afviste_retlige: ' || skjult_retlige end,
+            case when skjult_venteliste is not null then 'venteliste_gns: ' || skjult_venteliste end
         ),
         ''
     ) as maskeringsaarsag

@@ -3,5 +3,11 @@
 -- line, column and reason stay; the raw value of a posting is left out (it may be a case key,
 -- free text or one citizen's amount). The build DB and the municipality's work list keep it.
 select
-    * replace (case when kilde <> 'posteringer' then raavaerdi end as raavaerdi)
+    kilde,
+    kildefil,
+    kildelinje,
+    kolonne,
+    case when kilde <> 'posteringer' then raavaerdi end as raavaerdi,
+    aarsag,
+    load_id
 from {{ ref('afviste_raekker') }}

@@ -18,6 +18,17 @@ with koeb_borger as (
     group by all
 ),
 
+type_borger as (
+    select
+        kommunekode,
+        aar,
+        koebstype,
+        borger,
+        sum(bidrag_kr) as bidrag_kr
+    from koeb_borger
+    group by all
+),
+
 type_celle as (
     select
         kommunekode,
@@ -26,7 +37,18 @@ type_celle as (
         count(*) as borgere,
         max(abs(bidrag_kr)) as stoerste_kr,
         sum(abs(bidrag_kr)) as sum_abs_kr
-    from (select kommunekode, aar, koebstype, borger, sum(bidrag_kr) as bidrag_kr from koeb_borger group by all)
+    from type_borger
+    group by all
+),
+
+driftsherre_borger as (
+    select
+        kommunekode,
+        aar,
+        driftsherre,
+        borger,
+        sum(bidrag_kr) as bidrag_kr
+    from koeb_borger
     group by all
 ),
 
@@ -38,7 +60,7 @@ driftsherre_celle as (
         count(*) as borgere,
         max(abs(bidrag_kr)) as stoerste_kr,
         sum(abs(bidrag_kr)) as sum_abs_kr
-    from (select kommunekode, aar, driftsherre, borger, sum(bidrag_kr) as bidrag_kr from koeb_borger group by all)
+    from driftsherre_borger
     group by all
 ),
 
@@ -125,9 +147,9 @@ fejl as (
     union all
     -- A hidden kind with citizens, alone in its shown total.
     select
-        'koeb_driftsherretype',
-        kommunekode || ' ' || aar,
-        'én skjult celle kan regnes ud af koeb_i_alt_kr'
+        'koeb_driftsherretype' as visning,
+        kommunekode || ' ' || aar as celle,
+        'én skjult celle kan regnes ud af koeb_i_alt_kr' as problem
     from koebstype_vist
     group by kommunekode, aar
     having
@@ -135,17 +157,17 @@ fejl as (
         and count(koeb_i_alt_kr) > 0
     union all
     select
-        'koeb_driftsherre',
-        kommunekode || ' ' || aar || ' ' || driftsherre,
-        'vist køb for ' || borgere || ' borgere eller domineret af én'
+        'koeb_driftsherre' as visning,
+        kommunekode || ' ' || aar || ' ' || driftsherre as celle,
+        'vist køb for ' || borgere || ' borgere eller domineret af én' as problem
     from driftsherre_vist
     where koeb_kr is not null and (borgere < {{ n }} or stoerste_kr * 100 > {{ k }} * sum_abs_kr)
     union all
     -- A hidden operator alone in its kind, when the kind's amount is shown.
     select
-        'koeb_driftsherre',
-        d.kommunekode || ' ' || d.aar || ' ' || d.koebstype,
-        'én skjult driftsherre kan regnes ud af koebstypens beløb'
+        'koeb_driftsherre' as visning,
+        d.kommunekode || ' ' || d.aar || ' ' || d.koebstype as celle,
+        'én skjult driftsherre kan regnes ud af koebstypens beløb' as problem
     from driftsherre_vist as d
     inner join koebstype_vist as t on d.kommunekode = t.kommunekode and d.aar = t.aar and d.koebstype = t.koebstype
     where t.koeb_kr is not null
@@ -154,9 +176,9 @@ fejl as (
     union all
     -- Expensive cases: each shown group of cases, and each difference of two shown nested groups.
     select
-        'dyre_enkeltsager_kommune',
-        kommunekode || ' ' || aar,
-        'vist gruppe eller forskel på 1–4 sager, eller beløb domineret af én sag'
+        'dyre_enkeltsager_kommune' as visning,
+        kommunekode || ' ' || aar as celle,
+        'vist gruppe eller forskel på 1–4 sager, eller beløb domineret af én sag' as problem
     from dyre_vist
     where
         (antal_sager is not null and sager between 1 and {{ n - 1 }})
@@ -165,16 +187,25 @@ fejl as (
         or (udgift_over_graense_1_kr is not null and over_1 between 1 and {{ n - 1 }})
         or (antal_over_graense_2 is not null and over_2 between 1 and {{ n - 1 }})
         or (antal_over_graense_3 is not null and over_3 between 1 and {{ n - 1 }})
-        or (antal_sager is not null and antal_over_graense_1 is not null and sager - over_1 between 1 and {{ n - 1 }})
-        or (antal_over_graense_1 is not null and antal_over_graense_2 is not null and over_1 - over_2 between 1 and {{ n - 1 }})
-        or (antal_over_graense_2 is not null and antal_over_graense_3 is not null and over_2 - over_3 between 1 and {{ n - 1 }})
+        or (
+            antal_sager is not null and antal_over_graense_1 is not null
+            and sager - over_1 between 1 and {{ n - 1 }}
+        )
+        or (
+            antal_over_graense_1 is not null and antal_over_graense_2 is not null
+            and over_1 - over_2 between 1 and {{ n - 1 }}
+        )
+        or (
+            antal_over_graense_2 is not null and antal_over_graense_3 is not null
+            and over_2 - over_3 between 1 and {{ n - 1 }}
+        )
         or (udgift_top5_kr is not null and top5 between 1 and {{ n - 1 }})
     union all
     -- Secure institutions: a shown figure of 1–4 persons.
     select
-        'sikrede_institutioner',
-        institution || ' ' || aar,
-        'vist antal afviste eller venteliste på 1–4'
+        'sikrede_institutioner' as visning,
+        institution || ' ' || aar as celle,
+        'vist antal afviste eller venteliste på 1–4' as problem
     from sikrede_vist
     where
         (vist_sociale is not null and afviste_sociale > 0 and afviste_sociale < {{ n }})
@@ -183,9 +214,9 @@ fejl as (
     union all
     -- A hidden institution alone in a year whose `I alt` is shown.
     select
-        'sikrede_institutioner',
-        cast(aar as varchar),
-        'én skjult institution kan regnes ud af I alt'
+        'sikrede_institutioner' as visning,
+        cast(aar as varchar) as celle,
+        'én skjult institution kan regnes ud af I alt' as problem
     from sikrede_vist
     group by aar
     having
