@@ -457,6 +457,9 @@ def udbud(wh: Warehouse, year: int) -> Section:
             numeric=set(range(2, 11)),
         )
     )
+    note = _disclosure_note(df, "gruppe")  # df has the `gruppe` label of the table's rows
+    if note:
+        s.blocks.append(note)
     return s
 
 

@@ -371,7 +371,10 @@ def test_every_ledger_row_is_read_as_written_with_its_lineage(published):
     """Raw layer: each posting's values and its (file, physical line) — contract: every loaded row keeps
     its lineage. Covers the four date forms, Danish numbers, missing markers, quoted text with `;`,
     `""`, `€`, `–` and line breaks, cp1252 and UTF-8 files."""
-    con, truth, _ = published
+    published_con, truth, _ = published
+    # Row-level postings are the build DB's, beside the published file (docs/disclosure.md).
+    path = published_con.execute("select path from duckdb_databases() where database_name = current_database()")
+    con = duckdb.connect(str(Path(path.fetchone()[0]).with_name("build.duckdb")), read_only=True)
     got = {
         (r[0], r[1]): r[2:]
         for r in rows(

@@ -85,6 +85,43 @@ driftsherre_vist as (
         on v.kommunekode = c.kommunekode and v.aar = c.aar and v.driftsherre = c.driftsherre
 ),
 
+gruppe_borger as (
+    select
+        k.aar,
+        coalesce(t.paragraf, 'ukendt tilbud') as paragraf,
+        coalesce(t.maalgruppe, 'ukendt tilbud') as maalgruppe,
+        k.borger,
+        sum(k.beloeb_kr) as bidrag_kr
+    from {{ ref('int_posteringer__koeb') }} as k
+    left join {{ ref('stg_tilbud__tilbud') }} as t on k.tilbudsnr = t.tilbudsnr
+    group by all
+),
+
+gruppe_celle as (
+    select
+        aar,
+        paragraf,
+        maalgruppe,
+        count(*) as borgere,
+        max(abs(bidrag_kr)) as stoerste_kr,
+        sum(abs(bidrag_kr)) as sum_abs_kr
+    from gruppe_borger
+    group by all
+),
+
+udbud_vist as (
+    select
+        v.aar,
+        v.paragraf,
+        v.maalgruppe,
+        v.koeb_kr,
+        coalesce(c.borgere, 0) as borgere,
+        c.stoerste_kr,
+        c.sum_abs_kr
+    from {{ ref('udbud_efterspoergsel') }} as v
+    left join gruppe_celle as c on v.aar = c.aar and v.paragraf = c.paragraf and v.maalgruppe = c.maalgruppe
+),
+
 sager as (
     select * from {{ ref('mart_dyre_enkeltsager') }}
 ),
@@ -200,6 +237,23 @@ fejl as (
             and over_2 - over_3 between 1 and {{ n - 1 }}
         )
         or (udgift_top5_kr is not null and top5 between 1 and {{ n - 1 }})
+    union all
+    -- Supply and demand: a shown purchase of 1–4 citizens or dominated by one, and a lone hidden
+    -- group of a year (the year's purchases are the municipalities' shown totals added up).
+    select
+        'udbud_efterspoergsel' as visning,
+        aar || ' ' || paragraf || ' ' || maalgruppe as celle,
+        'vist køb for ' || borgere || ' borgere eller domineret af én' as problem
+    from udbud_vist
+    where koeb_kr is not null and borgere > 0 and (borgere < {{ n }} or stoerste_kr * 100 > {{ k }} * sum_abs_kr)
+    union all
+    select
+        'udbud_efterspoergsel' as visning,
+        cast(aar as varchar) as celle,
+        'én skjult gruppe kan regnes ud af årets køb' as problem
+    from udbud_vist
+    group by aar
+    having count(*) filter (where koeb_kr is null and borgere > 0) = 1
     union all
     -- Secure institutions: a shown figure of 1–4 persons.
     select
