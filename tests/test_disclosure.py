@@ -79,6 +79,20 @@ def build(con: duckdb.DuckDBPyConnection, models: list[str], overrides: dict | N
 
 
 def policy_violations(con: duckdb.DuckDBPyConnection, overrides: dict | None = None) -> list[tuple]:
+    """The rows the blocking test returns (none means it passes). It also reads the supply and
+    demand view: built here over an empty supply mart and register, on the purchases given."""
+    con.execute(
+        "create table staging.stg_tilbud__tilbud "
+        "(tilbudsnr integer, tilbudsnavn varchar, paragraf varchar, maalgruppe varchar)"
+    )
+    con.execute(
+        """create table marts.mart_udbud_efterspoergsel (aar integer, paragraf varchar, maalgruppe varchar,
+           antal_tilbud integer, pladser_tilbudsportalen integer, normerede_doegn bigint, doegn_i_drift bigint,
+           belagte_doegn bigint, belaegning_normeret_pct decimal(9, 2), belaegning_faktisk_pct decimal(9, 2),
+           gns_belagte_pladser decimal(9, 2), afviste bigint, venteliste_gns decimal(9, 2), koebte_doegn bigint,
+           koeb_kr decimal(18, 2))"""
+    )
+    build(con, ["cockpit/udbud_efterspoergsel.sql"], overrides)
     return con.execute(render("tests/singular/assert_disclosure_policy.sql", overrides)).fetchall()
 
 
