@@ -7,6 +7,10 @@ import re
 
 from report.danish_format import MISSING, SUPPRESSION_LIMIT, aendring_pct, antal, dato, kr, mio_kr, pct, procentpoint
 
+# A total the published warehouse does not have because a municipality's figure is suppressed
+# (docs/disclosure.md): said in words rather than as "–".
+HIDDEN = "vises ikke samlet, fordi enkelte tal er skjult af diskretionshensyn"
+
 
 def memo_points(year: int, sections: dict) -> list[str]:
     """The memo's points, one Danish sentence group per subject, Markdown (`**Emne:** …`).
@@ -29,7 +33,11 @@ def memo_points(year: int, sections: dict) -> list[str]:
             f"**Sikrede institutioner:** Belægningen var {pct(si['belaegning_normeret_pct'])} af de normerede "
             f"pladser og {pct(si['belaegning_faktisk_pct'])} af pladserne i drift — "
             f"{'over' if over else 'under'} målet på {pct(si['maal_belaegning_pct'], 0)}; "
-            f"{antal(si['afviste'])} anmodninger blev afvist."
+            + (
+                f"{antal(si['afviste'])} anmodninger blev afvist."
+                if si["afviste"] is not None
+                else f"antallet af afviste anmodninger {HIDDEN}."
+            )
         )
     t = sections["takster"].facts
     if t:
@@ -50,15 +58,24 @@ def memo_points(year: int, sections: dict) -> list[str]:
         # n1 is None when a municipality's group is suppressed (docs/disclosure.md).
         amount = kr(d["refusion"]) if n1 is not None and (n1 == 0 or n1 >= SUPPRESSION_LIMIT) else MISSING
         bullets.append(
-            f"**Særligt dyre enkeltsager:** {antal(n1, SUPPRESSION_LIMIT)} sager over refusionsgrænse 1 i "
-            f"{antal(d['kommuner'])} kommuner med posteringer; forventet statsrefusion {amount}"
+            (
+                f"**Særligt dyre enkeltsager:** {antal(n1, SUPPRESSION_LIMIT)} sager over refusionsgrænse 1 i "
+                f"{antal(d['kommuner'])} kommuner med posteringer; forventet statsrefusion {amount}"
+                if n1 is not None
+                else f"**Særligt dyre enkeltsager:** antallet af sager over refusionsgrænse 1 i "
+                f"{antal(d['kommuner'])} kommuner med posteringer og den samlede refusion {HIDDEN}"
+            )
             + ("." if d["bekraeftet"] else " (grænserne for året er ikke bekræftede).")
         )
     k = sections["koeb"].facts
     if k:
         bullets.append(
-            f"**Køb hos private:** {pct(k['andel_privat'])} af kommunernes køb af pladser var hos private "
-            f"leverandører"
+            (
+                f"**Køb hos private:** {pct(k['andel_privat'])} af kommunernes køb af pladser var hos private "
+                f"leverandører"
+                if k["andel_privat"] is not None
+                else f"**Køb hos private:** andelen af kommunernes køb hos private leverandører {HIDDEN}"
+            )
             + (f" ({procentpoint(k['aendring'])} fra {year - 1})" if k["aendring"] is not None else "")
             + f"; {antal(k['kommuner'])} kommuner har leveret posteringer."
         )

@@ -189,6 +189,8 @@ def test_the_report_html_pdf_and_memo_give_back_no_citizen(published_sample):
     # The report says why cells are hidden.
     shown = unescape(html)
     assert "skjult af diskretionshensyn" in shown and ">< 5<" in shown
+    # The memo says a total is not shown rather than printing "–" or a partial sum.
+    assert "vises ikke samlet, fordi enkelte tal er skjult af diskretionshensyn" in memo
 
 
 def test_a_worklist_holds_its_municipalitys_rows_and_nobody_elses(published_sample, tmp_path):
