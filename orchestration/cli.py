@@ -124,6 +124,13 @@ def cmd_flags(args: argparse.Namespace) -> int:
     return run_flags(args, progress=_eprint)
 
 
+def cmd_worklist(args: argparse.Namespace) -> int:
+    from orchestration.worklist import run_worklist
+
+    _settings(args)
+    return run_worklist(args, progress=_eprint)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from report.build import build_report
     from report.warehouse import ReportError
@@ -204,6 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published-db", help="published DuckDB file (default: COCKPIT_PUBLISHED_DB)")
     p.add_argument("--out", help="output dir (default: COCKPIT_REPORT_DIR or reports/)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "worklist",
+        help="write one municipality's row-level work list (flags, rejected values, expensive cases) as xlsx",
+    )
+    p.add_argument("--kommune", required=True, help="3-digit DST municipality code, e.g. 851")
+    p.add_argument("--out", required=True, help="the workbook to write (.xlsx)")
+    p.add_argument("--build-db", help="build DuckDB file (default: COCKPIT_BUILD_DB)")
+    p.add_argument("--published-db", help="accepted like the other commands; the work list reads the build DB only")
+    p.set_defaults(func=cmd_worklist)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Put the audited build DB in place as the published file, and prove it is exactly that build.
+"""Put the BI subset of the audited build DB in place as the published file, and prove it is
+exactly that subset (what the subset is: orchestration/bi_subset.py).
 
 DuckDB replays `<file>.wal` (and reads `<file>.wal.checkpoint` / `<file>.wal.recovery`) found
 beside a database when it opens it, even when the file itself was replaced since. A BI tool that
@@ -7,7 +8,7 @@ copy would silently get the tool's changes. So publishing moves every such sidec
 for inspection, with a warning naming it), copies the checkpointed build to a temporary file,
 renames it into place (atomic on POSIX), makes it read-only on disk, and then opens the
 published path as a BI tool would and compares its content fingerprint with the audited
-build's. A mismatch puts the previous file back and fails.
+subset's. A mismatch puts the previous file back and fails.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import time
 from collections.abc import Callable
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.bi_subset import SubsetFingerprint, subset_fingerprint_file, write_bi_subset
 from orchestration.sql_names import ident, literal, qualified
 
 # Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
@@ -151,10 +152,13 @@ def move_sidecars_aside(db: Path, warn: Callable[[str], None]) -> list[Path]:
 
 
 def publish_verified(
-    build_db: Path, published_db: Path, expected: Fingerprint, warn: Callable[[str], None] = lambda _m: None
+    build_db: Path, published_db: Path, expected: SubsetFingerprint, warn: Callable[[str], None] = lambda _m: None
 ) -> int:
-    """Copy the checkpointed, closed `build_db` to `published_db` atomically and prove that what
-    a reader of `published_db` sees has the fingerprint `expected` (the audited build's).
+    """Write the BI subset of the checkpointed, closed `build_db` to `published_db` atomically
+    and prove that what a reader of `published_db` sees has the fingerprint `expected` (the
+    audited build's subset, `bi_subset.build_subset_fingerprint`). Raises `ForbiddenColumn`
+    before anything is replaced when the subset would carry a citizen key, free text or a
+    voucher number.
 
     Returns the published file's size in bytes. Raises `PublishMismatch` naming the differing
     relations after restoring the previous published file (or removing the new one when there
@@ -165,7 +169,11 @@ def publish_verified(
     backup = published_db.with_name(f".{published_db.name}.{os.getpid()}.previous")
     for leftover in (tmp, backup):
         leftover.unlink(missing_ok=True)
-    shutil.copyfile(build_db, tmp)
+    try:
+        write_bi_subset(build_db, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.chmod(tmp, READ_ONLY)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
@@ -176,7 +184,7 @@ def publish_verified(
         move_sidecars_aside(published_db, warn)
         os.replace(tmp, published_db)
         _fsync_dir(published_db.parent)
-        got = fingerprint_file(published_db)
+        got = subset_fingerprint_file(published_db)
         problems = expected.differences(got)
         if problems:
             _restore(published_db, backup if had_previous else None, warn)

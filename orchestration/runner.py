@@ -379,6 +379,8 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         run = con.execute(
             "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]
         ).fetchone()
+    # Quarantine, findings and row-level raw data are the build DB's: the published file holds the BI subset.
+    with settings.connect_build(read_only=True) as con:
         rejected = con.execute("select count(*) from quarantine.afviste_raekker").fetchone()[0]
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)

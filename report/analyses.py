@@ -39,9 +39,43 @@ KOEBSTYPER = {
 SMALL = f"< {SUPPRESSION_LIMIT}"
 
 
-def _group_amount(count: int, amount) -> str:
-    """An amount of a group of cases: shown only when the group has 0 or ≥ 5 cases."""
+def _group_amount(count: int | None, amount) -> str:
+    """An amount of a group of cases: shown only when the group has 0 or ≥ 5 cases; a group the
+    warehouse suppressed (count NULL, docs/disclosure.md) reads `–`."""
+    if count is None:
+        return MISSING
     return kr(amount or 0) if count == 0 or count >= SUPPRESSION_LIMIT else MISSING
+
+
+def _count_cell(value: int | None, reason: str | None, group: str) -> str:
+    """A count of cases: the number (1–4 as "< 5"); a count the warehouse suppressed reads "< 5"
+    when `group`'s reason in `maskeringsaarsag` is a small group, else `–`."""
+    if value is not None:
+        return antal(value, SUPPRESSION_LIMIT)
+    return SMALL if reason and f"{group}: færre end" in reason else MISSING
+
+
+def _disclosed_total(values: pl.Series):
+    """Σ of a column over the municipalities, or None when a cell of it is suppressed (NULL in
+    the published view): a sum over the shown cells only would be read as the total, and the
+    total is not published, so a suppressed cell cannot be worked out from it."""
+    return None if values.null_count() else sum(values)
+
+
+def _disclosure_note(df: pl.DataFrame, name: str = "kommunenavn") -> Note | None:
+    """The footnote saying which rows have suppressed cells and why (cockpit column
+    `maskeringsaarsag`, docs/disclosure.md), or None when nothing is suppressed."""
+    if "maskeret" not in df.columns or not df["maskeret"].any():
+        return None
+    rows = df.filter(pl.col("maskeret")).select(name, "maskeringsaarsag").unique(maintain_order=True)
+    why = "; ".join(f"{r[name]}: {r['maskeringsaarsag']}" for r in rows.iter_rows(named=True))
+    return Note(
+        f'"{MISSING}" og "{SMALL}": tal skjult af diskretionshensyn, så ingen enkelt borger kan genkendes '
+        f"(grupper med færre end {SUPPRESSION_LIMIT} personer eller sager, beløb domineret af én borger, og tal, "
+        f"der ellers kunne regnes ud fra totaler og de andre tal). I alt vises kun, når intet tal i kolonnen er "
+        f"skjult. Skjult her — {why}.",
+        "caveat",
+    )
 
 
 # ---------------------------------------------------------------------------- dyre enkeltsager
@@ -55,14 +89,16 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn collate da", [year])
     if df.is_empty():
         return _missing(s, view, year, "posteringer med sagsnøgle (Borgerreference)")
+    # The thresholds are reference data (the published file holds no row per case).
     limits = wh.frame(
-        "select distinct graense_1_kr, graense_2_kr, graense_3_kr, graenser_bekraeftet "
-        "from cockpit.dyre_enkeltsager where aar = ? and graense_1_kr is not null",
+        "select graense_1_kr, graense_2_kr, graense_3_kr, bekraeftet as graenser_bekraeftet "
+        "from reference.refusionsgraenser where aar = ? and ordning = 'SEL § 176' and graense_1_kr is not null",
         [year],
     )
-    n1, n2, n3 = (int(df[f"antal_over_graense_{i}"].sum()) for i in (1, 2, 3))
-    cost1 = sum(df["udgift_over_graense_1_kr"])
-    refund = sum(v for v in df["refusion_kr"] if v is not None)
+    n1, n2, n3 = (_disclosed_total(df[f"antal_over_graense_{i}"]) for i in (1, 2, 3))
+    cost1 = _disclosed_total(df["udgift_over_graense_1_kr"])
+    refund = None if n1 is None else sum(v for v in df["refusion_kr"] if v is not None)
+    n_cases = _disclosed_total(df["antal_sager"])
     confirmed = bool(limits["graenser_bekraeftet"].all()) if limits.height else None
     if limits.height:
         lim = limits.row(0, named=True)
@@ -75,7 +111,7 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     else:
         threshold_text = f"Der er ingen refusionsgrænser for {year} i lageret, så refusionen er ikke beregnet."
     s.lead = (
-        f"Posteringerne fra {df.height} kommuner giver for {year} {antal(int(df['antal_sager'].sum()))} sager "
+        f"Posteringerne fra {df.height} kommuner giver for {year} {antal(n_cases)} sager "
         f"(pseudonyme sagsnøgler). {antal(n1, SUPPRESSION_LIMIT)} sager lå over grænse 1 med en samlet helårsudgift på "
         f"{_group_amount(n1, cost1)} og en forventet statsrefusion på {_group_amount(n1, refund)} "
         f"(25 % over grænse 1, 50 % over grænse 2, 75 % over grænse 3). {threshold_text}"
@@ -114,12 +150,12 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
         )
     rows = []
     for r in df.iter_rows(named=True):
-        big = r["antal_sager"] >= SUPPRESSION_LIMIT
+        big = r["antal_sager"] is not None and r["antal_sager"] >= SUPPRESSION_LIMIT
         rows.append(
             [
                 r["kommunenavn"],
-                antal(r["antal_sager"], SUPPRESSION_LIMIT),
-                antal(r["antal_over_graense_1"], SUPPRESSION_LIMIT),
+                _count_cell(r["antal_sager"], r.get("maskeringsaarsag"), "sager"),
+                _count_cell(r["antal_over_graense_1"], r.get("maskeringsaarsag"), "over grænse 1"),
                 antal(r["antal_over_graense_2"], SUPPRESSION_LIMIT),
                 antal(r["antal_over_graense_3"], SUPPRESSION_LIMIT),
                 _group_amount(r["antal_over_graense_1"], r["udgift_over_graense_1_kr"]),
@@ -148,13 +184,13 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
             numeric=set(range(1, 9)),
             footer=[
                 "I alt",
-                antal(int(df["antal_sager"].sum()), SUPPRESSION_LIMIT),
+                antal(n_cases, SUPPRESSION_LIMIT),
                 antal(n1, SUPPRESSION_LIMIT),
                 antal(n2, SUPPRESSION_LIMIT),
                 antal(n3, SUPPRESSION_LIMIT),
                 _group_amount(n1, cost1),
                 _group_amount(n1, refund),
-                _group_amount(n1, cost1 - refund),
+                _group_amount(n1, None if cost1 is None or refund is None else cost1 - refund),
                 "",
             ],
         )
@@ -168,7 +204,10 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
             "caveat",
         )
     )
-    masked = sum(df["udgift_maskeret_noegle_kr"])
+    note = _disclosure_note(df)
+    if note:
+        s.blocks.append(note)
+    masked = _disclosed_total(df["udgift_maskeret_noegle_kr"])
     if masked:
         s.blocks.append(
             Note(
@@ -197,14 +236,13 @@ def koeb(wh: Warehouse, year: int) -> Section:
     wide = wide.join(priv, on="kommunenavn").sort(
         pl.col("kommunenavn").map_elements(dansk_noegle, return_dtype=pl.String)
     )
-    total = sum(wide["koeb_i_alt_kr"])
-    total_priv = sum(wide["privat"])
-    share = Decimal(total_priv) * 100 / Decimal(total) if total else None
+    total = _disclosed_total(wide["koeb_i_alt_kr"])
+    total_priv = _disclosed_total(wide["privat"])
+    share = Decimal(total_priv) * 100 / Decimal(total) if total and total_priv is not None else None
     prev = df.filter((pl.col("aar") == year - 1) & pl.col("kommunekode").is_in(cur["kommunekode"].unique().implode()))
-    prev_total = sum(prev.filter(pl.col("koebstype") == "privat")["koeb_kr"]) if prev.height else None
-    prev_share = (
-        (Decimal(prev_total) * 100 / Decimal(sum(prev["koeb_kr"]))) if prev.height and sum(prev["koeb_kr"]) else None
-    )
+    prev_total = _disclosed_total(prev.filter(pl.col("koebstype") == "privat")["koeb_kr"]) if prev.height else None
+    prev_all = _disclosed_total(prev["koeb_kr"]) if prev.height else None
+    prev_share = Decimal(prev_total) * 100 / Decimal(prev_all) if prev_all and prev_total is not None else None
     change = share - prev_share if share is not None and prev_share is not None else None
     s.lead = (
         f"{wide.height} kommuner har leveret posteringer for {year} med køb af pladser for i alt {mio_kr(total)}. "
@@ -289,17 +327,23 @@ def koeb(wh: Warehouse, year: int) -> Section:
             footer=[
                 "I alt",
                 kr(total),
-                *(kr(sum(wide[k])) for k in kinds),
+                *(kr(_disclosed_total(wide[k])) for k in kinds),
                 pct(share),
                 procentpoint(change),
             ],
         )
     )
+    note = _disclosure_note(cur)
+    if note:
+        s.blocks.append(note)
     if wh.has("koeb_driftsherre"):
+        # An operator with a suppressed cell is left out: its sum over the shown cells would be
+        # read as its purchases.
         ops = wh.frame(
             """select driftsherre, any_value(driftsherretype) as driftsherretype, sum(koeb_kr) as koeb_kr,
                                  count(distinct kommunekode) as kommuner
                           from cockpit.koeb_driftsherre where aar = ? group by driftsherre
+                          having not bool_or(maskeret)
                           order by koeb_kr desc, driftsherre collate da limit 10""",
             [year],
         )
@@ -333,7 +377,9 @@ def udbud(wh: Warehouse, year: int) -> Section:
     days = 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
     df = df.with_columns((pl.col("paragraf") + " · " + pl.col("maalgruppe")).alias("gruppe"))
     busy = df.filter(pl.col("belaegning_faktisk_pct") >= 95).sort("belaegning_faktisk_pct", descending=True)
-    refused = df["afviste"].drop_nulls()
+    # Refusals are only summed when no group's figure is hidden (docs/disclosure.md).
+    hidden = "maskeringsaarsag" in df.columns and df["maskeringsaarsag"].str.contains("afviste:").any()
+    refused = pl.Series([], dtype=pl.Int64) if hidden else df["afviste"].drop_nulls()
     s.lead = (
         f"Kapacitet og efterspørgsel for {year} side om side pr. paragraf og målgruppe: {tal(sum(df['antal_tilbud']))} "
         f"godkendte tilbud med {tal(sum(df['pladser_tilbudsportalen']))} pladser i Tilbudsportalen, belægningen "
@@ -417,6 +463,9 @@ def udbud(wh: Warehouse, year: int) -> Section:
             numeric=set(range(2, 11)),
         )
     )
+    note = _disclosure_note(df, "gruppe")  # df has the `gruppe` label of the table's rows
+    if note:
+        s.blocks.append(note)
     return s
 
 

@@ -18,6 +18,10 @@ from report.danish_format import (
     tal,
 )
 
+# A total the published warehouse does not have because a municipality's figure is suppressed
+# (docs/disclosure.md): said in words rather than as "–".
+HIDDEN = "vises ikke samlet, fordi enkelte tal er skjult af diskretionshensyn"
+
 
 def memo_points(year: int, sections: dict) -> list[str]:
     """The memo's points, one Danish sentence group per subject, Markdown (`**Emne:** …`).
@@ -40,7 +44,11 @@ def memo_points(year: int, sections: dict) -> list[str]:
             f"**Sikrede institutioner{_months(si)}:** Belægningen var {pct(si['belaegning_normeret_pct'])} af de "
             f"normerede pladser og {pct(si['belaegning_faktisk_pct'])} af pladserne i drift på {si['omfang']} — "
             f"{'over' if over else 'under'} målet på {pct(si['maal_belaegning_pct'], 0)}; "
-            f"{antal(si['afviste'])} anmodninger blev afvist for mangel på plads."
+            + (
+                f"{antal(si['afviste'])} anmodninger blev afvist for mangel på plads."
+                if si["afviste"] is not None
+                else f"antallet af afviste anmodninger {HIDDEN}."
+            )
         )
     t = sections["takster"].facts
     if t:
@@ -60,17 +68,27 @@ def memo_points(year: int, sections: dict) -> list[str]:
     d = sections["dyre-enkeltsager"].facts
     if d:
         n1 = d["over_1"]
-        amount = kr(d["refusion"]) if n1 == 0 or n1 >= SUPPRESSION_LIMIT else MISSING
+        # n1 is None when a municipality's group is suppressed (docs/disclosure.md).
+        amount = kr(d["refusion"]) if n1 is not None and (n1 == 0 or n1 >= SUPPRESSION_LIMIT) else MISSING
         bullets.append(
-            f"**Særligt dyre enkeltsager:** {antal(n1, SUPPRESSION_LIMIT)} sager over refusionsgrænse 1 i "
-            f"{antal(d['kommuner'])} kommuner med posteringer; forventet statsrefusion {amount}"
+            (
+                f"**Særligt dyre enkeltsager:** {antal(n1, SUPPRESSION_LIMIT)} sager over refusionsgrænse 1 i "
+                f"{antal(d['kommuner'])} kommuner med posteringer; forventet statsrefusion {amount}"
+                if n1 is not None
+                else f"**Særligt dyre enkeltsager:** antallet af sager over refusionsgrænse 1 i "
+                f"{antal(d['kommuner'])} kommuner med posteringer og den samlede refusion {HIDDEN}"
+            )
             + ("." if d["bekraeftet"] else " (grænserne for året er ikke bekræftede).")
         )
     k = sections["koeb"].facts
     if k:
         bullets.append(
-            f"**Køb hos private:** {pct(k['andel_privat'])} af kommunernes køb af pladser var hos private "
-            f"leverandører"
+            (
+                f"**Køb hos private:** {pct(k['andel_privat'])} af kommunernes køb af pladser var hos private "
+                f"leverandører"
+                if k["andel_privat"] is not None
+                else f"**Køb hos private:** andelen af kommunernes køb hos private leverandører {HIDDEN}"
+            )
             + (f" ({procentpoint(k['aendring'])} fra {year - 1})" if k["aendring"] is not None else "")
             + f"; {antal(k['kommuner'])} kommuner har leveret posteringer."
         )

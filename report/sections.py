@@ -25,7 +25,7 @@ from report.danish_format import (
     periode,
     tal,
 )
-from report.memo import movement_sentence
+from report.memo import HIDDEN, movement_sentence
 from report.warehouse import Warehouse
 
 
@@ -463,7 +463,12 @@ def sikrede(wh: Warehouse, year: int) -> Section:
         return _missing(s, view, year, "data om sikrede institutioner")
     t = total.row(0, named=True)
     s.periode = periode(t["foerste_maaned"], t["sidste_maaned"], year)
-    refused = (t["afviste_sociale"] or 0) + (t["afviste_retlige"] or 0)
+    # A figure hidden by disclosure control (NULL, docs/disclosure.md) makes the sum unknown, not 0.
+    refused = (
+        None
+        if t.get("maskeret") and (t["afviste_sociale"] is None or t["afviste_retlige"] is None)
+        else (t["afviste_sociale"] or 0) + (t["afviste_retlige"] or 0)
+    )
     covered = t["antal_institutioner"]
     country = t["antal_institutioner_i_landet"]
     scope = (f"de {covered} sikrede institutioner i data" if covered != 1 else "den ene sikrede institution i data") + (
@@ -474,8 +479,13 @@ def sikrede(wh: Warehouse, year: int) -> Section:
         f"I {s.periode or year} var belægningen på {scope} i alt {pct(t['belaegning_normeret_pct'])} af de "
         f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift, mod målet på "
         f"{pct(t['maal_belaegning_pct'], 0)}. Sociale anbringelser udgjorde {pct(t['andel_sociale_pct'])} af de "
-        f"belagte døgn; {antal(refused)} anmodninger blev afvist for mangel på plads "
-        f"({antal(t['afviste_sociale'])} sociale, {antal(t['afviste_retlige'])} retlige)."
+        f"belagte døgn; "
+        + (
+            f"{antal(refused)} anmodninger blev afvist for mangel på plads "
+            f"({antal(t['afviste_sociale'])} sociale, {antal(t['afviste_retlige'])} retlige)."
+            if refused is not None
+            else f"antallet af anmodninger, der blev afvist for mangel på plads, {HIDDEN}."
+        )
         + (" Tallene dækker kun de institutioner, der har indberettet, ikke hele landet." if covered < country else "")
     )
     s.facts = dict(t, afviste=refused, omfang=scope, periode=s.periode)
@@ -544,6 +554,11 @@ def sikrede(wh: Warehouse, year: int) -> Section:
             numeric={1, 2, 3, 4, 5, 6},
         )
     )
+    from report.analyses import _disclosure_note  # the one footnote for hidden cells (docs/disclosure.md)
+
+    note = _disclosure_note(cur, name="institution")
+    if note:
+        s.blocks.append(note)
     return s
 
 

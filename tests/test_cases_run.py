@@ -148,7 +148,8 @@ def test_accepted_cases_publish_with_their_values(accepted_run):
     tmp, check, run = accepted_run
     assert check.returncode == 0, check.stdout + check.stderr
     assert run.returncode == 0, run.stderr[-3000:]
-    with duckdb.connect(str(tmp / "data" / "styringscockpit.duckdb"), read_only=True) as con:
+    # Raw rows, quarantine and the flags' full text are the build DB's (docs/disclosure.md).
+    with duckdb.connect(str(tmp / "data" / "build.duckdb"), read_only=True) as con:
         rates = con.execute("""select tilbudsnr, ydelse, pladser, antal_doegn, doegntakst_kr, belaegning_pct
                                from cockpit.takster where tilbudsnr in (9901, 9902, 9911, 181002) and aar = 2024
                                order by tilbudsnr, ydelse""").fetchall()

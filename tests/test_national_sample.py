@@ -197,7 +197,8 @@ def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
     settings = warehouse_settings(tmp_path, root)
     outcome = run_pipeline(settings)
     assert outcome.published, outcome.reason
-    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+    # Raw values and row-level postings are the build DB's (docs/disclosure.md).
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
         flags = con.execute("select regel, kildefil, kildelinje, periode from cockpit.datakvalitet").fetchall()
         rejected = set(
             con.execute("select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker").fetchall()

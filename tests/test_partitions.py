@@ -112,7 +112,7 @@ def test_a_partition_rerun_through_dagster_is_idempotent(published_sample, tmp_p
         metadata.append({k: v.value for k, v in mat.materialization.metadata.items()})
         with duckdb.connect(str(target.build_db), read_only=True) as con:
             snapshots.append(con.execute(query).fetchall())
-    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
         expected = con.execute(
             "select count(*), sum(belagte_doegn) from raw.belaegning where maaned = ?", [date(2023, 3, 1)]
         ).fetchone()

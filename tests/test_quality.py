@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from collections import Counter
 
 import duckdb
@@ -79,7 +80,9 @@ def _key(entry: dict) -> tuple:
 @pytest.fixture(scope="module")
 def flags(published_sample) -> list[dict]:
     settings, _outcome, _lines = published_sample
-    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+    # The stewards' full flags are the build DB's; the published file leaves out the text and values
+    # of flags on postings (docs/disclosure.md, tests/test_safe_publish.py).
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
         cursor = con.execute("select * from cockpit.datakvalitet")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -194,8 +197,10 @@ def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
     from orchestration.build_db import BuildDb
 
     settings = published_sample[0]
-    # The check reads the build DB; point it at the published copy (same content after publish).
-    monkeypatch.setenv("COCKPIT_BUILD_DB", str(settings.published_db))
+    # The check reads the build DB; point it at a copy, so the session's build is left as it is.
+    copy = tmp_path / "build.duckdb"
+    shutil.copyfile(settings.build_db, copy)
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(copy))
     monkeypatch.setenv("COCKPIT_PUBLISHED_DB", str(tmp_path / "unused.duckdb"))
     result = registreringsflag(build_db=BuildDb())
     per_rule = Counter(f["regel"] for f in flags)

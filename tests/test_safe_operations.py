@@ -21,8 +21,9 @@ from conftest import sha256_file, warehouse_settings
 from dagster import SkipReason, build_sensor_context
 
 from ingest.sources import SOURCES
+from orchestration.bi_subset import build_subset_fingerprint, build_subset_fingerprint_file, subset_fingerprint_file
 from orchestration.landing_settle import LandingNotSettled, wait_until_settled
-from orchestration.publishing import Fingerprint, PublishMismatch, fingerprint, fingerprint_file, publish_verified
+from orchestration.publishing import Fingerprint, PublishMismatch, fingerprint, publish_verified
 from orchestration.refresh_lock import RefreshBusy, lock_path, read_holder, refresh_lock
 from orchestration.runner import run_pipeline
 from orchestration.settings import PROJECT_ROOT
@@ -37,7 +38,7 @@ BI_SESSION = """
 import duckdb, os, sys
 c = duckdb.connect(sys.argv[1])
 t = next(f"{s}.{n}" for s, n in c.execute(
-    "select schema_name, table_name from duckdb_tables() where schema_name = 'quality' order by 2").fetchall()
+    "select schema_name, table_name from duckdb_tables() where schema_name = 'publicering' order by 2").fetchall()
     if c.execute(f"select count(*) from {s}.{n}").fetchone()[0] > 0)
 c.execute(f"delete from {t} where rowid = 0")
 c.execute("create table cockpit.bi_noter as select 'egen note' as t")
@@ -70,10 +71,13 @@ def test_the_published_file_is_the_audited_build_and_its_fingerprint_is_recorded
         .execute("select fingeraftryk from cockpit.koersler order by publiceret desc limit 1")
         .fetchone()[0]
     )
-    build, published = fingerprint_file(settings.build_db), fingerprint_file(settings.published_db)
+    build, published = build_subset_fingerprint_file(settings.build_db), subset_fingerprint_file(settings.published_db)
     assert recorded == build.digest == published.digest and len(recorded) == 64
     assert build.differences(published) == []
-    assert len(build.relations) > 50 and "cockpit.takster" in build.relations and "raw.posteringer" in build.relations
+    # The fingerprint covers the BI subset: cockpit views as tables, reference data; no row-level schema.
+    assert "publicering.takster" in build.relations and "reference.kommuner" in build.relations
+    assert not [r for r in build.relations if r.split(".")[0] in ("raw", "staging", "marts", "quality", "quarantine")]
+    assert "publicering.dyre_enkeltsager" not in build.relations
     assert stat.S_IMODE(settings.published_db.stat().st_mode) == 0o444  # read-only on disk
 
 
@@ -100,7 +104,11 @@ def test_stale_sidecars_are_moved_aside_and_the_next_publish_is_exact(published_
         .execute("select fingeraftryk from cockpit.koersler where run_id = ?", [outcome.run_id])
         .fetchone()[0]
     )
-    assert recorded == fingerprint_file(target.build_db).digest == fingerprint_file(target.published_db).digest
+    assert (
+        recorded
+        == build_subset_fingerprint_file(target.build_db).digest
+        == subset_fingerprint_file(target.published_db).digest
+    )
     # Nothing DuckDB would read is left beside the file; each log is kept, renamed, for inspection.
     names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("styringscockpit.duckdb."))
     assert sorted(n.split(".stale-")[0] for n in names) == [
@@ -117,9 +125,10 @@ def test_a_publish_that_differs_from_the_audited_build_restores_the_previous_fil
     target = _copy_warehouse(published_sample, tmp_path)
     before = sha256_file(target.published_db)
     with duckdb.connect(str(target.build_db)) as con:
-        expected = fingerprint(con)
+        expected = build_subset_fingerprint(con)
+        n = con.execute("select count(*) from cockpit.datakvalitet").fetchone()[0]
         con.execute("delete from quality.dq_r11_pladser_over_normering where rowid = 0")  # not what was audited
-    with pytest.raises(PublishMismatch, match="quality.dq_r11_pladser_over_normering: 1 rækker \\(build: 2\\)"):
+    with pytest.raises(PublishMismatch, match=f"publicering.datakvalitet: {n - 1} rækker \\(build: {n}\\)"):
         publish_verified(target.build_db, target.published_db, expected)
     assert sha256_file(target.published_db) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "styringscockpit.duckdb"]  # no leftovers
@@ -548,7 +557,7 @@ def test_yearly_first_then_monthly_as_the_schedule_launches_it_on_a_fresh_instan
                     [result.run_id],
                 ).fetchone()
             )
-        assert counts[-1][2] == fingerprint_file(target.build_db).digest
+        assert counts[-1][2] == build_subset_fingerprint_file(target.build_db).digest
     # The year brings the 2024 rates and no months yet; the month adds December's occupancy.
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         full = con.execute("""select (select count(*) from cockpit.takster where aar = 2024),

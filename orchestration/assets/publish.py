@@ -1,5 +1,5 @@
-"""Publish: fingerprint the audited build DB, record the run with that fingerprint, checkpoint,
-and put the build in place as the published file (orchestration/publishing.py: stale sidecars
+"""Publish: fingerprint the BI subset of the audited build DB (orchestration/bi_subset.py), record the run with that fingerprint, checkpoint,
+and write that subset as the published file (orchestration/publishing.py: stale sidecars
 moved aside, atomic rename, read-only, verified against the fingerprint). A BI reader sees
 either yesterday's cockpit or today's, never half of one and never a replayed stale log; a run
 that fails before this asset publishes nothing.
@@ -11,10 +11,11 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
 
 from orchestration.assets.quality import DATAKVALITET_KEY
+from orchestration.bi_subset import build_subset_fingerprint
 from orchestration.build_db import BuildDb
 from orchestration.flags import has_flags_view
 from orchestration.partitions import LOAD_ID_TAG
-from orchestration.publishing import fingerprint, publish_verified, record_file_digest
+from orchestration.publishing import publish_verified, record_file_digest
 from orchestration.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
@@ -50,8 +51,9 @@ RUN_METADATA_KEYS = {
     pool="duckdb",
     owners=["team:rammeaftalesekretariatet"],
     kinds={"duckdb"},
-    description="The published cockpit DuckDB file BI tools open read-only (write-audit-publish): the whole "
-    "audited build DB, every cockpit view, after the one dbt step that builds them all.",
+    description="The published cockpit DuckDB file BI tools open read-only (write-audit-publish): the BI "
+    "subset of the audited build DB (the cockpit views but the row-level ones, disclosure-controlled, "
+    "reference data and the run log), after the one dbt step that builds them all.",
 )
 def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
     settings = Settings.from_env()
@@ -59,9 +61,9 @@ def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> Mate
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=UTC)
     with build_db.connect() as con:
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
-        audited = fingerprint(con)
+        audited = build_subset_fingerprint(con)
         row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
-        expected = fingerprint(con)  # the same digest; now with this run's row in the run log
+        expected = build_subset_fingerprint(con)  # the same digest; now with this run's row in the run log
         con.execute("checkpoint")
     try:
         size = publish_verified(build_db.path, settings.published_db, expected, warn=context.log.warning)
@@ -82,7 +84,7 @@ def record_run(
     timestamps as text; the asset's metadata names them by RUN_METADATA_KEYS):
     run_id, startet/afsluttet/publiceret (UTC, naive), landing_dir, filer (files in the
     warehouse), raekker_indlaest (rows this load id loaded), flag_fejl, flag_advarsel, and
-    fingeraftryk (`orchestration.publishing.Fingerprint.digest` of the audited build)."""
+    fingeraftryk (`orchestration.bi_subset.SubsetFingerprint.digest` of the audited build's BI subset)."""
     files = con.execute("select count(*) from meta.loaded_files").fetchone()[0]
     rows = con.execute(
         "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [load_id]

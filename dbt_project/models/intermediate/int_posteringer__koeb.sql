@@ -59,6 +59,9 @@ select
     d.paragraf,
     d.maalgruppe,
     p.beloeb_kr,
-    p.antal_doegn
+    p.antal_doegn,
+    -- The citizen behind the purchase, for disclosure control only (never published): a missing
+    -- or CPR-masked key counts as one unknown citizen, so it never adds contributors.
+    coalesce(p.borgerreference, '(ukendt borger)') as borger
 from posteringer as p
 left join driftsherre as d on p.tilbudsnr = d.tilbudsnr
