@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 DBT = Path(__file__).resolve().parents[1] / "dbt_project"
 VARS = yaml.safe_load((DBT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 SCHEMA_OF = {"int_": "intermediate", "mart_": "marts", "dim_": "marts", "stg_": "staging"}
-SEEDS = {"refusionsgraenser", "kommuner"}
+SEEDS = {"refusionsgraenser", "kommuner", "ref_sikrede_institutioner"}
 KOMMUNER = {"851": "Aalborg", "825": "Læsø", "787": "Thisted"}
 KOEBSTYPER = ["egen_kommune", "anden_kommune", "region", "privat", "ukendt"]
 DRIFTSHERRER = {  # driftsherre → (driftsherretype, koebstype seen from the buyer)
@@ -58,10 +58,11 @@ def warehouse(overrides: dict | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for schema in ("staging", "intermediate", "marts", "cockpit", "reference"):
         con.execute(f"create schema {schema}")
-    con.execute(
-        "create table reference.refusionsgraenser as select * from read_csv(?, header = true)",
-        [str(DBT / "seeds" / "refusionsgraenser.csv")],
-    )
+    for seed in ("refusionsgraenser", "ref_sikrede_institutioner"):
+        con.execute(
+            f"create table reference.{seed} as select * from read_csv(?, header = true)",
+            [str(DBT / "seeds" / f"{seed}.csv")],
+        )
     con.execute(
         "create table marts.dim_kommune as select * from (values "
         + ", ".join(f"('{k}', '{n}')" for k, n in KOMMUNER.items())
