@@ -26,6 +26,7 @@ from report.danish_format import (
     procentpoint,
     tal,
 )
+from report.memo import HIDDEN
 from report.sections import Note, Section, Table, _floats, _missing
 from report.warehouse import Warehouse
 
@@ -110,12 +111,19 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
         )
     else:
         threshold_text = f"Der er ingen refusionsgrænser for {year} i lageret, så refusionen er ikke beregnet."
-    s.lead = (
-        f"Posteringerne fra {df.height} kommuner giver for {year} {antal(n_cases)} sager "
-        f"(pseudonyme sagsnøgler). {antal(n1, SUPPRESSION_LIMIT)} sager lå over grænse 1 med en samlet helårsudgift på "
-        f"{_group_amount(n1, cost1)} og en forventet statsrefusion på {_group_amount(n1, refund)} "
-        f"(25 % over grænse 1, 50 % over grænse 2, 75 % over grænse 3). {threshold_text}"
+    cases_text = (
+        f"giver for {year} {antal(n_cases)} sager (pseudonyme sagsnøgler)."
+        if n_cases is not None
+        else f"har sager for {year} (pseudonyme sagsnøgler); deres samlede antal {HIDDEN}."
     )
+    over_text = (
+        f"{antal(n1, SUPPRESSION_LIMIT)} sager lå over grænse 1 med en samlet helårsudgift på "
+        f"{_group_amount(n1, cost1)} og en forventet statsrefusion på {_group_amount(n1, refund)} "
+        f"(25 % over grænse 1, 50 % over grænse 2, 75 % over grænse 3)."
+        if n1 is not None
+        else f"Antallet af sager over grænse 1, deres helårsudgift og refusion {HIDDEN}."
+    )
+    s.lead = f"Posteringerne fra {df.height} kommuner {cases_text} {over_text} {threshold_text}"
     s.facts = {
         "over_1": n1,
         "over_2": n2,
@@ -245,9 +253,14 @@ def koeb(wh: Warehouse, year: int) -> Section:
     prev_share = Decimal(prev_total) * 100 / Decimal(prev_all) if prev_all and prev_total is not None else None
     change = share - prev_share if share is not None and prev_share is not None else None
     s.lead = (
-        f"{wide.height} kommuner har leveret posteringer for {year} med køb af pladser for i alt {mio_kr(total)}. "
-        f"{pct(share)} af købene var hos private leverandører"
-        + (f" ({procentpoint(change)} fra {year - 1})" if change is not None else "")
+        f"{wide.height} kommuner har leveret posteringer for {year} med køb af pladser"
+        + (f" for i alt {mio_kr(total)}. " if total is not None else f"; det samlede køb {HIDDEN}. ")
+        + (
+            f"{pct(share)} af købene var hos private leverandører"
+            + (f" ({procentpoint(change)} fra {year - 1})" if change is not None else "")
+            if share is not None
+            else f"Andelen hos private leverandører {HIDDEN}"
+        )
         + ". Købene er fordelt "
         "efter driftsherren i Tilbudsportalen: egen kommune, anden kommune, region eller privat."
     )
