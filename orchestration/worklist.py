@@ -141,6 +141,7 @@ def write_workbook(worklist: Worklist, out: Path) -> None:
         ws.append(frame.columns)
         for row in frame.iter_rows():
             ws.append(list(row))
+        _as_text(ws, frame)
         if frame.height == 0:
             ws.append([f"Ingen rækker for kommune {worklist.kommune}"])
         for cell in ws[1]:
@@ -157,6 +158,18 @@ def write_workbook(worklist: Worklist, out: Path) -> None:
             ws.column_dimensions[letter].width = _width(frame, column)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
+
+
+def _as_text(ws, frame: pl.DataFrame) -> None:
+    """Keep the text cells text: openpyxl stores a string that starts with `=` as a formula, so a
+    posting's free text or a rejected raw value like `=HYPERLINK(…)` would run in the steward's
+    Excel (formula injection). Such cells are written as strings."""
+    for idx, dtype in enumerate(frame.dtypes, start=1):
+        if dtype != pl.String or not frame.height:
+            continue
+        for (cell,) in ws.iter_rows(min_row=2, max_row=frame.height + 1, min_col=idx, max_col=idx):
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _format_of(dtype: pl.DataType) -> str | None:

@@ -79,6 +79,14 @@ def _disclosure_note(df: pl.DataFrame, name: str = "kommunenavn") -> Note | None
     )
 
 
+def _raw_value(row: dict) -> str:
+    """A rejected value as the report shows it: a posting's is not published (it may be a case key,
+    free text or one citizen's amount, docs/disclosure.md), so it reads as left out, not `None`."""
+    if row["raavaerdi"] is None:
+        return "(udeladt: se kommunens arbejdsliste)" if row["kilde"] == "posteringer" else ""
+    return row["raavaerdi"]
+
+
 # ---------------------------------------------------------------------------- dyre enkeltsager
 def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     """Særligt dyre enkeltsager from cockpit.dyre_enkeltsager_kommune (counts, cost, refund, top 5 %)
@@ -595,7 +603,7 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
                 "Værdier i karantæne (kunne ikke læses)",
                 ["Kilde", "Fil", "Linje", "Kolonne", "Værdi", "Årsag"],
                 [
-                    [r["kilde"], r["kildefil"], _line(r["kildelinje"]), r["kolonne"], r["raavaerdi"], r["aarsag"]]
+                    [r["kilde"], r["kildefil"], _line(r["kildelinje"]), r["kolonne"], _raw_value(r), r["aarsag"]]
                     for r in values.iter_rows(named=True)
                 ],
                 "cockpit.afviste_raekker",

@@ -5,6 +5,8 @@ the run log's row that holds it."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -140,6 +142,11 @@ def test_the_fingerprint_of_the_build_is_the_published_files_and_sees_each_chang
             "create view cockpit.ny as select Borgerreference from raw.posteringer",
             "den publicerede fil må ikke have borgernøgle, fritekst eller bilagsnummer: cockpit.ny.borgerreference",
         ),
+        (  # made by hand, outside dbt: no lineage to clear it, so it is refused
+            "create view cockpit.haandlavet as select kommunenr, beloeb from raw.posteringer",
+            "view bygget på persondata uden diskretionering (kolonnen maskeret mangler, docs/disclosure.md): "
+            "cockpit.haandlavet (ikke i dbt-manifestet)",
+        ),
     ],
 )
 def test_a_leaking_view_is_refused_before_anything_is_written(build, tmp_path, sql, message):
@@ -151,3 +158,20 @@ def test_a_leaking_view_is_refused_before_anything_is_written(build, tmp_path, s
     assert str(caught.value) == message
     with duckdb.connect(str(out), read_only=True) as con:
         assert con.execute("select count(*) from duckdb_tables()").fetchone() == (0,)
+
+
+def test_every_rule_that_reads_postings_is_redacted_in_the_published_flags():
+    """The published flags leave out text and values of every rule whose model reads a posting
+    model (publicering_datakvalitet's list): R16 is a `regnskab` flag, yet its text sums a few
+    postings, so the list is held to the rules' SQL rather than to `kilde`."""
+    dbt = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+    reads_postings = {
+        re.search(r"dq_(r\d+)_", model.name).group(1).upper()
+        for model in (dbt / "quality").glob("dq_r*.sql")
+        if re.search(r"ref\('(stg|int)_posteringer", model.read_text(encoding="utf-8"))
+    }
+    listed = re.search(
+        r"regler_paa_posteringer = \[([^\]]*)\]", (dbt / "publicering" / "publicering_datakvalitet.sql").read_text()
+    ).group(1)
+    assert reads_postings == set(re.findall(r"'(R\d+)'", listed))
+    assert {"R01", "R02", "R16"} <= reads_postings

@@ -91,7 +91,9 @@ select
     case when a_top5 is null then antal_top5 end as antal_top5,
     case when a_top5 is null then udgift_top5_kr end as udgift_top5_kr,
     case when a_top5 is null then andel_top5_af_sager_pct end as andel_top5_af_sager_pct,
-    udgift_i_alt_kr,
+    -- Hidden with the cases: where they are too few, the municipality's whole spend in the
+    -- postings is close to their sum (a small municipality's postings are mostly its cases).
+    case when a_sager is null then udgift_i_alt_kr end as udgift_i_alt_kr,
     case when a_top5 is null then andel_top5_af_udgift_i_alt_pct end as andel_top5_af_udgift_i_alt_pct,
     case when aarsag_maskeret_noegle is null then udgift_maskeret_noegle_kr end as udgift_maskeret_noegle_kr,
     coalesce(a_sager, a_over_1, a_over_2_3, a_top5, aarsag_maskeret_noegle) is not null as maskeret,
