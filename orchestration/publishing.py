@@ -21,108 +21,22 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.bi_subset import SubsetFingerprint, subset_fingerprint_file, write_bi_subset
-from orchestration.sql_names import ident, literal, qualified
+from orchestration.sql_names import ident, literal
 
 # Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
 # two names it uses while checkpointing or recovering it).
 SIDECAR_SUFFIXES = (".wal", ".wal.checkpoint", ".wal.recovery")
-RUN_LOG = ("meta", "koersler")  # holds the fingerprint, so it is compared apart from it
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0444
 
 
 class PublishMismatch(RuntimeError):
     """The published file's content differs from the audited build's; the previous file was put back."""
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """Content of a DuckDB database: per relation (`schema.name`) its row count and an
-    order-independent checksum of its rows (sum of DuckDB's row hashes), plus the catalog
-    (every schema, table and view, with view SQL). `digest` is a SHA-256 over all of it but the
-    run log, whose row for this run holds the digest itself; `run_log` is the run log's own
-    (count, checksum)."""
-
-    relations: dict[str, tuple[int, int]]
-    catalog: tuple[tuple[str, str, str], ...]
-    run_log: tuple[int, int]
-
-    @property
-    def digest(self) -> str:
-        lines = [f"{name} {n} {checksum}" for name, (n, checksum) in sorted(self.relations.items())]
-        lines += ["\t".join(entry) for entry in self.catalog]
-        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-    def differences(self, other: Fingerprint) -> list[str]:
-        """What `other` (the published file) has that differs from self (the audited build)."""
-        out = []
-        for name in sorted(set(self.relations) | set(other.relations)):
-            mine, theirs = self.relations.get(name), other.relations.get(name)
-            if mine is None:
-                out.append(f"{name} findes kun i den publicerede fil")
-            elif theirs is None:
-                out.append(f"{name} mangler i den publicerede fil")
-            elif mine != theirs:
-                out.append(
-                    f"{name}: {theirs[0]} rækker (build: {mine[0]})"
-                    if mine[0] != theirs[0]
-                    else f"{name}: andet indhold med samme antal rækker ({mine[0]})"
-                )
-        if not out and self.catalog != other.catalog:
-            out.append("katalogets views eller skemaer afviger")
-        if self.run_log != other.run_log:
-            out.append(f"{'.'.join(RUN_LOG)}: {other.run_log[0]} rækker (build: {self.run_log[0]})")
-        return out
-
-
-def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> Fingerprint:
-    """The content fingerprint of database `catalog` of `con` (default: its current database).
-
-    Every base table is checksummed (a foreign table anywhere, a deleted row in a quality table),
-    and so is every view of schema `cockpit`, the BI contract; other views are covered by their
-    SQL in the catalog and the tables they read. One aggregate query per relation: ~0.1 s on the
-    sample, well under a second for a million postings."""
-    catalog = catalog or con.execute("select current_database()").fetchone()[0]
-    tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ? and not internal order by all",
-        [catalog],
-    ).fetchall()
-    views = con.execute(
-        "select schema_name, view_name, sql from duckdb_views() where database_name = ? and not internal order by all",
-        [catalog],
-    ).fetchall()
-    schemas = con.execute(
-        "select schema_name from duckdb_schemas() where database_name = ? and not internal order by 1", [catalog]
-    ).fetchall()
-    relations = [(s, t) for s, t in tables] + [(s, v) for s, v, _ in views if s == "cockpit"]
-    checksums, run_log = {}, (0, 0)
-    for schema, name in relations:
-        n, checksum = con.execute(
-            f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {qualified(catalog, schema, name)} t"
-        ).fetchone()
-        if (schema, name) == RUN_LOG:
-            run_log = (int(n), int(checksum))
-        elif (schema, name) != ("cockpit", RUN_LOG[1]):  # the view over the run log
-            checksums[f"{schema}.{name}"] = (int(n), int(checksum))
-    entries = [("schema", s, "") for (s,) in schemas] + [("table", f"{s}.{t}", "") for s, t in tables]
-    entries += [("view", f"{s}.{v}", sql or "") for s, v, sql in views]
-    return Fingerprint(checksums, tuple(entries), run_log)
-
-
-def fingerprint_file(db: Path) -> Fingerprint:
-    """Open `db` read-only, as a BI tool should, and fingerprint what a reader sees (a sidecar
-    present would be replayed). Attached to a fresh in-memory database, so a connection this
-    process may still hold on the path (DuckDB shares one instance per path and process) cannot
-    hand back the file that was there before the rename."""
-    with duckdb.connect() as con:
-        attach_read_only(con, db, "published")
-        return fingerprint(con, "published")
 
 
 def attach_read_only(con: duckdb.DuckDBPyConnection, db: Path, name: str) -> None:
@@ -246,8 +160,10 @@ def file_damage(published_db: Path) -> str:
 
     With a recorded digest (`record_file_digest`): its size and the SHA-256 of the whole file
     (~2 s per GB). Without one (published before digests were recorded): the file is opened
-    read-only and every table of every schema and every cockpit view is read to the end
-    (`fingerprint_file`), so a damaged block anywhere fails DuckDB's checksums."""
+    read-only and every relation of the BI subset is read to the end
+    (`bi_subset.subset_fingerprint_file`), so a damaged block anywhere fails DuckDB's checksums;
+    a file that is no BI subset (a whole build DB published before the subset) fails too, and
+    is published again."""
     if not published_db.is_file():
         return "filen findes ikke"
     try:
@@ -262,7 +178,7 @@ def file_damage(published_db: Path) -> str:
             return "indholdet er ændret siden publiceringen (SHA-256 afviger)"
         return ""
     try:
-        fingerprint_file(published_db)
+        subset_fingerprint_file(published_db)
     except duckdb.Error as exc:
         return f"DuckDB kan ikke læse den: {' '.join(str(exc).split())[:300]}"
     return ""
