@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from ingest.errors import ContractError
 from ingest.sources import BELAEGNING, POSTERINGER, TAKSTBILAG, read_file
 from ingest.textfile import MAX_FIELD_CHARS, MAX_LINE_BYTES, head_lines, read_csv_text
+from sampledata.contract import TAKSTBILAG_HEADER
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn"
 MONTHS = [f"1001;2024-{m:02d};10;10;{270 + m}" for m in range(1, 13)]  # 3.318 occupied days
@@ -150,27 +151,11 @@ def test_without_values_under_them_empty_trailing_header_cells_add_no_column(tmp
 
 # ----------------------------------------------------------------------------------- workbooks
 
-TAKST_HEADER = [
-    "År",
-    "Tilbudsnr",
-    "Tilbudsnavn",
-    "Driftsherre",
-    "Paragraf",
-    "Ydelse",
-    "Pladser",
-    "Dage",
-    "Belægningsprocent",
-    "Antal døgn",
-    "Omkostninger",
-    "Døgntakst",
-    "Begrundelse",
-]
-
 
 def _rate(i: int, **over) -> list:
     row = dict(
         zip(
-            TAKST_HEADER,
+            TAKSTBILAG_HEADER,
             [
                 2024,
                 9957,
@@ -220,7 +205,7 @@ ERRORS = ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#
 def test_an_excel_error_in_a_text_cell_is_rejected_naming_the_cell_and_loads_empty(tmp_path, error):
     path = _workbook(
         tmp_path,
-        [TAKST_HEADER, _rate(1), _rate(2), _rate(3, **{"Belægningsprocent": 0.9})],
+        [TAKSTBILAG_HEADER, _rate(1), _rate(2), _rate(3, **{"Belægningsprocent": 0.9})],
         errors=[("C5", error), ("M6", error)],
     )
     parsed = read_file(TAKSTBILAG, path, tmp_path, "t")
@@ -237,14 +222,14 @@ def test_an_excel_error_in_a_text_cell_is_rejected_naming_the_cell_and_loads_emp
 
 @pytest.mark.parametrize("error", ["#DIV/0!", "#REF!"])
 def test_an_excel_error_in_a_number_cell_rejects_its_row(tmp_path, error):
-    path = _workbook(tmp_path, [TAKST_HEADER, *[_rate(i) for i in range(1, 121)]], errors=[("L5", error)])
+    path = _workbook(tmp_path, [TAKSTBILAG_HEADER, *[_rate(i) for i in range(1, 121)]], errors=[("L5", error)])
     parsed = read_file(TAKSTBILAG, path, tmp_path, "t")
     assert parsed.rows.height == 119 and 5 not in parsed.rows["_source_line"].to_list()
     ((line, column, value, reason),) = parsed.rejected.select("kildelinje", "kolonne", "raavaerdi", "aarsag").rows()
     assert (line, column, value) == (5, "Døgntakst", error)
     assert "i celle L5" in reason and "rækken afvises" in reason
     # In a small appendix one such row is over the 1 % limit: the file is refused naming the cell.
-    path = _workbook(tmp_path, [TAKST_HEADER, _rate(1), _rate(2)], errors=[("L5", error)])
+    path = _workbook(tmp_path, [TAKSTBILAG_HEADER, _rate(1), _rate(2)], errors=[("L5", error)])
     with pytest.raises(ContractError) as err:
         read_file(TAKSTBILAG, path, tmp_path, "t")
     assert (err.value.line, err.value.column) == (5, "Døgntakst")
@@ -275,7 +260,7 @@ def test_error_values_as_a_danish_excel_or_libreoffice_writes_them_into_a_csv(tm
 
 def test_merged_cells_give_every_row_they_cover_the_value_excel_shows(tmp_path):
     rows = [
-        TAKST_HEADER,
+        TAKSTBILAG_HEADER,
         _rate(1),
         _rate(2, Tilbudsnavn=None, Driftsherre=None),
         _rate(3, Tilbudsnavn=None, Driftsherre=None),
@@ -292,7 +277,7 @@ def test_merged_cells_give_every_row_they_cover_the_value_excel_shows(tmp_path):
 
 
 def test_a_column_without_a_header_keeps_its_values(tmp_path):
-    rows = [TAKST_HEADER, _rate(1) + [None, "tjek med Ole"], _rate(2)]
+    rows = [TAKSTBILAG_HEADER, _rate(1) + [None, "tjek med Ole"], _rate(2)]
     parsed = read_file(TAKSTBILAG, _workbook(tmp_path, rows), tmp_path, "t")
     assert parsed.rows.select("_source_line", "kolonne_15").rows() == [(4, "tjek med Ole"), (5, None)]
     assert parsed.rows["doegntakst"].to_list() == [Decimal("891.89")] * 2
@@ -318,7 +303,7 @@ def _strict(path: Path) -> None:
 
 
 def test_a_strict_open_xml_workbook_is_read_like_any_other(tmp_path):
-    path = _workbook(tmp_path, [TAKST_HEADER, _rate(1), _rate(2, Pladser=11, **{"Antal døgn": 3814})])
+    path = _workbook(tmp_path, [TAKSTBILAG_HEADER, _rate(1), _rate(2, Pladser=11, **{"Antal døgn": 3814})])
     plain = read_file(TAKSTBILAG, path, tmp_path, "t")
     _strict(path)
     assert b"purl.oclc.org/ooxml/spreadsheetml/main" in zipfile.ZipFile(path).read("xl/workbook.xml")
@@ -331,7 +316,7 @@ def test_a_strict_open_xml_workbook_is_read_like_any_other(tmp_path):
 
 
 def test_a_strict_workbook_openpyxl_cannot_open_is_named_with_how_to_save_it(tmp_path):
-    path = _workbook(tmp_path, [TAKST_HEADER, _rate(1)])
+    path = _workbook(tmp_path, [TAKSTBILAG_HEADER, _rate(1)])
     _strict(path)
     damaged = io.BytesIO()
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(damaged, "w") as zout:
@@ -365,10 +350,10 @@ def test_a_hostile_header_reaches_the_frame_as_a_name_in_a_csv_and_a_workbook(tm
     assert text.frame.columns[5] == header and set(text.frame[header]) == {"ok"}
     assert parsed.rows["belagte_doegn"].sum() == 3318
 
-    path = _workbook(tmp_path, [[*TAKST_HEADER, header], _rate(1) + ["ok"]])
+    path = _workbook(tmp_path, [[*TAKSTBILAG_HEADER, header], _rate(1) + ["ok"]])
     rates = read_file(TAKSTBILAG, path, tmp_path, "t")
     assert rates.rows.height == 1 and rates.rejected.height == 0
-    assert rates.rows.columns[-2] not in {f for f in TAKST_HEADER} and rates.rows.row(0)[-2] == "ok"
+    assert rates.rows.columns[-2] not in {f for f in TAKSTBILAG_HEADER} and rates.rows.row(0)[-2] == "ok"
 
 
 def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path, monkeypatch):
@@ -380,7 +365,7 @@ def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path, monk
     assert err.value.file == "belaegning/f.csv" and "højst 1 MiB læses (COCKPIT_MAX_FILE_MIB)" in err.value.reason
     monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "2")
     assert read_file(BELAEGNING, path, tmp_path, "t").rows.height == 60_000
-    book = _workbook(tmp_path, [TAKST_HEADER, _rate(1)])
+    book = _workbook(tmp_path, [TAKSTBILAG_HEADER, _rate(1)])
     with open(book, "ab") as fh:  # a workbook counts too: its size is judged before it is opened
         fh.write(b"\0" * (3 << 20))
     with pytest.raises(ContractError, match="højst 2 MiB læses"):
