@@ -6,12 +6,11 @@
 -- postings of a function with the accounts). The full text is in the build DB and in the
 -- municipality's work list (`cockpit worklist`). tests/test_bi_subset.py holds this list to
 -- every quality model that reads a posting model.
-{%- set regler_paa_posteringer = ['R01', 'R02', 'R03', 'R04', 'R05', 'R15', 'R16'] %}
 
 with flag as (
     select
         *,
-        kilde = 'posteringer' or regel in ('{{ regler_paa_posteringer | join("', '") }}') as paa_posteringer
+        kilde = 'posteringer' or regel in ('R01', 'R02', 'R03', 'R04', 'R05', 'R15', 'R16') as paa_posteringer
     from {{ ref('datakvalitet') }}
 )
 
