@@ -235,6 +235,7 @@ def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
             "marts",
             "cockpit",
             "quality",
+            "publicering",
             "publish",
             "report",
         }
