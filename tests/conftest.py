@@ -110,6 +110,7 @@ PIPELINE_MODULES = {
     "test_national_sample",
     "test_ui_runs",
     "test_refresh_faults_run",
+    "test_report_readback",
 }
 
 
