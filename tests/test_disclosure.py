@@ -154,6 +154,12 @@ def purchases_frame(rows: list[tuple]) -> pl.DataFrame:
 def purchases_warehouse(rows: list[tuple], overrides: dict) -> tuple[duckdb.DuckDBPyConnection, pl.DataFrame]:
     con = warehouse(overrides)
     frame = purchases_frame(rows)
+    build_purchases(con, frame, overrides)
+    return con, frame
+
+
+def build_purchases(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, overrides: dict) -> None:
+    """The purchase marts and cockpit views over `frame` as int_posteringer__koeb."""
     con.register("koeb_frame", frame)
     con.execute("create table intermediate.int_posteringer__koeb as select * from koeb_frame")
     build(
@@ -166,7 +172,6 @@ def purchases_warehouse(rows: list[tuple], overrides: dict) -> tuple[duckdb.Duck
         ],
         overrides,
     )
-    return con, frame
 
 
 def contributors(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -230,18 +235,7 @@ def test_no_shown_purchase_cell_is_small_or_dominated_and_no_hidden_one_follows_
 
 
 def empty_purchases(con: duckdb.DuckDBPyConnection, overrides: dict) -> None:
-    con.register("koeb_frame", purchases_frame([]))
-    con.execute("create table intermediate.int_posteringer__koeb as select * from koeb_frame")
-    build(
-        con,
-        [
-            "marts/mart_koeb_driftsherretype.sql",
-            "marts/mart_koeb_driftsherre.sql",
-            "cockpit/koeb_driftsherretype.sql",
-            "cockpit/koeb_driftsherre.sql",
-        ],
-        overrides,
-    )
+    build_purchases(con, purchases_frame([]), overrides)
 
 
 def policy_violations_purchases(con: duckdb.DuckDBPyConnection, limits: dict) -> list[tuple]:
