@@ -38,7 +38,7 @@ DBT_SCRATCH_ENV := COCKPIT_BUILD_DB=$(CURDIR)/$(DBT_SCRATCH)/scratch.duckdb \
 DBT_ARGS := --profiles-dir . --target-path target/test-dbt
 test-dbt: $(VENV)/.installed
 	rm -rf $(DBT_SCRATCH) && mkdir -p $(DBT_SCRATCH)
-	$(DBT_SCRATCH_ENV) $(BIN)/python -c "import os, duckdb; from orchestration.raw_loader import ensure_raw_tables; \
+	$(DBT_SCRATCH_ENV) $(BIN)/python -c "import os, duckdb; from warehouse.raw_loader import ensure_raw_tables; \
 	con = duckdb.connect(os.environ['COCKPIT_BUILD_DB']); ensure_raw_tables(con); con.close()"
 	cd dbt_project && $(DBT_SCRATCH_ENV) ../$(BIN)/dbt build --empty --exclude-resource-type unit_test $(DBT_ARGS) --quiet
 	cd dbt_project && $(DBT_SCRATCH_ENV) ../$(BIN)/dbt test --select test_type:unit $(DBT_ARGS)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COCKPIT = [sys.executable, "-m", "orchestration.cli"]
+COCKPIT = [sys.executable, "-m", "cli.main"]
 
 
 @dataclass

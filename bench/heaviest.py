@@ -121,7 +121,7 @@ HAND_WRITTEN = {
 
 def compiled_sql(model: str, build_db: Path) -> str:
     from orchestration.dbt_resources import dbt_resource
-    from orchestration.settings import Settings
+    from warehouse.settings import Settings
 
     settings = Settings(
         landing_dir=ROOT,

@@ -36,9 +36,9 @@ def run_partition(job: str, partition: str) -> int:
     """Child mode: one partitioned job run headless, in process (as `cockpit run` does)."""
     from dagster import DagsterInstance
 
-    from orchestration.dbt_resources import prepare_manifest
     from orchestration.runner import QUIET_CONSOLE
-    from orchestration.settings import Settings
+    from warehouse.dbt_manifest import prepare_manifest
+    from warehouse.settings import Settings
 
     Settings.from_env().export_env()
     prepare_manifest()

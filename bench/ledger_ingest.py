@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from ingest.sources import POSTERINGER, read_file
-from orchestration.raw_loader import load_source
+from warehouse.raw_loader import load_source
 
 
 def _danish_amount(oere: pl.Expr) -> pl.Expr:

@@ -32,7 +32,7 @@ LINEAGE_SCHEMA = {
     "_file_sha256": pl.String(),
     "_load_id": pl.String(),
     "_loaded_at": pl.Datetime("us"),
-    "_partition": pl.String(),  # the Dagster partition the row belongs to (orchestration/raw_loader.py)
+    "_partition": pl.String(),  # the Dagster partition the row belongs to (warehouse/raw_loader.py)
 }
 
 

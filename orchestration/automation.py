@@ -2,7 +2,7 @@
 
 `yearly_refresh` (partitioned by year) is the annual refresh: the yearly sources and the
 register of tilbud for a year or a range of years, the dbt models (one `dbt build` of what the
-changes feed: orchestration/build_state.py), publish. A year's
+changes feed: warehouse/build_state.py), publish. A year's
 refresh is a backfill of one partition; a backfill of several years is one run (single-run
 backfill policy), so one dbt invocation either way. `monthly_refresh` (partitioned by month)
 loads the monthly sources and rebuilds what depends on them; a schedule runs it on the 5th for
@@ -37,9 +37,9 @@ from dagster import (
 from ingest.errors import ContractError
 from ingest.sources import MONTH, SOURCES, YEAR, Source, periods_of, read_file
 from ingest.textfile import sha256_file
-from orchestration.landing_settle import observe, settle_briefly, settle_seconds
 from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, range_tags
-from orchestration.settings import Settings
+from warehouse.landing_settle import observe, settle_briefly, settle_seconds
+from warehouse.settings import Settings
 
 MONTHLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == MONTH]
 YEARLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == YEAR]

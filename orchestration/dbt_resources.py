@@ -1,51 +1,16 @@
-"""The dbt project, its executable and its manifest, shared by the assets, the CLI and the tests.
-
-The manifest (`dbt_project/target/manifest.json`) is made by one explicit step,
-`prepare_manifest` (`cockpit prepare`, called by `cockpit run`, `make ui` and the tests' session
-start), never by loading the definitions: `dbt parse` takes 3–13 s, and a definitions import
-that starts a subprocess is a surprise in every process that imports it (step subprocesses,
-`dagster dev`'s code server, a test collecting). Beside the manifest, `prepare_manifest` writes
-the digest of the dbt project files it was parsed from, so "is it current?" is a hash of ~250
-small files, not another parse.
-"""
+"""dagster-dbt's view of the dbt project: the `DbtProject` and the `DbtCliResource` the dbt step
+runs. The manifest, the dbt executable and the child wrapper are `warehouse/dbt_manifest.py`."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
-import subprocess
-import sys
-import time
-from functools import cache
-from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR, build_db_for_dbt
+from warehouse.dbt_manifest import DBT_CHILD, dbt_executable
+from warehouse.paths import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Written by dbt (or by this module) inside the project: not part of what the manifest is made from.
-_NOT_SOURCES = {"target", "logs", "dbt_packages"}
-
-
-class ManifestMissing(RuntimeError):
-    """The dbt manifest has not been prepared; the message says which command prepares it."""
-
-
-class ManifestError(RuntimeError):
-    """`dbt parse` failed; the message is dbt's own output (which file, which error)."""
-
-
-@cache
-def dbt_executable() -> str:
-    """The venv's dbt, also when the venv is not activated (make, CI and cron call .venv/bin/cockpit)."""
-    return shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"))
-
-
-# Runs dbt so that it dies with the step that started it (a killed refresh leaves no writer).
-DBT_CHILD = Path(__file__).with_name("dbt_child.py")
 
 
 def dbt_resource() -> DbtCliResource:
@@ -55,109 +20,3 @@ def dbt_resource() -> DbtCliResource:
     os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()
     os.environ.pop("COCKPIT_DBT_PARENT_PID", None)  # a process starting dbt says its own pid (the dbt step)
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_CHILD))
-
-
-# A folder younger than this is never removed: it may belong to a dbt still running (a UI run on
-# another build DB of the same checkout).
-_PRUNE_MIN_AGE_SECONDS = 3600.0
-
-
-def prune_dbt_targets(keep: int, target: Path = DBT_PROJECT_DIR / "target") -> list[Path]:
-    """Remove dagster-dbt's per-invocation folders (`target/<step>-<run>-<id>/`: dbt's
-    artifacts and its log, ~12 MB each) but the `keep` newest and any younger than an hour;
-    returns those removed. The shared `target/manifest.json` and partial parse stay. Without
-    this a scheduled warehouse grows without bound (issue 24 §6: 97 refreshes left 1,1 GB)."""
-    if not target.is_dir():
-        return []
-    folders = sorted(
-        (p for p in target.iterdir() if p.is_dir() and p.name.count("-") >= 2),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    now, removed = time.time(), []
-    for folder in folders[max(keep, 0) :]:
-        if now - folder.stat().st_mtime >= _PRUNE_MIN_AGE_SECONDS:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-def stamp_path(project: DbtProject = DBT_PROJECT) -> Path:
-    return project.manifest_path.with_name("cockpit_manifest_digest.json")
-
-
-def project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """SHA-256 over the path and content of every file of the dbt project that `dbt parse` reads
-    (models, seeds, macros, tests, dbt_project.yml, profiles.yml; not target/, logs/, dot files)."""
-    digest = hashlib.sha256()
-    for path in sorted(project_dir.rglob("*")):
-        rel = path.relative_to(project_dir)
-        if not path.is_file() or rel.parts[0] in _NOT_SOURCES or any(p.startswith(".") for p in rel.parts):
-            continue
-        digest.update(f"{rel.as_posix()}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def manifest_state(project: DbtProject = DBT_PROJECT) -> str:
-    """ "missing" (no manifest), "stale" (made from other project files than today's, or not by
-    `prepare_manifest`) or "current"."""
-    if not project.manifest_path.exists():
-        return "missing"
-    try:
-        recorded = json.loads(stamp_path(project).read_text(encoding="utf-8")).get("project_digest")
-    except (FileNotFoundError, ValueError, AttributeError):
-        return "stale"
-    return "current" if recorded == project_digest(project.project_dir) else "stale"
-
-
-def prepare_manifest(*, force: bool = False) -> bool:
-    """Make `dbt_project/target/manifest.json` current: run `dbt parse` unless the manifest was
-    prepared from exactly today's project files (or always, with `force`). Returns whether dbt
-    ran. Raises `ManifestError` with dbt's output when the project does not parse."""
-    if not force and manifest_state() == "current":
-        return False
-    digest = project_digest()  # of the files dbt is about to read
-    env = {
-        **os.environ,
-        "COCKPIT_BUILD_DB": str(build_db_for_dbt()),  # the profile needs it; parse opens no DB
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "False"),
-    }
-    run = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--log-format",
-            "json",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            "target",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode != 0 or not DBT_PROJECT.manifest_path.exists():
-        raise ManifestError(f"dbt parse fejlede (exit {run.returncode}): {_dbt_errors(run.stdout + run.stderr)}")
-    stamp_path().write_text(json.dumps({"project_digest": digest}), encoding="utf-8")
-    return True
-
-
-def _dbt_errors(output: str) -> str:
-    """dbt's error messages from its JSON log lines, one line ("Compilation Error Model
-    'model.cockpit.x' (models/x.sql) depends on a node named 'y' which was not found"); the raw
-    output's end when there are none (dbt failed before logging)."""
-    errors = []
-    for line in output.splitlines():
-        try:
-            info = json.loads(line)["info"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        if info.get("level") == "error":
-            errors.append(" ".join(info.get("msg", "").split()).removeprefix("Encountered an error: "))
-    return " | ".join(errors) or " ".join(output.split())[-2000:] or "intet output"

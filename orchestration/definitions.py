@@ -2,7 +2,7 @@
 
 Importing this module has no side effects: it reads no settings, no environment and no dbt
 manifest, and never runs dbt. The graph is built on first use of `defs` (or `build_defs()`),
-from the manifest `cockpit prepare` wrote (orchestration/dbt_resources.py); without one, that
+from the manifest `cockpit prepare` wrote (warehouse/dbt_manifest.py); without one, that
 first use raises `ManifestMissing` naming the command.
 """
 
@@ -17,14 +17,14 @@ from orchestration.assets.publish import RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
-from orchestration.build_db import BuildDb
 from orchestration.locked_executor import locked_executor
+from orchestration.resources import BuildDb
 
 
 @cache
 def build_defs() -> Definitions:
     """Every asset, check, job, schedule and sensor, with the resources `dbt` (dagster-dbt's CLI
-    resource on the project) and `build_db` (orchestration/build_db.py). Built once per process."""
+    resource on the project) and `build_db` (orchestration/resources.py). Built once per process."""
     from orchestration.assets.dbt import cockpit_dbt_assets
     from orchestration.dbt_resources import dbt_resource
 

@@ -1,5 +1,5 @@
 """The executor of every job: Dagster's `multi_or_in_process_executor`, **in process by
-default**, run under the refresh lock (orchestration/refresh_lock.py) for the whole run.
+default**, run under the refresh lock (warehouse/refresh_lock.py) for the whole run.
 
 In process by default (issue 15): a run launched from the UI, a schedule, the sensor or a
 backfill executes all its steps one after the other in its run worker — the one process the run
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dagster import Executor, Field, Selector, executor, multi_or_in_process_executor
 
-from orchestration.refresh_lock import DAGSTER_RUN_WAIT_SECONDS, refresh_lock
-from orchestration.settings import Settings
+from warehouse.refresh_lock import DAGSTER_RUN_WAIT_SECONDS, refresh_lock
+from warehouse.settings import Settings
 
 # Dagster's own schema (the `multiprocess` and `in_process` branches and their options), with
 # the default flipped to `in_process`.

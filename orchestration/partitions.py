@@ -14,10 +14,8 @@ from dagster import (
 )
 
 from ingest.sources import MONTH, YEAR, Source
-from orchestration.raw_loader import Partitions
-
-TIMEZONE = "Europe/Copenhagen"
-FIRST_YEAR = 2019
+from warehouse.periods import FIRST_YEAR, TIMEZONE
+from warehouse.raw_loader import Partitions
 
 # end_offset=1: the current year (month) is a partition too, though not over yet — files for
 # it arrive during it, and the cockpit shows the year so far.

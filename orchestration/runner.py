@@ -23,12 +23,12 @@ from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
 from ingest.sources import unread_files
-from orchestration.build_db import BuildDbDamaged, damaged_message, drop_empty
-from orchestration.check import loaded_findings
-from orchestration.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
-from orchestration.settings import Settings
-from orchestration.sql_names import qualified
+from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
+from warehouse.check import loaded_findings
+from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
+from warehouse.settings import Settings
+from warehouse.sql_names import qualified
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -121,11 +121,11 @@ def run_pipeline(
 ) -> RunOutcome:
     """Ingest, audit, build and publish. The published file changes only when every step passed.
 
-    Holds the refresh lock of the build DB (orchestration/refresh_lock.py) for the whole
+    Holds the refresh lock of the build DB (warehouse/refresh_lock.py) for the whole
     refresh; another refresh holding it raises `RefreshBusy` before any work, or after
     `wait_for_lock` seconds of waiting for it. Raises `SettingsError` for a DB file named like a
     schema, also before any work."""
-    from orchestration.refresh_lock import refresh_lock
+    from warehouse.refresh_lock import refresh_lock
 
     t0 = time.perf_counter()
     settings.validate()
@@ -136,7 +136,7 @@ def run_pipeline(
 
 
 def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None], t0: float) -> RunOutcome:
-    from orchestration.dbt_resources import ManifestError, prepare_manifest
+    from warehouse.dbt_manifest import ManifestError, prepare_manifest
 
     logging.getLogger("dagster._core.execution.plan.active").addFilter(_no_unbuilt_check_notes)  # once
     progress(f"landing: {settings.landing_dir}")
@@ -234,7 +234,6 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     outcome.summary = summarize(settings, run_id, outcome.elapsed, listener.passed_checks)
     progress(flag_counts(settings))
     # The yearly report of the newest complete year, from the file just published (issue 11).
-    from orchestration.assets.report import build_newest_report
 
     outcome.summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
     return outcome
@@ -250,12 +249,11 @@ def _unchanged(
 ) -> RunOutcome | None:
     """The outcome of a refresh that found nothing to do: every step succeeded, dbt built
     nothing and publishing was skipped because the published file already is this build's
-    (orchestration/build_state.py). None when that is not why nothing was published. The
+    (warehouse/build_state.py). None when that is not why nothing was published. The
     newest year's report is made again only when it is missing or older than the file."""
-    from orchestration.assets.report import build_newest_report
-    from orchestration.build_state import published_current
     from report.build import report_paths
     from report.warehouse import ReportError, Warehouse
+    from warehouse.build_state import published_current
 
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         current = published_current(con, settings.published_db)
@@ -322,7 +320,7 @@ def _build_db_damaged(settings: Settings, progress: Callable[[str], None]) -> st
 
 def flag_counts(settings: Settings) -> str:
     """Registration flags per rule and severity (they never block; they are the stewards' list)."""
-    from orchestration.flags import has_flags_view
+    from warehouse.flags import has_flags_view
 
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
         if not has_flags_view(con):
@@ -353,7 +351,7 @@ def rows_outside_partitions(con: duckdb.DuckDBPyConnection) -> list[str]:
 def removed_files(settings: Settings, run_id: str) -> list[str]:
     """One line per landing file whose rows this refresh took out because the file is gone
     (`meta.removed_files` of the build DB; issue 24 §2: a removal is never silent)."""
-    from orchestration.raw_loader import shown
+    from warehouse.raw_loader import shown
 
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         has_table = con.execute(
@@ -397,3 +395,36 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         f"tid: {elapsed:.1f}s",
     ]
     return "\n".join(lines)
+
+
+def build_newest_report(
+    settings: Settings, instance: DagsterInstance, progress: Callable[[str], None], run_config: dict | None = None
+) -> str:
+    """After publishing: materialise the report of the newest complete year through
+    `yearly_report` (so the UI shows it) and return one line saying where it is. A report that
+    cannot be made leaves the published warehouse as it is; the line says why."""
+    from orchestration.assets.report import REPORT_KEY
+    from orchestration.definitions import defs
+    from report.warehouse import ReportError, Warehouse
+
+    try:
+        with Warehouse(settings.published_db) as wh:
+            year = wh.newest_complete_year()
+    except ReportError as exc:
+        progress(f"rapport: ikke lavet — {exc}")
+        return f"Rapport: ikke lavet — {exc}"
+    progress(f"yearly_report: partition {year}")
+    result = defs.resolve_job_def("yearly_report").execute_in_process(
+        instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
+    )
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        error = failure.step_failure_data.error if failure else None
+        while error is not None and error.cause is not None and "Error occurred while" in error.message:
+            error = error.cause  # Dagster wraps the user error; its cause says why
+        reason = error.message.strip().splitlines()[0] if error else "ukendt fejl"
+        progress(f"rapport {year}: FEJLEDE — {reason}")
+        return f"Rapport {year}: ikke lavet — {reason}"
+    meta = next(e.event_specific_data.materialization.metadata for e in result.all_events if e.is_step_materialization)
+    progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['pages'].value} sider)")
+    return f"Rapport {year}: {meta['html'].value}\n            {meta['pdf'].value} ({meta['pages'].value} sider)\n            {meta['memo'].value}"

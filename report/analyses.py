@@ -12,8 +12,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from report import charts
-from report.danish_format import (
+from ingest.danish_format import (
     MISSING,
     SUPPRESSION_LIMIT,
     antal,
@@ -26,8 +25,9 @@ from report.danish_format import (
     procentpoint,
     tal,
 )
+from report import charts
 from report.memo import HIDDEN
-from report.sections import Note, Section, Table, _floats, _missing
+from report.sections import SMALL, Note, Section, Table, _floats, _missing, disclosure_note
 from report.warehouse import Warehouse
 
 KOEBSTYPER = {
@@ -37,7 +37,6 @@ KOEBSTYPER = {
     "privat": "Privat",
     "ukendt": "Ukendt tilbud",
 }
-SMALL = f"< {SUPPRESSION_LIMIT}"
 
 
 def _group_amount(count: int | None, amount) -> str:
@@ -61,22 +60,6 @@ def _disclosed_total(values: pl.Series):
     the published view): a sum over the shown cells only would be read as the total, and the
     total is not published, so a suppressed cell cannot be worked out from it."""
     return None if values.null_count() else sum(values)
-
-
-def _disclosure_note(df: pl.DataFrame, name: str = "kommunenavn") -> Note | None:
-    """The footnote saying which rows have suppressed cells and why (cockpit column
-    `maskeringsaarsag`, docs/disclosure.md), or None when nothing is suppressed."""
-    if "maskeret" not in df.columns or not df["maskeret"].any():
-        return None
-    rows = df.filter(pl.col("maskeret")).select(name, "maskeringsaarsag").unique(maintain_order=True)
-    why = "; ".join(f"{r[name]}: {r['maskeringsaarsag']}" for r in rows.iter_rows(named=True))
-    return Note(
-        f'"{MISSING}" og "{SMALL}": tal skjult af diskretionshensyn, så ingen enkelt borger kan genkendes '
-        f"(grupper med færre end {SUPPRESSION_LIMIT} personer eller sager, beløb domineret af én borger, og tal, "
-        f"der ellers kunne regnes ud fra totaler og de andre tal). I alt vises kun, når intet tal i kolonnen er "
-        f"skjult. Skjult her — {why}.",
-        "caveat",
-    )
 
 
 def _raw_value(row: dict) -> str:
@@ -220,7 +203,7 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
             "caveat",
         )
     )
-    note = _disclosure_note(df)
+    note = disclosure_note(df)
     if note:
         s.blocks.append(note)
     masked = _disclosed_total(df["udgift_maskeret_noegle_kr"])
@@ -354,7 +337,7 @@ def koeb(wh: Warehouse, year: int) -> Section:
             ],
         )
     )
-    note = _disclosure_note(cur)
+    note = disclosure_note(cur)
     if note:
         s.blocks.append(note)
     if wh.has("koeb_driftsherre"):
@@ -484,7 +467,7 @@ def udbud(wh: Warehouse, year: int) -> Section:
             numeric=set(range(2, 11)),
         )
     )
-    note = _disclosure_note(df, "gruppe")  # df has the `gruppe` label of the table's rows
+    note = disclosure_note(df, "gruppe")  # df has the `gruppe` label of the table's rows
     if note:
         s.blocks.append(note)
     return s

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from report.danish_format import MISSING, SUPPRESSION_LIMIT, antal, dato
+from ingest.danish_format import MISSING, SUPPRESSION_LIMIT, antal, dato
 from report.memo import one_period
 from report.warehouse import ReportError, Warehouse
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import altair as alt
 import polars as pl
 
-from report.danish_format import dansk_sorteret
+from ingest.danish_format import dansk_sorteret
 
 DARK, LIGHT, MID, REFERENCE = "#0b3c5d", "#e69f00", "#56b4e9", "#222222"
 SERIES = [DARK, LIGHT, MID, "#7a7a7a", "#cc79a7"]

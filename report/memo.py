@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from report.danish_format import (
+from ingest.danish_format import (
     MISSING,
     SUPPRESSION_LIMIT,
     aendring_pct,

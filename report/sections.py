@@ -13,10 +13,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from report import charts
-from report.danish_format import (
+from ingest.danish_format import (
     MISSING,
     MONTHS,
+    SUPPRESSION_LIMIT,
     aendring_pct,
     antal,
     kr,
@@ -25,8 +25,12 @@ from report.danish_format import (
     periode,
     tal,
 )
+from report import charts
 from report.memo import HIDDEN, movement_sentence
 from report.warehouse import Warehouse
+
+# A cell hidden because its group is too small (docs/disclosure.md)
+SMALL = f"< {SUPPRESSION_LIMIT}"
 
 
 @dataclass
@@ -554,9 +558,8 @@ def sikrede(wh: Warehouse, year: int) -> Section:
             numeric={1, 2, 3, 4, 5, 6},
         )
     )
-    from report.analyses import _disclosure_note  # the one footnote for hidden cells (docs/disclosure.md)
 
-    note = _disclosure_note(cur, name="institution")
+    note = disclosure_note(cur, name="institution")
     if note:
         s.blocks.append(note)
     return s
@@ -811,3 +814,19 @@ def fordelingsnoegler(wh: Warehouse, year: int) -> Section:
         )
     )
     return s
+
+
+def disclosure_note(df: pl.DataFrame, name: str = "kommunenavn") -> Note | None:
+    """The footnote saying which rows have suppressed cells and why (cockpit column
+    `maskeringsaarsag`, docs/disclosure.md), or None when nothing is suppressed."""
+    if "maskeret" not in df.columns or not df["maskeret"].any():
+        return None
+    rows = df.filter(pl.col("maskeret")).select(name, "maskeringsaarsag").unique(maintain_order=True)
+    why = "; ".join(f"{r[name]}: {r['maskeringsaarsag']}" for r in rows.iter_rows(named=True))
+    return Note(
+        f'"{MISSING}" og "{SMALL}": tal skjult af diskretionshensyn, så ingen enkelt borger kan genkendes '
+        f"(grupper med færre end {SUPPRESSION_LIMIT} personer eller sager, beløb domineret af én borger, og tal, "
+        f"der ellers kunne regnes ud fra totaler og de andre tal). I alt vises kun, når intet tal i kolonnen er "
+        f"skjult. Skjult her — {why}.",
+        "caveat",
+    )

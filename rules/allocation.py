@@ -11,7 +11,7 @@ Two methods:
 
 All arithmetic is exact: the amount is turned into an integer fraction p/q and every share is
 p × key / (q × Σkey), computed in Int128 — no float anywhere. The CLI that reads the key from
-the published warehouse is `orchestration/allocate.py`.
+the published warehouse is `cli/allocate.py`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # subprocess that names no report dir writes to a scratch dir of the session.
 os.environ.setdefault("COCKPIT_REPORT_DIR", tempfile.mkdtemp(prefix="cockpit-test-reports-"))
 
-from orchestration.settings import Settings  # noqa: E402
+from warehouse.settings import Settings  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 _WATCHED = ("reports", "data")  # what `make run` writes: a test must never change it
@@ -54,7 +54,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session) -> None:
-    from orchestration.dbt_resources import prepare_manifest
+    from warehouse.dbt_manifest import prepare_manifest
 
     prepare_manifest()  # returns nothing, so pytest goes on to collect as usual
 

@@ -6,8 +6,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.allocate import parse_amount
-from orchestration.cli import main
+from cli.allocate import parse_amount
+from cli.main import main
 from rules.allocation import allocate
 
 # Population 1 January 2021 (domain/README.md); in all 590.322.

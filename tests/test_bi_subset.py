@@ -1,4 +1,4 @@
-"""The BI subset (orchestration/bi_subset.py) on a small real build DB: what is copied, what is
+"""The BI subset (warehouse/bi_subset.py) on a small real build DB: what is copied, what is
 refused, and a fingerprint that sees every row, value, column and view of the subset but not
 the run log's row that holds it."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.bi_subset import (
+from warehouse.bi_subset import (
     ForbiddenColumn,
     build_subset_fingerprint,
     subset_fingerprint,

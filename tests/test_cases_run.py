@@ -107,7 +107,7 @@ def _cockpit(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     # A persistent event log, to search it; the report beside the run, never into the checkout.
     env = {**os.environ, "DAGSTER_HOME": str(home), "COCKPIT_REPORT_DIR": str(tmp / "reports")}
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import main
+from cli.main import main
 
 
 @pytest.mark.pipeline  # every sample file and every source's GX suite: 8 s
@@ -35,7 +35,7 @@ def test_check_exits_1_and_names_file_and_column_on_a_broken_file(sample_landing
         "Tilbudsnr,Måned,Normerede pladser\n1001,2024-01,10\n", encoding="utf-8"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "check", str(landing)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "cli.main", "check", str(landing)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 1
     broken = [line for line in result.stdout.splitlines() if line.startswith("belaegning/ny.csv")]

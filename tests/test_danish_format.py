@@ -1,11 +1,11 @@
-"""The project's one Danish formatting module (report/danish_format.py): values, not shapes."""
+"""The project's one Danish formatting module (ingest/danish_format.py): values, not shapes."""
 
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from report.danish_format import (
+from ingest.danish_format import (
     aendring_pct,
     antal,
     dansk_sorteret,

@@ -7,9 +7,9 @@ import duckdb
 import pytest
 from dagster import AssetKey, BackfillPolicy
 
-from orchestration.build_db import BuildDb
 from orchestration.definitions import defs
-from orchestration.settings import SettingsError
+from orchestration.resources import BuildDb
+from warehouse.settings import SettingsError
 
 # contracts/cockpit-schema.md
 COCKPIT_VIEWS = (

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from ingest.errors import ContractError, printable
 from ingest.sources import POSTERINGER, SOURCES, TAKSTBILAG, discover, read_file, unread_files
-from orchestration.cli import main
-from orchestration.landing_settle import settle_briefly, unsettled, wait_until_settled
+from warehouse.landing_settle import settle_briefly, unsettled, wait_until_settled
 
 CASES = Path(__file__).parent / "cases"
 LEDGER = CASES / "freedoms" / "posteringer" / "smaa_bogstaver_cp1252.csv"  # 3 postings

@@ -111,7 +111,7 @@ def test_cockpit_check_on_damaged_files_exits_0_or_1_without_traceback(sample_la
         folder.mkdir(exist_ok=True)
         (folder / f"d{i}{original.suffix}").write_bytes(_mutate(_mutate(original.read_bytes(), rng), rng))
     result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "check", str(tmp_path)], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "cli.main", "check", str(tmp_path)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode in (0, 1)
     assert "Traceback" not in result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""The change-aware refresh (orchestration/build_state.py): dbt builds what a changed source
+"""The change-aware refresh (warehouse/build_state.py): dbt builds what a changed source
 feeds, GX validates the rows loaded since it last passed, an unchanged re-run builds and
 publishes nothing — and what it publishes equals a refresh from an empty build DB."""
 
@@ -10,10 +10,10 @@ from conftest import warehouse_settings
 
 from ingest.sources import SOURCES
 from orchestration.assets.dbt import manifest
-from orchestration.build_state import NOT_VALIDATED, PROJECT, plan_check, plan_dbt, record_passed
-from orchestration.dbt_resources import prepare_manifest
-from orchestration.raw_loader import Partitions, load_source
 from orchestration.runner import run_pipeline
+from warehouse.build_state import NOT_VALIDATED, PROJECT, plan_check, plan_dbt, record_passed
+from warehouse.dbt_manifest import prepare_manifest
+from warehouse.raw_loader import Partitions, load_source
 
 RAW = list(SOURCES)  # every landing source has its raw table
 

@@ -38,7 +38,7 @@ D = Decimal
 
 def cockpit(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     script = Path(sys.executable).with_name("cockpit")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "orchestration.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "GX_ANALYTICS_ENABLED": "false"}
     return subprocess.run(command + list(args), capture_output=True, text=True, timeout=timeout, env=env)
 

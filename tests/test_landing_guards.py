@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from ingest.sources import SOURCES
-from orchestration.check import check_paths
-from orchestration.raw_loader import RemovalPolicy, RemovalRefused, load_source
-from orchestration.settings import Settings, SettingsError
+from warehouse.check import check_paths
+from warehouse.raw_loader import RemovalPolicy, RemovalRefused, load_source
+from warehouse.settings import Settings, SettingsError
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 BELAEGNING, POSTERINGER = SOURCES["belaegning"], SOURCES["posteringer"]

@@ -199,7 +199,7 @@ def test_a_file_in_the_contracts_columns_needs_no_mapping(tmp_path):
 
 
 def test_check_shows_the_mapping_applied(tmp_path, capsys):
-    from orchestration.cli import main
+    from cli.main import main
 
     _landing(tmp_path)
     assert main(["check", str(tmp_path)]) == 0

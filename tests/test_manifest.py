@@ -1,6 +1,6 @@
 """Loading the Dagster definitions has no side effects and never runs dbt; the manifest they are
 made from is prepared by one explicit step and is never taken for current when the dbt project
-changed (orchestration/dbt_resources.py, issue 12). Each test works on a copy of the code as a
+changed (warehouse/dbt_manifest.py, issue 12). Each test works on a copy of the code as a
 fresh clone has it, in a subprocess whose PATH starts with a `dbt` that only records calls."""
 
 import json
@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster_dbt import DbtProject
 from test_definitions import EXPECTED_ASSETS
 
-from orchestration.dbt_resources import DBT_PROJECT, manifest_state, stamp_path
-from orchestration.settings import PROJECT_ROOT
+from warehouse.dbt_manifest import manifest_state, stamp_path
+from warehouse.paths import MANIFEST_PATH, PROJECT_ROOT
 
-CODE = ("orchestration", "ingest", "expectations", "report", "dbt_project")
+CODE = ("cli", "orchestration", "warehouse", "ingest", "expectations", "report", "rules", "dbt_project")
 FAKE_DBT = """#!/bin/sh
 echo "$@" >> "$(dirname "$0")/dbt_calls.txt"
 exit 3
@@ -38,7 +37,7 @@ def _fresh_clone(tmp_path: Path, *, with_manifest: bool) -> tuple[Path, dict[str
         )
     if with_manifest:
         for name in ("manifest.json", "partial_parse.msgpack", stamp_path().name):
-            source = DBT_PROJECT.manifest_path.with_name(name)
+            source = MANIFEST_PATH.with_name(name)
             (clone / "dbt_project" / "target").mkdir(exist_ok=True)
             shutil.copyfile(source, clone / "dbt_project" / "target" / name)
     fake_bin = tmp_path / "bin"
@@ -79,7 +78,7 @@ def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()[-1]
     assert last == (
-        f"orchestration.dbt_resources.ManifestMissing: {clone}/dbt_project/target/manifest.json does not "
+        f"warehouse.dbt_manifest.ManifestMissing: {clone}/dbt_project/target/manifest.json does not "
         "exist: run `.venv/bin/cockpit prepare` (make ui and cockpit run do it first)"
     )
     assert not (clone / "dbt_project" / "target").exists()  # no manifest, no partial parse, nothing
@@ -107,7 +106,7 @@ def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
 
 def test_any_change_to_the_dbt_project_files_makes_the_manifest_stale(tmp_path):
     clone, _ = _fresh_clone(tmp_path, with_manifest=True)
-    project = DbtProject(project_dir=clone / "dbt_project", profiles_dir=clone / "dbt_project")
+    project = clone / "dbt_project"
     assert manifest_state(project) == "current"
     seed = next((clone / "dbt_project" / "seeds").glob("*.csv"))
     original = seed.read_bytes()
@@ -132,7 +131,7 @@ def test_an_edited_model_makes_the_manifest_stale_until_prepared(tmp_path):
     project's files decides, and `prepare_manifest` parses again (the real dbt)."""
     clone, env = _fresh_clone(tmp_path, with_manifest=True)
     env["PATH"] = os.environ.get("PATH", "")  # the real dbt this time
-    state = "from orchestration.dbt_resources import manifest_state, prepare_manifest; "
+    state = "from warehouse.dbt_manifest import manifest_state, prepare_manifest; "
     assert _python(state + "print(manifest_state())", clone, env).stdout.split() == ["current"]
     sql = clone / "dbt_project" / "models" / "cockpit" / "afviste_raekker.sql"
     sql.write_text(sql.read_text(encoding="utf-8") + "-- edited after the manifest was made\n", encoding="utf-8")
@@ -153,7 +152,7 @@ def test_an_edited_model_makes_the_manifest_stale_until_prepared(tmp_path):
 def test_cockpit_prepare_says_whether_it_parsed_and_names_a_broken_model(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=True)
     env["PATH"] = os.environ.get("PATH", "")
-    cli = [sys.executable, "-m", "orchestration.cli", "prepare"]
+    cli = [sys.executable, "-m", "cli.main", "prepare"]
     current = subprocess.run(cli, cwd=clone, env=env, capture_output=True, text=True, timeout=120)
     assert (current.returncode, current.stdout.strip()) == (0, str(clone / "dbt_project" / "target" / "manifest.json"))
     assert current.stderr.strip().splitlines() == ["dbt-manifest aktuel (dbt-projektet er uændret)"]
@@ -171,5 +170,5 @@ def test_cockpit_prepare_says_whether_it_parsed_and_names_a_broken_model(tmp_pat
         line,
     ), line
     assert _python(
-        "from orchestration.dbt_resources import manifest_state; print(manifest_state())", clone, env
+        "from warehouse.dbt_manifest import manifest_state; print(manifest_state())", clone, env
     ).stdout.split() == ["stale"]  # never recorded as current

@@ -10,7 +10,7 @@ from conftest import sha256_file, warehouse_settings
 
 from orchestration.dbt_resources import dbt_resource
 from orchestration.runner import run_pipeline
-from orchestration.settings import DEFAULT_MEMORY_LIMIT, Settings
+from warehouse.settings import DEFAULT_MEMORY_LIMIT, Settings
 
 
 def test_defaults_and_environment(tmp_path, monkeypatch):

@@ -174,7 +174,7 @@ def test_cli_refuses_years_it_cannot_write(tmp_path):
         [
             sys.executable,
             "-m",
-            "orchestration.cli",
+            "cli.main",
             "sample",
             "--scale",
             "national",

@@ -27,9 +27,9 @@ from dagster_ui import SHIPPED_INSTANCE, free_port, graphql
 
 from ingest.textfile import sha256_file
 from orchestration.automation import JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
-from orchestration.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
-from orchestration.settings import PROJECT_ROOT
+from warehouse.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
+from warehouse.paths import PROJECT_ROOT
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 
@@ -162,7 +162,7 @@ def test_each_job_works_first_on_a_fresh_instance_multiprocess_or_in_process(pub
                 selected = {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.selected_asset_keys}
                 if len(results) == 1:  # a fresh build DB: every model of the job
                     assert materialized == selected, job_name
-                else:  # then what the yearly sources feed (orchestration/build_state.py), and publish
+                else:  # then what the yearly sources feed (warehouse/build_state.py), and publish
                     assert materialized < selected, job_name
                     assert {"marts/mart_udgifter_kommune", "publish/cockpit_duckdb"} <= materialized
                     assert "marts/mart_sundhedstjek_maaned" not in materialized

@@ -1,5 +1,5 @@
 """Partitioned loads: a partition's rows come from every file that holds its period, a re-run
-changes nothing, and only the partitions asked for are touched (orchestration/raw_loader.py)."""
+changes nothing, and only the partitions asked for are touched (warehouse/raw_loader.py)."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from dagster import AssetKey
 
 from ingest.sources import SOURCES
 from orchestration.partitions import MONTHLY, full_range
-from orchestration.raw_loader import Partitions, load_source
+from warehouse.raw_loader import Partitions, load_source
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 BELAEGNING = SOURCES["belaegning"]

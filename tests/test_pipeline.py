@@ -171,7 +171,7 @@ def test_money_and_percentages_are_decimal(published_sample):
 
 
 def test_allocate_on_the_published_2021_population(published_sample, capsys):
-    from orchestration.cli import main
+    from cli.main import main
 
     settings, _, _ = published_sample
     assert (
@@ -362,7 +362,7 @@ def test_contract_error_names_file_and_column_and_blocks_publish(published_sampl
 
 
 def test_flags_command_lists_the_stewards_work_list(published_sample, sample_landing, capsys):
-    from orchestration.cli import main
+    from cli.main import main
 
     settings, _, _ = published_sample
     _, manifest = sample_landing

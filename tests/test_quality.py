@@ -194,7 +194,7 @@ def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
     from dagster import AssetCheckSeverity
 
     from orchestration.assets.quality import registreringsflag
-    from orchestration.build_db import BuildDb
+    from orchestration.resources import BuildDb
 
     settings = published_sample[0]
     # The check reads the build DB; point it at a copy, so the session's build is left as it is.

@@ -1,4 +1,4 @@
-"""The raw loader's three steps (orchestration/raw_loader.py): plan reads only the ledger, read
+"""The raw loader's three steps (warehouse/raw_loader.py): plan reads only the ledger, read
 touches no database, write hands every frame to DuckDB by registration — and the names of the
 bookkeeping tables (docs/orchestration.md, "Names of the bookkeeping")."""
 
@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from ingest.sources import SOURCES
-from orchestration.raw_loader import (
+from warehouse.raw_loader import (
     ContractErrors,
     Partitions,
     ensure_raw_tables,
@@ -258,7 +258,7 @@ def test_a_build_db_with_the_english_quarantine_table_is_migrated(tmp_path):
     ],
 )
 def test_a_commit_out_of_memory_is_told_apart_from_other_commit_errors(message, out_of_memory):
-    from orchestration.raw_loader import _OUT_OF_MEMORY
+    from warehouse.raw_loader import _OUT_OF_MEMORY
 
     assert bool(_OUT_OF_MEMORY.search(message)) is out_of_memory
 
@@ -291,7 +291,7 @@ def test_a_new_reader_version_reads_unchanged_files_again(landing, monkeypatch):
     load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
     march = "from raw.belaegning where _partition = '2024-03' order by all"  # a reader change reads all months
     before = con.execute(f"select * exclude (_load_id, _loaded_at) {march}").fetchall()
-    monkeypatch.setattr("orchestration.raw_loader.reader_version", lambda _source, _landing: "another-version")
+    monkeypatch.setattr("warehouse.raw_loader.reader_version", lambda _source, _landing: "another-version")
     plan = plan_load(con, BELAEGNING, landing, MARCH)
     assert ([f.rel for f in plan.to_read], plan.skipped, plan.other_reader) == (
         ["belaegning/a.csv", "belaegning/b.csv"],
@@ -366,7 +366,7 @@ def test_a_new_reader_version_reads_every_partition_of_a_file_again_not_only_the
     april = Partitions(start="2024-04", end="2024-04", first="2019-01", last="2026-11")
     load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
     load_source(con, BELAEGNING, landing, "run-1", partitions=april)
-    monkeypatch.setattr("orchestration.raw_loader.reader_version", lambda _source, _landing: "another-version")
+    monkeypatch.setattr("warehouse.raw_loader.reader_version", lambda _source, _landing: "another-version")
     said = []
     load_source(con, BELAEGNING, landing, "run-2", partitions=april, log=said.append)
     assert "belaegning: alle partitioner læses igen, ikke kun 2024-04…2024-04" in said

@@ -11,13 +11,14 @@ import duckdb
 import psutil
 import pytest
 
-from orchestration.build_db import BuildDb, BuildDbDamaged, damaged_message
-from orchestration.cli import main
-from orchestration.dbt_resources import DBT_CHILD, prune_dbt_targets
-from orchestration.publishing import file_damage, record_file_digest, remove_stale_publish_files
-from orchestration.refresh_lock import RefreshBusy, lock_path, refresh_lock, wait_for_old_writer
+from cli.main import main
+from orchestration.resources import BuildDb
 from orchestration.runner import _build_db_damaged, prune_run_logs
-from orchestration.settings import Settings, SettingsError
+from warehouse.build_db import BuildDbDamaged, damaged_message
+from warehouse.dbt_manifest import DBT_CHILD, prune_dbt_targets
+from warehouse.publishing import file_damage, record_file_digest, remove_stale_publish_files
+from warehouse.refresh_lock import RefreshBusy, lock_path, refresh_lock, wait_for_old_writer
+from warehouse.settings import Settings, SettingsError
 
 COCKPIT_VARS = ("COCKPIT_LANDING_DIR", "COCKPIT_BUILD_DB", "COCKPIT_PUBLISHED_DB", "COCKPIT_REPORT_DIR")
 

@@ -22,7 +22,7 @@ import duckdb
 import psutil
 import pytest
 
-from orchestration.publishing import file_damage
+from warehouse.publishing import file_damage
 
 PROJECT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases" / "bugs2"
@@ -43,7 +43,7 @@ def small_published(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess
     landing(tmp)
     args, env = command(tmp)
     check = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "check", str(tmp / "landing")],
+        [sys.executable, "-m", "cli.main", "check", str(tmp / "landing")],
         capture_output=True,
         text=True,
         env=env,
@@ -112,7 +112,7 @@ def test_a_duplicate_download_loads_once_and_an_emptied_landing_never_publishes(
 
 def command(tmp: Path, published_dir: Path | None = None, extra: list[str] = ()) -> tuple[list[str], dict]:
     published = (published_dir or tmp) / "styringscockpit.duckdb"
-    args = [sys.executable, "-m", "orchestration.cli", "run", *extra, "--landing", str(tmp / "landing")]
+    args = [sys.executable, "-m", "cli.main", "run", *extra, "--landing", str(tmp / "landing")]
     args += ["--build-db", str(tmp / "build.duckdb"), "--published-db", str(published)]
     env = {**os.environ, "DAGSTER_HOME": "", "COCKPIT_SETTLE_SECONDS": "0", "COCKPIT_REPORT_DIR": str(tmp / "reports")}
     env.pop("COCKPIT_TILLAD_FJERNELSE", None)

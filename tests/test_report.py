@@ -14,7 +14,7 @@ import duckdb
 import pytest
 import yaml
 
-from report.danish_format import aendring_pct, antal, kr, pct, procentpoint, tal
+from ingest.danish_format import aendring_pct, antal, kr, pct, procentpoint, tal
 
 YEAR = 2024  # the sample's newest complete year
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -355,7 +355,7 @@ def restore_env():
 def test_cli_report_for_another_year_and_a_clear_error_for_a_year_without_data(
     published_sample, tmp_path, capsys, restore_env
 ):
-    from orchestration.cli import main
+    from cli.main import main
 
     settings, _, _ = published_sample
     assert main(["report", "--year", "2030", "--published-db", str(settings.published_db), "--out", str(tmp_path)]) == 1
@@ -376,7 +376,7 @@ def test_cli_report_for_another_year_and_a_clear_error_for_a_year_without_data(
 
 
 def test_missing_published_file_is_a_one_line_error(tmp_path, capsys, restore_env):
-    from orchestration.cli import main
+    from cli.main import main
 
     assert main(["report", "--published-db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path)]) == 1
     assert "none.duckdb findes ikke" in capsys.readouterr().err
@@ -407,8 +407,8 @@ def test_dbt_unit_tests_reproduce_the_2021_refund_table_and_hand_computed_shares
     """The 2021 table of shared/domain is the expectation of a dbt unit test (asserted here
     row by row), and that unit test and the hand-computed top-5 % and private-share fixtures
     pass against the real project."""
-    from orchestration.dbt_resources import dbt_executable
-    from orchestration.settings import DBT_PROJECT_DIR
+    from warehouse.dbt_manifest import dbt_executable
+    from warehouse.paths import DBT_PROJECT_DIR
 
     spec = yaml.safe_load((DBT_PROJECT_DIR / "models/marts/_dyre_enkeltsager.yml").read_text(encoding="utf-8"))
     unit = next(u for u in spec["unit_tests"] if u["name"] == "mart_dyre_enkeltsager_reproduces_the_2021_table")

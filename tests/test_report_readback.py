@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from report.danish_format import MONTHS, antal, kr, mio_kr, pct, tal
+from ingest.danish_format import MONTHS, antal, kr, mio_kr, pct, tal
 from report.memo import HIDDEN
 
 sys.path.insert(0, str(Path(__file__).parent))

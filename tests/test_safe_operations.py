@@ -21,16 +21,16 @@ from conftest import sha256_file, warehouse_settings
 from dagster import SkipReason, build_sensor_context
 
 from ingest.sources import SOURCES
-from orchestration.bi_subset import build_subset_fingerprint, build_subset_fingerprint_file, subset_fingerprint_file
-from orchestration.landing_settle import LandingNotSettled, wait_until_settled
-from orchestration.publishing import PublishMismatch, publish_verified
-from orchestration.refresh_lock import RefreshBusy, lock_path, read_holder, refresh_lock
 from orchestration.runner import run_pipeline
-from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse_schemas import RESERVED_CATALOGS, warehouse_schemas
+from warehouse.bi_subset import build_subset_fingerprint, build_subset_fingerprint_file, subset_fingerprint_file
+from warehouse.landing_settle import LandingNotSettled, wait_until_settled
+from warehouse.paths import PROJECT_ROOT
+from warehouse.publishing import PublishMismatch, publish_verified
+from warehouse.refresh_lock import RefreshBusy, lock_path, read_holder, refresh_lock
+from warehouse.schemas import RESERVED_CATALOGS, warehouse_schemas
 
 VERSIONS = Path(__file__).parent / "cases" / "ops" / "10_sensor_runkey_revert" / "versions"  # shared/cases
-COCKPIT = [sys.executable, "-m", "orchestration.cli"]
+COCKPIT = [sys.executable, "-m", "cli.main"]
 
 # Recipe 01: a BI tool opens the published file read-write, dismisses a flag, saves a scratch
 # table and is killed before it checkpoints: the .wal stays beside the file.
@@ -135,7 +135,7 @@ def test_a_publish_that_differs_from_the_audited_build_restores_the_previous_fil
 
 
 def _refused(capsys, *args) -> tuple[int, list[str]]:
-    from orchestration.cli import main
+    from cli.main import main
 
     code = main(list(args))
     return code, capsys.readouterr().err.strip().splitlines()
@@ -167,9 +167,9 @@ def test_a_db_file_named_after_any_schema_of_the_warehouse_is_refused_before_wor
 
 
 def test_a_schema_added_to_the_dbt_project_is_refused_too(tmp_path):
-    from orchestration.dbt_resources import DBT_PROJECT
+    from warehouse.paths import MANIFEST_PATH
 
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     node = next(iter(manifest["nodes"].values()))
     manifest["nodes"]["model.cockpit.ny"] = {**node, "schema": "Budget"}
     path = tmp_path / "manifest.json"
@@ -180,7 +180,7 @@ def test_a_schema_added_to_the_dbt_project_is_refused_too(tmp_path):
 HOLD = """
 import sys, time
 from pathlib import Path
-from orchestration.refresh_lock import refresh_lock
+from warehouse.refresh_lock import refresh_lock
 with refresh_lock(Path(sys.argv[1]), run_id="holder"):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -511,7 +511,7 @@ def test_yearly_first_then_monthly_as_the_schedule_launches_it_on_a_fresh_instan
         selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
         if not counts:  # a fresh build DB: every model of the job
             assert materialized == selected
-        else:  # then what the month's sources feed (orchestration/build_state.py), and publish
+        else:  # then what the month's sources feed (warehouse/build_state.py), and publish
             assert materialized < selected
             assert {"marts/mart_belaegning_tilbud_maaned", "publish/cockpit_duckdb"} <= materialized
             assert "marts/mart_udgifter_kommune" not in materialized

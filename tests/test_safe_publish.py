@@ -19,10 +19,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from orchestration.bi_subset import FORBIDDEN_COLUMNS, ForbiddenColumn, write_bi_subset
-from orchestration.dbt_resources import DBT_PROJECT
-from orchestration.worklist import read_worklist, write_workbook
-from report.danish_format import kr, tal
+from cli.worklist import read_worklist, write_workbook
+from ingest.danish_format import kr, tal
+from warehouse.bi_subset import FORBIDDEN_COLUMNS, ForbiddenColumn, write_bi_subset
+from warehouse.paths import MANIFEST_PATH
 
 YEAR = 2024
 PUBLISHED_SCHEMAS = {"cockpit", "publicering", "reference", "meta"}
@@ -247,7 +247,7 @@ def test_the_worklist_command_reads_the_build_db_and_names_its_file(published_sa
         [
             sys.executable,
             "-m",
-            "orchestration.cli",
+            "cli.main",
             "worklist",
             "--kommune",
             "851",
@@ -266,7 +266,7 @@ def test_the_worklist_command_reads_the_build_db_and_names_its_file(published_sa
         [
             sys.executable,
             "-m",
-            "orchestration.cli",
+            "cli.main",
             "worklist",
             "--kommune",
             "85",
@@ -304,7 +304,7 @@ def test_a_new_view_that_leaks_is_refused_before_anything_is_published(published
     shutil.copyfile(settings.build_db, build)
     with duckdb.connect(str(build)) as con:
         con.execute(sql)
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     node = dict(manifest["nodes"]["model.cockpit.udgifter_kommune"])
     manifest["nodes"]["model.cockpit.laek"] = {
         **node,

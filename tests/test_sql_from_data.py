@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from ingest.sources import SOURCES, empty_rows
 from ingest.statbank_file import DERIVED
-from orchestration.raw_loader import EXTRAS, ensure_schema, load_source
-from orchestration.sql_names import ident, literal, qualified
+from warehouse.raw_loader import EXTRAS, ensure_schema, load_source
+from warehouse.sql_names import ident, literal, qualified
 
 CASES = Path(__file__).parent / "cases" / "bugs2"
 

@@ -290,7 +290,7 @@ def test_regk31_without_dranst_is_refused_naming_the_variable(tmp_path):
 
 
 def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
-    from orchestration.cli import main
+    from cli.main import main
 
     # One file at a time: the two population files hold the same municipalities' 2024 totals, so
     # checked together they fail the uniqueness check a run would stop on (also tested below).

@@ -108,7 +108,7 @@ UDGIFTER = "select * from cockpit.udgifter_kommune order by kommunekode, aar"
 def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(
     published_sample, sample_landing, tmp_path, capsys
 ):
-    from orchestration.cli import main
+    from cli.main import main
 
     settings, _, _ = published_sample
     sample = sample_landing[0]
@@ -147,7 +147,7 @@ def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(
 def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_missing_age_keys(
     published_sample, sample_landing, tmp_path, capsys
 ):
-    from orchestration.cli import main
+    from cli.main import main
 
     settings, _, _ = published_sample
     sample = sample_landing[0]

@@ -21,9 +21,9 @@ from dagster._core.instance.ref import InstanceRef
 from dagster_ui import dagster_dev, group_alive, launch_backfill, new_home, wait_for
 
 from orchestration.automation import JOB_PARTITIONS
-from orchestration.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range
-from orchestration.refresh_lock import lock_path
+from warehouse.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
+from warehouse.refresh_lock import lock_path
 
 
 def _group_members(pgid: int) -> set[int]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import polars as pl
 from openpyxl import load_workbook
 
-from orchestration.worklist import Worklist, write_workbook
+from cli.worklist import Worklist, write_workbook
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text_and_numbers_keep_their_formats(tmp_path):

@@ -72,7 +72,7 @@ def test_killing_a_run_during_dbt_leaves_the_published_file_and_the_next_run_rec
     cmd = [
         sys.executable,
         "-m",
-        "orchestration.cli",
+        "cli.main",
         "run",
         "--landing",
         str(target.landing_dir),

@@ -4,7 +4,7 @@ Models get the key [schema, model] and the group of their folder (staging / inte
 marts / cockpit), so the UI shows the layers of ARCHITECTURE.md. Sources keep dagster-dbt's
 default key [source, table], which is exactly the key of the ingest asset that writes it.
 A dbt test with severity error fails `dbt build` and so blocks publishing. The build is of what
-changed since the last one (orchestration/build_state.py: the models a changed raw table feeds,
+changed since the last one (warehouse/build_state.py: the models a changed raw table feeds,
 everything after a project change, nothing when nothing changed and the published file is current).
 
 The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
@@ -23,19 +23,13 @@ from typing import Any
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.build_db import BuildDb
-from orchestration.build_state import dbt_states, last_built, plan_dbt, published_current, record_built, start_build
-from orchestration.dbt_resources import (
-    DBT_PROJECT,
-    ManifestMissing,
-    dbt_executable,
-    manifest_state,
-    project_digest,
-    prune_dbt_targets,
-)
-from orchestration.publishing import file_damage
-from orchestration.raw_loader import ensure_raw_tables
-from orchestration.settings import Settings
+from orchestration.dbt_resources import DBT_PROJECT
+from orchestration.resources import BuildDb
+from warehouse.build_state import dbt_states, last_built, plan_dbt, published_current, record_built, start_build
+from warehouse.dbt_manifest import ManifestMissing, dbt_executable, manifest_state, project_digest, prune_dbt_targets
+from warehouse.publishing import file_damage
+from warehouse.raw_loader import ensure_raw_tables
+from warehouse.settings import Settings
 
 
 class CockpitTranslator(DagsterDbtTranslator):

@@ -28,13 +28,13 @@ from dagster import (
 
 from expectations.runner import columns_needed, row_wise, validate_query
 from ingest.sources import MONTH, SOURCES, Source
-from orchestration.build_db import BuildDb
-from orchestration.build_state import NOT_VALIDATED, plan_check, record_passed
-from orchestration.landing_settle import wait_until_settled
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
-from orchestration.raw_loader import ContractErrors, RemovalRefused, load_source
-from orchestration.settings import Settings
-from orchestration.sql_names import ident, qualified
+from orchestration.resources import BuildDb
+from warehouse.build_state import NOT_VALIDATED, plan_check, record_passed
+from warehouse.landing_settle import wait_until_settled
+from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source
+from warehouse.settings import Settings
+from warehouse.sql_names import ident, qualified
 
 POOL = "duckdb"
 OWNERS = ["team:rammeaftalesekretariatet"]

@@ -1,5 +1,5 @@
-"""Publish: fingerprint the BI subset of the audited build DB (orchestration/bi_subset.py), record the run with that fingerprint, checkpoint,
-and write that subset as the published file (orchestration/publishing.py: stale sidecars
+"""Publish: fingerprint the BI subset of the audited build DB (warehouse/bi_subset.py), record the run with that fingerprint, checkpoint,
+and write that subset as the published file (warehouse/publishing.py: stale sidecars
 moved aside, atomic rename, read-only, verified against the fingerprint). A BI reader sees
 either yesterday's cockpit or today's, never half of one and never a replayed stale log; a run
 that fails before this asset publishes nothing.
@@ -11,12 +11,12 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
 
 from orchestration.assets.quality import DATAKVALITET_KEY
-from orchestration.bi_subset import build_subset_fingerprint
-from orchestration.build_db import BuildDb
-from orchestration.flags import has_flags_view
 from orchestration.partitions import LOAD_ID_TAG
-from orchestration.publishing import publish_verified, record_file_digest
-from orchestration.settings import Settings
+from orchestration.resources import BuildDb
+from warehouse.bi_subset import build_subset_fingerprint
+from warehouse.flags import has_flags_view
+from warehouse.publishing import publish_verified, record_file_digest
+from warehouse.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 # Written by the publish step (one row per published run), read by dbt as cockpit.koersler.
@@ -84,7 +84,7 @@ def record_run(
     timestamps as text; the asset's metadata names them by RUN_METADATA_KEYS):
     run_id, startet/afsluttet/publiceret (UTC, naive), landing_dir, filer (files in the
     warehouse), raekker_indlaest (rows this load id loaded), flag_fejl, flag_advarsel, and
-    fingeraftryk (`orchestration.bi_subset.SubsetFingerprint.digest` of the audited build's BI subset)."""
+    fingeraftryk (`warehouse.bi_subset.SubsetFingerprint.digest` of the audited build's BI subset)."""
     files = con.execute("select count(*) from meta.loaded_files").fetchone()[0]
     rows = con.execute(
         "select coalesce(sum(rows_loaded), 0) from meta.loaded_files where load_id = ?", [load_id]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
-from orchestration.build_db import BuildDb
-from orchestration.flags import SEVERITY_ORDER
+from orchestration.resources import BuildDb
+from warehouse.flags import SEVERITY_ORDER
 
 DATAKVALITET_KEY = AssetKey(["cockpit", "datakvalitet"])
 RULES = [f"R{i:02d}" for i in range(1, 18)]

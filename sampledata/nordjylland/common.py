@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ingest import reference
-from report.danish_format import tal
+from ingest.danish_format import tal
 
 D = Decimal
 EXTRACTION = date(2024, 10, 25)  # health-check extract date (incomplete month 2024M10)
@@ -60,7 +60,7 @@ SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
 
 
 def dk(x: Decimal, decimals: int, thousands: bool = False) -> str:
-    """Danish number (report/danish_format.py), with or without thousands dots as systems differ."""
+    """Danish number (ingest/danish_format.py), with or without thousands dots as systems differ."""
     text = tal(x, decimals)
     return text if thousands else text.replace(".", "")
 

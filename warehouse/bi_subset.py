@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sql_names import literal
+from warehouse.sql_names import attach_read_only, literal
 
 DATA_SCHEMA = "publicering"  # dbt's redacted views in the build; the copied tables in the published file
 WITHHELD_VIEWS = frozenset({"dyre_enkeltsager"})  # one row per citizen with the case key: work lists only
@@ -307,7 +307,6 @@ def subset_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, *, publishe
 
 def subset_fingerprint_file(db: Path) -> SubsetFingerprint:
     """Open the published file `db` read-only, as a BI tool should, and fingerprint what a reader sees."""
-    from orchestration.publishing import attach_read_only
 
     with duckdb.connect() as con:
         attach_read_only(con, db, "published")
@@ -316,7 +315,6 @@ def subset_fingerprint_file(db: Path) -> SubsetFingerprint:
 
 def build_subset_fingerprint_file(db: Path) -> SubsetFingerprint:
     """Open the build DB `db` read-only and fingerprint its BI subset (what publishing it would write)."""
-    from orchestration.publishing import attach_read_only
 
     with duckdb.connect() as con:
         attach_read_only(con, db, "build")
@@ -331,9 +329,9 @@ def build_subset_fingerprint(con: duckdb.DuckDBPyConnection) -> SubsetFingerprin
 def _dbt_manifest() -> dict:
     import json
 
-    from orchestration.dbt_resources import DBT_PROJECT
+    from warehouse.paths import MANIFEST_PATH
 
-    return json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 
 
 def _qualified(catalog: str | None, relation: str) -> str:

@@ -5,11 +5,11 @@
 killed (kill -9, an OOM kill), that child would live on and keep writing the build DB while the
 next refresh takes the lock over: two writers. Linux's `PR_SET_PDEATHSIG` makes the kernel send
 the child SIGKILL when its parent dies; it survives the `exec` into dbt. This file is the
-`dbt_executable` dagster-dbt runs (orchestration/dbt_resources.py `dbt_resource`); it sets the
+`dbt_executable` dagster-dbt runs (orchestration/dbt_resources.py `dbt_resource`, warehouse/dbt_manifest.py `DBT_CHILD`); it sets the
 signal, checks that the process that started it (`COCKPIT_DBT_PARENT_PID`) is still its parent,
 and replaces itself with the real dbt (`COCKPIT_DBT_EXECUTABLE`). Standard library only,
 so any `python3` runs it. Elsewhere than Linux it only execs dbt, and the refresh lock's
-takeover waits for the old writer's DuckDB lock instead (orchestration/refresh_lock.py).
+takeover waits for the old writer's DuckDB lock instead (warehouse/refresh_lock.py).
 """
 
 import ctypes

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+from warehouse.paths import PROJECT_ROOT
 
 _DEFAULTS = {
     "COCKPIT_LANDING_DIR": "data/landing",
@@ -43,7 +42,7 @@ class Settings:
     report_dir: Path
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     duckdb_temp_dir: Path | None = None  # None: `<build DB>.tmp` beside it, as DuckDB itself does
-    # Removing landing files (issue 24 §2, orchestration/raw_loader.py RemovalPolicy): taken only
+    # Removing landing files (issue 24 §2, warehouse/raw_loader.py RemovalPolicy): taken only
     # when allowed (`cockpit run --tillad-fjernelse`, COCKPIT_TILLAD_FJERNELSE=1), or when at most
     # this share of a source's files loaded before is gone (COCKPIT_FJERNELSE_MAX_ANDEL, 0–1).
     allow_removal: bool = False
@@ -69,10 +68,10 @@ class Settings:
 
     def validate(self) -> None:
         """Raise `SettingsError` (one line) when a DB file is named like a schema of the
-        warehouse or a reserved catalog (orchestration/warehouse_schemas.py), or when the build
+        warehouse or a reserved catalog (warehouse/schemas.py), or when the build
         and published DB are one file. Opens no database; reads the schema names from the dbt
-        manifest, and runs `dbt parse` only when there is none yet (a fresh checkout)."""
-        from orchestration.warehouse_schemas import clashing_name
+        manifest, or from the project's files when there is none yet: never runs dbt."""
+        from warehouse.schemas import clashing_name
 
         for db in (self.build_db, self.published_db):
             if name := clashing_name(db):
@@ -81,7 +80,7 @@ class Settings:
                     f"(forespørgsler som {name}.<tabel> bliver tvetydige) — brug fx styringscockpit.duckdb"
                 )
         if bad := unfit_for_dbt(self.build_db):
-            from orchestration.raw_loader import shown
+            from warehouse.raw_loader import shown
 
             raise SettingsError(
                 f"{shown(str(self.build_db))}: build-DB'ens sti må ikke indeholde {bad} (dbt-duckdb sætter "
@@ -116,7 +115,7 @@ class Settings:
 
     def removal_policy(self):
         """The loader's `RemovalPolicy` of these settings."""
-        from orchestration.raw_loader import RemovalPolicy
+        from warehouse.raw_loader import RemovalPolicy
 
         return RemovalPolicy(allowed=self.allow_removal, max_share=self.removal_max_share)
 

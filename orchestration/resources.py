@@ -2,7 +2,7 @@
 (ingest assets, their GX checks, the dbt step's raw tables, publish, the registration-flag
 check) gets its connection here.
 
-The path comes from the one settings object (`orchestration/settings.py`, COCKPIT_BUILD_DB) when
+The path comes from the one settings object (`warehouse/settings.py`, COCKPIT_BUILD_DB) when
 a step runs, never when the definitions are loaded, and is deliberately not run config: dbt's
 profile, the refresh lock and publish read the same setting, so a path set only here would make
 ingest and dbt write two different files. DuckDB lets one process write a file (ARCHITECTURE.md):
@@ -12,8 +12,6 @@ stay in the `duckdb` pool.
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +19,8 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
-from orchestration.settings import Settings
+from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
+from warehouse.settings import Settings
 
 
 class BuildDb(ConfigurableResource):
@@ -51,39 +50,3 @@ class BuildDb(ConfigurableResource):
             yield con
         finally:
             con.close()
-
-
-# DuckDB's words for a file that is not (or no longer) a database it can read: a bad header, a
-# truncated file, a block whose checksum fails.
-_DAMAGED = re.compile(
-    r"not a valid DuckDB database file|Could not read enough bytes|Corrupt database file|checksum", re.IGNORECASE
-)
-
-
-def damaged_message(exc: BaseException | str) -> bool:
-    """Whether DuckDB's error `exc` says the database file itself is damaged."""
-    return bool(_DAMAGED.search(str(exc)))
-
-
-class BuildDbDamaged(RuntimeError):
-    """The build DB cannot be read: one Danish line naming it and the command that rebuilds it
-    (the build DB is derived: moving it away makes the next run load every landing file again)."""
-
-    def __init__(self, path: Path, detail: BaseException | str):
-        self.path = path
-        first = " ".join(str(detail).split())[:240]
-        super().__init__(
-            f"build-DB'en {path} er beskadiget ({first}): flyt den væk, så bygges alt igen fra landingsmappen — "
-            f"mv {shlex.quote(str(path))} {shlex.quote(str(path) + '.beskadiget')} && cockpit run"
-        )
-
-
-def drop_empty(path: Path) -> bool:
-    """Remove a 0-byte build DB (a crash or full disk before DuckDB wrote its header; DuckDB
-    refuses to open it) and its WAL, so the run builds it from the landing dir; returns whether
-    it did. Nothing is lost: the file held nothing."""
-    if not path.is_file() or path.stat().st_size != 0:
-        return False
-    path.unlink()
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
-    return True

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import Settings
+from warehouse.flags import SEVERITY_ORDER
+from warehouse.settings import Settings
 
 COLUMNS = [
     "regel",
@@ -25,17 +26,6 @@ COLUMNS = [
     "vaerdi",
     "forventet",
 ]
-# Most severe first: the order a data steward works through the flags.
-SEVERITY_ORDER = "case alvorlighed when 'fejl' then 0 when 'advarsel' then 1 else 2 end"
-
-
-def has_flags_view(con: duckdb.DuckDBPyConnection) -> bool:
-    """True once the quality models have built `cockpit.datakvalitet` in this database."""
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_views() where schema_name = 'cockpit' and view_name = 'datakvalitet'"
-        ).fetchone()[0]
-    )
 
 
 def fetch_flags(db: Path, rule: str | None, kommune: str | None) -> list[tuple]:

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from orchestration.settings import Settings
+from warehouse.settings import Settings
 
 # Excel format codes are locale-neutral: a Danish Excel shows `#,##0.00` as 1.234,56.
 AMOUNT_FORMAT = "#,##0.00"

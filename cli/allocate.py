@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from report.danish_format import tal
+from ingest.danish_format import tal
 from rules.allocation import allocate
 
 KEYS = ("indbyggere", "unge_14_23", "unge_15_17", "indbyggere_18_64")
@@ -71,7 +71,7 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
     """kommunekode, kommunenavn, noegle for `year` from the published DB, opened read-only."""
     import duckdb
 
-    from orchestration.warehouse_schemas import clashing_name
+    from warehouse.schemas import clashing_name
 
     if key not in KEYS:
         raise AllocateError(f"ukendt nøgle {key!r} (brug {', '.join(KEYS)})", 2)
@@ -111,7 +111,7 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
 
 
 def _default_published_db() -> Path:
-    from orchestration.settings import Settings
+    from warehouse.settings import Settings
 
     return Settings.from_env().published_db
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ingest.cpr import mask_text
-from orchestration.settings import Settings, SettingsError
+from warehouse.settings import Settings, SettingsError
 
 
 def _eprint(msg: str) -> None:
@@ -68,8 +68,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.refresh_lock import EX_TEMPFAIL, RefreshBusy
     from orchestration.runner import run_pipeline
+    from warehouse.refresh_lock import EX_TEMPFAIL, RefreshBusy
 
     settings = _settings(args)
     if not settings.landing_dir.is_dir():
@@ -88,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from orchestration.dbt_resources import DBT_PROJECT, ManifestError, prepare_manifest
+    from warehouse.dbt_manifest import ManifestError, prepare_manifest
+    from warehouse.paths import MANIFEST_PATH
 
     t0 = time.perf_counter()
     try:
@@ -100,12 +101,12 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         f"genskabt med dbt parse ({time.perf_counter() - t0:.1f}s)" if parsed else "aktuel (dbt-projektet er uændret)"
     )
     _eprint(f"dbt-manifest {state}")
-    print(DBT_PROJECT.manifest_path)
+    print(MANIFEST_PATH)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from orchestration.check import check_paths
+    from warehouse.check import check_paths
 
     report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint)
     print(mask_text(report))
@@ -113,19 +114,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_allocate(args: argparse.Namespace) -> int:
-    from orchestration.allocate import run_allocate
+    from cli.allocate import run_allocate
 
     return run_allocate(args, progress=_eprint)
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
-    from orchestration.flags import run_flags
+    from cli.flags import run_flags
 
     return run_flags(args, progress=_eprint)
 
 
 def cmd_worklist(args: argparse.Namespace) -> int:
-    from orchestration.worklist import run_worklist
+    from cli.worklist import run_worklist
 
     _settings(args)
     return run_worklist(args, progress=_eprint)

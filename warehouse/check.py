@@ -16,6 +16,7 @@ from ingest.errors import ContractError, printable
 from ingest.sources import FOLDERS, SOURCES, Source, periods_of, read_file, unread_paths
 from ingest.statbank_file import DERIVED
 from ingest.textfile import sha256_file
+from warehouse.periods import period_range
 
 
 def _targets(path: Path) -> tuple[list[tuple[Source, Path, Path]], dict[str, str]]:
@@ -42,12 +43,10 @@ def outside_partitions(source: Source, rows) -> str:
     """One line when rows of a file belong to no partition (a period before the first year or
     after the current one, or none), else "". They load with their file, but re-running a
     partition does not touch them (docs/operating.md, Partitions)."""
-    from orchestration.partitions import full_range, partitions_def
-
-    pdef = partitions_def(source)
-    if pdef is None or rows.height == 0:
+    bounds = period_range(source.grain)
+    if bounds is None or rows.height == 0:
         return ""
-    first, last = full_range(pdef)
+    first, last = bounds
     periods = periods_of(rows, source)
     outside = periods.filter(pl.col("periode").is_null() | ~pl.col("periode").is_between(pl.lit(first), pl.lit(last)))
     if outside.height == 0:
@@ -115,9 +114,9 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
 
 def same_content(targets: list[tuple[Source, Path, Path]]) -> dict[str, str]:
     """{copy: what to say} for byte-identical files (same SHA-256) of one source in one landing
-    dir, as the run loads them (orchestration/raw_loader.py): the shortest name, then the first
+    dir, as the run loads them (warehouse/raw_loader.py): the shortest name, then the first
     by name, is loaded; every other copy is not (issue 24 §3: a second browser download)."""
-    from orchestration.raw_loader import DUPLICATE, shown
+    from warehouse.raw_loader import DUPLICATE, shown
 
     by_content: dict[tuple[str, Path, str], list[str]] = {}
     for source, file, landing in targets:
@@ -132,9 +131,9 @@ def same_content(targets: list[tuple[Source, Path, Path]]) -> dict[str, str]:
 
 def _posting_overlaps(files: list) -> list[tuple[str, str]]:
     """(file, line) for postings with the same key in two checked ledger files of the same
-    municipality and year (orchestration/raw_loader.py `posting_overlaps`, as the run finds them)."""
-    from orchestration.raw_loader import posting_overlaps
-    from orchestration.sql_names import ident
+    municipality and year (warehouse/raw_loader.py `posting_overlaps`, as the run finds them)."""
+    from warehouse.raw_loader import posting_overlaps
+    from warehouse.sql_names import ident
 
     if len(files) < 2:
         return []

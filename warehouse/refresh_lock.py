@@ -134,7 +134,7 @@ def refresh_lock(
 
 
 # How long a taken-over lock waits for a writer the dead holder left (a `dbt build` that outlived
-# it where the kernel cannot kill it along: orchestration/dbt_child.py) to let go of the file.
+# it where the kernel cannot kill it along: warehouse/dbt_child.py) to let go of the file.
 OLD_WRITER_WAIT_SECONDS = 600.0
 _DUCKDB_LOCK = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 

@@ -39,7 +39,8 @@ import duckdb
 
 from ingest import reference
 from ingest.sources import SOURCES
-from orchestration.publishing import attach_read_only, file_damage, sidecars
+from warehouse.publishing import file_damage, sidecars
+from warehouse.sql_names import attach_read_only
 
 DDL = """
 create table if not exists meta.dbt_built (
@@ -94,7 +95,7 @@ class DbtPlan:
 
 def dbt_states(con: duckdb.DuckDBPyConnection, project: str) -> dict[str, str]:
     """The states a build now would be made from: every raw table's, and `project`'s: the dbt
-    project files' digest (`orchestration.dbt_resources.project_digest`), the versions of dbt,
+    project files' digest (`warehouse.dbt_manifest.project_digest`), the versions of dbt,
     its adapter and DuckDB (they decide what the SQL does), and the current year
     (`marts.dim_maaned` runs to the end of next year by `current_date`)."""
     versions = "/".join(version(p) for p in ("dbt-core", "dbt-duckdb", "duckdb"))

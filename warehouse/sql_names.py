@@ -8,6 +8,10 @@ are not spliced at all: the loader keeps unknown columns as data (`raw.<source>.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
+
 
 def ident(name: str) -> str:
     """`name` as a DuckDB identifier: in double quotes, every `"` doubled (SQL's own escape).
@@ -29,3 +33,8 @@ def literal(text: str) -> str:
     if "\0" in text:
         raise ValueError("an SQL string literal cannot hold a NUL character")
     return "'" + text.replace("'", "''") + "'"
+
+
+def attach_read_only(con: duckdb.DuckDBPyConnection, db: Path, name: str) -> None:
+    """Attach `db` to `con` as catalog `name`, read-only (ATTACH takes no parameter)."""
+    con.execute(f"attach {literal(str(db))} as {ident(name)} (read_only)")

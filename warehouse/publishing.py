@@ -1,5 +1,5 @@
 """Put the BI subset of the audited build DB in place as the published file, and prove it is
-exactly that subset (what the subset is: orchestration/bi_subset.py).
+exactly that subset (what the subset is: warehouse/bi_subset.py).
 
 DuckDB replays `<file>.wal` (and reads `<file>.wal.checkpoint` / `<file>.wal.recovery`) found
 beside a database when it opens it, even when the file itself was replaced since. A BI tool that
@@ -26,8 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.bi_subset import SubsetFingerprint, subset_fingerprint_file, write_bi_subset
-from orchestration.sql_names import ident, literal
+from warehouse.bi_subset import SubsetFingerprint, subset_fingerprint_file, write_bi_subset
 
 # Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
 # two names it uses while checkpointing or recovering it).
@@ -37,11 +36,6 @@ READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0444
 
 class PublishMismatch(RuntimeError):
     """The published file's content differs from the audited build's; the previous file was put back."""
-
-
-def attach_read_only(con: duckdb.DuckDBPyConnection, db: Path, name: str) -> None:
-    """Attach `db` to `con` as catalog `name`, read-only (ATTACH takes no parameter)."""
-    con.execute(f"attach {literal(str(db))} as {ident(name)} (read_only)")
 
 
 def sidecars(db: Path) -> list[Path]:

@@ -36,7 +36,7 @@ from ingest.errors import ContractError, printable
 from ingest.fields import REJECTED_SCHEMA, Parsed
 from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file, reader_version
 from ingest.textfile import sha256_file
-from orchestration.sql_names import ident, qualified
+from warehouse.sql_names import ident, qualified
 
 # The schemas this module creates (dbt's sources read them); a DB file may not be named like one.
 LOADER_SCHEMAS = frozenset({"raw", "quarantine", "meta"})
