@@ -1,4 +1,4 @@
-"""What both sample generators (`nordjylland/`, `national.py`) write the same way: the landing
+"""What both sample generators (`nordjylland/`, `national/`) write the same way: the landing
 contract's headers (contracts/landing-zone.md) in the contract's and in a system's order, the
 range of the 2021 day rates, and the shape of a municipality's age pyramid.
 

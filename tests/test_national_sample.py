@@ -1,4 +1,4 @@
-"""The national sample (sampledata/national.py, `cockpit sample --scale national`).
+"""The national sample (sampledata/national/, `cockpit sample --scale national`).
 
 A small volume of the same generator (all 98 municipalities, 2020–2024, ~0,2 million postings)
 is written once: its files must use the landing contract's freedoms, be byte-identical for the
@@ -22,7 +22,9 @@ import openpyxl
 import pytest
 from conftest import warehouse_settings
 
-from sampledata.national import NATIONAL_POP_2021, REAL_POP_2021, write_national
+from sampledata.domain import NATIONAL_POP_2021
+from sampledata.national import write_national
+from sampledata.national.befolkning import REAL_POP_2021
 
 YEARS = (2020, 2024)
 RULES = {f"R{i:02d}" for i in range(1, 18)}

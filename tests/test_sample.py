@@ -244,6 +244,6 @@ def test_other_seeds_plant_every_rule_on_matching_rows(tmp_path):
 
 
 def test_scale_national_dispatches_to_the_national_generator(tmp_path):
-    # sampledata/national.py (tests/test_national_sample.py); its own year check answers here
+    # sampledata/national/ (tests/test_national_sample.py); its own year check answers here
     with pytest.raises(ValueError, match="end in 2024"):
         write_sample(tmp_path, scale="national", years=(2015, 2023))

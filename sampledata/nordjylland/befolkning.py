@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from rules.rounding import half_up
 from sampledata.contract import age_weight
+from sampledata.domain import MUNICIPALITIES, NATIONAL_POP_2021
 from sampledata.nordjylland.common import (
-    MUNICIPALITIES,
     NAME,
     NATIONAL,
-    NATIONAL_POP_2021,
     REGION,
     D,
     Landing,

@@ -1,6 +1,7 @@
-"""What every source module of the regional sample shares: the 11 municipalities and the
-functions, Danish text of numbers and dates, seeded draws, and the manifest plumbing (`Landing`
-records every written file and every planted case with its physical line)."""
+"""What every source module of the regional sample shares: the 11 municipalities' names and the
+functions (their facts in `sampledata/domain.py`, shared with the national sample), Danish text
+of numbers and dates, seeded draws, and the manifest plumbing (`Landing` records every written
+file and every planted case with its physical line)."""
 
 from __future__ import annotations
 
@@ -12,50 +13,19 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ingest import reference
 from ingest.danish_format import tal
+from sampledata.domain import FUNCTION_LABELS, FUNCTION_SHARES, MUNICIPALITIES
 
 D = Decimal
-EXTRACTION = date(2024, 10, 25)  # health-check extract date (incomplete month 2024M10)
 HEALTH_TOTALS = {2022: 381, 2023: 458, 2024: 602}  # domain/README.md, 2024 = Jan-25 Oct
 POSTING_YEARS = (2023, 2024)
 
-# code, DST name, population 1 January 2021 (domain/README.md)
-MUNICIPALITIES = [
-    ("851", "Aalborg", 219573),
-    ("810", "Brønderslev", 36140),
-    ("813", "Frederikshavn", 58933),
-    ("860", "Hjørring", 64099),
-    ("849", "Jammerbugt", 38166),
-    ("825", "Læsø", 1776),
-    ("846", "Mariagerfjord", 41584),
-    ("773", "Morsø", 20078),
-    ("840", "Rebild", 30504),
-    ("787", "Thisted", 43126),
-    ("820", "Vesthimmerlands", 36343),
-]
 NAME = {code: name for code, name, _ in MUNICIPALITIES}
 REGION, NATIONAL = ("081", "Region Nordjylland"), ("000", "Hele landet")
-NATIONAL_POP_2021 = 5840045
 
-# function and its share of the municipality's 5.38 total (Aalborg ~1.2 bn kr./year); the 5.28
-# shares are relative to the same total. Labels and the paragraph → function map (R01) are the
-# reference seeds' (dbt_project/seeds), the one place they are kept.
-SHARES = {
-    "5.38.38": "0.30",
-    "5.38.42": "0.04",
-    "5.38.45": "0.06",
-    "5.38.50": "0.34",
-    "5.38.52": "0.12",
-    "5.38.58": "0.04",
-    "5.38.59": "0.10",
-    "5.28.20": "0.18",
-    "5.28.21": "0.10",
-}
-_LABELS = dict(reference.seed("funktioner").select("funktion", "funktionsnavn").iter_rows())
-FUNCTIONS = [(fn, _LABELS[fn], share) for fn, share in SHARES.items()]
-ADULT_FUNCTIONS = [fn for fn in SHARES if fn.startswith("5.38")]
-PARAGRAPH_FUNCTION = dict(reference.seed("paragraf_funktion").iter_rows())
+# function, label, share (sampledata/domain.py)
+FUNCTIONS = [(fn, FUNCTION_LABELS[fn], share) for fn, share in FUNCTION_SHARES.items()]
+ADULT_FUNCTIONS = [fn for fn in FUNCTION_SHARES if fn.startswith("5.38")]
 SEL_RESIDENTIAL = ("SEL § 107", "SEL § 108", "SEL §§ 109-110")
 
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from rules.rounding import half_up
 from sampledata.contract import POSTING_HEADER, POSTING_HEADER_SYSTEM_ORDER
+from sampledata.domain import PARAGRAPH_FUNCTION
 from sampledata.nordjylland.common import (
     ADULT_FUNCTIONS,
-    PARAGRAPH_FUNCTION,
     POSTING_YEARS,
     SEL_RESIDENTIAL,
     Bad,

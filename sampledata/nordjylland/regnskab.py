@@ -4,9 +4,9 @@ with the planted R14/R16/R17 cases."""
 from __future__ import annotations
 
 from rules.rounding import half_up
+from sampledata.domain import MUNICIPALITIES
 from sampledata.nordjylland.common import (
     FUNCTIONS,
-    MUNICIPALITIES,
     NAME,
     NATIONAL,
     REGION,

@@ -6,10 +6,9 @@ from __future__ import annotations
 import statistics
 
 from rules.rounding import half_up
+from sampledata.domain import EXTRACTION, MUNICIPALITIES
 from sampledata.nordjylland.common import (
-    EXTRACTION,
     HEALTH_TOTALS,
-    MUNICIPALITIES,
     NAME,
     D,
     Landing,
