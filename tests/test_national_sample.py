@@ -4,7 +4,7 @@ A small volume of the same generator (all 98 municipalities, 2020–2024, ~0,2 m
 is written once: its files must use the landing contract's freedoms, be byte-identical for the
 same seed, and — run through the real pipeline — give exactly the planted registration flags
 and rejected values of its manifest (precision and recall), as the regional sample does.
-The full volume (20 million postings) is measured by bench/national_refresh.py.
+The full volume (20 million postings) is measured by `bench/refresh.py --scale national`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from sampledata.national.befolkning import REAL_POP_2021
 
 YEARS = (2020, 2024)
 RULES = {f"R{i:02d}" for i in range(1, 18)}
+# SHA-256 of `_manifest.json` (every file's SHA-256, the rows, every planted line) for seed 2024,
+# YEARS and 100 000 postings, recorded before sampledata/national.py was split per source
+RECORDED_MANIFEST = "41e40cc4ad8fe9b3c5fc37d5cb05a57432292a968a26e81fdb503f88503f3e82"
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +172,13 @@ def test_same_seed_same_bytes(national, tmp_path):
         if p.is_file() and p.name != "_manifest.json"
     }
     assert on_disk == national[1]["files"]
+
+
+def test_files_are_the_recorded_bytes(national):
+    # A move of the generator's code must not move a byte; a change on purpose records the new
+    # digest here and says why in its commit.
+    root, _ = national
+    assert hashlib.sha256((root / "_manifest.json").read_bytes()).hexdigest() == RECORDED_MANIFEST
 
 
 def test_cli_refuses_years_it_cannot_write(tmp_path):

@@ -17,6 +17,7 @@ from sampledata.text import csv_bytes, rng, split_exact
 # others are drawn and scaled so that the 98 add up to the real national figure.
 REAL_POP_2021 = {code: population for code, _, population in MUNICIPALITIES}  # the regional sample's
 LARGE_CITIES = {"101": 640_000, "751": 350_000, "461": 205_000}  # København, Aarhus, Odense (rounded)
+AGES = 100  # single years 0-99 in FOLK1A / FOLK1AM
 
 
 def municipalities(seed: int) -> pl.DataFrame:
@@ -44,9 +45,6 @@ def population(seed: int, kommuner: pl.DataFrame, years: range) -> pl.DataFrame:
             "indbyggere": np.round(kommuner["pop2021"].to_numpy()[:, None] * factor).astype(np.int64).ravel(),
         }
     )
-
-
-AGES = 100
 
 
 def write_befolkning(landing: Landing, seed: int, kommuner: pl.DataFrame, pop: pl.DataFrame, years: range) -> None:

@@ -73,7 +73,6 @@ def ydelser(seed: int, register: pl.DataFrame) -> pl.DataFrame:
     ).select("tilbudsnr", "paragraf", "ydelse", "niveau", "pladser", "belaegning_pm", "begrundelse")
 
 
-# --------------------------------------------------------------------------- rates
 def takster(seed: int, levels: pl.DataFrame, years: range, plants: Plants) -> pl.DataFrame:
     """Every approved rate per tilbud × ydelse × year, computed as the contract says (§4) in
     integers: with D = pladser×10 × 365 × belægning‰ (units of 1/10 000 place-day),
