@@ -45,7 +45,7 @@ def run_partition(job: str, partition: str) -> int:
     from orchestration.definitions import defs
 
     with contextlib.redirect_stdout(io.StringIO()):  # dbt's event echo
-        result = defs.resolve_job_def(job).execute_in_process(
+        result = defs().resolve_job_def(job).execute_in_process(
             instance=DagsterInstance.ephemeral(),
             partition_key=partition,
             raise_on_error=False,

@@ -192,7 +192,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             start, end = full_range(JOB_PARTITIONS[job_name])
             progress(f"{job_name}: partitioner {start}…{end}")
             instance.add_event_listener(this_run, listener)
-            result = defs.resolve_job_def(job_name).execute_in_process(
+            result = defs().resolve_job_def(job_name).execute_in_process(
                 instance=instance,
                 run_id=this_run,
                 raise_on_error=False,
@@ -414,7 +414,7 @@ def build_newest_report(
         progress(f"rapport: ikke lavet — {exc}")
         return f"Rapport: ikke lavet — {exc}"
     progress(f"yearly_report: partition {year}")
-    result = defs.resolve_job_def("yearly_report").execute_in_process(
+    result = defs().resolve_job_def("yearly_report").execute_in_process(
         instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
     )
     if not result.success:

@@ -1,14 +1,20 @@
 """The graph the UI shows: asset keys, groups, checks and jobs (snapshot-style, so an accidental
 key change shows up in review)."""
 
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import AssetKey, BackfillPolicy
+from dagster._core.definitions.reconstruct import repository_def_from_target_def
+from dagster._core.workspace.autodiscovery import loadable_targets_from_loaded_module
 
 from orchestration.definitions import defs
 from orchestration.resources import BuildDb
+from warehouse.paths import PROJECT_ROOT
 from warehouse.settings import SettingsError
 
 # contracts/cockpit-schema.md
@@ -128,7 +134,7 @@ EXPECTED_ASSETS = {
 
 
 def test_asset_keys_and_groups():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     materializable = {
         k.to_user_string(): graph.get(k).group_name
         for k in graph.get_all_asset_keys()
@@ -149,7 +155,7 @@ def test_asset_keys_and_groups():
 
 
 def test_checks_gx_blocking_and_dbt_tests():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     checks = {c.to_user_string() for c in graph.asset_check_keys}
     assert {f"raw/{name}:gx_raw_{name}" for name in RAW} <= checks
     assert "marts/mart_takster:unique_combination_mart_takster_aar__tilbudsnr__ydelse" in checks
@@ -166,21 +172,21 @@ MONTHLY_RAW = {f"raw/{s}" for s in ("belaegning", "sikrede", "sundhedstjek")}
 
 
 def test_publish_waits_for_every_cockpit_view_and_each_job_selects_all_but_the_other_grains_sources():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     publish = next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "publish/cockpit_duckdb")
     # One parent from the one dbt step (a failed dbt step is named once), which builds every view.
     assert {k.to_user_string() for k in graph.get(publish).parent_keys} == {"cockpit/datakvalitet"}
-    dbt_step = defs.resolve_assets_def(AssetKey(["cockpit", "takster"])).keys
+    dbt_step = defs().resolve_assets_def(AssetKey(["cockpit", "takster"])).keys
     assert set(graph.get(publish).parent_keys) <= dbt_step
     assert {k for k, g in EXPECTED_ASSETS.items() if g == "cockpit"} <= {k.to_user_string() for k in dbt_step}
     for job, other in (("yearly_refresh", MONTHLY_RAW), ("monthly_refresh", YEARLY_RAW)):
-        selected = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.selected_asset_keys}
+        selected = {k.to_user_string() for k in defs().resolve_job_def(job).asset_layer.selected_asset_keys}
         # the yearly report has its own job, yearly_report (tests/test_report.py)
         assert selected == set(EXPECTED_ASSETS) - other - {"report/styringscockpit"}, job
 
 
 def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     by_key = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys()}
     yearly = by_key["raw/regnskab"].partitions_def.get_partition_keys(current_time=datetime(2026, 11, 22))
     monthly = by_key["raw/belaegning"].partitions_def.get_partition_keys(current_time=datetime(2026, 11, 22))
@@ -196,25 +202,60 @@ def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
             == by_key["raw/" + ("belaegning" if key in MONTHLY_RAW else "regnskab")].partitions_def
         )
         assert by_key[key].backfill_policy == BackfillPolicy.single_run(), key
-    assert defs.resolve_job_def("yearly_refresh").partitions_def == by_key["raw/regnskab"].partitions_def
-    assert defs.resolve_job_def("monthly_refresh").partitions_def == by_key["raw/belaegning"].partitions_def
+    assert defs().resolve_job_def("yearly_refresh").partitions_def == by_key["raw/regnskab"].partitions_def
+    assert defs().resolve_job_def("monthly_refresh").partitions_def == by_key["raw/belaegning"].partitions_def
 
 
 def test_jobs_schedules_and_sensor():
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
-    assert [s.name for s in defs.schedules] == ["monthly_sources_5th_0600"]
-    assert [s.name for s in defs.sensors] == ["landing_dir_sensor"]
+    assert {j.name for j in defs().resolve_all_job_defs()} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
+    assert [s.name for s in defs().schedules] == ["monthly_sources_5th_0600"]
+    assert [s.name for s in defs().sensors] == ["landing_dir_sensor"]
+
+
+def test_dagsters_module_loader_finds_the_lazy_definitions_and_every_job():
+    """What `dagster dev -m orchestration.definitions` and `dagster job execute -m … -j
+    yearly_refresh` do to find the jobs: Dagster's own autodiscovery over the module's
+    attributes, then its repository from the target (a module `__getattr__` was not seen:
+    the loader found only `__ASSET_JOB`)."""
+    import orchestration.definitions as module
+
+    (target,) = loadable_targets_from_loaded_module(module)
+    assert target.attribute == "defs"
+    repository = repository_def_from_target_def(target.target_definition)
+    assert sorted(j.name for j in repository.get_all_jobs()) == [
+        "__ASSET_JOB",
+        "monthly_refresh",
+        "yearly_refresh",
+        "yearly_report",
+    ]
+    assert [s.name for s in repository.schedule_defs] == ["monthly_sources_5th_0600"]
+    assert [s.name for s in repository.sensor_defs] == ["landing_dir_sensor"]
+    assert sorted(repository.get_top_level_resources()) == ["build_db", "dbt"]
+
+
+@pytest.mark.pipeline  # starts the dagster CLI (a code server) in a subprocess: ~25 s
+def test_dagster_job_list_in_module_mode_names_the_refresh_jobs():
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "job", "list", "-m", "orchestration.definitions"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    jobs = [line.removeprefix("Job: ") for line in run.stdout.splitlines() if line.startswith("Job: ")]
+    assert jobs == ["__ASSET_JOB", "monthly_refresh", "yearly_refresh", "yearly_report"]
 
 
 def test_registration_flags_warn_but_never_block():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     (key,) = [k for k in graph.asset_check_keys if k.name == "registreringsflag"]
     assert key.asset_key.to_user_string() == "cockpit/datakvalitet"
     assert not graph.get_check_spec(key).blocking
 
 
 def test_every_asset_has_a_description_and_an_owner():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if node.is_materializable:
@@ -224,7 +265,7 @@ def test_every_asset_has_a_description_and_an_owner():
 
 
 def test_freshness_policies_monthly_35_days_yearly_400():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     windows = {
         k.to_user_string(): graph.get(k).freshness_policy.fail_window.to_timedelta().days
         for k in graph.get_all_asset_keys()
@@ -237,7 +278,7 @@ def test_freshness_policies_monthly_35_days_yearly_400():
 
 
 def test_the_build_db_resource_reads_the_settings_when_a_step_connects(tmp_path, monkeypatch):
-    resource = defs.resources["build_db"]
+    resource = defs().resources["build_db"]
     assert isinstance(resource, BuildDb)
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "a" / "build.duckdb"))
     with resource.connect() as con:  # a writer makes the folder
@@ -255,11 +296,11 @@ def test_the_build_db_resource_reads_the_settings_when_a_step_connects(tmp_path,
 
 
 def test_every_step_on_the_build_db_gets_it_from_the_resource():
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     takes_build_db = {
         key.to_user_string()
         for key in graph.get_all_asset_keys()
-        if graph.get(key).is_materializable and "build_db" in defs.resolve_assets_def(key).required_resource_keys
+        if graph.get(key).is_materializable and "build_db" in defs().resolve_assets_def(key).required_resource_keys
     }
     assert takes_build_db == set(EXPECTED_ASSETS) - {"report/styringscockpit"}  # the report reads the published file
-    assert all("build_db" in check.required_resource_keys for check in defs.asset_checks)  # GX and flags
+    assert all("build_db" in check.required_resource_keys for check in defs().asset_checks)  # GX and flags

@@ -218,7 +218,7 @@ def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
 def test_check_is_registered_non_blocking():
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     keys = {k.to_user_string(): k for k in graph.asset_check_keys}
     key = keys["cockpit/datakvalitet:registreringsflag"]
     assert not graph.get_check_spec(key).blocking
