@@ -192,13 +192,17 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             start, end = full_range(JOB_PARTITIONS[job_name])
             progress(f"{job_name}: partitioner {start}…{end}")
             instance.add_event_listener(this_run, listener)
-            result = defs().resolve_job_def(job_name).execute_in_process(
-                instance=instance,
-                run_id=this_run,
-                raise_on_error=False,
-                run_config=QUIET_CONSOLE,
-                asset_selection=selection,
-                tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
+            result = (
+                defs()
+                .resolve_job_def(job_name)
+                .execute_in_process(
+                    instance=instance,
+                    run_id=this_run,
+                    raise_on_error=False,
+                    run_config=QUIET_CONSOLE,
+                    asset_selection=selection,
+                    tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
+                )
             )
             if not result.success:
                 break
@@ -414,8 +418,12 @@ def build_newest_report(
         progress(f"rapport: ikke lavet — {exc}")
         return f"Rapport: ikke lavet — {exc}"
     progress(f"yearly_report: partition {year}")
-    result = defs().resolve_job_def("yearly_report").execute_in_process(
-        instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
+    result = (
+        defs()
+        .resolve_job_def("yearly_report")
+        .execute_in_process(
+            instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
+        )
     )
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)

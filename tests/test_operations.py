@@ -159,7 +159,9 @@ def test_each_job_works_first_on_a_fresh_instance_multiprocess_or_in_process(pub
                 results.append(result)
                 assert result.success, logs[job_name][-3000:]
                 materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-                selected = {k.to_user_string() for k in defs().resolve_job_def(job_name).asset_layer.selected_asset_keys}
+                selected = {
+                    k.to_user_string() for k in defs().resolve_job_def(job_name).asset_layer.selected_asset_keys
+                }
                 if len(results) == 1:  # a fresh build DB: every model of the job
                     assert materialized == selected, job_name
                 else:  # then what the yearly sources feed (warehouse/build_state.py), and publish

@@ -322,8 +322,12 @@ def test_a_file_restored_to_earlier_content_loads_again(tmp_path, monkeypatch):
         keys.append(request.run_key)
         assert request.run_key.startswith(f"posteringer/851_2024_rev.csv@{sha256_file(dst)}#")
         assert (request.job_name, request.partition_key) == ("yearly_refresh", "2024")
-        result = defs().resolve_job_def(request.job_name).execute_in_process(
-            partition_key=request.partition_key, asset_selection=[_raw("posteringer")], tags=request.tags
+        result = (
+            defs()
+            .resolve_job_def(request.job_name)
+            .execute_in_process(
+                partition_key=request.partition_key, asset_selection=[_raw("posteringer")], tags=request.tags
+            )
         )
         assert result.success
         with duckdb.connect(str(target.build_db), read_only=True) as con:
@@ -472,8 +476,10 @@ def test_a_failed_dbt_step_says_dbts_error_and_publish_names_it_once(published_s
         con.execute("delete from meta.dbt_built")
     before = sha256_file(target.published_db)
     instance = DagsterInstance.ephemeral()
-    result = defs().resolve_job_def("yearly_refresh").execute_in_process(
-        partition_key="2024", instance=instance, raise_on_error=False
+    result = (
+        defs()
+        .resolve_job_def("yearly_refresh")
+        .execute_in_process(partition_key="2024", instance=instance, raise_on_error=False)
     )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
