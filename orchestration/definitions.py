@@ -21,14 +21,14 @@ from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
 from orchestration.locked_executor import locked_executor
-from orchestration.resources import BuildDb
+from orchestration.resources import cockpit_resources
 
 
 @definitions
 @cache
 def defs() -> Definitions:
     """Every asset, check, job, schedule and sensor, with the resources `dbt` (dagster-dbt's CLI
-    resource on the project) and `build_db` (orchestration/resources.py). Built once per process;
+    resource on the project), `settings` and `build_db` (orchestration/resources.py). Built once per process;
     raises `ManifestMissing` without a prepared manifest."""
     from orchestration.assets.dbt import cockpit_dbt_assets
     from orchestration.dbt_resources import dbt_resource
@@ -46,7 +46,7 @@ def defs() -> Definitions:
         jobs=[*JOBS, yearly_report],
         schedules=SCHEDULES,
         sensors=SENSORS,
-        resources={"dbt": dbt_resource(), "build_db": BuildDb()},
+        resources={"dbt": dbt_resource(), **cockpit_resources()},
         executor=locked_executor,  # one refresh of the build DB at a time, per run
     )
 

@@ -24,6 +24,7 @@ from dagster._core.utils import make_new_run_id
 
 from ingest.sources import unread_files
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
+from orchestration.resources import SettingsResource
 from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
 from warehouse.check import loaded_findings
 from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
@@ -31,6 +32,12 @@ from warehouse.settings import Settings
 from warehouse.sql_names import qualified
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+def run_config_of(settings: Settings) -> dict:
+    """The run config of every run `cockpit run` starts: the console quiet (progress comes from
+    the event listener) and every field of the `settings` resource from `settings`."""
+    return {**QUIET_CONSOLE, **SettingsResource.run_config(settings)}
 
 
 def _no_unbuilt_check_notes(record: logging.LogRecord) -> bool:
@@ -87,7 +94,7 @@ class _Progress:
                 self.passed_checks += 1
             elif ev.severity == AssetCheckSeverity.WARN:  # registration flags: shown, never blocking
                 self.warnings.append(f"{name}{detail}")
-                self._line(f"  ! advarsel {name}{detail}")
+                self._line(f"  ! advarsel (blokerer ikke) {name}{detail}")
             else:
                 self.failed_checks.append(f"{name}{detail}")
                 self._line(f"  ✗ kontrol {name}{detail}")
@@ -124,12 +131,12 @@ def run_pipeline(
     Holds the refresh lock of the build DB (warehouse/refresh_lock.py) for the whole
     refresh; another refresh holding it raises `RefreshBusy` before any work, or after
     `wait_for_lock` seconds of waiting for it. Raises `SettingsError` for a DB file named like a
-    schema, also before any work."""
+    schema, also before any work. The steps get `settings` as the `settings` resource's run
+    config (orchestration/resources.py): nothing is written to or read back from the environment."""
     from warehouse.refresh_lock import refresh_lock
 
     t0 = time.perf_counter()
     settings.validate()
-    settings.export_env()
     run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
     with refresh_lock(settings.build_db, run_id=run_id, wait=wait_for_lock, say=progress):
         return _run_locked(settings, run_id, progress, t0)
@@ -179,6 +186,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs
 
+    run_config = run_config_of(settings)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     listener = _Progress(progress)
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
@@ -199,7 +207,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
                     instance=instance,
                     run_id=this_run,
                     raise_on_error=False,
-                    run_config=QUIET_CONSOLE,
+                    run_config=run_config,
                     asset_selection=selection,
                     tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
                 )
@@ -239,7 +247,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     progress(flag_counts(settings))
     # The yearly report of the newest complete year, from the file just published (issue 11).
 
-    outcome.summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
+    outcome.summary += "\n" + build_newest_report(settings, instance, progress)
     return outcome
 
 
@@ -284,7 +292,7 @@ def _unchanged(
     if report_current:
         summary += "\n" + (f"Rapport {year}: uændret, {reports[0]}" if reports else "Rapport: ingen afsluttet år")
     else:
-        summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
+        summary += "\n" + build_newest_report(settings, instance, progress)
     return RunOutcome(
         run_id=run_id,
         published=True,
@@ -401,9 +409,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
     return "\n".join(lines)
 
 
-def build_newest_report(
-    settings: Settings, instance: DagsterInstance, progress: Callable[[str], None], run_config: dict | None = None
-) -> str:
+def build_newest_report(settings: Settings, instance: DagsterInstance, progress: Callable[[str], None]) -> str:
     """After publishing: materialise the report of the newest complete year through
     `yearly_report` (so the UI shows it) and return one line saying where it is. A report that
     cannot be made leaves the published warehouse as it is; the line says why."""
@@ -422,7 +428,7 @@ def build_newest_report(
         defs()
         .resolve_job_def("yearly_report")
         .execute_in_process(
-            instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
+            instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config_of(settings)
         )
     )
     if not result.success:

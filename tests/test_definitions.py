@@ -3,17 +3,20 @@ key change shows up in review)."""
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, BackfillPolicy
+from conftest import warehouse_settings
+from dagster import AssetKey, BackfillPolicy, Definitions, asset
 from dagster._core.definitions.reconstruct import repository_def_from_target_def
+from dagster._core.system_config.objects import ResolvedRunConfig
 from dagster._core.workspace.autodiscovery import loadable_targets_from_loaded_module
 
 from orchestration.definitions import defs
-from orchestration.resources import BuildDb
+from orchestration.resources import BuildDb, SettingsResource, cockpit_resources, settings_of_run
 from warehouse.paths import PROJECT_ROOT
 from warehouse.settings import SettingsError
 
@@ -206,6 +209,23 @@ def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
     assert defs().resolve_job_def("monthly_refresh").partitions_def == by_key["raw/belaegning"].partitions_def
 
 
+def test_yearly_partitions_read_as_yearly_in_the_descriptions_the_ui_shows():
+    """Dagster 1.13 describes a yearly partitioning by its cron string (it has no yearly
+    `ScheduleType`); the assets and jobs say it in words."""
+    graph = defs().resolve_asset_graph()
+    yearly = "Partitioned by year: one partition per calendar year, 2019 to this year"
+    monthly = "Partitioned by month: one partition per calendar month, 2019-01 to this month."
+    assert str(graph.get(AssetKey(["raw", "regnskab"])).partitions_def).startswith("0 0 1 1 *, starting 2019")
+    for key in [*YEARLY_RAW, "report/styringscockpit"]:
+        assert yearly in graph.get(AssetKey.from_user_string(key)).description, key
+    for key in MONTHLY_RAW:
+        assert graph.get(AssetKey.from_user_string(key)).description.endswith(monthly), key
+    assert "Partitioned" not in graph.get(AssetKey(["raw", "tilbud"])).description  # not partitioned
+    assert yearly in defs().resolve_job_def("yearly_refresh").description
+    assert yearly in defs().resolve_job_def("yearly_report").description
+    assert monthly in defs().resolve_job_def("monthly_refresh").description
+
+
 def test_jobs_schedules_and_sensor():
     assert {j.name for j in defs().resolve_all_job_defs()} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
     assert [s.name for s in defs().schedules] == ["monthly_sources_5th_0600"]
@@ -230,7 +250,7 @@ def test_dagsters_module_loader_finds_the_lazy_definitions_and_every_job():
     ]
     assert [s.name for s in repository.schedule_defs] == ["monthly_sources_5th_0600"]
     assert [s.name for s in repository.sensor_defs] == ["landing_dir_sensor"]
-    assert sorted(repository.get_top_level_resources()) == ["build_db", "dbt"]
+    assert sorted(repository.get_top_level_resources()) == ["build_db", "dbt", "settings"]
 
 
 @pytest.mark.pipeline  # starts the dagster CLI (a code server) in a subprocess: ~25 s
@@ -252,6 +272,26 @@ def test_registration_flags_warn_but_never_block():
     (key,) = [k for k in graph.asset_check_keys if k.name == "registreringsflag"]
     assert key.asset_key.to_user_string() == "cockpit/datakvalitet"
     assert not graph.get_check_spec(key).blocking
+    assert graph.get_check_spec(key).description.startswith("WARNING ONLY, never blocks publishing:")
+
+
+def test_the_flag_check_says_in_its_result_that_a_warning_does_not_block():
+    from dagster import AssetCheckSeverity
+
+    from orchestration.assets.quality import flag_check_result
+
+    warned = flag_check_result([("R03", "fejl", 2), ("R11", "fejl", 1), ("R12", "info", 11)], [])
+    assert (warned.passed, warned.severity) == (False, AssetCheckSeverity.WARN)
+    assert warned.metadata["blocks_publishing"].value is False
+    assert warned.metadata["verdict"].value == (
+        "registreringsflag: advarsel, blokerer ikke publiceringen — 3 flag af alvorlighed fejl står på "
+        "dataansvarliges arbejdsliste (cockpit.datakvalitet)"
+    )
+    assert warned.metadata["summary"].value == "14 flag: 3 fejl, 0 advarsler, 11 info"
+    clean = flag_check_result([("R12", "info", 11)], [])
+    assert (
+        clean.passed is True and clean.metadata["verdict"].value == "registreringsflag: ingen flag af alvorlighed fejl"
+    )
 
 
 def test_every_asset_has_a_description_and_an_owner():
@@ -277,22 +317,62 @@ def test_freshness_policies_monthly_35_days_yearly_400():
 # --- The build DB resource (issue 12) ----------------------------------------------------
 
 
-def test_the_build_db_resource_reads_the_settings_when_a_step_connects(tmp_path, monkeypatch):
-    resource = defs().resources["build_db"]
-    assert isinstance(resource, BuildDb)
-    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "a" / "build.duckdb"))
+def test_the_build_db_resource_takes_its_path_from_the_settings_resource(tmp_path, monkeypatch):
+    assert isinstance(defs().resources["build_db"], BuildDb)
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "env" / "build.duckdb"))
+    resource = BuildDb(settings=SettingsResource(build_db=str(tmp_path / "a" / "build.duckdb")))
     with resource.connect() as con:  # a writer makes the folder
         con.execute("create table t as select 42 as n")
-    assert (tmp_path / "a" / "build.duckdb").exists()
+    assert (tmp_path / "a" / "build.duckdb").exists() and not (tmp_path / "env").exists()
     with pytest.raises(duckdb.ConnectionException):
         con.execute("select 1")  # closed with its block
     with resource.connect(read_only=True) as con:
         assert con.execute("select n from t").fetchone() == (42,)
+    # An empty field comes from the environment, read once per resource (once per run).
+    from_env = BuildDb(settings=SettingsResource())
+    assert from_env.path == tmp_path / "env" / "build.duckdb"
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "b" / "build.duckdb"))
-    assert resource.path == tmp_path / "b" / "build.duckdb"
-    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "raw.duckdb"))
+    assert from_env.path == tmp_path / "env" / "build.duckdb"
+    assert BuildDb(settings=SettingsResource()).path == tmp_path / "b" / "build.duckdb"
     with pytest.raises(SettingsError, match="raw.duckdb: en DuckDB-fil må ikke hedde som skemaet"):
-        _ = resource.path
+        _ = BuildDb(settings=SettingsResource(build_db=str(tmp_path / "raw.duckdb"))).path
+
+
+def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_environment(tmp_path, monkeypatch):
+    """`cockpit run`'s settings travel as the `settings` resource's run config: a step sees
+    them although the environment says otherwise, and build_db (sharing the resource) too."""
+    given = warehouse_settings(tmp_path / "given", tmp_path / "landing")
+    given = replace(given, duckdb_memory_limit="1GB", allow_removal=True, removal_max_share=0.25, keep_runs=3)
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "env" / "build.duckdb"))
+    monkeypatch.setenv("COCKPIT_BEHOLD_KOERSLER", "7")
+    seen = {}
+
+    @asset
+    def probe(settings: SettingsResource, build_db: BuildDb) -> None:
+        seen["settings"], seen["build_db"] = settings.get(), build_db.path
+
+    config = SettingsResource.run_config(given)
+    assert config["resources"]["settings"]["config"] == {
+        "landing_dir": str(tmp_path / "landing"),
+        "build_db": str(tmp_path / "given" / "build.duckdb"),
+        "published_db": str(tmp_path / "given" / "styringscockpit.duckdb"),
+        "report_dir": str(tmp_path / "given" / "reports"),
+        "duckdb_memory_limit": "1GB",
+        "duckdb_temp_dir": str(tmp_path / "given" / "build.duckdb.tmp"),
+        "allow_removal": True,
+        "removal_max_share": 0.25,
+        "keep_runs": 3,
+    }
+    resources = cockpit_resources()
+    job = Definitions(assets=[probe], resources=resources).resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process(run_config=config).success
+    assert seen["settings"] == replace(given, duckdb_temp_dir=tmp_path / "given" / "build.duckdb.tmp")
+    assert seen["build_db"] == tmp_path / "given" / "build.duckdb"
+    # Without run config (a UI run), the environment, read when the run starts.
+    assert job.execute_in_process().success
+    assert seen["build_db"] == tmp_path / "env" / "build.duckdb" and seen["settings"].keep_runs == 7
+    assert settings_of_run(ResolvedRunConfig.build(job, config)).build_db == given.build_db  # the executor's lock
+    assert settings_of_run(ResolvedRunConfig.build(job, {})).build_db == tmp_path / "env" / "build.duckdb"
 
 
 def test_every_step_on_the_build_db_gets_it_from_the_resource():

@@ -28,6 +28,7 @@ from dagster_ui import SHIPPED_INSTANCE, free_port, graphql
 from ingest.textfile import sha256_file
 from orchestration.automation import JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
+from orchestration.resources import SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
 from warehouse.paths import PROJECT_ROOT
 
@@ -44,7 +45,7 @@ def test_sensor_requests_one_run_per_new_or_changed_file(tmp_path, monkeypatch):
     instance = DagsterInstance.ephemeral()
 
     def tick(cursor):
-        context = build_sensor_context(cursor=cursor, instance=instance)
+        context = build_sensor_context(cursor=cursor, instance=instance, resources={"settings": SettingsResource()})
         result = landing_dir_sensor(context)
         if isinstance(result, SkipReason):
             return result, cursor

@@ -297,8 +297,9 @@ def test_a_dagster_run_waits_for_a_running_refresh_instead_of_failing(published_
 
 def _sensor(cursor, landing: Path):
     from orchestration.automation import landing_dir_sensor
+    from orchestration.resources import SettingsResource
 
-    result = landing_dir_sensor(build_sensor_context(cursor=cursor))
+    result = landing_dir_sensor(build_sensor_context(cursor=cursor, resources={"settings": SettingsResource()}))
     if isinstance(result, SkipReason):
         return [], cursor, result
     return result.run_requests, result.cursor, result
