@@ -56,6 +56,7 @@ class RunOutcome:
     materialized: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # blocking checks that failed
     warnings: list[str] = field(default_factory=list)  # non-blocking checks that warned
+    checks_passed: int = 0  # check evaluations that passed (run now, or unchanged since they last passed)
     elapsed: float = 0.0
 
 
@@ -225,6 +226,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
         materialized=listener.materialized,
         failed_checks=listener.failed_checks,
         warnings=listener.warnings,
+        checks_passed=listener.passed_checks,
         elapsed=time.perf_counter() - t0,
     )
     if not published:
@@ -300,6 +302,7 @@ def _unchanged(
         summary=summary,
         materialized=listener.materialized,
         warnings=listener.warnings,
+        checks_passed=listener.passed_checks,
         elapsed=elapsed,
     )
 
