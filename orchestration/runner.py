@@ -41,8 +41,9 @@ def run_config_of(settings: Settings) -> dict:
 
 
 def _no_unbuilt_check_notes(record: logging.LogRecord) -> bool:
-    # When nothing changed the dbt step builds nothing, so its tests emit no result; Dagster
-    # notes each on its plan logger (once per test). Expected then, and not the user's business.
+    # When nothing changed the dbt step builds nothing: it reports its blocking tests as unchanged,
+    # and the three of severity warn emit no result; Dagster notes each on its plan logger.
+    # Expected then, and not the user's business.
     return "emitted no result in step 'cockpit_dbt'" not in record.getMessage()
 
 
