@@ -46,7 +46,7 @@ class LockedExecutor(Executor):
         return self.inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan):
-        build_db = settings_of_run(plan_context.resolved_run_config).build_db
+        build_db = settings_of_run(plan_context.run_config).build_db
         with refresh_lock(
             build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS, say=plan_context.log.warning
         ):

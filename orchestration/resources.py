@@ -93,11 +93,11 @@ def settings_from(given: Mapping[str, Any]) -> Settings:
     return settings
 
 
-def settings_of_run(resolved_run_config) -> Settings:
-    """The settings a run was launched with, from its resolved run config (for the executor,
-    which runs before any resource is set up)."""
-    resource = resolved_run_config.resources.get("settings")
-    config = (resource.config if resource is not None else None) or {}
+def settings_of_run(run_config: Mapping[str, Any]) -> Settings:
+    """The settings a run was launched with, from its run config as given (`resources:
+    settings: config:`; the fields not given from the environment), for the executor, which
+    runs before any resource is set up."""
+    config = ((run_config.get("resources") or {}).get("settings") or {}).get("config") or {}
     return settings_from({k: v for k, v in config.items() if v is not None})
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import warehouse_settings
-from dagster import AssetKey, BackfillPolicy, Definitions, asset
+from dagster import AssetKey, BackfillPolicy, Definitions, asset, define_asset_job
 from dagster._core.definitions.reconstruct import repository_def_from_target_def
-from dagster._core.system_config.objects import ResolvedRunConfig
 from dagster._core.workspace.autodiscovery import loadable_targets_from_loaded_module
 
 from orchestration.definitions import defs
+from orchestration.locked_executor import locked_executor
 from orchestration.resources import BuildDb, SettingsResource, cockpit_resources, settings_of_run
 from warehouse.paths import PROJECT_ROOT
+from warehouse.refresh_lock import lock_path
 from warehouse.settings import SettingsError
 
 # contracts/cockpit-schema.md
@@ -371,8 +372,38 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
     # Without run config (a UI run), the environment, read when the run starts.
     assert job.execute_in_process().success
     assert seen["build_db"] == tmp_path / "env" / "build.duckdb" and seen["settings"].keep_runs == 7
-    assert settings_of_run(ResolvedRunConfig.build(job, config)).build_db == given.build_db  # the executor's lock
-    assert settings_of_run(ResolvedRunConfig.build(job, {})).build_db == tmp_path / "env" / "build.duckdb"
+    assert settings_of_run(config).build_db == given.build_db  # the executor's lock
+    assert settings_of_run({}).build_db == tmp_path / "env" / "build.duckdb"
+
+
+_SEEN_BY_PROBE: dict = {}
+
+
+def probe_job():
+    """A job of one asset on the jobs' executor (`locked_executor`), for `execute_job`."""
+
+    @asset
+    def probe(settings: SettingsResource) -> None:
+        _SEEN_BY_PROBE["build_db"] = settings.get().build_db
+
+    return Definitions(
+        assets=[probe], jobs=[define_asset_job("probe")], resources=cockpit_resources(), executor=locked_executor
+    ).resolve_job_def("probe")
+
+
+def test_the_executor_takes_the_refresh_lock_of_the_build_db_the_run_config_names(tmp_path, monkeypatch):
+    """What `dagster job execute` and a UI run do (not `execute_in_process`, which replaces the
+    executor): the refresh lock is taken beside the build DB of the run's settings."""
+    from dagster import DagsterInstance, execute_job, reconstructable
+
+    given = warehouse_settings(tmp_path / "given", tmp_path / "landing")
+    given.build_db.parent.mkdir()
+    monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "env" / "build.duckdb"))
+    with DagsterInstance.ephemeral() as instance:
+        result = execute_job(reconstructable(probe_job), instance, run_config=SettingsResource.run_config(given))
+    assert result.success
+    assert _SEEN_BY_PROBE["build_db"] == given.build_db
+    assert lock_path(given.build_db).exists() and not lock_path(tmp_path / "env" / "build.duckdb").exists()
 
 
 def test_every_step_on_the_build_db_gets_it_from_the_resource():
