@@ -210,6 +210,40 @@ def test_partitions_yearly_and_monthly_from_2019_with_single_run_backfills():
     assert defs().resolve_job_def("monthly_refresh").partitions_def == by_key["raw/belaegning"].partitions_def
 
 
+def test_the_flag_checks_run_log_says_the_warning_does_not_block(tmp_path):
+    """Dagster's own line for the check says only "did not pass"; the run log has the check's
+    line saying it is a warning that does not block publishing."""
+    from dagster import AssetSelection, DagsterInstance
+
+    from orchestration.assets.quality import registreringsflag
+
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema cockpit")
+        con.execute(
+            "create table cockpit.datakvalitet as select * from (values "
+            "('R03', 'fejl', 'a.csv', 2, '2024', 'x'), ('R11', 'fejl', 'b.csv', 3, '2024', 'y'), "
+            "('R12', 'info', 'c.csv', 4, '2024', 'z')) "
+            "t(regel, alvorlighed, kildefil, kildelinje, periode, beskrivelse)"
+        )
+    job = Definitions(
+        asset_checks=[registreringsflag],
+        jobs=[define_asset_job("flags", selection=AssetSelection.checks(registreringsflag))],
+        resources=cockpit_resources(),
+    ).resolve_job_def("flags")
+    given = warehouse_settings(tmp_path, tmp_path / "landing")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, run_config=SettingsResource.run_config(given))
+        lines = [e.user_message for e in instance.all_logs(result.run_id) if "registreringsflag" in e.user_message]
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert (evaluation.passed, evaluation.metadata["blocks_publishing"].value) == (False, False)
+    assert lines[1:3] == [
+        "registreringsflag: advarsel, blokerer ikke publiceringen — 2 flag af alvorlighed fejl står på "
+        "dataansvarliges arbejdsliste (cockpit.datakvalitet)",
+        "Asset check 'registreringsflag' on 'cockpit/datakvalitet' did not pass.",
+    ]
+
+
 def test_yearly_partitions_read_as_yearly_in_the_descriptions_the_ui_shows():
     """Dagster 1.13 describes a yearly partitioning by its cron string (it has no yearly
     `ScheduleType`); the assets and jobs say it in words."""
