@@ -6,6 +6,8 @@ default key [source, table], which is exactly the key of the ingest asset that w
 A dbt test with severity error fails `dbt build` and so blocks publishing. The build is of what
 changed since the last one (warehouse/build_state.py: the models a changed raw table feeds,
 everything after a project change, nothing when nothing changed and the published file is current).
+The blocking tests on the models a build leaves alone are reported as passed, unchanged since
+the last build (`unchanged_check_results`), as the GX checks report an unchanged table.
 
 The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
 when the definitions are first asked for, never at import and never by running dbt
