@@ -45,11 +45,15 @@ def run_partition(job: str, partition: str) -> int:
     from orchestration.definitions import defs
 
     with contextlib.redirect_stdout(io.StringIO()):  # dbt's event echo
-        result = defs.resolve_job_def(job).execute_in_process(
-            instance=DagsterInstance.ephemeral(),
-            partition_key=partition,
-            raise_on_error=False,
-            run_config=QUIET_CONSOLE,
+        result = (
+            defs()
+            .resolve_job_def(job)
+            .execute_in_process(
+                instance=DagsterInstance.ephemeral(),
+                partition_key=partition,
+                raise_on_error=False,
+                run_config=QUIET_CONSOLE,
+            )
         )
     published = any(
         e.asset_key and e.asset_key.to_user_string() == "publish/cockpit_duckdb"

@@ -17,6 +17,7 @@ import polars as pl
 
 from ingest.danish_format import tal
 from rules.allocation import allocate
+from warehouse.settings import Settings
 
 KEYS = ("indbyggere", "unge_14_23", "unge_15_17", "indbyggere_18_64")
 MUNICIPALITIES = 11
@@ -110,14 +111,9 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
     return keys
 
 
-def _default_published_db() -> Path:
-    from warehouse.settings import Settings
-
-    return Settings.from_env().published_db
-
-
-def run_allocate(args: argparse.Namespace, progress: Callable[[str], None] | None = None) -> int:
-    """`cockpit allocate`: result (csv or table) on stdout, progress and the sum line on stderr."""
+def run_allocate(args: argparse.Namespace, settings: Settings, progress: Callable[[str], None] | None = None) -> int:
+    """`cockpit allocate`: the split of the published file of `settings` (`--published-db`
+    included); result (csv or table) on stdout, progress and the sum line on stderr."""
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     try:
@@ -125,7 +121,7 @@ def run_allocate(args: argparse.Namespace, progress: Callable[[str], None] | Non
             amount = parse_amount(args.amount)
         except ValueError as exc:
             raise AllocateError(str(exc), 2) from exc
-        db = Path(args.published_db) if getattr(args, "published_db", None) else _default_published_db()
+        db = settings.published_db
         keys = read_keys(db, args.key, args.year)
         try:
             result = allocate(keys, amount, args.method)

@@ -45,8 +45,10 @@ def fetch_flags(db: Path, rule: str | None, kommune: str | None) -> list[tuple]:
         return con.execute(sql, params).fetchall()
 
 
-def run_flags(args: argparse.Namespace, progress) -> int:
-    db = Path(args.published_db) if args.published_db else Settings.from_env().published_db
+def run_flags(args: argparse.Namespace, settings: Settings, progress) -> int:
+    """`cockpit flags`: the flags of the published file of `settings` (`--published-db`
+    included) on stdout; exit 2 with a one-line reason when it cannot be read."""
+    db = settings.published_db
     if not db.exists():
         progress(f"fejl: {db} findes ikke (kør 'cockpit run' først)")
         return 2

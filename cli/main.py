@@ -7,7 +7,6 @@ a failure exits non-zero with a one-line reason.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import replace
@@ -24,25 +23,28 @@ def _eprint(msg: str) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    for flag, var in (
-        ("landing", "COCKPIT_LANDING_DIR"),
-        ("build_db", "COCKPIT_BUILD_DB"),
-        ("published_db", "COCKPIT_PUBLISHED_DB"),
-    ):
-        value = getattr(args, flag, None)
-        if value:
-            os.environ[var] = str(Path(value).resolve())
+    """The one `Settings` of this command: the environment (COCKPIT_*), overridden by the
+    command's own options (`--landing`, `--build-db`, `--published-db`, `--tillad-fjernelse`);
+    validated. The only place the CLI reads settings from the environment; what runs after gets
+    this object (the runner passes it to the Dagster steps as the `settings` resource)."""
     settings = Settings.from_env()
+    given = {
+        field: Path(value).resolve()
+        for flag, field in (("landing", "landing_dir"), ("build_db", "build_db"), ("published_db", "published_db"))
+        if (value := getattr(args, flag, None))
+    }
     if getattr(args, "tillad_fjernelse", False):
-        settings = replace(settings, allow_removal=True)
-    settings.export_env()
+        given["allow_removal"] = True
+    if given:
+        settings = replace(settings, **given)
+        settings.validate()
     return settings
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from sampledata.nordjylland import write_sample
 
-    out = Path(args.out) if args.out else Settings.from_env().landing_dir
+    out = Path(args.out) if args.out else _settings(args).landing_dir
     years = args.years or ("2015-2024" if args.scale == "national" else "2019-2024")
     first, _, last = years.partition("-")
     span = (int(first), int(last or first))
@@ -116,20 +118,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_allocate(args: argparse.Namespace) -> int:
     from cli.allocate import run_allocate
 
-    return run_allocate(args, progress=_eprint)
+    return run_allocate(args, _settings(args), progress=_eprint)
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
     from cli.flags import run_flags
 
-    return run_flags(args, progress=_eprint)
+    return run_flags(args, _settings(args), progress=_eprint)
 
 
 def cmd_worklist(args: argparse.Namespace) -> int:
     from cli.worklist import run_worklist
 
-    _settings(args)
-    return run_worklist(args, progress=_eprint)
+    return run_worklist(args, _settings(args), progress=_eprint)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -199,14 +199,13 @@ def _has(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     )
 
 
-def run_worklist(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
+def run_worklist(args: argparse.Namespace, settings: Settings, progress: Callable[[str], None]) -> int:
     """The CLI command: read K's rows from the build DB (read-only), write the workbook, print
     its path on stdout and one line per sheet on stderr. Exit 1 with a one-line Danish reason."""
     kommune = args.kommune.strip()
     if not (len(kommune) == 3 and kommune.isdigit()):
         progress(f"fejl: --kommune {args.kommune!r} er ikke en kommunekode på 3 cifre (fx 851)")
         return 1
-    settings = Settings.from_env()
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         progress(f"fejl: --out {out} skal være en .xlsx-fil")

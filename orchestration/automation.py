@@ -37,7 +37,8 @@ from dagster import (
 from ingest.errors import ContractError
 from ingest.sources import MONTH, SOURCES, YEAR, Source, periods_of, read_file
 from ingest.textfile import sha256_file
-from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, range_tags
+from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, partitions_text, range_tags
+from orchestration.resources import SettingsResource
 from warehouse.landing_settle import observe, settle_briefly, settle_seconds
 from warehouse.settings import Settings
 
@@ -55,14 +56,14 @@ yearly_refresh = define_asset_job(
     "yearly_refresh",
     selection=AssetSelection.all() - AssetSelection.assets(*MONTHLY_RAW) - REPORT,
     description="The annual refresh for a year (or a range: one run): accounts, population, rates, postings, "
-    "target group and the register of tilbud, the dbt models they feed, publish.",
+    "target group and the register of tilbud, the dbt models they feed, publish. " + partitions_text(YEARLY),
 )
 
 monthly_refresh = define_asset_job(
     "monthly_refresh",
     selection=AssetSelection.all() - AssetSelection.assets(*YEARLY_RAW) - REPORT,
     description="The monthly sources for a month (or a range: one run): occupancy, secure institutions, health "
-    "checks and the register of tilbud, the dbt models they feed, publish.",
+    "checks and the register of tilbud, the dbt models they feed, publish. " + partitions_text(MONTHLY),
 )
 
 
@@ -172,11 +173,11 @@ def _load_cursor(text: str | None) -> tuple[int, dict[str, dict]]:
     description="Requests a refresh of the partitions a new, changed or removed landing file holds, once the file "
     "has settled (not open for writing, unchanged for COCKPIT_SETTLE_SECONDS); every change starts one run.",
 )
-def landing_dir_sensor(context: SensorEvaluationContext):
+def landing_dir_sensor(context: SensorEvaluationContext, settings: SettingsResource):
     # The cursor: the tick number and, per landing file that has triggered a run, its content
     # hash, size, mtime, job and partition range (the range a removal must re-run).
     seq, seen = _load_cursor(context.cursor)
-    settings = Settings.from_env()
+    settings = settings.get()
     sources = source_of(settings)
     stat_changed = []
     for rel in sources:  # a loop over files, not rows

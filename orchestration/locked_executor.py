@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dagster import Executor, Field, Selector, executor, multi_or_in_process_executor
 
+from orchestration.resources import settings_of_run
 from warehouse.refresh_lock import DAGSTER_RUN_WAIT_SECONDS, refresh_lock
-from warehouse.settings import Settings
 
 # Dagster's own schema (the `multiprocess` and `in_process` branches and their options), with
 # the default flipped to `in_process`.
@@ -46,7 +46,7 @@ class LockedExecutor(Executor):
         return self.inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan):
-        build_db = Settings.from_env().build_db
+        build_db = settings_of_run(plan_context.run_config).build_db
         with refresh_lock(
             build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS, say=plan_context.log.warning
         ):

@@ -33,6 +33,25 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
+# How the UI should read them. Dagster 1.13 names a time partitioning by its cadence only for
+# hourly, daily, weekly and monthly (`ScheduleType`); a yearly one it describes by its cron string
+# ("0 0 1 1 *, starting 2019 Europe/Copenhagen. End offsetted by 1 partition."), and the UI
+# rebuilds that text from the definition's snapshot, so no subclass can change it. The assets'
+# and jobs' descriptions say it in words instead.
+PARTITIONS_TEXT = {
+    "yearly": f"Partitioned by year: one partition per calendar year, {FIRST_YEAR} to this year "
+    "(Dagster writes the yearly cadence as the cron 0 0 1 1 *, 1 January).",
+    "monthly": f"Partitioned by month: one partition per calendar month, {FIRST_YEAR}-01 to this month.",
+}
+
+
+def partitions_text(pdef: PartitionsDefinition | None) -> str:
+    """One English sentence saying how `pdef` partitions (yearly or monthly), or "" for none."""
+    if pdef is YEARLY:
+        return PARTITIONS_TEXT["yearly"]
+    return PARTITIONS_TEXT["monthly"] if pdef is MONTHLY else ""
+
+
 def partitions_def(source: Source) -> PartitionsDefinition | None:
     return {YEAR: YEARLY, MONTH: MONTHLY}.get(source.grain)
 

@@ -24,6 +24,7 @@ from dagster._core.utils import make_new_run_id
 
 from ingest.sources import unread_files
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
+from orchestration.resources import SettingsResource
 from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
 from warehouse.check import loaded_findings
 from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
@@ -33,9 +34,16 @@ from warehouse.sql_names import qualified
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
+def run_config_of(settings: Settings) -> dict:
+    """The run config of every run `cockpit run` starts: the console quiet (progress comes from
+    the event listener) and every field of the `settings` resource from `settings`."""
+    return {**QUIET_CONSOLE, **SettingsResource.run_config(settings)}
+
+
 def _no_unbuilt_check_notes(record: logging.LogRecord) -> bool:
-    # When nothing changed the dbt step builds nothing, so its tests emit no result; Dagster
-    # notes each on its plan logger (once per test). Expected then, and not the user's business.
+    # When nothing changed the dbt step builds nothing: it reports its blocking tests as unchanged,
+    # and the three of severity warn emit no result; Dagster notes each on its plan logger.
+    # Expected then, and not the user's business.
     return "emitted no result in step 'cockpit_dbt'" not in record.getMessage()
 
 
@@ -49,6 +57,7 @@ class RunOutcome:
     materialized: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # blocking checks that failed
     warnings: list[str] = field(default_factory=list)  # non-blocking checks that warned
+    checks_passed: int = 0  # check evaluations that passed (run now, or unchanged since they last passed)
     elapsed: float = 0.0
 
 
@@ -87,7 +96,7 @@ class _Progress:
                 self.passed_checks += 1
             elif ev.severity == AssetCheckSeverity.WARN:  # registration flags: shown, never blocking
                 self.warnings.append(f"{name}{detail}")
-                self._line(f"  ! advarsel {name}{detail}")
+                self._line(f"  ! advarsel (blokerer ikke) {name}{detail}")
             else:
                 self.failed_checks.append(f"{name}{detail}")
                 self._line(f"  ✗ kontrol {name}{detail}")
@@ -124,12 +133,12 @@ def run_pipeline(
     Holds the refresh lock of the build DB (warehouse/refresh_lock.py) for the whole
     refresh; another refresh holding it raises `RefreshBusy` before any work, or after
     `wait_for_lock` seconds of waiting for it. Raises `SettingsError` for a DB file named like a
-    schema, also before any work."""
+    schema, also before any work. The steps get `settings` as the `settings` resource's run
+    config (orchestration/resources.py): nothing is written to or read back from the environment."""
     from warehouse.refresh_lock import refresh_lock
 
     t0 = time.perf_counter()
     settings.validate()
-    settings.export_env()
     run_id = make_new_run_id()  # of the publishing run; every run of this refresh loads under it
     with refresh_lock(settings.build_db, run_id=run_id, wait=wait_for_lock, say=progress):
         return _run_locked(settings, run_id, progress, t0)
@@ -179,6 +188,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     from orchestration.automation import FULL_REFRESH, JOB_PARTITIONS
     from orchestration.definitions import defs
 
+    run_config = run_config_of(settings)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     listener = _Progress(progress)
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
@@ -192,13 +202,17 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             start, end = full_range(JOB_PARTITIONS[job_name])
             progress(f"{job_name}: partitioner {start}…{end}")
             instance.add_event_listener(this_run, listener)
-            result = defs.resolve_job_def(job_name).execute_in_process(
-                instance=instance,
-                run_id=this_run,
-                raise_on_error=False,
-                run_config=QUIET_CONSOLE,
-                asset_selection=selection,
-                tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
+            result = (
+                defs()
+                .resolve_job_def(job_name)
+                .execute_in_process(
+                    instance=instance,
+                    run_id=this_run,
+                    raise_on_error=False,
+                    run_config=run_config,
+                    asset_selection=selection,
+                    tags={**range_tags(start, end), LOAD_ID_TAG: run_id},
+                )
             )
             if not result.success:
                 break
@@ -213,6 +227,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
         materialized=listener.materialized,
         failed_checks=listener.failed_checks,
         warnings=listener.warnings,
+        checks_passed=listener.passed_checks,
         elapsed=time.perf_counter() - t0,
     )
     if not published:
@@ -235,7 +250,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     progress(flag_counts(settings))
     # The yearly report of the newest complete year, from the file just published (issue 11).
 
-    outcome.summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
+    outcome.summary += "\n" + build_newest_report(settings, instance, progress)
     return outcome
 
 
@@ -280,7 +295,7 @@ def _unchanged(
     if report_current:
         summary += "\n" + (f"Rapport {year}: uændret, {reports[0]}" if reports else "Rapport: ingen afsluttet år")
     else:
-        summary += "\n" + build_newest_report(settings, instance, progress, QUIET_CONSOLE)
+        summary += "\n" + build_newest_report(settings, instance, progress)
     return RunOutcome(
         run_id=run_id,
         published=True,
@@ -288,6 +303,7 @@ def _unchanged(
         summary=summary,
         materialized=listener.materialized,
         warnings=listener.warnings,
+        checks_passed=listener.passed_checks,
         elapsed=elapsed,
     )
 
@@ -397,9 +413,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
     return "\n".join(lines)
 
 
-def build_newest_report(
-    settings: Settings, instance: DagsterInstance, progress: Callable[[str], None], run_config: dict | None = None
-) -> str:
+def build_newest_report(settings: Settings, instance: DagsterInstance, progress: Callable[[str], None]) -> str:
     """After publishing: materialise the report of the newest complete year through
     `yearly_report` (so the UI shows it) and return one line saying where it is. A report that
     cannot be made leaves the published warehouse as it is; the line says why."""
@@ -414,8 +428,12 @@ def build_newest_report(
         progress(f"rapport: ikke lavet — {exc}")
         return f"Rapport: ikke lavet — {exc}"
     progress(f"yearly_report: partition {year}")
-    result = defs.resolve_job_def("yearly_report").execute_in_process(
-        instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config or {}
+    result = (
+        defs()
+        .resolve_job_def("yearly_report")
+        .execute_in_process(
+            instance=instance, partition_key=str(year), raise_on_error=False, run_config=run_config_of(settings)
+        )
     )
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)

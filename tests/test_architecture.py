@@ -108,3 +108,26 @@ def test_dagster_lives_in_orchestration_and_every_module_there_uses_it():
         if m.startswith("orchestration") and not uses and mods[m].read_text(encoding="utf-8").strip()
     )
     assert without == []
+
+
+def _from_env_calls() -> list[str]:
+    """`module:line` of every call `Settings.from_env()` in the product packages."""
+    calls = []
+    for module, path in sorted(_modules().items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "from_env"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "Settings"
+            ):
+                calls.append(f"{module}:{node.lineno}")
+    return calls
+
+
+def test_settings_are_read_from_the_environment_in_two_places_only():
+    """The CLI builds the one `Settings` (and hands it on); the Dagster `settings` resource reads
+    the environment for a run the UI, a schedule or the sensor starts (issue 26 item 2). A step
+    that reads `Settings.from_env()` itself would again take its settings from the environment."""
+    assert [call.split(":")[0] for call in _from_env_calls()] == ["cli.main", "orchestration.resources"]

@@ -131,6 +131,8 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(tmp_path, sam
         stat.st_ino,
     )
     assert not [k for k in again.materialized if not k.startswith("raw/")]
+    # every GX check passes as unchanged, and every blocking dbt test (3 of the 144 warn): no grey "Skipped"
+    assert (first.checks_passed, again.checks_passed) == (len(SOURCES) + 144, len(SOURCES) + 141)
     html = settings.report_dir / "styringscockpit_2024.html"
     assert again.summary.splitlines()[-1] == f"Rapport 2024: uændret, {html}"
     html.unlink()  # a missing report is made again, though nothing else is
@@ -146,7 +148,47 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(tmp_path, sam
     assert "marts/mart_belaegning_tilbud_maaned" in changed.materialized
     assert "marts/mart_udgifter_kommune" not in changed.materialized
     assert "publish/cockpit_duckdb" in changed.materialized
+    # The tests of the models left alone pass as unchanged since the first build; the rest ran.
+    assert changed.checks_passed == len(SOURCES) + 144
+    assert f"blokerende kontroller bestået: {len(SOURCES) + 144}" in changed.summary
 
     full = warehouse_settings(tmp_path / "full", landing)
     assert run_pipeline(full).published
     assert cockpit_views(settings.published_db) == cockpit_views(full.published_db)
+
+
+def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manifest):
+    """After a monthly backfill the UI showed the dbt tests of the models left alone as grey
+    "Skipped": the dbt step reports each as passed, unchanged since the last build that ran it."""
+    from datetime import datetime
+
+    from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey
+
+    from orchestration.assets.dbt import cockpit_dbt_assets, unchanged_check_results
+
+    monthly = plan_dbt(dbt_manifest, states(belaegning="new", sikrede="new", sundhedstjek="new"), states())
+    every = set(cockpit_dbt_assets().check_keys)
+    assert len(every) == 144
+    previous = ("run-1", datetime(2026, 12, 6, 18, 0))
+    results = unchanged_check_results(dbt_manifest, monthly, set(), every, previous)
+    by_key = {AssetCheckKey(r.asset_key, r.check_name): r for r in results}
+    assert len(by_key) == 108  # the tests of the excluded models; the rest ran or read a model built now
+    accounts = AssetCheckKey(AssetKey(["marts", "mart_udgifter_kommune"]), "assert_per_head_times_population_is_total")
+    assert (by_key[accounts].passed, by_key[accounts].severity) == (True, AssetCheckSeverity.ERROR)
+    assert by_key[accounts].metadata["validated"].value == (
+        "uændret siden sidste byg (kørsel run-1, 2026-12-06 18:00): ingen af testens modeller er bygget igen"
+    )
+    assert by_key[accounts].metadata["last_build_run_id"].value == "run-1"
+    assert not any(
+        k.asset_key.path[-1] in ("belaegning_tilbud_maaned", "mart_belaegning_tilbud_maaned") for k in by_key
+    )
+    assert not any(k.asset_key == AssetKey(["cockpit", "datakvalitet"]) for k in by_key)  # built in every run
+    # what dbt reported itself, or a check not selected, is not reported again
+    assert accounts not in {
+        AssetCheckKey(r.asset_key, r.check_name)
+        for r in unchanged_check_results(dbt_manifest, monthly, {accounts}, every, previous)
+    }
+    assert len(unchanged_check_results(dbt_manifest, monthly, set(), every - {accounts}, previous)) == 107
+    # nothing built (the published file is current): every blocking test, none of severity warn
+    assert len(unchanged_check_results(dbt_manifest, None, set(), every, previous)) == 141
+    assert unchanged_check_results(dbt_manifest, monthly, set(), every, None) == []  # no build to be unchanged since

@@ -63,7 +63,7 @@ t0 = time.perf_counter()
 import orchestration.definitions as d
 t1 = time.perf_counter()
 print(d.__file__, f"{t1 - t0:.2f}", "dagster_dbt" in sys.modules, flush=True)
-graph = d.defs.resolve_asset_graph()
+graph = d.defs().resolve_asset_graph()
 print(len(list(graph.get_all_asset_keys())), f"{time.perf_counter() - t0:.2f}", flush=True)
 """
 

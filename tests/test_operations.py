@@ -28,6 +28,7 @@ from dagster_ui import SHIPPED_INSTANCE, free_port, graphql
 from ingest.textfile import sha256_file
 from orchestration.automation import JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
+from orchestration.resources import SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
 from warehouse.paths import PROJECT_ROOT
 
@@ -44,7 +45,7 @@ def test_sensor_requests_one_run_per_new_or_changed_file(tmp_path, monkeypatch):
     instance = DagsterInstance.ephemeral()
 
     def tick(cursor):
-        context = build_sensor_context(cursor=cursor, instance=instance)
+        context = build_sensor_context(cursor=cursor, instance=instance, resources={"settings": SettingsResource()})
         result = landing_dir_sensor(context)
         if isinstance(result, SkipReason):
             return result, cursor
@@ -113,7 +114,7 @@ def test_monthly_schedule_is_the_5th_at_six_copenhagen_time_for_last_month():
 def _defs():
     from orchestration.definitions import defs
 
-    return defs
+    return defs()
 
 
 class _Timeout(Exception):
@@ -159,7 +160,9 @@ def test_each_job_works_first_on_a_fresh_instance_multiprocess_or_in_process(pub
                 results.append(result)
                 assert result.success, logs[job_name][-3000:]
                 materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-                selected = {k.to_user_string() for k in defs.resolve_job_def(job_name).asset_layer.selected_asset_keys}
+                selected = {
+                    k.to_user_string() for k in defs().resolve_job_def(job_name).asset_layer.selected_asset_keys
+                }
                 if len(results) == 1:  # a fresh build DB: every model of the job
                     assert materialized == selected, job_name
                 else:  # then what the yearly sources feed (warehouse/build_state.py), and publish

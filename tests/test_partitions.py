@@ -101,7 +101,7 @@ def test_a_partition_rerun_through_dagster_is_idempotent(published_sample, tmp_p
     settings, _, _ = published_sample
     target = warehouse_settings(tmp_path, settings.landing_dir)
     target.export_env()
-    job = defs.resolve_job_def("monthly_refresh")
+    job = defs().resolve_job_def("monthly_refresh")
     query = """select _source_file, _source_line, tilbudsnr, maaned, belagte_doegn, _partition, _load_id
                from raw.belaegning order by all"""
     snapshots, metadata = [], []

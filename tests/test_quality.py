@@ -190,22 +190,26 @@ def test_quality_check_warns_without_blocking_publish(published_sample, flags):
     assert outcome.failed_checks == []  # a warning is never reported as a blocking failure
 
 
-def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
+def test_quality_check_metadata(published_sample, flags, tmp_path):
     from dagster import AssetCheckSeverity
 
     from orchestration.assets.quality import registreringsflag
-    from orchestration.resources import BuildDb
+    from orchestration.resources import BuildDb, SettingsResource
 
     settings = published_sample[0]
     # The check reads the build DB; point it at a copy, so the session's build is left as it is.
     copy = tmp_path / "build.duckdb"
     shutil.copyfile(settings.build_db, copy)
-    monkeypatch.setenv("COCKPIT_BUILD_DB", str(copy))
-    monkeypatch.setenv("COCKPIT_PUBLISHED_DB", str(tmp_path / "unused.duckdb"))
-    result = registreringsflag(build_db=BuildDb())
+    given = SettingsResource(build_db=str(copy), published_db=str(tmp_path / "unused.duckdb"))
+    result = registreringsflag(build_db=BuildDb(settings=given))
     per_rule = Counter(f["regel"] for f in flags)
     per_severity = Counter(f["alvorlighed"] for f in flags)
     assert result.passed is False and result.severity == AssetCheckSeverity.WARN
+    assert result.metadata["blocks_publishing"].value is False
+    assert result.metadata["verdict"].value == (
+        f"registreringsflag: advarsel, blokerer ikke publiceringen — {per_severity['fejl']} flag af alvorlighed "
+        "fejl står på dataansvarliges arbejdsliste (cockpit.datakvalitet)"
+    )
     for rule in SEVERITY:
         assert result.metadata[f"rule/{rule}"].value == per_rule[rule]
     for severity in ("fejl", "advarsel", "info"):
@@ -218,7 +222,7 @@ def test_quality_check_metadata(published_sample, flags, tmp_path, monkeypatch):
 def test_check_is_registered_non_blocking():
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     keys = {k.to_user_string(): k for k in graph.asset_check_keys}
     key = keys["cockpit/datakvalitet:registreringsflag"]
     assert not graph.get_check_spec(key).blocking

@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from cli.main import main
-from orchestration.resources import BuildDb
+from orchestration.resources import BuildDb, SettingsResource
 from orchestration.runner import _build_db_damaged, prune_run_logs
 from warehouse.build_db import BuildDbDamaged, damaged_message
 from warehouse.dbt_manifest import DBT_CHILD, prune_dbt_targets
@@ -148,7 +148,7 @@ def test_without_a_digest_every_table_is_read_to_the_end(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["truncated", "header", "damaged-block"])
-def test_a_damaged_build_db_is_named_with_the_command_that_rebuilds_it(tmp_path, monkeypatch, kind):
+def test_a_damaged_build_db_is_named_with_the_command_that_rebuilds_it(tmp_path, kind):
     build = tmp_path / "build.duckdb"
     make_db(build)
     size = build.stat().st_size
@@ -174,12 +174,16 @@ def test_a_damaged_build_db_is_named_with_the_command_that_rebuilds_it(tmp_path,
         f" — {tmp_path / 'p.duckdb'} er uændret"
     )
     assert "\n" not in reason and said == []
-    monkeypatch.setenv("COCKPIT_BUILD_DB", str(build))
-    with pytest.raises(BuildDbDamaged, match="er beskadiget"), BuildDb().connect():
+    with pytest.raises(BuildDbDamaged, match="er beskadiget"), BuildDb(settings=resource(settings)).connect():
         pass
 
 
-def test_a_0_byte_build_db_is_simply_rebuilt(tmp_path, monkeypatch):
+def resource(settings: Settings) -> SettingsResource:
+    """The `settings` resource as `cockpit run` configures it (every field given)."""
+    return SettingsResource(**SettingsResource.run_config(settings)["resources"]["settings"]["config"])
+
+
+def test_a_0_byte_build_db_is_simply_rebuilt(tmp_path):
     build = tmp_path / "build.duckdb"
     build.write_bytes(b"")
     settings = Settings(tmp_path / "landing", build, tmp_path / "p.duckdb", tmp_path / "reports")
@@ -188,8 +192,7 @@ def test_a_0_byte_build_db_is_simply_rebuilt(tmp_path, monkeypatch):
     assert said == ["build-DB'en build.duckdb var tom (0 bytes): den bygges forfra fra landingsmappen"]
     assert not build.exists()
     build.write_bytes(b"")  # and a step that meets one first
-    monkeypatch.setenv("COCKPIT_BUILD_DB", str(build))
-    with BuildDb().connect() as con:
+    with BuildDb(settings=resource(settings)).connect() as con:
         assert con.execute("select 42").fetchone() == (42,)
 
 

@@ -391,8 +391,10 @@ def test_dagster_asset_metadata_has_the_paths_and_the_memo(published_sample, tmp
     monkeypatch.setenv("COCKPIT_PUBLISHED_DB", str(settings.published_db))
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(settings.build_db))
     monkeypatch.setenv("COCKPIT_REPORT_DIR", str(tmp_path))
-    result = defs.resolve_job_def("yearly_report").execute_in_process(
-        instance=DagsterInstance.ephemeral(), partition_key="2023"
+    result = (
+        defs()
+        .resolve_job_def("yearly_report")
+        .execute_in_process(instance=DagsterInstance.ephemeral(), partition_key="2023")
     )
     assert result.success
     (mat,) = [e.event_specific_data.materialization for e in result.all_events if e.is_step_materialization]

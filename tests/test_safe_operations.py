@@ -297,8 +297,9 @@ def test_a_dagster_run_waits_for_a_running_refresh_instead_of_failing(published_
 
 def _sensor(cursor, landing: Path):
     from orchestration.automation import landing_dir_sensor
+    from orchestration.resources import SettingsResource
 
-    result = landing_dir_sensor(build_sensor_context(cursor=cursor))
+    result = landing_dir_sensor(build_sensor_context(cursor=cursor, resources={"settings": SettingsResource()}))
     if isinstance(result, SkipReason):
         return [], cursor, result
     return result.run_requests, result.cursor, result
@@ -322,8 +323,12 @@ def test_a_file_restored_to_earlier_content_loads_again(tmp_path, monkeypatch):
         keys.append(request.run_key)
         assert request.run_key.startswith(f"posteringer/851_2024_rev.csv@{sha256_file(dst)}#")
         assert (request.job_name, request.partition_key) == ("yearly_refresh", "2024")
-        result = defs.resolve_job_def(request.job_name).execute_in_process(
-            partition_key=request.partition_key, asset_selection=[_raw("posteringer")], tags=request.tags
+        result = (
+            defs()
+            .resolve_job_def(request.job_name)
+            .execute_in_process(
+                partition_key=request.partition_key, asset_selection=[_raw("posteringer")], tags=request.tags
+            )
         )
         assert result.success
         with duckdb.connect(str(target.build_db), read_only=True) as con:
@@ -433,7 +438,7 @@ def test_cockpit_run_waits_for_a_file_being_copied_and_gives_up_after_the_timeou
 def test_every_asset_check_is_described_and_dbt_tests_of_the_flags_in_their_own_words():
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     specs = {k.to_user_string(): graph.get_check_spec(k) for k in graph.asset_check_keys}
     assert len(specs) > 90 and all((s.description or "").strip() for s in specs.values())
     flags = {k: s.description for k, s in specs.items() if k.startswith("cockpit/datakvalitet:")}
@@ -472,8 +477,10 @@ def test_a_failed_dbt_step_says_dbts_error_and_publish_names_it_once(published_s
         con.execute("delete from meta.dbt_built")
     before = sha256_file(target.published_db)
     instance = DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("yearly_refresh").execute_in_process(
-        partition_key="2024", instance=instance, raise_on_error=False
+    result = (
+        defs()
+        .resolve_job_def("yearly_refresh")
+        .execute_in_process(partition_key="2024", instance=instance, raise_on_error=False)
     )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
@@ -504,7 +511,7 @@ def test_yearly_first_then_monthly_as_the_schedule_launches_it_on_a_fresh_instan
     instance = DagsterInstance.ephemeral()
     counts = []
     for job_name, partition in (("yearly_refresh", "2024"), ("monthly_refresh", "2024-12")):
-        job = defs.resolve_job_def(job_name)
+        job = defs().resolve_job_def(job_name)
         result = job.execute_in_process(partition_key=partition, instance=instance, raise_on_error=False)
         assert result.success, job_name
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}

@@ -80,7 +80,7 @@ def test_a_backfill_launched_in_the_ui_runs_every_step_in_its_one_run_worker(sam
         if e.event_type == DagsterEventType.ASSET_MATERIALIZATION
     }
     assert job == "yearly_refresh"
-    assert materialized == {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.selected_asset_keys}
+    assert materialized == {k.to_user_string() for k in defs().resolve_job_def(job).asset_layer.selected_asset_keys}
     assert not any("Conflicting lock" in m or "Could not set lock" in m for m in messages)
     assert json.loads(lock_path(target.build_db).read_text() or "null") is None  # released by the worker
     with duckdb.connect(str(target.published_db), read_only=True) as con:

@@ -109,6 +109,15 @@ def last_built(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select node, state from meta.dbt_built").fetchall())
 
 
+def last_build_run(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime] | None:
+    """(run id, time) of the last successful build of the whole project (`meta.dbt_built`),
+    or None when there is none. Its blocking dbt tests all passed: `record_built` follows only a
+    `dbt build` that succeeded."""
+    con.execute(DDL)
+    run_id, built_at = con.execute("select min(run_id), max(built_at) from meta.dbt_built").fetchone()
+    return (run_id, built_at) if run_id is not None else None
+
+
 def start_build(con: duckdb.DuckDBPyConnection) -> None:
     """Before dbt changes any table: forget the last build's project state, so a build that
     fails, is killed, or is a subset picked in the UI leaves the next refresh a full build

@@ -1,9 +1,11 @@
 """The one settings object: paths from the environment, with defaults for the sample run.
 
-Read at execution time (never at import), so tests and the CLI can point a run elsewhere by
-setting the variables. dbt's profiles.yml reads COCKPIT_BUILD_DB, COCKPIT_DUCKDB_MEMORY_LIMIT
-and COCKPIT_DUCKDB_TEMP_DIR from the same environment; `export_env` makes sure they are set
-(paths absolute) before dbt starts.
+Built from the environment in two places only (tests/test_architecture.py counts them): the
+`cockpit` CLI (cli/main.py), which hands the object to the runner and its commands, and the
+Dagster `settings` resource (orchestration/resources.py), for runs the UI, a schedule or the
+sensor start. Never read at import. dbt's profiles.yml reads COCKPIT_BUILD_DB,
+COCKPIT_DUCKDB_MEMORY_LIMIT and COCKPIT_DUCKDB_TEMP_DIR: the dbt step sets them from these
+settings while it starts dbt (`dbt_profile_env`).
 """
 
 from __future__ import annotations
@@ -101,8 +103,19 @@ class Settings:
         """The build DB with the memory limit and temp directory of these settings."""
         return duckdb.connect(str(self.build_db), read_only=read_only, config=self.duckdb_config())
 
+    def dbt_profile_env(self) -> dict[str, str]:
+        """The variables dbt's `profiles.yml` reads (`env_var`), from these settings: the build
+        DB's absolute path, the memory limit and the temp directory."""
+        return {
+            "COCKPIT_BUILD_DB": str(self.build_db),
+            "COCKPIT_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "COCKPIT_DUCKDB_TEMP_DIR": str(self.temp_dir),
+        }
+
     def export_env(self) -> None:
-        """Put the (absolute) paths into the environment dbt and the step processes read."""
+        """Put every setting (paths absolute) into this process's environment. For tests and
+        benchmarks that point in-process Dagster runs or child processes at these settings;
+        the pipeline itself hands them over as the `settings` resource instead."""
         os.environ["COCKPIT_LANDING_DIR"] = str(self.landing_dir)
         os.environ["COCKPIT_BUILD_DB"] = str(self.build_db)
         os.environ["COCKPIT_PUBLISHED_DB"] = str(self.published_db)

@@ -6,6 +6,8 @@ default key [source, table], which is exactly the key of the ingest asset that w
 A dbt test with severity error fails `dbt build` and so blocks publishing. The build is of what
 changed since the last one (warehouse/build_state.py: the models a changed raw table feeds,
 everything after a project change, nothing when nothing changed and the published file is current).
+The blocking tests on the models a build leaves alone are reported as passed, unchanged since
+the last build (`unchanged_check_results`), as the GX checks report an unchanged table.
 
 The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
 when the definitions are first asked for, never at import and never by running dbt
@@ -16,16 +18,38 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, Failure
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    Failure,
+)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
 from orchestration.dbt_resources import DBT_PROJECT
-from orchestration.resources import BuildDb
-from warehouse.build_state import dbt_states, last_built, plan_dbt, published_current, record_built, start_build
+from orchestration.resources import BuildDb, SettingsResource
+from warehouse.build_state import (
+    DbtPlan,
+    dbt_states,
+    last_build_run,
+    last_built,
+    plan_dbt,
+    published_current,
+    record_built,
+    start_build,
+)
 from warehouse.dbt_manifest import ManifestMissing, dbt_executable, manifest_state, project_digest, prune_dbt_targets
 from warehouse.publishing import file_damage
 from warehouse.raw_loader import ensure_raw_tables
@@ -110,11 +134,10 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         pool="duckdb",
         name="cockpit_dbt",
     )
-    def _cockpit_dbt(context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb):
-        settings = Settings.from_env()
-        settings.export_env()  # dbt's profile reads COCKPIT_BUILD_DB
-        os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()  # what dbt_child.py execs,
-        os.environ["COCKPIT_DBT_PARENT_PID"] = str(os.getpid())  # and the process it must die with
+    def _cockpit_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, build_db: BuildDb, settings: SettingsResource
+    ):
+        settings = settings.get()
         # The whole project asked for (every run of the jobs): build what changed since the last
         # build. A subset picked in the UI is dagster-dbt's own selection, and is not recorded.
         whole = context.selected_asset_keys == context.assets_def.keys and set(
@@ -125,6 +148,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             states, last = dbt_states(con, project_digest()), last_built(con)
             plan = plan_dbt(manifest(), states, last) if whole else None
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
+            previous = last_build_run(con) if plan and not plan.full else None
+        selected_checks = set(context.selected_asset_check_keys)
         if plan and plan.nothing and published is None and (damage := file_damage(settings.published_db)):
             context.log.warning(f"{settings.published_db.name} er ikke den publicerede fil ({damage}): publiceres igen")
         if published is not None:
@@ -134,24 +159,109 @@ def cockpit_dbt_assets() -> AssetsDefinition:
                 f"dbt: intet ændret siden sidste byg, og {settings.published_db.name} er publiceret fra den "
                 f"(kørsel {published[0]}, {published[1]:%Y-%m-%d %H:%M}): intet at bygge eller publicere"
             )
+            yield from unchanged_check_results(manifest(), None, set(), selected_checks, previous)
             return
         if plan is not None:
             context.log.info(f"dbt: {plan.reason}")
         with build_db.connect() as con:
             start_build(con)
-        invocation = dbt.cli(["build", *(plan.args if plan else ())], context=context, raise_on_error=False)
-        yield from invocation.stream()
+        emitted: set[AssetCheckKey] = set()
+        with dbt_environment(settings):
+            invocation = dbt.cli(["build", *(plan.args if plan else ())], context=context, raise_on_error=False)
+            for event in invocation.stream():
+                if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
+                    emitted.add(AssetCheckKey(event.asset_key, event.check_name))
+                yield event
         if pruned := prune_dbt_targets(settings.keep_runs):
             context.log.info(
                 f"dbt: {len(pruned)} gamle target-mapper fjernet (COCKPIT_BEHOLD_KOERSLER={settings.keep_runs})"
             )
         if not invocation.is_successful():
             raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
+        if plan is not None and previous is not None:
+            yield from unchanged_check_results(manifest(), plan, emitted, selected_checks, previous)
         if plan is not None:
             with build_db.connect() as con:
                 record_built(con, states, context.run.run_id)
 
     return _cockpit_dbt
+
+
+def unchanged_check_results(
+    manifest: Mapping[str, Any],
+    plan: DbtPlan | None,
+    emitted: set[AssetCheckKey],
+    selected: set[AssetCheckKey],
+    previous: tuple[str, Any] | None,
+) -> list[AssetCheckResult]:
+    """A passed result for each blocking dbt test the change-aware build left alone: selected,
+    not run now (`emitted` holds what dbt reported), and every model or seed it reads excluded
+    by `plan` (all of them when `plan` is None: nothing was built). The last successful build,
+    `previous` (run id, time), ran and passed it, and nothing it reads has been rebuilt since,
+    so it is reported as the GX checks report an unchanged table: passed, with metadata saying
+    since when (`validated`, `last_build_run_id`), instead of Dagster's grey "Skipped". A test
+    of severity warn is left out (the last build may have warned), and so is a test one of whose
+    models was built now but that dbt did not run (it is not unchanged)."""
+    if previous is None:
+        return []
+    excluded = _excluded_names(plan)
+    run_id, built_at = previous
+    when = f"{built_at:%Y-%m-%d %H:%M}" if built_at is not None else "?"
+    results = []
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] != "test" or (node["config"].get("severity") or "error").lower() != "error":
+            continue
+        key = get_asset_check_key_for_test(manifest, TRANSLATOR, uid, DBT_PROJECT)
+        if key is None or key not in selected or key in emitted:
+            continue
+        # A source's id is never an excluded name: a test on a source is not reported as unchanged.
+        parents = [manifest["nodes"].get(p, {}).get("name", p) for p in node["depends_on"]["nodes"]]
+        if excluded is not None and not all(name in excluded for name in parents):
+            continue
+        reason = f"uændret siden sidste byg (kørsel {run_id}, {when}): ingen af testens modeller er bygget igen"
+        results.append(
+            AssetCheckResult(
+                asset_key=key.asset_key,
+                check_name=key.name,
+                passed=True,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={"validated": reason, "last_build_run_id": run_id, "summary": f"{key.name}: {reason}"},
+            )
+        )
+    return results
+
+
+def _excluded_names(plan: DbtPlan | None) -> set[str] | None:
+    # The models and seeds the plan leaves out, by name (`--exclude a b …`); None: all of them.
+    if plan is None:
+        return None
+    args = list(plan.args)
+    return set(args[args.index("--exclude") + 1].split()) if "--exclude" in args else set()
+
+
+@contextmanager
+def dbt_environment(settings: Settings) -> Iterator[None]:
+    """The environment dbt runs with, for the block only, then restored: the profile's
+    variables from `settings` (`Settings.dbt_profile_env`), the real dbt executable that
+    `warehouse/dbt_child.py` execs and the pid it must die with. dagster-dbt 0.29's
+    `DbtCliResource.cli` takes no environment of its own: it copies `os.environ` for the dbt
+    process and renders the profile in this process too (its adapter handle), so the variables
+    must be in `os.environ` while it starts dbt."""
+    values = {
+        **settings.dbt_profile_env(),
+        "COCKPIT_DBT_EXECUTABLE": dbt_executable(),
+        "COCKPIT_DBT_PARENT_PID": str(os.getpid()),
+    }
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def manifest() -> dict[str, Any]:

@@ -28,12 +28,11 @@ from dagster import (
 
 from expectations.runner import columns_needed, row_wise, validate_query
 from ingest.sources import MONTH, SOURCES, Source
-from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def
-from orchestration.resources import BuildDb
+from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def, partitions_text
+from orchestration.resources import BuildDb, SettingsResource
 from warehouse.build_state import NOT_VALIDATED, plan_check, record_passed
 from warehouse.landing_settle import wait_until_settled
 from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source
-from warehouse.settings import Settings
 from warehouse.sql_names import ident, qualified
 
 POOL = "duckdb"
@@ -74,13 +73,15 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         pool=POOL,
         owners=OWNERS,
         kinds={"polars", "duckdb"},
-        description=_DESCRIPTIONS.get(source.name, source.name),
+        description=" ".join(
+            filter(None, [_DESCRIPTIONS.get(source.name, source.name), partitions_text(partitions_def(source))])
+        ),
         freshness_policy=freshness(source),
         partitions_def=partitions_def(source),
         backfill_policy=SINGLE_RUN if partitions_def(source) else None,
     )
-    def _ingest(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
-        settings = Settings.from_env()
+    def _ingest(context: AssetExecutionContext, build_db: BuildDb, settings: SettingsResource) -> MaterializeResult:
+        settings = settings.get()
         partitions = None
         if context.assets_def.partitions_def is not None:
             keys = context.partition_key_range  # one key, or a range from a single-run backfill

@@ -12,11 +12,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.partitions import LOAD_ID_TAG
-from orchestration.resources import BuildDb
+from orchestration.resources import BuildDb, SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint
 from warehouse.flags import has_flags_view
 from warehouse.publishing import publish_verified, record_file_digest
-from warehouse.settings import Settings
 
 PUBLISHED_KEY = AssetKey(["publish", "cockpit_duckdb"])
 # Written by the publish step (one row per published run), read by dbt as cockpit.koersler.
@@ -55,8 +54,10 @@ RUN_METADATA_KEYS = {
     "subset of the audited build DB (the cockpit views but the row-level ones, disclosure-controlled, "
     "reference data and the run log), after the one dbt step that builds them all.",
 )
-def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> MaterializeResult:
-    settings = Settings.from_env()
+def published_cockpit(
+    context: AssetExecutionContext, build_db: BuildDb, settings: SettingsResource
+) -> MaterializeResult:
+    settings = settings.get()
     stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=UTC)
     with build_db.connect() as con:

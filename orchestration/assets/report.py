@@ -16,8 +16,8 @@ from dagster import (
 )
 
 from orchestration.assets.publish import PUBLISHED_KEY
-from orchestration.partitions import YEARLY
-from warehouse.settings import Settings
+from orchestration.partitions import YEARLY, partitions_text
+from orchestration.resources import SettingsResource
 
 REPORT_KEY = AssetKey(["report", "styringscockpit"])
 REPORT_GROUP = "report"
@@ -31,12 +31,12 @@ REPORT_GROUP = "report"
     owners=["team:rammeaftalesekretariatet"],
     kinds={"html", "pdf"},
     description="Styringscockpit KKR Nordjylland – <år>: the yearly report (HTML, PDF A4, memo) DAS reads, "
-    "made from the published warehouse only.",
+    "made from the published warehouse only. " + partitions_text(YEARLY),
 )
-def styringscockpit_report(context: AssetExecutionContext) -> MaterializeResult:
+def styringscockpit_report(context: AssetExecutionContext, settings: SettingsResource) -> MaterializeResult:
     from report.build import build_report
 
-    settings = Settings.from_env()
+    settings = settings.get()
     files = build_report(
         settings.published_db, settings.report_dir, int(context.partition_key), progress=context.log.info
     )
@@ -54,5 +54,5 @@ def styringscockpit_report(context: AssetExecutionContext) -> MaterializeResult:
 yearly_report = define_asset_job(
     "yearly_report",
     selection=AssetSelection.groups(REPORT_GROUP),
-    description="The yearly report of one year (partition), from the published warehouse.",
+    description="The yearly report of one year (partition), from the published warehouse. " + partitions_text(YEARLY),
 )
