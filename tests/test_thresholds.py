@@ -15,6 +15,7 @@ import sys
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -57,6 +58,7 @@ def _descriptions(node, inside_unit_tests: bool = False):
             yield from _descriptions(item)
 
 
+@cache
 def _texts() -> dict[str, str]:
     """{file: text} of what states a threshold to a reader or applies it: the dbt SQL and macros,
     the column docs, the YAML descriptions, the report and the CLI."""
