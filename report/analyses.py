@@ -34,6 +34,7 @@ from report.warehouse import Warehouse
 # report's own reading of "full", not a rule threshold (R08's minimum is for the budgeted
 # occupancy of a rate, cockpit.takster.min_belaegning_pct).
 FULL_OCCUPANCY_PCT = 95
+
 KOEBSTYPER = {
     "egen_kommune": "Egen kommune",
     "anden_kommune": "Anden kommune",
@@ -101,15 +102,12 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     if limits.height:
         lim = limits.row(0, named=True)
         # The refund rates are the seed's, per tier the year has (2019 and 2020 had two tiers).
-        rates_text = (
-            " ("
-            + ", ".join(
-                f"{pct(lim[f'sats_{i}_pct'], None)} over grænse {i}"
-                for i in (1, 2, 3)
-                if lim[f"graense_{i}_kr"] is not None and lim[f"sats_{i}_pct"] is not None
-            )
-            + ")"
-        )
+        rates = [
+            f"{pct(lim[f'sats_{i}_pct'], None)} over grænse {i}"
+            for i in (1, 2, 3)
+            if lim[f"graense_{i}_kr"] is not None and lim[f"sats_{i}_pct"] is not None
+        ]
+        rates_text = f" ({', '.join(rates)})" if rates else ""
         grænser = " / ".join(tal(lim[f"graense_{i}_kr"]) for i in (1, 2, 3) if lim[f"graense_{i}_kr"] is not None)
         threshold_text = f"Refusionsgrænserne for {year} er {grænser} kr. pr. person pr. år" + (
             "."
