@@ -5,9 +5,9 @@ CPR findings, with lineage. Each source is data (its fields), not code, so addin
 declaration; the few sources with an unusual shape name their own text reader.
 
 A `Source` is the one owner of its identity: name (the raw table), landing folder, description,
-business key, the name of its Great Expectations suite and its reader. The Dagster asset, the
-GX suite's uniqueness check and failing-row examples, `cockpit check` and the dbt source read
-them from here (tests/test_sources.py holds them to it). Adding a source: docs/orchestration.md,
+business key, the name of its Great Expectations suite, its reader and the column naming the
+municipality whose steward delivers it. The Dagster asset, the GX suite's uniqueness check and
+failing-row examples, `cockpit check`, the work lists and the dbt source read them from here (tests/test_sources.py holds them to it). Adding a source: docs/orchestration.md,
 "Add a landing source".
 """
 
@@ -55,6 +55,10 @@ class Source:
     # The business key, unique across the source: the GX suite's uniqueness expectation, and
     # what names a failing row in its examples beside file and line. Empty: no key (postings).
     keys: list[str] = field(default_factory=list)
+    # The column naming the municipality whose steward delivers these rows and fixes them: a
+    # municipality's work list (cli/worklist.py) gets the rejected values of files whose rows
+    # name it. None: files the secretariat or an operator delivers (StatBank, rates, occupancy).
+    steward_column: str | None = None
     text_reader: Callable[[Path, str], TextFrame] | None = None
     accepts: Callable[[Path], bool] | None = None  # for folders holding two kinds of file
     keep: pl.Expr | None = None  # rows in scope; the others are counted as dropped
@@ -362,6 +366,7 @@ SUNDHEDSTJEK = Source(
     text_reader=healthcheck.read_wide_extract,
     accepts=healthcheck.is_wide_extract,
     keys=["kommunekode", "maaned", "udtraeksdato"],
+    steward_column="kommunekode",
     grain=MONTH,
     period=_month_of("maaned"),
 )
@@ -378,6 +383,7 @@ SUNDHEDSTJEK_MAALGRUPPE = Source(
     folder="sundhedstjek",
     accepts=lambda p: not healthcheck.is_wide_extract(p),
     keys=["kommunekode", "aar"],
+    steward_column="kommunekode",
     grain=YEAR,
     period=_year_of_int("aar"),
 )
@@ -404,6 +410,7 @@ POSTERINGER = Source(
         "Postings from the municipal ledgers, in the contract's columns or through a ledger mapping, CPR-like "
         "values masked (landing-zone §8)."
     ),
+    steward_column="kommunenr",
     grain=YEAR,
     period=_year_of_date("bogfoeringsdato"),  # the ledger year is the posting date's
     mappings=True,

@@ -39,6 +39,17 @@ def test_the_suite_checks_the_sources_key_and_no_other():
 def test_every_key_column_is_a_column_of_the_raw_table():
     for name, source in SOURCES.items():
         assert set(source.keys) <= {f.name for f in source.fields}, name
+        assert source.steward_column is None or source.steward_column in {f.name for f in source.fields}, name
+
+
+def test_the_work_list_splits_the_sources_a_municipality_delivers_by_their_steward_column():
+    from cli.worklist import KOMMUNE_COLUMNS
+
+    assert sorted(KOMMUNE_COLUMNS) == [
+        ("posteringer", "kommunenr"),
+        ("sundhedstjek", "kommunekode"),
+        ("sundhedstjek_maalgruppe", "kommunekode"),
+    ]
 
 
 def test_the_asset_and_its_check_describe_the_source_as_the_source_does():
