@@ -27,6 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ingest.sources import SOURCES
 from warehouse.settings import Settings
 
 # Excel format codes are locale-neutral: a Danish Excel shows `#,##0.00` as 1.234,56.
@@ -81,12 +82,8 @@ where kommunekode = ?
 order by aar, rang_i_kommune
 """
 
-# (raw table, its municipality column): the sources whose rows name a municipality.
-KOMMUNE_COLUMNS = (
-    ("posteringer", "kommunenr"),
-    ("sundhedstjek", "kommunekode"),
-    ("sundhedstjek_maalgruppe", "kommunekode"),
-)
+# (raw table, its municipality column): the sources a municipality's steward delivers.
+KOMMUNE_COLUMNS = tuple((s.name, s.steward_column) for s in SOURCES.values() if s.steward_column)
 
 
 class WorklistError(Exception):

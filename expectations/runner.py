@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from expectations.suites import SUITES, Suite
+from ingest.sources import SOURCES
 
 LINEAGE_KEYS = ["_source_file", "_source_line"]
 # Expectations that judge each row by itself: a suite of only these gives the same verdict,
@@ -70,7 +71,7 @@ def columns_needed(source: str) -> list[str]:
     the lineage keys. A check selects only these: at national scale (20 million postings) the
     whole raw table as a pandas frame would need more memory than the machine has."""
     suite_def: Suite = SUITES[source]
-    wanted = list(suite_def.keys) + LINEAGE_KEYS
+    wanted = list(SOURCES[source].keys) + LINEAGE_KEYS
     for e in suite_def.expectations():
         for attr in ("column", "column_A", "column_B"):
             if getattr(e, attr, None):
@@ -99,13 +100,13 @@ def validate(source: str, frame: pl.DataFrame, *, max_examples: int = 20) -> Out
         .add_dataframe_asset(name=source)
         .add_batch_definition_whole_dataframe("whole")
     )
-    suite = context.suites.add(gx.ExpectationSuite(name=f"raw_{source}"))
+    suite = context.suites.add(gx.ExpectationSuite(name=SOURCES[source].suite))
     for expectation in suite_def.expectations():
         suite.add_expectation(expectation)
     validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"raw_{source}_check", data=batch, suite=suite)
+        gx.ValidationDefinition(name=f"{SOURCES[source].suite}_check", data=batch, suite=suite)
     )
-    index_columns = [c for c in suite_def.keys + LINEAGE_KEYS if c in pdf.columns]
+    index_columns = [c for c in SOURCES[source].keys + LINEAGE_KEYS if c in pdf.columns]
     result = validation.run(
         batch_parameters={"dataframe": pdf},
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},

@@ -2,7 +2,8 @@
 
 Suites are functions returning GX expectation objects, so `great_expectations` is imported
 only when a suite runs. `prepare` adds derived columns for row-wise bounds that GX cannot
-express directly (e.g. occupied days ≤ 62 × places).
+express directly (e.g. occupied days ≤ 62 × places). A suite's name and its uniqueness key are
+its source's (`Source.suite`, `Source.keys` in ingest/sources.py): `_unique_key` reads them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from ingest.reference import known_codes
+from ingest.sources import SOURCES
 
 
 @dataclass(frozen=True)
 class Suite:
-    keys: list[str]
     expectations: Callable[[], list]
     prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None
 
@@ -34,15 +35,21 @@ def _known_area(gxe, column: str) -> list:
     return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=known_codes())]
 
 
+def _unique_key(gxe, source: str) -> list:
+    """The source's business key (`Source.keys`) is unique: one expectation."""
+    keys = SOURCES[source].keys
+    if len(keys) == 1:
+        return [gxe.ExpectColumnValuesToBeUnique(column=keys[0])]
+    return [gxe.ExpectCompoundColumnsToBeUnique(column_list=keys)]
+
+
 def _regnskab() -> list:
     import great_expectations.expectations as gxe
 
     return [
         *_not_null(gxe, "omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
         *_known_area(gxe, "omraade_kode"),
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"]
-        ),
+        *_unique_key(gxe, "regnskab"),
         gxe.ExpectColumnValuesToMatchRegex(column="funktion", regex=r"^\d\.\d{2}\.\d{2}$"),
         gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2007, max_value=2100),
     ]
@@ -54,9 +61,7 @@ def _befolkning() -> list:
     return [
         *_not_null(gxe, "omraade_kode", "koen", "alder", "periode_start", "indhold"),
         *_known_area(gxe, "omraade_kode"),
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["omraade_kode", "koen", "alder", "civilstand", "periode_start"]
-        ),
+        *_unique_key(gxe, "befolkning"),
         gxe.ExpectColumnValuesToBeBetween(column="alder", min_value=-1, max_value=125),
         *_at_least_zero(gxe, "indhold"),
     ]
@@ -69,7 +74,7 @@ def _tilbud() -> list:
         *_not_null(
             gxe, "tilbudsnr", "tilbudsnavn", "driftsherre", "driftsherretype", "beliggenhedskommune", "paragraf"
         ),
-        gxe.ExpectColumnValuesToBeUnique(column="tilbudsnr"),
+        *_unique_key(gxe, "tilbud"),
         gxe.ExpectColumnValuesToBeInSet(column="driftsherretype", value_set=["kommune", "region", "privat"]),
         *_known_area(gxe, "beliggenhedskommune"),
         *_at_least_zero(gxe, "normerede_pladser"),
@@ -92,7 +97,7 @@ def _takstbilag() -> list:
             "omkostninger",
             "doegntakst",
         ),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["aar", "tilbudsnr", "ydelse"]),
+        *_unique_key(gxe, "takstbilag"),
         gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2000, max_value=2100),
         gxe.ExpectColumnValuesToBeBetween(column="pladser", min_value=1),
         gxe.ExpectColumnValuesToBeBetween(column="dage", min_value=365, max_value=366),
@@ -106,7 +111,7 @@ def _belaegning() -> list:
 
     return [
         *_not_null(gxe, "tilbudsnr", "maaned", "normerede_pladser", "pladser_i_drift", "belagte_doegn"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["tilbudsnr", "maaned"]),
+        *_unique_key(gxe, "belaegning"),
         *_at_least_zero(gxe, "normerede_pladser", "pladser_i_drift", "belagte_doegn"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="_max_belagte_doegn",
@@ -130,7 +135,7 @@ def _sikrede() -> list:
             "belagte_doegn_sociale",
             "belagte_doegn_retlige",
         ),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["institution", "maaned"]),
+        *_unique_key(gxe, "sikrede"),
         *_at_least_zero(
             gxe,
             "normerede_pladser",
@@ -163,7 +168,7 @@ def _sundhedstjek() -> list:
     return [
         *_not_null(gxe, "kommunekode", "maaned", "udtraeksdato"),
         *_known_area(gxe, "kommunekode"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["kommunekode", "maaned", "udtraeksdato"]),
+        *_unique_key(gxe, "sundhedstjek"),
         *_at_least_zero(gxe, "antal"),
     ]
 
@@ -174,7 +179,7 @@ def _maalgruppe() -> list:
     return [
         *_not_null(gxe, "kommunekode", "aar", "borgere_i_maalgruppen"),
         *_known_area(gxe, "kommunekode"),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["kommunekode", "aar"]),
+        *_unique_key(gxe, "sundhedstjek_maalgruppe"),
         *_at_least_zero(gxe, "borgere_i_maalgruppen"),
     ]
 
@@ -199,14 +204,15 @@ def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns((pl.col("normerede_pladser") * 31 * 2).alias("_max_belagte_doegn"))
 
 
+# Keyed by `Source.name`; GX knows each as `Source.suite` (raw_<name>).
 SUITES: dict[str, Suite] = {
-    "regnskab": Suite(["omraade_kode", "funktion", "art", "aar"], _regnskab),
-    "befolkning": Suite(["omraade_kode", "koen", "alder", "periode_start"], _befolkning),
-    "tilbud": Suite(["tilbudsnr"], _tilbud),
-    "takstbilag": Suite(["aar", "tilbudsnr", "ydelse"], _takstbilag),
-    "belaegning": Suite(["tilbudsnr", "maaned"], _belaegning, _belaegning_prepare),
-    "sikrede": Suite(["institution", "maaned"], _sikrede, _sikrede_prepare),
-    "sundhedstjek": Suite(["kommunekode", "maaned"], _sundhedstjek),
-    "sundhedstjek_maalgruppe": Suite(["kommunekode", "aar"], _maalgruppe),
-    "posteringer": Suite(["kommunenr", "bilagsnr"], _posteringer),
+    "regnskab": Suite(_regnskab),
+    "befolkning": Suite(_befolkning),
+    "tilbud": Suite(_tilbud),
+    "takstbilag": Suite(_takstbilag),
+    "belaegning": Suite(_belaegning, _belaegning_prepare),
+    "sikrede": Suite(_sikrede, _sikrede_prepare),
+    "sundhedstjek": Suite(_sundhedstjek),
+    "sundhedstjek_maalgruppe": Suite(_maalgruppe),
+    "posteringer": Suite(_posteringer),
 }

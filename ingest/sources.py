@@ -3,6 +3,12 @@
 `read_file` is the single entry point per file: text frame → typed rows + rejected values +
 CPR findings, with lineage. Each source is data (its fields), not code, so adding one is a
 declaration; the few sources with an unusual shape name their own text reader.
+
+A `Source` is the one owner of its identity: name (the raw table), landing folder, description,
+business key, the name of its Great Expectations suite, its reader and the column naming the
+municipality whose steward delivers it. The Dagster asset, the GX suite's uniqueness check and
+failing-row examples, `cockpit check`, the work lists and the dbt source read them from here (tests/test_sources.py holds them to it). Adding a source: docs/orchestration.md,
+"Add a landing source".
 """
 
 from __future__ import annotations
@@ -40,10 +46,19 @@ LINEAGE_SCHEMA = {
 class Source:
     name: str  # raw table name
     fields: list[Field]
+    # What the raw table holds and where it comes from (landing-zone §): the Dagster asset's
+    # description, and the dbt source's in models/sources.yml (a test holds them equal).
+    description: str
     folder: str = ""  # landing sub-folder; defaults to the name
     suffixes: tuple[str, ...] = (".csv",)
     excel_sheet: str | None = None
-    keys: list[str] = field(default_factory=list)  # business key, unique across the source
+    # The business key, unique across the source: the GX suite's uniqueness expectation, and
+    # what names a failing row in its examples beside file and line. Empty: no key (postings).
+    keys: list[str] = field(default_factory=list)
+    # The column naming the municipality whose steward delivers these rows and fixes them: a
+    # municipality's work list (cli/worklist.py) gets the rejected values of files whose rows
+    # name it. None: files the secretariat or an operator delivers (StatBank, rates, occupancy).
+    steward_column: str | None = None
     text_reader: Callable[[Path, str], TextFrame] | None = None
     accepts: Callable[[Path], bool] | None = None  # for folders holding two kinds of file
     keep: pl.Expr | None = None  # rows in scope; the others are counted as dropped
@@ -57,6 +72,12 @@ class Source:
     @property
     def landing_folder(self) -> str:
         return self.folder or self.name
+
+    @property
+    def suite(self) -> str:
+        """The name of the Great Expectations suite that guards `raw.<name>` (its expectations:
+        expectations/suites.py `SUITES[name]`; the blocking asset check runs it)."""
+        return f"raw_{self.name}"
 
     def reader(self) -> Callable[[Path, str], TextFrame]:
         if self.text_reader:
@@ -207,6 +228,11 @@ REGNSKAB = Source(
         Field("TID", "aar", "year"),
         Field("INDHOLD", "indhold", "decimal", scale=3),
     ],
+    description=(
+        "Municipal accounts by function, StatBank REGK31 in both presentations and any shape StatBank "
+        "delivers, at municipality level (other areas dropped on load), codes resolved from labels; `afledt` "
+        "marks an ART TOT derived as UE − I (landing-zone §1)."
+    ),
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
     keep=statbank.MUNICIPALITY_LEVEL,
     grain=YEAR,
@@ -232,6 +258,11 @@ BEFOLKNING = Source(
         ),
         Field("INDHOLD", "indhold", "int"),
     ],
+    description=(
+        "Population at municipality level, StatBank FOLK1A / FOLK1AM in any shape StatBank delivers; alder -1 "
+        "= all ages; eliminated variables filled with their total; `afledt` says which total rows were "
+        "derived on load as the sum of a complete breakdown (landing-zone §2)."
+    ),
     keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
     keep=statbank.MUNICIPALITY_LEVEL,
     grain=YEAR,
@@ -253,6 +284,7 @@ TILBUD = Source(
         Field("Godkendt fra", "godkendt_fra", "date", years=danish.VALIDITY_YEARS),
         Field("Godkendt til", "godkendt_til", "date", years=danish.VALIDITY_YEARS),
     ],
+    description="Tilbudsportalen extract: the register of tilbud, one row per tilbud (landing-zone §3).",
     keys=["tilbudsnr"],
 )
 
@@ -273,6 +305,10 @@ TAKSTBILAG = Source(
         Field("Døgntakst", "doegntakst", "decimal"),
         Field("Begrundelse", "begrundelse", required=False),
     ],
+    description=(
+        "Yearly rate appendices, sheet 'Takster' of every workbook: one row per tilbud × ydelse × year "
+        "(landing-zone §4)."
+    ),
     suffixes=(".xlsx",),
     excel_sheet="Takster",
     keys=["aar", "tilbudsnr", "ydelse"],
@@ -289,6 +325,7 @@ BELAEGNING = Source(
         Field("Pladser i drift", "pladser_i_drift", "int"),
         Field("Belagte døgn", "belagte_doegn", "int"),
     ],
+    description="Operators' monthly occupancy reports, one row per tilbud × month (landing-zone §5).",
     keys=["tilbudsnr", "maaned"],
     grain=MONTH,
     period=_month_of("maaned"),
@@ -308,6 +345,7 @@ SIKREDE = Source(
         Field("Afviste retlige", "afviste_retlige", "int"),
         Field("Venteliste ultimo", "venteliste_ultimo", "int"),
     ],
+    description="Secure institutions for youth, one row per institution × month (landing-zone §6).",
     keys=["institution", "maaned"],
     grain=MONTH,
     period=_month_of("maaned"),
@@ -322,9 +360,13 @@ SUNDHEDSTJEK = Source(
         Field("Antal", "antal", "int", label_from="Måned"),
         Field("Udtræksdato", "udtraeksdato", "date", column_label="Udtræksdato (linje 1)"),
     ],
+    description=(
+        "GP health checks per municipality × month × extract, unpivoted from the wide extract (landing-zone §7a)."
+    ),
     text_reader=healthcheck.read_wide_extract,
     accepts=healthcheck.is_wide_extract,
     keys=["kommunekode", "maaned", "udtraeksdato"],
+    steward_column="kommunekode",
     grain=MONTH,
     period=_month_of("maaned"),
 )
@@ -337,9 +379,11 @@ SUNDHEDSTJEK_MAALGRUPPE = Source(
         Field("År", "aar", "year"),
         Field("Borgere i målgruppen", "borgere_i_maalgruppen", "int"),
     ],
+    description="Target group of the health checks per municipality × year (landing-zone §7b).",
     folder="sundhedstjek",
     accepts=lambda p: not healthcheck.is_wide_extract(p),
     keys=["kommunekode", "aar"],
+    steward_column="kommunekode",
     grain=YEAR,
     period=_year_of_int("aar"),
 )
@@ -362,6 +406,11 @@ POSTERINGER = Source(
         Field("Antal døgn", "antal_doegn", "int"),
         Field("Tekst", "tekst"),
     ],
+    description=(
+        "Postings from the municipal ledgers, in the contract's columns or through a ledger mapping, CPR-like "
+        "values masked (landing-zone §8)."
+    ),
+    steward_column="kommunenr",
     grain=YEAR,
     period=_year_of_date("bogfoeringsdato"),  # the ledger year is the posting date's
     mappings=True,

@@ -30,6 +30,11 @@ from report.memo import HIDDEN
 from report.sections import SMALL, Note, Section, Table, _floats, _missing, disclosure_note
 from report.warehouse import Warehouse
 
+# Udbud og efterspørgsel names the groups whose actual occupancy is at least this, percent: the
+# report's own reading of "full", not a rule threshold (R08's minimum is for the budgeted
+# occupancy of a rate, cockpit.takster.min_belaegning_pct).
+FULL_OCCUPANCY_PCT = 95
+
 KOEBSTYPER = {
     "egen_kommune": "Egen kommune",
     "anden_kommune": "Anden kommune",
@@ -83,7 +88,8 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
         return _missing(s, view, year, "posteringer med sagsnøgle (Borgerreference)")
     # The thresholds are reference data (the published file holds no row per case).
     limits = wh.frame(
-        "select graense_1_kr, graense_2_kr, graense_3_kr, bekraeftet as graenser_bekraeftet "
+        "select graense_1_kr, graense_2_kr, graense_3_kr, sats_1_pct, sats_2_pct, sats_3_pct, "
+        "bekraeftet as graenser_bekraeftet "
         "from reference.refusionsgraenser where aar = ? and ordning = 'SEL § 176' and graense_1_kr is not null",
         [year],
     )
@@ -92,8 +98,16 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     refund = None if n1 is None else sum(v for v in df["refusion_kr"] if v is not None)
     n_cases = _disclosed_total(df["antal_sager"])
     confirmed = bool(limits["graenser_bekraeftet"].all()) if limits.height else None
+    rates_text = ""
     if limits.height:
         lim = limits.row(0, named=True)
+        # The refund rates are the seed's, per tier the year has (2019 and 2020 had two tiers).
+        rates = [
+            f"{pct(lim[f'sats_{i}_pct'], None)} over grænse {i}"
+            for i in (1, 2, 3)
+            if lim[f"graense_{i}_kr"] is not None and lim[f"sats_{i}_pct"] is not None
+        ]
+        rates_text = f" ({', '.join(rates)})" if rates else ""
         grænser = " / ".join(tal(lim[f"graense_{i}_kr"]) for i in (1, 2, 3) if lim[f"graense_{i}_kr"] is not None)
         threshold_text = f"Refusionsgrænserne for {year} er {grænser} kr. pr. person pr. år" + (
             "."
@@ -109,8 +123,7 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     )
     over_text = (
         f"{antal(n1, SUPPRESSION_LIMIT)} sager lå over grænse 1 med en samlet helårsudgift på "
-        f"{_group_amount(n1, cost1)} og en forventet statsrefusion på {_group_amount(n1, refund)} "
-        f"(25 % over grænse 1, 50 % over grænse 2, 75 % over grænse 3)."
+        f"{_group_amount(n1, cost1)} og en forventet statsrefusion på {_group_amount(n1, refund)}{rates_text}."
         if n1 is not None
         else f"Antallet af sager over grænse 1, deres helårsudgift og refusion {HIDDEN}."
     )
@@ -380,7 +393,9 @@ def udbud(wh: Warehouse, year: int) -> Section:
         return _missing(s, view, year, "data om udbud og efterspørgsel")
     days = 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
     df = df.with_columns((pl.col("paragraf") + " · " + pl.col("maalgruppe")).alias("gruppe"))
-    busy = df.filter(pl.col("belaegning_faktisk_pct") >= 95).sort("belaegning_faktisk_pct", descending=True)
+    busy = df.filter(pl.col("belaegning_faktisk_pct") >= FULL_OCCUPANCY_PCT).sort(
+        "belaegning_faktisk_pct", descending=True
+    )
     # Refusals are only summed when no group's figure is hidden (docs/disclosure.md).
     hidden = "maskeringsaarsag" in df.columns and df["maskeringsaarsag"].str.contains("afviste:").any()
     refused = pl.Series([], dtype=pl.Int64) if hidden else df["afviste"].drop_nulls()
@@ -388,7 +403,7 @@ def udbud(wh: Warehouse, year: int) -> Section:
         f"Kapacitet og efterspørgsel for {year} side om side pr. paragraf og målgruppe: {tal(sum(df['antal_tilbud']))} "
         f"godkendte tilbud med {tal(sum(df['pladser_tilbudsportalen']))} pladser i Tilbudsportalen, belægningen "
         f"fra indberetningerne og de døgn kommunerne har købt. {busy.height} grupper havde en faktisk belægning "
-        f"på mindst 95 %"
+        f"på mindst {pct(FULL_OCCUPANCY_PCT, None)}"
         + (f" (højest {busy['gruppe'][0]}: {pct(busy['belaegning_faktisk_pct'][0])})" if busy.height else "")
         + ". Afviste anmodninger og ventelister registreres kun for de sikrede institutioner, og her indgår kun "
         "de sikrede institutioner, der står i tilbudsregistret"

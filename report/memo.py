@@ -54,7 +54,8 @@ def memo_points(year: int, sections: dict) -> list[str]:
     if t:
         bullets.append(
             f"**Takster:** {antal(t['kraever'])} af {antal(t['takster'])} takster kræver begrundelse "
-            f"(belægning under 95 % eller ændring over 10 %), heraf mangler {antal(t['mangler'])} en "
+            f"(belægning under {pct(t['min_belaegning_pct'], None)} eller ændring over "
+            f"{pct(t['maks_aendring_pct'], None)}), heraf mangler {antal(t['mangler'])} en "
             f"begrundelse; {antal(t['afviger'])} afviger fra den beregnede døgntakst."
         )
     b = sections["belaegning"].facts

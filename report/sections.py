@@ -451,7 +451,7 @@ def belaegning(wh: Warehouse, year: int) -> Section:
 # ------------------------------------------------------------------------------------- sikrede
 def sikrede(wh: Warehouse, year: int) -> Section:
     """Sikrede institutioner from cockpit.sikrede_institutioner: occupancy of `I alt` per year against
-    the 85 % target, and per institution for `year` (social share, refusals, waiting list).
+    the target (`maal_belaegning_pct`), and per institution for `year` (social share, refusals, waiting list).
     `I alt` is the institutions in the data (antal_institutioner of antal_institutioner_i_landet),
     and says so; refusals are afviste_sociale + afviste_retlige of that row, everywhere."""
     s = Section("sikrede", "Sikrede institutioner", "")
@@ -515,15 +515,16 @@ def sikrede(wh: Warehouse, year: int) -> Section:
                 y="pct",
                 series="maal",
                 title="Belægning på de sikrede institutioner i data, i alt",
-                subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; stiplet linje = målet på 85 %",
+                subtitle="Belagte døgn i % af normerede døgn og af døgn i drift; stiplet linje = målet på "
+                f"{pct(t['maal_belaegning_pct'], None)}",
                 y_title="Belægning, %",
                 rule=float(t["maal_belaegning_pct"]),
-                rule_label="Mål 85 %",
+                rule_label=f"Mål {pct(t['maal_belaegning_pct'], None)}",
                 order=["Normerede pladser", "Pladser i drift"],
             ),
             title="Belægning på de sikrede institutioner i data, i alt",
             alt_text=f"Kurver over belægningen på normerede pladser og på pladser i drift, {df['aar'].min()}–{year}, "
-            f"med målet på 85 % som vandret linje; {year}: {pct(t['belaegning_normeret_pct'])} og "
+            f"med målet på {pct(t['maal_belaegning_pct'], None)} som vandret linje; {year}: {pct(t['belaegning_normeret_pct'])} og "
             f"{pct(t['belaegning_faktisk_pct'])}.",
             source=view,
         )
@@ -568,7 +569,9 @@ def sikrede(wh: Warehouse, year: int) -> Section:
 # -------------------------------------------------------------------------------------- takster
 def takster(wh: Warehouse, year: int) -> Section:
     """Takster from cockpit.takster for `year`: rates that need a justification, the largest
-    changes, and rates whose stated and computed day rate differ (with file and Excel row)."""
+    changes, and rates whose stated and computed day rate differ (with file and Excel row). The
+    thresholds named (R08's lowest occupancy, R09's largest change) are the view's
+    `min_belaegning_pct` and `maks_aendring_pct`: the dbt vars the build applied."""
     s = Section("takster", "Takster", "")
     view = "cockpit.takster"
     if not wh.has("takster"):
@@ -579,13 +582,21 @@ def takster(wh: Warehouse, year: int) -> Section:
     need = df.filter(pl.col("kraever_begrundelse"))
     unjustified = need.filter(pl.col("begrundelse").is_null() | (pl.col("begrundelse").str.strip_chars() == ""))
     differ = df.filter(pl.col("afvigelse_kr") != 0)
+    min_occupancy, max_change = df["min_belaegning_pct"][0], df["maks_aendring_pct"][0]
     s.lead = (
         f"Takstbilagene for {year} har {df.height} takster. {need.height} kræver begrundelse (budgetteret belægning "
-        f"under 95 % eller en ændring på mere end 10 % fra {year - 1}); {unjustified.height} af dem mangler en "
-        f"begrundelse. {differ.height} takster afviger fra den beregnede døgntakst "
-        "(omkostninger / (pladser × 365 × belægning))."
+        f"under {pct(min_occupancy, None)} eller en ændring på mere end {pct(max_change, None)} fra {year - 1}); "
+        f"{unjustified.height} af dem mangler en begrundelse. {differ.height} takster afviger fra den beregnede "
+        "døgntakst (omkostninger / (pladser × 365 × belægning))."
     )
-    s.facts = {"takster": df.height, "kraever": need.height, "mangler": unjustified.height, "afviger": differ.height}
+    s.facts = {
+        "takster": df.height,
+        "kraever": need.height,
+        "mangler": unjustified.height,
+        "afviger": differ.height,
+        "min_belaegning_pct": min_occupancy,
+        "maks_aendring_pct": max_change,
+    }
     changed = (
         df.filter(pl.col("aendring_pct").is_not_null())
         .with_columns(pl.col("aendring_pct").abs().alias("_abs"))
@@ -600,10 +611,11 @@ def takster(wh: Warehouse, year: int) -> Section:
                     _floats(changed),
                     category="label",
                     value="aendring_pct",
-                    reference=10.0,
-                    reference_label="10 %",
+                    reference=float(max_change),
+                    reference_label=pct(max_change, None),
                     title=f"Største takstændringer, {year}",
-                    subtitle=f"Ændring i døgntakst fra {year - 1}, %, løbende priser; over 10 % skal begrundes",
+                    subtitle=f"Ændring i døgntakst fra {year - 1}, %, løbende priser; over {pct(max_change, None)} "
+                    "skal begrundes",
                     x_title=f"Ændring fra {year - 1}, %",
                     value_format=",.1f",
                 ),

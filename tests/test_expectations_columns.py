@@ -12,11 +12,11 @@ from expectations.runner import columns_needed, row_wise, validate, validate_que
 
 
 def test_a_suite_reads_its_expectations_keys_and_lineage_only():
+    # Postings have no business key (Source.keys is empty): file and line name a failing row.
     assert columns_needed("posteringer") == [
-        "kommunenr",
-        "bilagsnr",
         "_source_file",
         "_source_line",
+        "kommunenr",
         "bogfoeringsdato",
         "funktion",
         "dranst",
@@ -26,6 +26,13 @@ def test_a_suite_reads_its_expectations_keys_and_lineage_only():
     ]
     assert "_max_belagte_doegn" in columns_needed("belaegning")  # made by the suite's prepare step
     assert "tekst" not in columns_needed("posteringer") and "_file_sha256" not in columns_needed("posteringer")
+    assert columns_needed("sundhedstjek")[:5] == [
+        "kommunekode",
+        "maaned",
+        "udtraeksdato",
+        "_source_file",
+        "_source_line",
+    ]
 
 
 def test_failures_on_the_selected_columns_name_file_and_line():

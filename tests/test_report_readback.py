@@ -439,6 +439,15 @@ def _dyre_enkeltsager(con, doc: Document, memo: str, year: int) -> None:
         assert f"Antallet af sager over grænse 1, deres helårsudgift og refusion {HIDDEN}" in lead
         return
     assert f"{antal(int(n1), 5)} sager lå over grænse 1" in lead
+    # The refund rates are the seed's, one per tier the year has (2019 and 2020 had two).
+    tiers = one(
+        con,
+        """select sats_1_pct, sats_2_pct, sats_3_pct, graense_3_kr from reference.refusionsgraenser
+           where aar = ? and ordning = 'SEL § 176'""",
+        year,
+    )
+    rates = [f"{tal(r, None)} % over grænse {i}" for i, r in enumerate(tiers[:3], start=1) if r is not None]
+    assert len(rates) == (3 if tiers[3] is not None else 2) and f"({', '.join(rates)})." in lead
     if n1 >= 5:
         assert f"forventet statsrefusion på {kr(refund)}" in lead
         assert f"forventet statsrefusion {kr(refund)}" in memo

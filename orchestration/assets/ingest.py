@@ -38,18 +38,6 @@ from warehouse.sql_names import ident, qualified
 POOL = "duckdb"
 OWNERS = ["team:rammeaftalesekretariatet"]
 
-_DESCRIPTIONS = {
-    "regnskab": "Municipal accounts by function, StatBank REGK31, both presentations (landing-zone §1).",
-    "befolkning": "Population at municipality level, StatBank FOLK1A / FOLK1AM (landing-zone §2).",
-    "tilbud": "Tilbudsportalen extract: the register of tilbud (landing-zone §3).",
-    "takstbilag": "Yearly rate appendices, sheet 'Takster' of every workbook (landing-zone §4).",
-    "belaegning": "Operators' monthly occupancy reports per tilbud (landing-zone §5).",
-    "sikrede": "Secure institutions for youth, monthly (landing-zone §6).",
-    "sundhedstjek": "GP health checks per municipality × month, unpivoted from the wide extract (§7a).",
-    "sundhedstjek_maalgruppe": "Target group of the health checks per municipality × year (§7b).",
-    "posteringer": "Postings from the municipal ledgers, CPR-like values masked (landing-zone §8).",
-}
-
 
 def freshness(source: Source) -> FreshnessPolicy:
     # Monthly files arrive every month; the others once a year (landing-zone.md).
@@ -73,9 +61,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         pool=POOL,
         owners=OWNERS,
         kinds={"polars", "duckdb"},
-        description=" ".join(
-            filter(None, [_DESCRIPTIONS.get(source.name, source.name), partitions_text(partitions_def(source))])
-        ),
+        description=" ".join(filter(None, [source.description, partitions_text(partitions_def(source))])),
         freshness_policy=freshness(source),
         partitions_def=partitions_def(source),
         backfill_policy=SINGLE_RUN if partitions_def(source) else None,
@@ -138,17 +124,17 @@ def _materialize_result(stats, total: int, rejected: int) -> MaterializeResult:
 def gx_check(source: Source) -> AssetChecksDefinition:
     @asset_check(
         asset=raw_key(source),
-        name=f"gx_raw_{source.name}",
+        name=f"gx_{source.suite}",
         blocking=True,
         pool=POOL,
-        description=f"Great Expectations suite raw_{source.name} (expectations/suites.py); blocks everything downstream.",
+        description=f"Great Expectations suite {source.suite} (expectations/suites.py); blocks everything downstream.",
     )
     def _check(context: AssetCheckExecutionContext, build_db: BuildDb) -> AssetCheckResult:
         with build_db.connect() as con:
             plan = plan_check(con, source.name, row_wise=lambda: row_wise(source.name))
             total = con.execute(f"select count(*) from {qualified('raw', source.name)}").fetchone()[0]
             if plan.skip:
-                summary = f"raw_{source.name}: {plan.reason} ({total} rækker)"
+                summary = f"{source.suite}: {plan.reason} ({total} rækker)"
                 return AssetCheckResult(
                     passed=True,
                     severity=AssetCheckSeverity.ERROR,

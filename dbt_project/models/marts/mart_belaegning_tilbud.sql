@@ -2,7 +2,8 @@
 -- contract defines them (a month over capacity offsets an empty month of the same year).
 -- Two empty-place measures: gross empty days (tomme_doegn, the contract's column) and the
 -- occupancy below budget that the rates do not pay for (doegn_under_budget): a rate computed
--- at 95 % occupancy already covers the other 5 % (docs/interpretations.md, "Empty-place cost").
+-- at a budgeted occupancy below 100 % already covers the empty rest (docs/interpretations.md,
+-- "Empty-place cost").
 with maaned as (
     select * from {{ ref('int_belaegning__maaned') }}
 ),

@@ -88,5 +88,5 @@ select
     cast(afviste_sociale as bigint) as afviste_sociale,
     cast(afviste_retlige as bigint) as afviste_retlige,
     cast({{ div_half_up('venteliste_sum', 'venteliste_maaneder', 2) }} as decimal(9, 2)) as venteliste_gns,
-    cast({{ var('sikrede_maal_belaegning_pct', 85) }} as decimal(9, 2)) as maal_belaegning_pct
+    cast({{ var('sikrede_maal_belaegning_pct') }} as decimal(9, 2)) as maal_belaegning_pct
 from begge

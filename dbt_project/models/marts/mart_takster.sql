@@ -1,5 +1,6 @@
 -- One row per tilbud × ydelse × year of the rate appendices, with the rate recomputed by the
--- rule of the styringsaftale (contracts/landing-zone.md §4) and the change from last year.
+-- rule of the styringsaftale (contracts/landing-zone.md §4) and the change from last year. Whether
+-- a rate needs a Begrundelse is R08/R09's test with their thresholds (macros/takst_begrundelse.sql).
 with takster as (
     select * from {{ ref('stg_takstbilag__takster') }}
 ),
@@ -41,10 +42,13 @@ select
         as decimal(9, 2)
     ) as aendring_pct,
     cast(
-        belaegning_andel < 0.95
-        or coalesce(abs(doegntakst_kr - forrige_doegntakst_kr) > 0.10 * forrige_doegntakst_kr, false)
+        {{ r08_under_minimum('belaegning_andel') }}
+        or coalesce({{ r09_over_maksimum('doegntakst_kr', 'forrige_doegntakst_kr') }}, false)
         as boolean
     ) as kraever_begrundelse,
+    -- The thresholds as data, so a BI user and the report read the ones this build applied.
+    cast({{ r08_min_belaegning_pct() }} as decimal(9, 2)) as min_belaegning_pct,
+    cast({{ r09_maks_aendring_pct() }} as decimal(9, 2)) as maks_aendring_pct,
     cast(begrundelse as varchar) as begrundelse,
     cast(_source_file as varchar) as kildefil,
     cast(_source_line as integer) as kildelinje

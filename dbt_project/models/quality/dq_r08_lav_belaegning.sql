@@ -1,13 +1,13 @@
--- R08 (advarsel, takstbilag): budgeted occupancy below dq_r08_min_occupancy_pct (95 %) and no
--- Begrundelse; such a rate needs the steering group's approval. Exactly 95 % is fine.
-{% set minimum = "cast(" ~ var('dq_r08_min_occupancy_pct') ~ " as decimal(38, 6))" %}
+-- R08 (advarsel, takstbilag): budgeted occupancy below dq_r08_min_occupancy_pct and no Begrundelse;
+-- such a rate needs the steering group's approval. Exactly the minimum is fine (macros/takst_begrundelse.sql).
+{% set minimum = r08_min_belaegning_pct() %}
 with takster as (
     select * from {{ ref('stg_takstbilag__takster') }}
 ),
 
 flag as (
     select * from takster
-    where belaegning_andel * 100 < {{ minimum }}
+    where {{ r08_under_minimum('belaegning_andel') }}
         and begrundelse is null  -- staging turns a blank Begrundelse into NULL
 )
 

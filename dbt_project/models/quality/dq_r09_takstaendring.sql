@@ -1,7 +1,7 @@
--- R09 (advarsel, takstbilag): the day rate moved more than dq_r09_max_change_pct (10 %) from the
--- same tilbud × ydelse last year, and this year's row has no Begrundelse. Points at this year's
--- row. Exact: 100 × |nu − forrige| > 10 × forrige (DuckDB would divide DECIMALs in DOUBLE).
-{% set maks = "cast(" ~ var('dq_r09_max_change_pct') ~ " as decimal(38, 6))" %}
+-- R09 (advarsel, takstbilag): the day rate moved more than dq_r09_max_change_pct from the same
+-- tilbud × ydelse last year, and this year's row has no Begrundelse. Points at this year's row.
+-- The comparison is exact (macros/takst_begrundelse.sql).
+{% set maks = r09_maks_aendring_pct() %}
 with takster as (
     select * from {{ ref('stg_takstbilag__takster') }}
 ),
@@ -22,7 +22,7 @@ flag as (
         *,
         {{ div_half_up('100 * (doegntakst_kr - forrige_takst_kr)', 'forrige_takst_kr', 1) }} as aendring_pct
     from med_forrige
-    where 100 * cast(abs(doegntakst_kr - forrige_takst_kr) as decimal(38, 2)) > {{ maks }} * abs(forrige_takst_kr)
+    where {{ r09_over_maksimum('doegntakst_kr', 'forrige_takst_kr') }}
         and begrundelse is null
 )
 
