@@ -70,6 +70,7 @@ print(len(list(graph.get_all_asset_keys())), f"{time.process_time() - t0:.2f}", 
 """
 
 
+@pytest.mark.pipeline  # a fresh clone imports Dagster and the definitions in a subprocess: ~7 s
 def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_to_run(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=False)
     run = _python(LOAD, clone, env)
@@ -88,6 +89,7 @@ def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_
     assert not (tmp_path / "data").exists()  # and no database was opened
 
 
+@pytest.mark.pipeline  # a fresh clone imports Dagster and the definitions in a subprocess: ~7 s
 def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=True)
     before = (clone / "dbt_project" / "target" / "manifest.json").read_bytes()
