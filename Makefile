@@ -21,8 +21,10 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 # Parsing, readers, rules' Python helpers, definitions: no pipeline run (see README, test tiers).
+# Two pytest-xdist workers, a module to a worker (its module fixtures are made once); the property
+# tests and the fuzzing run a quarter of their examples (Hypothesis profile `fast`, tests/conftest.py).
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -m "not pipeline" -q
+	$(BIN)/python -m pytest -m "not pipeline" -q -n 2 --dist loadfile --hypothesis-profile=fast
 
 # ruff (lint + format check) on the Python; configured in pyproject.toml. `ruff format .` fixes layout.
 lint: $(VENV)/.installed

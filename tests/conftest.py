@@ -1,7 +1,9 @@
 """Shared fixtures: one generated sample landing dir and one published warehouse per session.
 
 The pipeline runs for real (Dagster in process, dbt via dagster-dbt, GX, DuckDB files in a
-temp dir); the expensive run is shared by the end-to-end tests that only read its result.
+temp dir); the expensive run is made once per session (`published_sample`) and read by the
+end-to-end tests; a test that refreshes, breaks or changes a warehouse takes its own copy of
+that run (`warehouse_copy`) instead of a refresh from scratch (issue 24 §7).
 The dbt manifest the definitions are made from is prepared once, before collection (test
 modules import the definitions): `dbt parse` runs when the dbt project's files differ from
 those the manifest was made from, so a manifest left by another checkout is never read.
@@ -9,10 +11,12 @@ those the manifest was made from, so a manifest left by another checkout is neve
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -37,6 +41,12 @@ def _outputs_of_the_checkout() -> dict[str, tuple[int, int]]:
 
 def pytest_sessionstart(session) -> None:
     session.config._cockpit_outputs = _outputs_of_the_checkout()
+    # Before pytest-xdist starts its workers (its own sessionstart runs last), so a stale
+    # manifest is parsed once, not by each worker at the same time; a worker only collects.
+    if not hasattr(session.config, "workerinput"):
+        from warehouse.dbt_manifest import prepare_manifest
+
+        prepare_manifest()
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
@@ -52,11 +62,17 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection(session) -> None:
-    from warehouse.dbt_manifest import prepare_manifest
+# Property tests: `make test` (and CI) runs each with its full number of examples (Hypothesis's
+# default profile, 100 per test unless a test says otherwise); `make test-fast` loads the `fast`
+# profile, a quarter of them, for a quick answer. The assertions are the same in both.
+hypothesis_settings.register_profile("fast", max_examples=25)
 
-    prepare_manifest()  # returns nothing, so pytest goes on to collect as usual
+
+def examples(full: int) -> int:
+    """How many examples a property test that runs `full` in the whole suite runs under the
+    loaded Hypothesis profile: `full` under the default profile, a quarter (at least 5) under
+    `fast`. Read when the test module is imported, after the profile is loaded."""
+    return max(5, full * hypothesis_settings.default.max_examples // 100)
 
 
 def warehouse_settings(base: Path, landing: Path) -> Settings:
@@ -90,6 +106,23 @@ def published_sample(tmp_path_factory, sample_landing):
     outcome = run_pipeline(settings, progress=lines.append)
     assert outcome.published, outcome.reason
     return settings, outcome, lines
+
+
+@pytest.fixture
+def warehouse_copy(published_sample, tmp_path) -> Settings:
+    """This test's own copy of the session's published sample warehouse, in `tmp_path`: landing
+    dir, build DB, published file and reports, each with its modification time, so a refresh of
+    the copy finds everything current (`Uændret`, the report too) until the test changes
+    something. The session's warehouse stays as its one refresh made it for the tests that only
+    read it (`published_sample`: no test may write to it); the copy costs ~0.2 s, a refresh
+    from scratch a minute. Paths inside the build DB are relative to the landing dir."""
+    source, _, _ = published_sample
+    target = warehouse_settings(tmp_path, tmp_path / "landing")
+    shutil.copytree(source.landing_dir, target.landing_dir)
+    shutil.copy2(source.build_db, target.build_db)
+    shutil.copy2(source.published_db, target.published_db)
+    shutil.copytree(source.report_dir, target.report_dir)
+    return target
 
 
 # The test tiers (README, "Which tests to run when"): `make test-fast` runs every test not marked

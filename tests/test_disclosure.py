@@ -10,6 +10,7 @@ shown total minus the shown cells (or from last year's share), a nested group's 
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import duckdb
 import jinja2
 import polars as pl
 import yaml
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,19 +45,36 @@ def _ref(name: str) -> str:
     return f'"{schema}"."{name}"'
 
 
-def render(relative: str, overrides: dict | None = None) -> str:
-    """The SQL of a model or test file of the dbt project, rendered with its macros and vars."""
-    values = {**VARS, **(overrides or {})}
+# The vars of the render under way. The macros read `var` when called, not when compiled, so
+# one compiled environment serves every threshold the examples draw (compiling the templates
+# anew for each example was half of this module's time).
+_VALUES: dict = {}
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment()
-    env.globals.update(var=lambda name, default=None: values.get(name, default), ref=_ref)
+    env.globals.update(var=lambda name, default=None: _VALUES.get(name, default), ref=_ref)
     for macro_file in ("disclosure.sql", "div_half_up.sql"):
         module = env.from_string((DBT / "macros" / macro_file).read_text(encoding="utf-8")).module
         env.globals.update({k: getattr(module, k) for k in dir(module) if not k.startswith("_")})
-    return env.from_string((DBT / relative).read_text(encoding="utf-8")).render()
+    return env
+
+
+@functools.cache
+def _template(relative: str) -> jinja2.Template:
+    return _environment().from_string((DBT / relative).read_text(encoding="utf-8"))
+
+
+def render(relative: str, overrides: dict | None = None) -> str:
+    """The SQL of a model or test file of the dbt project, rendered with its macros and vars."""
+    _VALUES.clear()
+    _VALUES.update({**VARS, **(overrides or {})})
+    return _template(relative).render()
 
 
 def warehouse(overrides: dict | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})
     for schema in ("staging", "intermediate", "marts", "cockpit", "reference"):
         con.execute(f"create schema {schema}")
     for seed in ("refusionsgraenser", "ref_sikrede_institutioner"):
@@ -183,7 +202,7 @@ def contributors(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 # ------------------------------------------------------------------------------------ purchases
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=purchases(), limits=thresholds)
 def test_no_shown_purchase_cell_is_small_or_dominated_and_no_hidden_one_follows_from_totals(rows, limits):
     con, frame = purchases_warehouse(rows, limits)
@@ -336,7 +355,7 @@ case = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(case, min_size=1, max_size=90), limits=thresholds)
 def test_no_shown_group_of_cases_is_small_and_no_nested_difference_is_either(rows, limits):
     con = warehouse(limits)
@@ -449,7 +468,7 @@ institution = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(institution, min_size=1, max_size=12, unique_by=lambda r: (r[0], r[1])), limits=thresholds)
 def test_refusals_and_waiting_lists_show_no_small_count_and_i_alt_gives_none_back(rows, limits):
     con = warehouse(limits)

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 import polars as pl
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,7 +48,7 @@ def test_ties_and_signs_round_away_from_zero():
     assert {(g[2], g[3]) for g in got} == {("DECIMAL(38,0)", "DECIMAL(38,0)")}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     pairs=st.lists(
         st.tuples(

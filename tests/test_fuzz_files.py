@@ -12,12 +12,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import examples
 
 from ingest.errors import ContractError
 from ingest.sources import SOURCES, read_file
 from ingest.textfile import read_csv_text, to_utf8
 
-ROUNDS = 300
+ROUNDS = examples(300)  # the first 75 of the same rounds under `make test-fast`
 SEED = 20241125
 
 

@@ -57,17 +57,20 @@ def _python(code: str, clone: Path, env: dict[str, str]) -> subprocess.Completed
     return subprocess.run([sys.executable, "-c", code], cwd=clone, env=env, capture_output=True, text=True, timeout=120)
 
 
+# The times are the process's CPU seconds, not the wall clock's: the bounds below catch a dbt
+# parse at load, which costs CPU, whether the machine is idle or the suite runs beside other work.
 LOAD = """
 import sys, time
-t0 = time.perf_counter()
+t0 = time.process_time()
 import orchestration.definitions as d
-t1 = time.perf_counter()
+t1 = time.process_time()
 print(d.__file__, f"{t1 - t0:.2f}", "dagster_dbt" in sys.modules, flush=True)
 graph = d.defs().resolve_asset_graph()
-print(len(list(graph.get_all_asset_keys())), f"{time.perf_counter() - t0:.2f}", flush=True)
+print(len(list(graph.get_all_asset_keys())), f"{time.process_time() - t0:.2f}", flush=True)
 """
 
 
+@pytest.mark.pipeline  # a fresh clone imports Dagster and the definitions in a subprocess: ~7 s
 def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_to_run(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=False)
     run = _python(LOAD, clone, env)
@@ -86,6 +89,7 @@ def test_importing_the_definitions_without_a_manifest_runs_no_dbt_and_says_what_
     assert not (tmp_path / "data").exists()  # and no database was opened
 
 
+@pytest.mark.pipeline  # a fresh clone imports Dagster and the definitions in a subprocess: ~7 s
 def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
     clone, env = _fresh_clone(tmp_path, with_manifest=True)
     before = (clone / "dbt_project" / "target" / "manifest.json").read_bytes()
@@ -100,7 +104,7 @@ def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
     )
     assert "was made from other dbt project files" not in run.stderr
     # The goal is < 3 s on an idle machine (issue 12, docs/orchestration.md); this bound only catches a parse at load
-    # (13 s without a partial parse) on a machine shared by several runs.
+    # (13 s without a partial parse), in CPU seconds so that a busy machine or a parallel run does not fail it.
     assert float(import_s) < 2.5 and float(load_s) < 8, (import_s, load_s)
 
 

@@ -3,14 +3,13 @@ idempotent re-runs, and write-audit-publish (a blocked run leaves the published 
 
 import calendar
 import csv
-import shutil
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from conftest import sha256_file, warehouse_settings
+from conftest import sha256_file
 
 from orchestration.runner import run_pipeline
 
@@ -308,8 +307,8 @@ def test_run_is_recorded_and_progress_printed(published_sample):
     assert sum("trin cockpit_dbt starter" in line for line in lines) == 1
 
 
-def test_rerun_with_unchanged_files_loads_builds_and_publishes_nothing(published_sample):
-    settings, first, _ = published_sample
+def test_rerun_with_unchanged_files_loads_builds_and_publishes_nothing(published_sample, warehouse_copy):
+    first, settings = published_sample[1], warehouse_copy
     before = sha256_file(settings.published_db)
     second = run_pipeline(settings)
     assert (second.published, second.unchanged) == (True, True), second.reason
@@ -322,41 +321,37 @@ def test_rerun_with_unchanged_files_loads_builds_and_publishes_nothing(published
     assert _query(settings.published_db, "select count(*) from cockpit.koersler")[0][0] == 1
 
 
-def _blocked_run(published_sample, sample_landing, tmp_path, break_landing):
-    """Copy the sample and its published cockpit, break the landing copy, run, and return the
-    outcome and whether the published file is byte-identical afterwards."""
-    settings, _, _ = published_sample
-    landing = tmp_path / "landing"
-    shutil.copytree(sample_landing[0], landing)
-    break_landing(landing)
-    target = warehouse_settings(tmp_path, landing)
-    shutil.copyfile(settings.published_db, target.published_db)
+def _blocked_run(target, break_landing):
+    """Break the landing dir of a copy of the published sample warehouse, refresh it (only the
+    broken source is read again), and return the outcome and whether the published file is
+    byte-identical afterwards."""
+    break_landing(target.landing_dir)
     before = sha256_file(target.published_db)
     outcome = run_pipeline(target)
     return outcome, before == sha256_file(target.published_db)
 
 
-def test_failed_gx_check_blocks_publish_and_leaves_published_file_unchanged(published_sample, sample_landing, tmp_path):
+def test_failed_gx_check_blocks_publish_and_leaves_published_file_unchanged(warehouse_copy):
     def duplicate_month(landing):
         # The same tilbud × month reported twice (a second report file): the key is no longer unique.
         (landing / "belaegning" / "rettelse.csv").write_text(
             "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n1001;2024-03;10;10;300\n", encoding="utf-8"
         )
 
-    outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, duplicate_month)
+    outcome, unchanged = _blocked_run(warehouse_copy, duplicate_month)
     assert not outcome.published and unchanged
     assert "raw/belaegning:gx_raw_belaegning" in outcome.reason
     assert "expect_compound_columns_to_be_unique" in outcome.reason
     assert "publish/cockpit_duckdb" not in outcome.materialized
 
 
-def test_contract_error_names_file_and_column_and_blocks_publish(published_sample, sample_landing, tmp_path):
+def test_contract_error_names_file_and_column_and_blocks_publish(warehouse_copy):
     def drop_column(landing):
         (landing / "belaegning" / "ny.csv").write_text(
             "Tilbudsnr;Måned;Normerede pladser;Belagte døgn\n1001;2025-01;10;300\n", encoding="utf-8"
         )
 
-    outcome, unchanged = _blocked_run(published_sample, sample_landing, tmp_path, drop_column)
+    outcome, unchanged = _blocked_run(warehouse_copy, drop_column)
     assert not outcome.published and unchanged
     assert "belaegning/ny.csv" in outcome.reason and "Pladser i drift" in outcome.reason
 

@@ -68,9 +68,9 @@ POSTING_NAMES = {
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    out = tmp_path_factory.mktemp("landing")
-    return out, write_sample(out)
+def sample(sample_landing):
+    """The session's sample (the default seed), written once for this module and the others."""
+    return sample_landing
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -106,18 +106,23 @@ def _rows(path: Path, header_line: int = 1):
 
 
 # ----------------------------------------------------------------- tests
-def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, sample):
-    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    write_sample(a, seed=7)
-    write_sample(b, seed=7)
-    write_sample(c, seed=8)
-    ha, hb, hc = _hashes(a), _hashes(b), _hashes(c)
+@pytest.fixture(scope="module")
+def other_seeds(tmp_path_factory) -> dict[int, tuple[Path, dict]]:
+    """Samples of two seeds besides the default one, written once for the module."""
+    out = tmp_path_factory.mktemp("other_seeds")
+    return {seed: (out / str(seed), write_sample(out / str(seed), seed=seed)) for seed in (1, 99)}
+
+
+def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, sample, other_seeds):
+    write_sample(tmp_path / "again")  # the module's sample's seed, written a second time
+    ha, hb = _hashes(sample[0]), _hashes(tmp_path / "again")
     assert len(ha) == 94 and ha == hb  # 93 data files + manifest
-    assert set(ha) == set(hc)
-    assert sum(ha[k] != hc[k] for k in ha) >= 90  # all but the fixed register and the like differ
-    assert ha != _hashes(sample[0])
+    for root, _ in other_seeds.values():
+        hc = _hashes(root)
+        assert set(ha) == set(hc)
+        assert sum(ha[k] != hc[k] for k in ha) >= 90  # all but the fixed register and the like differ
     manifest = sample[1]
-    assert manifest["files"] == {k: v for k, v in _hashes(sample[0]).items() if k != "_manifest.json"}
+    assert manifest["files"] == {k: v for k, v in ha.items() if k != "_manifest.json"}
 
 
 def test_manifest_lines_point_at_matching_rows(sample):
@@ -238,9 +243,9 @@ def test_postings_sum_exactly_to_regnskab_except_planted_r16(sample):
     assert off == {("860", "5.38.59", 2024): D("1.04"), ("787", "5.38.58", 2023): D("0.985")}
 
 
-def test_other_seeds_plant_every_rule_on_matching_rows(tmp_path):
-    for seed in (1, 99):
-        _assert_manifest_points_at_rows(tmp_path / str(seed), write_sample(tmp_path / str(seed), seed=seed))
+def test_other_seeds_plant_every_rule_on_matching_rows(other_seeds):
+    for root, manifest in other_seeds.values():
+        _assert_manifest_points_at_rows(root, manifest)
 
 
 def test_scale_national_dispatches_to_the_national_generator(tmp_path):

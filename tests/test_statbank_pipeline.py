@@ -1,16 +1,20 @@
 """End to end with StatBank files as users download them: the sample's canonical population and
 accounts files rewritten in other shapes must publish the same cockpit numbers, and an age-less
-FOLK1AM export publishes per-inhabitant figures with the per-18–64 ones NULL and explained."""
+FOLK1AM export publishes per-inhabitant figures with the per-18–64 ones NULL and explained.
+Each test writes its shapes into a copy of the session's published warehouse whose StatBank
+folders it empties: the refresh reads those sources again and builds what they feed, the other
+sources stay loaded (a refresh from scratch read all of them again for nothing)."""
 
 import csv
+import dataclasses
 import shutil
 from pathlib import Path
 
 import duckdb
-from conftest import warehouse_settings
 
 from ingest.statbank_file import AGE_KEYS_NOTE
 from orchestration.runner import run_pipeline
+from warehouse.settings import Settings
 
 ENGLISH_AREAS = {"Hele landet": "All Denmark", "Region Nordjylland": "North Denmark Region"}
 
@@ -30,10 +34,14 @@ def _query(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def _copy_without(sample: Path, tmp_path: Path, *folders: str) -> Path:
-    landing = tmp_path / "landing"
-    shutil.copytree(sample, landing, ignore=lambda d, names: names if Path(d).name in folders else [])
-    return landing
+def _without(warehouse: Settings, *folders: str) -> Settings:
+    """A copy of the published sample warehouse whose landing `folders` are emptied, for the test
+    to write the same data in other shapes: its refresh reads only those sources again. Every
+    file of a folder is gone, so the removal is taken on purpose (`--tillad-fjernelse`)."""
+    for folder in folders:
+        shutil.rmtree(warehouse.landing_dir / folder)
+        (warehouse.landing_dir / folder).mkdir()
+    return dataclasses.replace(warehouse, allow_removal=True)
 
 
 def _write(path: Path, lines: list[str], *, encoding="utf-8", bom=False, eol="\r\n", final_eol=True) -> None:
@@ -106,13 +114,14 @@ UDGIFTER = "select * from cockpit.udgifter_kommune order by kommunekode, aar"
 
 
 def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(
-    published_sample, sample_landing, tmp_path, capsys
+    published_sample, sample_landing, warehouse_copy, capsys
 ):
     from cli.main import main
 
     settings, _, _ = published_sample
     sample = sample_landing[0]
-    landing = _copy_without(sample, tmp_path, "befolkning", "regnskab")
+    mixed = _without(warehouse_copy, "befolkning", "regnskab")
+    landing = mixed.landing_dir
     _population_code_without_totals(
         sample / "befolkning" / "FOLK1A_2019-2021.csv", landing / "befolkning" / "folk1a_kode.csv"
     )
@@ -129,7 +138,6 @@ def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(
         "OK [regnskab] StatBank webside, bred",
     ]
 
-    mixed = warehouse_settings(tmp_path, landing)
     outcome = run_pipeline(mixed)
     assert outcome.published, outcome.reason
     canonical = _query(settings.published_db, NOEGLER)
@@ -145,13 +153,14 @@ def test_mixed_statbank_shapes_publish_the_same_numbers_as_the_canonical_files(
 
 
 def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_missing_age_keys(
-    published_sample, sample_landing, tmp_path, capsys
+    published_sample, sample_landing, warehouse_copy, capsys
 ):
     from cli.main import main
 
     settings, _, _ = published_sample
     sample = sample_landing[0]
-    landing = _copy_without(sample, tmp_path, "befolkning")
+    ageless = _without(warehouse_copy, "befolkning")
+    landing = ageless.landing_dir
     lines = ["OMRÅDE;TID;INDHOLD"]
     for source in sorted((sample / "befolkning").glob("*.csv")):
         for r in _rows(source):
@@ -166,7 +175,6 @@ def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_miss
         f"    fund: {AGE_KEYS_NOTE}",
     ]
 
-    ageless = warehouse_settings(tmp_path, landing)
     outcome = run_pipeline(ageless)
     assert outcome.published, outcome.reason
     assert f"fund: befolkning/folk1am.csv: {AGE_KEYS_NOTE}" in outcome.summary.splitlines()

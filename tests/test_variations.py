@@ -24,13 +24,16 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.sources import SOURCES, read_file
 from sampledata.contract import TAKSTBILAG_HEADER
 
-SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(20), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 D = Decimal
 
 
