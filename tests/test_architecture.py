@@ -8,7 +8,6 @@ the failure from import time to the first call).
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 from warehouse.paths import PROJECT_ROOT

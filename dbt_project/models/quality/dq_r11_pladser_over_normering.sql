@@ -52,6 +52,7 @@ coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '
     regel_navn='Flere pladser i drift end normeret',
     alvorlighed='fejl',
     kilde='kilde',
+    noegle=['kilde', 'coalesce(cast(tilbudsnr as varchar), institution)', "strftime(maaned, '%Y-%m')"],
     tilbudsnr='tilbudsnr',
     periode="strftime(maaned, '%Y-%m')",
     beskrivelse=beskrivelse,
