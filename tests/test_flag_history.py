@@ -110,3 +110,32 @@ def test_the_scope_of_a_run_from_its_tags():
     first, last = full_range(YEARS)
     whole = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
     assert judged_scope(whole) is None  # cockpit run: the whole refresh judges every flag
+
+
+def test_check_names_a_decision_on_a_flag_no_refresh_found(tmp_path, capsys):
+    """`cockpit check --build-db` looks a decisions file's ids up in the build DB's history:
+    a decision on an unknown id fails the file, naming file, line and column."""
+    from cli.main import main
+
+    build = tmp_path / "build.duckdb"
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema meta")
+        con.execute(_history_ddl())
+        con.execute("insert into meta.flag_history (flag_id, status) values ('kendt', 'uændret')")
+    folder = tmp_path / "landing" / "beslutninger"
+    folder.mkdir(parents=True)
+    (folder / "b.csv").write_text(
+        "Flag-id;Beslutning;Begrundelse;Af;Dato\n"
+        "kendt;accepteret;Godkendt af DAS;Sekretariatet;12-05-2022\n"
+        "ukendt;afvist;Tastefejl;Sekretariatet;12-05-2022\n"
+        "ogsaa-ukendt;;;;\n",  # no decision: not checked
+        encoding="utf-8",
+    )
+    assert main(["check", str(folder.parent), "--build-db", str(build)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("beslutninger/b.csv: FEJL [beslutninger] 3 rækker godkendt")
+    assert (
+        "    beslutning på ukendt flag: beslutninger/b.csv linje 3, kolonne Flag-id: 'ukendt' er ikke fundet af "
+        "nogen kørsel: kopiér Flag-id fra arbejdslisten (cockpit worklist) eller fjern linjen"
+    ) in out.splitlines()
+    assert "ogsaa-ukendt" not in out

@@ -53,6 +53,7 @@ FLAG_COLUMNS = (
     "forventet",
     "load_id",
     "flag_noegle",
+    "driftsherre",
 )
 
 
@@ -132,3 +133,59 @@ def record_refresh(
         con.execute("rollback")
         raise
     return RefreshSummary(int(ny), int(uaendret), int(rettet))
+
+
+# A decision line that names a flag: read from raw, so its file and line can be named.
+_DECISIONS = """select _source_file, _source_line, trim(flag_id) as flag_id from raw.beslutninger
+                where beslutning is not null and nullif(trim(flag_id), '') is not null"""
+
+
+def unknown_decisions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
+    """(file, line, flag_id) of every decision line in `raw.beslutninger` whose flag_id no
+    refresh has found (not in `meta.flag_history`): a mistyped id, or a flag of another build
+    DB. Never ignored silently: the run summary and `cockpit check` list them. Empty when the
+    build DB has no decisions or no history yet."""
+    try:
+        return [
+            (file, int(line), flag_id)
+            for file, line, flag_id in con.execute(
+                f"""select _source_file, _source_line, flag_id from ({_DECISIONS})
+                    where flag_id not in (select flag_id from {HISTORY}) order by 1, 2"""
+            ).fetchall()
+        ]
+    except duckdb.CatalogException:
+        return []
+
+
+def unknown_decision_lines(unknown: list[tuple[str, int, str]]) -> list[str]:
+    """One Danish line per decision on an unknown flag: file, line, id and what to do."""
+    return [
+        f"beslutning på ukendt flag: {file} linje {line}, kolonne Flag-id: {flag_id!r} er ikke fundet af nogen "
+        "kørsel: kopiér Flag-id fra arbejdslisten (cockpit worklist) eller fjern linjen"
+        for file, line, flag_id in unknown
+    ]
+
+
+def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The run summary's lines about the flags' history: how many of the open list are new,
+    unchanged or accepted, how many this run found corrected, and every decision on an unknown
+    flag (`unknown_decision_lines`)."""
+    try:
+        status = dict(con.execute("select status, count(*) from cockpit.datakvalitet group by 1").fetchall())
+        rettet = con.execute(f"select count(*) from {HISTORY} where rettet_run_id = ?", [run_id]).fetchone()[0]
+    except duckdb.CatalogException:
+        return []
+    line = (
+        f"flagstatus: {status.get('ny', 0)} nye, {status.get('uændret', 0)} uændrede, "
+        f"{status.get('accepteret', 0)} accepterede; {rettet} rettet siden sidste kørsel"
+    )
+    return [line, *unknown_decision_lines(unknown_decisions(con))]
+
+
+def known_flag_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every flag id a refresh of this build DB has found (`meta.flag_history`); empty before
+    the first build."""
+    try:
+        return {r[0] for r in con.execute(f"select flag_id from {HISTORY}").fetchall()}
+    except duckdb.CatalogException:
+        return set()

@@ -34,9 +34,10 @@ select
     case when not paa_posteringer then vaerdi end as vaerdi,
     case when not paa_posteringer then forventet end as forventet,
     case when not paa_posteringer then flag_noegle end as flag_noegle,
+    case when not paa_posteringer then begrundelse end as begrundelse,
     * exclude (
         flag_id, regel, regel_navn, alvorlighed, kilde, kildefil, kildelinje, kommunekode, tilbudsnr, periode,
-        beskrivelse, vaerdi, forventet, flag_noegle, paa_posteringer
+        beskrivelse, vaerdi, forventet, flag_noegle, begrundelse, paa_posteringer
     )
 from flag
 {%- endmacro %}

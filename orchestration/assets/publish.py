@@ -15,7 +15,7 @@ from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.partitions import LOAD_ID_TAG, MONTHLY, RANGE_END_TAG, RANGE_START_TAG, YEARLY, full_range
 from orchestration.resources import BuildDb
 from warehouse.bi_subset import build_subset_fingerprint
-from warehouse.flag_history import Scope, record_refresh
+from warehouse.flag_history import Scope, record_refresh, unknown_decision_lines, unknown_decisions
 from warehouse.flags import has_flags_view
 from warehouse.publishing import publish_verified, record_file_digest
 from warehouse.settings import Settings
@@ -64,6 +64,8 @@ def published_cockpit(context: AssetExecutionContext, build_db: BuildDb) -> Mate
     with build_db.connect() as con:
         history = record_refresh(con, context.run.run_id, started.replace(tzinfo=None), judged_scope(context.run.tags))
         context.log.info(history.line())
+        for line in unknown_decision_lines(unknown_decisions(con)):
+            context.log.warning(line)
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         audited = build_subset_fingerprint(con)
         row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
@@ -133,4 +135,9 @@ def record_run(
 def _flag_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if not has_flags_view(con):
         return {}
-    return dict(con.execute("select alvorlighed, count(*) from cockpit.datakvalitet group by 1").fetchall())
+    # Open flags: an accepted one is still listed, but not counted (issue 22).
+    return dict(
+        con.execute(
+            "select alvorlighed, count(*) from cockpit.datakvalitet where status <> 'accepteret' group by 1"
+        ).fetchall()
+    )

@@ -1,7 +1,8 @@
 -- One row per flag this refresh found (quality.dq_flag: the rule models R01-R17 and each
 -- flag's id), with its history (meta.flag_history, written by warehouse/flag_history.py after
--- the build): `status` ny (first found in this refresh) or uændret (found before),
--- `foerst_fundet` the first refresh that found it. A view (like every cockpit relation): the
+-- the build): `status` ny (first found in this refresh) or uændret (found before), or
+-- accepteret when a steward's decision (folder beslutninger/) says the flag is right: still
+-- listed, not counted as open; `foerst_fundet` the first refresh that found it. A view (like every cockpit relation): the
 -- publish step counts its flags per severity into cockpit.koersler.
 -- `fundet` is the start of the dbt invocation that built the flags (UTC), fixed in the view's text.
 with flag as (
@@ -14,6 +15,10 @@ historik as (
         status,
         foerst_fundet
     from {{ source('meta', 'flag_history') }}
+),
+
+beslutning as (
+    select * from {{ ref('stg_beslutninger__beslutninger') }}
 )
 
 select
@@ -33,9 +38,20 @@ select
     flag.load_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as fundet,
     try_cast(left(flag.periode, 4) as integer) as periode_aar,
-    -- Before the history step of this refresh has run, every flag reads as new.
-    coalesce(historik.status, 'ny') as status,
+    case
+        when beslutning.beslutning = 'accepteret' then 'accepteret'
+        -- meta.flag_history is this refresh's once its history step has run (before publishing);
+        -- a flag found again after it was corrected is not new.
+        when historik.status in ('uændret', 'rettet') then 'uændret'
+        else 'ny'
+    end as status,
     historik.foerst_fundet,
-    flag.flag_noegle
+    beslutning.beslutning,
+    beslutning.begrundelse,
+    beslutning.besluttet_af,
+    beslutning.besluttet_dato,
+    flag.flag_noegle,
+    flag.driftsherre
 from flag
 left join historik on flag.flag_id = historik.flag_id
+left join beslutning on flag.flag_id = beslutning.flag_id

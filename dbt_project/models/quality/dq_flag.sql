@@ -57,9 +57,34 @@ nummereret as (
         *,
         row_number() over (partition by regel, flag_noegle order by kildefil, kildelinje) as nr
     from flag
+),
+
+tilbud as (
+    select
+        tilbudsnr,
+        driftsherre,
+        driftsherretype,
+        beliggenhedskommune
+    from {{ ref('stg_tilbud__tilbud') }}
 )
 
 select
-    cast(md5(regel || '|' || flag_noegle || case when nr > 1 then '|' || nr else '' end) as varchar) as flag_id,
-    * exclude (nr)
+    cast(
+        md5(
+            nummereret.regel || '|' || nummereret.flag_noegle
+            || case when nummereret.nr > 1 then '|' || nummereret.nr else '' end
+        ) as varchar
+    ) as flag_id,
+    nummereret.* exclude (nr, kommunekode),
+    -- A rate row names no municipality: its flag carries the operator's, so a municipality finds
+    -- the flags of its own rate appendices (a municipal operator's tilbud lies in the
+    -- municipality: Tilbudsportalen's Beliggenhedskommune); regions and private operators none.
+    coalesce(
+        nummereret.kommunekode,
+        case
+            when nummereret.kilde = 'takstbilag' and tilbud.driftsherretype = 'kommune' then tilbud.beliggenhedskommune
+        end
+    ) as kommunekode,
+    tilbud.driftsherre
 from nummereret
+left join tilbud on nummereret.tilbudsnr = tilbud.tilbudsnr
