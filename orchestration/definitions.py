@@ -13,7 +13,7 @@ from functools import cache
 from dagster import Definitions, JobDefinition
 
 from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS, QUARANTINE_TABLES
-from orchestration.assets.publish import RUN_LOG, published_cockpit
+from orchestration.assets.publish import FLAG_HISTORY, RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
@@ -35,6 +35,7 @@ def build_defs() -> Definitions:
             cockpit_dbt_assets(),
             published_cockpit,
             RUN_LOG,
+            FLAG_HISTORY,
             styringscockpit_report,
         ],
         asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],

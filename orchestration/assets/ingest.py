@@ -49,6 +49,7 @@ _DESCRIPTIONS = {
     "sundhedstjek": "GP health checks per municipality × month, unpivoted from the wide extract (§7a).",
     "sundhedstjek_maalgruppe": "Target group of the health checks per municipality × year (§7b).",
     "posteringer": "Postings from the municipal ledgers, CPR-like values masked (landing-zone §8).",
+    "beslutninger": "The data stewards' decisions on flags, folder beslutninger/ (cockpit-schema, issue 22).",
 }
 
 

@@ -29,6 +29,15 @@ RUN_LOG = AssetSpec(
     description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
     "content fingerprint of the audited build that was published.",
 )
+# Updated by the publish step before it fingerprints (warehouse/flag_history.py), read by dbt as
+# cockpit.datakvalitet(_historik).
+FLAG_HISTORY = AssetSpec(
+    ["meta", "flag_history"],
+    group_name="publish",
+    owners=["team:rammeaftalesekretariatet"],
+    description="Every registration flag ever found, one row per flag_id, with its status (ny, uændret, rettet) "
+    "and when it was first and last found; kept across refreshes and full rebuilds.",
+)
 # The run log's columns are cockpit.koersler's (contract names); metadata keys are English.
 RUN_METADATA_KEYS = {
     "run_id": "run_id",
