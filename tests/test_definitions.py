@@ -236,7 +236,10 @@ def test_freshness_policies_monthly_35_days_yearly_400():
         for k in graph.get_all_asset_keys()
         if k.to_user_string().startswith("raw/")
     }
-    assert windows == {**{k: 400 for k in YEARLY_RAW | {"raw/tilbud", "raw/beslutninger"}}, **{k: 35 for k in MONTHLY_RAW}}
+    assert windows == {
+        **{k: 400 for k in YEARLY_RAW | {"raw/tilbud", "raw/beslutninger"}},
+        **{k: 35 for k in MONTHLY_RAW},
+    }
 
 
 # --- The build DB resource (issue 12) ----------------------------------------------------
