@@ -2,8 +2,9 @@
 -- flag's id), with its history (meta.flag_history, written by warehouse/flag_history.py after
 -- the build): `status` ny (first found in this refresh) or uændret (found before), or
 -- accepteret when a steward's decision (folder beslutninger/) says the flag is right: still
--- listed, not counted as open; `foerst_fundet` the first refresh that found it. A view (like every cockpit relation): the
--- publish step counts its flags per severity into cockpit.koersler.
+-- listed, not counted as open; `foerst_fundet` the first refresh that found it. A view (like
+-- every cockpit relation): the publish step counts its open flags per severity into
+-- cockpit.koersler.
 -- `fundet` is the start of the dbt invocation that built the flags (UTC), fixed in the view's text.
 with flag as (
     select * from {{ ref('dq_flag') }}

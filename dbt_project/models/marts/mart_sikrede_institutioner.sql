@@ -93,7 +93,9 @@ select
         as decimal(9, 2)
     ) as belaegning_faktisk_pct,
     cast(
-        {{ div_half_up('100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'normerede_doegn + fleksible_doegn', 2) }}
+        {{ div_half_up(
+            '100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'normerede_doegn + fleksible_doegn', 2
+        ) }}
         as decimal(9, 2)
     ) as belaegning_kapacitet_pct,
     cast(

@@ -75,7 +75,7 @@ select
             || case when nummereret.nr > 1 then '|' || nummereret.nr else '' end
         ) as varchar
     ) as flag_id,
-    nummereret.* exclude (nr, kommunekode),
+    nummereret.* exclude (nummereret.nr, nummereret.kommunekode),
     -- A rate row names no municipality: its flag carries the operator's, so a municipality finds
     -- the flags of its own rate appendices (a municipal operator's tilbud lies in the
     -- municipality: Tilbudsportalen's Beliggenhedskommune); regions and private operators none.

@@ -17,9 +17,16 @@ renamed as (
         _load_id
     from source
     where beslutning is not null and nullif(trim(flag_id), '') is not null
+),
+
+nyeste as (
+    select
+        *,
+        row_number() over (
+            partition by flag_id order by besluttet_dato desc nulls last, _source_file desc, _source_line desc
+        ) as nr
+    from renamed
 )
 
-select * from renamed
-qualify row_number() over (
-    partition by flag_id order by besluttet_dato desc nulls last, _source_file desc, _source_line desc
-) = 1
+select * exclude (nr) from nyeste
+where nr = 1
