@@ -16,28 +16,17 @@ with flag as (
     from {{ relation }}
 )
 
+-- `replace` keeps the view's column order (the contract's, then the project's).
 select
-    flag_id,
-    regel,
-    regel_navn,
-    alvorlighed,
-    kilde,
-    kildefil,
-    kildelinje,
-    kommunekode,
-    tilbudsnr,
-    periode,
-    case
-        when paa_posteringer then regel_navn || ' (detaljer i kommunens arbejdsliste: cockpit worklist)'
-        else beskrivelse
-    end as beskrivelse,
-    case when not paa_posteringer then vaerdi end as vaerdi,
-    case when not paa_posteringer then forventet end as forventet,
-    case when not paa_posteringer then flag_noegle end as flag_noegle,
-    case when not paa_posteringer then begrundelse end as begrundelse,
-    * exclude (
-        flag_id, regel, regel_navn, alvorlighed, kilde, kildefil, kildelinje, kommunekode, tilbudsnr, periode,
-        beskrivelse, vaerdi, forventet, flag_noegle, begrundelse, paa_posteringer
+    * exclude (paa_posteringer) replace (
+        case
+            when paa_posteringer then regel_navn || ' (detaljer i kommunens arbejdsliste: cockpit worklist)'
+            else beskrivelse
+        end as beskrivelse,
+        case when not paa_posteringer then vaerdi end as vaerdi,
+        case when not paa_posteringer then forventet end as forventet,
+        case when not paa_posteringer then flag_noegle end as flag_noegle,
+        case when not paa_posteringer then begrundelse end as begrundelse
     )
 from flag
 {%- endmacro %}
