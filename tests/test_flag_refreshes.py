@@ -163,3 +163,29 @@ def test_the_corrected_registration_is_rettet_in_the_history(two_refreshes):
         ).fetchone()
     assert published == ("rettet", "R11")
     assert posting_texts == (0,)  # redacted as cockpit.datakvalitet
+
+
+def test_a_monthly_partition_run_leaves_yearly_flags_alone(two_refreshes):
+    """A run of one month judges only the monthly sources' flags of that month: with a posting
+    file gone from the landing dir, its flags stay as they were (the yearly job will judge them),
+    and the run publishes."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    settings, before, _, corrected_id, _, _, _, _ = two_refreshes
+    posting_flags = {k for k, v in before.items() if v[1] == "posteringer" and v[2].startswith("posteringer/860_")}
+    assert posting_flags
+    for path in settings.landing_dir.glob("posteringer/860_*.csv"):
+        path.unlink()
+    settings.export_env()
+    job = defs.resolve_job_def("monthly_refresh")
+    result = job.execute_in_process(partition_key="2024-03", instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        statuses = dict(con.execute("select flag_id, status from meta.flag_history").fetchall())
+        rettet_now = con.execute(
+            "select count(*) from meta.flag_history where rettet_run_id = ?", [result.run_id]
+        ).fetchone()[0]
+    assert {statuses[k] for k in posting_flags} == {"uændret"}
+    assert statuses[corrected_id] == "rettet" and rettet_now == 0
