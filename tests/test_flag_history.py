@@ -139,3 +139,45 @@ def test_check_names_a_decision_on_a_flag_no_refresh_found(tmp_path, capsys):
         "nogen kørsel: kopiér Flag-id fra arbejdslisten (cockpit worklist) eller fjern linjen"
     ) in out.splitlines()
     assert "ogsaa-ukendt" not in out
+
+
+def test_cockpit_flags_filters_by_status_and_operator(tmp_path, capsys):
+    """`cockpit flags --status/--driftsherre` on a published file's two flag views: the open list
+    from cockpit.datakvalitet, `rettet` from the history; the operator by part of its name."""
+    import csv
+
+    from cli.flags import COLUMNS
+    from cli.main import main
+
+    db = tmp_path / "pub.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema cockpit")
+        cols = ", ".join(f"{c} {'integer' if c in ('kildelinje', 'tilbudsnr') else 'varchar'}" for c in COLUMNS)
+        for view in ("datakvalitet", "datakvalitet_historik"):
+            con.execute(f"create table cockpit.{view} ({cols})")
+        rows = [
+            ("a", "ny", "R08", "advarsel", "Aalborg Kommune"),
+            ("b", "accepteret", "R08", "advarsel", "Region Nordjylland"),
+            ("c", "uændret", "R06", "fejl", "Aalborg Kommune"),
+        ]
+        for flag_id, status, regel, sev, operator in rows:
+            con.execute(
+                "insert into cockpit.datakvalitet (flag_id, status, regel, alvorlighed, kildefil, kildelinje, "
+                "driftsherre) values (?, ?, ?, ?, 't.xlsx', 4, ?)",
+                [flag_id, status, regel, sev, operator],
+            )
+        con.execute(
+            "insert into cockpit.datakvalitet_historik (flag_id, status, regel, alvorlighed, driftsherre) "
+            "values ('d', 'rettet', 'R11', 'fejl', 'Aalborg Kommune')"
+        )
+
+    def ids(*args: str) -> list[str]:
+        assert main(["flags", *args, "--published-db", str(db)]) == 0
+        return [r["flag_id"] for r in csv.DictReader(capsys.readouterr().out.splitlines())]
+
+    assert ids("--driftsherre", "aalborg") == ["c", "a"]  # fejl before advarsel
+    assert ids("--status", "accepteret") == ["b"]
+    assert ids("--status", "uaendret") == ["c"]
+    assert ids("--status", "rettet", "--driftsherre", "Aalborg") == ["d"]
+    assert main(["flags", "--status", "aaben", "--published-db", str(db)]) == 2
+    assert "er ikke en status" in capsys.readouterr().err
