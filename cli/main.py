@@ -7,6 +7,7 @@ a failure exits non-zero with a one-line reason.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import replace
@@ -110,9 +111,29 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from warehouse.check import check_paths
 
-    report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint)
+    report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint, known_flags=_known_flags(args))
     print(mask_text(report))
     return 0 if ok else 1
+
+
+def _known_flags(args: argparse.Namespace) -> set[str] | None:
+    """The flag ids the build DB's history knows, for checking a decisions file; None when no
+    build DB is named (`--build-db` or COCKPIT_BUILD_DB: check reads no database unasked), it
+    does not exist, or another process is writing it."""
+    import duckdb
+
+    from warehouse.flag_history import known_flag_ids
+
+    if not (args.build_db or os.environ.get("COCKPIT_BUILD_DB")):
+        return None
+    settings = _settings(args)
+    if not settings.build_db.is_file():
+        return None
+    try:
+        with settings.connect_build(read_only=True) as con:
+            return known_flag_ids(con)
+    except duckdb.Error:
+        return None
 
 
 def cmd_allocate(args: argparse.Namespace) -> int:
@@ -188,13 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("flags", help="list registration flags (cockpit.datakvalitet) for the data stewards")
     p.add_argument("--rule", help="only this rule, e.g. R04")
-    p.add_argument("--kommune", help="only this municipality code, e.g. 851")
+    p.add_argument("--kommune", help="only this municipality code, e.g. 851 (a rate flag carries its operator's)")
+    p.add_argument("--status", help="only this status: ny, uændret, accepteret or rettet (corrected, from the history)")
+    p.add_argument("--driftsherre", help="only flags of tilbud whose operator's name contains this, e.g. 'Aalborg'")
     p.add_argument("--format", choices=["csv", "table"], default="csv")
     p.add_argument("--published-db")
     p.set_defaults(func=cmd_flags)
 
     p = sub.add_parser("check", help="validate landing files (or a landing dir) without loading")
     p.add_argument("paths", nargs="+")
+    p.add_argument("--build-db", help="the build DB whose flags a decisions file may name")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("allocate", help="split an amount between the 11 municipalities by a key")

@@ -4,9 +4,13 @@ The published file holds no row-level data (docs/disclosure.md); this is how row
 reaches the people allowed to do it. It reads the build DB read-only and writes one workbook with
 one sheet per kind, holding municipality K's rows and nothing of any other:
 
-- `Flag`: K's registration flags (cockpit.datakvalitet, full text) with file, line and, for a
-  flag on a posting, the posting it points at (voucher, date, amount, case key, text); two empty
-  columns `Beslutning` and `Begrundelse` for the steward's decision;
+- `Flag`: K's registration flags (cockpit.datakvalitet, full text; a rate flag is K's when K
+  operates the tilbud) with their status, file, line and, for a flag on a posting, the posting
+  it points at (voucher, date, amount, case key, text); the last four columns `Beslutning`,
+  `Begrundelse`, `Af`, `Dato` hold the decision so far and are where the steward writes one.
+  The sheet saved as CSV (semicolons, as a Danish Excel saves it) is a valid `beslutninger/`
+  file: `Flag-id` and the four decision columns are the contract's header, the others are
+  extra columns the reader keeps and ignores, and a row left without a decision is none;
 - `Afviste rækker`: rejected values (quarantine) of the files whose loaded rows all belong to K;
 - `Dyre enkeltsager`: K's expensive cases with their case keys (marts.mart_dyre_enkeltsager).
 
@@ -35,16 +39,18 @@ AMOUNT_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "0"  # years, lines, tilbud numbers: no thousands dot
 DATE_FORMAT = "dd-mm-yyyy"
 DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
-DECISION_COLUMNS = ("Beslutning", "Begrundelse")  # left empty: the steward's decision (issue 22)
+# The decisions file's columns (cockpit-schema.md, `beslutninger/`) but Flag-id, which comes first.
+DECISION_COLUMNS = ("Beslutning", "Begrundelse", "Af", "Dato")
 MAX_WIDTH = 60
 
 FLAGS_SQL = """
 select
-    f.flag_id as "Flag-id", f.regel as "Regel", f.regel_navn as "Regel navn", f.alvorlighed as "Alvorlighed",
+    f.flag_id as "Flag-id", f.status as "Status", f.regel as "Regel", f.regel_navn as "Regel navn", f.alvorlighed as "Alvorlighed",
     f.kilde as "Kilde", f.kildefil as "Kildefil", f.kildelinje as "Kildelinje", f.kommunekode as "Kommunekode",
     f.tilbudsnr as "Tilbudsnr", f.periode as "Periode", f.beskrivelse as "Beskrivelse", f.vaerdi as "Værdi",
     f.forventet as "Forventet", p.bilagsnr as "Bilagsnr", p.bogfoeringsdato as "Bogføringsdato",
-    cast(p.beloeb as decimal(18, 2)) as "Beløb", p.borgerreference as "Borgerreference", p.tekst as "Tekst"
+    cast(p.beloeb as decimal(18, 2)) as "Beløb", p.borgerreference as "Borgerreference", p.tekst as "Tekst",
+    f.beslutning as "Beslutning", f.begrundelse as "Begrundelse", f.besluttet_af as "Af", f.besluttet_dato as "Dato"
 from cockpit.datakvalitet as f
 left join raw.posteringer as p
     on f.kilde = 'posteringer' and p._source_file = f.kildefil and p._source_line = f.kildelinje
@@ -107,7 +113,6 @@ def read_worklist(con: duckdb.DuckDBPyConnection, kommune: str) -> Worklist:
     if not _has(con, "cockpit", "datakvalitet"):
         raise WorklistError("build-DB'en har ingen cockpit.datakvalitet: kør 'cockpit run' først")
     flags = con.execute(FLAGS_SQL, [kommune]).pl()
-    flags = flags.with_columns(*(pl.lit(None, dtype=pl.String).alias(c) for c in DECISION_COLUMNS))
     union = " union all ".join(
         f'select _source_file, cast("{col}" as varchar) as kommune from raw."{table}"'
         for table, col in KOMMUNE_COLUMNS

@@ -198,6 +198,15 @@ def _posteringer() -> list:
     ]
 
 
+def _beslutninger() -> list:
+    import great_expectations.expectations as gxe
+
+    # A work list saved as CSV is a decisions file: its rows without a decision are no error
+    # (staging reads only rows with one), and several decisions on one flag are allowed (the
+    # newest counts: stg_beslutninger__beslutninger).
+    return [*_not_null(gxe, "flag_id")]
+
+
 def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
     # More than two occupants per place every day of a 31-day month is not a registration
     # slip but a broken file (units, swapped columns).
@@ -215,4 +224,5 @@ SUITES: dict[str, Suite] = {
     "sundhedstjek": Suite(_sundhedstjek),
     "sundhedstjek_maalgruppe": Suite(_maalgruppe),
     "posteringer": Suite(_posteringer),
+    "beslutninger": Suite(_beslutninger),
 }

@@ -344,6 +344,9 @@ SIKREDE = Source(
         Field("Afviste sociale", "afviste_sociale", "int"),
         Field("Afviste retlige", "afviste_retlige", "int"),
         Field("Venteliste ultimo", "venteliste_ultimo", "int"),
+        # Optional (landing-zone.md §6): the flex places the institution may open above its
+        # normed places that month; a missing column or an empty cell is 0 (staging).
+        Field("Fleksible pladser", "fleksible_pladser", "int", required=False),
     ],
     description="Secure institutions for youth, one row per institution × month (landing-zone §6).",
     keys=["institution", "maaned"],
@@ -416,6 +419,32 @@ POSTERINGER = Source(
     mappings=True,
 )
 
+
+def _decision(text: pl.Expr) -> pl.Expr:
+    word = text.str.strip_chars().str.to_lowercase()
+    return pl.when(word.is_in(["accepteret", "afvist"])).then(word)
+
+
+# The data stewards' decisions on flags (cockpit-schema.md, `beslutninger/`): a work list's Flag
+# rows saved as CSV are such a file (cli/worklist.py). Not partitioned: a decision is on a flag,
+# whatever its period, so both refresh jobs read the folder.
+BESLUTNINGER = Source(
+    "beslutninger",
+    [
+        Field("Flag-id", "flag_id"),
+        _code("Beslutning", "beslutning", _decision, "ukendt beslutning: skriv accepteret eller afvist"),
+        Field("Begrundelse", "begrundelse"),
+        Field("Af", "af"),
+        Field("Dato", "dato", "date"),
+    ],
+    # no business key: several decisions on one flag are allowed, the newest counts
+    # (stg_beslutninger__beslutninger), so the suite names a failing row by file and line
+    description=(
+        "The data stewards' decisions on flags (cockpit-schema.md, folder `beslutninger/`: "
+        "Flag-id;Beslutning;Begrundelse;Af;Dato), one row per line, with lineage."
+    ),
+)
+
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
@@ -428,6 +457,7 @@ SOURCES: dict[str, Source] = {
         SUNDHEDSTJEK,
         SUNDHEDSTJEK_MAALGRUPPE,
         POSTERINGER,
+        BESLUTNINGER,
     )
 }
 FOLDERS = sorted({s.landing_folder for s in SOURCES.values()})

@@ -16,7 +16,7 @@ from functools import cache
 from dagster import Definitions, JobDefinition, definitions
 
 from orchestration.assets.ingest import INGEST_ASSETS, INGEST_CHECKS, QUARANTINE_TABLES
-from orchestration.assets.publish import RUN_LOG, published_cockpit
+from orchestration.assets.publish import FLAG_HISTORY, RUN_LOG, published_cockpit
 from orchestration.assets.quality import QUALITY_CHECKS
 from orchestration.assets.report import styringscockpit_report, yearly_report
 from orchestration.automation import JOBS, SCHEDULES, SENSORS
@@ -40,6 +40,7 @@ def defs() -> Definitions:
             cockpit_dbt_assets(),
             published_cockpit,
             RUN_LOG,
+            FLAG_HISTORY,
             styringscockpit_report,
         ],
         asset_checks=[*INGEST_CHECKS, *QUALITY_CHECKS],

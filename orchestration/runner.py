@@ -25,6 +25,7 @@ from dagster._core.utils import make_new_run_id
 from ingest.sources import unread_files
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.resources import SettingsResource
+from warehouse import flag_history
 from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
 from warehouse.check import loaded_findings
 from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
@@ -398,12 +399,14 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         rejected = con.execute("select count(*) from quarantine.afviste_raekker").fetchone()[0]
         findings = loaded_findings(con)
         outside = rows_outside_partitions(con)
+        history = flag_history.summary_lines(con, run_id)
     unread = [f"ikke læst: {rel}: {why}" for rel, why in unread_files(settings.landing_dir).items()]
     removed = removed_files(settings, run_id)
     lines += [
         "",
         f"filer i alt: {run[0]}, rækker indlæst i denne kørsel: {run[1]}, afviste værdier: {rejected}",
         f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
+        *history,
         *findings,
         *outside,
         *unread,

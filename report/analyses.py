@@ -8,6 +8,7 @@ itself keeps the exact figures (pseudonymous keys only).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -490,6 +491,115 @@ def udbud(wh: Warehouse, year: int) -> Section:
 
 # -------------------------------------------------------------------------------- datakvalitet
 SEVERITY = {"fejl": 1, "advarsel": 2, "info": 3}
+HISTORY_VIEW = "cockpit.datakvalitet_historik"
+_SEVERITY_ORDER = "case alvorlighed when 'fejl' then 1 when 'advarsel' then 2 else 3 end"
+
+
+def _history(wh: Warehouse, year: int, s: Section) -> dict:
+    """The flags' history (issue 22) as tables of section `s`: corrected since the previous
+    report year (`rettet_fundet` on or after 1 January of `year`), new since then
+    (`foerst_fundet` likewise), the open work list by municipality, the accepted flags with
+    their reasons. Returns the counts for the lead and the memo."""
+    since = date(year, 1, 1)
+    corrected = wh.frame(
+        f"""select regel, alvorlighed, kildefil, kildelinje, periode, rettet_fundet from {HISTORY_VIEW}
+            where status = 'rettet' and rettet_fundet >= ?
+            order by {_SEVERITY_ORDER}, regel, kildefil, kildelinje""",
+        [since],
+    )
+    new = wh.frame(
+        f"""select regel, any_value(regel_navn) as regel_navn, count(*) as antal from {HISTORY_VIEW}
+            where foerst_fundet >= ? group by regel order by regel""",
+        [since],
+    )
+    by_kommune = wh.frame(
+        """select coalesce(kommunekode, '') as kode,
+                   count(*) filter (where alvorlighed = 'fejl') as fejl,
+                   count(*) filter (where alvorlighed = 'advarsel') as advarsel,
+                   count(*) filter (where alvorlighed = 'info') as info
+            from cockpit.datakvalitet where status <> 'accepteret'
+            group by 1 order by kode = '', kode"""
+    )
+    accepted = wh.frame(
+        f"""select regel, kildefil, kildelinje, periode, begrundelse, besluttet_af, besluttet_dato
+            from cockpit.datakvalitet where status = 'accepteret'
+            order by {_SEVERITY_ORDER}, regel, kildefil, kildelinje"""
+    )
+    s.blocks.append(
+        Table(
+            "tabel-rettet",
+            f"Flag rettet siden {year - 1} (registreringen er ikke længere fundet; højst 20 vist)",
+            ["Regel", "Alvorlighed", "Fil", "Linje", "Periode", "Rettet fundet"],
+            [
+                [
+                    r["regel"],
+                    r["alvorlighed"],
+                    r["kildefil"] or MISSING,
+                    _line(r["kildelinje"]),
+                    r["periode"] or MISSING,
+                    dato(r["rettet_fundet"]),
+                ]
+                for r in corrected.head(20).iter_rows(named=True)
+            ],
+            HISTORY_VIEW,
+            numeric={3},
+        )
+    )
+    s.blocks.append(
+        Table(
+            "tabel-nye-flag",
+            f"Nye flag siden {year - 1} pr. regel",
+            ["Regel", "Navn", "Nye flag"],
+            [[r["regel"], r["regel_navn"], antal(r["antal"])] for r in new.iter_rows(named=True)],
+            HISTORY_VIEW,
+            numeric={2},
+            footer=["I alt", "", antal(int(new["antal"].sum()) if new.height else 0)],
+        )
+    )
+    s.blocks.append(
+        Table(
+            "tabel-arbejdsliste-kommune",
+            "Den åbne arbejdsliste pr. kommune (takstbilagets flag hos den kommunale driftsherre)",
+            ["Kommune", "Fejl", "Advarsler", "Info"],
+            [
+                [
+                    r["kode"] or "Uden kommune (regioner, private, institutioner)",
+                    antal(r["fejl"]),
+                    antal(r["advarsel"]),
+                    antal(r["info"]),
+                ]
+                for r in by_kommune.iter_rows(named=True)
+            ],
+            "cockpit.datakvalitet",
+            numeric={1, 2, 3},
+        )
+    )
+    s.blocks.append(
+        Table(
+            "tabel-accepterede",
+            "Flag accepteret af datastewarderne, med begrundelse",
+            ["Regel", "Fil", "Linje", "Periode", "Begrundelse", "Besluttet af", "Dato"],
+            [
+                [
+                    r["regel"],
+                    r["kildefil"] or MISSING,
+                    _line(r["kildelinje"]),
+                    r["periode"] or MISSING,
+                    r["begrundelse"] or MISSING,
+                    r["besluttet_af"] or MISSING,
+                    dato(r["besluttet_dato"]) if r["besluttet_dato"] else MISSING,
+                ]
+                for r in accepted.iter_rows(named=True)
+            ],
+            "cockpit.datakvalitet",
+            numeric={2},
+        )
+    )
+    return {
+        "rettet_siden": corrected.height,
+        "nye_siden": int(new["antal"].sum()) if new.height else 0,
+        "accepterede": accepted.height,
+    }
 
 
 def _line(number: int | None) -> str:
@@ -590,6 +700,14 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
             numeric={3},
         )
     )
+    if wh.has("datakvalitet_historik"):
+        history_facts = _history(wh, year, s)
+        s.facts.update(history_facts)
+        s.lead += (
+            f" Siden {year - 1} er {tal(history_facts['rettet_siden'])} flag rettet (registreringen er ikke længere "
+            f"fundet) og {tal(history_facts['nye_siden'])} nye fundet; {tal(history_facts['accepterede'])} flag er "
+            "accepteret af datastewarderne med en begrundelse og tæller ikke i arbejdslisten."
+        )
     if n_rejected:
         values = wh.frame(
             "select kilde, kildefil, kildelinje, kolonne, raavaerdi, aarsag from cockpit.afviste_raekker "

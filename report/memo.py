@@ -39,7 +39,9 @@ def memo_points(year: int, sections: dict) -> list[str]:
         bullets.append(text)
     si = sections["sikrede"].facts
     if si:
-        over = si["belaegning_normeret_pct"] is not None and si["belaegning_normeret_pct"] > si["maal_belaegning_pct"]
+        # The target is measured on normed + flex places (issue 22); without flex places that is the normed.
+        measured = si.get("belaegning_kapacitet_pct") or si["belaegning_normeret_pct"]
+        over = measured is not None and measured > si["maal_belaegning_pct"]
         bullets.append(
             f"**Sikrede institutioner{_months(si)}:** Belægningen var {pct(si['belaegning_normeret_pct'])} af de "
             f"normerede pladser og {pct(si['belaegning_faktisk_pct'])} af pladserne i drift på {si['omfang']} — "
@@ -107,7 +109,13 @@ def memo_points(year: int, sections: dict) -> list[str]:
             f"**Datakvalitet:** For {year} {antal(q['fejl_aar'])} fejl, {antal(q['advarsel_aar'])} advarsler og "
             f"{antal(q['info_aar'])} info-flag i registreringerne; den åbne arbejdsliste (alle år) har "
             f"{antal(q['fejl_arbejdsliste'])} fejl, {antal(q['advarsel_arbejdsliste'])} advarsler og "
-            f"{antal(q['info_arbejdsliste'])} info-flag; {antal(q['afviste'])} værdier i karantæne."
+            f"{antal(q['info_arbejdsliste'])} info-flag; {antal(q['afviste'])} værdier i karantæne"
+            + (
+                f"; siden {year - 1} {antal(q['rettet_siden'])} rettet, {antal(q['nye_siden'])} nye, "
+                f"{antal(q['accepterede'])} accepteret."
+                if "rettet_siden" in q
+                else "."
+            )
         )
     missing = [s.title for s in sections.values() if not s.facts and s.id not in ("fordelingsnoegler", "udbud")]
     if missing:

@@ -81,6 +81,7 @@ KILDER = {
     "cockpit.udbud_efterspoergsel": "Tilbudsportalen, belægningsindberetninger, de sikrede institutioners "
     "indberetninger og kommunernes posteringer",
     "cockpit.datakvalitet": "styringscockpittets registreringsregler R01–R17",
+    "cockpit.datakvalitet_historik": "styringscockpittets registreringsregler R01–R17 og datastewardernes beslutninger",
     "cockpit.afviste_raekker": "styringscockpittets indlæsning af kildefilerne",
 }
 
@@ -449,6 +450,17 @@ def belaegning(wh: Warehouse, year: int) -> Section:
 
 
 # ------------------------------------------------------------------------------------- sikrede
+def _capacity(t: dict) -> str:
+    """The occupancy the 85 % target is measured on: of normed + flex places (issue 22, the seeds'
+    "95 ud af de 106 pladser … inkl. flekspladser"), named when flex places were in use."""
+    if not t.get("fleksible_pladser") or t.get("belaegning_kapacitet_pct") is None:
+        return ""
+    return (
+        f" og {pct(t['belaegning_kapacitet_pct'])} af de normerede og fleksible pladser "
+        f"(gennemsnitligt {tal(t['fleksible_pladser'], 2)} fleksible)"
+    )
+
+
 def sikrede(wh: Warehouse, year: int) -> Section:
     """Sikrede institutioner from cockpit.sikrede_institutioner: occupancy of `I alt` per year against
     the target (`maal_belaegning_pct`), and per institution for `year` (social share, refusals, waiting list).
@@ -481,8 +493,9 @@ def sikrede(wh: Warehouse, year: int) -> Section:
     total_label = f"I alt, {covered} af {country} institutioner" if country else "I alt"
     s.lead = (
         f"I {s.periode or year} var belægningen på {scope} i alt {pct(t['belaegning_normeret_pct'])} af de "
-        f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift, mod målet på "
-        f"{pct(t['maal_belaegning_pct'], 0)}. Sociale anbringelser udgjorde {pct(t['andel_sociale_pct'])} af de "
+        f"normerede pladser og {pct(t['belaegning_faktisk_pct'])} af pladserne i drift"
+        + _capacity(t)
+        + f", mod målet på {pct(t['maal_belaegning_pct'], 0)}. Sociale anbringelser udgjorde {pct(t['andel_sociale_pct'])} af de "
         f"belagte døgn; "
         + (
             f"{antal(refused)} anmodninger blev afvist for mangel på plads "

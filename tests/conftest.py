@@ -144,6 +144,7 @@ PIPELINE_MODULES = {
     "test_ui_runs",
     "test_refresh_faults_run",
     "test_report_readback",
+    "test_flag_refreshes",
 }
 
 

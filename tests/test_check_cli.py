@@ -17,7 +17,7 @@ def test_check_on_the_sample_reports_exactly_the_planted_unparseable_values(samp
     assert main(["check", str(landing)]) == 0
     out = capsys.readouterr().out
     files = [line for line in out.splitlines() if not line.startswith("    ")]
-    assert len(files) == 93 and all(": OK [" in line for line in files)
+    assert len(files) == 94 and all(": OK [" in line for line in files)
     reported = set(re.findall(r"^(\S+): OK .*\n((?:    .*\n)+)", out, re.M))
     got = {
         (file, int(line), column, raw)
@@ -58,8 +58,8 @@ def test_check_names_every_file_the_run_would_skip_and_reads_nested_ones(tmp_pat
     (tmp_path / "LÆS MIG.txt").write_text("noter")
     assert main(["check", str(tmp_path)]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "LÆS MIG.txt: FEJL ligger ikke i en kildemappe (befolkning, belaegning, posteringer, regnskab, sikrede, "
-        "sundhedstjek, takstbilag, tilbud): flyt den til sin kildes mappe",
+        "LÆS MIG.txt: FEJL ligger ikke i en kildemappe (befolkning, belaegning, beslutninger, posteringer, "
+        "regnskab, sikrede, sundhedstjek, takstbilag, tilbud): flyt den til sin kildes mappe",
         "posteringer/825.txt: FEJL læses ikke: posteringer/ læser .csv",
         "takstbilag/rates.xls: FEJL læses ikke: takstbilag/ læser .xlsx (gem projektmappen som .xlsx)",
         "posteringer/2024/773.csv: OK [posteringer] kontraktens kolonner: 3 rækker godkendt, 0 værdier afvist",

@@ -33,6 +33,7 @@ COCKPIT_VIEWS = (
     "sundhedstjek_maaned",
     "fordelingsnoegler",
     "datakvalitet",
+    "datakvalitet_historik",
     "afviste_raekker",
     "koersler",
 )
@@ -62,6 +63,7 @@ QUALITY = (
     "dq_r15_cpr_fund",
     "dq_r16_posteringer_vs_regnskab",
     "dq_r17_tot_ue_i",
+    "dq_flag",
 )
 RAW = [
     "regnskab",
@@ -73,6 +75,7 @@ RAW = [
     "sundhedstjek",
     "sundhedstjek_maalgruppe",
     "posteringer",
+    "beslutninger",
 ]
 EXPECTED_ASSETS = {
     **{f"raw/{name}": "ingest" for name in RAW},
@@ -97,6 +100,7 @@ EXPECTED_ASSETS = {
     "staging/stg_sundhedstjek__maaned": "staging",
     "staging/stg_sundhedstjek__maalgruppe": "staging",
     "staging/stg_posteringer__posteringer": "staging",
+    "staging/stg_beslutninger__beslutninger": "staging",
     **{
         f"intermediate/{m}": "intermediate"
         for m in (
@@ -132,6 +136,7 @@ EXPECTED_ASSETS = {
     # What the published file shows in place of a cockpit view with row-level detail (docs/disclosure.md).
     "publicering/publicering_datakvalitet": "publicering",
     "publicering/publicering_afviste_raekker": "publicering",
+    "publicering/publicering_datakvalitet_historik": "publicering",
     "publish/cockpit_duckdb": "publish",
     "report/styringscockpit": "report",
 }
@@ -155,6 +160,7 @@ def test_asset_keys_and_groups():
         "quarantine/afviste_raekker": "ingest",
         "quarantine/cpr_fund": "ingest",
         "meta/koersler": "publish",
+        "meta/flag_history": "publish",
     }
 
 
@@ -346,7 +352,10 @@ def test_freshness_policies_monthly_35_days_yearly_400():
         for k in graph.get_all_asset_keys()
         if k.to_user_string().startswith("raw/")
     }
-    assert windows == {**{k: 400 for k in YEARLY_RAW | {"raw/tilbud"}}, **{k: 35 for k in MONTHLY_RAW}}
+    assert windows == {
+        **{k: 400 for k in YEARLY_RAW | {"raw/tilbud", "raw/beslutninger"}},
+        **{k: 35 for k in MONTHLY_RAW},
+    }
 
 
 # --- The build DB resource (issue 12) ----------------------------------------------------

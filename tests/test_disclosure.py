@@ -453,6 +453,7 @@ def secure_warehouse(con: duckdb.DuckDBPyConnection, rows: list[tuple], override
         "afviste_sociale",
         "afviste_retlige",
         "venteliste_ultimo",
+        pl.lit(0, dtype=pl.Int32).alias("fleksible_pladser"),
     )
     con.register("sikrede_frame", frame)
     con.execute("create or replace table staging.stg_sikrede__maaned as select * from sikrede_frame")

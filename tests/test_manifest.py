@@ -96,7 +96,7 @@ def test_the_definitions_load_from_a_prepared_manifest_without_dbt(tmp_path):
     run = _python(LOAD, clone, env)
     assert run.returncode == 0, run.stderr[-3000:]
     (_, import_s, _), (keys, load_s) = (line.split() for line in run.stdout.splitlines())
-    assert int(keys) == len(EXPECTED_ASSETS) + 3  # and the three tables declared for lineage
+    assert int(keys) == len(EXPECTED_ASSETS) + 4  # and the four tables declared for lineage
     assert not (tmp_path / "bin" / "dbt_calls.txt").exists()
     assert (clone / "dbt_project" / "target" / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in (clone / "dbt_project" / "target").iterdir()) == sorted(

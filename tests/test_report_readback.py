@@ -364,7 +364,7 @@ def _datakvalitet(con, doc: Document, memo: str, year: int) -> None:
         return {k: found.get(k, 0) for k in ("fejl", "advarsel", "info")}
 
     this_year = counts(f"periode_aar = {int(year)}")
-    work_list = counts("true")
+    work_list = counts("status <> 'accepteret'")  # an accepted flag is listed, not open (issue 22)
     lead = doc.leads["datakvalitet"]
     year_text = f"{antal(this_year['fejl'])} fejl, {antal(this_year['advarsel'])} advarsler og {antal(this_year['info'])} info-flag"
     list_text = f"{antal(work_list['fejl'])} fejl, {antal(work_list['advarsel'])} advarsler og {antal(work_list['info'])} info-flag"

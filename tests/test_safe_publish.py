@@ -224,7 +224,11 @@ def test_a_worklist_holds_its_municipalitys_rows_and_nobody_elses(published_samp
             assert not {v for v in values for k in others if k in v}, kommune
             flag_sheet = list(wb["Flag"].iter_rows(values_only=True))
             header = flag_sheet[0]
-            assert header[-2:] == ("Beslutning", "Begrundelse") and wb["Flag"].freeze_panes == "A2"
+            assert (
+                header[0] == "Flag-id"
+                and header[-4:] == ("Beslutning", "Begrundelse", "Af", "Dato")
+                and wb["Flag"].freeze_panes == "A2"
+            )
             rows = [dict(zip(header, r, strict=True)) for r in flag_sheet[1:]]
             assert len(rows) == flags.get(kommune, 0) and {r["Kommunekode"] for r in rows} <= {kommune}
             assert all(r["Kildefil"] and r["Kildelinje"] for r in rows)

@@ -116,7 +116,7 @@ def other_seeds(tmp_path_factory) -> dict[int, tuple[Path, dict]]:
 def test_same_seed_is_byte_identical_and_another_seed_differs(tmp_path, sample, other_seeds):
     write_sample(tmp_path / "again")  # the module's sample's seed, written a second time
     ha, hb = _hashes(sample[0]), _hashes(tmp_path / "again")
-    assert len(ha) == 94 and ha == hb  # 93 data files + manifest
+    assert len(ha) == 95 and ha == hb  # 94 data files (the decisions file among them) + manifest
     for root, _ in other_seeds.values():
         hc = _hashes(root)
         assert set(ha) == set(hc)

@@ -58,13 +58,17 @@ def outside_partitions(source: Source, rows) -> str:
     )
 
 
-def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _m: None) -> tuple[str, bool]:
+def check_paths(
+    paths: list[Path], *, progress: Callable[[str], None] = lambda _m: None, known_flags: set[str] | None = None
+) -> tuple[str, bool]:
     """Validate files or landing dirs as a run would, without loading: each file is read by its
     source's reader, then every source's files together go through the same Great Expectations
     suite the run's blocking check applies to the raw table (required values, value sets, unique
     keys, ranges), so `check` refuses what the run would refuse. Returns the report (one block
     per file: verdict, shape, counts, findings, rejected values, failed expectations with lines)
-    and whether every file passed."""
+    and whether every file passed. `known_flags`: the flag ids a refresh has found
+    (`warehouse.flag_history.known_flag_ids` of the build DB); a decision line on another id
+    fails its file. None: no build DB to look them up in, said in the decisions files' blocks."""
     blocks: dict[str, list[str]] = {}  # file → its lines; the first is the verdict
     parsed_by_source: dict[str, list] = {}
     ok = True
@@ -104,12 +108,33 @@ def check_paths(paths: list[Path], *, progress: Callable[[str], None] = lambda _
             progress(f"check: {rel}")
     for rel, line in _posting_overlaps(parsed_by_source.get("posteringer", [])):
         blocks[rel].append(f"    fund: {line}")
+    for rel, parsed in parsed_by_source.get("beslutninger", []):
+        if known_flags is None:
+            blocks[rel].append(
+                "    bemærk: ingen build-DB at slå Flag-id op i (kør 'cockpit run' eller angiv --build-db)"
+            )
+            continue
+        unknown = _unknown_decisions(rel, parsed.rows, known_flags)
+        if unknown:
+            blocks[rel][0] = blocks[rel][0].replace(": OK [", ": FEJL [", 1)
+            blocks[rel] += [f"    {line}" for line in unknown]
+            ok = False
     for source_name, files in parsed_by_source.items():
         for rel, problems in _contract_checks(source_name, files).items():
             blocks[rel][0] = blocks[rel][0].replace(": OK [", ": FEJL [", 1)
             blocks[rel] += problems
             ok = False
     return "\n".join(line for block in blocks.values() for line in block), ok
+
+
+def _unknown_decisions(rel: str, rows: pl.DataFrame, known: set[str]) -> list[str]:
+    from warehouse.flag_history import unknown_decision_lines
+
+    decided = rows.filter(pl.col("beslutning").is_not_null() & (pl.col("flag_id").str.strip_chars() != ""))
+    unknown = decided.filter(~pl.col("flag_id").str.strip_chars().is_in(list(known)))
+    return unknown_decision_lines(
+        [(rel, line, flag_id.strip()) for line, flag_id in unknown.select("_source_line", "flag_id").iter_rows()]
+    )
 
 
 def same_content(targets: list[tuple[Source, Path, Path]]) -> dict[str, str]:

@@ -1,7 +1,12 @@
 {#
-  The closing select of a registration-flag model: the 13 columns every rule model returns and
-  cockpit.datakvalitet unions (contracts/cockpit-schema.md, `cockpit.datakvalitet`), cast to
+  The closing select of a registration-flag model: the 14 columns every rule model returns and
+  quality.dq_flag unions (contracts/cockpit-schema.md, `cockpit.datakvalitet`), cast to
   the contract's types. The model writes `from <its flag CTE>` after it.
+
+  `noegle` is the registration's own key (a list of SQL expressions: kommune + bilagsnr for a
+  posting, tilbud + ydelse + year for a rate, ...), joined with `|` into `flag_noegle`. The flag
+  id is the rule + this key (quality/dq_flag.sql), never the file or line, so a renamed,
+  re-exported or shifted file keeps its flags' ids (issue 22). Each rule's YAML documents its key.
 
   regel, regel_navn and alvorlighed are text (fixed per rule by contracts/data-quality-rules.md)
   and checked when the model compiles; every other argument is a SQL expression over the flag
@@ -10,7 +15,7 @@
   Column docs: macros/flag_row.md (doc blocks shared by the 17 rule models' YAML).
 #}
 {% macro flag_row(
-    regel, regel_navn, alvorlighed, kilde, periode, beskrivelse, vaerdi, forventet,
+    regel, regel_navn, alvorlighed, kilde, noegle, periode, beskrivelse, vaerdi, forventet,
     kommunekode=none, tilbudsnr=none,
     kildefil='_source_file', kildelinje='_source_line', load_id='_load_id'
 ) -%}
@@ -19,6 +24,9 @@
 {%- endif -%}
 {%- if alvorlighed not in ('fejl', 'advarsel', 'info') -%}
     {{ exceptions.raise_compiler_error("flag_row (" ~ regel ~ "): alvorlighed must be fejl, advarsel or info, got '" ~ alvorlighed ~ "'") }}
+{%- endif -%}
+{%- if noegle is string or noegle | length == 0 -%}
+    {{ exceptions.raise_compiler_error("flag_row (" ~ regel ~ "): noegle must be a list of SQL expressions (the registration's key)") }}
 {%- endif -%}
 select
     cast({{ flag_text(regel) }} as varchar) as regel,
@@ -33,7 +41,18 @@ select
     cast({{ beskrivelse }} as varchar) as beskrivelse,
     cast({{ vaerdi }} as varchar) as vaerdi,
     cast({{ forventet }} as varchar) as forventet,
-    cast({{ load_id }} as varchar) as load_id
+    cast({{ load_id }} as varchar) as load_id,
+    {{ flag_key(noegle) }} as flag_noegle
+{%- endmacro %}
+
+{# The key columns as one text, `|` between them; an empty part stays empty, never NULL. #}
+{% macro flag_key(parts) -%}
+concat_ws(
+        '|'
+        {%- for part in parts %},
+        coalesce(cast({{ part }} as varchar), '')
+        {%- endfor %}
+    )
 {%- endmacro %}
 
 {# A Python string as a SQL string literal. #}

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
 
+from ingest.sources import MONTH, YEAR
 from orchestration.assets.quality import DATAKVALITET_KEY
-from orchestration.partitions import LOAD_ID_TAG
+from orchestration.partitions import LOAD_ID_TAG, MONTHLY, RANGE_END_TAG, RANGE_START_TAG, YEARLY, full_range
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint
+from warehouse.flag_history import Scope, record_refresh, unknown_decision_lines, unknown_decisions
 from warehouse.flags import has_flags_view
 from warehouse.publishing import publish_verified, record_file_digest
 
@@ -25,6 +27,15 @@ RUN_LOG = AssetSpec(
     owners=["team:rammeaftalesekretariatet"],
     description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
     "content fingerprint of the audited build that was published.",
+)
+# Updated by the publish step before it fingerprints (warehouse/flag_history.py), read by dbt as
+# cockpit.datakvalitet(_historik).
+FLAG_HISTORY = AssetSpec(
+    ["meta", "flag_history"],
+    group_name="publish",
+    owners=["team:rammeaftalesekretariatet"],
+    description="Every registration flag ever found, one row per flag_id, with its status (ny, uændret, rettet) "
+    "and when it was first and last found; kept across refreshes and full rebuilds.",
 )
 # The run log's columns are cockpit.koersler's (contract names); metadata keys are English.
 RUN_METADATA_KEYS = {
@@ -61,6 +72,10 @@ def published_cockpit(
     stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=UTC)
     with build_db.connect() as con:
+        history = record_refresh(con, context.run.run_id, started.replace(tzinfo=None), judged_scope(context.run.tags))
+        context.log.info(history.line())
+        for line in unknown_decision_lines(unknown_decisions(con)):
+            context.log.warning(line)
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         audited = build_subset_fingerprint(con)
         row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
@@ -75,7 +90,22 @@ def published_cockpit(
     record_file_digest(settings.published_db)  # so a later run sees damage anywhere in the file
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
     run = {RUN_METADATA_KEYS[k]: v for k, v in row.items() if v is not None}
-    return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run})
+    flags = {"flags_new": history.ny, "flags_unchanged": history.uaendret, "flags_corrected": history.rettet}
+    return MaterializeResult(metadata={"path": str(settings.published_db), "bytes": size, **run, **flags})
+
+
+def judged_scope(tags: dict[str, str]) -> Scope | None:
+    """Which flags this run may mark `rettet` (warehouse/flag_history.py): a run over part of
+    its job's partitions (run tags: one partition, or a range) judges that grain and range; a
+    run over all of them (`cockpit run`), or without partitions, judges every flag."""
+    start = tags.get(RANGE_START_TAG) or tags.get("dagster/partition")
+    if not start:
+        return None
+    end = tags.get(RANGE_END_TAG) or start
+    yearly = len(start) == 4
+    if (start, end) == full_range(YEARLY if yearly else MONTHLY):
+        return None
+    return Scope(YEAR if yearly else MONTH, start, end)
 
 
 def record_run(
@@ -115,4 +145,9 @@ def record_run(
 def _flag_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if not has_flags_view(con):
         return {}
-    return dict(con.execute("select alvorlighed, count(*) from cockpit.datakvalitet group by 1").fetchall())
+    # Open flags: an accepted one is still listed, but not counted (issue 22).
+    return dict(
+        con.execute(
+            "select alvorlighed, count(*) from cockpit.datakvalitet where status <> 'accepteret' group by 1"
+        ).fetchall()
+    )

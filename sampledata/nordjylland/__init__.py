@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sampledata.nordjylland.befolkning import draw_population, write_befolkning
 from sampledata.nordjylland.belaegning import write_belaegning
+from sampledata.nordjylland.beslutninger import write_beslutninger
 from sampledata.nordjylland.common import Landing
 from sampledata.nordjylland.posteringer import write_posteringer
 from sampledata.nordjylland.regnskab import draw_regnskab, write_regnskab
@@ -55,6 +56,7 @@ def write_sample(
     write_sikrede(landing, seed, span)
     write_sundhedstjek(landing, seed, total)
     write_posteringer(landing, seed, takster, amounts)
+    write_beslutninger(landing)
     manifest = {
         "seed": seed,
         "years": list(years),

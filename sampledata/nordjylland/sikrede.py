@@ -1,4 +1,8 @@
-"""Secure institutions' yearly occupancy, refusals and waiting list (`sikrede/`), with the planted R10/R11 cases."""
+"""Secure institutions' yearly occupancy, refusals and waiting list (`sikrede/`), with the planted R10/R11 cases.
+
+Kompasset ran two flex places above its 10 normed places in 2021 (the seeds: made permanent in
+2022), reported in the optional column `Fleksible pladser` (empty = 0): 11 places in operation
+in March 2021 is capacity, not an R11 error; 13 in July 2021 is more than normed + flex."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ def write_sikrede(landing: Landing, seed: int, years: range) -> None:
         "Afviste sociale",
         "Afviste retlige",
         "Venteliste ultimo",
+        "Fleksible pladser",
     ]
     for y in years:
         rows = []
@@ -37,9 +42,13 @@ def write_sikrede(landing: Landing, seed: int, years: range) -> None:
                 r = rng.random()  # screening one young person can take several places out of use
                 drift = normed - 2 if r < 0.03 else normed - 1 if r < 0.10 else normed
                 occupied = int(half_up(D(drift * days) * D(rng.randint(800, 980)) / 1000))
+                flex = "2" if (name, y) == ("Kompasset", 2021) else ""
                 if key == ("Kompasset", 2021, 3):
                     drift = normed + 1
-                    tags.append(Tag("R11", "positive", "overbelægning: pladser i drift 11 > normerede 10"))
+                    tags.append(Tag("R11", "near_miss", "pladser i drift 11 ≤ normerede 10 + 2 fleksible"))
+                if key == ("Kompasset", 2021, 7):
+                    drift = normed + 3
+                    tags.append(Tag("R11", "positive", "pladser i drift 13 > normerede 10 + 2 fleksible"))
                 if key == ("Kompasset", 2021, 11):
                     drift, occupied = normed, normed * days
                     tags.append(Tag("R10", "near_miss", "belagte døgn = pladser i drift x dage exactly (100 %)"))
@@ -67,6 +76,7 @@ def write_sikrede(landing: Landing, seed: int, years: range) -> None:
                             str(refused[0]),
                             str(refused[1]),
                             waiting,
+                            flex,
                         ],
                         tags,
                     )

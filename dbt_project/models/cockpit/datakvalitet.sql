@@ -1,67 +1,58 @@
--- One row per flagged registration: the union of the registration-flag models R01-R17
--- (models/quality, contracts/data-quality-rules.md). A view (like every cockpit relation): the
--- publish step counts its flags per severity into cockpit.koersler.
--- flag_id is stable across runs for the same rule and source line; `fundet` is the start of the
--- dbt invocation that built the flags (UTC), fixed in the view's text.
-{%- set regler = [
-    'dq_r01_forkert_funktion',
-    'dq_r02_dobbeltbetaling',
-    'dq_r03_doegn_over_periode',
-    'dq_r04_takst_afviger',
-    'dq_r05_skuddag',
-    'dq_r06_doegntakst_beregning',
-    'dq_r07_antal_doegn',
-    'dq_r08_lav_belaegning',
-    'dq_r09_takstaendring',
-    'dq_r10_overbelaegning',
-    'dq_r11_pladser_over_normering',
-    'dq_r12_ufuldstaendig_maaned',
-    'dq_r13_usaedvanligt_hoejt_antal',
-    'dq_r14_stor_aendring_regnskab',
-    'dq_r15_cpr_fund',
-    'dq_r16_posteringer_vs_regnskab',
-    'dq_r17_tot_ue_i',
-] %}
-
+-- One row per flag this refresh found (quality.dq_flag: the rule models R01-R17 and each
+-- flag's id), with its history (meta.flag_history, written by warehouse/flag_history.py after
+-- the build): `status` ny (first found in this refresh) or uændret (found before), or
+-- accepteret when a steward's decision (folder beslutninger/) says the flag is right: still
+-- listed, not counted as open; `foerst_fundet` the first refresh that found it. A view (like
+-- every cockpit relation): the publish step counts its open flags per severity into
+-- cockpit.koersler.
+-- `fundet` is the start of the dbt invocation that built the flags (UTC), fixed in the view's text.
 with flag as (
-    {%- for regel in regler %}
+    select * from {{ ref('dq_flag') }}
+),
+
+historik as (
     select
-        regel,
-        regel_navn,
-        alvorlighed,
-        kilde,
-        kildefil,
-        kildelinje,
-        kommunekode,
-        tilbudsnr,
-        periode,
-        beskrivelse,
-        vaerdi,
-        forventet,
-        load_id
-    from {{ ref(regel) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+        flag_id,
+        status,
+        foerst_fundet
+    from {{ source('meta', 'flag_history') }}
+),
+
+beslutning as (
+    select * from {{ ref('stg_beslutninger__beslutninger') }}
 )
 
 select
-    cast(md5(regel || '|' || kildefil || '|' || kildelinje || '|' || coalesce(periode, '')) as varchar)
-        as flag_id,
-    cast(regel as varchar) as regel,
-    cast(regel_navn as varchar) as regel_navn,
-    cast(alvorlighed as varchar) as alvorlighed,
-    cast(kilde as varchar) as kilde,
-    cast(kildefil as varchar) as kildefil,
-    cast(kildelinje as integer) as kildelinje,
-    cast(kommunekode as varchar) as kommunekode,
-    cast(tilbudsnr as integer) as tilbudsnr,
-    cast(periode as varchar) as periode,
-    cast(beskrivelse as varchar) as beskrivelse,
-    cast(vaerdi as varchar) as vaerdi,
-    cast(forventet as varchar) as forventet,
-    cast(load_id as varchar) as load_id,
+    flag.flag_id,
+    flag.regel,
+    flag.regel_navn,
+    flag.alvorlighed,
+    flag.kilde,
+    flag.kildefil,
+    flag.kildelinje,
+    flag.kommunekode,
+    flag.tilbudsnr,
+    flag.periode,
+    flag.beskrivelse,
+    flag.vaerdi,
+    flag.forventet,
+    flag.load_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as fundet,
-    try_cast(left(periode, 4) as integer) as periode_aar
+    try_cast(left(flag.periode, 4) as integer) as periode_aar,
+    case
+        when beslutning.beslutning = 'accepteret' then 'accepteret'
+        -- meta.flag_history is this refresh's once its history step has run (before publishing);
+        -- a flag found again after it was corrected is not new.
+        when historik.status in ('uændret', 'rettet') then 'uændret'
+        else 'ny'
+    end as status,
+    historik.foerst_fundet,
+    beslutning.beslutning,
+    beslutning.begrundelse,
+    beslutning.besluttet_af,
+    beslutning.besluttet_dato,
+    flag.flag_noegle,
+    flag.driftsherre
 from flag
+left join historik on flag.flag_id = historik.flag_id
+left join beslutning on flag.flag_id = beslutning.flag_id

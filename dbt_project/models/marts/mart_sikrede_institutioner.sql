@@ -1,10 +1,14 @@
 -- Secure institutions per institution × year, plus an `I alt` row per year over all of them.
--- Occupancy on normed places (the published figure) and on places in operation (domain rule 3).
+-- Occupancy on normed places (the published figure), on places in operation (domain rule 3) and
+-- on the capacity: normed + flex places (landing-zone.md §6), which the 85 % target is measured
+-- on, as the seeds do ("95 ud af de 106 pladser ... inkl. flekspladser").
 with maaned as (
     select
         s.*,
         s.normerede_pladser * day(last_day(s.maaned)) as normerede_doegn,
         s.pladser_i_drift * day(last_day(s.maaned)) as doegn_i_drift,
+        s.fleksible_pladser * day(last_day(s.maaned)) as fleksible_doegn,
+        day(last_day(s.maaned)) as dage,
         cast(year(s.maaned) as integer) as aar
     from {{ ref('stg_sikrede__maaned') }} as s
 ),
@@ -16,6 +20,8 @@ institution_aar as (
         aar,
         sum(normerede_doegn) as normerede_doegn,
         sum(doegn_i_drift) as doegn_i_drift,
+        sum(fleksible_doegn) as fleksible_doegn,
+        sum(dage) as dage,
         sum(belagte_doegn_sociale) as belagte_doegn_sociale,
         sum(belagte_doegn_retlige) as belagte_doegn_retlige,
         sum(afviste_sociale) as afviste_sociale,
@@ -37,6 +43,9 @@ i_alt as (
         aar,
         sum(normerede_doegn) as normerede_doegn,
         sum(doegn_i_drift) as doegn_i_drift,
+        sum(fleksible_doegn) as fleksible_doegn,
+        -- The institutions' days of the year: their flex places add up over the same months.
+        max(dage) as dage,
         sum(belagte_doegn_sociale) as belagte_doegn_sociale,
         sum(belagte_doegn_retlige) as belagte_doegn_retlige,
         sum(afviste_sociale) as afviste_sociale,
@@ -71,6 +80,8 @@ select
     cast((select count(*) from {{ ref('ref_sikrede_institutioner') }}) as integer) as antal_institutioner_i_landet,
     cast(normerede_doegn as bigint) as normerede_doegn,
     cast(doegn_i_drift as bigint) as doegn_i_drift,
+    cast({{ div_half_up('fleksible_doegn', 'dage', 2) }} as decimal(9, 2)) as fleksible_pladser,
+    cast(normerede_doegn + fleksible_doegn as bigint) as kapacitet_doegn,
     cast(belagte_doegn_sociale as bigint) as belagte_doegn_sociale,
     cast(belagte_doegn_retlige as bigint) as belagte_doegn_retlige,
     cast(
@@ -81,6 +92,12 @@ select
         {{ div_half_up('100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'doegn_i_drift', 2) }}
         as decimal(9, 2)
     ) as belaegning_faktisk_pct,
+    cast(
+        {{ div_half_up(
+            '100 * (belagte_doegn_sociale + belagte_doegn_retlige)', 'normerede_doegn + fleksible_doegn', 2
+        ) }}
+        as decimal(9, 2)
+    ) as belaegning_kapacitet_pct,
     cast(
         {{ div_half_up('100 * belagte_doegn_sociale', 'belagte_doegn_sociale + belagte_doegn_retlige', 4) }}
         as decimal(9, 4)

@@ -50,6 +50,7 @@ flag as (
     regel_navn='Mulig dobbeltbetaling',
     alvorlighed='advarsel',
     kilde="'posteringer'",
+    noegle=['kommunekode', 'bilagsnr'],
     kommunekode='kommunekode',
     tilbudsnr='tilbudsnr',
     periode="strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m')",

@@ -50,6 +50,7 @@ end
     regel_navn='Døgn ud over serviceperioden',
     alvorlighed='fejl',
     kilde="'posteringer'",
+    noegle=['kommunekode', 'bilagsnr'],
     kommunekode='kommunekode',
     tilbudsnr='tilbudsnr',
     periode="strftime(coalesce(periode_fra, bogfoeringsdato), '%Y-%m')",

@@ -53,6 +53,7 @@ flag as (
     regel_navn='Skuddag i serviceperioden',
     alvorlighed='info',
     kilde="'posteringer'",
+    noegle=['kommunekode', 'bilagsnr'],
     kommunekode='kommunekode',
     tilbudsnr='tilbudsnr',
     periode="strftime(periode_fra, '%Y-%m')",

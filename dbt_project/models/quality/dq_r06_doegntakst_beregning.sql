@@ -38,6 +38,7 @@ flag as (
     regel_navn='Døgntakst passer ikke med omkostninger',
     alvorlighed='fejl',
     kilde="'takstbilag'",
+    noegle=['tilbudsnr', 'ydelse', 'aar'],
     tilbudsnr='tilbudsnr',
     periode='aar',
     beskrivelse=beskrivelse,

@@ -34,6 +34,7 @@ coalesce({{ dk_number('antal_doegn', 0) }}, '(tom)')
     regel_navn='Antal døgn passer ikke med pladser og belægning',
     alvorlighed='advarsel',
     kilde="'takstbilag'",
+    noegle=['tilbudsnr', 'ydelse', 'aar'],
     tilbudsnr='tilbudsnr',
     periode='aar',
     beskrivelse=beskrivelse,

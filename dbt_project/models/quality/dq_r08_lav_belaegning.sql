@@ -30,6 +30,7 @@ flag as (
     regel_navn='Lav belægning uden begrundelse',
     alvorlighed='advarsel',
     kilde="'takstbilag'",
+    noegle=['tilbudsnr', 'ydelse', 'aar'],
     tilbudsnr='tilbudsnr',
     periode='aar',
     beskrivelse=beskrivelse,

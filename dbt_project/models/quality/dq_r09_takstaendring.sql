@@ -43,6 +43,7 @@ flag as (
     regel_navn='Stor takstændring uden begrundelse',
     alvorlighed='advarsel',
     kilde="'takstbilag'",
+    noegle=['tilbudsnr', 'ydelse', 'aar'],
     tilbudsnr='tilbudsnr',
     periode='aar',
     beskrivelse=beskrivelse,

@@ -62,6 +62,7 @@ coalesce('Tilbud ' || tilbudsnr, institution, '?') || ', ' || strftime(maaned, '
     regel_navn='Flere belagte døgn end pladser i drift',
     alvorlighed='advarsel',
     kilde='kilde',
+    noegle=['kilde', 'coalesce(cast(tilbudsnr as varchar), institution)', "strftime(maaned, '%Y-%m')"],
     tilbudsnr='tilbudsnr',
     periode="strftime(maaned, '%Y-%m')",
     beskrivelse=beskrivelse,

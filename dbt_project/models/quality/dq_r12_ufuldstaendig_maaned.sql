@@ -26,6 +26,7 @@ coalesce({{ dk_number('antal', 0) }}, '(tomt)')
     regel_navn='Ufuldstændig måned',
     alvorlighed='info',
     kilde="'sundhedstjek'",
+    noegle=['kommunekode', "strftime(maaned, '%Y-%m')"],
     kommunekode='kommunekode',
     periode="strftime(maaned, '%Y-%m')",
     beskrivelse=beskrivelse,

@@ -44,6 +44,7 @@ flag as (
     regel_navn='Usædvanligt højt månedstal',
     alvorlighed='advarsel',
     kilde="'sundhedstjek'",
+    noegle=['kommunekode', "strftime(maaned, '%Y-%m')"],
     kommunekode='kommunekode',
     periode="strftime(maaned, '%Y-%m')",
     beskrivelse=beskrivelse,

@@ -54,6 +54,7 @@ flag as (
     regel_navn='Stor ændring i nettodriftsudgift',
     alvorlighed='advarsel',
     kilde="'regnskab'",
+    noegle=['omraadekode', 'funktion', 'aar'],
     kommunekode='omraadekode',
     periode='aar',
     beskrivelse=beskrivelse,

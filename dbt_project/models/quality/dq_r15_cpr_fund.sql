@@ -36,6 +36,11 @@ linjer as (
     select
         kilderaekke._source_file,
         kilderaekke._source_line,
+        'posteringer|' || concat_ws(
+            '|',
+            coalesce(kilderaekke.kommunekode, ''),
+            coalesce(kilderaekke.bilagsnr, '')
+        ) as noegle,
         kilderaekke.kommunekode,
         kilderaekke.tilbudsnr,
         strftime(coalesce(kilderaekke.periode_fra, kilderaekke.bogfoeringsdato), '%Y-%m') as periode
@@ -47,6 +52,12 @@ linjer as (
     select
         kilderaekke._source_file,
         kilderaekke._source_line,
+        'takstbilag|' || concat_ws(
+            '|',
+            coalesce(cast(kilderaekke.tilbudsnr as varchar), ''),
+            coalesce(kilderaekke.ydelse, ''),
+            coalesce(cast(kilderaekke.aar as varchar), '')
+        ) as noegle,
         null as kommunekode,
         kilderaekke.tilbudsnr,
         cast(kilderaekke.aar as varchar) as periode
@@ -58,6 +69,11 @@ linjer as (
     select
         kilderaekke._source_file,
         kilderaekke._source_line,
+        'belaegning|' || concat_ws(
+            '|',
+            coalesce(cast(kilderaekke.tilbudsnr as varchar), ''),
+            coalesce(strftime(kilderaekke.maaned, '%Y-%m'), '')
+        ) as noegle,
         null as kommunekode,
         kilderaekke.tilbudsnr,
         strftime(kilderaekke.maaned, '%Y-%m') as periode
@@ -69,6 +85,11 @@ linjer as (
     select
         kilderaekke._source_file,
         kilderaekke._source_line,
+        'sikrede|' || concat_ws(
+            '|',
+            coalesce(kilderaekke.institution, ''),
+            coalesce(strftime(kilderaekke.maaned, '%Y-%m'), '')
+        ) as noegle,
         null as kommunekode,
         null as tilbudsnr,
         strftime(kilderaekke.maaned, '%Y-%m') as periode
@@ -80,6 +101,15 @@ linjer as (
     select
         kilderaekke._source_file,
         kilderaekke._source_line,
+        'regnskab|' || concat_ws(
+            '|',
+            coalesce(kilderaekke.omraadekode, ''),
+            coalesce(kilderaekke.funktion, ''),
+            coalesce(cast(kilderaekke.dranst as varchar), ''),
+            coalesce(kilderaekke.art, ''),
+            coalesce(kilderaekke.prisenhed, ''),
+            coalesce(cast(kilderaekke.aar as varchar), '')
+        ) as noegle,
         kilderaekke.omraadekode as kommunekode,
         null as tilbudsnr,
         cast(kilderaekke.aar as varchar) as periode
@@ -91,6 +121,7 @@ linjer as (
     select
         kilderaekke._source_file,
         kilderaekke._source_line,
+        'tilbud|' || coalesce(cast(kilderaekke.tilbudsnr as varchar), '') as noegle,
         null as kommunekode,
         kilderaekke.tilbudsnr,
         null as periode
@@ -106,7 +137,8 @@ linje_info as (
         _source_line,
         any_value(kommunekode) as kommunekode,
         any_value(tilbudsnr) as tilbudsnr,
-        any_value(periode) as periode
+        any_value(periode) as periode,
+        any_value(noegle) as noegle
     from linjer
     group by _source_file, _source_line
 ),
@@ -116,7 +148,9 @@ flag as (
         pr_linje.*,
         linje_info.kommunekode,
         linje_info.tilbudsnr,
-        linje_info.periode
+        linje_info.periode,
+        -- A line that did not load has no registration key of its own: its file and line.
+        coalesce(linje_info.noegle, pr_linje.kilde || '|' || pr_linje.kildefil || '|' || pr_linje.kildelinje) as noegle
     from pr_linje
     left join linje_info
         on pr_linje.kildefil = linje_info._source_file
@@ -133,6 +167,7 @@ flag as (
     regel_navn='CPR-lignende værdi',
     alvorlighed='fejl',
     kilde='kilde',
+    noegle=['noegle'],
     kildefil='kildefil',
     kildelinje='kildelinje',
     kommunekode='kommunekode',

@@ -69,6 +69,7 @@ flag as (
     regel_navn='Posteringer afstemmer ikke med regnskab',
     alvorlighed='advarsel',
     kilde="'regnskab'",
+    noegle=['omraadekode', 'funktion', 'aar'],
     kommunekode='omraadekode',
     periode='aar',
     beskrivelse=beskrivelse,

@@ -76,6 +76,7 @@ coalesce(omraadenavn, omraadekode) || ', funktion ' || funktion || ', dranst ' |
     regel_navn='I alt (netto) ≠ bruttoudgifter − indtægter',
     alvorlighed='advarsel',
     kilde="'regnskab'",
+    noegle=['omraadekode', 'funktion', 'dranst', 'aar'],
     kommunekode='omraadekode',
     periode='aar',
     beskrivelse=beskrivelse,

@@ -14,6 +14,8 @@ renamed as (
         cast(afviste_sociale as integer) as afviste_sociale,
         cast(afviste_retlige as integer) as afviste_retlige,
         cast(venteliste_ultimo as integer) as venteliste_ultimo,
+        -- Optional column (landing-zone.md §6): missing or empty = no flex places.
+        coalesce(cast(fleksible_pladser as integer), 0) as fleksible_pladser,
         _source_file,
         _source_line,
         _load_id

@@ -1,0 +1,191 @@
+"""The flags' history across refreshes (issue 22): every flag ever found, one row per flag_id, in
+the build DB's own bookkeeping, `meta.flag_history`.
+
+dbt computes this refresh's flags (`quality.dq_flag`: the rule models' union, with each flag's
+id from the rule and the registration's own key). After each build, before publishing,
+`record_refresh` compares them with the history:
+
+- a flag not in the history is `ny`, with `foerst_fundet` = this refresh;
+- a flag in it is `uændret` (also one that was `rettet` and is found again: it keeps its
+  `foerst_fundet`); `sidst_fundet` = this refresh either way, and its columns are this refresh's
+  (the file and line where it is now);
+- a flag in the history that this refresh judged and did not find is `rettet`, with
+  `rettet_fundet` / `rettet_run_id` the refresh that stopped finding it (its columns stay as
+  last found).
+
+`accepteret` is not stored: it is a steward's decision (`raw.beslutninger`), applied by the
+cockpit views, so a decision withdrawn is gone at the next build.
+
+The table is created by dbt's on-run-start (dbt_project.yml, beside `meta.koersler`), so the
+cockpit views over it bind in any build DB; a rebuild of every dbt model (a full refresh) and a
+re-read of every landing file leave it alone: it is no model of dbt and no raw table.
+
+Which flags a refresh judges: dbt computes the rules over the whole warehouse, every raw table
+as loaded so far, so a refresh's flags are complete. A partition run says so nevertheless
+(`Scope`): it may mark `rettet` only the flags of its own grain's sources and periods, so a
+monthly run never marks a yearly flag `rettet`, whatever a partial build left in the rule tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from ingest.sources import SOURCES
+
+HISTORY = "meta.flag_history"
+FOUND = "quality.dq_flag"
+# The columns of a flag as found (quality.dq_flag); the history keeps the last found values.
+FLAG_COLUMNS = (
+    "regel",
+    "regel_navn",
+    "alvorlighed",
+    "kilde",
+    "kildefil",
+    "kildelinje",
+    "kommunekode",
+    "tilbudsnr",
+    "periode",
+    "beskrivelse",
+    "vaerdi",
+    "forventet",
+    "load_id",
+    "flag_noegle",
+    "driftsherre",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a partition run read: its grain (`ingest.sources.YEAR` or `MONTH`) and the first and
+    last partition key (`2024`, `2024-03`). Flags of sources of that grain whose period lies in
+    the range are judged; a flag without a period (the register of tilbud) is judged by every run."""
+
+    grain: str
+    start: str
+    end: str
+
+    def sql(self) -> tuple[str, list]:
+        """A SQL condition on the history's rows (kilde, periode) and its parameters."""
+        kilder = sorted(s.name for s in SOURCES.values() if s.grain == self.grain)
+        width = len(self.start)  # 4 for years, 7 for months: a posting's periode is yyyy-mm
+        return (
+            f"(periode is null or (kilde in ({', '.join('?' * len(kilder))}) "
+            f"and left(periode, {width}) between ? and ?))",
+            [*kilder, self.start, self.end],
+        )
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    """Counts of one refresh's comparison: flags first found, found again, no longer found."""
+
+    ny: int
+    uaendret: int
+    rettet: int
+
+    def line(self) -> str:
+        """One Danish line for the run log."""
+        return f"flaghistorik: {self.ny} nye, {self.uaendret} uændrede, {self.rettet} rettet siden sidste kørsel"
+
+
+def record_refresh(
+    con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, scope: Scope | None = None
+) -> RefreshSummary:
+    """Compare this refresh's flags (`quality.dq_flag`) with `meta.flag_history` and update it
+    in one transaction. `run_id` and `at` (naive UTC) name the refresh; `scope` None judges every
+    flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second call with the
+    same run id leaves the table as the first did (`ny` stays `ny` for the run that found it).
+    Raises duckdb.CatalogException when dbt has not built the flags yet."""
+    cols = ", ".join(FLAG_COLUMNS)
+    judged, params = scope.sql() if scope else ("true", [])
+    con.execute("begin")
+    try:
+        con.execute(f"create or replace temp table found_now as select flag_id, {cols} from {FOUND}")
+        rettet = con.execute(
+            f"""update {HISTORY} set status = 'rettet', rettet_fundet = ?, rettet_run_id = ?
+                where status <> 'rettet' and {judged}
+                  and flag_id not in (select flag_id from found_now)""",
+            [at, run_id, *params],
+        ).fetchone()[0]
+        con.execute(
+            f"""insert into {HISTORY} by name
+                select flag_id, {cols}, ? as foerst_fundet, ? as foerst_run_id, ? as sidst_fundet,
+                       ? as sidst_run_id, 'ny' as status, null as rettet_fundet, null as rettet_run_id
+                from found_now
+                on conflict (flag_id) do update set
+                    {", ".join(f"{c} = excluded.{c}" for c in FLAG_COLUMNS)},
+                    sidst_fundet = excluded.sidst_fundet, sidst_run_id = excluded.sidst_run_id,
+                    status = case when foerst_run_id = excluded.sidst_run_id then 'ny' else 'uændret' end,
+                    rettet_fundet = null, rettet_run_id = null""",
+            [at, run_id, at, run_id],
+        )
+        ny, uaendret = con.execute(
+            f"""select count(*) filter (status = 'ny'), count(*) filter (status = 'uændret')
+                from {HISTORY} where sidst_run_id = ?""",
+            [run_id],
+        ).fetchone()
+        con.execute("drop table found_now")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return RefreshSummary(int(ny), int(uaendret), int(rettet))
+
+
+# A decision line that names a flag: read from raw, so its file and line can be named.
+_DECISIONS = """select _source_file, _source_line, trim(flag_id) as flag_id from raw.beslutninger
+                where beslutning is not null and nullif(trim(flag_id), '') is not null"""
+
+
+def unknown_decisions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
+    """(file, line, flag_id) of every decision line in `raw.beslutninger` whose flag_id no
+    refresh has found (not in `meta.flag_history`): a mistyped id, or a flag of another build
+    DB. Never ignored silently: the run summary and `cockpit check` list them. Empty when the
+    build DB has no decisions or no history yet."""
+    try:
+        return [
+            (file, int(line), flag_id)
+            for file, line, flag_id in con.execute(
+                f"""select _source_file, _source_line, flag_id from ({_DECISIONS})
+                    where flag_id not in (select flag_id from {HISTORY}) order by 1, 2"""
+            ).fetchall()
+        ]
+    except duckdb.CatalogException:
+        return []
+
+
+def unknown_decision_lines(unknown: list[tuple[str, int, str]]) -> list[str]:
+    """One Danish line per decision on an unknown flag: file, line, id and what to do."""
+    return [
+        f"beslutning på ukendt flag: {file} linje {line}, kolonne Flag-id: {flag_id!r} er ikke fundet af nogen "
+        "kørsel: kopiér Flag-id fra arbejdslisten (cockpit worklist) eller fjern linjen"
+        for file, line, flag_id in unknown
+    ]
+
+
+def summary_lines(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The run summary's lines about the flags' history: how many of the open list are new,
+    unchanged or accepted, how many this run found corrected, and every decision on an unknown
+    flag (`unknown_decision_lines`)."""
+    try:
+        status = dict(con.execute("select status, count(*) from cockpit.datakvalitet group by 1").fetchall())
+        rettet = con.execute(f"select count(*) from {HISTORY} where rettet_run_id = ?", [run_id]).fetchone()[0]
+    except duckdb.CatalogException:
+        return []
+    line = (
+        f"flagstatus: {status.get('ny', 0)} nye, {status.get('uændret', 0)} uændrede, "
+        f"{status.get('accepteret', 0)} accepterede; {rettet} rettet siden sidste kørsel"
+    )
+    return [line, *unknown_decision_lines(unknown_decisions(con))]
+
+
+def known_flag_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every flag id a refresh of this build DB has found (`meta.flag_history`); empty before
+    the first build."""
+    try:
+        return {r[0] for r in con.execute(f"select flag_id from {HISTORY}").fetchall()}
+    except duckdb.CatalogException:
+        return set()
