@@ -440,8 +440,8 @@ BESLUTNINGER = Source(
     # no business key: several decisions on one flag are allowed, the newest counts
     # (stg_beslutninger__beslutninger), so the suite names a failing row by file and line
     description=(
-        "The data stewards' decisions on flags (cockpit-schema.md, folder `beslutninger/`: "
-        "Flag-id;Beslutning;Begrundelse;Af;Dato), one row per line, with lineage."
+        "The data stewards' decisions on flags, one row per line with lineage (cockpit-schema.md, folder "
+        "`beslutninger/`: Flag-id;Beslutning;Begrundelse;Af;Dato)."
     ),
 )
 

@@ -451,7 +451,7 @@ def belaegning(wh: Warehouse, year: int) -> Section:
 
 # ------------------------------------------------------------------------------------- sikrede
 def _capacity(t: dict) -> str:
-    """The occupancy the 85 % target is measured on: of normed + flex places (issue 22, the seeds'
+    """The occupancy the target (`maal_belaegning_pct`) is measured on: of normed + flex places (issue 22, the seeds'
     "95 ud af de 106 pladser … inkl. flekspladser"), named when flex places were in use."""
     if not t.get("fleksible_pladser") or t.get("belaegning_kapacitet_pct") is None:
         return ""

@@ -62,7 +62,9 @@ def test_the_asset_and_its_check_describe_the_source_as_the_source_does():
         described = by_table[name].specs_by_key[by_table[name].key].description
         assert described.startswith(source.description), name
         assert ("Partitioned by" in described) == (source.grain is not None), name
-        assert source.description.rstrip(".").endswith(")") and "landing-zone §" in source.description, name
+        # ends by naming its contract: the landing-zone section, or for the decisions the cockpit schema
+        contract = "landing-zone §" in source.description or "cockpit-schema.md" in source.description
+        assert source.description.rstrip(".").endswith(")") and contract, name
     checks = {spec.name: spec for c in INGEST_CHECKS for spec in c.check_specs}
     assert set(checks) == {f"gx_{s.suite}" for s in SOURCES.values()}
     assert all(s.suite in checks[f"gx_{s.suite}"].description for s in SOURCES.values())
