@@ -17,8 +17,11 @@ run: $(VENV)/.installed
 	@test -f $(LANDING)/_manifest.json || $(BIN)/cockpit sample --out $(LANDING)
 	$(BIN)/cockpit run --landing $(LANDING)
 
+# The whole suite on two pytest-xdist workers, a module to a worker: each worker makes its own
+# session build (tests/conftest.py) and the two halves run side by side (docs/testing.md). The
+# slowest tests are listed at the end.
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=20
 
 # Parsing, readers, rules' Python helpers, definitions: no pipeline run (see README, test tiers).
 # Two pytest-xdist workers, a module to a worker (its module fixtures are made once); the property

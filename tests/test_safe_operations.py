@@ -280,7 +280,9 @@ def test_a_dagster_run_waits_for_a_running_refresh_instead_of_failing(published_
     home.mkdir()
     shutil.copyfile(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    holder = _holder(target.build_db, 3)
+    # held long enough that the job reaches the lock while it is held, also on a loaded machine
+    # (starting the job took more than 3 s beside a parallel suite)
+    holder = _holder(target.build_db, 15)
     with DagsterInstance.get() as instance:
         result = execute_job(
             reconstructable(monthly_refresh_job),
