@@ -230,11 +230,12 @@ REGNSKAB = Source(
     ],
     description=(
         "Municipal accounts by function, StatBank REGK31 in both presentations and any shape StatBank "
-        "delivers, at municipality level (other areas dropped on load), codes resolved from labels; `afledt` "
-        "marks an ART TOT derived as UE − I (landing-zone §1)."
+        "delivers, at municipality level plus the comparison areas Hele landet (000) and the regions "
+        "(081–085; other areas dropped on load), codes resolved from labels; `afledt` marks an ART TOT "
+        "derived as UE − I (landing-zone §1)."
     ),
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
-    keep=statbank.MUNICIPALITY_LEVEL,
+    keep=statbank.KEPT_LEVELS,
     grain=YEAR,
     period=_year_of_int("aar"),
     cube=statbank_file.REGK31,
@@ -259,12 +260,13 @@ BEFOLKNING = Source(
         Field("INDHOLD", "indhold", "int"),
     ],
     description=(
-        "Population at municipality level, StatBank FOLK1A / FOLK1AM in any shape StatBank delivers; alder -1 "
+        "Population at municipality level plus the comparison areas 000 and 081–085, StatBank FOLK1A / FOLK1AM in "
+        "any shape StatBank delivers; alder -1 "
         "= all ages; eliminated variables filled with their total; `afledt` says which total rows were "
         "derived on load as the sum of a complete breakdown (landing-zone §2)."
     ),
     keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
-    keep=statbank.MUNICIPALITY_LEVEL,
+    keep=statbank.KEPT_LEVELS,
     grain=YEAR,
     period=_year_of_date("periode_start"),  # 2024K1 is 1 January 2024: year 2024
     cube=statbank_file.FOLK1A,

@@ -197,17 +197,22 @@ def test_unknown_municipality_name_is_rejected_with_its_line(tmp_path):
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(102, "OMRÅDE", "Ålborg")]
 
 
-def test_population_keeps_municipalities_only_and_reads_quarters_and_months(tmp_path):
+def test_population_keeps_municipalities_and_comparison_areas_and_reads_quarters_and_months(tmp_path):
     text = (
         "OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n000 Hele landet;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;5840045\n"
         "081 Region Nordjylland;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;590322\n"
         "825 Læsø;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;1776\nLæsø;Kvinder;17 år;I alt;2021M01;9\n"
     )
     parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/f.csv", text), tmp_path, "L1")
-    assert parsed.dropped == 2
+    assert parsed.dropped == 0
     assert parsed.rows.select(
         "omraade_kode", "koen", "alder", "civilstand", "periode_start", "indhold", "_source_line"
-    ).rows() == [("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4), ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5)]
+    ).rows() == [
+        ("000", "TOT", -1, "TOT", date(2021, 1, 1), 5840045, 2),
+        ("081", "TOT", -1, "TOT", date(2021, 1, 1), 590322, 3),
+        ("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4),
+        ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5),
+    ]
 
 
 def test_health_check_wide_file_unpivots_with_lines_and_month_columns(tmp_path):

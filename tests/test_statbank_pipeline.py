@@ -161,8 +161,9 @@ def test_age_less_folk1am_publishes_per_inhabitant_figures_and_explains_the_miss
 
     assert main(["check", str(landing / "befolkning")]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "befolkning/folk1am.csv: OK [befolkning] StatBank API, Value, uden KØN/ALDER: 66 rækker godkendt, "
-        "0 værdier afvist, 12 rækker uden for kommuneniveau udeladt",
+        # 11 municipalities, Hele landet and Region Nordjylland × 6 years
+        "befolkning/folk1am.csv: OK [befolkning] StatBank API, Value, uden KØN/ALDER: 78 rækker godkendt, "
+        "0 værdier afvist",
         f"    fund: {AGE_KEYS_NOTE}",
     ]
 

@@ -2,9 +2,12 @@
   The expenditure measures of contracts/cockpit-schema.md (`udgifter_kommune`), at any grain.
 
   `grundlag` must be a relation/CTE with kommunekode, aar, the extra `keys`, nettodriftsudgifter_kr
-  (whole kroner), indbyggere, indbyggere_18_64 and nordjysk (true for the 11 municipalities).
+  (whole kroner), indbyggere, indbyggere_18_64, nordjysk (true for the 11 municipalities), and the
+  whole country's land_netto_kr (whole kroner) and land_18_64 for the same keys and year (NULL
+  when the data has no national figure: int_omraade__netto_drift, int_omraade__noegler).
   The region figure is sum / sum over the 11 municipalities with data that year; the index is
   relative to the municipality's first year in the data; the change is NULL without last year.
+  Both deviations are computed from the unrounded figures, in integers.
 #}
 {% macro expenditure_measures(grundlag, keys=[]) %}
 {%- set by = (keys | join(', ') ~ ', ') if keys else '' -%}
@@ -40,7 +43,13 @@ select
         '100 * (cast(g.nettodriftsudgifter_kr as hugeint) * region.region_18_64'
         ~ ' - cast(g.indbyggere_18_64 as hugeint) * cast(region.region_netto_kr as hugeint))',
         'cast(g.indbyggere_18_64 as hugeint) * cast(region.region_netto_kr as hugeint)', 2) }}
-        as afvigelse_fra_region_pct
+        as afvigelse_fra_region_pct,
+    {{ div_half_up('g.land_netto_kr', 'g.land_18_64', 2) }} as land_pr_18_64_kr,
+    {{ div_half_up(
+        '100 * (cast(g.nettodriftsudgifter_kr as hugeint) * g.land_18_64'
+        ~ ' - cast(g.indbyggere_18_64 as hugeint) * cast(g.land_netto_kr as hugeint))',
+        'cast(g.indbyggere_18_64 as hugeint) * cast(g.land_netto_kr as hugeint)', 2) }}
+        as afvigelse_fra_land_pct
 from {{ grundlag }} as g
 left join {{ grundlag }} as forrige
     on forrige.kommunekode = g.kommunekode and forrige.aar = g.aar - 1

@@ -1,5 +1,6 @@
 -- Net operating expenditure on the adult specialised social area (all functions of 5.38) per
--- municipality and year, per head and against the 11 North Jutland municipalities together.
+-- municipality and year, per head and against the 11 North Jutland municipalities together and
+-- the whole country.
 with netto as (
     select
         kommunekode,
@@ -10,6 +11,23 @@ with netto as (
     group by kommunekode, aar
 ),
 
+land as (
+    select
+        netto.aar,
+        netto.land_netto_kr,
+        noegler.indbyggere_18_64 as land_18_64
+    from (
+        select
+            aar,
+            sum(nettodriftsudgifter_kr) as land_netto_kr
+        from {{ ref('int_omraade__netto_drift') }}
+        where omraadekode = '000' and funktion like '5.38.%'
+        group by aar
+    ) as netto
+    left join {{ ref('int_omraade__noegler') }} as noegler
+        on noegler.omraadekode = '000' and netto.aar = noegler.aar
+),
+
 grundlag as (
     select
         netto.kommunekode,
@@ -18,11 +36,14 @@ grundlag as (
         cast(netto.nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
         noegler.indbyggere,
         noegler.indbyggere_18_64,
-        coalesce(kommune.nordjysk_socialaftale, false) as nordjysk
+        coalesce(kommune.nordjysk_socialaftale, false) as nordjysk,
+        land.land_netto_kr,
+        land.land_18_64
     from netto
     left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
     left join {{ ref('int_befolkning__noegler') }} as noegler
         on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
+    left join land on netto.aar = land.aar
 ),
 
 maal as (
@@ -42,5 +63,7 @@ select
     cast(indeks as decimal(9, 2)) as indeks,
     cast(region_pr_18_64_kr as decimal(18, 2)) as region_pr_18_64_kr,
     cast(afvigelse_fra_region_pct as decimal(9, 2)) as afvigelse_fra_region_pct,
+    cast(land_pr_18_64_kr as decimal(18, 2)) as land_pr_18_64_kr,
+    cast(afvigelse_fra_land_pct as decimal(9, 2)) as afvigelse_fra_land_pct,
     cast(nordjysk as boolean) as nordjysk_socialaftale
 from maal

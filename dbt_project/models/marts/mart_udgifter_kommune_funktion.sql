@@ -8,6 +8,18 @@ with kilde_navne as (
     group by funktion
 ),
 
+land as (
+    select
+        netto.funktion,
+        netto.aar,
+        netto.nettodriftsudgifter_kr as land_netto_kr,
+        noegler.indbyggere_18_64 as land_18_64
+    from {{ ref('int_omraade__netto_drift') }} as netto
+    left join {{ ref('int_omraade__noegler') }} as noegler
+        on netto.omraadekode = noegler.omraadekode and netto.aar = noegler.aar
+    where netto.omraadekode = '000'
+),
+
 grundlag as (
     select
         netto.kommunekode,
@@ -22,13 +34,16 @@ grundlag as (
         cast(netto.nettodriftsudgifter_kr as decimal(18, 2)) as nettodriftsudgifter_kr,
         noegler.indbyggere,
         noegler.indbyggere_18_64,
-        coalesce(kommune.nordjysk_socialaftale, false) as nordjysk
+        coalesce(kommune.nordjysk_socialaftale, false) as nordjysk,
+        land.land_netto_kr,
+        land.land_18_64
     from {{ ref('int_regnskab__netto_drift') }} as netto
     left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
     left join {{ ref('dim_funktion') }} as funktion on netto.funktion = funktion.funktion
     left join kilde_navne as kilde on netto.funktion = kilde.funktion
     left join {{ ref('int_befolkning__noegler') }} as noegler
         on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
+    left join land on netto.funktion = land.funktion and netto.aar = land.aar
 ),
 
 maal as (
@@ -52,5 +67,7 @@ select
     cast(indeks as decimal(9, 2)) as indeks,
     cast(region_pr_18_64_kr as decimal(18, 2)) as region_pr_18_64_kr,
     cast(afvigelse_fra_region_pct as decimal(9, 2)) as afvigelse_fra_region_pct,
+    cast(land_pr_18_64_kr as decimal(18, 2)) as land_pr_18_64_kr,
+    cast(afvigelse_fra_land_pct as decimal(9, 2)) as afvigelse_fra_land_pct,
     cast(nordjysk as boolean) as nordjysk_socialaftale
 from maal
