@@ -43,16 +43,25 @@ def _unique_key(gxe, source: str) -> list:
     return [gxe.ExpectCompoundColumnsToBeUnique(column_list=keys)]
 
 
-def _regnskab() -> list:
+def _accounts(source: str) -> list:
+    """REGK31 and BUDK32: the same cube of variables (landing-zone §1, §9)."""
     import great_expectations.expectations as gxe
 
     return [
         *_not_null(gxe, "omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
         *_known_area(gxe, "omraade_kode"),
-        *_unique_key(gxe, "regnskab"),
+        *_unique_key(gxe, source),
         gxe.ExpectColumnValuesToMatchRegex(column="funktion", regex=r"^\d\.\d{2}\.\d{2}$"),
         gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2007, max_value=2100),
     ]
+
+
+def _regnskab() -> list:
+    return _accounts("regnskab")
+
+
+def _budget() -> list:
+    return _accounts("budget")
 
 
 def _befolkning() -> list:
@@ -207,6 +216,7 @@ def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
 # Keyed by `Source.name`; GX knows each as `Source.suite` (raw_<name>).
 SUITES: dict[str, Suite] = {
     "regnskab": Suite(_regnskab),
+    "budget": Suite(_budget),
     "befolkning": Suite(_befolkning),
     "tilbud": Suite(_tilbud),
     "takstbilag": Suite(_takstbilag),

@@ -241,6 +241,20 @@ REGNSKAB = Source(
     cube=statbank_file.REGK31,
 )
 
+BUDGET = Source(
+    "budget",
+    REGNSKAB.fields,  # BUDK32 has REGK31's variables; TID is the budget year
+    description=(
+        "Municipal budgets by function, StatBank BUDK32 in any shape StatBank delivers, its area variable found "
+        "by its values, municipalities plus the comparison areas 000 and 081–085 (landing-zone §9)."
+    ),
+    keys=REGNSKAB.keys,
+    keep=statbank.KEPT_LEVELS,
+    grain=YEAR,
+    period=_year_of_int("aar"),
+    cube=statbank_file.BUDK32,
+)
+
 BEFOLKNING = Source(
     "befolkning",
     [
@@ -422,6 +436,7 @@ SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
         REGNSKAB,
+        BUDGET,
         BEFOLKNING,
         TILBUD,
         TAKSTBILAG,

@@ -45,6 +45,9 @@ REGION_2024 = {"5.38.50": Decimal("345678.9"), "5.38.52": Decimal("40000.0")}
 COUNTRY_AGE_2024, REGION_AGE_2024 = 60_000, 6_000  # people per single age
 
 
+BUDGET_851 = {"5.38.50": Decimal("3500.0"), "5.38.52": Decimal("800.5"), "5.28.20": Decimal("50000.0")}
+
+
 def _municipality_2024(code: str) -> dict[str, Decimal]:
     return {"5.38.50": Decimal(int(code) * 4) + Decimal("0.3"), "5.38.52": Decimal(int(code))}
 
@@ -57,7 +60,7 @@ def _danish(value: Decimal) -> str:
 def _landing(sample: Path, tmp_path: Path) -> Path:
     landing = tmp_path / "landing"
     shutil.copytree(
-        sample, landing, ignore=lambda d, names: names if Path(d).name in ("regnskab", "befolkning") else []
+        sample, landing, ignore=lambda d, names: names if Path(d).name in ("regnskab", "befolkning", "budget") else []
     )
     names = dict(kommuner().select("kommunekode", "kommunenavn").rows())
     lines = [HEADER_REGK31]
@@ -89,6 +92,16 @@ def _landing(sample: Path, tmp_path: Path) -> Path:
         lines.append(f"{label};I alt;Alder i alt;2024M01;{sum(people(a) for a in AGES)}")
         lines += [f"{label};I alt;{a} år;2024M01;{people(a)}" for a in AGES]
     _write(landing / "befolkning" / "folk1am_2024_vaerdi.csv", lines)
+
+    # BUDK32 in the Value presentation, its area variable under an id of its own; 2024 only.
+    lines = ["Kommune;FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD"]
+    for label, by_fn in (("Aalborg", BUDGET_851), ("Hele landet", {"5.38.50": Decimal("9999999.0")})):
+        for fn, amount in by_fn.items():
+            lines.append(
+                f"{label};{fn} Botilbud;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);2024;{_danish(amount)}"
+            )
+    lines.append("Læsø;5.38.50 Botilbud;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);2024;..")
+    _write(landing / "budget" / "budk32_2024.csv", lines)
     return landing
 
 
@@ -165,3 +178,28 @@ def test_country_per_18_64_and_the_deviation_from_it_in_both_presentations(sampl
     assert _query(db, "select indeks from cockpit.udgifter_omraade where aar = 2024 and omraadekode = '000'") == [
         (_q(100 * land24_kr / land_kr),)
     ]
+
+    # Budgets: Aalborg's 5.38 budget against its accounts; no budget (2023, Læsø's `..`, the
+    # others) is NULL with a line in the run summary, never 0 and never a failed refresh.
+    budget = (BUDGET_851["5.38.50"] + BUDGET_851["5.38.52"]) * 1000
+    accounts = sum(_municipality_2024("851").values()) * 1000
+    got = _query(
+        db,
+        "select kommunekode, aar, budget_kr, afvigelse_budget_pct from cockpit.udgifter_kommune "
+        "where kommunekode in ('825', '851') order by all",
+    )
+    assert got == [
+        ("825", 2023, None, None),
+        ("825", 2024, None, None),
+        ("851", 2023, None, None),
+        ("851", 2024, _q(budget), _q((accounts - budget) / budget * 100)),
+    ]
+    assert _query(
+        db,
+        "select budget_kr, afvigelse_budget_pct from cockpit.udgifter_kommune_funktion "
+        "where kommunekode = '851' and funktion = '5.38.52' and aar = 2024",
+    ) == [(Decimal("800500.00"), _q((_municipality_2024("851")["5.38.52"] * 1000 - 800500) / 800500 * 100))]
+    assert (
+        "budget mangler for 2023–2024 (budget/, BUDK32): budget_kr og afvigelse_budget_pct er tomme; "
+        "læg BUDK32 for årene i budget/"
+    ) in outcome.summary.splitlines()

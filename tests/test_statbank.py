@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from ingest.errors import ContractError
-from ingest.sources import BEFOLKNING, REGNSKAB, read_file
+from ingest.sources import BEFOLKNING, BUDGET, REGNSKAB, read_file
 from ingest.statbank_file import AGE_KEYS_NOTE, WHICH_EXPORT
 
 CASES = Path(__file__).parent / "cases" / "statbank"  # a copy of shared/cases, so a clean clone has it
@@ -328,3 +328,31 @@ def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
         together.count("kontrol expect_compound_columns_to_be_unique(omraade_kode,koen,alder,civilstand,periode_start)")
         == 2
     )
+
+
+# --------------------------------------------------------------------------- BUDK32 (budget/)
+@pytest.mark.parametrize("area_id", ["KOMK", "Kommune", "BUDGETOMR"])
+def test_budk32_area_under_its_own_id_is_found_by_its_values(tmp_path, area_id):
+    text = (
+        f"{area_id};FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n"
+        "851 Aalborg;53850 Botilbud;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);2024;1.234,5\n"
+        "000 Hele landet;53850 Botilbud;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);2024;99,0\n"
+        "411 Christiansø;53850 Botilbud;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);2024;1,0\n"
+    )
+    parsed = read_file(BUDGET, _write(tmp_path, "budget/b.csv", text), tmp_path, "L1")
+    assert parsed.shape == "StatBank API, CodeAndValue" and parsed.dropped == 1
+    assert parsed.rows.select("omraade_kode", "funktion", "aar", "indhold").rows() == [
+        ("851", "5.38.50", 2024, Decimal("1234.500")),
+        ("000", "5.38.50", 2024, Decimal("99.000")),
+    ]
+
+
+def test_budk32_with_two_columns_of_areas_or_none_is_not_guessed(tmp_path):
+    """Two unknown columns that both read as areas: neither is taken, so the area counts as
+    eliminated (the whole country) rather than a guess; a column of non-areas is never the area."""
+    text = "KOMK;NOTE;TID;FUNKTION;DRANST;PRISENHED;INDHOLD\n851;x;2024;53850;1;LOBM;5,0\n"
+    parsed = read_file(BUDGET, _write(tmp_path, "budget/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("omraade_kode", "indhold").rows() == [("851", Decimal("5.000"))]
+    text = "KOMK;KOMK2;TID;FUNKTION;DRANST;PRISENHED;INDHOLD\n851;825;2024;53850;1;LOBM;5,0\n"
+    parsed = read_file(BUDGET, _write(tmp_path, "budget/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("omraade_kode").rows() == [("000",)]

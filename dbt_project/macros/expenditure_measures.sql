@@ -4,7 +4,8 @@
   `grundlag` must be a relation/CTE with kommunekode, aar, the extra `keys`, nettodriftsudgifter_kr
   (whole kroner), indbyggere, indbyggere_18_64, nordjysk (true for the 11 municipalities), and the
   whole country's land_netto_kr (whole kroner) and land_18_64 for the same keys and year (NULL
-  when the data has no national figure: int_omraade__netto_drift, int_omraade__noegler).
+  when the data has no national figure: int_omraade__netto_drift, int_omraade__noegler), and
+  budget_kr (whole kroner, NULL without a budget: int_budget__netto_drift).
   The region figure is sum / sum over the 11 municipalities with data that year; the index is
   relative to the municipality's first year in the data; the change is NULL without last year.
   Both deviations are computed from the unrounded figures, in integers.
@@ -49,7 +50,9 @@ select
         '100 * (cast(g.nettodriftsudgifter_kr as hugeint) * g.land_18_64'
         ~ ' - cast(g.indbyggere_18_64 as hugeint) * cast(g.land_netto_kr as hugeint))',
         'cast(g.indbyggere_18_64 as hugeint) * cast(g.land_netto_kr as hugeint)', 2) }}
-        as afvigelse_fra_land_pct
+        as afvigelse_fra_land_pct,
+    -- NULL when either side is missing (or the budget is 0), never 0.
+    {{ div_half_up('100 * (g.nettodriftsudgifter_kr - g.budget_kr)', 'g.budget_kr', 2) }} as afvigelse_budget_pct
 from {{ grundlag }} as g
 left join {{ grundlag }} as forrige
     on forrige.kommunekode = g.kommunekode and forrige.aar = g.aar - 1

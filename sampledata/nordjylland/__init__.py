@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sampledata.nordjylland.befolkning import draw_population, write_befolkning
 from sampledata.nordjylland.belaegning import write_belaegning
+from sampledata.nordjylland.budget import write_budget
 from sampledata.nordjylland.common import Landing
 from sampledata.nordjylland.posteringer import write_posteringer
 from sampledata.nordjylland.regnskab import draw_regnskab, write_regnskab
@@ -48,6 +49,7 @@ def write_sample(
     amounts, regnskab_tags = draw_regnskab(seed, span)
     takster = draw_takster(seed, span)
     write_regnskab(landing, span, amounts, regnskab_tags)
+    write_budget(landing, seed, span, amounts)
     write_befolkning(landing, span, total, ages)
     write_tilbud(landing)
     write_takstbilag(landing, span, takster)

@@ -28,6 +28,16 @@ land as (
         on noegler.omraadekode = '000' and netto.aar = noegler.aar
 ),
 
+budget as (
+    select
+        omraadekode as kommunekode,
+        aar,
+        sum(budget_kr) as budget_kr
+    from {{ ref('int_budget__netto_drift') }}
+    where funktion like '5.38.%'
+    group by omraadekode, aar
+),
+
 grundlag as (
     select
         netto.kommunekode,
@@ -38,12 +48,14 @@ grundlag as (
         noegler.indbyggere_18_64,
         coalesce(kommune.nordjysk_socialaftale, false) as nordjysk,
         land.land_netto_kr,
-        land.land_18_64
+        land.land_18_64,
+        budget.budget_kr
     from netto
     left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
     left join {{ ref('int_befolkning__noegler') }} as noegler
         on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
     left join land on netto.aar = land.aar
+    left join budget on netto.kommunekode = budget.kommunekode and netto.aar = budget.aar
 ),
 
 maal as (
@@ -65,5 +77,7 @@ select
     cast(afvigelse_fra_region_pct as decimal(9, 2)) as afvigelse_fra_region_pct,
     cast(land_pr_18_64_kr as decimal(18, 2)) as land_pr_18_64_kr,
     cast(afvigelse_fra_land_pct as decimal(9, 2)) as afvigelse_fra_land_pct,
+    cast(budget_kr as decimal(18, 2)) as budget_kr,
+    cast(afvigelse_budget_pct as decimal(9, 2)) as afvigelse_budget_pct,
     cast(nordjysk as boolean) as nordjysk_socialaftale
 from maal

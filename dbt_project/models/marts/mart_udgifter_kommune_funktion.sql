@@ -36,7 +36,8 @@ grundlag as (
         noegler.indbyggere_18_64,
         coalesce(kommune.nordjysk_socialaftale, false) as nordjysk,
         land.land_netto_kr,
-        land.land_18_64
+        land.land_18_64,
+        budget.budget_kr
     from {{ ref('int_regnskab__netto_drift') }} as netto
     left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
     left join {{ ref('dim_funktion') }} as funktion on netto.funktion = funktion.funktion
@@ -44,6 +45,8 @@ grundlag as (
     left join {{ ref('int_befolkning__noegler') }} as noegler
         on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
     left join land on netto.funktion = land.funktion and netto.aar = land.aar
+    left join {{ ref('int_budget__netto_drift') }} as budget
+        on netto.kommunekode = budget.omraadekode and netto.funktion = budget.funktion and netto.aar = budget.aar
 ),
 
 maal as (
@@ -69,5 +72,7 @@ select
     cast(afvigelse_fra_region_pct as decimal(9, 2)) as afvigelse_fra_region_pct,
     cast(land_pr_18_64_kr as decimal(18, 2)) as land_pr_18_64_kr,
     cast(afvigelse_fra_land_pct as decimal(9, 2)) as afvigelse_fra_land_pct,
+    cast(budget_kr as decimal(18, 2)) as budget_kr,
+    cast(afvigelse_budget_pct as decimal(9, 2)) as afvigelse_budget_pct,
     cast(nordjysk as boolean) as nordjysk_socialaftale
 from maal
