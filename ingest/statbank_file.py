@@ -192,7 +192,9 @@ def _area_by_values(frame: pl.DataFrame, known: dict[str, str], cube: Cube) -> d
     fits = [
         c
         for c in unknown
-        if frame.select(pl.col(c).is_not_null().any() & area.parser(pl.col(c)).is_not_null().eq(pl.col(c).is_not_null()).all()).item()
+        if frame.select(
+            pl.col(c).is_not_null().any() & area.parser(pl.col(c)).is_not_null().eq(pl.col(c).is_not_null()).all()
+        ).item()
     ]
     return {fits[0]: area.id} if len(fits) == 1 else {}
 
