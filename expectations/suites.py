@@ -76,6 +76,18 @@ def _befolkning() -> list:
     ]
 
 
+def _prisindeks() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "aar"),
+        *_unique_key(gxe, "prisindeks"),
+        # An index is positive; a yearly change below -50 % is a misplaced decimal, not a price level.
+        gxe.ExpectColumnValuesToBeBetween(column="pl_indeks", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToBeBetween(column="pl_udvikling_pct", min_value=-50, max_value=100),
+    ]
+
+
 def _tilbud() -> list:
     import great_expectations.expectations as gxe
 
@@ -217,6 +229,7 @@ def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
 SUITES: dict[str, Suite] = {
     "regnskab": Suite(_regnskab),
     "budget": Suite(_budget),
+    "prisindeks": Suite(_prisindeks),
     "befolkning": Suite(_befolkning),
     "tilbud": Suite(_tilbud),
     "takstbilag": Suite(_takstbilag),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import danish, healthcheck, ledger_mapping, reference, statbank, statbank_file
+from ingest import danish, healthcheck, ledger_mapping, price_index, reference, statbank, statbank_file
 from ingest.cpr import mask_text
 from ingest.errors import ContractError, printable
 from ingest.fields import Field, Parsed, dtype_of, parse
@@ -255,6 +255,21 @@ BUDGET = Source(
     cube=statbank_file.BUDK32,
 )
 
+PRISINDEKS = Source(
+    "prisindeks",
+    [
+        Field(price_index.YEAR, "aar", "year"),
+        Field(price_index.INDEX, "pl_indeks", "decimal", scale=3, required=False),
+        Field(price_index.CHANGE, "pl_udvikling_pct", "decimal", scale=3, required=False),
+    ],
+    description=(
+        "KL's price and wage index (P/L) for municipal service expenditure, one row per year: an index of "
+        "any base year or the yearly change in %, years consecutive (landing-zone §10)."
+    ),
+    text_reader=price_index.read_price_index,
+    keys=["aar"],
+)
+
 BEFOLKNING = Source(
     "befolkning",
     [
@@ -437,6 +452,7 @@ SOURCES: dict[str, Source] = {
     for s in (
         REGNSKAB,
         BUDGET,
+        PRISINDEKS,
         BEFOLKNING,
         TILBUD,
         TAKSTBILAG,

@@ -45,6 +45,7 @@ REGION_2024 = {"5.38.50": Decimal("345678.9"), "5.38.52": Decimal("40000.0")}
 COUNTRY_AGE_2024, REGION_AGE_2024 = 60_000, 6_000  # people per single age
 
 
+PL_INDEKS = {2022: Decimal("110.4"), 2023: Decimal("115.3"), 2024: Decimal("118.45")}
 BUDGET_851 = {"5.38.50": Decimal("3500.0"), "5.38.52": Decimal("800.5"), "5.28.20": Decimal("50000.0")}
 
 
@@ -60,7 +61,9 @@ def _danish(value: Decimal) -> str:
 def _landing(sample: Path, tmp_path: Path) -> Path:
     landing = tmp_path / "landing"
     shutil.copytree(
-        sample, landing, ignore=lambda d, names: names if Path(d).name in ("regnskab", "befolkning", "budget") else []
+        sample,
+        landing,
+        ignore=lambda d, names: names if Path(d).name in ("regnskab", "befolkning", "budget", "prisindeks") else [],
     )
     names = dict(kommuner().select("kommunekode", "kommunenavn").rows())
     lines = [HEADER_REGK31]
@@ -102,6 +105,11 @@ def _landing(sample: Path, tmp_path: Path) -> Path:
             )
     lines.append("Læsø;5.38.50 Botilbud;Driftskonti;I alt (netto);Løbende priser (1.000 kr.);2024;..")
     _write(landing / "budget" / "budk32_2024.csv", lines)
+
+    # The P/L index as an index of another base year (2015 = 100), cp1252 and LF.
+    pl_text = "År;PL-indeks\n" + "".join(f"{y};{str(v).replace('.', ',')}\n" for y, v in PL_INDEKS.items())
+    (landing / "prisindeks").mkdir(exist_ok=True)
+    (landing / "prisindeks" / "pl.csv").write_bytes(pl_text.encode("cp1252"))
     return landing
 
 
@@ -203,3 +211,25 @@ def test_country_per_18_64_and_the_deviation_from_it_in_both_presentations(sampl
         "budget mangler for 2023–2024 (budget/, BUDK32): budget_kr og afvigelse_budget_pct er tomme; "
         "læg BUDK32 for årene i budget/"
     ) in outcome.summary.splitlines()
+
+    # Fixed prices of 2024, the newest year of the index: amount × I(2024) / I(year).
+    i23, i24 = PL_INDEKS[2023], PL_INDEKS[2024]
+    fpl_2023, fpl_2024 = netto_2023("851") * i24 / i23, accounts
+    got = _query(
+        db,
+        "select aar, prisniveau_aar, nettodriftsudgifter_fpl_kr, udgift_pr_18_64_fpl_kr, indeks_fpl "
+        "from cockpit.udgifter_kommune where kommunekode = '851' order by aar",
+    )
+    assert got == [
+        (2023, 2024, _q(fpl_2023), _q(fpl_2023 / p18_64("851", 2023)), Decimal("100.00")),
+        (2024, 2024, _q(fpl_2024), _q(fpl_2024 / p18_64("851", 2024)), _q(100 * fpl_2024 / fpl_2023)),
+    ]
+    land_fpl_2023 = land_kr * i24 / i23
+    assert _query(
+        db,
+        "select aar, prisniveau_aar, nettodriftsudgifter_fpl_kr, udgift_pr_18_64_fpl_kr, indeks_fpl "
+        "from cockpit.udgifter_omraade where omraadekode = '000' order by aar",
+    ) == [
+        (2023, 2024, _q(land_fpl_2023), _q(land_fpl_2023 / land_pop), Decimal("100.00")),
+        (2024, 2024, _q(land24_kr), _q(land24_kr / land24_pop), _q(100 * land24_kr / land_fpl_2023)),
+    ]

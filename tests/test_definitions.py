@@ -67,6 +67,7 @@ QUALITY = (
 RAW = [
     "regnskab",
     "budget",
+    "prisindeks",
     "befolkning",
     "tilbud",
     "takstbilag",
@@ -98,6 +99,7 @@ EXPECTED_ASSETS = {
     "staging/stg_regnskab__omraade": "staging",
     "staging/stg_befolkning__omraade": "staging",
     "staging/stg_budget__konti": "staging",
+    "staging/stg_prisindeks__aar": "staging",
     "staging/stg_sikrede__maaned": "staging",
     "staging/stg_sundhedstjek__maaned": "staging",
     "staging/stg_sundhedstjek__maalgruppe": "staging",
@@ -112,6 +114,7 @@ EXPECTED_ASSETS = {
             "int_omraade__netto_drift",
             "int_omraade__noegler",
             "int_budget__netto_drift",
+            "int_prisindeks__aar",
             "int_posteringer__sager",
             "int_posteringer__koeb",
         )
@@ -358,7 +361,10 @@ def test_freshness_policies_monthly_35_days_yearly_400():
         for k in graph.get_all_asset_keys()
         if k.to_user_string().startswith("raw/")
     }
-    assert windows == {**{k: 400 for k in YEARLY_RAW | {"raw/tilbud"}}, **{k: 35 for k in MONTHLY_RAW}}
+    assert windows == {
+        **{k: 400 for k in YEARLY_RAW | {"raw/tilbud", "raw/prisindeks"}},
+        **{k: 35 for k in MONTHLY_RAW},
+    }
 
 
 # --- The build DB resource (issue 12) ----------------------------------------------------

@@ -99,12 +99,14 @@ def test_belaegning_tilbud_matches_hand_computation(published_sample, sample_lan
 CONTRACT = {  # contracts/cockpit-schema.md, view → columns
     "udgifter_kommune": "kommunekode kommunenavn aar nettodriftsudgifter_kr indbyggere indbyggere_18_64 "
     "udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct indeks region_pr_18_64_kr "
-    "afvigelse_fra_region_pct land_pr_18_64_kr afvigelse_fra_land_pct budget_kr afvigelse_budget_pct",
+    "afvigelse_fra_region_pct land_pr_18_64_kr afvigelse_fra_land_pct budget_kr afvigelse_budget_pct "
+    "prisniveau_aar nettodriftsudgifter_fpl_kr udgift_pr_18_64_fpl_kr indeks_fpl",
     "udgifter_kommune_funktion": "kommunekode kommunenavn aar funktion funktionsnavn paragraf nettodriftsudgifter_kr "
     "indbyggere indbyggere_18_64 udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct "
     "indeks region_pr_18_64_kr afvigelse_fra_region_pct land_pr_18_64_kr afvigelse_fra_land_pct budget_kr "
-    "afvigelse_budget_pct",
-    "udgifter_omraade": "omraadekode omraadenavn aar nettodriftsudgifter_kr indbyggere_18_64 udgift_pr_18_64_kr",
+    "afvigelse_budget_pct prisniveau_aar nettodriftsudgifter_fpl_kr udgift_pr_18_64_fpl_kr indeks_fpl",
+    "udgifter_omraade": "omraadekode omraadenavn aar nettodriftsudgifter_kr indbyggere_18_64 udgift_pr_18_64_kr "
+    "prisniveau_aar nettodriftsudgifter_fpl_kr udgift_pr_18_64_fpl_kr indeks_fpl",
     "belaegning_tilbud": "tilbudsnr tilbudsnavn driftsherre aar normerede_doegn doegn_i_drift belagte_doegn "
     "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
     "tompladsudgift_kr",

@@ -1,5 +1,5 @@
-"""What the run summary says about the cockpit's yardsticks: the years whose budget or national
-figure is missing, so a NULL comparison column is explained, not silent (issue 21: a missing
+"""What the run summary says about the cockpit's yardsticks: the years whose budget, P/L index or
+national figure is missing, so a NULL comparison column is explained, not silent (issue 21: a missing
 budget gives NULL and a line, never a failed refresh)."""
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ _YARDSTICKS = (
         "budget_kr",
         "budget mangler for {years} (budget/, BUDK32): budget_kr og afvigelse_budget_pct er tomme; "
         "læg BUDK32 for årene i budget/",
+    ),
+    (
+        "nettodriftsudgifter_fpl_kr",
+        "P/L-indeks mangler for {years} (prisindeks/): nettodriftsudgifter_fpl_kr, udgift_pr_18_64_fpl_kr og "
+        "indeks_fpl er tomme; læg KL's P/L-indeks for årene i prisindeks/",
     ),
     (
         "land_pr_18_64_kr",

@@ -25,12 +25,12 @@ aar_med_alle as (
 alle_kommuner as (
     select
         '000' as omraadekode,
-        funktion,
-        aar,
-        sum(nettodriftsudgifter_kr) as nettodriftsudgifter_kr
-    from {{ ref('int_regnskab__netto_drift') }}
-    where aar in (select aar from aar_med_alle)
-    group by funktion, aar
+        netto.funktion,
+        netto.aar,
+        sum(netto.nettodriftsudgifter_kr) as nettodriftsudgifter_kr
+    from {{ ref('int_regnskab__netto_drift') }} as netto
+    inner join aar_med_alle on netto.aar = aar_med_alle.aar
+    group by netto.funktion, netto.aar
 )
 
 select

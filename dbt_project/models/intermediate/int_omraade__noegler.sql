@@ -10,10 +10,10 @@ alle_kommuner as (
     select
         '000' as omraadekode,
         aar,
-        {%- for key in ['indbyggere', 'unge_14_23', 'unge_15_17', 'indbyggere_18_64'] %}
-        case when count({{ key }}) = (select count(*) from {{ ref('kommuner') }}) then sum({{ key }}) end
-            as {{ key }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        case when count(indbyggere) = count(*) then sum(indbyggere) end as indbyggere,
+        case when count(unge_14_23) = count(*) then sum(unge_14_23) end as unge_14_23,
+        case when count(unge_15_17) = count(*) then sum(unge_15_17) end as unge_15_17,
+        case when count(indbyggere_18_64) = count(*) then sum(indbyggere_18_64) end as indbyggere_18_64
     from {{ ref('int_befolkning__noegler') }}
     group by aar
     having count(*) = (select count(*) from {{ ref('kommuner') }})
@@ -22,9 +22,10 @@ alle_kommuner as (
 select
     coalesce(dst.omraadekode, alle.omraadekode) as omraadekode,
     coalesce(dst.aar, alle.aar) as aar,
-    {%- for key in ['indbyggere', 'unge_14_23', 'unge_15_17', 'indbyggere_18_64'] %}
-    coalesce(dst.{{ key }}, alle.{{ key }}) as {{ key }}{{ ',' if not loop.last }}
-    {%- endfor %}
+    coalesce(dst.indbyggere, alle.indbyggere) as indbyggere,
+    coalesce(dst.unge_14_23, alle.unge_14_23) as unge_14_23,
+    coalesce(dst.unge_15_17, alle.unge_15_17) as unge_15_17,
+    coalesce(dst.indbyggere_18_64, alle.indbyggere_18_64) as indbyggere_18_64
 from dst
 full outer join alle_kommuner as alle
     on dst.omraadekode = alle.omraadekode and dst.aar = alle.aar

@@ -49,13 +49,23 @@ grundlag as (
         coalesce(kommune.nordjysk_socialaftale, false) as nordjysk,
         land.land_netto_kr,
         land.land_18_64,
-        budget.budget_kr
+        budget.budget_kr,
+        pl.pl_indeks,
+        pris.prisniveau_aar,
+        pris.pl_indeks_prisniveau
     from netto
     left join {{ ref('dim_kommune') }} as kommune on netto.kommunekode = kommune.kommunekode
     left join {{ ref('int_befolkning__noegler') }} as noegler
         on netto.kommunekode = noegler.kommunekode and netto.aar = noegler.aar
     left join land on netto.aar = land.aar
     left join budget on netto.kommunekode = budget.kommunekode and netto.aar = budget.aar
+    left join {{ ref('int_prisindeks__aar') }} as pl on netto.aar = pl.aar
+    left join (
+        select
+            any_value(prisniveau_aar) as prisniveau_aar,
+            any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
+        from {{ ref('int_prisindeks__aar') }}
+    ) as pris on true
 ),
 
 maal as (
@@ -79,5 +89,9 @@ select
     cast(afvigelse_fra_land_pct as decimal(9, 2)) as afvigelse_fra_land_pct,
     cast(budget_kr as decimal(18, 2)) as budget_kr,
     cast(afvigelse_budget_pct as decimal(9, 2)) as afvigelse_budget_pct,
+    cast(prisniveau_aar as integer) as prisniveau_aar,
+    cast(nettodriftsudgifter_fpl_kr as decimal(18, 2)) as nettodriftsudgifter_fpl_kr,
+    cast(udgift_pr_18_64_fpl_kr as decimal(18, 2)) as udgift_pr_18_64_fpl_kr,
+    cast(indeks_fpl as decimal(9, 2)) as indeks_fpl,
     cast(nordjysk as boolean) as nordjysk_socialaftale
 from maal

@@ -52,11 +52,32 @@ omraader as (
     select * from dst
 ),
 
+med_pl as (
+    select
+        o.*,
+        pl.pl_indeks,
+        pris.prisniveau_aar,
+        pris.pl_indeks_prisniveau
+    from omraader as o
+    left join {{ ref('int_prisindeks__aar') }} as pl on o.aar = pl.aar
+    left join (
+        select
+            any_value(prisniveau_aar) as prisniveau_aar,
+            any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
+        from {{ ref('int_prisindeks__aar') }}
+    ) as pris on true
+),
+
 foerste as (
     select
         omraadekode,
-        arg_min(nettodriftsudgifter_kr, aar) filter (where nettodriftsudgifter_kr is not null) as foerste_netto_kr
-    from omraader
+        arg_min(nettodriftsudgifter_kr, aar) filter (where nettodriftsudgifter_kr is not null) as foerste_netto_kr,
+        arg_min(nettodriftsudgifter_kr, aar) filter (
+            where nettodriftsudgifter_kr is not null and pl_indeks is not null
+        ) as foerste_netto_fpl_grundlag_kr,
+        arg_min(pl_indeks, aar) filter (where nettodriftsudgifter_kr is not null and pl_indeks is not null)
+            as foerste_pl_indeks
+    from med_pl
     group by omraadekode
 )
 
@@ -69,6 +90,15 @@ select
     cast(o.indbyggere_18_64 as bigint) as indbyggere_18_64,
     cast({{ div_half_up('o.nettodriftsudgifter_kr', 'o.indbyggere_18_64', 2) }} as decimal(18, 2))
         as udgift_pr_18_64_kr,
-    cast({{ div_half_up('100 * o.nettodriftsudgifter_kr', 'f.foerste_netto_kr', 2) }} as decimal(9, 2)) as indeks
-from omraader as o
+    cast({{ div_half_up('100 * o.nettodriftsudgifter_kr', 'f.foerste_netto_kr', 2) }} as decimal(9, 2)) as indeks,
+    cast(o.prisniveau_aar as integer) as prisniveau_aar,
+    cast({{ div_half_up('cast(o.nettodriftsudgifter_kr as decimal(38, 2)) * o.pl_indeks_prisniveau', 'o.pl_indeks', 2) }} as decimal(18, 2))
+        as nettodriftsudgifter_fpl_kr,
+    cast({{ div_half_up(
+        'cast(o.nettodriftsudgifter_kr as decimal(38, 2)) * o.pl_indeks_prisniveau', 'cast(o.pl_indeks as decimal(38, 8)) * o.indbyggere_18_64', 2) }}
+        as decimal(18, 2)) as udgift_pr_18_64_fpl_kr,
+    cast({{ div_half_up(
+        'cast(100 * o.nettodriftsudgifter_kr as decimal(38, 2)) * f.foerste_pl_indeks', 'cast(f.foerste_netto_fpl_grundlag_kr as decimal(38, 2)) * o.pl_indeks', 2) }}
+        as decimal(9, 2)) as indeks_fpl
+from med_pl as o
 inner join foerste as f on o.omraadekode = f.omraadekode
