@@ -49,13 +49,25 @@ indeks as (
         aar,
         indeks as pl_indeks
     from kaede
-    where not exists (select 1 from kilde where kilde.pl_indeks is not null)
+    where not exists (
+            select 1 from kilde
+            where kilde.pl_indeks is not null
+        )
+),
+
+nyeste as (
+    select
+        aar,
+        pl_indeks
+    from indeks
+    order by aar desc
+    limit 1
 )
 
 select
-    indeks.aar,
-    indeks.pl_indeks,
-    pris.aar as prisniveau_aar,
-    pris.pl_indeks as pl_indeks_prisniveau
-from indeks
-cross join (select * from indeks order by aar desc limit 1) as pris
+    aarets.aar,
+    aarets.pl_indeks,
+    nyeste.aar as prisniveau_aar,
+    nyeste.pl_indeks as pl_indeks_prisniveau
+from indeks as aarets
+cross join nyeste

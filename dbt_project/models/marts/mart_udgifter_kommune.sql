@@ -38,6 +38,14 @@ budget as (
     group by omraadekode, aar
 ),
 
+prisniveau as (
+    -- One row, or none without an index: joined on true so every row stays.
+    select
+        any_value(prisniveau_aar) as prisniveau_aar,
+        any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
+    from {{ ref('int_prisindeks__aar') }}
+),
+
 grundlag as (
     select
         netto.kommunekode,
@@ -60,12 +68,7 @@ grundlag as (
     left join land on netto.aar = land.aar
     left join budget on netto.kommunekode = budget.kommunekode and netto.aar = budget.aar
     left join {{ ref('int_prisindeks__aar') }} as pl on netto.aar = pl.aar
-    left join (
-        select
-            any_value(prisniveau_aar) as prisniveau_aar,
-            any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
-        from {{ ref('int_prisindeks__aar') }}
-    ) as pris on true
+    left join prisniveau as pris on true
 ),
 
 maal as (

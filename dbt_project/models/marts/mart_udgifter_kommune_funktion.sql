@@ -20,6 +20,14 @@ land as (
     where netto.omraadekode = '000'
 ),
 
+prisniveau as (
+    -- One row, or none without an index: joined on true so every row stays.
+    select
+        any_value(prisniveau_aar) as prisniveau_aar,
+        any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
+    from {{ ref('int_prisindeks__aar') }}
+),
+
 grundlag as (
     select
         netto.kommunekode,
@@ -51,12 +59,7 @@ grundlag as (
     left join {{ ref('int_budget__netto_drift') }} as budget
         on netto.kommunekode = budget.omraadekode and netto.funktion = budget.funktion and netto.aar = budget.aar
     left join {{ ref('int_prisindeks__aar') }} as pl on netto.aar = pl.aar
-    left join (
-        select
-            any_value(prisniveau_aar) as prisniveau_aar,
-            any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
-        from {{ ref('int_prisindeks__aar') }}
-    ) as pris on true
+    left join prisniveau as pris on true
 ),
 
 maal as (

@@ -52,6 +52,14 @@ omraader as (
     select * from dst
 ),
 
+prisniveau as (
+    -- One row, or none without an index: joined on true so every row stays.
+    select
+        any_value(prisniveau_aar) as prisniveau_aar,
+        any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
+    from {{ ref('int_prisindeks__aar') }}
+),
+
 med_pl as (
     select
         o.*,
@@ -60,12 +68,7 @@ med_pl as (
         pris.pl_indeks_prisniveau
     from omraader as o
     left join {{ ref('int_prisindeks__aar') }} as pl on o.aar = pl.aar
-    left join (
-        select
-            any_value(prisniveau_aar) as prisniveau_aar,
-            any_value(pl_indeks_prisniveau) as pl_indeks_prisniveau
-        from {{ ref('int_prisindeks__aar') }}
-    ) as pris on true
+    left join prisniveau as pris on true
 ),
 
 foerste as (
@@ -92,13 +95,16 @@ select
         as udgift_pr_18_64_kr,
     cast({{ div_half_up('100 * o.nettodriftsudgifter_kr', 'f.foerste_netto_kr', 2) }} as decimal(9, 2)) as indeks,
     cast(o.prisniveau_aar as integer) as prisniveau_aar,
-    cast({{ div_half_up('cast(o.nettodriftsudgifter_kr as decimal(38, 2)) * o.pl_indeks_prisniveau', 'o.pl_indeks', 2) }} as decimal(18, 2))
-        as nettodriftsudgifter_fpl_kr,
     cast({{ div_half_up(
-        'cast(o.nettodriftsudgifter_kr as decimal(38, 2)) * o.pl_indeks_prisniveau', 'cast(o.pl_indeks as decimal(38, 8)) * o.indbyggere_18_64', 2) }}
-        as decimal(18, 2)) as udgift_pr_18_64_fpl_kr,
+        'cast(o.nettodriftsudgifter_kr as decimal(38, 2)) * o.pl_indeks_prisniveau', 'o.pl_indeks', 2
+    ) }} as decimal(18, 2)) as nettodriftsudgifter_fpl_kr,
     cast({{ div_half_up(
-        'cast(100 * o.nettodriftsudgifter_kr as decimal(38, 2)) * f.foerste_pl_indeks', 'cast(f.foerste_netto_fpl_grundlag_kr as decimal(38, 2)) * o.pl_indeks', 2) }}
-        as decimal(9, 2)) as indeks_fpl
+        'cast(o.nettodriftsudgifter_kr as decimal(38, 2)) * o.pl_indeks_prisniveau',
+        'cast(o.pl_indeks as decimal(38, 8)) * o.indbyggere_18_64', 2
+    ) }} as decimal(18, 2)) as udgift_pr_18_64_fpl_kr,
+    cast({{ div_half_up(
+        'cast(100 * o.nettodriftsudgifter_kr as decimal(38, 2)) * f.foerste_pl_indeks',
+        'cast(f.foerste_netto_fpl_grundlag_kr as decimal(38, 2)) * o.pl_indeks', 2
+    ) }} as decimal(9, 2)) as indeks_fpl
 from med_pl as o
 inner join foerste as f on o.omraadekode = f.omraadekode

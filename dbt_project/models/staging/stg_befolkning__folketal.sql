@@ -4,7 +4,7 @@
 -- Municipalities only; the comparison areas (000, 081–085) are in stg_befolkning__omraade.
 with source as (
     select * from {{ source('raw', 'befolkning') }}
-    where omraade_kode in (select kommunekode from {{ ref('kommuner') }})
+    where omraade_kode in (select seed.kommunekode from {{ ref('kommuner') }} as seed)
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
 -- variables and missing totals are filled on load as there (ingest/statbank_file.py).
 with source as (
     select * from {{ source('raw', 'befolkning') }}
-    where omraade_kode in (select regionskode from {{ ref('regioner') }})
+    where omraade_kode in (select seed.regionskode from {{ ref('regioner') }} as seed)
 ),
 
 renamed as (

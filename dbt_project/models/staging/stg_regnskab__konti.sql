@@ -3,7 +3,7 @@
 -- stg_regnskab__omraade and never counted as municipalities here.
 with source as (
     select * from {{ source('raw', 'regnskab') }}
-    where omraade_kode in (select kommunekode from {{ ref('kommuner') }})
+    where omraade_kode in (select seed.kommunekode from {{ ref('kommuner') }} as seed)
 ),
 
 renamed as (

@@ -2,7 +2,7 @@
 -- (seed regioner); the municipalities are in stg_regnskab__konti.
 with source as (
     select * from {{ source('raw', 'regnskab') }}
-    where omraade_kode in (select regionskode from {{ ref('regioner') }})
+    where omraade_kode in (select seed.regionskode from {{ ref('regioner') }} as seed)
 ),
 
 renamed as (
