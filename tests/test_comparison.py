@@ -233,3 +233,15 @@ def test_country_per_18_64_and_the_deviation_from_it_in_both_presentations(sampl
         (2023, 2024, _q(land_fpl_2023), _q(land_fpl_2023 / land_pop), Decimal("100.00")),
         (2024, 2024, _q(land24_kr), _q(land24_kr / land24_pop), _q(100 * land24_kr / land_fpl_2023)),
     ]
+
+    # The national key of 2024: the 15–17-year-olds at 1 January 2023 against the country's,
+    # which is the sum of the 98 (no national row in the 2023 file).
+    def unge(code):
+        return sum(_people(code, 2023, a) for a in (15, 16, 17))
+
+    land_unge = sum(unge(c) for c in codes)
+    assert _query(
+        db,
+        "select unge_15_17_aaret_foer, land_unge_15_17_aaret_foer, andel_land_unge_15_17_pct "
+        "from cockpit.fordelingsnoegler where kommunekode = '851' and aar = 2024",
+    ) == [(unge("851"), land_unge, _q(100 * Decimal(unge("851")) / land_unge, "0.0001"))]

@@ -122,7 +122,7 @@ CONTRACT = {  # contracts/cockpit-schema.md, view → columns
     "borgere_i_maalgruppe sundhedstjek_pr_100_i_maalgruppe daekning_24_mdr_pct",
     "sundhedstjek_maaned": "kommunekode kommunenavn aar maaned antal_sundhedstjek",
     "fordelingsnoegler": "kommunekode kommunenavn aar indbyggere unge_14_23 unge_15_17 indbyggere_18_64 "
-    "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct",
+    "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct andel_land_unge_15_17_pct",
     "afviste_raekker": "kilde kildefil kildelinje kolonne raavaerdi aarsag load_id",
     "koersler": "run_id startet afsluttet landing_dir filer raekker_indlaest flag_fejl flag_advarsel publiceret",
 }
