@@ -2,6 +2,10 @@
 published view `cockpit.fordelingsnoegler` (population, the 14–23-, 15–17- or 18–64-year-olds at
 1 January of the year). The arithmetic, half-up or largest remainder, is `rules/allocation.py`;
 this module reads the key, parses the amount and prints the result.
+
+`--scope land` (issue 21): a nationally financed amount (the secure institutions' rate, paid by
+all 98 municipalities) by the 15–17-year-olds at 1 January of the year before, each of the 11's
+part of the whole country's; the parts are the 11's portion, not the amount.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import polars as pl
@@ -68,14 +72,23 @@ class AllocateError(Exception):
         self.code = code
 
 
-def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
-    """kommunekode, kommunenavn, noegle for `year` from the published DB, opened read-only."""
+LAND_KEY = "unge_15_17"  # the key of nationally financed rates (cockpit-schema.md, fordelingsnoegler)
+
+
+def read_keys(db: Path, key: str, year: int, scope: str = "de11") -> tuple[pl.DataFrame, int | None]:
+    """kommunekode, kommunenavn, noegle for `year` from the published DB, opened read-only, and
+    for `scope` "land" the whole country's key (None for "de11"): the 15–17-year-olds at
+    1 January of `year` − 1. Raises AllocateError (Danish, one line) when it cannot be read."""
     import duckdb
 
     from warehouse.schemas import clashing_name
 
     if key not in KEYS:
         raise AllocateError(f"ukendt nøgle {key!r} (brug {', '.join(KEYS)})", 2)
+    if scope == "land" and key != LAND_KEY:
+        raise AllocateError(f"--scope land fordeler efter {LAND_KEY} året før (brug --key {LAND_KEY})", 2)
+    column = f'"{key}"' if scope != "land" else "unge_15_17_aaret_foer"
+    land = "null" if scope != "land" else "land_unge_15_17_aaret_foer"
     if not db.is_file():
         raise AllocateError(
             f"den publicerede database {db} findes ikke (kør 'cockpit run' eller angiv --published-db)", 2
@@ -90,7 +103,8 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
         raise AllocateError(f"kan ikke åbne {db}: {str(exc).splitlines()[0]}", 2) from exc
     try:
         rows = con.execute(
-            f'select kommunekode, kommunenavn, "{key}" as noegle from {VIEW} where aar = ? order by kommunekode',
+            f"select kommunekode, kommunenavn, {column} as noegle, {land} as land from {VIEW} where aar = ? "
+            "order by kommunekode",
             [year],
         ).fetchall()
         years = [] if rows else [y for (y,) in con.execute(f"select distinct aar from {VIEW} order by aar").fetchall()]
@@ -102,13 +116,23 @@ def read_keys(db: Path, key: str, year: int) -> pl.DataFrame:
         have = f"år i data: {', '.join(map(str, years))}" if years else "viewet er tomt"
         raise AllocateError(f"ingen fordelingsnøgler for {year} i {VIEW} ({have})")
     keys = pl.DataFrame(
-        rows, schema={"kommunekode": pl.String, "kommunenavn": pl.String, "noegle": pl.Int64}, orient="row"
+        rows,
+        schema={"kommunekode": pl.String, "kommunenavn": pl.String, "noegle": pl.Int64, "land": pl.Int64},
+        orient="row",
     )
     if keys.height != MUNICIPALITIES:
         raise AllocateError(
             f"{VIEW} har {keys.height} kommuner for {year}, ventede {MUNICIPALITIES} — fordeler ikke et beløb på et ufuldstændigt grundlag"
         )
-    return keys
+    if scope != "land":
+        return keys.drop("land"), None
+    total = keys["land"].max()
+    if total is None:
+        raise AllocateError(
+            f"landets 15–17-årige pr. 1. januar {year - 1} mangler i {VIEW} (land_unge_15_17_aaret_foer): "
+            f"læg FOLK1A med Hele landet for {year - 1} i befolkning/"
+        )
+    return keys.drop("land"), int(total)
 
 
 def run_allocate(args: argparse.Namespace, settings: Settings, progress: Callable[[str], None] | None = None) -> int:
@@ -122,9 +146,10 @@ def run_allocate(args: argparse.Namespace, settings: Settings, progress: Callabl
         except ValueError as exc:
             raise AllocateError(str(exc), 2) from exc
         db = settings.published_db
-        keys = read_keys(db, args.key, args.year)
+        scope = getattr(args, "scope", "de11")
+        keys, land = read_keys(db, args.key, args.year, scope)
         try:
-            result = allocate(keys, amount, args.method)
+            result = allocate(keys, amount, args.method, total=land)
         except ValueError as exc:
             raise AllocateError(f"{exc} ({args.key}, {args.year})") from exc
     except AllocateError as exc:
@@ -132,16 +157,30 @@ def run_allocate(args: argparse.Namespace, settings: Settings, progress: Callabl
         return exc.code
 
     total_key = int(result["noegle"].sum())
-    say(
-        f"allocate: {tal(amount, None)} kr fordelt på {result.height} kommuner efter {args.key} "
-        f"pr. 1. januar {args.year} (i alt {tal(total_key, None)}) fra {db} "
-        f"({time.perf_counter() - t0:.1f}s)"
-    )
+    if land is None:
+        say(
+            f"allocate: {tal(amount, None)} kr fordelt på {result.height} kommuner efter {args.key} "
+            f"pr. 1. januar {args.year} (i alt {tal(total_key, None)}) fra {db} "
+            f"({time.perf_counter() - t0:.1f}s)"
+        )
+    else:
+        say(
+            f"allocate: de {result.height} kommuners andel af {tal(amount, None)} kr finansieret af hele landet "
+            f"efter {args.key} pr. 1. januar {args.year - 1} ({tal(total_key, None)} af landets "
+            f"{tal(land, None)}) fra {db} ({time.perf_counter() - t0:.1f}s)"
+        )
     if args.format == "table":
         sys.stdout.write(format_table(result, args.key))
     else:
         sys.stdout.write(result.write_csv())
     sys.stdout.flush()
     parts = int(result["beloeb_kr"].sum())
-    say(f"sum {tal(parts, None)} kr, afrundingsdifference {tal(Decimal(parts) - amount, None)} kr ({args.method})")
+    if land is None:
+        say(f"sum {tal(parts, None)} kr, afrundingsdifference {tal(Decimal(parts) - amount, None)} kr ({args.method})")
+    else:
+        exact = (amount * total_key / land).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        say(
+            f"sum {tal(parts, None)} kr for de {result.height} (eksakt {tal(exact, 2)} kr af {tal(amount, None)} kr), "
+            f"afrundingsdifference {tal(Decimal(parts) - exact, 2)} kr ({args.method})"
+        )
     return 0

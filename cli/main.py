@@ -226,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", required=True, choices=["indbyggere", "unge_14_23", "unge_15_17", "indbyggere_18_64"])
     p.add_argument("--year", required=True, type=int, help="the key at 1 January of this year")
     p.add_argument("--method", choices=["half-up", "largest-remainder"], default="half-up")
+    p.add_argument(
+        "--scope",
+        choices=["de11", "land"],
+        default="de11",
+        help="de11: split the amount between the 11; land: each one's share of a nationally financed amount "
+        "by its share of the country's 15–17-year-olds at 1 January of the year before (--key unge_15_17)",
+    )
     p.add_argument("--published-db")
     p.add_argument("--format", choices=["csv", "table"], default="csv")
     p.set_defaults(func=cmd_allocate)

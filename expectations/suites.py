@@ -43,16 +43,25 @@ def _unique_key(gxe, source: str) -> list:
     return [gxe.ExpectCompoundColumnsToBeUnique(column_list=keys)]
 
 
-def _regnskab() -> list:
+def _accounts(source: str) -> list:
+    """REGK31 and BUDK32: the same cube of variables (landing-zone §1, §9)."""
     import great_expectations.expectations as gxe
 
     return [
         *_not_null(gxe, "omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
         *_known_area(gxe, "omraade_kode"),
-        *_unique_key(gxe, "regnskab"),
+        *_unique_key(gxe, source),
         gxe.ExpectColumnValuesToMatchRegex(column="funktion", regex=r"^\d\.\d{2}\.\d{2}$"),
         gxe.ExpectColumnValuesToBeBetween(column="aar", min_value=2007, max_value=2100),
     ]
+
+
+def _regnskab() -> list:
+    return _accounts("regnskab")
+
+
+def _budget() -> list:
+    return _accounts("budget")
 
 
 def _befolkning() -> list:
@@ -64,6 +73,18 @@ def _befolkning() -> list:
         *_unique_key(gxe, "befolkning"),
         gxe.ExpectColumnValuesToBeBetween(column="alder", min_value=-1, max_value=125),
         *_at_least_zero(gxe, "indhold"),
+    ]
+
+
+def _prisindeks() -> list:
+    import great_expectations.expectations as gxe
+
+    return [
+        *_not_null(gxe, "aar"),
+        *_unique_key(gxe, "prisindeks"),
+        # An index is positive; a yearly change below -50 % is a misplaced decimal, not a price level.
+        gxe.ExpectColumnValuesToBeBetween(column="pl_indeks", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToBeBetween(column="pl_udvikling_pct", min_value=-50, max_value=100),
     ]
 
 
@@ -216,6 +237,8 @@ def _belaegning_prepare(frame: pl.DataFrame) -> pl.DataFrame:
 # Keyed by `Source.name`; GX knows each as `Source.suite` (raw_<name>).
 SUITES: dict[str, Suite] = {
     "regnskab": Suite(_regnskab),
+    "budget": Suite(_budget),
+    "prisindeks": Suite(_prisindeks),
     "befolkning": Suite(_befolkning),
     "tilbud": Suite(_tilbud),
     "takstbilag": Suite(_takstbilag),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import danish, healthcheck, ledger_mapping, reference, statbank, statbank_file
+from ingest import danish, healthcheck, ledger_mapping, price_index, reference, statbank, statbank_file
 from ingest.cpr import mask_text
 from ingest.errors import ContractError, printable
 from ingest.fields import Field, Parsed, dtype_of, parse
@@ -230,14 +230,44 @@ REGNSKAB = Source(
     ],
     description=(
         "Municipal accounts by function, StatBank REGK31 in both presentations and any shape StatBank "
-        "delivers, at municipality level (other areas dropped on load), codes resolved from labels; `afledt` "
-        "marks an ART TOT derived as UE − I (landing-zone §1)."
+        "delivers, at municipality level plus the comparison areas Hele landet (000) and the regions "
+        "(081–085; other areas dropped on load), codes resolved from labels; `afledt` marks an ART TOT "
+        "derived as UE − I (landing-zone §1)."
     ),
     keys=["omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"],
-    keep=statbank.MUNICIPALITY_LEVEL,
+    keep=statbank.KEPT_LEVELS,
     grain=YEAR,
     period=_year_of_int("aar"),
     cube=statbank_file.REGK31,
+)
+
+BUDGET = Source(
+    "budget",
+    REGNSKAB.fields,  # BUDK32 has REGK31's variables; TID is the budget year
+    description=(
+        "Municipal budgets by function, StatBank BUDK32 in any shape StatBank delivers, its area variable found "
+        "by its values, municipalities plus the comparison areas 000 and 081–085 (landing-zone §9)."
+    ),
+    keys=REGNSKAB.keys,
+    keep=statbank.KEPT_LEVELS,
+    grain=YEAR,
+    period=_year_of_int("aar"),
+    cube=statbank_file.BUDK32,
+)
+
+PRISINDEKS = Source(
+    "prisindeks",
+    [
+        Field(price_index.YEAR, "aar", "year"),
+        Field(price_index.INDEX, "pl_indeks", "decimal", scale=3, required=False),
+        Field(price_index.CHANGE, "pl_udvikling_pct", "decimal", scale=3, required=False),
+    ],
+    description=(
+        "KL's price and wage index (P/L) for municipal service expenditure, one row per year: an index of "
+        "any base year or the yearly change in %, years consecutive (landing-zone §10)."
+    ),
+    text_reader=price_index.read_price_index,
+    keys=["aar"],
 )
 
 BEFOLKNING = Source(
@@ -259,12 +289,13 @@ BEFOLKNING = Source(
         Field("INDHOLD", "indhold", "int"),
     ],
     description=(
-        "Population at municipality level, StatBank FOLK1A / FOLK1AM in any shape StatBank delivers; alder -1 "
+        "Population at municipality level plus the comparison areas 000 and 081–085, StatBank FOLK1A / FOLK1AM in "
+        "any shape StatBank delivers; alder -1 "
         "= all ages; eliminated variables filled with their total; `afledt` says which total rows were "
         "derived on load as the sum of a complete breakdown (landing-zone §2)."
     ),
     keys=["omraade_kode", "koen", "alder", "civilstand", "periode_start"],
-    keep=statbank.MUNICIPALITY_LEVEL,
+    keep=statbank.KEPT_LEVELS,
     grain=YEAR,
     period=_year_of_date("periode_start"),  # 2024K1 is 1 January 2024: year 2024
     cube=statbank_file.FOLK1A,
@@ -449,6 +480,8 @@ SOURCES: dict[str, Source] = {
     s.name: s
     for s in (
         REGNSKAB,
+        BUDGET,
+        PRISINDEKS,
         BEFOLKNING,
         TILBUD,
         TAKSTBILAG,

@@ -30,7 +30,7 @@ def area_code(text: pl.Expr) -> pl.Expr:
 
 
 # Areas StatBank lists beside the 98 municipalities. They are recognised (so they are dropped
-# and counted, not rejected as unknown) and never loaded: see `MUNICIPALITY_LEVEL`.
+# and counted, not rejected as unknown); only the comparison areas are loaded: see `KEPT_LEVELS`.
 CHRISTIANSOE = "411"
 UOPLYST = "999"
 _OTHER_AREA_NAMES = {
@@ -62,9 +62,14 @@ def statbank_area(text: pl.Expr) -> pl.Expr:
     return pl.coalesce(area_code(t), other_code, other_name, other_kind)
 
 
-# landing-zone §1/§2: keep municipalities. The one place this is decided for every StatBank
-# source; the other levels are dropped on load and counted (`Parsed.dropped`).
+# landing-zone §1/§2: keep municipalities and the comparison areas (the whole country `000` and
+# the five regions `081`–`085`), which dbt keeps apart (models/marts/dim_omraade.sql) and never
+# counts as municipalities. The one place this is decided for every StatBank source; the other
+# levels (landsdele, Christiansø, Uoplyst) are dropped on load and counted (`Parsed.dropped`).
+HELE_LANDET = "000"
+COMPARISON_AREAS = (HELE_LANDET, "081", "082", "083", "084", "085")
 MUNICIPALITY_LEVEL = pl.col("omraade_kode").is_in(reference.kommuner()["kommunekode"].to_list())
+KEPT_LEVELS = MUNICIPALITY_LEVEL | pl.col("omraade_kode").is_in(COMPARISON_AREAS)
 
 
 def area_name(text: pl.Expr) -> pl.Expr:

@@ -79,6 +79,7 @@ class Cube:
         )
 
 
+AREA = "OMRÅDE"  # the area variable's id in REGK31 and FOLK1A; other tables may name it otherwise
 AGE_KEYS_NOTE = "ingen aldersfordeling: nøglerne 18–64, 14–23 og 15–17 kan ikke beregnes"
 
 FOLK1A = Cube(
@@ -111,6 +112,16 @@ REGK31 = Cube(
     ("omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
     (Breakdown("art", "ART", "TOT", {"UE": 1, "I": -1}, check=False),),
     why_not_eliminated="cockpittet bruger driftsudgifter (DRANST 1) i løbende priser pr. funktion",
+)
+
+# Municipal budgets by function (landing-zone §9): REGK31's variables, TID the budget year. Its
+# area variable has another id in DST's API; `_area_by_values` finds it by its values.
+BUDK32 = Cube(
+    "BUDK32",
+    REGK31.dimensions,
+    REGK31.keys,
+    REGK31.breakdowns,
+    why_not_eliminated="cockpittet bruger driftsbudgettet (DRANST 1) i løbende priser pr. funktion",
 )
 
 
@@ -158,6 +169,7 @@ def _api(text: TextFrame, name: str, cube: Cube) -> Shaped:
             renames[column] = dim.id
         elif column.strip().casefold() == VALUE.casefold():
             renames[column] = VALUE
+    renames.update(_area_by_values(text.frame, renames, cube))
     frame = text.frame.rename(renames)
     _not_another_table(
         cube, [c for c in frame.columns if c not in renames.values() and c != LINE], name, text.header_line
@@ -166,6 +178,25 @@ def _api(text: TextFrame, name: str, cube: Cube) -> Shaped:
     frame = frame.with_columns(pl.lit(d.total).alias(d.id) for d in missing)
     shape = f"StatBank API, {_presentation(frame, cube, missing)}" + _language(frame, cube) + _without(missing)
     return Shaped(TextFrame(frame, text.header_line, text.ragged, text.preamble), shape)
+
+
+def _area_by_values(frame: pl.DataFrame, known: dict[str, str], cube: Cube) -> dict[str, str]:
+    """The area variable under an id the cube does not list (BUDK32 names it otherwise than
+    REGK31, landing-zone §9): the one unknown column whose every value is an area (`851`,
+    `Hele landet`, `081 Region Nordjylland`). Without it the area would count as eliminated and
+    every row would become the whole country's."""
+    area = next((d for d in cube.dimensions if d.id == AREA), None)
+    if area is None or area.id in known.values():
+        return {}
+    unknown = [c for c in frame.columns if c not in known and c != LINE and c.strip().casefold() != VALUE.casefold()]
+    fits = [
+        c
+        for c in unknown
+        if frame.select(
+            pl.col(c).is_not_null().any() & area.parser(pl.col(c)).is_not_null().eq(pl.col(c).is_not_null()).all()
+        ).item()
+    ]
+    return {fits[0]: area.id} if len(fits) == 1 else {}
 
 
 def _not_another_table(cube: Cube, unknown: list[str], name: str, header_line: int) -> None:

@@ -31,6 +31,7 @@ from warehouse.check import loaded_findings
 from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from warehouse.settings import Settings
 from warehouse.sql_names import qualified
+from warehouse.yardsticks import missing_yardsticks
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -394,6 +395,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         run = con.execute(
             "select filer, raekker_indlaest, flag_fejl, flag_advarsel from meta.koersler where run_id = ?", [run_id]
         ).fetchone()
+        yardsticks = missing_yardsticks(con)
     # Quarantine, findings and row-level raw data are the build DB's: the published file holds the BI subset.
     with settings.connect_build(read_only=True) as con:
         rejected = con.execute("select count(*) from quarantine.afviste_raekker").fetchone()[0]
@@ -408,6 +410,7 @@ def summarize(settings: Settings, run_id: str, elapsed: float, checks_passed: in
         f"flag: {run[2]} fejl, {run[3]} advarsler; blokerende kontroller bestået: {checks_passed}",
         *history,
         *findings,
+        *yardsticks,
         *outside,
         *unread,
         *removed,

@@ -34,6 +34,8 @@ def memo_points(year: int, sections: dict) -> list[str]:
             f"**Udgifter:** De 11 kommuner brugte {mio_kr(u['total'])} (løbende priser) på tilbud til voksne med "
             f"særlige behov (5.38), {kr(u['region_pr_18_64'])} pr. 18–64-årig."
         )
+        if "land" in u:
+            text += " " + country_sentence(u["land"])
         if "up" in u:
             text += " " + movement_sentence(u["up"], u["down"], year)
         bullets.append(text)
@@ -136,6 +138,14 @@ def partial_sources(sections: dict) -> list[str]:
 def one_period(text: str) -> str:
     """A sentence ending in an abbreviation (`kr.`) takes no second full stop."""
     return re.sub(r"\.\.(?=\s|$)", ".", text)
+
+
+def country_sentence(land: dict) -> str:
+    """One Danish sentence: the 11 together against the whole country per 18–64-year-old."""
+    deviation = land["afvigelse_pct"]
+    side = "over" if deviation > 0 else "under" if deviation < 0 else "på niveau med"
+    amount = f"{pct(abs(deviation))} " if deviation else ""
+    return f"Det er {amount}{side} hele landet, der brugte {kr(land['land_pr_18_64'])} pr. 18–64-årig."
 
 
 def movement_sentence(up: dict, down: dict, year: int) -> str:

@@ -9,7 +9,7 @@ failing (the warehouse may lack a source, e.g. no health-check extract yet).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
@@ -26,7 +26,7 @@ from ingest.danish_format import (
     tal,
 )
 from report import charts
-from report.memo import HIDDEN, movement_sentence
+from report.memo import HIDDEN, country_sentence, movement_sentence
 from report.warehouse import Warehouse
 
 # A cell hidden because its group is too small (docs/disclosure.md)
@@ -69,6 +69,7 @@ class Section:
 KILDER = {
     "cockpit.udgifter_kommune": "Danmarks Statistik, REGK31 og FOLK1A",
     "cockpit.udgifter_kommune_funktion": "Danmarks Statistik, REGK31",
+    "cockpit.udgifter_omraade": "Danmarks Statistik, REGK31 og FOLK1A; KL's pris- og lønudvikling (P/L)",
     "cockpit.fordelingsnoegler": "Danmarks Statistik, FOLK1A",
     "cockpit.belaegning_tilbud": "driftsherrernes belægningsindberetninger og takstbilag",
     "cockpit.sikrede_institutioner": "de sikrede institutioners månedlige indberetninger",
@@ -143,6 +144,10 @@ def udgifter(wh: Warehouse, year: int) -> Section:
         f"med {kr(lo['udgift_pr_18_64_kr'])}."
     )
     s.facts = {"total": total, "region_pr_18_64": region, "year": year}
+    land = _against_country(wh, year)
+    if land:
+        s.facts["land"] = land
+        s.lead += " " + country_sentence(land)
     if moved.height:
         up, down = moved.row(-1, named=True), moved.row(0, named=True)
         s.facts.update(up=up, down=down)
@@ -190,12 +195,17 @@ def udgifter(wh: Warehouse, year: int) -> Section:
             mio_kr(r["nettodriftsudgifter_kr"]),
             kr(r["udgift_pr_18_64_kr"]),
             aendring_pct(r["afvigelse_fra_region_pct"]),
+            aendring_pct(r["afvigelse_fra_land_pct"]),
             aendring_pct(r["aendring_pct"]),
             aendring_pct(r["aendring_pr_18_64_pct"]),
             tal(r["indeks"], 1),
+            mio_kr(r["budget_kr"]),
+            aendring_pct(r["afvigelse_budget_pct"]),
         ]
         for r in cur.iter_rows(named=True)
     ]
+    budgets = cur["budget_kr"]
+    budget_total = sum(budgets) if budgets.null_count() == 0 else None
     s.blocks.append(
         Table(
             "tabel-udgifter",
@@ -205,18 +215,114 @@ def udgifter(wh: Warehouse, year: int) -> Section:
                 "Nettodriftsudgifter",
                 "Kr. pr. 18–64-årig",
                 "Afvigelse fra de 11",
+                "Afvigelse fra hele landet",
                 f"Ændring i udgift fra {year - 1}",
                 f"Ændring pr. 18–64-årig fra {year - 1}",
                 f"Indeks ({first} = 100)",
+                "Budget",
+                "Regnskab mod budget",
             ],
             rows,
             view,
-            numeric={1, 2, 3, 4, 5, 6},
-            footer=["De 11 kommuner", mio_kr(total), kr(region), "", "", "", ""],
+            numeric={1, 2, 3, 4, 5, 6, 7, 8, 9},
+            footer=[
+                "De 11 kommuner",
+                mio_kr(total),
+                kr(region),
+                "",
+                aendring_pct(land["afvigelse_pct"]) if land else "",
+                "",
+                "",
+                "",
+                mio_kr(budget_total),
+                aendring_pct(_pct_change(total, budget_total)),
+            ],
         )
     )
+    s.blocks.extend(_areas(wh, year))
     s.blocks.extend(_functions(wh, year, total))
     return s
+
+
+def _pct_change(value, base) -> Decimal | None:
+    """(value − base) / base × 100, half-up to 2 decimals as the cockpit's columns; None without a base."""
+    if value is None or not base:
+        return None
+    return (Decimal(value - base) * 100 / Decimal(base)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _against_country(wh: Warehouse, year: int) -> dict | None:
+    """The 11 together (NSA) against Hele landet (000) per 18–64-year-old in `year`, from
+    cockpit.udgifter_omraade: both figures and the deviation from the unrounded sums (percent, 2
+    decimals half-up); None when the warehouse has no national figure for the year."""
+    if not wh.has("udgifter_omraade"):
+        return None
+    rows = {
+        r["omraadekode"]: r
+        for r in wh.frame(
+            "select omraadekode, nettodriftsudgifter_kr, indbyggere_18_64, udgift_pr_18_64_kr "
+            "from cockpit.udgifter_omraade where aar = ? and omraadekode in ('NSA', '000')",
+            [year],
+        ).iter_rows(named=True)
+    }
+    nsa, land = rows.get("NSA"), rows.get("000")
+    if not nsa or not land or None in (land["udgift_pr_18_64_kr"], nsa["udgift_pr_18_64_kr"]):
+        return None
+    own = Decimal(nsa["nettodriftsudgifter_kr"]) * land["indbyggere_18_64"]
+    country = Decimal(land["nettodriftsudgifter_kr"]) * nsa["indbyggere_18_64"]
+    return {
+        "nsa_pr_18_64": nsa["udgift_pr_18_64_kr"],
+        "land_pr_18_64": land["udgift_pr_18_64_kr"],
+        "afvigelse_pct": _pct_change(own, country),
+    }
+
+
+AREA_ORDER = {"NSA": 0, "081": 1, "000": 2}
+
+
+def _areas(wh: Warehouse, year: int) -> list:
+    """North Jutland against the whole country over the years, in fixed prices (cockpit.udgifter_omraade):
+    the 11 together, Region Nordjylland as DST reports it and Hele landet, per 18–64-year-old in
+    the prices of the P/L index's newest year and as an index (first year = 100). Empty without
+    the view or an index."""
+    view = "cockpit.udgifter_omraade"
+    if not wh.has("udgifter_omraade"):
+        return []
+    df = wh.frame(
+        f"select * from {view} where omraadekode in ('NSA', '081', '000') and aar <= ? "
+        "and indeks_fpl is not null order by aar",
+        [year],
+    )
+    if df.is_empty():
+        return [
+            Note(
+                f"Faste priser: ingen P/L-indeks for årene (prisindeks/); {view} har ingen beløb i faste priser.",
+                "missing",
+            )
+        ]
+    price_year = df["prisniveau_aar"].max()
+    years = sorted(df["aar"].unique().to_list())
+    first = years[0]
+    rows = []
+    for code in sorted(df["omraadekode"].unique().to_list(), key=AREA_ORDER.get):
+        area = df.filter(pl.col("omraadekode") == code)
+        by_year = {r["aar"]: r for r in area.iter_rows(named=True)}
+        last = by_year.get(year)
+        rows.append(
+            [area["omraadenavn"][0]]
+            + [tal(by_year[y]["indeks_fpl"], 1) if y in by_year else MISSING for y in years]
+            + [kr(last["udgift_pr_18_64_fpl_kr"]) if last else MISSING]
+        )
+    return [
+        Table(
+            "tabel-omraader",
+            f"Nordjylland og hele landet i faste {price_year}-priser (P/L), indeks {first} = 100",
+            ["Område", *[str(y) for y in years], f"Kr. pr. 18–64-årig {year} ({price_year}-priser)"],
+            rows,
+            view,
+            numeric=set(range(1, len(years) + 2)),
+        )
+    ]
 
 
 def _function_rows(df: pl.DataFrame) -> list[list[str]]:

@@ -28,13 +28,17 @@ OUTPUT_COLUMNS = ["kommunekode", "kommunenavn", "noegle", "andel_pct", "beloeb_k
 _I128 = pl.Int128
 
 
-def allocate(keys: pl.DataFrame, amount: Decimal, method: str = "half-up") -> pl.DataFrame:
+def allocate(keys: pl.DataFrame, amount: Decimal, method: str = "half-up", total: int | None = None) -> pl.DataFrame:
     """Split `amount` between the rows of `keys` (kommunekode, kommunenavn, noegle).
+
+    `total`: the key of everyone who pays, when the rows are only some of them (a nationally
+    financed rate paid by all 98 municipalities, of which `keys` holds the 11): each share is then
+    amount × key / total and the parts are the 11's portion, not the amount; only `half-up`.
 
     Returns kommunekode, kommunenavn, noegle (Int64), andel_pct (Decimal, 4 decimals, half-up)
     and beloeb_kr (Int64, whole kroner), one row per input row sorted by kommunekode.
     Raises ValueError for an unknown method, a non-finite amount, a missing or negative key
-    value, or a key that sums to 0.
+    value, a key that sums to 0, or a `total` below the rows' sum or with largest remainder.
     """
     if method not in METHODS:
         raise ValueError(f"ukendt metode {method!r} (brug {' eller '.join(METHODS)})")
@@ -54,7 +58,13 @@ def allocate(keys: pl.DataFrame, amount: Decimal, method: str = "half-up") -> pl
     if bad.height:
         names = ", ".join(f"{r['kommunenavn']} ({r['kommunekode']})" for r in bad.iter_rows(named=True))
         raise ValueError(f"nøglen mangler eller er negativ for {names}")
-    total = int(df["noegle"].sum() or 0)
+    own = int(df["noegle"].sum() or 0)
+    if total is None:
+        total = own
+    elif method != "half-up":
+        raise ValueError("en del af et landsdækkende beløb rundes half-up; largest-remainder kræver hele beløbet")
+    elif total < own:
+        raise ValueError(f"landets nøgle ({total}) er mindre end kommunernes ({own})")
     if total == 0:
         raise ValueError("nøglen summerer til 0 — intet at fordele efter")
 

@@ -78,3 +78,11 @@ def age_weight(age: int) -> float:
         if age < upper:
             return weight
     return 0.05
+
+
+# budget/*.csv (StatBank BUDK32, landing-zone §9): REGK31's variables, but the area variable
+# under an id of its own (the reader finds it by its values, not by this name).
+BUDK32_HEADER = ["KOMK", "FUNKTION", "DRANST", "ART", "PRISENHED", "TID", "INDHOLD"]
+
+# prisindeks/*.csv (landing-zone §10): the yearly-change form of the P/L index
+PRISINDEKS_CHANGE_HEADER = ["År", "PL-udvikling (%)"]

@@ -1,6 +1,6 @@
 """`cockpit allocate`: splitting an amount by a key (business rule 4), on the real 2021 population."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import polars as pl
@@ -8,6 +8,7 @@ import pytest
 
 from cli.allocate import parse_amount
 from cli.main import main
+from ingest.danish_format import tal
 from rules.allocation import allocate
 
 # Population 1 January 2021 (domain/README.md); in all 590.322.
@@ -290,3 +291,78 @@ def test_cli_key_summing_to_zero_fails(tmp_path, capsys):
     code, out, err = run(capsys, "--amount", "1000", "--key", "unge_15_17", "--year", "2021", "--published-db", str(db))
     assert code != 0 and out == ""
     assert err.splitlines() == ["fejl: nøglen summerer til 0 — intet at fordele efter (unge_15_17, 2021)"]
+
+
+# --------------------------------------------------------------------------------------------
+# --scope land: the 11's part of a nationally financed rate (issue 21, cockpit-schema.md)
+
+RATE_2024 = Decimal("1652253")  # the secure institutions' remand rate a year (domain README)
+LAND_15_17_2023 = 207_851  # the country's 15–17-year-olds at 1 January 2023, set for the test
+
+
+@pytest.fixture
+def national_db(tmp_path):
+    db = tmp_path / "pub.duckdb"
+    rows = ", ".join(
+        f"('{code}', '{name}', 2024, {pop // 27}, {LAND_15_17_2023})" for code, (name, pop) in POP_2021.items()
+    )
+    con = duckdb.connect(str(db))
+    con.execute("create schema cockpit")
+    con.execute(
+        "create table cockpit.fordelingsnoegler as select kommunekode, kommunenavn, aar::integer as aar, "
+        "unge_15_17_aaret_foer::bigint as unge_15_17_aaret_foer, "
+        "land_unge_15_17_aaret_foer::bigint as land_unge_15_17_aaret_foer "
+        f"from (values {rows}) t(kommunekode, kommunenavn, aar, unge_15_17_aaret_foer, land_unge_15_17_aaret_foer)"
+    )
+    con.close()
+    return db
+
+
+def test_cli_scope_land_gives_each_its_share_of_the_countrys_15_17_year_olds(national_db, capsys):
+    code, out, err = run(
+        capsys,
+        *("--amount", "1.652.253", "--key", "unge_15_17", "--year", "2024", "--scope", "land"),
+        *("--published-db", str(national_db)),
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "kommunekode,kommunenavn,noegle,andel_pct,beloeb_kr" and len(lines) == 12
+
+    def share(n):
+        return (RATE_2024 * n / LAND_15_17_2023).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+    def pct(n):
+        return (Decimal(100) * n / LAND_15_17_2023).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+    aalborg = POP_2021["851"][1] // 27  # 8.132
+    assert f"851,Aalborg,{aalborg},{pct(aalborg)},{share(aalborg)}" in lines
+    assert (aalborg, pct(aalborg), share(aalborg)) == (8132, Decimal("3.9124"), Decimal("64643"))
+    own = sum(pop // 27 for _, pop in POP_2021.values())
+    parts = sum(share(pop // 27) for _, pop in POP_2021.values())
+    exact = (RATE_2024 * own / LAND_15_17_2023).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == parts
+    assert err.splitlines()[-1] == (
+        f"sum {tal(parts, None)} kr for de 11 (eksakt {tal(exact, 2)} kr af 1.652.253 kr), "
+        f"afrundingsdifference {tal(parts - exact, 2)} kr (half-up)"
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (
+            ("--key", "indbyggere"),
+            "fejl: --scope land fordeler efter unge_15_17 året før (brug --key unge_15_17)",
+        ),
+        (
+            ("--key", "unge_15_17", "--method", "largest-remainder"),
+            "fejl: en del af et landsdækkende beløb rundes half-up; largest-remainder kræver hele beløbet "
+            "(unge_15_17, 2024)",
+        ),
+    ],
+)
+def test_cli_scope_land_refuses_other_keys_and_largest_remainder(national_db, capsys, extra, message):
+    code, out, err = run(
+        capsys, "--amount", "1.652.253", "--year", "2024", "--scope", "land", *extra, "--published-db", str(national_db)
+    )
+    assert code != 0 and out == "" and err.splitlines()[-1] == message

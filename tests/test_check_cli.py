@@ -58,7 +58,8 @@ def test_check_names_every_file_the_run_would_skip_and_reads_nested_ones(tmp_pat
     (tmp_path / "LÆS MIG.txt").write_text("noter")
     assert main(["check", str(tmp_path)]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "LÆS MIG.txt: FEJL ligger ikke i en kildemappe (befolkning, belaegning, beslutninger, posteringer, "
+        "LÆS MIG.txt: FEJL ligger ikke i en kildemappe (befolkning, belaegning, beslutninger, budget, posteringer, "
+        "prisindeks, "
         "regnskab, sikrede, sundhedstjek, takstbilag, tilbud): flyt den til sin kildes mappe",
         "posteringer/825.txt: FEJL læses ikke: posteringer/ læser .csv",
         "takstbilag/rates.xls: FEJL læses ikke: takstbilag/ læser .xlsx (gem projektmappen som .xlsx)",

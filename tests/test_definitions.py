@@ -25,6 +25,7 @@ from warehouse.settings import SettingsError
 COCKPIT_VIEWS = (
     "udgifter_kommune",
     "udgifter_kommune_funktion",
+    "udgifter_omraade",
     "belaegning_tilbud",
     "belaegning_tilbud_maaned",
     "sikrede_institutioner",
@@ -67,6 +68,8 @@ QUALITY = (
 )
 RAW = [
     "regnskab",
+    "budget",
+    "prisindeks",
     "befolkning",
     "tilbud",
     "takstbilag",
@@ -96,6 +99,10 @@ EXPECTED_ASSETS = {
     "staging/stg_belaegning__maaned": "staging",
     "staging/stg_regnskab__konti": "staging",
     "staging/stg_befolkning__folketal": "staging",
+    "staging/stg_regnskab__omraade": "staging",
+    "staging/stg_befolkning__omraade": "staging",
+    "staging/stg_budget__konti": "staging",
+    "staging/stg_prisindeks__aar": "staging",
     "staging/stg_sikrede__maaned": "staging",
     "staging/stg_sundhedstjek__maaned": "staging",
     "staging/stg_sundhedstjek__maalgruppe": "staging",
@@ -108,6 +115,10 @@ EXPECTED_ASSETS = {
             "int_takster__tilbud_aar",
             "int_befolkning__noegler",
             "int_regnskab__netto_drift",
+            "int_omraade__netto_drift",
+            "int_omraade__noegler",
+            "int_budget__netto_drift",
+            "int_prisindeks__aar",
             "int_posteringer__sager",
             "int_posteringer__koeb",
         )
@@ -119,11 +130,13 @@ EXPECTED_ASSETS = {
             "dim_kommune",
             "dim_funktion",
             "dim_maaned",
+            "dim_omraade",
             "mart_takster",
             "mart_belaegning_tilbud",
             "mart_belaegning_tilbud_maaned",
             "mart_udgifter_kommune",
             "mart_udgifter_kommune_funktion",
+            "mart_udgifter_omraade",
             "mart_sikrede_institutioner",
             "mart_sundhedstjek",
             "mart_sundhedstjek_maaned",
@@ -177,7 +190,9 @@ def test_checks_gx_blocking_and_dbt_tests():
     assert {f"raw/{name}:gx_raw_{name}" for name in RAW} <= blocking
 
 
-YEARLY_RAW = {f"raw/{s}" for s in ("regnskab", "befolkning", "takstbilag", "sundhedstjek_maalgruppe", "posteringer")}
+YEARLY_RAW = {
+    f"raw/{s}" for s in ("regnskab", "budget", "befolkning", "takstbilag", "sundhedstjek_maalgruppe", "posteringer")
+}
 MONTHLY_RAW = {f"raw/{s}" for s in ("belaegning", "sikrede", "sundhedstjek")}
 
 
@@ -353,7 +368,7 @@ def test_freshness_policies_monthly_35_days_yearly_400():
         if k.to_user_string().startswith("raw/")
     }
     assert windows == {
-        **{k: 400 for k in YEARLY_RAW | {"raw/tilbud", "raw/beslutninger"}},
+        **{k: 400 for k in YEARLY_RAW | {"raw/tilbud", "raw/beslutninger", "raw/prisindeks"}},
         **{k: 35 for k in MONTHLY_RAW},
     }
 

@@ -113,8 +113,8 @@ def test_a_file_in_no_source_folder_fails_check(landing, capsys):
     assert main(["check", str(landing)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        "Posteringer 2024/825.csv: FEJL ligger ikke i en kildemappe (befolkning, belaegning, beslutninger, "
-        "posteringer, regnskab, sikrede, sundhedstjek, takstbilag, tilbud): flyt den til sin kildes mappe"
+        "Posteringer 2024/825.csv: FEJL ligger ikke i en kildemappe (befolkning, belaegning, beslutninger, budget, "
+        "posteringer, prisindeks, regnskab, sikrede, sundhedstjek, takstbilag, tilbud): flyt den til sin kildes mappe"
     )
     shutil.rmtree(landing / "Posteringer 2024")
     assert main(["check", str(landing)]) == 0

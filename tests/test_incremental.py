@@ -128,8 +128,8 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
         stat.st_ino,
     )
     assert not [k for k in again.materialized if not k.startswith("raw/")]
-    # every GX check passes as unchanged, and every blocking dbt test (3 of the 148 warn): no grey "Skipped"
-    assert (first.checks_passed, again.checks_passed) == (len(SOURCES) + 148, len(SOURCES) + 145)
+    # every GX check passes as unchanged, and every blocking dbt test (3 of the 155 warn): no grey "Skipped"
+    assert (first.checks_passed, again.checks_passed) == (len(SOURCES) + 155, len(SOURCES) + 152)
     html = settings.report_dir / "styringscockpit_2024.html"
     assert again.summary.splitlines()[-1] == f"Rapport 2024: uændret, {html}"
     html.unlink()  # a missing report is made again, though nothing else is
@@ -146,8 +146,8 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
     assert "marts/mart_udgifter_kommune" not in changed.materialized
     assert "publish/cockpit_duckdb" in changed.materialized
     # The tests of the models left alone pass as unchanged since the first build; the rest ran.
-    assert changed.checks_passed == len(SOURCES) + 148
-    assert f"blokerende kontroller bestået: {len(SOURCES) + 148}" in changed.summary
+    assert changed.checks_passed == len(SOURCES) + 155
+    assert f"blokerende kontroller bestået: {len(SOURCES) + 155}" in changed.summary
 
     full = warehouse_settings(tmp_path / "full", landing)
     assert run_pipeline(full).published
@@ -165,11 +165,15 @@ def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manif
 
     monthly = plan_dbt(dbt_manifest, states(belaegning="new", sikrede="new", sundhedstjek="new"), states())
     every = set(cockpit_dbt_assets().check_keys)
-    assert len(every) == 148
+    # 144 + issue 22's 4 (flag ids, history) + issue 21's 7 (the unique keys of the comparison areas',
+    # budget's and index's staging, dim_omraade's 2, udgifter_omraade's)
+    assert len(every) == 155
     previous = ("run-1", datetime(2026, 12, 6, 18, 0))
     results = unchanged_check_results(dbt_manifest, monthly, set(), every, previous)
     by_key = {AssetCheckKey(r.asset_key, r.check_name): r for r in results}
-    assert len(by_key) == 109  # the tests of the excluded models; the rest ran or read a model built now
+    # The tests of the excluded models (issue 21's 7 among them, all on yearly sources or seeds,
+    # and one on the decisions); the rest ran or read a model built now.
+    assert len(by_key) == 116
     accounts = AssetCheckKey(AssetKey(["marts", "mart_udgifter_kommune"]), "assert_per_head_times_population_is_total")
     assert (by_key[accounts].passed, by_key[accounts].severity) == (True, AssetCheckSeverity.ERROR)
     assert by_key[accounts].metadata["validated"].value == (
@@ -185,7 +189,7 @@ def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manif
         AssetCheckKey(r.asset_key, r.check_name)
         for r in unchanged_check_results(dbt_manifest, monthly, {accounts}, every, previous)
     }
-    assert len(unchanged_check_results(dbt_manifest, monthly, set(), every - {accounts}, previous)) == 108
+    assert len(unchanged_check_results(dbt_manifest, monthly, set(), every - {accounts}, previous)) == 115
     # nothing built (the published file is current): every blocking test, none of severity warn
-    assert len(unchanged_check_results(dbt_manifest, None, set(), every, previous)) == 145
+    assert len(unchanged_check_results(dbt_manifest, None, set(), every, previous)) == 152
     assert unchanged_check_results(dbt_manifest, monthly, set(), every, None) == []  # no build to be unchanged since

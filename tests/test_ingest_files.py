@@ -10,7 +10,17 @@ import polars as pl
 import pytest
 
 from ingest.errors import ContractError
-from ingest.sources import BEFOLKNING, BELAEGNING, POSTERINGER, REGNSKAB, SUNDHEDSTJEK, TAKSTBILAG, TILBUD, read_file
+from ingest.sources import (
+    BEFOLKNING,
+    BELAEGNING,
+    POSTERINGER,
+    PRISINDEKS,
+    REGNSKAB,
+    SUNDHEDSTJEK,
+    TAKSTBILAG,
+    TILBUD,
+    read_file,
+)
 from sampledata.contract import TAKSTBILAG_HEADER
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn"
@@ -197,17 +207,22 @@ def test_unknown_municipality_name_is_rejected_with_its_line(tmp_path):
     assert parsed.rejected.select("kildelinje", "kolonne", "raavaerdi").rows() == [(102, "OMRÅDE", "Ålborg")]
 
 
-def test_population_keeps_municipalities_only_and_reads_quarters_and_months(tmp_path):
+def test_population_keeps_municipalities_and_comparison_areas_and_reads_quarters_and_months(tmp_path):
     text = (
         "OMRÅDE;KØN;ALDER;CIVILSTAND;TID;INDHOLD\n000 Hele landet;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;5840045\n"
         "081 Region Nordjylland;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;590322\n"
         "825 Læsø;TOT I alt;IALT Alder i alt;TOT I alt;2021K1;1776\nLæsø;Kvinder;17 år;I alt;2021M01;9\n"
     )
     parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/f.csv", text), tmp_path, "L1")
-    assert parsed.dropped == 2
+    assert parsed.dropped == 0
     assert parsed.rows.select(
         "omraade_kode", "koen", "alder", "civilstand", "periode_start", "indhold", "_source_line"
-    ).rows() == [("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4), ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5)]
+    ).rows() == [
+        ("000", "TOT", -1, "TOT", date(2021, 1, 1), 5840045, 2),
+        ("081", "TOT", -1, "TOT", date(2021, 1, 1), 590322, 3),
+        ("825", "TOT", -1, "TOT", date(2021, 1, 1), 1776, 4),
+        ("825", "2", 17, "TOT", date(2021, 1, 1), 9, 5),
+    ]
 
 
 def test_health_check_wide_file_unpivots_with_lines_and_month_columns(tmp_path):
@@ -373,3 +388,46 @@ def test_a_fully_quoted_export_reads_the_same_on_the_fast_and_the_careful_path(t
     assert fast.rejected.to_dicts() == careful.rejected.to_dicts()
     assert fast.rows.height == 399 and fast.rows["_source_line"].to_list()[6:9] == [8, 11, 12]  # line 9–10 rejected
     assert fast.rejected.select("kildelinje", "kolonne").rows() == [(9, "Belagte døgn")]
+
+
+# --------------------------------------------------------------------------- prisindeks/ (landing-zone §10)
+def test_price_index_in_both_forms(tmp_path):
+    text = "år ; PL-indeks\n2019;100,0\n2020;101,9\n2021;1.004,55\n"
+    parsed = read_file(PRISINDEKS, _write(tmp_path, "prisindeks/a.csv", text, encoding="cp1252"), tmp_path, "L1")
+    assert parsed.rows.select("aar", "pl_indeks", "pl_udvikling_pct", "_source_line").rows() == [
+        (2019, Decimal("100.000"), None, 2),
+        (2020, Decimal("101.900"), None, 3),
+        (2021, Decimal("1004.550"), None, 4),
+    ]
+    text = "År;PL-udvikling (%)\n2020;1,9 %\n2021;2,6%\n2022;-0,4\n"
+    parsed = read_file(PRISINDEKS, _write(tmp_path, "prisindeks/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("aar", "pl_udvikling_pct").rows() == [
+        (2020, Decimal("1.900")),
+        (2021, Decimal("2.600")),
+        (2022, Decimal("-0.400")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "År;PL-indeks\n2019;100\n2020;101\n2023;104\n",
+            "prisindeks/p.csv, linje 4, kolonne 'År': år 2021 mangler i indekset (årene skal følge hinanden): tilføj året",
+        ),
+        (
+            "År;PL-indeks;PL-udvikling (%)\n2019;100;\n",
+            "prisindeks/p.csv, linje 1, kolonne 'PL-indeks / PL-udvikling (%)': angiv én af kolonnerne 'PL-indeks' "
+            "(et indeks) eller 'PL-udvikling (%)' (årlig ændring i %), ikke begge",
+        ),
+        (
+            "År;Indeks\n2019;100\n",
+            "prisindeks/p.csv, linje 1, kolonne 'PL-indeks / PL-udvikling (%)': angiv én af kolonnerne 'PL-indeks' "
+            "(et indeks) eller 'PL-udvikling (%)' (årlig ændring i %), ingen fundet",
+        ),
+    ],
+)
+def test_price_index_gap_or_wrong_columns_is_refused_naming_what_to_do(tmp_path, text, message):
+    with pytest.raises(ContractError) as caught:
+        read_file(PRISINDEKS, _write(tmp_path, "prisindeks/p.csv", text), tmp_path, "L1")
+    assert str(caught.value) == message

@@ -98,10 +98,14 @@ def test_belaegning_tilbud_matches_hand_computation(published_sample, sample_lan
 CONTRACT = {  # contracts/cockpit-schema.md, view → columns
     "udgifter_kommune": "kommunekode kommunenavn aar nettodriftsudgifter_kr indbyggere indbyggere_18_64 "
     "udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct indeks region_pr_18_64_kr "
-    "afvigelse_fra_region_pct",
+    "afvigelse_fra_region_pct land_pr_18_64_kr afvigelse_fra_land_pct budget_kr afvigelse_budget_pct "
+    "prisniveau_aar nettodriftsudgifter_fpl_kr udgift_pr_18_64_fpl_kr indeks_fpl",
     "udgifter_kommune_funktion": "kommunekode kommunenavn aar funktion funktionsnavn paragraf nettodriftsudgifter_kr "
     "indbyggere indbyggere_18_64 udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct "
-    "indeks region_pr_18_64_kr afvigelse_fra_region_pct",
+    "indeks region_pr_18_64_kr afvigelse_fra_region_pct land_pr_18_64_kr afvigelse_fra_land_pct budget_kr "
+    "afvigelse_budget_pct prisniveau_aar nettodriftsudgifter_fpl_kr udgift_pr_18_64_fpl_kr indeks_fpl",
+    "udgifter_omraade": "omraadekode omraadenavn aar nettodriftsudgifter_kr indbyggere_18_64 udgift_pr_18_64_kr "
+    "prisniveau_aar nettodriftsudgifter_fpl_kr udgift_pr_18_64_fpl_kr indeks_fpl",
     "belaegning_tilbud": "tilbudsnr tilbudsnavn driftsherre aar normerede_doegn doegn_i_drift belagte_doegn "
     "belaegning_normeret_pct belaegning_faktisk_pct budgetteret_belaegning_pct tomme_doegn "
     "tompladsudgift_kr",
@@ -117,7 +121,7 @@ CONTRACT = {  # contracts/cockpit-schema.md, view → columns
     "borgere_i_maalgruppe sundhedstjek_pr_100_i_maalgruppe daekning_24_mdr_pct",
     "sundhedstjek_maaned": "kommunekode kommunenavn aar maaned antal_sundhedstjek",
     "fordelingsnoegler": "kommunekode kommunenavn aar indbyggere unge_14_23 unge_15_17 indbyggere_18_64 "
-    "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct",
+    "andel_indbyggere_pct andel_unge_14_23_pct andel_unge_15_17_pct andel_indbyggere_18_64_pct andel_land_unge_15_17_pct",
     "afviste_raekker": "kilde kildefil kildelinje kolonne raavaerdi aarsag load_id",
     "koersler": "run_id startet afsluttet landing_dir filer raekker_indlaest flag_fejl flag_advarsel publiceret",
 }
@@ -247,10 +251,12 @@ def test_every_landing_file_is_loaded(published_sample, sample_landing):
     _, manifest = sample_landing
     # The load ledger is the build DB's: the published file holds the BI subset (docs/disclosure.md).
     loaded = {r[0] for r in _query(settings.build_db, "select file from meta.loaded_files")}
-    assert loaded == set(manifest["files"]) and len(loaded) == 94
+    assert loaded == set(manifest["files"]) and len(loaded) == 96
     per_source = dict(_query(settings.build_db, "select source, count(*) from meta.loaded_files group by 1"))
     assert per_source == {
         "regnskab": 2,
+        "budget": 1,
+        "prisindeks": 1,
         "befolkning": 2,
         "tilbud": 1,
         "takstbilag": 66,

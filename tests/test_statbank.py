@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from ingest.errors import ContractError
-from ingest.sources import BEFOLKNING, REGNSKAB, read_file
+from ingest.sources import BEFOLKNING, BUDGET, REGNSKAB, read_file
 from ingest.statbank_file import AGE_KEYS_NOTE, WHICH_EXPORT
 
 CASES = Path(__file__).parent / "cases" / "statbank"  # a copy of shared/cases, so a clean clone has it
@@ -58,13 +58,14 @@ def _age_sum(parsed, low, high):
 def test_case_folk1am_without_sex_and_age(tmp_path):
     parsed = read_file(BEFOLKNING, _case(tmp_path, "befolkning/folk1am_uden_koen_alder.csv"), tmp_path, "L1")
     assert parsed.shape == "StatBank API, Value, uden KØN/ALDER"
-    assert _population(parsed) == {"773": 20030, "825": 1785, "851": 222100}
-    # Hele landet, Region Nordjylland and Christiansø: 3 months each, dropped and counted.
-    assert parsed.dropped == 9 and parsed.rejected.height == 0
+    # Hele landet and Region Nordjylland are comparison areas, kept under their codes (landing-zone §2).
+    assert _population(parsed) == {"000": 5962000, "081": 596100, "773": 20030, "825": 1785, "851": 222100}
+    # Christiansø: 3 months, dropped and counted.
+    assert parsed.dropped == 3 and parsed.rejected.height == 0
     assert parsed.findings == (AGE_KEYS_NOTE,)
     assert AGE_KEYS_NOTE == "ingen aldersfordeling: nøglerne 18–64, 14–23 og 15–17 kan ikke beregnes"
     jan = parsed.rows.filter(pl.col("periode_start") == JAN_2024).sort("omraade_kode")
-    assert jan["_source_line"].to_list() == [9, 12, 15]
+    assert jan["_source_line"].to_list() == [3, 6, 9, 12, 15]
     assert parsed.rows["alder"].unique().to_list() == [-1]  # no ages: the keys that need them stay NULL
 
 
@@ -166,10 +167,10 @@ def test_any_order_and_presentation_gives_the_same_cube(tmp_path, presentation):
     assert totals["afledt"].to_list() == ["sum af KØN (1, 2)"] * 2 and totals["_source_line"].to_list() == [2, 4]
 
 
-def test_an_eliminated_area_is_the_whole_country_and_is_dropped(tmp_path):
+def test_an_eliminated_area_is_the_whole_country_and_is_kept_as_000(tmp_path):
     path = _write(tmp_path, "befolkning/p.csv", "TID;INDHOLD\n2024K1;5961249\n")
     parsed = read_file(BEFOLKNING, path, tmp_path, "L1")
-    assert parsed.rows.height == 0 and parsed.dropped == 1
+    assert _population(parsed) == {"000": 5961249} and parsed.dropped == 0
     assert parsed.shape == "StatBank API, Value, uden OMRÅDE/KØN/ALDER"
 
 
@@ -190,14 +191,21 @@ def test_a_gap_in_the_ages_leaves_the_total_empty_and_names_the_missing_ages(tmp
     assert _population(parsed) == {"773": 303} and parsed.rows.height == 4 and parsed.findings == ()
 
 
-def test_christiansoe_and_unknown_areas_are_dropped_not_rejected(tmp_path):
+def test_christiansoe_and_unknown_areas_are_dropped_comparison_areas_kept(tmp_path):
     text = (
         "OMRÅDE;TID;INDHOLD\n411 Christiansø;2024K1;90\nUoplyst kommune;2024K1;12\n084 Region Hovedstaden;2024K1;1\n"
         "All Denmark;2024K1;5961249\n101 København;2024K1;660000\nCopenhagen;2024K2;661000\n"
+        "Landsdel Nordjylland;2024K1;7\nNorth Denmark Region;2024K1;590000\n"
     )
     parsed = read_file(BEFOLKNING, _write(tmp_path, "befolkning/p.csv", text), tmp_path, "L1")
-    assert parsed.dropped == 4 and parsed.rejected.height == 0
-    assert parsed.rows.select("omraade_kode", "indhold").rows() == [("101", 660000), ("101", 661000)]
+    assert parsed.dropped == 3 and parsed.rejected.height == 0  # Christiansø, Uoplyst, the landsdel
+    assert parsed.rows.select("omraade_kode", "indhold", "_source_line").rows() == [
+        ("084", 1, 4),
+        ("000", 5961249, 5),
+        ("101", 660000, 6),
+        ("101", 661000, 7),
+        ("081", 590000, 9),
+    ]
 
 
 # --------------------------------------------------------------------------- web page shapes
@@ -307,8 +315,8 @@ def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
         "befolkning/folk1a_kode_uden_totaler.csv: OK [befolkning] StatBank API, Code: 606 rækker godkendt, 0 værdier afvist",
         "    fund: 303 total(er) for KØN mangler i filen og er afledt som summen af KØN 1, 2",
         "    fund: 9 total(er) for ALDER mangler i filen og er afledt som summen af ALDER 0–100",
-        "befolkning/folk1am_uden_koen_alder.csv: OK [befolkning] StatBank API, Value, uden KØN/ALDER: 9 rækker godkendt, "
-        "0 værdier afvist, 9 rækker uden for kommuneniveau udeladt",
+        "befolkning/folk1am_uden_koen_alder.csv: OK [befolkning] StatBank API, Value, uden KØN/ALDER: 15 rækker godkendt, "
+        "0 værdier afvist, 3 rækker uden for kommuner og sammenligningsområder udeladt",
         f"    fund: {AGE_KEYS_NOTE}",
         "regnskab/regk31_webside_bred.csv: OK [regnskab] StatBank webside, bred: 10 rækker godkendt, 0 værdier afvist",
     ]
@@ -320,3 +328,31 @@ def test_check_names_the_shape_and_the_findings(tmp_path, capsys):
         together.count("kontrol expect_compound_columns_to_be_unique(omraade_kode,koen,alder,civilstand,periode_start)")
         == 2
     )
+
+
+# --------------------------------------------------------------------------- BUDK32 (budget/)
+@pytest.mark.parametrize("area_id", ["KOMK", "Kommune", "BUDGETOMR"])
+def test_budk32_area_under_its_own_id_is_found_by_its_values(tmp_path, area_id):
+    text = (
+        f"{area_id};FUNKTION;DRANST;ART;PRISENHED;TID;INDHOLD\n"
+        "851 Aalborg;53850 Botilbud;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);2024;1.234,5\n"
+        "000 Hele landet;53850 Botilbud;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);2024;99,0\n"
+        "411 Christiansø;53850 Botilbud;1 Driftskonti;TOT I alt (netto);LOBM Løbende priser (1.000 kr.);2024;1,0\n"
+    )
+    parsed = read_file(BUDGET, _write(tmp_path, "budget/b.csv", text), tmp_path, "L1")
+    assert parsed.shape == "StatBank API, CodeAndValue" and parsed.dropped == 1
+    assert parsed.rows.select("omraade_kode", "funktion", "aar", "indhold").rows() == [
+        ("851", "5.38.50", 2024, Decimal("1234.500")),
+        ("000", "5.38.50", 2024, Decimal("99.000")),
+    ]
+
+
+def test_budk32_with_two_columns_of_areas_or_none_is_not_guessed(tmp_path):
+    """Two unknown columns that both read as areas: neither is taken, so the area counts as
+    eliminated (the whole country) rather than a guess; a column of non-areas is never the area."""
+    text = "KOMK;NOTE;TID;FUNKTION;DRANST;PRISENHED;INDHOLD\n851;x;2024;53850;1;LOBM;5,0\n"
+    parsed = read_file(BUDGET, _write(tmp_path, "budget/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("omraade_kode", "indhold").rows() == [("851", Decimal("5.000"))]
+    text = "KOMK;KOMK2;TID;FUNKTION;DRANST;PRISENHED;INDHOLD\n851;825;2024;53850;1;LOBM;5,0\n"
+    parsed = read_file(BUDGET, _write(tmp_path, "budget/b.csv", text), tmp_path, "L1")
+    assert parsed.rows.select("omraade_kode").rows() == [("000",)]

@@ -176,7 +176,7 @@ def _file_block(rel: str, source: Source, parsed) -> list[str]:
         f"{rel}: OK [{source.name}] "
         + (f"{parsed.shape}: " if parsed.shape else "")
         + f"{from_file.height} rækker godkendt, {parsed.rejected.height} værdier afvist"
-        + (f", {parsed.dropped} rækker uden for kommuneniveau udeladt" if parsed.dropped else "")
+        + (f", {parsed.dropped} rækker uden for kommuner og sammenligningsområder udeladt" if parsed.dropped else "")
     ]
     lines += [f"    fund: {printable(finding)}" for finding in parsed.findings]
     outside = outside_partitions(source, from_file)

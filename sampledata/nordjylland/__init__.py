@@ -20,8 +20,10 @@ from pathlib import Path
 from sampledata.nordjylland.befolkning import draw_population, write_befolkning
 from sampledata.nordjylland.belaegning import write_belaegning
 from sampledata.nordjylland.beslutninger import write_beslutninger
+from sampledata.nordjylland.budget import write_budget
 from sampledata.nordjylland.common import Landing
 from sampledata.nordjylland.posteringer import write_posteringer
+from sampledata.nordjylland.prisindeks import write_prisindeks
 from sampledata.nordjylland.regnskab import draw_regnskab, write_regnskab
 from sampledata.nordjylland.sikrede import write_sikrede
 from sampledata.nordjylland.sundhedstjek import write_sundhedstjek
@@ -49,6 +51,8 @@ def write_sample(
     amounts, regnskab_tags = draw_regnskab(seed, span)
     takster = draw_takster(seed, span)
     write_regnskab(landing, span, amounts, regnskab_tags)
+    write_budget(landing, seed, span, amounts)
+    write_prisindeks(landing, span)
     write_befolkning(landing, span, total, ages)
     write_tilbud(landing)
     write_takstbilag(landing, span, takster)

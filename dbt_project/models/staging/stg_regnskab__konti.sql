@@ -1,7 +1,9 @@
--- REGK31 at municipality level: ingest keeps municipalities only (ingest/statbank.py,
--- MUNICIPALITY_LEVEL), the one place every StatBank source decides that.
+-- REGK31 at municipality level. Ingest keeps municipalities and the comparison areas
+-- (ingest/statbank.py, KEPT_LEVELS); the areas (Hele landet, regions) are in
+-- stg_regnskab__omraade and never counted as municipalities here.
 with source as (
     select * from {{ source('raw', 'regnskab') }}
+    where omraade_kode in (select seed.kommunekode from {{ ref('kommuner') }} as seed)
 ),
 
 renamed as (
