@@ -521,7 +521,7 @@ def _history(wh: Warehouse, year: int, s: Section) -> dict:
             group by 1 order by kode = '', kode"""
     )
     accepted = wh.frame(
-        f"""select regel, kildefil, kildelinje, periode, begrundelse, besluttet_af, besluttet_dato
+        f"""select regel, kildefil, kildelinje, periode, begrundelse, besluttet_dato
             from cockpit.datakvalitet where status = 'accepteret'
             order by {_SEVERITY_ORDER}, regel, kildefil, kildelinje"""
     )
@@ -578,7 +578,7 @@ def _history(wh: Warehouse, year: int, s: Section) -> dict:
         Table(
             "tabel-accepterede",
             "Flag accepteret af datastewarderne, med begrundelse",
-            ["Regel", "Fil", "Linje", "Periode", "Begrundelse", "Besluttet af", "Dato"],
+            ["Regel", "Fil", "Linje", "Periode", "Begrundelse", "Dato"],
             [
                 [
                     r["regel"],
@@ -586,7 +586,6 @@ def _history(wh: Warehouse, year: int, s: Section) -> dict:
                     _line(r["kildelinje"]),
                     r["periode"] or MISSING,
                     r["begrundelse"] or MISSING,
-                    r["besluttet_af"] or MISSING,
                     dato(r["besluttet_dato"]) if r["besluttet_dato"] else MISSING,
                 ]
                 for r in accepted.iter_rows(named=True)

@@ -88,6 +88,22 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _run_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("COCKPIT_") or k == "DAGSTER_HOME"}
+
+
+@pytest.fixture(autouse=True)
+def _restore_run_environment():
+    """Undo what a test's `Settings.export_env()` (a Dagster job run in process reads its settings
+    there) left in the environment: under xdist a worker runs other modules' tests next, and a
+    leaked COCKPIT_BUILD_DB would point them at this test's build DB."""
+    saved = _run_environment()
+    yield
+    for key in set(_run_environment()) - set(saved):
+        del os.environ[key]
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> tuple[Path, dict]:
     from sampledata.nordjylland import write_sample

@@ -104,12 +104,14 @@ def record_refresh(
     con.execute("begin")
     try:
         con.execute(f"create or replace temp table found_now as select flag_id, {cols} from {FOUND}")
-        rettet = con.execute(
+        con.execute(
             f"""update {HISTORY} set status = 'rettet', rettet_fundet = ?, rettet_run_id = ?
                 where status <> 'rettet' and {judged}
                   and flag_id not in (select flag_id from found_now)""",
             [at, run_id, *params],
-        ).fetchone()[0]
+        )
+        # counted by run id, not by the update: a second call for the same run says the same
+        rettet = con.execute(f"select count(*) from {HISTORY} where rettet_run_id = ?", [run_id]).fetchone()[0]
         con.execute(
             f"""insert into {HISTORY} by name
                 select flag_id, {cols}, ? as foerst_fundet, ? as foerst_run_id, ? as sidst_fundet,
