@@ -1,7 +1,8 @@
 -- Secure institutions per institution × year, plus an `I alt` row per year over all of them.
 -- Occupancy on normed places (the published figure), on places in operation (domain rule 3) and
--- on the capacity: normed + flex places (landing-zone.md §6), which the occupancy target (var sikrede_maal_belaegning_pct) is measured
--- on, as the seeds do ("95 ud af de 106 pladser ... inkl. flekspladser").
+-- on the capacity: normed + flex places (landing-zone.md §6), which the occupancy target (var
+-- sikrede_maal_belaegning_pct) is measured on, as the seeds do ("95 ud af de 106 pladser ...
+-- inkl. flekspladser").
 with maaned as (
     select
         s.*,
