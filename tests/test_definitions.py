@@ -243,9 +243,11 @@ def test_the_flag_checks_run_log_says_the_warning_does_not_block(tmp_path):
         con.execute("create schema cockpit")
         con.execute(
             "create table cockpit.datakvalitet as select * from (values "
-            "('R03', 'fejl', 'a.csv', 2, '2024', 'x'), ('R11', 'fejl', 'b.csv', 3, '2024', 'y'), "
-            "('R12', 'info', 'c.csv', 4, '2024', 'z')) "
-            "t(regel, alvorlighed, kildefil, kildelinje, periode, beskrivelse)"
+            "('R03', 'fejl', 'a.csv', 2, '2024', 'x', 'ny'), ('R11', 'fejl', 'b.csv', 3, '2024', 'y', 'uændret'), "
+            "('R12', 'info', 'c.csv', 4, '2024', 'z', 'ny'), "
+            # accepted by its steward: not counted as open (issue 22)
+            "('R08', 'fejl', 'd.xlsx', 5, '2024', 'w', 'accepteret')) "
+            "t(regel, alvorlighed, kildefil, kildelinje, periode, beskrivelse, status)"
         )
     job = Definitions(
         asset_checks=[registreringsflag],

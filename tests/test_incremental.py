@@ -97,7 +97,8 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
 
 def cockpit_views(db) -> dict[str, list[tuple]]:
     """Every cockpit view's rows (sorted) but the run log's, without the load id (a full
-    refresh loads everything under its own) and the time a flag was found (`run_started_at`)."""
+    refresh loads everything under its own), the time a flag was found (`run_started_at`) and
+    the flag history's status and times."""
     with duckdb.connect(str(db), read_only=True) as con:
         views = con.execute("select view_name from duckdb_views() where schema_name = 'cockpit'").fetchall()
         out = {}
@@ -105,7 +106,10 @@ def cockpit_views(db) -> dict[str, list[tuple]]:
             if name == "koersler":
                 continue
             columns = [r[0] for r in con.execute(f"describe cockpit.{name}").fetchall()]
-            own = [c for c in ("load_id", "fundet") if c in columns]
+            # and the flag history's own columns: a refresh from an empty build DB starts a new history
+            # (every flag `ny`, found now), the incremental one continues the session's (issue 22)
+            history = ("status", "foerst_fundet", "sidst_fundet", "rettet_fundet")
+            own = [c for c in ("load_id", "fundet", *history) if c in columns]
             drop = f" exclude ({', '.join(own)})" if own else ""
             out[name] = sorted(con.execute(f"select *{drop} from cockpit.{name}").fetchall(), key=repr)
     return out
@@ -128,8 +132,8 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
         stat.st_ino,
     )
     assert not [k for k in again.materialized if not k.startswith("raw/")]
-    # every GX check passes as unchanged, and every blocking dbt test (3 of the 155 warn): no grey "Skipped"
-    assert (first.checks_passed, again.checks_passed) == (len(SOURCES) + 155, len(SOURCES) + 152)
+    # every GX check passes as unchanged, and every blocking dbt test (3 of the 157 warn): no grey "Skipped"
+    assert (first.checks_passed, again.checks_passed) == (len(SOURCES) + 157, len(SOURCES) + 154)
     html = settings.report_dir / "styringscockpit_2024.html"
     assert again.summary.splitlines()[-1] == f"Rapport 2024: uændret, {html}"
     html.unlink()  # a missing report is made again, though nothing else is
@@ -146,8 +150,8 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
     assert "marts/mart_udgifter_kommune" not in changed.materialized
     assert "publish/cockpit_duckdb" in changed.materialized
     # The tests of the models left alone pass as unchanged since the first build; the rest ran.
-    assert changed.checks_passed == len(SOURCES) + 155
-    assert f"blokerende kontroller bestået: {len(SOURCES) + 155}" in changed.summary
+    assert changed.checks_passed == len(SOURCES) + 157
+    assert f"blokerende kontroller bestået: {len(SOURCES) + 157}" in changed.summary
 
     full = warehouse_settings(tmp_path / "full", landing)
     assert run_pipeline(full).published
@@ -165,9 +169,9 @@ def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manif
 
     monthly = plan_dbt(dbt_manifest, states(belaegning="new", sikrede="new", sundhedstjek="new"), states())
     every = set(cockpit_dbt_assets().check_keys)
-    # 144 + issue 22's 4 (flag ids, history) + issue 21's 7 (the unique keys of the comparison areas',
+    # 144 + 13 that issues 21 and 22 added (flag ids, history and decisions; the unique keys of the comparison areas',
     # budget's and index's staging, dim_omraade's 2, udgifter_omraade's)
-    assert len(every) == 155
+    assert len(every) == 157
     previous = ("run-1", datetime(2026, 12, 6, 18, 0))
     results = unchanged_check_results(dbt_manifest, monthly, set(), every, previous)
     by_key = {AssetCheckKey(r.asset_key, r.check_name): r for r in results}
@@ -191,5 +195,5 @@ def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manif
     }
     assert len(unchanged_check_results(dbt_manifest, monthly, set(), every - {accounts}, previous)) == 115
     # nothing built (the published file is current): every blocking test, none of severity warn
-    assert len(unchanged_check_results(dbt_manifest, None, set(), every, previous)) == 152
+    assert len(unchanged_check_results(dbt_manifest, None, set(), every, previous)) == 154
     assert unchanged_check_results(dbt_manifest, monthly, set(), every, None) == []  # no build to be unchanged since

@@ -444,7 +444,7 @@ def test_every_asset_check_is_described_and_dbt_tests_of_the_flags_in_their_own_
     specs = {k.to_user_string(): graph.get_check_spec(k) for k in graph.asset_check_keys}
     assert len(specs) > 90 and all((s.description or "").strip() for s in specs.values())
     flags = {k: s.description for k, s in specs.items() if k.startswith("cockpit/datakvalitet:")}
-    assert len(flags) == 11  # ten dbt tests and the registration-flag check
+    assert len(flags) == 12  # eleven dbt tests (flag_id unique among them) and the registration-flag check
     assert flags["cockpit/datakvalitet:not_null_datakvalitet_kildelinje"] == (
         "Every flag names the line of the suspect registration in its file. Blocks publishing."
     )
