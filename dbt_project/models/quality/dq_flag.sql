@@ -7,7 +7,7 @@
 -- registrations with the same key in one refresh are two flags: the first (by file, then line)
 -- has the plain id, the n-th `|n` appended before hashing.
 -- A view, so it is always the rule tables as they are; warehouse/flag_history.py compares it
--- with the history in meta.flag_historik after each build.
+-- with the history in meta.flag_history after each build.
 {%- set regler = [
     'dq_r01_forkert_funktion',
     'dq_r02_dobbeltbetaling',
