@@ -15,20 +15,17 @@ without a cached value is a contract error naming the cell.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from ingest.cpr import mask_text
@@ -397,102 +394,17 @@ def _too_long(chars: int) -> str:
     )
 
 
-# Lines that may be blank or hold separators only (`;;;;`, an empty spreadsheet row): those are
-# no records, and DuckDB would read them as one. A line starting with whitespace or a separator
-# is left to the line-by-line reader whatever it holds.
-_BLANK_STARTS = (b"\n", b"\r", b" ", b"\t")
-
-
-def _duckdb_scan(utf8: bytes, path: Path, name: str, *, header_line: int, separator: str) -> TextFrame | None:
-    """The file read by DuckDB's CSV reader, every column VARCHAR, when its bytes show it is a
-    plain file: no `"` anywhere, no `sep=` line, no empty header cells at the end, and every
-    line after the header one record with exactly the header's fields (the separators counted
-    over the whole body; no blank or separator-only line). Then record i is physical line
-    header + 1 + i, and DuckDB's values are what the line reader's would be (a test holds them
-    equal). Returns None for any other file, or when DuckDB refuses it, and the caller reads it
-    line by line: quoted fields, ragged lines and over-long fields keep their per-line handling.
-
-    `utf8` is `read_text`'s output: a UTF-8 file is scanned where it lies; a cp1252 or UTF-16
-    file, which DuckDB cannot decode offline (shared/TOOLCHAIN.md), from its UTF-8 transcode in
-    a temporary file."""
-    if b'"' in utf8:
-        return None
-    ends, at = [], 0
-    while len(ends) < header_line:  # the few lines down to the header
-        at = utf8.find(b"\n", at)
-        if at < 0:
-            return None
-        ends.append(at)
-        at += 1
-    head = utf8[: ends[-1]].decode("utf-8").split("\n")
-    head = [h.removesuffix("\r") for h in head]
-    header = head[header_line - 1]
-    if separator_hint(head[0]) is not None or not header.strip():
-        return None
-    if separator == SEPARATOR and separator not in header and "\t" in header:
-        separator = "\t"  # Excel's "Unicode Text", as `read_csv_text` reads it
-    names, spans, width = _header_names([header], name, header_line, separator)
-    if spans != 1 or width != len(names):
-        return None
-    body = ends[-1] + 1
-    rows = utf8.count(b"\n", body) + (0 if utf8.endswith(b"\n") else 1)
-    if len(utf8) <= body or rows == 0 or utf8.count(separator.encode(), body) != (len(names) - 1) * rows:
-        return None
-    starts = (separator.encode(), *_BLANK_STARTS)
-    if utf8[body : body + 1] in starts or any(utf8.find(b"\n" + s, body) >= 0 for s in starts):
-        return None
-    same = path.stat().st_size == len(utf8) and path.read_bytes() == utf8
-    with contextlib.ExitStack() as stack:
-        scanned = path
-        if not same:
-            tmp = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".csv"))
-            tmp.write(utf8)
-            tmp.flush()
-            scanned = Path(tmp.name)
-        columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
-        try:
-            with duckdb.connect() as con:
-                table = con.execute(
-                    """select * from read_csv(?, auto_detect = false, header = false, skip = ?, delim = ?,
-                       quote = '', escape = '', columns = ?, strict_mode = true, null_padding = false,
-                       encoding = 'utf-8')""",
-                    [str(scanned), header_line, separator, columns],
-                ).to_arrow_table()
-        except duckdb.Error:
-            return None
-    frame = pl.from_arrow(table, rechunk=False)
-    if frame.height != rows:
-        return None
-    if (frame.select(pl.max_horizontal(pl.all().str.len_bytes().max())).item() or 0) > MAX_FIELD_CHARS:
-        return None  # maybe a field over the limit: its line is rejected on the line-by-line path
-    first = header_line + 1
-    frame = frame.rename(dict(zip(frame.columns, names))).with_columns(
-        pl.int_range(first, first + rows, dtype=pl.Int64).alias(LINE)
-    )
-    preamble = tuple(head[: header_line - 1])
-    return TextFrame(frame, header_line, pl.DataFrame(schema=RAGGED_SCHEMA), preamble)
-
-
 def read_csv_text(path: Path, name: str, *, header_line: int = 1, separator: str = SEPARATOR) -> TextFrame:
     """Read a CSV whose header is on `header_line` (1-based, not counting a `sep=;` line above
     it) as text, each record with the physical line where it starts.
 
-    A plain file (no `"`, every line one record with the header's fields) is scanned by DuckDB's
-    CSV reader (`_duckdb_scan`); any other is read line by line (`read_csv_lines`): lines without
-    a `"` are split by polars, lines with one go through Python's `csv` module. A header without `;` but with tabs (Excel's "Unicode Text") is read
+    Lines without a `"` (nearly all of a ledger) are split by polars; lines with one go through
+    Python's `csv` module. A header without `;` but with tabs (Excel's "Unicode Text") is read
     tab-separated. Values under trailing empty header cells are kept as columns `kolonne_<n>`
     (n: the 1-based position). A line with a field over MAX_FIELD_CHARS is rejected with its
     line. Raises ContractError for an undecodable, damaged or empty file, a missing header, a
     duplicated column name, or a `sep=` line naming another separator."""
     utf8 = read_text(path, name)
-    scanned = _duckdb_scan(utf8, path, name, header_line=header_line, separator=separator)
-    return scanned if scanned is not None else read_csv_lines(utf8, name, header_line=header_line, separator=separator)
-
-
-def read_csv_lines(utf8: bytes, name: str, *, header_line: int = 1, separator: str = SEPARATOR) -> TextFrame:
-    """`read_csv_text` line by line, for the UTF-8 bytes of a file (`read_text`): what DuckDB's
-    scan leaves (quotes, ragged, blank or over-long lines), and the reference a test compares
-    the scan with. Raises ContractError as `read_csv_text` says."""
     lines = _read_lines(utf8, name)
     hint = separator_hint(lines["text"][0])
     if hint is not None:
