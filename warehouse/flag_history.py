@@ -194,7 +194,8 @@ def _settle_pending(con: duckdb.DuckDBPyConnection) -> None:
 
 def _pending_run(con: duckdb.DuckDBPyConnection) -> str | None:
     exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = ?",
+        """select count(*) from duckdb_tables()
+           where database_name = current_database() and schema_name = 'meta' and table_name = ?""",
         [PENDING.split(".")[1]],
     ).fetchone()[0]
     if not exists:
