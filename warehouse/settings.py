@@ -171,29 +171,25 @@ def _count(var: str, default: int) -> int:
 
 
 def _share(var: str, default: float) -> float:
-    text = (os.environ.get(var) or "").strip().replace(",", ".")
-    if not text:
-        return default
-    try:
-        share = float(text)
-    except ValueError:
-        share = -1.0
-    if not 0 <= share <= 1:
-        raise SettingsError(f"{var}={os.environ[var]!r}: skal være en andel mellem 0 og 1, fx 0,5")
-    return share
+    return _decimal_number(var, default, 1.0, "skal være en andel mellem 0 og 1, fx 0,5")
 
 
 def _seconds(var: str, default: float) -> float:
+    return _decimal_number(var, default, float("inf"), "skal være et antal sekunder ≥ 0, fx 3 eller 0,5")
+
+
+def _decimal_number(var: str, default: float, most: float, what: str) -> float:
+    # A number from 0 to `most` (inclusive when finite), with a decimal comma or point.
     text = (os.environ.get(var) or "").strip().replace(",", ".")
     if not text:
         return default
     try:
-        seconds = float(text)
+        number = float(text)
     except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise SettingsError(f"{var}={os.environ[var]!r}: skal være et antal sekunder ≥ 0, fx 3 eller 0,5")
-    return seconds
+        number = -1.0
+    if not (0 <= number <= most and number != float("inf")):
+        raise SettingsError(f"{var}={os.environ[var]!r}: {what}")
+    return number
 
 
 def _path(var: str) -> Path:
