@@ -109,9 +109,11 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from ingest.textfile import file_size_limit
     from warehouse.check import check_paths
 
-    report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint, known_flags=_known_flags(args))
+    with file_size_limit(_settings(args).max_file_mib):
+        report, ok = check_paths([Path(p) for p in args.paths], progress=_eprint, known_flags=_known_flags(args))
     print(mask_text(report))
     return 0 if ok else 1
 

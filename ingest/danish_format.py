@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from ingest.dbt_vars import dbt_var
 from rules.rounding import half_up
 
 MISSING = "–"
@@ -29,7 +30,9 @@ MONTHS = [
     "november",
     "december",
 ]
-SUPPRESSION_LIMIT = 5  # groups of fewer cases than this are shown as "< 5"
+# Groups of fewer cases than this are shown as "< 5": dbt's disclosure limit, whose one owner is
+# the var in dbt_project.yml, so the report's text and the published views suppress alike.
+SUPPRESSION_LIMIT = int(dbt_var("disclosure_min_count"))
 
 
 def _decimal(value: int | float | Decimal) -> Decimal:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -167,13 +169,27 @@ _BLOCK = 1 << 20
 
 
 DEFAULT_MAX_FILE_MIB = 512
+# The limit of the step that reads (its Settings.max_file_mib, COCKPIT_MAX_FILE_MIB): a context
+# variable, because the readers sit several calls below the step and each source has its own.
+_MAX_FILE_MIB: ContextVar[int] = ContextVar("max_file_mib", default=DEFAULT_MAX_FILE_MIB)
+
+
+@contextmanager
+def file_size_limit(mib: int) -> Iterator[None]:
+    """Within the block every reader takes files of at most `mib` MiB (`max_file_mib`); the
+    ingest steps and `cockpit check` set it from their `Settings.max_file_mib`."""
+    token = _MAX_FILE_MIB.set(mib)
+    try:
+        yield
+    finally:
+        _MAX_FILE_MIB.reset(token)
 
 
 def max_file_mib() -> int:
-    """The largest landing file a reader takes, text or workbook, in MiB (`COCKPIT_MAX_FILE_MIB`,
-    default 512): a file is read whole, and a reader holds about 12 times its size
+    """The largest landing file a reader takes, text or workbook, in MiB: the `file_size_limit`
+    around the read, else 512. A file is read whole, and a reader holds about 12 times its size
     (docs/landing-files.md)."""
-    return int(os.environ.get("COCKPIT_MAX_FILE_MIB") or DEFAULT_MAX_FILE_MIB)
+    return _MAX_FILE_MIB.get()
 
 
 def _within_size(path: Path, name: str) -> None:

@@ -36,10 +36,10 @@ from dagster import (
 
 from ingest.errors import ContractError
 from ingest.sources import MONTH, SOURCES, YEAR, Source, periods_of, read_file
-from ingest.textfile import sha256_file
+from ingest.textfile import file_size_limit, sha256_file
 from orchestration.partitions import MONTHLY, TIMEZONE, YEARLY, full_range, partitions_def, partitions_text, range_tags
 from orchestration.resources import SettingsResource
-from warehouse.landing_settle import observe, settle_briefly, settle_seconds
+from warehouse.landing_settle import observe, settle_briefly
 from warehouse.settings import Settings
 
 MONTHLY_RAW = [AssetKey(["raw", s.name]) for s in SOURCES.values() if s.grain == MONTH]
@@ -122,7 +122,8 @@ def partition_keys(settings: Settings, rel: str, source: Source) -> list[str]:
     if pdef is None:
         return []
     try:
-        rows = read_file(source, settings.landing_dir / rel, settings.landing_dir, "sensor").rows
+        with file_size_limit(settings.max_file_mib):
+            rows = read_file(source, settings.landing_dir / rel, settings.landing_dir, "sensor").rows
     except ContractError:
         return []  # the run reads the file again and reports where it is broken
     first, last = full_range(pdef)
@@ -187,7 +188,7 @@ def landing_dir_sensor(context: SensorEvaluationContext, settings: SettingsResou
             obs.mtime_ns,
         ):
             stat_changed.append(rel)
-    settled, waiting = settle_briefly([settings.landing_dir / rel for rel in stat_changed], settle_seconds())
+    settled, waiting = settle_briefly([settings.landing_dir / rel for rel in stat_changed], settings.settle_seconds)
     files = {rel: dict(entry) for rel, entry in seen.items() if rel in sources}
     plans: dict[str, _Plan] = {}
     started, deferred = time.monotonic(), 0

@@ -58,6 +58,16 @@ class SettingsResource(ConfigurableResource):
     keep_runs: int | None = Field(
         default=None, description="COCKPIT_BEHOLD_KOERSLER: dbt target folders and run logs kept (default 10)"
     )
+    settle_seconds: float | None = Field(
+        default=None, description="COCKPIT_SETTLE_SECONDS: a landing file is read once quiet this long (default 3)"
+    )
+    settle_timeout_seconds: float | None = Field(
+        default=None,
+        description="COCKPIT_SETTLE_TIMEOUT_SECONDS: the longest wait for a file being written (default 600)",
+    )
+    max_file_mib: int | None = Field(
+        default=None, description="COCKPIT_MAX_FILE_MIB: the largest landing file read, in MiB (default 512)"
+    )
 
     _resolved: Settings | None = PrivateAttr(default=None)
 

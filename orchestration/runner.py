@@ -163,7 +163,13 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
             "hvis alle filer er fjernet med vilje",
         )
     try:  # never read half of a file that is still being copied in
-        waited = wait_until_settled(paths, say=progress, relative_to=settings.landing_dir)
+        waited = wait_until_settled(
+            paths,
+            settle=settings.settle_seconds,
+            timeout=settings.settle_timeout_seconds,
+            say=progress,
+            relative_to=settings.landing_dir,
+        )
     except LandingNotSettled as exc:
         return RunOutcome(
             run_id=run_id,

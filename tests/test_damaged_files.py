@@ -356,17 +356,25 @@ def test_a_hostile_header_reaches_the_frame_as_a_name_in_a_csv_and_a_workbook(tm
     assert rates.rows.columns[-2] not in {f for f in TAKSTBILAG_HEADER} and rates.rows.row(0)[-2] == "ok"
 
 
-def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path, monkeypatch):
+def test_a_file_over_the_size_limit_is_refused_naming_the_setting(tmp_path, monkeypatch, capsys):
+    from cli.main import main
+    from ingest.textfile import file_size_limit
+
     body = "".join(f"{1001 + i // 12};2024-{i % 12 + 1:02d};10;10;300\r\n" for i in range(60_000))  # ~1,6 MiB
     path = _write(tmp_path, (HEADER + "\r\n" + body).encode())
-    monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "1")
-    with pytest.raises(ContractError) as err:
+    with file_size_limit(1), pytest.raises(ContractError) as err:
         read_file(BELAEGNING, path, tmp_path, "t")
     assert err.value.file == "belaegning/f.csv" and "højst 1 MiB læses (COCKPIT_MAX_FILE_MIB)" in err.value.reason
+    with file_size_limit(2):
+        assert read_file(BELAEGNING, path, tmp_path, "t").rows.height == 60_000
+    # The setting travels from the environment through Settings (`cockpit check` sets the limit).
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "1")
+    assert main(["check", str(path)]) == 1
+    assert "højst 1 MiB læses (COCKPIT_MAX_FILE_MIB)" in capsys.readouterr().out
     monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "2")
-    assert read_file(BELAEGNING, path, tmp_path, "t").rows.height == 60_000
+    assert main(["check", str(path)]) == 0
     book = _workbook(tmp_path, [TAKSTBILAG_HEADER, _rate(1)])
     with open(book, "ab") as fh:  # a workbook counts too: its size is judged before it is opened
         fh.write(b"\0" * (3 << 20))
-    with pytest.raises(ContractError, match="højst 2 MiB læses"):
+    with file_size_limit(2), pytest.raises(ContractError, match="højst 2 MiB læses"):
         read_file(TAKSTBILAG, book, tmp_path, "t")

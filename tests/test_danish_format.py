@@ -82,3 +82,20 @@ def test_a_period_names_its_months_and_a_whole_year_nothing():
     assert periode(date(2024, 2, 1), date(2024, 2, 1), 2024) == "februar 2024"
     assert periode(date(2024, 1, 1), date(2024, 12, 1), 2024) is None
     assert periode(None, date(2024, 12, 1), 2024) is None
+
+
+def test_the_suppression_limit_is_dbts_disclosure_var(tmp_path):
+    """One owner: the report's "< 5" is dbt's `disclosure_min_count`, read from dbt_project.yml,
+    so a changed var changes both (a copy of the project file with 7 gives 7)."""
+    import yaml
+
+    from ingest.danish_format import SUPPRESSION_LIMIT
+    from ingest.dbt_vars import DBT_PROJECT_FILE, dbt_var
+
+    text = DBT_PROJECT_FILE.read_text(encoding="utf-8")
+    assert SUPPRESSION_LIMIT == yaml.safe_load(text)["vars"]["disclosure_min_count"] == 5
+    changed = tmp_path / "dbt_project.yml"
+    changed.write_text(text.replace("disclosure_min_count: 5", "disclosure_min_count: 7"), encoding="utf-8")
+    assert dbt_var("disclosure_min_count", changed) == 7
+    with pytest.raises(KeyError, match="'disclosure_min_tal' is not in"):
+        dbt_var("disclosure_min_tal", changed)

@@ -403,9 +403,20 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
     """`cockpit run`'s settings travel as the `settings` resource's run config: a step sees
     them although the environment says otherwise, and build_db (sharing the resource) too."""
     given = warehouse_settings(tmp_path / "given", tmp_path / "landing")
-    given = replace(given, duckdb_memory_limit="1GB", allow_removal=True, removal_max_share=0.25, keep_runs=3)
+    given = replace(
+        given,
+        duckdb_memory_limit="1GB",
+        allow_removal=True,
+        removal_max_share=0.25,
+        keep_runs=3,
+        settle_seconds=0.5,
+        settle_timeout_seconds=30.0,
+        max_file_mib=64,
+    )
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "env" / "build.duckdb"))
     monkeypatch.setenv("COCKPIT_BEHOLD_KOERSLER", "7")
+    monkeypatch.setenv("COCKPIT_SETTLE_SECONDS", "9")
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "8")
     seen = {}
 
     @asset
@@ -423,6 +434,9 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
         "allow_removal": True,
         "removal_max_share": 0.25,
         "keep_runs": 3,
+        "settle_seconds": 0.5,
+        "settle_timeout_seconds": 30.0,
+        "max_file_mib": 64,
     }
     resources = cockpit_resources()
     job = Definitions(assets=[probe], resources=resources).resolve_implicit_global_asset_job_def()
@@ -432,6 +446,7 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
     # Without run config (a UI run), the environment, read when the run starts.
     assert job.execute_in_process().success
     assert seen["build_db"] == tmp_path / "env" / "build.duckdb" and seen["settings"].keep_runs == 7
+    assert (seen["settings"].settle_seconds, seen["settings"].max_file_mib) == (9.0, 8)
     assert settings_of_run(config).build_db == given.build_db  # the executor's lock
     assert settings_of_run({}).build_db == tmp_path / "env" / "build.duckdb"
 

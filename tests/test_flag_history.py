@@ -14,16 +14,16 @@ import pytest
 
 from ingest.sources import MONTH, YEAR
 from orchestration.assets.publish import judged_scope
-from warehouse.flag_history import FLAG_COLUMNS, Scope, record_refresh
+from warehouse.flag_history import FLAG_COLUMNS, RefreshSummary, Scope, confirm_refresh, record_refresh, undo_refresh
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project" / "dbt_project.yml"
 T1, T2, T3 = datetime(2025, 1, 5, 6), datetime(2025, 2, 5, 6), datetime(2025, 3, 5, 6)
 
 
-def _history_ddl() -> str:
-    """The DDL of meta.flag_history as dbt_project.yml's on-run-start has it (its one owner)."""
+def _history_ddl(table: str = "flag_history") -> str:
+    """The DDL of meta.<table> as dbt_project.yml's on-run-start has it (its one owner)."""
     text = PROJECT.read_text(encoding="utf-8")
-    return re.search(r"create table if not exists meta\.flag_history \(.*?\)\n", text, re.S).group(0)
+    return re.search(rf"create table if not exists meta\.{table} \(.*?\)\n", text, re.S).group(0)
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def con(tmp_path):
     with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
         con.execute("create schema meta; create schema quality")
         con.execute(_history_ddl())
+        con.execute(_history_ddl("koersler"))
         con.execute(
             "create table quality.dq_flag (flag_id varchar, "
             + ", ".join(f"{c} {'integer' if c in ('kildelinje', 'tilbudsnr') else 'varchar'}" for c in FLAG_COLUMNS)
@@ -49,6 +50,13 @@ def found(con, *flags: tuple[str, str, str, str, int]) -> None:
         )
 
 
+def refresh(con, run_id: str, at: datetime, scope: Scope | None = None) -> RefreshSummary:
+    """A refresh that published: its statuses recorded and kept."""
+    summary = record_refresh(con, run_id, at, scope)
+    assert confirm_refresh(con, run_id)
+    return summary
+
+
 def history(con) -> dict[str, tuple]:
     rows = con.execute(
         "select flag_id, status, foerst_fundet, sidst_fundet, rettet_fundet, kildelinje from meta.flag_history"
@@ -63,40 +71,83 @@ POSTING = ("c", "R01", "posteringer", "2024-05", 120)
 
 def test_new_unchanged_corrected_and_found_again(con):
     found(con, YEARLY, MONTHLY)
-    assert record_refresh(con, "run1", T1) == record_refresh(con, "run1", T1)  # idempotent
+    assert record_refresh(con, "run1", T1) == refresh(con, "run1", T1)  # idempotent
     assert history(con) == {"a": ("ny", T1, T1, None, 4), "b": ("ny", T1, T1, None, 9)}
 
     found(con, ("a", "R06", "takstbilag", "2024", 7))  # b corrected; a's line moved
-    summary = record_refresh(con, "run2", T2)
+    summary = refresh(con, "run2", T2)
     assert (summary.ny, summary.uaendret, summary.rettet) == (0, 1, 1)
     assert history(con) == {"a": ("uændret", T1, T2, None, 7), "b": ("rettet", T1, T1, T2, 9)}
 
     found(con, YEARLY, MONTHLY)  # b is back: found before, so not new
-    record_refresh(con, "run3", T3)
+    refresh(con, "run3", T3)
     assert history(con) == {"a": ("uændret", T1, T3, None, 4), "b": ("uændret", T1, T3, None, 9)}
 
 
 def test_a_monthly_run_never_marks_a_yearly_flag_corrected(con):
     found(con, YEARLY, MONTHLY, POSTING)
-    record_refresh(con, "run1", T1)
+    refresh(con, "run1", T1)
     found(con)  # a partial build that found nothing
-    summary = record_refresh(con, "run2", T2, Scope(MONTH, "2024-03", "2024-03"))
+    summary = refresh(con, "run2", T2, Scope(MONTH, "2024-03", "2024-03"))
     assert summary.rettet == 1
     assert {k: v[0] for k, v in history(con).items()} == {"a": "ny", "b": "rettet", "c": "ny"}
 
     # A yearly run over 2023 judges neither 2024's rate nor 2024's posting.
-    assert record_refresh(con, "run3", T3, Scope(YEAR, "2023", "2023")).rettet == 0
+    assert refresh(con, "run3", T3, Scope(YEAR, "2023", "2023")).rettet == 0
     # Over 2024 it judges both: a posting's periode is a month of its year.
-    assert record_refresh(con, "run4", T3, Scope(YEAR, "2024", "2024")).rettet == 2
+    assert refresh(con, "run4", T3, Scope(YEAR, "2024", "2024")).rettet == 2
     assert {k: v[0] for k, v in history(con).items()} == {"a": "rettet", "b": "rettet", "c": "rettet"}
 
 
 def test_a_partition_run_judges_its_own_range(con):
     found(con, MONTHLY)
-    record_refresh(con, "run1", T1)
+    refresh(con, "run1", T1)
     found(con)
-    assert record_refresh(con, "run2", T2, Scope(MONTH, "2024-01", "2024-02")).rettet == 0
-    assert record_refresh(con, "run3", T2, Scope(MONTH, "2024-01", "2024-03")).rettet == 1
+    assert refresh(con, "run2", T2, Scope(MONTH, "2024-01", "2024-02")).rettet == 0
+    assert refresh(con, "run3", T2, Scope(MONTH, "2024-01", "2024-03")).rettet == 1
+
+
+def snapshot(con) -> list[tuple]:
+    return con.execute("select * from meta.flag_history order by flag_id").fetchall()
+
+
+def meta_tables(con) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'meta'").fetchall()}
+
+
+def test_a_refresh_that_does_not_publish_leaves_the_history_row_for_row(con):
+    found(con, YEARLY, MONTHLY)
+    refresh(con, "run1", T1)
+    before = snapshot(con)
+    found(con, ("a", "R06", "takstbilag", "2024", 7), POSTING)  # b corrected, a moved, c new
+    assert record_refresh(con, "run2", T2) == RefreshSummary(1, 1, 1)
+    assert snapshot(con) != before
+    assert undo_refresh(con, "run2")  # its publish failed
+    assert snapshot(con) == before and meta_tables(con) == {"flag_history", "koersler"}
+    assert not undo_refresh(con, "run2") and not confirm_refresh(con, "run2")
+
+    # Killed between record and publish: the next refresh starts from run1's history.
+    record_refresh(con, "run3", T2)
+    assert refresh(con, "run4", T3) == RefreshSummary(1, 1, 1)
+    assert history(con) == {
+        "a": ("uændret", T1, T3, None, 7),
+        "b": ("rettet", T1, T1, T3, 9),
+        "c": ("ny", T3, T3, None, 120),
+    }
+    assert con.execute(
+        "select count(*) from meta.flag_history where 'run3' in (foerst_run_id, sidst_run_id, rettet_run_id)"
+    ).fetchone() == (0,)
+
+
+def test_a_refresh_killed_after_its_publish_keeps_its_statuses(con):
+    found(con, YEARLY, MONTHLY)
+    refresh(con, "run1", T1)
+    found(con, YEARLY)
+    record_refresh(con, "run2", T2)
+    # published (the run log has its row), killed before confirm_refresh
+    con.execute("insert into meta.koersler (run_id) values ('run2')")
+    refresh(con, "run3", T3)
+    assert history(con) == {"a": ("uændret", T1, T3, None, 4), "b": ("rettet", T1, T1, T2, 9)}
 
 
 def test_the_scope_of_a_run_from_its_tags():

@@ -4,11 +4,16 @@ posting inserted above its flags, one occupancy registration is corrected, a dec
 added (one flag accepted, one line naming a flag no refresh found), and the dbt build is
 forgotten (the second refresh rebuilds every model). Every flag keeps its id and is `uændret`
 or `accepteret`; the corrected one is `rettet` in cockpit.datakvalitet_historik and gone from
-the open list; no flag is `ny`; the run summary names the unknown decision by file and line."""
+the open list; no flag is `ny`; the run summary names the unknown decision by file and line.
+
+On a copy of the session's warehouse (`warehouse_copy`): a monthly partition run that stops
+finding a yearly source's flag leaves it to the yearly run (the guard `Scope`), and a refresh
+whose publish fails leaves the flag history row for row as it was."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -165,27 +170,100 @@ def test_the_corrected_registration_is_rettet_in_the_history(two_refreshes):
     assert posting_texts == (0,)  # redacted as cockpit.datakvalitet
 
 
-def test_a_monthly_partition_run_leaves_yearly_flags_alone(two_refreshes):
-    """A run of one month judges only the monthly sources' flags of that month: with a posting
-    file gone from the landing dir, its flags stay as they were (the yearly job will judge them),
-    and the run publishes."""
+def test_a_monthly_run_that_no_longer_finds_a_yearly_flag_leaves_it_to_a_yearly_run(warehouse_copy):
+    """The monthly job reads the register of tilbud too (orchestration/automation.py), and R01
+    (postings: a yearly source) reads the register. A tilbud's paragraph changed to one with no
+    expected function (ABL § 105) takes every R01 flag of its postings out of this run's flags,
+    though no posting was read: the monthly run for 2024-03 leaves them row for row as they were
+    (`Scope`), and only a run that judges every flag marks them `rettet`."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from warehouse.flag_history import record_refresh, undo_refresh
 
-    settings, before, _, corrected_id, _, _, _, _ = two_refreshes
-    posting_flags = {k for k, v in before.items() if v[1] == "posteringer" and v[2].startswith("posteringer/860_")}
-    assert posting_flags
-    for path in settings.landing_dir.glob("posteringer/860_*.csv"):
-        path.unlink()
+    settings = warehouse_copy
+    history = "select * from meta.flag_history order by flag_id"
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        r01 = con.execute(
+            "select flag_id, tilbudsnr from meta.flag_history where regel = 'R01' and status <> 'rettet' order by 1"
+        ).fetchall()
+        before = con.execute(history).fetchall()
+        open_before = {
+            r[0] for r in con.execute("select flag_id from meta.flag_history where status <> 'rettet'").fetchall()
+        }
+    tilbudsnr = r01[0][1]
+    of_tilbud = {flag_id for flag_id, nr in r01 if nr == tilbudsnr}
+    register = settings.landing_dir / "tilbud" / "tilbudsportalen.csv"
+    lines = register.read_text(encoding="utf-8").splitlines(keepends=True)
+    (row,) = [i for i, line in enumerate(lines) if line.startswith(f"{tilbudsnr};")]
+    cells = lines[row].rstrip("\n").split(";")
+    assert cells[5] in ("SEL § 107", "SEL § 108", "SEL § 85", "SEL § 103", "SEL § 104")  # a paragraph R01 checks
+    cells[5] = "ABL § 105"
+    lines[row] = ";".join(cells) + "\n"
+    register.write_text("".join(lines), encoding="utf-8")
+
     settings.export_env()
     job = defs().resolve_job_def("monthly_refresh")
     result = job.execute_in_process(partition_key="2024-03", instance=DagsterInstance.ephemeral(), raise_on_error=False)
     assert result.success
-    with duckdb.connect(str(settings.build_db), read_only=True) as con:
-        statuses = dict(con.execute("select flag_id, status from meta.flag_history").fetchall())
-        rettet_now = con.execute(
+    with duckdb.connect(str(settings.build_db)) as con:
+        found = {r[0] for r in con.execute("select flag_id from quality.dq_flag").fetchall()}
+        after = {r[0]: r for r in con.execute(history).fetchall()}
+        # This run's flags lack exactly the tilbud's R01 flags: a run judging them would mark them rettet.
+        assert of_tilbud and open_before - found == of_tilbud
+        assert all(after[row[0]] == row for row in before if row[0] in of_tilbud)
+        assert con.execute(
             "select count(*) from meta.flag_history where rettet_run_id = ?", [result.run_id]
-        ).fetchone()[0]
-    assert {statuses[k] for k in posting_flags} == {"uændret"}
-    assert statuses[corrected_id] == "rettet" and rettet_now == 0
+        ).fetchone() == (0,)
+        # Without the guard (every flag judged) the same build marks them rettet, and nothing else.
+        summary = record_refresh(con, "uden-scope", datetime(2026, 12, 6, 12))
+        rettet = {
+            r[0]
+            for r in con.execute("select flag_id from meta.flag_history where rettet_run_id = 'uden-scope'").fetchall()
+        }
+        assert (summary.rettet, rettet) == (len(of_tilbud), of_tilbud)
+        assert undo_refresh(con, "uden-scope")
+
+
+def test_a_refresh_that_does_not_publish_leaves_the_flag_history_row_for_row(warehouse_copy):
+    """An occupancy registration corrected (its R11 flag no longer found), and a view in the build
+    DB that the publish refuses (a citizen key: warehouse/bi_subset.py): the refresh records the
+    flags' statuses, then fails to publish, and meta.flag_history is as before, row for row. With
+    the view gone the next refresh publishes and records the correction."""
+    settings = warehouse_copy
+    with duckdb.connect(str(settings.build_db)) as con:
+        before = con.execute("select * from meta.flag_history order by flag_id").fetchall()
+        corrected_id, file, line = con.execute(
+            """select flag_id, kildefil, kildelinje from meta.flag_history
+               where regel = 'R11' and kilde = 'belaegning' and status <> 'rettet' order by 1 limit 1"""
+        ).fetchone()
+        con.execute(
+            "create view cockpit.laek as select kommunekode, borgerreference from staging.stg_posteringer__posteringer"
+        )
+    lines, encoding = _lines(settings.landing_dir / file)
+    cells = lines[line - 1].rstrip("\r\n").split(";")
+    cells[2] = cells[3]  # Normerede pladser := Pladser i drift
+    lines[line - 1] = ";".join(cells) + lines[line - 1][len(lines[line - 1].rstrip("\r\n")) :]
+    (settings.landing_dir / file).write_bytes("".join(lines).encode(encoding))
+
+    failed = run_pipeline(settings)
+    assert not failed.published and "cockpit.laek.borgerreference" in failed.reason
+    with duckdb.connect(str(settings.build_db)) as con:
+        assert con.execute("select * from meta.flag_history order by flag_id").fetchall() == before
+        assert con.execute("select count(*) from meta.koersler where run_id = ?", [failed.run_id]).fetchone() == (0,)
+        assert con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'meta' and table_name like 'flag_history%'"
+        ).fetchall() == [("flag_history",)]
+        con.execute("drop view cockpit.laek")
+
+    good = run_pipeline(settings)
+    assert good.published, good.reason
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        rettet = con.execute(
+            "select flag_id, status from meta.flag_history where rettet_run_id = ?", [good.run_id]
+        ).fetchall()
+        failed_left = con.execute(
+            "select count(*) from meta.flag_history where ? in (foerst_run_id, sidst_run_id, rettet_run_id)",
+            [failed.run_id],
+        ).fetchone()
+    assert rettet == [(corrected_id, "rettet")] and failed_left == (0,)

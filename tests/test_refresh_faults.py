@@ -232,6 +232,23 @@ def test_the_keep_setting_is_read_and_checked(monkeypatch):
         Settings.from_env()
 
 
+def test_the_settle_and_file_size_settings_are_read_and_checked(monkeypatch):
+    """COCKPIT_SETTLE_SECONDS, COCKPIT_SETTLE_TIMEOUT_SECONDS and COCKPIT_MAX_FILE_MIB are read
+    once, into Settings (the steps get them from the settings resource), with their defaults."""
+    for var in ("COCKPIT_SETTLE_SECONDS", "COCKPIT_SETTLE_TIMEOUT_SECONDS", "COCKPIT_MAX_FILE_MIB"):
+        monkeypatch.delenv(var, raising=False)
+    defaults = Settings.from_env()
+    assert (defaults.settle_seconds, defaults.settle_timeout_seconds, defaults.max_file_mib) == (3.0, 600.0, 512)
+    monkeypatch.setenv("COCKPIT_SETTLE_SECONDS", "0,5")
+    monkeypatch.setenv("COCKPIT_SETTLE_TIMEOUT_SECONDS", "30")
+    monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "64")
+    read = Settings.from_env()
+    assert (read.settle_seconds, read.settle_timeout_seconds, read.max_file_mib) == (0.5, 30.0, 64)
+    monkeypatch.setenv("COCKPIT_SETTLE_SECONDS", "tre")
+    with pytest.raises(SettingsError, match="COCKPIT_SETTLE_SECONDS='tre': skal være et antal sekunder"):
+        Settings.from_env()
+
+
 def test_dbt_started_through_dbt_child_dies_with_the_process_that_started_it(tmp_path):
     """kill -9 of the lock holder: the kernel kills its dbt too (PR_SET_PDEATHSIG)."""
     starter = (

@@ -20,6 +20,14 @@ The table is created by dbt's on-run-start (dbt_project.yml, beside `meta.koersl
 cockpit views over it bind in any build DB; a rebuild of every dbt model (a full refresh) and a
 re-read of every landing file leave it alone: it is no model of dbt and no raw table.
 
+A refresh's statuses count only when it publishes: `record_refresh` runs before the publish
+(the published file holds the history's views) and keeps the history as it was in
+`meta.flag_history_undo`, with the refresh's run id in `meta.flag_history_pending`. A publish
+that fails puts it back (`undo_refresh`), one that succeeds drops it (`confirm_refresh`). A
+refresh killed in between leaves both tables, and the next `record_refresh` puts the history
+back first unless that run is in the run log (`meta.koersler`: it was recorded as published, so
+it was killed after its publish); a failed publish's run log row is deleted beside the undo.
+
 Which flags a refresh judges: dbt computes the rules over the whole warehouse, every raw table
 as loaded so far, so a refresh's flags are complete. A partition run says so nevertheless
 (`Scope`): it may mark `rettet` only the flags of its own grain's sources and periods, so a
@@ -55,6 +63,12 @@ FLAG_COLUMNS = (
     "flag_noegle",
     "driftsherre",
 )
+
+
+# The history as it was before the refresh that has not published yet, and that refresh's run id.
+UNDO = "meta.flag_history_undo"
+PENDING = "meta.flag_history_pending"
+RUN_LOG = "meta.koersler"
 
 
 @dataclass(frozen=True)
@@ -95,14 +109,19 @@ def record_refresh(
     con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, scope: Scope | None = None
 ) -> RefreshSummary:
     """Compare this refresh's flags (`quality.dq_flag`) with `meta.flag_history` and update it
-    in one transaction. `run_id` and `at` (naive UTC) name the refresh; `scope` None judges every
-    flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second call with the
-    same run id leaves the table as the first did (`ny` stays `ny` for the run that found it).
-    Raises duckdb.CatalogException when dbt has not built the flags yet."""
+    in one transaction, keeping the history as it was until the refresh publishes
+    (`confirm_refresh`) or fails to (`undo_refresh`); a pending refresh of a run that never
+    published is undone first. `run_id` and `at` (naive UTC) name the refresh; `scope` None
+    judges every flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second
+    call with the same run id leaves the table as the first did (`ny` stays `ny` for the run that
+    found it). Raises duckdb.CatalogException when dbt has not built the flags yet."""
     cols = ", ".join(FLAG_COLUMNS)
     judged, params = scope.sql() if scope else ("true", [])
     con.execute("begin")
     try:
+        _settle_pending(con)
+        con.execute(f"create table {UNDO} as select * from {HISTORY}")
+        con.execute(f"create table {PENDING} as select cast(? as varchar) as run_id", [run_id])
         con.execute(f"create or replace temp table found_now as select flag_id, {cols} from {FOUND}")
         con.execute(
             f"""update {HISTORY} set status = 'rettet', rettet_fundet = ?, rettet_run_id = ?
@@ -135,6 +154,62 @@ def record_refresh(
         con.execute("rollback")
         raise
     return RefreshSummary(int(ny), int(uaendret), int(rettet))
+
+
+def undo_refresh(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Put `meta.flag_history` back as it was before `run_id`'s `record_refresh`, row for row:
+    that refresh did not publish. True when it was undone; False when `run_id` is not the
+    pending refresh (nothing recorded, or confirmed already)."""
+    return _with_pending(con, run_id, restore=True)
+
+
+def confirm_refresh(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Keep `run_id`'s statuses for good (it published): drop the history's undo copy. True
+    when `run_id` was the pending refresh."""
+    return _with_pending(con, run_id, restore=False)
+
+
+def _with_pending(con: duckdb.DuckDBPyConnection, run_id: str, *, restore: bool) -> bool:
+    con.execute("begin")
+    try:
+        pending = _pending_run(con) == run_id
+        if pending:
+            _end_pending(con, restore=restore)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return pending
+
+
+def _settle_pending(con: duckdb.DuckDBPyConnection) -> None:
+    # A refresh killed between its record_refresh and its publish: undone, unless the run log
+    # says it published (killed after the publish, before its confirm_refresh).
+    run_id = _pending_run(con)
+    if run_id is None:
+        return
+    published = con.execute(f"select count(*) from {RUN_LOG} where run_id = ?", [run_id]).fetchone()[0]
+    _end_pending(con, restore=not published)
+
+
+def _pending_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    exists = con.execute(
+        """select count(*) from duckdb_tables()
+           where database_name = current_database() and schema_name = 'meta' and table_name = ?""",
+        [PENDING.split(".")[1]],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute(f"select run_id from {PENDING}").fetchone()
+    return row[0] if row else None
+
+
+def _end_pending(con: duckdb.DuckDBPyConnection, *, restore: bool) -> None:
+    if restore:
+        con.execute(f"delete from {HISTORY}")
+        con.execute(f"insert into {HISTORY} by name select * from {UNDO}")
+    con.execute(f"drop table {UNDO}")
+    con.execute(f"drop table {PENDING}")
 
 
 # A decision line that names a flag: read from raw, so its file and line can be named.

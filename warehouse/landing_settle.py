@@ -5,7 +5,7 @@ Which files are landing files at all is `ingest.sources.Source.files` (temporary
   - no process on this machine has it open for writing (psutil: a copy, an export, Excel
     saving), and
   - its size and modification time have not changed for the settle time
-    (`COCKPIT_SETTLE_SECONDS`, default 3 s): a file last written longer ago than that costs
+    (`Settings.settle_seconds`, COCKPIT_SETTLE_SECONDS, default 3 s): a file last written longer ago than that costs
     nothing; one written a moment ago costs at most the settle time. A file whose modification
     time lies in the future (a copy keeping a clock-skewed server's time, a wrong camera-roll
     clock) has settled when its size and modification time stayed the same while it was
@@ -15,8 +15,9 @@ copy that stalls for longer than the settle time looks settled: for such drops, 
 temporary name and rename when done, or raise the settle time.
 
 The sensor leaves an unsettled file for its next tick; `cockpit run` and the ingest steps wait
-for it, naming it, and give up with `LandingNotSettled` after `COCKPIT_SETTLE_TIMEOUT_SECONDS`
-(default 600 s).
+for it, naming it, and give up with `LandingNotSettled` after `Settings.settle_timeout_seconds`
+(COCKPIT_SETTLE_TIMEOUT_SECONDS, default 600 s). Both come with the run's settings (the Dagster
+`settings` resource), never from the environment inside a step.
 """
 
 from __future__ import annotations
@@ -38,14 +39,6 @@ _WRITE_MODES = {"w", "a", "r+", "a+", "w+"}
 
 class LandingNotSettled(RuntimeError):
     """A landing file was still being written when the wait ran out."""
-
-
-def settle_seconds() -> float:
-    return float(os.environ.get("COCKPIT_SETTLE_SECONDS") or DEFAULT_SETTLE_SECONDS)
-
-
-def timeout_seconds() -> float:
-    return float(os.environ.get("COCKPIT_SETTLE_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -149,16 +142,15 @@ def landing_paths(landing_dir: Path) -> list[Path]:
 def wait_until_settled(
     paths: Iterable[Path],
     *,
-    settle: float | None = None,
-    timeout: float | None = None,
+    settle: float,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     say: Callable[[str], None] = lambda _m: None,
     relative_to: Path | None = None,
 ) -> float:
-    """Block until every file of `paths` has settled; return the seconds waited (0.0 when all
-    were quiet). Says one line per file it waits for, naming it. Raises `LandingNotSettled`
-    naming the files still unsettled after `timeout` seconds."""
-    settle = settle_seconds() if settle is None else settle
-    timeout = timeout_seconds() if timeout is None else timeout
+    """Block until every file of `paths` has settled (quiet for `settle` seconds: the run's
+    `Settings.settle_seconds`); return the seconds waited (0.0 when all were quiet). Says one
+    line per file it waits for, naming it. Raises `LandingNotSettled` naming the files still
+    unsettled after `timeout` seconds (`Settings.settle_timeout_seconds`)."""
     paths, t0, announced, watched = list(paths), time.monotonic(), set(), {}
 
     def name(p: Path) -> str:

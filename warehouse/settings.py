@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.textfile import DEFAULT_MAX_FILE_MIB
+from warehouse.landing_settle import DEFAULT_SETTLE_SECONDS, DEFAULT_TIMEOUT_SECONDS
 from warehouse.paths import PROJECT_ROOT
 
 _DEFAULTS = {
@@ -51,6 +53,13 @@ class Settings:
     removal_max_share: float = 0.5
     # dbt's per-run target folders and the runs' logs kept (COCKPIT_BEHOLD_KOERSLER): disk use is bounded
     keep_runs: int = 10
+    # A landing file is read once it has settled (warehouse/landing_settle.py): unchanged and not
+    # open for writing for settle_seconds (COCKPIT_SETTLE_SECONDS); a run waits at most
+    # settle_timeout_seconds (COCKPIT_SETTLE_TIMEOUT_SECONDS) for it.
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    settle_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # The largest landing file a reader takes, in MiB (COCKPIT_MAX_FILE_MIB, ingest/textfile.py).
+    max_file_mib: int = DEFAULT_MAX_FILE_MIB
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -64,6 +73,9 @@ class Settings:
             allow_removal=os.environ.get("COCKPIT_TILLAD_FJERNELSE", "").strip().lower() in ("1", "ja", "true", "yes"),
             removal_max_share=_share("COCKPIT_FJERNELSE_MAX_ANDEL", 0.5),
             keep_runs=_count("COCKPIT_BEHOLD_KOERSLER", 10),
+            settle_seconds=_seconds("COCKPIT_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS),
+            settle_timeout_seconds=_seconds("COCKPIT_SETTLE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
+            max_file_mib=_count("COCKPIT_MAX_FILE_MIB", DEFAULT_MAX_FILE_MIB),
         )
         settings.validate()
         return settings
@@ -125,6 +137,9 @@ class Settings:
         os.environ["COCKPIT_TILLAD_FJERNELSE"] = "1" if self.allow_removal else "0"
         os.environ["COCKPIT_FJERNELSE_MAX_ANDEL"] = str(self.removal_max_share)
         os.environ["COCKPIT_BEHOLD_KOERSLER"] = str(self.keep_runs)
+        os.environ["COCKPIT_SETTLE_SECONDS"] = str(self.settle_seconds)
+        os.environ["COCKPIT_SETTLE_TIMEOUT_SECONDS"] = str(self.settle_timeout_seconds)
+        os.environ["COCKPIT_MAX_FILE_MIB"] = str(self.max_file_mib)
 
     def removal_policy(self):
         """The loader's `RemovalPolicy` of these settings."""
@@ -156,16 +171,25 @@ def _count(var: str, default: int) -> int:
 
 
 def _share(var: str, default: float) -> float:
+    return _decimal_number(var, default, 1.0, "skal være en andel mellem 0 og 1, fx 0,5")
+
+
+def _seconds(var: str, default: float) -> float:
+    return _decimal_number(var, default, float("inf"), "skal være et antal sekunder ≥ 0, fx 3 eller 0,5")
+
+
+def _decimal_number(var: str, default: float, most: float, what: str) -> float:
+    # A number from 0 to `most` (inclusive when finite), with a decimal comma or point.
     text = (os.environ.get(var) or "").strip().replace(",", ".")
     if not text:
         return default
     try:
-        share = float(text)
+        number = float(text)
     except ValueError:
-        share = -1.0
-    if not 0 <= share <= 1:
-        raise SettingsError(f"{var}={os.environ[var]!r}: skal være en andel mellem 0 og 1, fx 0,5")
-    return share
+        number = -1.0
+    if not (0 <= number <= most and number != float("inf")):
+        raise SettingsError(f"{var}={os.environ[var]!r}: {what}")
+    return number
 
 
 def _path(var: str) -> Path:

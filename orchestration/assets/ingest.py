@@ -28,6 +28,7 @@ from dagster import (
 
 from expectations.runner import columns_needed, row_wise, validate_query
 from ingest.sources import MONTH, SOURCES, Source
+from ingest.textfile import file_size_limit
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def, partitions_text
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse.build_state import NOT_VALIDATED, plan_check, record_passed
@@ -75,8 +76,14 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
             context.log.info(f"{source.name}: partitioner {keys.start}…{keys.end}")
         load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
         # A UI, schedule or sensor run reads no file that is still being copied in either.
-        wait_until_settled(source.files(settings.landing_dir), say=context.log.info, relative_to=settings.landing_dir)
-        with build_db.connect() as con:
+        wait_until_settled(
+            source.files(settings.landing_dir),
+            settle=settings.settle_seconds,
+            timeout=settings.settle_timeout_seconds,
+            say=context.log.info,
+            relative_to=settings.landing_dir,
+        )
+        with build_db.connect() as con, file_size_limit(settings.max_file_mib):
             try:
                 stats = load_source(
                     con,

@@ -15,7 +15,14 @@ from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.partitions import LOAD_ID_TAG, MONTHLY, RANGE_END_TAG, RANGE_START_TAG, YEARLY, full_range
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint
-from warehouse.flag_history import Scope, record_refresh, unknown_decision_lines, unknown_decisions
+from warehouse.flag_history import (
+    Scope,
+    confirm_refresh,
+    record_refresh,
+    undo_refresh,
+    unknown_decision_lines,
+    unknown_decisions,
+)
 from warehouse.flags import has_flags_view
 from warehouse.publishing import publish_verified, record_file_digest
 
@@ -28,8 +35,8 @@ RUN_LOG = AssetSpec(
     description="One row per published run: times, landing dir, files, rows loaded, flags, and the "
     "content fingerprint of the audited build that was published.",
 )
-# Updated by the publish step before it fingerprints (warehouse/flag_history.py), read by dbt as
-# cockpit.datakvalitet(_historik).
+# Updated by the publish step before it fingerprints (warehouse/flag_history.py), undone when the
+# publish fails, read by dbt as cockpit.datakvalitet(_historik).
 FLAG_HISTORY = AssetSpec(
     ["meta", "flag_history"],
     group_name="publish",
@@ -71,22 +78,27 @@ def published_cockpit(
     settings = settings.get()
     stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=UTC)
-    with build_db.connect() as con:
-        history = record_refresh(con, context.run.run_id, started.replace(tzinfo=None), judged_scope(context.run.tags))
-        context.log.info(history.line())
-        for line in unknown_decision_lines(unknown_decisions(con)):
-            context.log.warning(line)
-        load_id = context.run.tags.get(LOAD_ID_TAG, context.run.run_id)
-        audited = build_subset_fingerprint(con)
-        row = record_run(con, context.run.run_id, load_id, started, str(settings.landing_dir), audited.digest)
-        expected = build_subset_fingerprint(con)  # the same digest; now with this run's row in the run log
-        con.execute("checkpoint")
+    run_id = context.run.run_id
     try:
+        with build_db.connect() as con:
+            history = record_refresh(con, run_id, started.replace(tzinfo=None), judged_scope(context.run.tags))
+            context.log.info(history.line())
+            for line in unknown_decision_lines(unknown_decisions(con)):
+                context.log.warning(line)
+            load_id = context.run.tags.get(LOAD_ID_TAG, run_id)
+            audited = build_subset_fingerprint(con)
+            row = record_run(con, run_id, load_id, started, str(settings.landing_dir), audited.digest)
+            expected = build_subset_fingerprint(con)  # the same digest; now with this run's row in the run log
+            con.execute("checkpoint")
         size = publish_verified(build_db.path, settings.published_db, expected, warn=context.log.warning)
     except Exception:
+        # Not published: neither this run's row in the run log nor its flag statuses stay.
         with build_db.connect() as con:
-            con.execute("delete from meta.koersler where run_id = ?", [context.run.run_id])
+            con.execute("delete from meta.koersler where run_id = ?", [run_id])
+            undo_refresh(con, run_id)
         raise
+    with build_db.connect() as con:
+        confirm_refresh(con, run_id)
     record_file_digest(settings.published_db)  # so a later run sees damage anywhere in the file
     context.log.info(f"publiceret {settings.published_db} ({size / 1e6:.1f} MB, fingeraftryk {audited.digest[:12]}…)")
     run = {RUN_METADATA_KEYS[k]: v for k, v in row.items() if v is not None}
