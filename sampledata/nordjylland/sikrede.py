@@ -39,6 +39,9 @@ def kompasset_occupied_days(year: int) -> int:
 
 
 def write_sikrede(landing: Landing, seed: int, years: range) -> None:
+    """One CSV per year of `years`, `sikrede/sikrede_<år>.csv`: 3 institutions × 12 months in
+    the contract's columns plus `Fleksible pladser`. The draws run in the same order for every
+    seed whatever the seeds' figures do, so the other institutions' rows do not move with them."""
     rng = source_rng(seed, "sikrede")
     header = [
         "Institution",
