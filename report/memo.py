@@ -141,11 +141,20 @@ def one_period(text: str) -> str:
 
 
 def country_sentence(land: dict) -> str:
-    """One Danish sentence: the 11 together against the whole country per 18–64-year-old."""
+    """One Danish sentence: the 11 together against the whole country per 18–64-year-old, only
+    with figures the report's tables show (`report.sections._against_country`): the deviation
+    (footer of the municipality table) and, with a P/L index, the fixed-price figures and index of
+    the table *Nordjylland og hele landet i faste priser*."""
     deviation = land["afvigelse_pct"]
     side = "over" if deviation > 0 else "under" if deviation < 0 else "på niveau med"
     amount = f"{pct(abs(deviation))} " if deviation else ""
-    return f"Det er {amount}{side} hele landet, der brugte {kr(land['land_pr_18_64'])} pr. 18–64-årig."
+    if "nsa_fpl" not in land:
+        return f"Det er {amount}{side} hele landet."
+    return (
+        f"Det er {amount}{side} hele landet; i faste {land['prisniveau_aar']}-priser "
+        f"{kr(land['nsa_fpl'])} mod {kr(land['land_fpl'])} pr. 18–64-årig, og med {land['foerste_aar']} = 100 "
+        f"står de 11 i indeks {tal(land['nsa_indeks'], 1)} og hele landet i {tal(land['land_indeks'], 1)}."
+    )
 
 
 def movement_sentence(up: dict, down: dict, year: int) -> str:

@@ -253,14 +253,19 @@ def _pct_change(value, base) -> Decimal | None:
 
 def _against_country(wh: Warehouse, year: int) -> dict | None:
     """The 11 together (NSA) against Hele landet (000) per 18–64-year-old in `year`, from
-    cockpit.udgifter_omraade: both figures and the deviation from the unrounded sums (percent, 2
-    decimals half-up); None when the warehouse has no national figure for the year."""
+    cockpit.udgifter_omraade: `afvigelse_pct`, the deviation from the unrounded sums (percent, 2
+    decimals half-up; the same in any prices, as both areas are deflated by one index); and, when
+    the table *Nordjylland og hele landet i faste priser* has the year, what it shows — both
+    areas' kr. per 18–64-year-old in fixed prices (`nsa_fpl`, `land_fpl`), their index (`nsa_indeks`,
+    `land_indeks`), its first year (`foerste_aar`) and the price level (`prisniveau_aar`); else
+    those keys are absent. None when the warehouse has no national figure for the year."""
     if not wh.has("udgifter_omraade"):
         return None
     rows = {
         r["omraadekode"]: r
         for r in wh.frame(
-            "select omraadekode, nettodriftsudgifter_kr, indbyggere_18_64, udgift_pr_18_64_kr "
+            "select omraadekode, nettodriftsudgifter_kr, indbyggere_18_64, udgift_pr_18_64_kr, "
+            "udgift_pr_18_64_fpl_kr, indeks_fpl, prisniveau_aar "
             "from cockpit.udgifter_omraade where aar = ? and omraadekode in ('NSA', '000')",
             [year],
         ).iter_rows(named=True)
@@ -270,11 +275,24 @@ def _against_country(wh: Warehouse, year: int) -> dict | None:
         return None
     own = Decimal(nsa["nettodriftsudgifter_kr"]) * land["indbyggere_18_64"]
     country = Decimal(land["nettodriftsudgifter_kr"]) * nsa["indbyggere_18_64"]
-    return {
-        "nsa_pr_18_64": nsa["udgift_pr_18_64_kr"],
-        "land_pr_18_64": land["udgift_pr_18_64_kr"],
-        "afvigelse_pct": _pct_change(own, country),
-    }
+    facts = {"afvigelse_pct": _pct_change(own, country)}
+    shown = (nsa["indeks_fpl"], land["indeks_fpl"], nsa["udgift_pr_18_64_fpl_kr"], land["udgift_pr_18_64_fpl_kr"])
+    if None not in shown:
+        # the table's first year: the earliest with an index of the areas it shows (`_areas`)
+        first = wh.frame(
+            "select min(aar) as aar from cockpit.udgifter_omraade where omraadekode in ('NSA', '081', '000') "
+            "and aar <= ? and indeks_fpl is not null",
+            [year],
+        )["aar"][0]
+        facts.update(
+            nsa_indeks=shown[0],
+            land_indeks=shown[1],
+            nsa_fpl=shown[2],
+            land_fpl=shown[3],
+            foerste_aar=first,
+            prisniveau_aar=nsa["prisniveau_aar"],
+        )
+    return facts
 
 
 AREA_ORDER = {"NSA": 0, "081": 1, "000": 2}
@@ -283,8 +301,9 @@ AREA_ORDER = {"NSA": 0, "081": 1, "000": 2}
 def _areas(wh: Warehouse, year: int) -> list:
     """North Jutland against the whole country over the years, in fixed prices (cockpit.udgifter_omraade):
     the 11 together, Region Nordjylland as DST reports it and Hele landet, per 18–64-year-old in
-    the prices of the P/L index's newest year and as an index (first year = 100). Empty without
-    the view or an index."""
+    the prices of the P/L index's newest year and the net expenditure as an index (first year =
+    100), as a line chart and a table with the same figures. [Note] without an index, [] without
+    the view."""
     view = "cockpit.udgifter_omraade"
     if not wh.has("udgifter_omraade"):
         return []
@@ -303,8 +322,30 @@ def _areas(wh: Warehouse, year: int) -> list:
     price_year = df["prisniveau_aar"].max()
     years = sorted(df["aar"].unique().to_list())
     first = years[0]
+    codes = sorted(df["omraadekode"].unique().to_list(), key=AREA_ORDER.get)
+    names = [df.filter(pl.col("omraadekode") == c)["omraadenavn"][0] for c in codes]
+    title = f"Nettodriftsudgifter i faste {price_year}-priser, indeks {first} = 100"
+    chart = charts.render(
+        charts.lines(
+            _floats(df.select("aar", "omraadenavn", "indeks_fpl")),
+            x="aar",
+            y="indeks_fpl",
+            series="omraadenavn",
+            title=title,
+            subtitle=f"Hovedfunktion 5.38, omregnet med P/L-indekset til {price_year}-prisniveau",
+            y_title="Indeks",
+            y_format=",.1f",
+            rule=100,
+            rule_label=f"{first} = 100",
+            order=names,
+        ),
+        title=title,
+        alt_text=f"Kurver for {', '.join(names)} med nettodriftsudgifterne i faste {price_year}-priser som "
+        f"indeks ({first} = 100) for årene {first} til {years[-1]}; tallene står i tabellen nedenfor.",
+        source=view,
+    )
     rows = []
-    for code in sorted(df["omraadekode"].unique().to_list(), key=AREA_ORDER.get):
+    for code in codes:
         area = df.filter(pl.col("omraadekode") == code)
         by_year = {r["aar"]: r for r in area.iter_rows(named=True)}
         last = by_year.get(year)
@@ -314,6 +355,7 @@ def _areas(wh: Warehouse, year: int) -> list:
             + [kr(last["udgift_pr_18_64_fpl_kr"]) if last else MISSING]
         )
     return [
+        chart,
         Table(
             "tabel-omraader",
             f"Nordjylland og hele landet i faste {price_year}-priser (P/L), indeks {first} = 100",
@@ -321,7 +363,7 @@ def _areas(wh: Warehouse, year: int) -> list:
             rows,
             view,
             numeric=set(range(1, len(years) + 2)),
-        )
+        ),
     ]
 
 

@@ -86,3 +86,5 @@ BUDK32_HEADER = ["KOMK", "FUNKTION", "DRANST", "ART", "PRISENHED", "TID", "INDHO
 
 # prisindeks/*.csv (landing-zone §10): the yearly-change form of the P/L index
 PRISINDEKS_CHANGE_HEADER = ["År", "PL-udvikling (%)"]
+# prisindeks/*.csv (landing-zone §10): the index form, any base year
+PRISINDEKS_INDEX_HEADER = ["År", "PL-indeks"]

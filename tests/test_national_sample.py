@@ -15,6 +15,7 @@ import io
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -26,11 +27,14 @@ from sampledata.domain import NATIONAL_POP_2021
 from sampledata.national import write_national
 from sampledata.national.befolkning import REAL_POP_2021
 
+D = Decimal
 YEARS = (2020, 2024)
 RULES = {f"R{i:02d}" for i in range(1, 18)}
 # SHA-256 of `_manifest.json` (every file's SHA-256, the rows, every planted line) for seed 2024,
-# YEARS and 100 000 postings, recorded before sampledata/national.py was split per source
-RECORDED_MANIFEST = "41e40cc4ad8fe9b3c5fc37d5cb05a57432292a968a26e81fdb503f88503f3e82"
+# YEARS and 100 000 postings. Re-recorded when the BUDK32 file and the P/L index were added
+# (issue 21): the manifest lists two more files and their rows; every earlier file's bytes, plant
+# and rejected value are as recorded before (41e40cc4…, compared file by file).
+RECORDED_MANIFEST = "1495e7a0fd9727977c7eb26c228a03cfeb6e5855bc7f922ead4f7ad2318ff46c"
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +73,8 @@ def test_every_source_for_all_98_municipalities(national):
         "sikrede",
         "sundhedstjek",
         "posteringer",
+        "budget",
+        "prisindeks",
     }
     assert manifest["rows"]["posteringer"] == manifest["postings"] > 100_000
     assert manifest["rows"]["tilbud"] > 4_000 and manifest["rows"]["belaegning"] == 3_000 * 60
@@ -80,6 +86,42 @@ def test_every_source_for_all_98_municipalities(national):
             population[area.split(" ")[0]] = int(n)
     assert len(population) == 98 and sum(population.values()) == NATIONAL_POP_2021
     assert {c: population[c] for c in REAL_POP_2021} == REAL_POP_2021
+
+
+def _budget_and_accounts(root: Path) -> tuple[dict, dict]:
+    """BUDK32 and REGK31 net (TOT) per (area code, function, year) in 1.000 kr., read with the csv
+    module; REGK31's older file names the area and function without codes (Value)."""
+    budget = {}
+    with open(root / f"budget/BUDK32_{YEARS[0]}-{YEARS[1]}.csv", encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh, delimiter=";"):
+            key = (r["KOMK"].split(" ")[0], r["FUNKTION"].split(" ")[0], int(r["TID"]))
+            budget[key] = D(r["INDHOLD"].replace(",", "."))
+    accounts = {}
+    with open(root / "regnskab/REGK31_2023-2024.csv", encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh, delimiter=";"):
+            if r["ART"].startswith("TOT "):
+                key = (r["OMRÅDE"].split(" ")[0], r["FUNKTION"].split(" ")[0], int(r["TID"]))
+                accounts[key] = D(r["INDHOLD"].replace(",", "."))
+    return budget, accounts
+
+
+def test_budgets_for_every_area_around_the_accounts(national):
+    """BUDK32: one net budget per function and year for the 98, the five regions and Hele landet
+    (all 9 functions × 5 years), each within 0,95–1,03 of the year's REGK31 net (± the rounding)."""
+    budget, accounts = _budget_and_accounts(national[0])
+    areas = {a for a, _, _ in budget}
+    assert len(areas) == 98 + 5 + 1 and "000" in areas and {"081", "082", "083", "084", "085"} <= areas
+    assert len(budget) == len(areas) * 9 * 5
+    assert set(accounts) <= set(budget) and len(accounts) == len(areas) * 9 * 2
+    for key, tot in accounts.items():
+        assert tot * D("0.95") - D("0.1") <= budget[key] <= tot * D("1.03") + D("0.1"), key
+
+
+def test_price_index_chains_the_yearly_changes(national):
+    """`År;PL-indeks`, first year 100,0, each year the unrounded index before it × (1 + the
+    change): 2021 +2,6 %, 2022 +4,6 %, 2023 +4,5 %, 2024 +2,7 % (sampledata.domain), by hand."""
+    lines = _lines(national[0] / "prisindeks/pl_indeks.csv")
+    assert lines == ["År;PL-indeks", "2020;100,0", "2021;102,6", "2022;107,3", "2023;112,1", "2024;115,2"]
 
 
 def test_files_use_the_contract_freedoms(national):
@@ -216,6 +258,13 @@ def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
             con.execute("select kildefil, kildelinje, kolonne, raavaerdi from cockpit.afviste_raekker").fetchall()
         )
         postings = con.execute("select count(*) from raw.posteringer").fetchone()[0]
+        budgets = {
+            (k, a): b
+            for k, a, b in con.execute("select kommunekode, aar, budget_kr from cockpit.udgifter_kommune").fetchall()
+        }
+        fixed = con.execute(
+            "select aar, prisniveau_aar, indeks_fpl from cockpit.udgifter_omraade where omraadekode = '000' order by aar"
+        ).fetchall()
     key = lambda e: (e["rule"], e["file"], e["line"], e["periode"])  # noqa: E731
     positives = {key(e) for e in manifest["planted"] if e["kind"] == "positive"}
     near_misses = {key(e) for e in manifest["planted"] if e["kind"] == "near_miss"}
@@ -224,6 +273,16 @@ def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
     assert positives - set(flags) == set(), "recall"
     assert not near_misses & set(flags)
     assert rejected == {(e["file"], e["line"], e["column"], e["raw_value"]) for e in manifest["unparseable"]}
+    # the budget file and the P/L index reach the cockpit: every municipality's 5.38 budget is
+    # its file rows' sum × 1.000, and Hele landet has an index in 2024 prices for every year
+    budget, _ = _budget_and_accounts(root)
+    expected = {}
+    for (area, fn, year), amount in budget.items():
+        if fn.startswith("538") and area in {k for k, _ in budgets}:
+            expected[area, year] = expected.get((area, year), 0) + amount * 1000
+    assert len(budgets) == 98 * 5 and budgets == expected
+    assert [(a, p) for a, p, _ in fixed] == [(y, 2024) for y in range(YEARS[0], YEARS[1] + 1)]
+    assert fixed[0][2] == 100 and all(i is not None for _, _, i in fixed)
     assert postings == manifest["rows"]["posteringer"] - sum(
         e["file"].startswith("posteringer/") for e in manifest["unparseable"]
     )

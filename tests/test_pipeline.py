@@ -95,6 +95,51 @@ def test_belaegning_tilbud_matches_hand_computation(published_sample, sample_lan
     )
 
 
+def _secure_by_hand(landing, year: int) -> dict[str, list[int]]:
+    """Per institution of `sikrede/sikrede_<year>.csv` (csv module, not our reader): normed days,
+    occupied days (social + legal), social and legal refusals."""
+    sums: dict[str, list[int]] = {}
+    with open(landing / "sikrede" / f"sikrede_{year}.csv", encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            days = calendar.monthrange(year, int(row["Måned"].split("-")[1]))[1]
+            s = sums.setdefault(row["Institution"], [0, 0, 0, 0])
+            s[0] += int(row["Normerede pladser"]) * days
+            s[1] += int(row["Belagte døgn sociale"]) + int(row["Belagte døgn retlige"])
+            s[2] += int(row["Afviste sociale"])
+            s[3] += int(row["Afviste retlige"])
+    return sums
+
+
+def test_seeds_figures_in_the_cockpit(published_sample, sample_landing):
+    """The seeds' figures the sample carries (issue 21 item 7) come out of the cockpit as the
+    real one publishes them: Kompasset 101 % (2020) and 114 % (2021) of its normed places, 28
+    social and 5 legal refusals in 2021, Aalborg 32.332 of the 11's 72.158 14–23-year-olds."""
+    settings, _, _ = published_sample
+    landing, _ = sample_landing
+    for year, seeds in ((2020, 101), (2021, 114)):
+        normed, occupied, _, _ = _secure_by_hand(landing, year)["Kompasset"]
+        got = _query(
+            settings.published_db,
+            "select belaegning_normeret_pct from cockpit.sikrede_institutioner where institution = 'Kompasset' "
+            "and aar = ?",
+            [year],
+        )
+        assert got == [(_pct(occupied, normed),)]
+        assert got[0][0].quantize(Decimal("1"), ROUND_HALF_UP) == seeds
+    by_hand = _secure_by_hand(landing, 2021).values()
+    refused = (sum(s[2] for s in by_hand), sum(s[3] for s in by_hand))
+    assert refused == (28, 5)
+    assert _query(
+        settings.published_db,
+        "select afviste_sociale, afviste_retlige from cockpit.sikrede_institutioner "
+        "where institution = 'I alt' and aar = 2021",
+    ) == [refused]
+    youth = dict(
+        _query(settings.published_db, "select kommunekode, unge_14_23 from cockpit.fordelingsnoegler where aar = 2021")
+    )
+    assert len(youth) == 11 and youth["851"] == 32332 and sum(youth.values()) == 72158
+
+
 CONTRACT = {  # contracts/cockpit-schema.md, view → columns
     "udgifter_kommune": "kommunekode kommunenavn aar nettodriftsudgifter_kr indbyggere indbyggere_18_64 "
     "udgift_pr_indbygger_kr udgift_pr_18_64_kr aendring_pct indeks region_pr_18_64_kr "

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.danish_format import MONTHS, antal, kr, mio_kr, pct, tal
+from ingest.danish_format import MONTHS, aendring_pct, antal, kr, mio_kr, pct, tal
 from report.memo import HIDDEN
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -233,7 +233,58 @@ def _udgifter(con, doc: Document, memo: str, year: int) -> dict:
         assert any("5.28" in n and "indgår ikke i 5.38-udgiften" in n for n in doc.notes["udgifter"])
     else:
         assert "tabel-funktioner-528" not in doc.tables
+    _against_country(con, doc, memo, year)
     return {}
+
+
+def _against_country(con, doc: Document, memo: str, year: int) -> None:
+    """The line on North Jutland against the country states only figures of the tables: the
+    deviation of the municipality table's footer and the fixed-price table's NSA and Hele landet
+    cells (kr. per 18–64-year-old in the year, the index of the year), recomputed here."""
+    rows = {
+        code: (name, pr_head, idx, level)
+        for code, name, pr_head, idx, level in con.execute(
+            "select omraadekode, omraadenavn, udgift_pr_18_64_fpl_kr, indeks_fpl, prisniveau_aar "
+            "from cockpit.udgifter_omraade where aar = ? and omraadekode in ('NSA', '000')",
+            [year],
+        ).fetchall()
+    }
+    netto = {
+        code: (amount, people)
+        for code, amount, people in con.execute(
+            "select omraadekode, nettodriftsudgifter_kr, indbyggere_18_64 from cockpit.udgifter_omraade "
+            "where aar = ? and omraadekode in ('NSA', '000')",
+            [year],
+        ).fetchall()
+    }
+    if set(rows) != {"NSA", "000"} or None in (v for pair in netto.values() for v in pair):
+        assert "hele landet" not in memo.split("**Udgifter:**")[1].split("\n")[0]
+        return
+    # per 18–64-year-old, the 11 against the country, from the unrounded sums, half-up to 2 decimals
+    own, country = netto["NSA"][0] * netto["000"][1], netto["000"][0] * netto["NSA"][1]
+    deviation = ((own - country) * 100 / country).quantize(D("0.01"), ROUND_HALF_UP)
+    shown = doc.total("tabel-udgifter", "Afvigelse fra hele landet")
+    assert shown == aendring_pct(deviation), (shown, deviation)
+    side = "over" if deviation > 0 else "under"
+    line = f"Det er {pct(abs(deviation))} {side} hele landet"
+    assert line in doc.leads["udgifter"] and line in memo
+    if rows["NSA"][2] is None:
+        assert line + "." in memo
+        return
+    table = doc.tables["tabel-omraader"]
+    level = rows["NSA"][3]
+    first = table["header"][1]
+    assert table["caption"].startswith(f"Nordjylland og hele landet i faste {level}-priser (P/L), indeks {first} = 100")
+    cells = {r[0]: r for r in table["rows"]}
+    nsa, land = cells[rows["NSA"][0]], cells[rows["000"][0]]
+    assert (nsa[-1], land[-1]) == (kr(rows["NSA"][1]), kr(rows["000"][1]))
+    i = table["header"].index(str(year))
+    assert (nsa[i], land[i]) == (tal(rows["NSA"][2], 1), tal(rows["000"][2], 1))
+    sentence = (
+        f"{line}; i faste {level}-priser {nsa[-1]} mod {land[-1]} pr. 18–64-årig, og med {first} = 100 "
+        f"står de 11 i indeks {nsa[i]} og hele landet i {land[i]}."
+    )
+    assert sentence in doc.leads["udgifter"] and sentence in memo
 
 
 def _belaegning(con, doc: Document, memo: str, year: int) -> dict:

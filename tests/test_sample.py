@@ -7,9 +7,10 @@ of its near misses), so the rules are written once, in dbt, not again here.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import hashlib
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -253,3 +254,90 @@ def test_scale_national_dispatches_to_the_national_generator(tmp_path):
     # sampledata/national/ (tests/test_national_sample.py); its own year check answers here
     with pytest.raises(ValueError, match="end in 2024"):
         write_sample(tmp_path, scale="national", years=(2015, 2023))
+
+
+# The seeds' published figures the sample reproduces (issue 21 item 7; shared/domain/README.md).
+SEEDS_KOMPASSET_PCT = {2020: 101, 2021: 114}  # occupied days ÷ normed days, whole percent
+SEEDS_REFUSED_2021 = (28, 5)  # social, legal; all institutions of the file
+SEEDS_YOUTH_2021 = ("851", 32332, 72158)  # Aalborg's 14–23-year-olds of the 11's
+
+
+def _secure_months(root: Path, year: int) -> list[dict]:
+    """The year's `sikrede/` rows as ints (csv module, not our reader), with the month's days."""
+    months = []
+    for line, r in _rows(root / f"sikrede/sikrede_{year}.csv"):
+        month = int(r["Måned"].split("-")[1])
+        months.append(
+            {
+                "line": line,
+                "institution": r["Institution"],
+                "periode": r["Måned"],
+                "days": calendar.monthrange(year, month)[1],
+                "normed": int(r["Normerede pladser"]),
+                "drift": int(r["Pladser i drift"]),
+                "flex": int(r["Fleksible pladser"] or 0),
+                "occupied": int(r["Belagte døgn sociale"]) + int(r["Belagte døgn retlige"]),
+                "refused": (int(r["Afviste sociale"]), int(r["Afviste retlige"])),
+            }
+        )
+    return months
+
+
+def _whole_pct(numerator: int, denominator: int) -> Decimal:
+    return (D(100 * numerator) / D(denominator)).quantize(D("1"), ROUND_HALF_UP)
+
+
+def test_seeds_figures_of_the_secure_institutions(sample, other_seeds):
+    """Kompasset's occupancy of its normed places is 101 % in 2020 and 114 % in 2021, the file's
+    refusals of 2021 are 28 social and 5 legal, for every seed; and the months under those figures
+    break R10/R11 only where the manifest plants it (so test_quality's exact flags still hold)."""
+    for root, manifest in [sample, *other_seeds.values()]:
+        for year, expected in SEEDS_KOMPASSET_PCT.items():
+            months = [m for m in _secure_months(root, year) if m["institution"] == "Kompasset"]
+            assert len(months) == 12
+            normed_days = sum(m["normed"] * m["days"] for m in months)
+            assert normed_days == 10 * (366 if calendar.isleap(year) else 365)
+            assert _whole_pct(sum(m["occupied"] for m in months), normed_days) == expected
+            planted = {
+                (e["rule"], e["kind"], e["line"])
+                for e in manifest["planted"]
+                if e["file"] == f"sikrede/sikrede_{year}.csv"
+            }
+            over_drift = {m["line"] for m in months if m["occupied"] > m["drift"] * m["days"]}
+            over_places = {m["line"] for m in months if m["drift"] > m["normed"] + m["flex"]}
+            assert over_drift == {line for rule, kind, line in planted if (rule, kind) == ("R10", "positive")} & {
+                m["line"] for m in months
+            }
+            assert over_places == {line for rule, kind, line in planted if (rule, kind) == ("R11", "positive")} & {
+                m["line"] for m in months
+            }
+        kompasset_2021 = {
+            (e["rule"], e["kind"], e["periode"]) for e in manifest["planted"] if e["file"] == "sikrede/sikrede_2021.csv"
+        }
+        assert kompasset_2021 == {
+            ("R11", "near_miss", "2021-03"),
+            ("R11", "positive", "2021-07"),
+            ("R10", "near_miss", "2021-11"),
+        }
+        refused = [m["refused"] for m in _secure_months(root, 2021)]
+        assert (sum(s for s, _ in refused), sum(r for _, r in refused)) == SEEDS_REFUSED_2021
+
+
+def test_seeds_14_23_year_olds_of_2021(sample, other_seeds):
+    """FOLK1A at 1 January 2021: Aalborg has 32.332 of the 11 municipalities' 72.158 aged 14–23,
+    and every municipality's ages still add up to its real population."""
+    code, aalborg, eleven = SEEDS_YOUTH_2021
+    for root, _ in [sample, *other_seeds.values()]:
+        youth, ages = {}, {}
+        for _, r in _rows(root / "befolkning/FOLK1A_2019-2021.csv"):
+            area = r["OMRÅDE"].split(" ")[0]
+            if area not in REAL_POP_2021 or r["TID"] != "2021K1" or r["ALDER"].startswith("IALT"):
+                continue
+            age = int(r["ALDER"].split(" ")[0])
+            ages[area] = ages.get(area, 0) + int(r["INDHOLD"])
+            if 14 <= age <= 23:
+                youth[area] = youth.get(area, 0) + int(r["INDHOLD"])
+        assert youth[code] == aalborg and sum(youth.values()) == eleven
+        assert ages == REAL_POP_2021
+        # the other ten keep a plausible share (10–16 %), not the remainder piled on one
+        assert all(0.10 < youth[c] / REAL_POP_2021[c] < 0.16 for c in youth if c != code)

@@ -3,8 +3,8 @@
 `write_national` writes every source of contracts/landing-zone.md in its real format for all
 98 municipalities of the reference seed (`dbt_project/seeds/kommuner.csv`): population, REGK31
 accounts, ~3 000 residential tilbud (plus ~1 500 other) with yearly rate appendices (xlsx, one
-per operator and year) and monthly occupancy, the 8 secure institutions, GP health checks, and
-ledger postings — about 20 million by default, one or two files per municipality and year.
+per operator and year) and monthly occupancy, the 8 secure institutions, GP health checks, BUDK32
+budgets, a P/L index (`År;PL-indeks`), and ledger postings — about 20 million by default, one or two files per municipality and year.
 The files use the freedoms the contract grants, varied per municipality or operator: UTF-8
 with and without BOM and cp1252, CRLF and LF, header case and padding, columns in any order,
 Danish numbers with and without thousands dots, four date formats, `yyyy-mm` and `2024M01`
@@ -27,7 +27,8 @@ of what it draws (`text.rng`); polars never samples on its own.
 One module per source, as `sampledata/nordjylland/`: `befolkning` (the municipalities and their
 population), `tilbud` (the register), `takstbilag` (rates, R06-R09), `belaegning`, `sikrede`
 (R10/R11), `sundhedstjek` (R12/R13), `posteringer` (R01-R05, R14-R16) and `regnskab` (R17,
-from the ledgers' sums); `common` what they share. The facts both samples draw from are in
+from the ledgers' sums), `budget` (BUDK32 around the accounts) and `prisindeks` (the P/L index);
+`common` what they share. The facts both samples draw from are in
 `sampledata/domain.py`, the contract's headers in `sampledata/contract.py`.
 """
 
@@ -39,8 +40,10 @@ from pathlib import Path
 from sampledata.landing import Landing, Plants
 from sampledata.national.befolkning import municipalities, population, write_befolkning
 from sampledata.national.belaegning import write_belaegning
+from sampledata.national.budget import write_budget
 from sampledata.national.common import DEFAULT_POSTINGS
 from sampledata.national.posteringer import write_posteringer
+from sampledata.national.prisindeks import write_prisindeks
 from sampledata.national.regnskab import write_regnskab
 from sampledata.national.sikrede import write_sikrede
 from sampledata.national.sundhedstjek import write_sundhedstjek
@@ -84,5 +87,7 @@ def write_national(
     write_sikrede(landing, seed, span, plants)
     write_sundhedstjek(landing, seed, kommuner, pop, plants)
     konti = write_posteringer(landing, seed, kommuner, register, rates, span, postings, plants, progress)
-    write_regnskab(landing, seed, kommuner, pop, konti, span, plants)
+    accounts = write_regnskab(landing, seed, kommuner, pop, konti, span, plants)
+    write_budget(landing, seed, accounts, span)
+    write_prisindeks(landing, span)
     return landing.manifest(seed=seed, years=list(years), scale="national", postings=landing.rows.get("posteringer", 0))

@@ -19,12 +19,14 @@ def write_regnskab(
     konti: pl.DataFrame,
     years: range,
     plants: Plants,
-) -> None:
+) -> pl.DataFrame:
     """REGK31: net (TOT), gross (UE) and income (I) in 1.000 kr. with one decimal, per area,
     function and year. The adult functions come from the ledgers (`konti`: TOT and I in tenths,
     equal to the postings' sums, R14/R16 plants marked); the children's functions are drawn.
     Older years in the Value presentation with thousands dots, newer in CodeAndValue.
-    Plants R17 (TOT ≠ UE − I) here."""
+    Plants R17 (TOT ≠ UE − I) here. Returns the net amounts written (kommunekode, navn,
+    funktion, aar, tot in tenths of 1.000 kr., `_o` 0 country / 1 region / 2 municipality), which
+    the budgets are drawn around."""
     r = rng(seed, "regnskab")
     children = [(f, s) for f, _, s in FUNCTIONS if f.startswith("5.28")]
     factor = years_series(r, kommuner.height * len(children), years, 0.01, 0.06)
@@ -148,3 +150,4 @@ def write_regnskab(
         rel = f"regnskab/REGK31_{first}-{last}.csv"
         landing.write(rel, csv_bytes(out, bom=True))
         landing.record(rel, part, first_line=2)
+    return areas.select("kommunekode", "navn", "funktion", "aar", "tot", "_o")
