@@ -151,6 +151,7 @@ def main() -> None:
     m = measure(run_cmd(landing, build, published))
     assert m.returncode == 0, m.stderr[-3000:]
     load_after = load_average()
+    (out / "refresh.log").write_text(m.stderr, encoding="utf-8")
     pipeline = next(
         (float(line.split()[-1].rstrip("s")) for line in m.stderr.splitlines()[::-1] if line.startswith("tid:")), None
     )
@@ -162,7 +163,7 @@ def main() -> None:
     written = re.search(r"^Rapport \d+: (\S+\.html)$", m.stderr, re.M)
     html = Path(written[1]) if written else None
     pdf_floor = bare_pdf(html, out / "floor.pdf") if html and html.exists() else None
-    with duckdb.connect(str(published), read_only=True) as con:
+    with duckdb.connect(str(build), read_only=True) as con:  # row-level data stays in the build DB
         postings = con.execute("select count(*) from raw.posteringer").fetchone()[0]
     pipeline_goal, report_goal, rss_goal = GOALS[args.scale]
     print(f"load average (1, 5, 15 min) before the refresh: {load_before}; after: {load_after}")

@@ -8,6 +8,9 @@ changed since the last one (warehouse/build_state.py: the models a changed raw t
 everything after a project change, nothing when nothing changed and the published file is current).
 The blocking tests on the models a build leaves alone are reported as passed, unchanged since
 the last build (`unchanged_check_results`), as the GX checks report an unchanged table.
+The dbt unit tests run in a full build only while they have not passed with the same project
+state (`unit_tests_passed`), and each build's partial-parse state is kept for the next
+(`keep_partial_parse`): a refresh parses the project at most once (docs/orchestration.md).
 
 The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
 when the definitions are first asked for, never at import and never by running dbt
