@@ -21,6 +21,7 @@ class Measured:
     peak_rss_gb: float  # the largest resident set of the command's processes (ru_maxrss of children)
     stderr: str  # the command's stdout, then its stderr
     returncode: int
+    cpu_seconds: float = 0.0  # user + system time of the command and every process it started
 
 
 def measure(cmd: list[str], env: dict | None = None) -> Measured:
@@ -31,8 +32,8 @@ def measure(cmd: list[str], env: dict | None = None) -> Measured:
         "t0 = time.perf_counter()\n"
         "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
         "sys.stderr.write(p.stdout + p.stderr)\n"
-        "print(json.dumps([time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-        " p.returncode]))\n"
+        "ru = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps([time.perf_counter() - t0, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, json.dumps(cmd)],
@@ -41,8 +42,8 @@ def measure(cmd: list[str], env: dict | None = None) -> Measured:
         cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
-    seconds, kb, rc = json.loads(done.stdout.strip().splitlines()[-1])
-    return Measured(seconds, kb / 1024 / 1024, done.stderr, rc)
+    seconds, kb, rc, cpu = json.loads(done.stdout.strip().splitlines()[-1])
+    return Measured(seconds, kb / 1024 / 1024, done.stderr, rc, cpu)
 
 
 def step_times(stderr: str) -> list[tuple[str, float]]:

@@ -1,7 +1,9 @@
 """One expectation suite per raw source: the contract a parsed frame must meet to be loaded.
 
-Suites are functions returning GX expectation objects, so `great_expectations` is imported
-only when a suite runs. `prepare` adds derived columns for row-wise bounds that GX cannot
+Suites are functions of the module of expectation classes (`gxe`) returning expectation
+objects: `Suite.expectations()` hands them `great_expectations.expectations` (a ~3 s import, paid
+only when a suite runs on rows), `Suite.declared()` a stand-in that records each expectation's
+name and arguments, which is all that choosing the columns to read and the batching needs. `prepare` adds derived columns for row-wise bounds that GX cannot
 express directly (e.g. occupied days ≤ 62 × places). A suite's name and its uniqueness key are
 its source's (`Source.suite`, `Source.keys` in ingest/sources.py): `_unique_key` reads them.
 """
@@ -18,9 +20,35 @@ from ingest.sources import SOURCES
 
 
 @dataclass(frozen=True)
+class Declared:
+    """One expectation of a suite as written, without GX: its class name
+    (`ExpectColumnValuesToNotBeNull`) and keyword arguments."""
+
+    name: str
+    kwargs: dict
+
+
+class _Declaring:
+    # Stands in for `great_expectations.expectations`: every class becomes a `Declared` maker.
+    def __getattr__(self, name: str) -> Callable[..., Declared]:
+        return lambda **kwargs: Declared(name, kwargs)
+
+
+@dataclass(frozen=True)
 class Suite:
-    expectations: Callable[[], list]
+    build: Callable[..., list]  # (gxe) -> the suite's expectations, made by gxe's classes
     prepare: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+
+    def expectations(self) -> list:
+        """The suite as GX expectation objects (imports GX)."""
+        import great_expectations.expectations as gxe
+
+        return self.build(gxe)
+
+    def declared(self) -> list[Declared]:
+        """The suite's expectations as `Declared` (class name, arguments), in the suite's order,
+        without importing GX."""
+        return self.build(_Declaring())
 
 
 def _not_null(gxe, *columns: str) -> list:
@@ -43,10 +71,8 @@ def _unique_key(gxe, source: str) -> list:
     return [gxe.ExpectCompoundColumnsToBeUnique(column_list=keys)]
 
 
-def _accounts(source: str) -> list:
+def _accounts(gxe, source: str) -> list:
     """REGK31 and BUDK32: the same cube of variables (landing-zone §1, §9)."""
-    import great_expectations.expectations as gxe
-
     return [
         *_not_null(gxe, "omraade_kode", "funktion", "dranst", "art", "prisenhed", "aar"),
         *_known_area(gxe, "omraade_kode"),
@@ -56,17 +82,15 @@ def _accounts(source: str) -> list:
     ]
 
 
-def _regnskab() -> list:
-    return _accounts("regnskab")
+def _regnskab(gxe) -> list:
+    return _accounts(gxe, "regnskab")
 
 
-def _budget() -> list:
-    return _accounts("budget")
+def _budget(gxe) -> list:
+    return _accounts(gxe, "budget")
 
 
-def _befolkning() -> list:
-    import great_expectations.expectations as gxe
-
+def _befolkning(gxe) -> list:
     return [
         *_not_null(gxe, "omraade_kode", "koen", "alder", "periode_start", "indhold"),
         *_known_area(gxe, "omraade_kode"),
@@ -76,9 +100,7 @@ def _befolkning() -> list:
     ]
 
 
-def _prisindeks() -> list:
-    import great_expectations.expectations as gxe
-
+def _prisindeks(gxe) -> list:
     return [
         *_not_null(gxe, "aar"),
         *_unique_key(gxe, "prisindeks"),
@@ -88,9 +110,7 @@ def _prisindeks() -> list:
     ]
 
 
-def _tilbud() -> list:
-    import great_expectations.expectations as gxe
-
+def _tilbud(gxe) -> list:
     return [
         *_not_null(
             gxe, "tilbudsnr", "tilbudsnavn", "driftsherre", "driftsherretype", "beliggenhedskommune", "paragraf"
@@ -102,9 +122,7 @@ def _tilbud() -> list:
     ]
 
 
-def _takstbilag() -> list:
-    import great_expectations.expectations as gxe
-
+def _takstbilag(gxe) -> list:
     return [
         *_not_null(
             gxe,
@@ -127,9 +145,7 @@ def _takstbilag() -> list:
     ]
 
 
-def _belaegning() -> list:
-    import great_expectations.expectations as gxe
-
+def _belaegning(gxe) -> list:
     return [
         *_not_null(gxe, "tilbudsnr", "maaned", "normerede_pladser", "pladser_i_drift", "belagte_doegn"),
         *_unique_key(gxe, "belaegning"),
@@ -143,9 +159,7 @@ def _belaegning() -> list:
     ]
 
 
-def _sikrede() -> list:
-    import great_expectations.expectations as gxe
-
+def _sikrede(gxe) -> list:
     return [
         *_not_null(
             gxe,
@@ -183,9 +197,7 @@ def _sikrede_prepare(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _sundhedstjek() -> list:
-    import great_expectations.expectations as gxe
-
+def _sundhedstjek(gxe) -> list:
     return [
         *_not_null(gxe, "kommunekode", "maaned", "udtraeksdato"),
         *_known_area(gxe, "kommunekode"),
@@ -194,9 +206,7 @@ def _sundhedstjek() -> list:
     ]
 
 
-def _maalgruppe() -> list:
-    import great_expectations.expectations as gxe
-
+def _maalgruppe(gxe) -> list:
     return [
         *_not_null(gxe, "kommunekode", "aar", "borgere_i_maalgruppen"),
         *_known_area(gxe, "kommunekode"),
@@ -205,9 +215,7 @@ def _maalgruppe() -> list:
     ]
 
 
-def _posteringer() -> list:
-    import great_expectations.expectations as gxe
-
+def _posteringer(gxe) -> list:
     return [
         *_not_null(gxe, "kommunenr", "bogfoeringsdato", "funktion", "dranst", "beloeb"),
         *_known_area(gxe, "kommunenr"),
@@ -219,9 +227,7 @@ def _posteringer() -> list:
     ]
 
 
-def _beslutninger() -> list:
-    import great_expectations.expectations as gxe
-
+def _beslutninger(gxe) -> list:
     # A work list saved as CSV is a decisions file: its rows without a decision are no error
     # (staging reads only rows with one), and several decisions on one flag are allowed (the
     # newest counts: stg_beslutninger__beslutninger).

@@ -183,7 +183,9 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     if damaged:
         return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0, reason=damaged)
     try:
-        if prepare_manifest():  # SQL edited since the last parse must count
+        # SQL edited since the last parse must count; parsed with the build's profile, whose
+        # `dbt build` then reuses this parse (warehouse/dbt_manifest.py)
+        if prepare_manifest(profile_env=settings.dbt_profile_env()):
             progress("dbt-manifest: genskabt (dbt parse)")
     except ManifestError as exc:
         return RunOutcome(
@@ -456,5 +458,6 @@ def build_newest_report(settings: Settings, instance: DagsterInstance, progress:
         progress(f"rapport {year}: FEJLEDE — {reason}")
         return f"Rapport {year}: ikke lavet — {reason}"
     meta = next(e.event_specific_data.materialization.metadata for e in result.all_events if e.is_step_materialization)
-    progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['pages'].value} sider)")
+    seconds = meta["seconds"].value
+    progress(f"  ✓ {REPORT_KEY.to_user_string()} ({year}, {meta['pages'].value} sider, {seconds:.1f}s)")
     return f"Rapport {year}: {meta['html'].value}\n            {meta['pdf'].value} ({meta['pages'].value} sider)\n            {meta['memo'].value}"

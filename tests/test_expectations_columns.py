@@ -118,3 +118,65 @@ def plain(outcome):
             for f in outcome.failures
         ),
     )
+
+
+def test_the_declared_suites_are_the_gx_suites():
+    # `declared()` (no GX import) decides the columns read and the batching: it must name the
+    # same expectations with the same arguments as the GX objects the check then runs.
+    from expectations.suites import SUITES
+
+    for source, suite in SUITES.items():
+        made, declared = suite.expectations(), suite.declared()
+        assert [type(e).__name__ for e in made] == [d.name for d in declared], source
+        for e, d in zip(made, declared, strict=True):
+            assert {k: getattr(e, k) for k in d.kwargs} == d.kwargs, source
+
+
+def test_no_rows_pass_without_gx_as_gx_passes_them():
+    # A check with nothing new to validate must not pay GX's import; its verdict on no rows is GX's.
+    from expectations.runner import validate_with_gx
+    from expectations.suites import SUITES
+    from warehouse.raw_loader import ensure_raw_tables
+
+    con = duckdb.connect()
+    ensure_raw_tables(con)
+    for source in ("posteringer", "belaegning", "tilbud", "regnskab"):
+        empty = con.execute(f"select {', '.join(columns_needed_present(con, source))} from raw.{source}").pl()
+        quick = validate(source, empty)
+        by_gx = validate_with_gx(source, empty if source != "belaegning" else _prepared(source, empty))
+        assert (quick.rows, quick.evaluated, quick.failures) == (0, by_gx.evaluated, []), source
+        assert by_gx.failures == [] and quick.evaluated == len(SUITES[source].declared()) > 3, source
+
+
+def columns_needed_present(con, source):
+    have = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?", [source]
+        ).fetchall()
+    }
+    return [c for c in columns_needed(source) if c in have]
+
+
+def _prepared(source, frame):
+    from expectations.suites import SUITES
+
+    return SUITES[source].prepare(frame)
+
+
+def test_choosing_columns_and_an_empty_check_do_not_import_gx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, duckdb\n"
+        "from expectations.runner import columns_needed, row_wise, validate_query\n"
+        "from warehouse.raw_loader import ensure_raw_tables\n"
+        "con = duckdb.connect(); ensure_raw_tables(con)\n"
+        "cols = ', '.join(c for c in columns_needed('posteringer'))\n"
+        "out = validate_query('posteringer', con, f'select {cols} from raw.posteringer')\n"
+        "print(row_wise('posteringer'), row_wise('tilbud'), out.rows, out.evaluated, out.success,"
+        " 'great_expectations' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False", "0", "10", "True", "False"]

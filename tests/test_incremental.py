@@ -52,6 +52,45 @@ def test_an_edited_project_or_a_new_build_db_builds_everything(dbt_manifest):
         == "hele projektet bygges: dbt-projektet er ændret siden sidste byg"
     )
     assert plan_dbt(dbt_manifest, states(), {}).full
+    assert plan_dbt(dbt_manifest, edited, states()).unit_tests
+
+
+def test_a_full_build_leaves_out_the_unit_tests_passed_with_this_project_state(dbt_manifest):
+    # A second build DB of the same checkout (the sample refresh from empty) pays no unit tests.
+    plan = plan_dbt(dbt_manifest, states(), {}, unit_tested=True)
+    assert (plan.full, plan.args, plan.unit_tests) == (True, ("--exclude", "resource_type:unit_test"), False)
+    assert (
+        plan.reason == "hele projektet bygges: første byg i denne build-DB; enhedstestene er bestået for dette projekt"
+    )
+    assert not plan_dbt(dbt_manifest, states(belaegning="new"), states()).unit_tests
+
+
+def test_unit_tests_count_as_passed_for_exactly_the_recorded_project_state(tmp_path):
+    from warehouse.dbt_manifest import record_unit_tests_passed, unit_tests_passed
+
+    (tmp_path / "target").mkdir()
+    assert not unit_tests_passed("p/1", tmp_path)
+    record_unit_tests_passed("p/1", tmp_path)
+    assert unit_tests_passed("p/1", tmp_path)
+    assert not unit_tests_passed("p/2", tmp_path)  # an edited model, another dbt or DuckDB, a new year
+    (tmp_path / "target" / "cockpit_unit_tests_passed.json").write_text("{not json", encoding="utf-8")
+    assert not unit_tests_passed("p/1", tmp_path)
+
+
+def test_a_builds_partial_parse_state_becomes_the_projects(tmp_path):
+    from warehouse.dbt_manifest import keep_partial_parse
+
+    target, invocation = tmp_path / "target", tmp_path / "target" / "cockpit_dbt-abc-def"
+    invocation.mkdir(parents=True)
+    assert not keep_partial_parse(invocation, target)  # dbt wrote none (it failed before parsing)
+    (invocation / "partial_parse.msgpack").write_bytes(b"state of build 1")
+    assert keep_partial_parse(invocation, target)
+    assert (target / "partial_parse.msgpack").read_bytes() == b"state of build 1"
+    assert not keep_partial_parse(invocation, target)  # the same bytes (dbt skipped parsing)
+    (invocation / "partial_parse.msgpack").write_bytes(b"state of build 2")
+    assert keep_partial_parse(invocation, target)
+    assert (target / "partial_parse.msgpack").read_bytes() == b"state of build 2"
+    assert sorted(p.name for p in target.iterdir()) == ["cockpit_dbt-abc-def", "partial_parse.msgpack"]
 
 
 def test_nothing_changed_builds_only_the_view_publishing_waits_for(dbt_manifest):

@@ -92,6 +92,12 @@ class DbtPlan:
         """Nothing changed since the last build."""
         return not self.full and not self.changed
 
+    @property
+    def unit_tests(self) -> bool:
+        """Whether this build runs the dbt unit tests (a full build whose project state has not
+        passed them yet)."""
+        return "resource_type:unit_test" not in " ".join(self.args)
+
 
 def dbt_states(con: duckdb.DuckDBPyConnection, project: str) -> dict[str, str]:
     """The states a build now would be made from: every raw table's, and `project`'s: the dbt
@@ -138,11 +144,15 @@ def record_built(con: duckdb.DuckDBPyConnection, states: Mapping[str, str], run_
     con.execute("commit")
 
 
-def plan_dbt(manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[str, str]) -> DbtPlan:
+def plan_dbt(
+    manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[str, str], *, unit_tested: bool = False
+) -> DbtPlan:
     """The `dbt build` that makes the build DB current, from the states now and at the last
-    successful build (`dbt_states`, `last_built`).
+    successful build (`dbt_states`, `last_built`). `unit_tested`: the dbt unit tests passed
+    already with the project state of `now` (`dbt_manifest.unit_tests_passed`).
 
-    - no build recorded, or another project digest: everything (`full`, no arguments);
+    - no build recorded, or another project digest: everything (`full`, no arguments), the
+      unit tests left out (`--exclude resource_type:unit_test`) when `unit_tested`;
     - else the models and seeds fed by a changed raw table (dbt's graph: `child_map` of the
       manifest), every quarantine and meta source counting as changed with any raw table (the
       loader writes the quarantine with raw; `meta.koersler` feeds only a view), and
@@ -154,7 +164,9 @@ def plan_dbt(manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[
     which a second `--select` would only widen."""
     if not last or last.get(PROJECT) != now[PROJECT]:
         why = "første byg i denne build-DB" if not last else "dbt-projektet er ændret siden sidste byg"
-        return DbtPlan(True, tuple(k for k in now if k != PROJECT), (), f"hele projektet bygges: {why}")
+        args = ("--exclude", "resource_type:unit_test") if unit_tested else ()
+        unit = "; enhedstestene er bestået for dette projekt" if unit_tested else ""
+        return DbtPlan(True, tuple(k for k in now if k != PROJECT), args, f"hele projektet bygges: {why}{unit}")
     changed = tuple(k for k in now if k != PROJECT and now[k] != last.get(k))
     sources = [s for s in manifest["sources"] if manifest["sources"][s]["source_name"] != "raw"]
     sources += [f"source.{manifest['metadata']['project_name']}.{k}" for k in changed]

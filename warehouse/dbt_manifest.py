@@ -8,6 +8,13 @@ that starts a subprocess is a surprise in every process that imports it (step su
 `dagster dev`'s code server, a test collecting). Beside the manifest, `prepare_manifest` writes
 the digest of the dbt project files it was parsed from, so "is it current?" is a hash of ~250
 small files, not another parse.
+
+dbt parses the project once per refresh at most. dagster-dbt runs each `dbt build` in a folder
+of its own (`target/<step>-<run>-<id>/`) and copies `target/partial_parse.msgpack` into it first;
+dbt reuses that state only when it was made with the same profile (dbt hashes the connection's
+path and `config_options` into it). So `prepare_manifest` parses with the refresh's profile
+(`profile_env`), and `keep_partial_parse` hands each build's state back to `target/`: the next
+build of the same warehouse re-reads only the files that changed.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -106,16 +114,20 @@ def manifest_state(project_dir: Path = DBT_PROJECT_DIR) -> str:
     return "current" if recorded == project_digest(project_dir) else "stale"
 
 
-def prepare_manifest(*, force: bool = False) -> bool:
+def prepare_manifest(*, force: bool = False, profile_env: Mapping[str, str] | None = None) -> bool:
     """Make `dbt_project/target/manifest.json` current: run `dbt parse` unless the manifest was
     prepared from exactly today's project files (or always, with `force`). Returns whether dbt
-    ran. Raises `ManifestError` with dbt's output when the project does not parse."""
+    ran. `profile_env`: the variables of the profile the refresh's `dbt build` will run with
+    (`Settings.dbt_profile_env`), so that the partial-parse state this parse leaves in `target/`
+    is one that build can reuse; without it the environment's (the build DB of
+    `build_db_for_dbt`). Raises `ManifestError` with dbt's output when the project does not parse."""
     if not force and manifest_state() == "current":
         return False
     digest = project_digest()  # of the files dbt is about to read
     env = {
         **os.environ,
         "COCKPIT_BUILD_DB": str(build_db_for_dbt()),  # the profile needs it; parse opens no DB
+        **(profile_env or {}),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "False"),
     }
     run = subprocess.run(
@@ -140,6 +152,55 @@ def prepare_manifest(*, force: bool = False) -> bool:
     if run.returncode != 0 or not MANIFEST_PATH.exists():
         raise ManifestError(f"dbt parse fejlede (exit {run.returncode}): {_dbt_errors(run.stdout + run.stderr)}")
     stamp_path().write_text(json.dumps({"project_digest": digest}), encoding="utf-8")
+    return True
+
+
+def unit_tests_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    return manifest_path(project_dir).with_name("cockpit_unit_tests_passed.json")
+
+
+def unit_tests_passed(state: str, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """Whether every dbt unit test passed in a refresh's build of this checkout with project
+    state `state` (`build_state.dbt_states`' project entry: the project files' digest, the
+    versions of dbt, its adapter and DuckDB, the year). A unit test's verdict depends on these
+    alone, never on the build DB's rows (its inputs are the fixtures in its YAML), so a build
+    from an empty build DB need not run them again."""
+    try:
+        return json.loads(unit_tests_path(project_dir).read_text(encoding="utf-8")).get("state") == state
+    except (FileNotFoundError, ValueError, AttributeError):
+        return False
+
+
+def record_unit_tests_passed(state: str, project_dir: Path = DBT_PROJECT_DIR) -> None:
+    """After a `dbt build` that ran every unit test and succeeded (a failed unit test fails the
+    build): `unit_tests_passed(state)` is true from now on. Written atomically."""
+    path = unit_tests_path(project_dir)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"state": state}), encoding="utf-8")
+    tmp.replace(path)
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(invocation_target: Path, target: Path = DBT_PROJECT_DIR / "target") -> bool:
+    """Make the partial-parse state a dbt invocation wrote in its own folder (`invocation_target`,
+    dagster-dbt's `target/<step>-<run>-<id>/`) the project's (`target/partial_parse.msgpack`,
+    which dagster-dbt copies into the next invocation's folder). Returns whether it was replaced:
+    not when the invocation wrote none (dbt failed before parsing) or the same bytes. Replaced
+    atomically: another refresh of this checkout copying it reads the old or the new file whole.
+    The state is only a cache: dbt checks it against the project files, the profile and its
+    version, and parses again whatever does not match."""
+    made = invocation_target / PARTIAL_PARSE_FILE
+    kept = target / PARTIAL_PARSE_FILE
+    if not made.is_file():
+        return False
+    data = made.read_bytes()
+    if kept.is_file() and kept.read_bytes() == data:
+        return False
+    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(kept)
     return True
 
 

@@ -8,6 +8,9 @@ changed since the last one (warehouse/build_state.py: the models a changed raw t
 everything after a project change, nothing when nothing changed and the published file is current).
 The blocking tests on the models a build leaves alone are reported as passed, unchanged since
 the last build (`unchanged_check_results`), as the GX checks report an unchanged table.
+The dbt unit tests run in a full build only while they have not passed with the same project
+state (`unit_tests_passed`), and each build's partial-parse state is kept for the next
+(`keep_partial_parse`): a refresh parses the project at most once (docs/orchestration.md).
 
 The assets are made from the prepared manifest by a cached factory, `cockpit_dbt_assets()`,
 when the definitions are first asked for, never at import and never by running dbt
@@ -41,6 +44,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from orchestration.dbt_resources import DBT_PROJECT
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse.build_state import (
+    PROJECT,
     DbtPlan,
     dbt_states,
     last_build_run,
@@ -50,7 +54,16 @@ from warehouse.build_state import (
     record_built,
     start_build,
 )
-from warehouse.dbt_manifest import ManifestMissing, dbt_executable, manifest_state, project_digest, prune_dbt_targets
+from warehouse.dbt_manifest import (
+    ManifestMissing,
+    dbt_executable,
+    keep_partial_parse,
+    manifest_state,
+    project_digest,
+    prune_dbt_targets,
+    record_unit_tests_passed,
+    unit_tests_passed,
+)
 from warehouse.publishing import file_damage
 from warehouse.raw_loader import ensure_raw_tables
 from warehouse.settings import Settings
@@ -146,7 +159,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         with build_db.connect() as con:  # a job of one grain, first on a fresh build DB
             ensure_raw_tables(con)
             states, last = dbt_states(con, project_digest()), last_built(con)
-            plan = plan_dbt(manifest(), states, last) if whole else None
+            plan = plan_dbt(manifest(), states, last, unit_tested=unit_tests_passed(states[PROJECT])) if whole else None
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
             previous = last_build_run(con) if plan and not plan.full else None
         selected_checks = set(context.selected_asset_check_keys)
@@ -172,6 +185,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
                 if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
                     emitted.add(AssetCheckKey(event.asset_key, event.check_name))
                 yield event
+        keep_partial_parse(invocation.target_path)  # the next build parses only what changed
         if pruned := prune_dbt_targets(settings.keep_runs):
             context.log.info(
                 f"dbt: {len(pruned)} gamle target-mapper fjernet (COCKPIT_BEHOLD_KOERSLER={settings.keep_runs})"
@@ -183,6 +197,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         if plan is not None:
             with build_db.connect() as con:
                 record_built(con, states, context.run.run_id)
+            if plan.unit_tests:  # every unit test ran, and passed: the build succeeded
+                record_unit_tests_passed(states[PROJECT])
 
     return _cockpit_dbt
 

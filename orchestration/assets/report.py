@@ -46,6 +46,7 @@ def styringscockpit_report(context: AssetExecutionContext, settings: SettingsRes
             "pdf": MetadataValue.path(str(files.pdf)),
             "memo": MetadataValue.path(str(files.memo)),
             "pages": files.pages,
+            "seconds": round(files.seconds, 1),
             "memo_preview": MetadataValue.md(files.memo_text),
         }
     )
