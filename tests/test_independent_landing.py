@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import independent_landing as gen  # noqa: E402
+from conftest import INDEPENDENT_SEED  # noqa: E402
 
 BUGS = Path(__file__).parent / "independent_bugs"
 
@@ -31,7 +31,7 @@ BUGS = Path(__file__).parent / "independent_bugs"
 # test on tests/independent_bugs/ instead. None is open: bugs A–H found by this generator are
 # fixed, and their minimal files are regression tests below.
 EXCLUDED: frozenset[str] = frozenset()
-SEED = 17  # the first seed whose landing dir shows every freedom in gen.REQUIRED_COVERAGE
+SEED = INDEPENDENT_SEED  # the one run's (`independent_published`, tests/conftest.py)
 FULL_SEED = 24  # ... and also English quarters, Christiansø and early-column line breaks
 D = Decimal
 
@@ -53,9 +53,8 @@ def q2(value) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory):
-    out = tmp_path_factory.mktemp("independent") / "landing"
-    truth = gen.generate(out, SEED, EXCLUDED)
+def landing(independent_published):
+    out, truth, _, _ = independent_published
     return out, truth
 
 
@@ -65,17 +64,11 @@ def checked(landing):
 
 
 @pytest.fixture(scope="module")
-def published(landing, tmp_path_factory):
-    base = tmp_path_factory.mktemp("warehouse")
-    db = base / "styringscockpit.duckdb"
-    started = time.monotonic()
-    result = cockpit(
-        "run", "--landing", str(landing[0]), "--build-db", str(base / "build.duckdb"), "--published-db", str(db)
-    )
-    print(f"cockpit run took {time.monotonic() - started:.1f}s")
+def published(independent_published):
+    _, truth, settings, result = independent_published
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    con = duckdb.connect(str(db), read_only=True)
-    yield con, landing[1], result
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    yield con, truth, result
     con.close()
 
 
