@@ -11,6 +11,8 @@ minimal file is a regression test below with the outcome the contract asks for.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -403,8 +405,20 @@ def test_every_ledger_row_is_read_as_written_with_its_lineage(published):
 # ---------------------------------------------------------------------------------------------
 
 
+def check(folder: Path) -> subprocess.CompletedProcess:
+    """`cockpit check folder` in this process (`cli.main.main`, its exit code and what it
+    printed): a subprocess per minimal file paid ~4 s of imports each (issue 24 §7); the
+    landing dir's own check above runs as a user starts it."""
+    from cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", str(folder)])
+    return subprocess.CompletedProcess(["cockpit", "check", str(folder)], code, out.getvalue(), err.getvalue())
+
+
 def check_ok(case: str, expected_rows: dict[str, int]) -> None:
-    result = cockpit("check", str(BUGS / case), timeout=120)
+    result = check(BUGS / case)
     lines = [line for line in result.stdout.splitlines() if re.match(r"^\S.*: (OK|FEJL) \[", line)]
     got = {line.split(": ")[0]: line for line in lines}
     assert sorted(got) == sorted(expected_rows), result.stdout
@@ -439,7 +453,7 @@ def test_bug_c2_unknown_column_named_like_lineage_is_kept_as_data():
 
 
 def test_bug_d_missing_occupancy_counts_are_refused_by_check_as_by_the_run():
-    result = cockpit("check", str(BUGS / "D_missing_markers_in_occupancy"), timeout=120)
+    result = check(BUGS / "D_missing_markers_in_occupancy")
     assert result.returncode == 1
     assert (
         "kontrol expect_column_values_to_not_be_null(pladser_i_drift): 1 rækker i kilden, her linje 3" in result.stdout
@@ -450,7 +464,7 @@ def test_bug_d_missing_occupancy_counts_are_refused_by_check_as_by_the_run():
 
 
 def test_bug_e_header_only_ledger_loads_nothing_and_says_so():
-    result = cockpit("check", str(BUGS / "E_header_only_file"), timeout=120)
+    result = check(BUGS / "E_header_only_file")
     assert result.returncode == 0, result.stdout
     assert (
         "0 rækker godkendt" in result.stdout and "fund: filen har kun overskriften, ingen datarækker" in result.stdout
@@ -466,7 +480,7 @@ def test_bug_g_christiansoe_row_is_dropped_not_refused():
 
 
 def test_bug_h_check_refuses_what_the_run_refuses():
-    result = cockpit("check", str(BUGS / "H_check_passes_run_refuses"), timeout=120)
+    result = check(BUGS / "H_check_passes_run_refuses")
     assert result.returncode == 1
     assert "tilbud/t.csv: FEJL [tilbud]" in result.stdout
     assert "kontrol expect_column_values_to_be_in_set(driftsherretype): 1 rækker i kilden, her linje 2" in result.stdout
