@@ -17,11 +17,12 @@ run: $(VENV)/.installed
 	@test -f $(LANDING)/_manifest.json || $(BIN)/cockpit sample --out $(LANDING)
 	$(BIN)/cockpit run --landing $(LANDING)
 
-# The whole suite on two pytest-xdist workers, a module to a worker: each worker makes its own
-# session build (tests/conftest.py) and the two halves run side by side (docs/testing.md). The
-# slowest tests are listed at the end.
+# The whole suite on two pytest-xdist workers, a module to a worker, the longest modules handed
+# out first (SLOWEST_MODULES in tests/conftest.py; xdist's own order is by number of tests). The
+# session's sample refresh is made once, by the first worker that needs it, and shared
+# (docs/testing.md). The slowest tests are listed at the end.
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=20
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 # Parsing, readers, rules' Python helpers, definitions: no pipeline run (see README, test tiers).
 # Two pytest-xdist workers, a module to a worker (its module fixtures are made once); the property

@@ -12,11 +12,16 @@ those the manifest was made from, so a manifest left by another checkout is neve
 import hashlib
 import inspect
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
@@ -105,24 +110,81 @@ def _restore_run_environment():
     os.environ.update(saved)
 
 
+def _once_per_session(tmp_path_factory, name: str, make):
+    """`make(folder)` run once for the whole session, whichever pytest-xdist worker asks first;
+    the others wait for it and get the same value (pickled beside `folder`). Under xdist the
+    workers' temp dirs share a parent, the session's; a serial run uses its own temp dir. Made
+    once, not once per worker: the sample refresh from scratch is ~1 min of CPU, and two
+    workers making it at once each took twice as long (issue 24 §7). A `make` that fails
+    leaves no value, so the next worker to ask tries again and fails the same way."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder, value = root / name, root / f"{name}.pickle"
+    with FileLock(root / f"{name}.lock"):
+        if value.exists():
+            return pickle.loads(value.read_bytes())
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        made = make(folder)
+        value.write_bytes(pickle.dumps(made))
+        return made
+
+
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> tuple[Path, dict]:
+    """The regional sample (seed 2024) written once for the session: `(landing dir, manifest)`."""
     from sampledata.nordjylland import write_sample
 
-    out = tmp_path_factory.mktemp("landing")
-    manifest = write_sample(out, seed=2024)
-    return out, manifest
+    return _once_per_session(tmp_path_factory, "landing", lambda out: (out, write_sample(out, seed=2024)))
 
 
 @pytest.fixture(scope="session")
 def published_sample(tmp_path_factory, sample_landing):
+    """One refresh from scratch of `sample_landing`, shared by every worker of the session:
+    `(settings, outcome, progress lines)`. Read-only for every test (`warehouse_copy` to change it)."""
     from orchestration.runner import run_pipeline
 
-    settings = warehouse_settings(tmp_path_factory.mktemp("warehouse"), sample_landing[0])
-    lines: list[str] = []
-    outcome = run_pipeline(settings, progress=lines.append)
-    assert outcome.published, outcome.reason
-    return settings, outcome, lines
+    def refresh(folder: Path):
+        settings = warehouse_settings(folder, sample_landing[0])
+        lines: list[str] = []
+        outcome = run_pipeline(settings, progress=lines.append)
+        assert outcome.published, outcome.reason
+        return settings, outcome, lines
+
+    return _once_per_session(tmp_path_factory, "warehouse", refresh)
+
+
+# The independent generator's seed for its one pipeline run (tests/independent_landing.py): the
+# first seed whose landing dir shows every freedom in its REQUIRED_COVERAGE.
+INDEPENDENT_SEED = 17
+
+
+@pytest.fixture(scope="session")
+def independent_published(tmp_path_factory) -> tuple[Path, object, Settings, subprocess.CompletedProcess]:
+    """The independent generator's landing dir (`INDEPENDENT_SEED`, every freedom on) and one
+    `cockpit run` of it in a subprocess, as a user starts it, made once for the session:
+    `(landing dir, the generator's Truth, Settings, the run's CompletedProcess)`. Read it only.
+    test_independent_landing compares it number by number; test_report_readback reads the
+    report of it back."""
+    import independent_landing as gen
+
+    def run(folder: Path):
+        settings = warehouse_settings(folder, folder / "landing")
+        truth = gen.generate(settings.landing_dir, INDEPENDENT_SEED)
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "cli.main", "run", "--landing", str(settings.landing_dir)]
+            + ["--build-db", str(settings.build_db), "--published-db", str(settings.published_db)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "COCKPIT_REPORT_DIR": str(settings.report_dir)},
+        )
+        print(f"cockpit run took {time.monotonic() - started:.1f}s")
+        return settings.landing_dir, truth, settings, result
+
+    return _once_per_session(tmp_path_factory, "independent", run)
 
 
 @pytest.fixture
@@ -133,8 +195,15 @@ def warehouse_copy(published_sample, tmp_path) -> Settings:
     something. The session's warehouse stays as its one refresh made it for the tests that only
     read it (`published_sample`: no test may write to it); the copy costs ~0.2 s, a refresh
     from scratch a minute. Paths inside the build DB are relative to the landing dir."""
-    source, _, _ = published_sample
-    target = warehouse_settings(tmp_path, tmp_path / "landing")
+    return copy_warehouse(published_sample[0], tmp_path)
+
+
+def copy_warehouse(source: Settings, base: Path) -> Settings:
+    """A copy of the warehouse `source` in `base` (`base/landing`, the build DB, the published
+    file and the reports, modification times kept); its `Settings`. For a module fixture that
+    starts from the session's refresh (`copy_warehouse(published_sample[0], tmp)`); a test
+    takes `warehouse_copy`."""
+    target = warehouse_settings(base, base / "landing")
     shutil.copytree(source.landing_dir, target.landing_dir)
     shutil.copy2(source.build_db, target.build_db)
     shutil.copy2(source.published_db, target.published_db)
@@ -177,7 +246,29 @@ def _runs_the_pipeline(item) -> bool:
         return False
 
 
+# The longest modules, longest first (docs/testing.md has their measured times). `make test`
+# hands whole modules to its two workers in collection order (`--dist loadfile
+# --no-loadscope-reorder`), so these start first and the short ones fill in around them: a
+# long module handed out last would leave the other worker idle until it ends.
+SLOWEST_MODULES = (
+    "test_national_sample",
+    "test_operations",
+    "test_incremental",
+    "test_refresh_faults_run",
+    "test_ui_runs",
+    "test_cases_run",
+    "test_report",
+    "test_safe_operations",
+    "test_independent_landing",
+    "test_report_readback",
+    "test_statbank_pipeline",
+    "test_flag_refreshes",
+)
+
+
 def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.module.__name__, len(rank)))  # stable: a module keeps its order
     for item in items:
         if (
             item.module.__name__ in PIPELINE_MODULES

@@ -7,11 +7,11 @@ country is then the sum of the 98); 2024 is a Value-presentation download of the
 own `Hele landet` and `Region Nordjylland` rows, which must never count as municipalities."""
 
 import shutil
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
-from conftest import warehouse_settings
 
 from ingest.reference import kommuner
 from orchestration.runner import run_pipeline
@@ -58,13 +58,11 @@ def _danish(value: Decimal) -> str:
     return f"{int(whole):,}".replace(",", ".") + "," + frac
 
 
-def _landing(sample: Path, tmp_path: Path) -> Path:
-    landing = tmp_path / "landing"
-    shutil.copytree(
-        sample,
-        landing,
-        ignore=lambda d, names: names if Path(d).name in ("regnskab", "befolkning", "budget", "prisindeks") else [],
-    )
+def _landing(landing: Path) -> Path:
+    """`landing` (a copy of the sample's) with its accounts, population, budget and P/L index
+    replaced by the files of this module."""
+    for folder in ("regnskab", "befolkning", "budget", "prisindeks"):
+        shutil.rmtree(landing / folder, ignore_errors=True)
     names = dict(kommuner().select("kommunekode", "kommunenavn").rows())
     lines = [HEADER_REGK31]
     for code in names:
@@ -118,8 +116,12 @@ def _query(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_country_per_18_64_and_the_deviation_from_it_in_both_presentations(sample_landing, tmp_path):
-    settings = warehouse_settings(tmp_path, _landing(sample_landing[0], tmp_path))
+def test_country_per_18_64_and_the_deviation_from_it_in_both_presentations(warehouse_copy):
+    # A copy of the session's refresh with these sources replaced, on purpose (the sample's files
+    # are gone: --tillad-fjernelse): the refresh loads and builds what they feed (test_incremental:
+    # that publishes what a refresh from scratch does).
+    settings = replace(warehouse_copy, allow_removal=True)
+    _landing(settings.landing_dir)
     outcome = run_pipeline(settings)
     assert outcome.published, outcome.reason
     db = settings.published_db

@@ -1,16 +1,11 @@
 """Operating the pipeline as a data engineer would: the landing sensor, the schedules, the
 whole graph under the shipped instance config (in process, the jobs' default, and on Dagster's
-multiprocess executor, which a run may still select), and the UI."""
+multiprocess executor, which a run may still select). The UI (`dagster dev` answering with our
+code location, a backfill launched in it) is tests/test_ui_runs.py."""
 
-import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -23,14 +18,13 @@ from dagster import (
     execute_job,
     reconstructable,
 )
-from dagster_ui import SHIPPED_INSTANCE, free_port, graphql
+from dagster_ui import SHIPPED_INSTANCE
 
 from ingest.textfile import sha256_file
 from orchestration.automation import JOB_PARTITIONS, landing_dir_sensor, monthly_schedule
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range, range_tags
 from orchestration.resources import SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint_file, subset_fingerprint_file
-from warehouse.paths import PROJECT_ROOT
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 
@@ -190,59 +184,3 @@ def test_each_job_works_first_on_a_fresh_instance_multiprocess_or_in_process(pub
         assert con.execute("select count(*) from cockpit.takster").fetchone()[0] == 192
         assert con.execute("select count(*) from cockpit.belaegning_tilbud_maaned").fetchone()[0] == 1582
         assert con.execute("select count(*) from cockpit.koersler").fetchone()[0] == 2
-
-
-def test_dagster_dev_starts_and_answers_on_localhost(tmp_path):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(SHIPPED_INSTANCE, home / "dagster.yaml")
-    port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    dagster = Path(sys.executable).with_name("dagster")
-    proc = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline, info = time.monotonic() + 120, None
-        while time.monotonic() < deadline and info is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as resp:
-                    info = resp.read().decode()
-            except OSError:
-                time.sleep(1)
-        assert info and "dagster_webserver_version" in info
-        # The UI has loaded our code location: its jobs, schedule, sensor and asset groups.
-        repo = None
-        while time.monotonic() < deadline and not repo:
-            answer = graphql(
-                port,
-                "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
-                "jobs { name } schedules { name } sensors { name } assetGroups { groupName } } } } }",
-            )
-            repo = (answer.get("data", {}).get("repositoriesOrError") or {}).get("nodes")
-            time.sleep(0 if repo else 1)
-        (repo,) = repo
-        assert {j["name"] for j in repo["jobs"]} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
-        assert [s["name"] for s in repo["schedules"]] == ["monthly_sources_5th_0600"]
-        assert [s["name"] for s in repo["sensors"]] == ["landing_dir_sensor"]
-        assert {g["groupName"] for g in repo["assetGroups"]} == {
-            "ingest",
-            "reference",
-            "staging",
-            "intermediate",
-            "marts",
-            "cockpit",
-            "quality",
-            "publicering",
-            "publish",
-            "report",
-        }
-    finally:
-        # dagster dev does not stop its children on SIGTERM within seconds (TOOLCHAIN.md): kill the group.
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)

@@ -33,7 +33,7 @@ from ingest.danish_format import MONTHS, aendring_pct, antal, kr, mio_kr, pct, t
 from report.memo import HIDDEN
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import warehouse_settings  # noqa: E402
+from conftest import copy_warehouse  # noqa: E402
 
 D = Decimal
 
@@ -572,20 +572,18 @@ def test_the_sample_report_reads_back(published_sample, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def three_months(tmp_path_factory):
-    """The sample with 2024's occupancy and secure-institution reports cut to January–March."""
+def three_months(tmp_path_factory, published_sample):
+    """The sample with 2024's occupancy and secure-institution reports cut to January–March: a
+    copy of the session's refresh, refreshed after the cut (it loads and builds what they feed)."""
     from orchestration.runner import run_pipeline
-    from sampledata.nordjylland import write_sample
 
-    landing = tmp_path_factory.mktemp("three_months") / "landing"
-
-    write_sample(landing, seed=2024)
+    settings = copy_warehouse(published_sample[0], tmp_path_factory.mktemp("three_months"))
+    landing = settings.landing_dir
     late = re.compile(rb";2024(M|-)(0[4-9]|1[0-2]);")  # both month spellings of the sample's files
     for folder in ("belaegning", "sikrede"):
         for path in (landing / folder).iterdir():
             lines = path.read_bytes().splitlines(keepends=True)
             path.write_bytes(b"".join(line for line in lines if not late.search(line)))
-    settings = warehouse_settings(landing.parent / "warehouse", landing)
     outcome = run_pipeline(settings, progress=lambda _m: None)
     assert outcome.published, outcome.reason
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
@@ -604,17 +602,10 @@ def test_a_three_month_backfill_says_which_months(three_months, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def independent(tmp_path_factory):
-    """A landing dir from the independent generator (its own seed), through the real pipeline."""
-    import independent_landing as gen
-
-    from orchestration.runner import run_pipeline
-
-    landing = tmp_path_factory.mktemp("independent_report") / "landing"
-    gen.generate(landing, 31)
-    settings = warehouse_settings(landing.parent / "warehouse", landing)
-    outcome = run_pipeline(settings, progress=lambda _m: None)
-    assert outcome.published, outcome.reason
+def independent(independent_published):
+    """A landing dir from the independent generator (tests/conftest.py), through the real pipeline."""
+    _, _, settings, result = independent_published
+    assert result.returncode == 0, result.stderr[-3000:]
     return settings
 
 

@@ -1,6 +1,7 @@
 """A run launched from the UI goes the daemon's way and runs as `cockpit run` does: one process.
 
-`dagster dev` with the shipped instance config; *Launch backfill* of `yearly_refresh` over
+`dagster dev` with the shipped instance config answers on localhost with our code location (its
+jobs, schedule, sensor and asset groups); *Launch backfill* of `yearly_refresh` over
 every year through the UI's GraphQL API, on a fresh build DB; the backfill daemon creates the
 run, the run queue dequeues it, the run launcher starts its run worker. Asserted: the run
 succeeds and publishes, every step ran in that one worker process (the jobs' executor is in
@@ -12,13 +13,14 @@ is a benchmark, not a test: bench/ui_vs_headless.py.
 import json
 import os
 import re
+import urllib.request
 from pathlib import Path
 
 import duckdb
 from conftest import warehouse_settings
 from dagster import DagsterEventType, DagsterInstance
 from dagster._core.instance.ref import InstanceRef
-from dagster_ui import dagster_dev, group_alive, launch_backfill, new_home, wait_for
+from dagster_ui import dagster_dev, graphql, group_alive, launch_backfill, new_home, wait_for
 
 from orchestration.automation import JOB_PARTITIONS
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, full_range
@@ -39,6 +41,34 @@ def _group_members(pgid: int) -> set[int]:
     return members
 
 
+def _answers_on_localhost_with_our_code_location(port: int) -> None:
+    """The UI answers on localhost and has loaded our code location: its jobs, schedule, sensor
+    and asset groups (asserted here rather than in a `dagster dev` of its own: one start less)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=10) as resp:
+        assert "dagster_webserver_version" in resp.read().decode()
+    answer = graphql(
+        port,
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+        "jobs { name } schedules { name } sensors { name } assetGroups { groupName } } } } }",
+    )
+    (repo,) = answer["data"]["repositoriesOrError"]["nodes"]
+    assert {j["name"] for j in repo["jobs"]} >= {"yearly_refresh", "monthly_refresh", "yearly_report"}
+    assert [s["name"] for s in repo["schedules"]] == ["monthly_sources_5th_0600"]
+    assert [s["name"] for s in repo["sensors"]] == ["landing_dir_sensor"]
+    assert {g["groupName"] for g in repo["assetGroups"]} == {
+        "ingest",
+        "reference",
+        "staging",
+        "intermediate",
+        "marts",
+        "cockpit",
+        "quality",
+        "publicering",
+        "publish",
+        "report",
+    }
+
+
 def test_a_backfill_launched_in_the_ui_runs_every_step_in_its_one_run_worker(sample_landing, tmp_path):
     target = warehouse_settings(tmp_path, sample_landing[0])
     env = {
@@ -52,6 +82,7 @@ def test_a_backfill_launched_in_the_ui_runs_every_step_in_its_one_run_worker(sam
     log = tmp_path / "dagster_dev.log"
     with dagster_dev(home, env, log=log) as dev:
         serving = _group_members(dev.pgid)  # webserver, daemon, code server, before any run
+        _answers_on_localhost_with_our_code_location(dev.port)
         (run,) = wait_for(dev.port, backfill_id=launch_backfill(dev.port, "yearly_refresh"), timeout=1200)
     assert not group_alive(dev.pgid), "a process started by dagster dev outlived it"
     assert run.status == "SUCCESS", log.read_text()[-3000:]
