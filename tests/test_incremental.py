@@ -75,7 +75,6 @@ def ledger_args(manifest, plan, last, now) -> dict:
     return json.loads(args[1])
 
 
-
 def test_a_changed_ledger_file_rebuilds_the_years_of_its_old_and_new_rows(dbt_manifest):
     kept = group("851_2023.csv", "run-1", 2023, 2023, 10)
     # b.csv re-exported: its late 2024 invoices for services of 2023 are now booked as 2024 services
@@ -88,13 +87,18 @@ def test_a_changed_ledger_file_rebuilds_the_years_of_its_old_and_new_rows(dbt_ma
         "ledger_rebuild_all": [],
     }
     # Unchanged ledger: no year; the models are not built at all (not fed by a changed table).
-    assert ledger_args(dbt_manifest, plan, frozenset({kept}), frozenset({kept}))["ledger_years"] == {"bogfoering": [], "service": []}
+    assert ledger_args(dbt_manifest, plan, frozenset({kept}), frozenset({kept}))["ledger_years"] == {
+        "bogfoering": [],
+        "service": [],
+    }
 
 
 def test_another_changed_input_rebuilds_every_year_of_the_models_it_feeds(dbt_manifest):
     same = frozenset({group("a.csv", "run-1", 2024, 2024, 1)})
     rebuilt = {
-        name: ledger_args(dbt_manifest, plan_dbt(dbt_manifest, states(**{name: "new"}), states()), same, same)["ledger_rebuild_all"]
+        name: ledger_args(dbt_manifest, plan_dbt(dbt_manifest, states(**{name: "new"}), states()), same, same)[
+            "ledger_rebuild_all"
+        ]
         for name in ("tilbud", "takstbilag", "regnskab", "belaegning")
     }
     assert rebuilt == {
@@ -107,9 +111,7 @@ def test_another_changed_input_rebuilds_every_year_of_the_models_it_feeds(dbt_ma
 
 def test_a_full_build_makes_the_incremental_tables_anew_and_no_record_rebuilds_every_year(dbt_manifest):
     edited = {**states(), PROJECT: "p/2"}
-    assert ledger_vars(dbt_manifest, plan_dbt(dbt_manifest, edited, states()), None, frozenset()) == (
-        "--full-refresh",
-    )
+    assert ledger_vars(dbt_manifest, plan_dbt(dbt_manifest, edited, states()), None, frozenset()) == ("--full-refresh",)
     plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
     assert ledger_vars(dbt_manifest, plan, None, frozenset()) == ()  # no var: every year (the macro's default)
 

@@ -68,6 +68,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi='funktion',
     forventet='forventet_funktion',
-) }},
-    _partition_aar
+    partition_aar='_partition_aar',
+) }}
 from flag

@@ -70,6 +70,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi=dk_number('beloeb_kr', 2),
     forventet=forventet,
-) }},
-    cast(year(periode_fra) as integer) as _partition_aar
+    partition_aar='year(periode_fra)',
+) }}
 from flag

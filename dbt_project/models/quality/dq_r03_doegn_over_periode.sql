@@ -1,5 +1,5 @@
--- Incremental per booking year (macros/ledger_partitions.sql): a posting is judged by itself (its days and period), so a flag of
--- booking year Y reads the postings of Y only; `_partition_aar` is that year.
+-- Incremental per booking year (macros/ledger_partitions.sql): a posting is judged by itself (its
+-- days and period), so a flag of booking year Y reads the postings of Y only; `_partition_aar` is that year.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -66,6 +66,6 @@ end
     beskrivelse=beskrivelse,
     vaerdi=vaerdi,
     forventet=forventet,
-) }},
-    _partition_aar
+    partition_aar='_partition_aar',
+) }}
 from flag

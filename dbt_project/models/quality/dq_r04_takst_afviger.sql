@@ -129,6 +129,6 @@ godkendte_takster || ' kr ± ' || {{ dk_number(tolerance, 1) }} || ' %'
     beskrivelse=beskrivelse,
     vaerdi=dk_number('faktureret_takst_kr', 2),
     forventet=forventet,
-) }},
-    _partition_aar
+    partition_aar='_partition_aar',
+) }}
 from flag

@@ -70,6 +70,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi=vaerdi,
     forventet="'takst beregnet på 365 dage'",
-) }},
-    _partition_aar
+    partition_aar='_partition_aar',
+) }}
 from flag

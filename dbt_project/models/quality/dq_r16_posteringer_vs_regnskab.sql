@@ -87,6 +87,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi=dk_number('posteringer_kr', 2),
     forventet=forventet,
-) }},
-    aar as _partition_aar
+    partition_aar='aar',
+) }}
 from flag
