@@ -187,7 +187,8 @@ def incremental_tables(db) -> dict[str, list[tuple]]:
             table = f"{node['schema']}.{node['alias']}"
             columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
             drop = [c for c in ("_load_id", "load_id") if c in columns]
-            out[table] = sorted(con.execute(f"select * exclude ({', '.join(drop)}) from {table}").fetchall(), key=repr)
+            exclude = f" exclude ({', '.join(drop)})" if drop else ""
+            out[table] = sorted(con.execute(f"select *{exclude} from {table}").fetchall(), key=repr)
     return out
 
 
