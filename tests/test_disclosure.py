@@ -55,6 +55,9 @@ _VALUES: dict = {}
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment()
     env.globals.update(var=lambda name, default=None: _VALUES.get(name, default), ref=_ref)
+    # The ledger's incremental models render as on a first build: no config, every year
+    # (dbt_project/macros/ledger_partitions.sql).
+    env.globals.update(config=lambda **_: "", ledger_filter=lambda *_, **__: "true")
     for macro_file in ("disclosure.sql", "div_half_up.sql"):
         module = env.from_string((DBT / "macros" / macro_file).read_text(encoding="utf-8")).module
         env.globals.update({k: getattr(module, k) for k in dir(module) if not k.startswith("_")})

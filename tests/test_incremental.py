@@ -2,6 +2,9 @@
 feeds, GX validates the rows loaded since it last passed, an unchanged re-run builds and
 publishes nothing — and what it publishes equals a refresh from an empty build DB."""
 
+import json
+from datetime import datetime
+
 import duckdb
 import pytest
 from conftest import warehouse_settings
@@ -9,8 +12,9 @@ from conftest import warehouse_settings
 from ingest.sources import SOURCES
 from orchestration.assets.dbt import manifest
 from orchestration.runner import run_pipeline
-from warehouse.build_state import NOT_VALIDATED, PROJECT, plan_check, plan_dbt, record_passed
+from warehouse.build_state import NOT_VALIDATED, PROJECT, ledger_vars, plan_check, plan_dbt, record_passed
 from warehouse.dbt_manifest import prepare_manifest
+from warehouse.paths import DBT_PROJECT_DIR
 from warehouse.raw_loader import Partitions, load_source
 
 RAW = list(SOURCES)  # every landing source has its raw table
@@ -100,6 +104,57 @@ def test_nothing_changed_builds_only_the_view_publishing_waits_for(dbt_manifest)
     assert sorted(set(buildable) - excluded(plan)) == ["datakvalitet"]
 
 
+def group(file: str, load: str, booking: int, service: int | None, rows: int) -> tuple:
+    return (file, load, datetime(2026, 12, 6, 21, 0), booking, service, rows)
+
+
+def ledger_args(manifest, plan, last, now) -> dict:
+    args = ledger_vars(manifest, plan, last, now)
+    assert args[0] == "--vars"
+    return json.loads(args[1])
+
+
+def test_a_changed_ledger_file_rebuilds_the_years_of_its_old_and_new_rows(dbt_manifest):
+    kept = group("851_2023.csv", "run-1", 2023, 2023, 10)
+    # b.csv re-exported: its late 2024 invoices for services of 2023 are now booked as 2024 services
+    old, new = group("b.csv", "run-1", 2024, 2023, 5), group("b.csv", "run-2", 2024, 2024, 6)
+    gone = group("c.csv", "run-1", 2022, 2022, 3)  # removed: its year must lose its rows
+    undated = group("d.csv", "run-2", 0, None, 1)  # a posting without Bogføringsdato nor Periode fra
+    plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
+    assert ledger_args(dbt_manifest, plan, frozenset({kept, old, gone}), frozenset({kept, new, undated})) == {
+        "ledger_years": {"bogfoering": [0, 2022, 2024], "service": [2022, 2023, 2024]},
+        "ledger_rebuild_all": [],
+    }
+    # Unchanged ledger: no year; the models are not built at all (not fed by a changed table).
+    assert ledger_args(dbt_manifest, plan, frozenset({kept}), frozenset({kept}))["ledger_years"] == {
+        "bogfoering": [],
+        "service": [],
+    }
+
+
+def test_another_changed_input_rebuilds_every_year_of_the_models_it_feeds(dbt_manifest):
+    same = frozenset({group("a.csv", "run-1", 2024, 2024, 1)})
+    rebuilt = {
+        name: ledger_args(dbt_manifest, plan_dbt(dbt_manifest, states(**{name: "new"}), states()), same, same)[
+            "ledger_rebuild_all"
+        ]
+        for name in ("tilbud", "takstbilag", "regnskab", "belaegning")
+    }
+    assert rebuilt == {
+        "tilbud": ["dq_r01_forkert_funktion", "mart_koeb_driftsherre", "mart_koeb_driftsherretype"],
+        "takstbilag": ["dq_r04_takst_afviger"],
+        "regnskab": ["dq_r16_posteringer_vs_regnskab"],
+        "belaegning": [],
+    }
+
+
+def test_a_full_build_makes_the_incremental_tables_anew_and_no_record_rebuilds_every_year(dbt_manifest):
+    edited = {**states(), PROJECT: "p/2"}
+    assert ledger_vars(dbt_manifest, plan_dbt(dbt_manifest, edited, states()), None, frozenset()) == ("--full-refresh",)
+    plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
+    assert ledger_vars(dbt_manifest, plan, None, frozenset()) == ()  # no var: every year (the macro's default)
+
+
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
 MARCH_APRIL = Partitions(start="2024-03", end="2024-04", first="2019-01", last="2026-11")
 
@@ -154,6 +209,28 @@ def cockpit_views(db) -> dict[str, list[tuple]]:
     return out
 
 
+def dbt_args(run_id: str) -> dict:
+    """The arguments of the `dbt build` of run `run_id` (dagster-dbt's target folder of the run)."""
+    (results,) = (DBT_PROJECT_DIR / "target").glob(f"cockpit_dbt-{run_id[:7]}-*/run_results.json")
+    return json.loads(results.read_text(encoding="utf-8"))["args"]
+
+
+def incremental_tables(db) -> dict[str, list[tuple]]:
+    """Every incremental model's table (the ledger's, dbt_project/macros/ledger_partitions.sql),
+    rows sorted, without the load id: a refresh from empty loads everything under its own."""
+    models = [n for n in manifest()["nodes"].values() if n["config"].get("materialized") == "incremental"]
+    assert len(models) == 11
+    out = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for node in models:
+            table = f"{node['schema']}.{node['alias']}"
+            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+            drop = [c for c in ("_load_id", "load_id") if c in columns]
+            exclude = f" exclude ({', '.join(drop)})" if drop else ""
+            out[table] = sorted(con.execute(f"select *{exclude} from {table}").fetchall(), key=repr)
+    return out
+
+
 @pytest.mark.pipeline
 def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sample, warehouse_copy, tmp_path):
     # The first refresh is the session's (from an empty build DB); this test refreshes a copy of it.
@@ -192,9 +269,46 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
     assert changed.checks_passed == len(SOURCES) + 157
     assert f"blokerende kontroller bestået: {len(SOURCES) + 157}" in changed.summary
 
+    # The ledger: a file replaced (its last posting withdrawn), a file removed, and a late copy of
+    # an R02 original booked in 2024 for a service of March 2023 (R02 reads the service year).
+    ledger = landing / "posteringer"
+    replaced = ledger / "851_2024.csv"
+    replaced.write_bytes(b"".join(replaced.read_bytes().splitlines(keepends=True)[:-1]))
+    (ledger / "825_2023.csv").unlink()
+    lines = (ledger / "860_2023.csv").read_bytes().splitlines(keepends=True)
+    assert lines[88].startswith(b"860;2300088;20230420;") and b";20230301;20230331;" in lines[88]
+    late = ledger / "860_2024_efterbogfoering.csv"
+    late.write_bytes(lines[0] + lines[88].replace(b";2300088;20230420;", b";2400999;20240115;"))
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        service = con.execute(
+            "select distinct cast(year(periode_fra) as integer) from raw.posteringer"
+            " where _source_file in ('posteringer/825_2023.csv', 'posteringer/851_2024.csv') and periode_fra is not null"
+        ).fetchall()
+    booked = run_pipeline(settings)
+    assert booked.published and not booked.unchanged, booked.reason
+    assert {"staging/stg_posteringer__posteringer", "quality/dq_r02_dobbeltbetaling"} <= set(booked.materialized)
+    assert "marts/mart_belaegning_tilbud_maaned" not in booked.materialized
+    # dbt was told the years, not to build anew: the booking years of the three files, and the
+    # years of Periode fra of their old and new rows (the late copy's: 2023)
+    args = dbt_args(booked.run_id)
+    assert not args.get("full_refresh")
+    assert args["vars"] == {
+        "ledger_years": {"bogfoering": [2023, 2024], "service": sorted({2023, *(y for (y,) in service)})},
+        "ledger_rebuild_all": [],
+    }
+
     full = warehouse_settings(tmp_path / "full", landing)
     assert run_pipeline(full).published
-    assert cockpit_views(settings.published_db) == cockpit_views(full.published_db)
+    incremental_views, full_views = cockpit_views(settings.published_db), cockpit_views(full.published_db)
+    assert incremental_views == full_views
+    tables = incremental_tables(settings.build_db)
+    assert tables == incremental_tables(full.build_db)
+    # the late copy is flagged in the service year's partition: the third time it is booked
+    (late_copy,) = [
+        r for r in tables["quality.dq_r02_dobbeltbetaling"] if r[4] == "posteringer/860_2024_efterbogfoering.csv"
+    ]
+    assert (late_copy[5], late_copy[-1]) == (2, 2023)
+    assert "(kopi nr. 3); første gang i posteringer/860_2023.csv linje" in late_copy[9]
 
 
 def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manifest):

@@ -11,13 +11,15 @@
   regel, regel_navn and alvorlighed are text (fixed per rule by contracts/data-quality-rules.md)
   and checked when the model compiles; every other argument is a SQL expression over the flag
   CTE. kildefil, kildelinje and load_id default to the lineage every raw row carries;
-  kommunekode and tilbudsnr default to NULL for rules whose rows have none.
+  kommunekode and tilbudsnr default to NULL for rules whose rows have none. `partition_aar`, for
+  the ledger's incremental rules only, adds the year column they are rebuilt by, `_partition_aar`
+  (macros/ledger_partitions.sql); quality.dq_flag does not read it.
   Column docs: macros/flag_row.md (doc blocks shared by the 17 rule models' YAML).
 #}
 {% macro flag_row(
     regel, regel_navn, alvorlighed, kilde, noegle, periode, beskrivelse, vaerdi, forventet,
     kommunekode=none, tilbudsnr=none,
-    kildefil='_source_file', kildelinje='_source_line', load_id='_load_id'
+    kildefil='_source_file', kildelinje='_source_line', load_id='_load_id', partition_aar=none
 ) -%}
 {%- if not modules.re.fullmatch('R[0-9]{2}', regel) -%}
     {{ exceptions.raise_compiler_error("flag_row: regel must be a rule id like 'R04', got '" ~ regel ~ "'") }}
@@ -43,6 +45,9 @@ select
     cast({{ forventet }} as varchar) as forventet,
     cast({{ load_id }} as varchar) as load_id,
     {{ flag_key(noegle) }} as flag_noegle
+    {%- if partition_aar is not none %},
+    cast({{ partition_aar }} as integer) as _partition_aar
+    {%- endif %}
 {%- endmacro %}
 
 {# The key columns as one text, `|` between them; an empty part stays empty, never NULL. #}

@@ -50,6 +50,7 @@ from warehouse.build_state import (
     last_build_run,
     last_built,
     plan_dbt,
+    plan_ledger,
     published_current,
     record_built,
     start_build,
@@ -162,6 +163,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             plan = plan_dbt(manifest(), states, last, unit_tested=unit_tests_passed(states[PROJECT])) if whole else None
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
             previous = last_build_run(con) if plan and not plan.full else None
+            ledger_args, ledger = plan_ledger(con, manifest(), plan) if plan else ((), None)
         selected_checks = set(context.selected_asset_check_keys)
         if plan and plan.nothing and published is None and (damage := file_damage(settings.published_db)):
             context.log.warning(f"{settings.published_db.name} er ikke den publicerede fil ({damage}): publiceres igen")
@@ -180,7 +182,8 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             start_build(con)
         emitted: set[AssetCheckKey] = set()
         with dbt_environment(settings):
-            invocation = dbt.cli(["build", *(plan.args if plan else ())], context=context, raise_on_error=False)
+            args = ["build", *(plan.args if plan else ()), *ledger_args]
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
             for event in invocation.stream():
                 if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
                     emitted.add(AssetCheckKey(event.asset_key, event.check_name))
@@ -196,7 +199,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             yield from unchanged_check_results(manifest(), plan, emitted, selected_checks, previous)
         if plan is not None:
             with build_db.connect() as con:
-                record_built(con, states, context.run.run_id)
+                record_built(con, states, context.run.run_id, ledger)
             if plan.unit_tests:  # every unit test ran, and passed: the build succeeded
                 record_unit_tests_passed(states[PROJECT])
 

@@ -1,3 +1,12 @@
+-- Incremental per year (macros/ledger_partitions.sql): a case is a municipality's yearly net cost of
+-- one Borgerreference, ranked within its municipality and year: year Y reads the postings of Y only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('aar') }}",
+) }}
+
 -- Særligt dyre enkeltsager: one row per case (pseudonymous Borgerreference) × municipality ×
 -- year with the expected state refund under the tier rule of SEL § 176 (shared/domain):
 -- sats 1 of the part of the yearly cost between threshold 1 and 2, sats 2 of the part between
@@ -5,7 +14,7 @@
 -- simplified full-year calculation of the steering-group tables, rounded half-up to øre.
 with sager as (
     select * from {{ ref('int_posteringer__sager') }}
-    where not maskeret
+    where not maskeret and {{ ledger_filter('aar') }}
 ),
 
 graenser as (

@@ -1,3 +1,11 @@
+-- Incremental per year (macros/ledger_partitions.sql): year Y reads the postings and cases of Y only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('aar') }}",
+) }}
+
 -- Særligt dyre enkeltsager per municipality × year: how many cases pass each refund threshold,
 -- what they cost, the expected refund, and how concentrated the spend is on the costliest 5 %
 -- of cases. Built on every municipality and year with Dranst 1 postings.
@@ -7,7 +15,7 @@ with poster as (
         cast(year(bogfoeringsdato) as integer) as aar,
         sum(beloeb_kr) as udgift_i_alt_kr
     from {{ ref('stg_posteringer__posteringer') }}
-    where dranst = 1
+    where dranst = 1 and {{ ledger_filter('_partition_aar') }}
     group by all
 ),
 
@@ -17,7 +25,7 @@ maskeret as (
         aar,
         sum(udgift_kr) as udgift_maskeret_noegle_kr
     from {{ ref('int_posteringer__sager') }}
-    where maskeret
+    where maskeret and {{ ledger_filter('aar') }}
     group by all
 ),
 
@@ -36,6 +44,7 @@ sager as (
         sum(helaarsudgift_kr) filter (where i_top5) as udgift_top5_kr,
         bool_and(graenser_bekraeftet) as graenser_bekraeftet
     from {{ ref('mart_dyre_enkeltsager') }}
+    where {{ ledger_filter('aar') }}
     group by all
 ),
 

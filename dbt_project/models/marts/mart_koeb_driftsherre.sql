@@ -1,7 +1,16 @@
+-- Incremental per year (macros/ledger_partitions.sql): a row of year Y reads the purchases of Y only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('aar') }}",
+) }}
+
 -- Purchases of places per buying municipality × year × operator, with the operator's kind and
 -- its share of the municipality's purchases that year.
 with koeb as (
     select * from {{ ref('int_posteringer__koeb') }}
+    where {{ ledger_filter('aar') }}
 ),
 
 pr_driftsherre as (

@@ -1,8 +1,18 @@
+-- Incremental per year (macros/ledger_partitions.sql): a row of year Y reads the purchases of Y and,
+-- for the change from last year, of Y-1; so a changed year Y rebuilds Y and Y+1, reading Y-1 … Y+1.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('aar', 'bogfoering', [0, 1]) }}",
+) }}
+
 -- Purchases of places per buying municipality × year × kind of operator (own municipality,
 -- another municipality, region, private, unknown tilbud): every kind is a row, also with 0 kr.,
 -- so the private share and its change from last year exist for every municipality and year.
 with koeb as (
     select * from {{ ref('int_posteringer__koeb') }}
+    where {{ ledger_filter('aar', shifts=[-1, 0, 1]) }}
 ),
 
 typer as (
@@ -68,3 +78,4 @@ from andel as a
 left join andel as forrige
     on a.kommunekode = forrige.kommunekode and a.koebstype = forrige.koebstype and forrige.aar = a.aar - 1
 left join kommuner as k on a.kommunekode = k.kommunekode
+where {{ ledger_filter('a.aar', shifts=[0, 1]) }}

@@ -1,10 +1,21 @@
+-- Incremental per booking year (macros/ledger_partitions.sql): a posting is judged by itself against the register and
+-- the function map, so a flag of
+-- booking year Y reads the postings of Y only; `_partition_aar` is that year.
+-- Another register rebuilds every year (ledger_rebuild_all).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 -- R01 (advarsel, posteringer): a posting for a tilbud is booked on another function than the
 -- one of the tilbud's paragraph (map in the seed paragraf_funktion). Tilbud whose paragraph is
 -- not in the map (children, ABL § 105, ...) and tilbudsnr unknown to Tilbudsportalen are not
 -- checked: there is no expected function to compare with.
 with posteringer as (
     select * from {{ ref('stg_posteringer__posteringer') }}
-    where tilbudsnr is not null
+    where tilbudsnr is not null and {{ ledger_filter('_partition_aar') }}
 ),
 
 tilbud as (
@@ -57,5 +68,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi='funktion',
     forventet='forventet_funktion',
+    partition_aar='_partition_aar',
 ) }}
 from flag

@@ -1,3 +1,15 @@
+-- Incremental per SERVICE year (macros/ledger_partitions.sql), not per booking year: R02 looks
+-- across files, months and booking years (a copy may be booked a year after the original), but
+-- every copy of a posting has the same Periode fra, so all postings it compares lie in one year of
+-- Periode fra. A changed file rebuilds every year of Periode fra its old or new rows have, reading
+-- all postings of those years whatever their booking year; `_partition_aar` is that year.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar', 'service') }}",
+) }}
+
 -- R02 (advarsel, posteringer): the same municipality, tilbud, case key, service period and
 -- amount booked more than once (possible double payment). The first copy (by file name, then
 -- line) is the original; every later copy is flagged and names the first.
@@ -12,6 +24,7 @@ with posteringer as (
         and periode_fra is not null
         and periode_til is not null
         and beloeb_kr is not null
+        and {{ ledger_filter('year(periode_fra)', 'service') }}
 ),
 
 kopier as (
@@ -57,5 +70,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi=dk_number('beloeb_kr', 2),
     forventet=forventet,
+    partition_aar='year(periode_fra)',
 ) }}
 from flag

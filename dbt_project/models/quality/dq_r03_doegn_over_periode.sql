@@ -1,3 +1,12 @@
+-- Incremental per booking year (macros/ledger_partitions.sql): a posting is judged by itself (its
+-- days and period), so a flag of booking year Y reads the postings of Y only; `_partition_aar` is that year.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 -- R03 (fejl, posteringer): more days billed than the service period has
 -- (Periode til − Periode fra + 1), or a period that ends before it starts.
 -- Needs both dates; a posting without a period is not day-based and has nothing to check.
@@ -6,7 +15,7 @@ with posteringer as (
         *,
         cast(date_diff('day', periode_fra, periode_til) + 1 as integer) as dage_i_perioden
     from {{ ref('stg_posteringer__posteringer') }}
-    where periode_fra is not null and periode_til is not null
+    where periode_fra is not null and periode_til is not null and {{ ledger_filter('_partition_aar') }}
 ),
 
 flag as (
@@ -57,5 +66,6 @@ end
     beskrivelse=beskrivelse,
     vaerdi=vaerdi,
     forventet=forventet,
+    partition_aar='_partition_aar',
 ) }}
 from flag

@@ -1,3 +1,14 @@
+-- Incremental per booking year (macros/ledger_partitions.sql): a posting is judged by itself against the rates of the
+-- year of its Periode fra (from any booking year), so a flag of
+-- booking year Y reads the postings of Y only; `_partition_aar` is that year.
+-- Changed rates rebuild every year (ledger_rebuild_all).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 -- R04 (advarsel, posteringer): the billed day rate |Beløb| / Antal døgn is more than
 -- dq_r04_rate_tolerance_pct (0,5 %) away from EVERY approved rate of the tilbud in the rate
 -- appendix of the year of Periode fra. Only postings with a Tilbudsnr, Antal døgn > 0 and a
@@ -11,6 +22,7 @@ with posteringer as (
         and antal_doegn > 0
         and periode_fra is not null
         and beloeb_kr is not null
+        and {{ ledger_filter('_partition_aar') }}
 ),
 
 -- The approved rates of a tilbud and year (several rate levels may share one rate).
@@ -70,6 +82,7 @@ pr_postering as (
         _source_file,
         _source_line,
         any_value(_load_id) as _load_id,
+        any_value(_partition_aar) as _partition_aar,
         any_value(kommunekode) as kommunekode,
         any_value(bilagsnr) as bilagsnr,
         any_value(tilbudsnr) as tilbudsnr,
@@ -116,5 +129,6 @@ godkendte_takster || ' kr ± ' || {{ dk_number(tolerance, 1) }} || ' %'
     beskrivelse=beskrivelse,
     vaerdi=dk_number('faktureret_takst_kr', 2),
     forventet=forventet,
+    partition_aar='_partition_aar',
 ) }}
 from flag

@@ -1,3 +1,12 @@
+-- Incremental per booking year (macros/ledger_partitions.sql): a posting is judged by itself (its period), so a flag of
+-- booking year Y reads the postings of Y only; `_partition_aar` is that year.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 -- R05 (info, posteringer): a day-based posting (Antal døgn filled and not 0) whose service
 -- period contains 29 February. Allowed, but the rates are computed on 365 days, so the data
 -- steward should know the period has 366 in its year.
@@ -7,6 +16,7 @@ with posteringer as (
         and periode_fra is not null
         and periode_til is not null
         and periode_fra <= periode_til
+        and {{ ledger_filter('_partition_aar') }}
 ),
 
 -- One row per posting and calendar year its period touches; keep the leap years' 29 February
@@ -60,5 +70,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi=vaerdi,
     forventet="'takst beregnet på 365 dage'",
+    partition_aar='_partition_aar',
 ) }}
 from flag

@@ -1,3 +1,13 @@
+-- Incremental per booking year (macros/ledger_partitions.sql): a flag compares one municipality ×
+-- function × booking year Y of the postings with REGK31 of Y, so it reads the postings of Y only;
+-- `_partition_aar` is Y. Changed accounts rebuild every year (ledger_rebuild_all).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 -- R16 (advarsel, regnskab × posteringer): for a municipality × function × year (year of
 -- Bogføringsdato), the sum of the postings with Dranst 1 differs by more than
 -- dq_r16_tolerance_pct (2 %) from the reported net operating account (REGK31 DRANST 1, ART TOT,
@@ -17,6 +27,7 @@ with posteringer as (
     where dranst = 1
         and bogfoeringsdato is not null
         and beloeb_kr is not null
+        and {{ ledger_filter('_partition_aar') }}
     group by all
 ),
 
@@ -29,6 +40,7 @@ regnskab as (
         and art = 'TOT'
         and prisenhed = 'LOBM'
         and indhold is not null
+        and {{ ledger_filter('aar') }}
 ),
 
 sammenlignet as (
@@ -75,5 +87,6 @@ flag as (
     beskrivelse=beskrivelse,
     vaerdi=dk_number('posteringer_kr', 2),
     forventet=forventet,
+    partition_aar='aar',
 ) }}
 from flag

@@ -1,5 +1,15 @@
+-- Incremental per booking year (macros/ledger_partitions.sql): a posting's row depends on that
+-- posting alone, so the years whose files changed are deleted and selected again from raw.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 with source as (
     select * from {{ source('raw', 'posteringer') }}
+    where {{ ledger_filter('coalesce(year(bogfoeringsdato), 0)') }}
 ),
 
 renamed as (
@@ -20,7 +30,9 @@ renamed as (
         tekst,
         _source_file,
         _source_line,
-        _load_id
+        _load_id,
+        -- the booking year the row is rebuilt with; 0 for a posting without a booking date
+        cast(coalesce(year(bogfoeringsdato), 0) as integer) as _partition_aar
     from source
 )
 

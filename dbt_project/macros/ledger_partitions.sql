@@ -1,0 +1,67 @@
+{#
+  The ledger's incremental models (issue 23): staging, the purchase and costly-case marts and the
+  rules R01-R05 and R16 are tables rebuilt per year partition. Each keeps a year column it is
+  partitioned by (`_partition_aar` in staging and the rules, `aar` in the marts) and rebuilds the
+  years the dbt step names, by deleting them (`ledger_delete`, a pre-hook) and appending what the
+  model's SQL selects for them (`ledger_filter` in the SQL). Which year a model's rows belong to
+  and which years it must read is reasoned out beside each model.
+
+  The dbt step (warehouse/build_state.py `ledger_vars`) passes, from what changed in
+  raw.posteringer since the last successful build (a file added, replaced or removed: every
+  (file, load) group of rows that is not the same as then):
+    ledger_years.bogfoering  the booking years (year of Bogføringsdato; 0 for a posting without one)
+    ledger_years.service     the years of Periode fra of those rows (R02 is partitioned by them)
+    ledger_rebuild_all       models another changed raw table feeds (the register, the rates, the
+                             accounts): every year of those is rebuilt
+  Without `ledger_years` (dbt run by hand, a subset picked in the UI) every year is rebuilt, and
+  `--full-refresh` (after a project change: an edited model) builds the tables anew. So a model
+  never reads less than it needs: at worst it rebuilds everything.
+#}
+
+{# The years of `kind` ('bogfoering' or 'service') to rebuild, shifted by each of `shifts`
+   (a model whose year Y reads year Y-1 rebuilds Y+1 too); none: every year. #}
+{% macro ledger_years(kind='bogfoering', shifts=[0]) -%}
+    {%- set given = var('ledger_years', none) -%}
+    {%- if not ledger_incremental() or given is none or model.name in var('ledger_rebuild_all', []) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set years = [] -%}
+    {%- for year in given.get(kind, []) -%}
+        {%- for shift in shifts -%}
+            {%- if (year | int) != 0 and (year | int) + shift not in years -%}
+                {%- do years.append((year | int) + shift) -%}
+            {%- elif (year | int) == 0 and 0 not in years -%}
+                {%- do years.append(0) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(years | sort) }}
+{%- endmacro %}
+
+{# A predicate: `column` (an integer year) is one of the years to rebuild; `true` when every year is. #}
+{% macro ledger_filter(column, kind='bogfoering', shifts=[0]) -%}
+    {%- set years = ledger_years(kind, shifts) -%}
+    {%- if years is none -%}
+        true
+    {%- elif years | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({{ years | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{# The pre-hook: remove the rows of the years about to be rebuilt (all of them when every year is).
+   On a first build or `--full-refresh` the table is made anew, so there is nothing to delete. #}
+{% macro ledger_delete(column, kind='bogfoering', shifts=[0]) -%}
+    {%- if ledger_incremental() -%}
+        delete from {{ this }} where {{ ledger_filter(column, kind, shifts) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{# dbt's is_incremental(); false in a unit test, which has no `this` to ask about (dbt 1.11 fails
+   there rather than answering false). #}
+{% macro ledger_incremental() -%}
+    {{ return(this is not none and is_incremental()) }}
+{%- endmacro %}
