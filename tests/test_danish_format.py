@@ -85,8 +85,9 @@ def test_a_period_names_its_months_and_a_whole_year_nothing():
 
 
 def test_the_suppression_limit_is_dbts_disclosure_var(tmp_path):
-    """One owner: the report's "< 5" is dbt's `disclosure_min_count`, read from dbt_project.yml,
-    so a changed var changes both (a copy of the project file with 7 gives 7)."""
+    """One owner: the report's "< 5" is dbt's `disclosure_min_count`, read from dbt_project.yml
+    when `ingest.danish_format` is imported; the reader takes what the file says (a copy of the
+    project file with 7 gives 7)."""
     import yaml
 
     from ingest.danish_format import SUPPRESSION_LIMIT

@@ -139,15 +139,46 @@ def test_a_refresh_that_does_not_publish_leaves_the_history_row_for_row(con):
     ).fetchone() == (0,)
 
 
-def test_a_refresh_killed_after_its_publish_keeps_its_statuses(con):
+def _published(path: Path, *runs: tuple[str, datetime]) -> Path:
+    """A published file whose run log holds `runs` (run id, publiceret)."""
+    with duckdb.connect(str(path)) as pub:
+        pub.execute("create schema meta")
+        pub.execute(_history_ddl("koersler"))
+        for run_id, at in runs:
+            pub.execute("insert into meta.koersler (run_id, publiceret) values (?, ?)", [run_id, at])
+    return path
+
+
+def test_a_refresh_killed_after_its_publish_keeps_its_statuses(con, tmp_path):
     found(con, YEARLY, MONTHLY)
     refresh(con, "run1", T1)
     found(con, YEARLY)
     record_refresh(con, "run2", T2)
-    # published (the run log has its row), killed before confirm_refresh
-    con.execute("insert into meta.koersler (run_id) values ('run2')")
-    refresh(con, "run3", T3)
+    # published (the published file's newest run is run2), killed before confirm_refresh
+    con.execute("insert into meta.koersler (run_id, publiceret) values ('run2', ?)", [T2])
+    published = _published(tmp_path / "published.duckdb", ("run1", T1), ("run2", T2))
+    record_refresh(con, "run3", T3, published_db=published)
+    assert confirm_refresh(con, "run3")
     assert history(con) == {"a": ("uændret", T1, T3, None, 4), "b": ("rettet", T1, T1, T2, 9)}
+    assert con.execute("select run_id from meta.koersler").fetchall() == [("run2",)]
+
+
+@pytest.mark.parametrize("published_runs", [(), (("run1", T1),)], ids=["no-file", "older-run"])
+def test_a_refresh_killed_while_publishing_is_undone_with_its_run_log_row(con, tmp_path, published_runs):
+    """The publish step writes the run log row before it copies the file: a refresh killed in
+    the copy has the row and published nothing. The published file decides, not the row."""
+    found(con, YEARLY, MONTHLY)
+    refresh(con, "run1", T1)
+    found(con, YEARLY)
+    record_refresh(con, "run2", T2)
+    con.execute("insert into meta.koersler (run_id, publiceret) values ('run2', ?)", [T2])
+    path = tmp_path / "published.duckdb"
+    published = _published(path, *published_runs) if published_runs else path
+    # run3 finds only a again: b is corrected by run3, not by run2, which never published
+    assert record_refresh(con, "run3", T3, published_db=published) == RefreshSummary(0, 1, 1)
+    assert confirm_refresh(con, "run3")
+    assert history(con) == {"a": ("uændret", T1, T3, None, 4), "b": ("rettet", T1, T1, T3, 9)}
+    assert con.execute("select count(*) from meta.koersler where run_id = 'run2'").fetchone() == (0,)
 
 
 def test_the_scope_of_a_run_from_its_tags():

@@ -25,14 +25,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import independent_landing as gen  # noqa: E402
-from conftest import INDEPENDENT_SEED  # noqa: E402
+from conftest import INDEPENDENT_EXCLUDED, INDEPENDENT_SEED  # noqa: E402
 
 BUGS = Path(__file__).parent / "independent_bugs"
 
 # Freedoms that trip a known product bug are switched off in the one run, and shown by a small
 # test on tests/independent_bugs/ instead. None is open: bugs A–H found by this generator are
 # fixed, and their minimal files are regression tests below.
-EXCLUDED: frozenset[str] = frozenset()
+EXCLUDED = INDEPENDENT_EXCLUDED  # the one run's too
 SEED = INDEPENDENT_SEED  # the one run's (`independent_published`, tests/conftest.py)
 FULL_SEED = 24  # ... and also English quarters, Christiansø and early-column line breaks
 D = Decimal

@@ -101,7 +101,7 @@ class DbtPlan:
     def unit_tests(self) -> bool:
         """Whether this build runs the dbt unit tests (a full build whose project state has not
         passed them yet)."""
-        return "resource_type:unit_test" not in " ".join(self.args)
+        return self.full and "resource_type:unit_test" not in " ".join(self.args)
 
 
 def dbt_states(con: duckdb.DuckDBPyConnection, project: str) -> dict[str, str]:

@@ -38,10 +38,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
 from ingest.sources import SOURCES
+from warehouse.sql_names import attach_read_only
 
 HISTORY = "meta.flag_history"
 FOUND = "quality.dq_flag"
@@ -106,20 +108,25 @@ class RefreshSummary:
 
 
 def record_refresh(
-    con: duckdb.DuckDBPyConnection, run_id: str, at: datetime, scope: Scope | None = None
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    at: datetime,
+    scope: Scope | None = None,
+    published_db: Path | None = None,
 ) -> RefreshSummary:
     """Compare this refresh's flags (`quality.dq_flag`) with `meta.flag_history` and update it
-    in one transaction, keeping the history as it was until the refresh publishes
-    (`confirm_refresh`) or fails to (`undo_refresh`); a pending refresh of a run that never
-    published is undone first. `run_id` and `at` (naive UTC) name the refresh; `scope` None
-    judges every flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second
-    call with the same run id leaves the table as the first did (`ny` stays `ny` for the run that
-    found it). Raises duckdb.CatalogException when dbt has not built the flags yet."""
+        in one transaction, keeping the history as it was until the refresh publishes
+        (`confirm_refresh`) or fails to (`undo_refresh`); a pending refresh of a run that never
+        published is undone first. `run_id` and `at` (naive UTC) name the refresh; `scope` None
+        judges every flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second
+        call with the same run id leaves the table as the first did (`ny` stays `ny` for the run that
+        found it). `published_db`: the published file, which says whether a pending refresh published
+    (none: nothing published). Raises duckdb.CatalogException when dbt has not built the flags yet."""
     cols = ", ".join(FLAG_COLUMNS)
     judged, params = scope.sql() if scope else ("true", [])
     con.execute("begin")
     try:
-        _settle_pending(con)
+        _settle_pending(con, published_db)
         con.execute(f"create table {UNDO} as select * from {HISTORY}")
         con.execute(f"create table {PENDING} as select cast(? as varchar) as run_id", [run_id])
         con.execute(f"create or replace temp table found_now as select flag_id, {cols} from {FOUND}")
@@ -182,14 +189,33 @@ def _with_pending(con: duckdb.DuckDBPyConnection, run_id: str, *, restore: bool)
     return pending
 
 
-def _settle_pending(con: duckdb.DuckDBPyConnection) -> None:
-    # A refresh killed between its record_refresh and its publish: undone, unless the run log
-    # says it published (killed after the publish, before its confirm_refresh).
+def _settle_pending(con: duckdb.DuckDBPyConnection, published_db: Path | None) -> None:
+    # A refresh killed between its record_refresh and the end of its publish: undone, with its
+    # run log row, unless the published file names it (killed after the publish, before the
+    # confirm_refresh).
     run_id = _pending_run(con)
     if run_id is None:
         return
-    published = con.execute(f"select count(*) from {RUN_LOG} where run_id = ?", [run_id]).fetchone()[0]
+    published = published_db is not None and _newest_published_run(published_db) == run_id
+    if not published:
+        con.execute(f"delete from {RUN_LOG} where run_id = ?", [run_id])
     _end_pending(con, restore=not published)
+
+
+def _newest_published_run(path: Path) -> str | None:
+    """The run id of the newest run in the run log of the published file at `path`; None when
+    there is no file or it cannot be read (then nothing is known to be published)."""
+    if not path.is_file():
+        return None
+    try:
+        with duckdb.connect() as reader:
+            attach_read_only(reader, path, "published")
+            row = reader.execute(
+                "select run_id from published.meta.koersler order by publiceret desc limit 1"
+            ).fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
 
 
 def _pending_run(con: duckdb.DuckDBPyConnection) -> str | None:

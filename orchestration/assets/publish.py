@@ -81,7 +81,9 @@ def published_cockpit(
     run_id = context.run.run_id
     try:
         with build_db.connect() as con:
-            history = record_refresh(con, run_id, started.replace(tzinfo=None), judged_scope(context.run.tags))
+            history = record_refresh(
+                con, run_id, started.replace(tzinfo=None), judged_scope(context.run.tags), settings.published_db
+            )
             context.log.info(history.line())
             for line in unknown_decision_lines(unknown_decisions(con)):
                 context.log.warning(line)
@@ -91,8 +93,9 @@ def published_cockpit(
             expected = build_subset_fingerprint(con)  # the same digest; now with this run's row in the run log
             con.execute("checkpoint")
         size = publish_verified(build_db.path, settings.published_db, expected, warn=context.log.warning)
-    except Exception:
-        # Not published: neither this run's row in the run log nor its flag statuses stay.
+    except BaseException:
+        # Not published (a failure, or a termination from the UI: Dagster's interrupt is no
+        # Exception): neither this run's row in the run log nor its flag statuses stay.
         with build_db.connect() as con:
             con.execute("delete from meta.koersler where run_id = ?", [run_id])
             undo_refresh(con, run_id)
