@@ -12,7 +12,15 @@ from conftest import warehouse_settings
 from ingest.sources import SOURCES
 from orchestration.assets.dbt import manifest
 from orchestration.runner import run_pipeline
-from warehouse.build_state import NOT_VALIDATED, PROJECT, ledger_vars, plan_check, plan_dbt, record_passed
+from warehouse.build_state import (
+    LEDGER_YEARS_ENV,
+    NOT_VALIDATED,
+    PROJECT,
+    ledger_vars,
+    plan_check,
+    plan_dbt,
+    record_passed,
+)
 from warehouse.dbt_manifest import prepare_manifest
 from warehouse.paths import DBT_PROJECT_DIR
 from warehouse.raw_loader import Partitions, load_source
@@ -109,9 +117,11 @@ def group(file: str, load: str, booking: int, service: int | None, rows: int) ->
 
 
 def ledger_args(manifest, plan, last, now) -> dict:
-    args = ledger_vars(manifest, plan, last, now)
-    assert args[0] == "--vars"
-    return json.loads(args[1])
+    """The plan an incremental build hands dbt: no argument, the years in the environment
+    (never `--vars`: dbt would parse in full whenever they change)."""
+    args, env = ledger_vars(manifest, plan, last, now)
+    assert args == ()
+    return json.loads(env[LEDGER_YEARS_ENV])
 
 
 def test_a_changed_ledger_file_rebuilds_the_years_of_its_old_and_new_rows(dbt_manifest):
@@ -150,9 +160,11 @@ def test_another_changed_input_rebuilds_every_year_of_the_models_it_feeds(dbt_ma
 
 def test_a_full_build_makes_the_incremental_tables_anew_and_no_record_rebuilds_every_year(dbt_manifest):
     edited = {**states(), PROJECT: "p/2"}
-    assert ledger_vars(dbt_manifest, plan_dbt(dbt_manifest, edited, states()), None, frozenset()) == ("--full-refresh",)
+    every_year = {LEDGER_YEARS_ENV: ""}  # always set, so none is inherited from the shell
+    full = ledger_vars(dbt_manifest, plan_dbt(dbt_manifest, edited, states()), None, frozenset())
+    assert full == (("--full-refresh",), every_year)
     plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
-    assert ledger_vars(dbt_manifest, plan, None, frozenset()) == ()  # no var: every year (the macro's default)
+    assert ledger_vars(dbt_manifest, plan, None, frozenset()) == ((), every_year)  # the macro's default
 
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
@@ -213,6 +225,15 @@ def dbt_args(run_id: str) -> dict:
     """The arguments of the `dbt build` of run `run_id` (dagster-dbt's target folder of the run)."""
     (results,) = (DBT_PROJECT_DIR / "target").glob(f"cockpit_dbt-{run_id[:7]}-*/run_results.json")
     return json.loads(results.read_text(encoding="utf-8"))["args"]
+
+
+def dbt_compiled(run_id: str) -> dict[str, str]:
+    """Each node's SQL as the `dbt build` of run `run_id` ran it (its run_results.json), by name."""
+    (results,) = (DBT_PROJECT_DIR / "target").glob(f"cockpit_dbt-{run_id[:7]}-*/run_results.json")
+    return {
+        r["unique_id"].split(".")[-1]: r.get("compiled_code") or ""
+        for r in json.loads(results.read_text(encoding="utf-8"))["results"]
+    }
 
 
 def incremental_tables(db) -> dict[str, list[tuple]]:
@@ -289,13 +310,19 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
     assert {"staging/stg_posteringer__posteringer", "quality/dq_r02_dobbeltbetaling"} <= set(booked.materialized)
     assert "marts/mart_belaegning_tilbud_maaned" not in booked.materialized
     # dbt was told the years, not to build anew: the booking years of the three files, and the
-    # years of Periode fra of their old and new rows (the late copy's: 2023)
+    # years of Periode fra of their old and new rows (the late copy's: 2023). In the environment,
+    # not `--vars` (dbt would parse in full): what the models ran with is their compiled SQL.
     args = dbt_args(booked.run_id)
-    assert not args.get("full_refresh")
-    assert args["vars"] == {
-        "ledger_years": {"bogfoering": [2023, 2024], "service": sorted({2023, *(y for (y,) in service)})},
-        "ledger_rebuild_all": [],
-    }
+    assert not args.get("full_refresh") and not args.get("vars")
+    compiled = dbt_compiled(booked.run_id)
+    assert "where coalesce(year(bogfoeringsdato), 0) in (2023, 2024)" in compiled["stg_posteringer__posteringer"]
+    service_years = ", ".join(str(y) for y in sorted({2023, *(y for (y,) in service)}))
+    assert f"year(periode_fra) in ({service_years})" in compiled["dq_r02_dobbeltbetaling"]
+    assert "where aar in (2023, 2024)" in compiled["mart_koeb_driftsherre"]
+    # ... so the build parsed only what changed: the build before it was of this build DB too
+    (target,) = (DBT_PROJECT_DIR / "target").glob(f"cockpit_dbt-{booked.run_id[:7]}-*")
+    log = "".join(p.read_text(encoding="utf-8", errors="replace") for p in target.glob("dbt.log*"))
+    assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log
 
     full = warehouse_settings(tmp_path / "full", landing)
     assert run_pipeline(full).published

@@ -239,26 +239,37 @@ def last_ledger_groups(con: duckdb.DuckDBPyConnection) -> frozenset[LedgerGroup]
     return frozenset(rows) if rows or empty else None
 
 
+# The environment variable that carries the ledger's years to dbt for one build (read by
+# dbt_project/macros/ledger_partitions.sql at run time). Not `--vars`: dbt hashes the command
+# line's vars into its partial-parse state, so changing vars would parse the project in full
+# every build; a variable read only while models run is no part of that state.
+LEDGER_YEARS_ENV = "COCKPIT_DBT_LEDGER_YEARS"
+
+
 def ledger_vars(
     manifest: Mapping[str, Any],
     plan: DbtPlan,
     last: frozenset[LedgerGroup] | None,
     now: frozenset[LedgerGroup],
-) -> tuple[str, ...]:
-    """The arguments that tell the ledger's incremental models which years to rebuild:
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """(arguments for `dbt build`, environment for it) that tell the ledger's incremental models
+    which years to rebuild:
 
     - a full build (`plan.full`: a first build, an edited project or an upgrade): `--full-refresh`,
-      every incremental table made anew, since its SQL may have changed;
-    - no groups recorded by the last build: nothing (the models then rebuild every year);
-    - else `--vars` with `ledger_years`: the booking years (`bogfoering`) and years of Periode fra
+      every incremental table made anew, since its SQL may have changed; `LEDGER_YEARS_ENV` empty;
+    - no groups recorded by the last build: no argument, `LEDGER_YEARS_ENV` empty (the models
+      then rebuild every year);
+    - else `LEDGER_YEARS_ENV` = JSON `{"ledger_years": {"bogfoering": [...], "service": [...]},
+      "ledger_rebuild_all": [...]}`: the booking years (`bogfoering`) and years of Periode fra
       (`service`) of every group in `now` or `last` but not in both (a file added, replaced or
-      removed shows up with its old and its new rows), and `ledger_rebuild_all`: the incremental
-      models that another changed raw table feeds (the register, the rates, the accounts), which
-      rebuild every year."""
+      removed shows up with its old and its new rows), and the incremental models that another
+      changed raw table feeds (the register, the rates, the accounts), which rebuild every year.
+
+    The variable is always set (empty = every year), so none is inherited from the shell."""
     if plan.full:
-        return ("--full-refresh",)
+        return ("--full-refresh",), {LEDGER_YEARS_ENV: ""}
     if last is None:
-        return ()
+        return (), {LEDGER_YEARS_ENV: ""}
     changed = last ^ now
     incremental = {
         uid: node["name"]
@@ -272,18 +283,19 @@ def ledger_vars(
         "bogfoering": sorted({g[3] for g in changed}),
         "service": sorted({g[4] for g in changed if g[4] is not None}),
     }
-    return ("--vars", json.dumps({"ledger_years": years, "ledger_rebuild_all": rebuild_all}))
+    return (), {LEDGER_YEARS_ENV: json.dumps({"ledger_years": years, "ledger_rebuild_all": rebuild_all})}
 
 
 def plan_ledger(
     con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any], plan: DbtPlan
-) -> tuple[tuple[str, ...], frozenset[LedgerGroup] | None]:
-    """(`ledger_vars`' arguments for this build, the ledger's groups to record after it). The
-    ledger is scanned only when it changed or everything is built; else its groups are the last
-    build's."""
+) -> tuple[tuple[str, ...], dict[str, str], frozenset[LedgerGroup] | None]:
+    """(`ledger_vars`' arguments and environment for this build, the ledger's groups to record
+    after it). The ledger is scanned only when it changed or everything is built; else its
+    groups are the last build's."""
     last = last_ledger_groups(con)
     now = ledger_groups(con) if plan.full or LEDGER in plan.changed else last
-    return ledger_vars(manifest, plan, last, now if now is not None else frozenset()), now
+    args, env = ledger_vars(manifest, plan, last, now if now is not None else frozenset())
+    return args, env, now
 
 
 def _ancestors(manifest: Mapping[str, Any], uid: str) -> set[str]:

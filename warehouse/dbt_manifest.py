@@ -10,8 +10,8 @@ the digest of the dbt project files it was parsed from, so "is it current?" is a
 small files, not another parse.
 
 dbt parses the project once per refresh at most, for refreshes of one build DB in turn (two
-build DBs refreshed in turn from one checkout, or the ledger's `--vars` of an incremental build
-(docs/performance.md), make dbt parse in full). dagster-dbt runs each `dbt build` in a folder
+build DBs refreshed in turn from one checkout make dbt parse in full; nothing a refresh passes
+dbt varies its parse: the ledger's years go in the environment, docs/performance.md). dagster-dbt runs each `dbt build` in a folder
 of its own (`target/<step>-<run>-<id>/`) and copies `target/partial_parse.msgpack` into it first;
 dbt reuses that state only when it was made with the same profile (dbt hashes the connection's
 path and `config_options` into it). So `prepare_manifest` parses with the refresh's profile

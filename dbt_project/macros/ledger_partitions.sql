@@ -6,14 +6,16 @@
   model's SQL selects for them (`ledger_filter` in the SQL). Which year a model's rows belong to
   and which years it must read is reasoned out beside each model.
 
-  The dbt step (warehouse/build_state.py `ledger_vars`) passes, from what changed in
-  raw.posteringer since the last successful build (a file added, replaced or removed: every
-  (file, load) group of rows that is not the same as then):
+  The dbt step (warehouse/build_state.py `ledger_vars`) passes, in the environment variable
+  COCKPIT_DBT_LEDGER_YEARS (JSON, read only while models run; not `--vars`, which dbt hashes into
+  its partial-parse state: other vars every build would parse the whole project every build),
+  from what changed in raw.posteringer since the last successful build (a file added, replaced or
+  removed: every (file, load) group of rows that is not the same as then):
     ledger_years.bogfoering  the booking years (year of Bogføringsdato; 0 for a posting without one)
     ledger_years.service     the years of Periode fra of those rows (R02 is partitioned by them)
     ledger_rebuild_all       models another changed raw table feeds (the register, the rates, the
                              accounts): every year of those is rebuilt
-  Without `ledger_years` (dbt run by hand, a subset picked in the UI) every year is rebuilt, and
+  Without the variable, or empty (dbt run by hand, a subset picked in the UI) every year is rebuilt, and
   `--full-refresh` (after a project change: an edited model) builds the tables anew. So a model
   never reads less than it needs: at worst it rebuilds everything.
 #}
@@ -21,10 +23,11 @@
 {# The years of `kind` ('bogfoering' or 'service') to rebuild, shifted by each of `shifts`
    (a model whose year Y reads year Y-1 rebuilds Y+1 too); none: every year. #}
 {% macro ledger_years(kind='bogfoering', shifts=[0]) -%}
-    {%- set given = var('ledger_years', none) -%}
-    {%- if not ledger_incremental() or given is none or model.name in var('ledger_rebuild_all', []) -%}
+    {%- set plan = ledger_plan() -%}
+    {%- if not ledger_incremental() or plan is none or model.name in plan.get('ledger_rebuild_all', []) -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set given = plan.get('ledger_years', {}) -%}
     {%- set years = [] -%}
     {%- for year in given.get(kind, []) -%}
         {%- for shift in shifts -%}
@@ -64,4 +67,15 @@
    there rather than answering false). #}
 {% macro ledger_incremental() -%}
     {{ return(this is not none and is_incremental()) }}
+{%- endmacro %}
+
+{# The dbt step's plan for this build (COCKPIT_DBT_LEDGER_YEARS), or none: every year. Read only
+   while models run (`execute`), so parsing never reads the variable and dbt's partial-parse
+   state does not depend on it. #}
+{% macro ledger_plan() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = env_var('COCKPIT_DBT_LEDGER_YEARS', '') -%}
+    {{ return(fromjson(text) if text else none) }}
 {%- endmacro %}

@@ -44,6 +44,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from orchestration.dbt_resources import DBT_PROJECT
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse.build_state import (
+    LEDGER_YEARS_ENV,
     PROJECT,
     DbtPlan,
     dbt_states,
@@ -163,7 +164,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             plan = plan_dbt(manifest(), states, last, unit_tested=unit_tests_passed(states[PROJECT])) if whole else None
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
             previous = last_build_run(con) if plan and not plan.full else None
-            ledger_args, ledger = plan_ledger(con, manifest(), plan) if plan else ((), None)
+            ledger_args, ledger_env, ledger = plan_ledger(con, manifest(), plan) if plan else ((), {}, None)
         selected_checks = set(context.selected_asset_check_keys)
         if plan and plan.nothing and published is None and (damage := file_damage(settings.published_db)):
             context.log.warning(f"{settings.published_db.name} er ikke den publicerede fil ({damage}): publiceres igen")
@@ -181,7 +182,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         with build_db.connect() as con:
             start_build(con)
         emitted: set[AssetCheckKey] = set()
-        with dbt_environment(settings):
+        with dbt_environment(settings, ledger_env):
             args = ["build", *(plan.args if plan else ()), *ledger_args]
             invocation = dbt.cli(args, context=context, raise_on_error=False)
             for event in invocation.stream():
@@ -261,10 +262,11 @@ def _excluded_names(plan: DbtPlan | None) -> set[str] | None:
 
 
 @contextmanager
-def dbt_environment(settings: Settings) -> Iterator[None]:
+def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) -> Iterator[None]:
     """The environment dbt runs with, for the block only, then restored: the profile's
     variables from `settings` (`Settings.dbt_profile_env`), the real dbt executable that
-    `warehouse/dbt_child.py` execs and the pid it must die with. dagster-dbt 0.29's
+    `warehouse/dbt_child.py` execs and the pid it must die with, and `extra` (the ledger's
+    years, `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
     `DbtCliResource.cli` takes no environment of its own: it copies `os.environ` for the dbt
     process and renders the profile in this process too (its adapter handle), so the variables
     must be in `os.environ` while it starts dbt."""
@@ -272,6 +274,8 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         **settings.dbt_profile_env(),
         "COCKPIT_DBT_EXECUTABLE": dbt_executable(),
         "COCKPIT_DBT_PARENT_PID": str(os.getpid()),
+        LEDGER_YEARS_ENV: "",
+        **(extra or {}),
     }
     before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
