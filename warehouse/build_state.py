@@ -41,8 +41,7 @@ import polars as pl
 
 from ingest import reference
 from ingest.sources import SOURCES
-from warehouse.publishing import file_damage, sidecars
-from warehouse.sql_names import attach_read_only
+from warehouse.publishing import file_damage, newest_published_run, sidecars
 
 DDL = """
 create table if not exists meta.dbt_built (
@@ -418,12 +417,5 @@ def published_current(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, 
         return None  # a stale sidecar beside it (a BI session killed while writing): publish moves it aside
     if file_damage(path):  # one row reads fine from a file damaged elsewhere (issue 24 §6)
         return None
-    try:
-        with duckdb.connect() as reader:
-            attach_read_only(reader, path, "published")
-            theirs = reader.execute(
-                "select run_id, fingeraftryk from published.meta.koersler order by publiceret desc limit 1"
-            ).fetchone()
-    except duckdb.Error:  # unreadable or not a cockpit: publish it again
-        return None
-    return (built, ours[1]) if theirs == (built, ours[0]) else None
+    # unreadable or not a cockpit (None): publish it again
+    return (built, ours[1]) if newest_published_run(path) == (built, ours[0]) else None

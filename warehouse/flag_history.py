@@ -43,7 +43,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.sources import SOURCES
-from warehouse.sql_names import attach_read_only
+from warehouse.publishing import newest_published_run
 
 HISTORY = "meta.flag_history"
 FOUND = "quality.dq_flag"
@@ -196,26 +196,11 @@ def _settle_pending(con: duckdb.DuckDBPyConnection, published_db: Path | None) -
     run_id = _pending_run(con)
     if run_id is None:
         return
-    published = published_db is not None and _newest_published_run(published_db) == run_id
+    newest = newest_published_run(published_db) if published_db is not None else None
+    published = newest is not None and newest[0] == run_id
     if not published:
         con.execute(f"delete from {RUN_LOG} where run_id = ?", [run_id])
     _end_pending(con, restore=not published)
-
-
-def _newest_published_run(path: Path) -> str | None:
-    """The run id of the newest run in the run log of the published file at `path`; None when
-    there is no file or it cannot be read (then nothing is known to be published)."""
-    if not path.is_file():
-        return None
-    try:
-        with duckdb.connect() as reader:
-            attach_read_only(reader, path, "published")
-            row = reader.execute(
-                "select run_id from published.meta.koersler order by publiceret desc limit 1"
-            ).fetchone()
-    except duckdb.Error:
-        return None
-    return row[0] if row else None
 
 
 def _pending_run(con: duckdb.DuckDBPyConnection) -> str | None:

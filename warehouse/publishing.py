@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.bi_subset import SubsetFingerprint, subset_fingerprint_file, write_bi_subset
+from warehouse.sql_names import attach_read_only
 
 # Files DuckDB reads beside `<db>` when it opens `<db>` (duckdb 1.5: the write-ahead log and the
 # two names it uses while checkpointing or recovering it).
@@ -210,3 +211,20 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def newest_published_run(path: Path) -> tuple[str, str] | None:
+    """(run id, fingeraftryk) of the newest run in the run log (`meta.koersler`) of the published
+    file at `path`: the publish that made it. None when there is no file or it cannot be read as
+    a cockpit (then no publish is known to have made it). Opens the file read-only."""
+    if not path.is_file():
+        return None
+    try:
+        with duckdb.connect() as reader:
+            attach_read_only(reader, path, "published")
+            row = reader.execute(
+                "select run_id, fingeraftryk from published.meta.koersler order by publiceret desc limit 1"
+            ).fetchone()
+    except duckdb.Error:
+        return None
+    return (row[0], row[1]) if row else None
