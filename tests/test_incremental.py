@@ -16,14 +16,16 @@ from warehouse.build_state import (
     LEDGER_YEARS_ENV,
     NOT_VALIDATED,
     PROJECT,
+    last_ledger_groups,
     ledger_vars,
     plan_check,
     plan_dbt,
+    record_built,
     record_passed,
 )
 from warehouse.dbt_manifest import prepare_manifest
 from warehouse.paths import DBT_PROJECT_DIR
-from warehouse.raw_loader import Partitions, load_source
+from warehouse.raw_loader import Partitions, ensure_raw_tables, load_source
 
 RAW = list(SOURCES)  # every landing source has its raw table
 
@@ -165,6 +167,19 @@ def test_a_full_build_makes_the_incremental_tables_anew_and_no_record_rebuilds_e
     assert full == (("--full-refresh",), every_year)
     plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
     assert ledger_vars(dbt_manifest, plan, None, frozenset()) == ((), every_year)  # the macro's default
+
+
+def test_the_ledger_groups_a_build_records_are_read_back_whatever_the_first_hundred_hold(tmp_path):
+    """A ledger export without Periode fra gives groups without a service year; 150 of them
+    sorted before one with a year must not decide the column's type (it did: polars guessed it
+    from the first rows, and every build after failed recording)."""
+    undated = {group(f"a{i:03d}.csv", "run-1", 2024, None, i + 1) for i in range(150)}
+    ledger = frozenset(undated | {group("z.csv", "run-1", 2023, 2023, 7)})
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        ensure_raw_tables(con)
+        con.execute("create schema if not exists meta")
+        record_built(con, states(), "run-1", ledger)
+        assert last_ledger_groups(con) == ledger
 
 
 HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"

@@ -155,7 +155,16 @@ def record_built(
     if ledger:  # thousands of groups nationally: one insert from a frame, not one per row
         frame = pl.DataFrame(
             sorted(ledger, key=repr),
-            schema=["file", "load_id", "loaded_at", "bogfoeringsaar", "serviceaar", "rows"],
+            # the table's types, not polars' guess from the first rows: a hundred groups without
+            # a service year (a ledger without Periode fra) would type the column as null
+            schema={
+                "file": pl.String,
+                "load_id": pl.String,
+                "loaded_at": pl.Datetime("us"),
+                "bogfoeringsaar": pl.Int32,
+                "serviceaar": pl.Int32,
+                "rows": pl.Int64,
+            },
             orient="row",
         )
         con.register("built_ledger", frame)

@@ -115,12 +115,12 @@ def record_refresh(
     published_db: Path | None = None,
 ) -> RefreshSummary:
     """Compare this refresh's flags (`quality.dq_flag`) with `meta.flag_history` and update it
-        in one transaction, keeping the history as it was until the refresh publishes
-        (`confirm_refresh`) or fails to (`undo_refresh`); a pending refresh of a run that never
-        published is undone first. `run_id` and `at` (naive UTC) name the refresh; `scope` None
-        judges every flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second
-        call with the same run id leaves the table as the first did (`ny` stays `ny` for the run that
-        found it). `published_db`: the published file, which says whether a pending refresh published
+    in one transaction, keeping the history as it was until the refresh publishes
+    (`confirm_refresh`) or fails to (`undo_refresh`); a pending refresh of a run that never
+    published is undone first. `run_id` and `at` (naive UTC) name the refresh; `scope` None
+    judges every flag (a whole refresh), else only the flags `Scope` names. Idempotent: a second
+    call with the same run id leaves the table as the first did (`ny` stays `ny` for the run that
+    found it). `published_db`: the published file, which says whether a pending refresh published
     (none: nothing published). Raises duckdb.CatalogException when dbt has not built the flags yet."""
     cols = ", ".join(FLAG_COLUMNS)
     judged, params = scope.sql() if scope else ("true", [])
