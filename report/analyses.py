@@ -622,7 +622,7 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
                    count(*) filter (where {open_filter}) as antal,
                    count(*) filter (where periode_aar = ?) as antal_aar
             from {view} group by regel, alvorlighed
-            order by regel, case alvorlighed when 'fejl' then 1 when 'advarsel' then 2 else 3 end""",
+            order by regel, {_SEVERITY_ORDER}""",
         [year],
     )
     per_sev = {k: int(counts.filter(pl.col("alvorlighed") == k)["antal"].sum()) for k in SEVERITY}
@@ -677,7 +677,7 @@ def datakvalitet(wh: Warehouse, year: int) -> Section:
     )
     top = wh.frame(f"""select regel, alvorlighed, kildefil, kildelinje, periode, beskrivelse from {view}
                        where {open_filter}
-                       order by case alvorlighed when 'fejl' then 1 when 'advarsel' then 2 else 3 end,
+                       order by {_SEVERITY_ORDER},
                                 periode desc nulls last, regel, kildefil, kildelinje limit 20""")
     s.blocks.append(
         Table(
