@@ -4,6 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANDING ?= data/landing
 
+# Python keeps its bytecode (`__pycache__/`, ignored by git) even where the shell sets
+# PYTHONDONTWRITEBYTECODE, as this project's machines do: without it every run compiles the
+# project again and pytest rewrites the asserts of every test module again (~2,5 s of the
+# fast tier's ~28 s, docs/testing.md). An empty value counts as unset for Python.
+export PYTHONDONTWRITEBYTECODE :=
+
 .PHONY: run test test-fast test-dbt lint lint-sql sample prepare ui clean
 
 # The venv is rebuilt when the pins change. requirements.lock pins every transitive package to

@@ -10,7 +10,6 @@ import pytest
 from conftest import warehouse_settings
 
 from ingest.sources import SOURCES
-from orchestration.assets.dbt import manifest
 from orchestration.runner import run_pipeline
 from warehouse.build_state import (
     LEDGER_YEARS_ENV,
@@ -23,7 +22,7 @@ from warehouse.build_state import (
     record_built,
     record_passed,
 )
-from warehouse.dbt_manifest import prepare_manifest
+from warehouse.dbt_manifest import load_manifest, prepare_manifest
 from warehouse.paths import DBT_PROJECT_DIR
 from warehouse.raw_loader import Partitions, ensure_raw_tables, load_source
 
@@ -41,7 +40,7 @@ def excluded(plan) -> set[str]:
 @pytest.fixture(scope="module")
 def dbt_manifest():
     prepare_manifest()
-    return manifest()
+    return load_manifest()
 
 
 def test_a_new_month_of_occupancy_builds_what_occupancy_feeds_and_not_the_rest(dbt_manifest):
@@ -254,7 +253,7 @@ def dbt_compiled(run_id: str) -> dict[str, str]:
 def incremental_tables(db) -> dict[str, list[tuple]]:
     """Every incremental model's table (the ledger's, dbt_project/macros/ledger_partitions.sql),
     rows sorted, without the load id: a refresh from empty loads everything under its own."""
-    models = [n for n in manifest()["nodes"].values() if n["config"].get("materialized") == "incremental"]
+    models = [n for n in load_manifest()["nodes"].values() if n["config"].get("materialized") == "incremental"]
     assert len(models) == 11
     out = {}
     with duckdb.connect(str(db), read_only=True) as con:

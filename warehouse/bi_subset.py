@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.dbt_manifest import load_manifest
 from warehouse.sql_names import attach_read_only, literal
 
 DATA_SCHEMA = "publicering"  # dbt's redacted views in the build; the copied tables in the published file
@@ -216,7 +217,7 @@ def write_bi_subset(build_db: Path, target: Path, manifest: dict | None = None) 
             raise ForbiddenColumn(
                 "den publicerede fil må ikke have borgernøgle, fritekst eller bilagsnummer: " + ", ".join(bad)
             )
-        unchecked = undisclosed_person_views(con, "build", subset, manifest or _dbt_manifest())
+        unchecked = undisclosed_person_views(con, "build", subset, manifest or load_manifest())
         if unchecked:
             raise ForbiddenColumn(
                 "view bygget på persondata uden diskretionering (kolonnen maskeret mangler, docs/disclosure.md): "
@@ -324,14 +325,6 @@ def build_subset_fingerprint_file(db: Path) -> SubsetFingerprint:
 def build_subset_fingerprint(con: duckdb.DuckDBPyConnection) -> SubsetFingerprint:
     """The fingerprint of the BI subset of `con`'s current database (the audited build)."""
     return subset_fingerprint(con, con.execute("select current_database()").fetchone()[0], published=False)
-
-
-def _dbt_manifest() -> dict:
-    import json
-
-    from warehouse.paths import MANIFEST_PATH
-
-    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 
 
 def _qualified(catalog: str | None, relation: str) -> str:

@@ -87,6 +87,13 @@ def manifest_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     return project_dir / "target" / "manifest.json"
 
 
+def load_manifest() -> dict:
+    """The prepared manifest (`dbt_project/target/manifest.json`, written by `prepare_manifest`)
+    as parsed JSON: dbt's `nodes`, `sources`, `parent_map`, … Raises FileNotFoundError when it
+    has not been prepared (`cockpit prepare`)."""
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+
+
 def stamp_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     return manifest_path(project_dir).with_name("cockpit_manifest_digest.json")
 

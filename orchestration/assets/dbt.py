@@ -17,7 +17,6 @@ when the definitions are first asked for, never at import and never by running d
 (orchestration/dbt_resources.py prepares the manifest).
 """
 
-import json
 import os
 import re
 import warnings
@@ -60,6 +59,7 @@ from warehouse.dbt_manifest import (
     ManifestMissing,
     dbt_executable,
     keep_partial_parse,
+    load_manifest,
     manifest_state,
     project_digest,
     prune_dbt_targets,
@@ -161,10 +161,14 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         with build_db.connect() as con:  # a job of one grain, first on a fresh build DB
             ensure_raw_tables(con)
             states, last = dbt_states(con, project_digest()), last_built(con)
-            plan = plan_dbt(manifest(), states, last, unit_tested=unit_tests_passed(states[PROJECT])) if whole else None
+            plan = (
+                plan_dbt(load_manifest(), states, last, unit_tested=unit_tests_passed(states[PROJECT]))
+                if whole
+                else None
+            )
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
             previous = last_build_run(con) if plan and not plan.full else None
-            ledger_args, ledger_env, ledger = plan_ledger(con, manifest(), plan) if plan else ((), {}, None)
+            ledger_args, ledger_env, ledger = plan_ledger(con, load_manifest(), plan) if plan else ((), {}, None)
         selected_checks = set(context.selected_asset_check_keys)
         if plan and plan.nothing and published is None and (damage := file_damage(settings.published_db)):
             context.log.warning(f"{settings.published_db.name} er ikke den publicerede fil ({damage}): publiceres igen")
@@ -175,7 +179,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
                 f"dbt: intet ændret siden sidste byg, og {settings.published_db.name} er publiceret fra den "
                 f"(kørsel {published[0]}, {published[1]:%Y-%m-%d %H:%M}): intet at bygge eller publicere"
             )
-            yield from unchanged_check_results(manifest(), None, set(), selected_checks, previous)
+            yield from unchanged_check_results(load_manifest(), None, set(), selected_checks, previous)
             return
         if plan is not None:
             context.log.info(f"dbt: {plan.reason}")
@@ -197,7 +201,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         if not invocation.is_successful():
             raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
         if plan is not None and previous is not None:
-            yield from unchanged_check_results(manifest(), plan, emitted, selected_checks, previous)
+            yield from unchanged_check_results(load_manifest(), plan, emitted, selected_checks, previous)
         if plan is not None:
             with build_db.connect() as con:
                 record_built(con, states, context.run.run_id, ledger)
@@ -287,11 +291,6 @@ def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) 
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def manifest() -> dict[str, Any]:
-    """The prepared manifest (`dbt_project/target/manifest.json`) as parsed JSON."""
-    return json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
 
 
 def dbt_errors(invocation) -> str:
