@@ -2,7 +2,11 @@
 touches no database, write hands every frame to DuckDB by registration — and the names of the
 bookkeeping tables (docs/orchestration.md, "Names of the bookkeeping")."""
 
+from decimal import Decimal
+from types import SimpleNamespace
+
 import duckdb
+import polars as pl
 import pytest
 
 from ingest.sources import SOURCES
@@ -374,3 +378,77 @@ def test_a_new_reader_version_reads_every_partition_of_a_file_again_not_only_the
         "select _partition, count(*), min(_load_id) from raw.belaegning group by 1 order by 1"
     ).fetchall() == [("2024-03", 152, "run-2"), ("2024-04", 1, "run-2")]
     assert con.execute("select distinct reader from meta.loaded_partitions").fetchall() == [("another-version",)]
+
+
+def _rate_workbook(path, rows: list[tuple[int, str, float]]) -> None:
+    """A rate appendix (sheet `Takster`, a title above the header) with one row per
+    (tilbudsnr, ydelse, døgntakst as Excel stores it)."""
+    from openpyxl import Workbook
+
+    from sampledata.contract import TAKSTBILAG_HEADER
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Takster"
+    sheet["A1"] = "Takstbilag 2024"
+    sheet.append([])
+    sheet.append(TAKSTBILAG_HEADER)
+    for nr, ydelse, doegntakst in rows:
+        sheet.append([2024, nr, "Bostedet", "Kærlund ApS", "SEL § 108", ydelse, 2, 365, 0.95, 694, 618526, doegntakst])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "over-the-row-budget"])
+def test_a_load_that_meets_a_readers_new_column_parses_each_file_once(tmp_path, monkeypatch, kept):
+    """A rate cell that holds more decimals than øre gives the reader's own column
+    `doegntakst_cellevaerdi`, which an empty build DB lacks: the load adds it and starts over.
+    The restart writes the files the first pass parsed instead of parsing them again, unless
+    they hold more rows than it keeps; either way raw holds the same rows."""
+    from warehouse import raw_loader
+
+    if not kept:
+        monkeypatch.setattr(raw_loader, "KEEP_PARSED_ROWS", 2)
+    folder = tmp_path / "takstbilag"
+    _rate_workbook(folder / "a.xlsx", [(9001, "Døgn", 891.89)])
+    _rate_workbook(folder / "b.xlsx", [(9002, "Døgn", 891.8904109589041)])
+    _rate_workbook(folder / "c.xlsx", [(9003, "Døgn", 1352.04), (9003, "Aflastning", 650.5)])
+    con = no_name_lookup()
+    said = []
+    stats = load_source(con, SOURCES["takstbilag"], tmp_path, "run-1", log=said.append)
+    parsed = sorted(line.split(":")[1].strip() for line in said if " rækker, " in line)
+    files = ["takstbilag/a.xlsx", "takstbilag/b.xlsx", "takstbilag/c.xlsx"]
+    assert parsed == (files if kept else sorted(files * 2))
+    assert [line for line in said if "nye kolonner" in line] == [
+        "takstbilag: nye kolonner (doegntakst_cellevaerdi) tilføjet raw.takstbilag; indlæsningen begynder forfra"
+    ]
+    assert (sorted(stats.files_loaded), stats.rows_loaded) == (files, 4)
+    assert con.execute(
+        "select _source_file, _source_line, tilbudsnr, ydelse, doegntakst, doegntakst_cellevaerdi from raw.takstbilag order by 1, 2"
+    ).fetchall() == [
+        ("takstbilag/a.xlsx", 4, 9001, "Døgn", Decimal("891.89"), None),
+        ("takstbilag/b.xlsx", 4, 9002, "Døgn", Decimal("891.89"), "891.8904109589041"),
+        ("takstbilag/c.xlsx", 4, 9003, "Døgn", Decimal("1352.04"), None),
+        ("takstbilag/c.xlsx", 5, 9003, "Aflastning", Decimal("650.50"), None),
+    ]
+
+
+def test_parsed_files_are_replayed_only_for_the_same_plan(landing):
+    """A restart whose plan reads another content, another file or another range parses again."""
+    from dataclasses import replace
+
+    from warehouse.raw_loader import LandingFile, _KeptReads
+
+    con = no_name_lookup()
+    ensure_schema(con)
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    files = [SimpleNamespace(rows=pl.DataFrame({"x": [1, 2]})) for _ in range(2)]
+    kept = _KeptReads(plan, iter(files))
+    assert kept.replay(plan) is None  # not read yet
+    assert list(kept) == files
+    assert kept.replay(plan) == files
+    changed = [LandingFile(f.rel, f.path, "0" * 64) if f.rel.endswith("b.csv") else f for f in plan.to_read]
+    assert kept.replay(replace(plan, to_read=changed)) is None
+    assert kept.replay(replace(plan, to_read=plan.to_read[:1])) is None
+    assert kept.replay(replace(plan, partitions=replace(MARCH, end="2024-04"))) is None
+    assert kept.replay(replace(plan, reader="another-version")) is None

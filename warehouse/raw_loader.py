@@ -240,6 +240,7 @@ def load_source(
         raise
     if added:
         log(f"{source.name}: raw.{source.name} manglede kolonnen {', '.join(added)}: alle filer læses igen")
+    kept: _KeptReads | None = None
     while True:
         plan = plan_load(con, source, landing_dir, partitions)
         ranged = partitions is not None and (partitions.start, partitions.end) != (partitions.first, partitions.last)
@@ -255,8 +256,10 @@ def load_source(
                 f"{source.name}: {plan.other_reader} uændrede filer læses igen: de blev indlæst af en anden "
                 "version af indlæseren eller mappingen"
             )
+        replay = kept.replay(plan) if kept else None
+        kept = _KeptReads(plan, read_planned(plan, landing_dir, load_id, log=log))
         try:
-            stats = write_load(con, plan, read_planned(plan, landing_dir, load_id, log=log), load_id)
+            stats = write_load(con, plan, kept if replay is None else replay, load_id)
         except NewColumns as exc:
             # A reader's own column the table lacks (`<field>_cellevaerdi`; a file's unknown
             # columns go to `ekstra`). DuckDB cannot commit a transaction that altered a table it
@@ -278,6 +281,47 @@ def load_source(
                 + ", ".join(shown(f) for f in stats.files_removed)
             )
         return stats
+
+
+# Rows a load keeps of the files it parsed, for its restart after `NewColumns`; a load of more
+# reads its files again (~0,47 GB per million postings would otherwise stay in memory).
+KEEP_PARSED_ROWS = 500_000
+
+
+class _KeptReads:
+    """The files of one load as `read_planned` yields them, passed through and kept while they
+    hold at most `KEEP_PARSED_ROWS` rows. A load that stops on `NewColumns` has parsed every
+    file (after the first new column it reads on to learn the rest); its restart on the same plan
+    writes these instead of parsing the files a second time. A rate workbook's own
+    `<felt>_cellevaerdi` column made every load into an empty build DB read all 66 of the
+    sample's workbooks twice (4,7 s instead of 2,4 s)."""
+
+    def __init__(self, plan: LoadPlan, read: Iterable[ParsedFile]) -> None:
+        self._key = _plan_key(plan)
+        self._read = read
+        self._files: list[ParsedFile] | None = []
+        self._rows = 0
+        self._complete = False
+
+    def __iter__(self) -> Iterator[ParsedFile]:
+        for parsed in self._read:
+            if self._files is not None:
+                self._rows += parsed.rows.height
+                if self._rows <= KEEP_PARSED_ROWS:
+                    self._files.append(parsed)
+                else:
+                    self._files = None
+            yield parsed
+        self._complete = self._files is not None
+
+    def replay(self, plan: LoadPlan) -> list[ParsedFile] | None:
+        """Every file of `plan` as parsed before, or None when they were not all kept or `plan`
+        reads other files, other contents or other partitions."""
+        return self._files if self._complete and _plan_key(plan) == self._key else None
+
+
+def _plan_key(plan: LoadPlan) -> tuple:
+    return (plan.reader, plan.partitions, tuple((f.rel, f.sha256) for f in plan.to_read))
 
 
 def plan_load(
