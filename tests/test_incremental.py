@@ -3,6 +3,7 @@ feeds, GX validates the rows loaded since it last passed, an unchanged re-run bu
 publishes nothing — and what it publishes equals a refresh from an empty build DB."""
 
 import json
+import os
 from datetime import datetime
 
 import duckdb
@@ -104,6 +105,40 @@ def test_a_builds_partial_parse_state_becomes_the_projects(tmp_path):
     assert keep_partial_parse(invocation, target)
     assert (target / "partial_parse.msgpack").read_bytes() == b"state of build 2"
     assert sorted(p.name for p in target.iterdir()) == ["cockpit_dbt-abc-def", "partial_parse.msgpack"]
+
+
+def test_each_profile_keeps_its_own_partial_parse_state(tmp_path, monkeypatch):
+    """dbt parses in full when the profile (the build DB's path, its limits) differs from the
+    state's: a build of build DB A after one of B starts from A's own last state."""
+    from warehouse import dbt_manifest
+    from warehouse.dbt_manifest import keep_partial_parse, partial_parse_state, seed_partial_parse
+
+    target = tmp_path / "target"
+    profile_a = {"COCKPIT_BUILD_DB": "/a/build.duckdb", "COCKPIT_DUCKDB_MEMORY_LIMIT": "4GB"}
+    profile_b = {**profile_a, "COCKPIT_BUILD_DB": "/b/build.duckdb"}
+    for name, profile in (("a", profile_a), ("b", profile_b)):
+        build = target / f"cockpit_dbt-{name}-1"
+        build.mkdir(parents=True)
+        (build / "partial_parse.msgpack").write_bytes(f"state of {name}".encode())
+        assert keep_partial_parse(build, target, profile_env=profile)
+    assert (target / "partial_parse.msgpack").read_bytes() == b"state of b"  # dagster-dbt's fallback
+    assert partial_parse_state(profile_a, target) != partial_parse_state(profile_b, target)
+    for name, profile in (("a", profile_a), ("b", profile_b)):
+        folder = target / f"cockpit_dbt-{name}-2"
+        assert seed_partial_parse(folder, profile, target)
+        assert (folder / "partial_parse.msgpack").read_bytes() == f"state of {name}".encode()
+    other = target / "cockpit_dbt-c-1"
+    assert not seed_partial_parse(other, {**profile_a, "COCKPIT_DUCKDB_MEMORY_LIMIT": "8GB"}, target)
+    assert not other.exists() or not any(other.iterdir())
+    # only the newest states stay
+    monkeypatch.setattr(dbt_manifest, "KEEP_PARTIAL_PARSE_STATES", 2)
+    build = target / "cockpit_dbt-d-1"
+    build.mkdir()
+    (build / "partial_parse.msgpack").write_bytes(b"state of d")
+    os.utime(partial_parse_state(profile_a, target), (1, 1))  # the oldest
+    keep_partial_parse(build, target, profile_env={"COCKPIT_BUILD_DB": "/d/build.duckdb"})
+    assert not partial_parse_state(profile_a, target).exists()
+    assert partial_parse_state(profile_b, target).read_bytes() == b"state of b"
 
 
 def test_nothing_changed_builds_only_the_view_publishing_waits_for(dbt_manifest):

@@ -161,6 +161,8 @@ def prepare_manifest(*, force: bool = False, profile_env: Mapping[str, str] | No
     if run.returncode != 0 or not MANIFEST_PATH.exists():
         raise ManifestError(f"dbt parse fejlede (exit {run.returncode}): {_dbt_errors(run.stdout + run.stderr)}")
     stamp_path().write_text(json.dumps({"project_digest": digest}), encoding="utf-8")
+    if profile_env:  # the refresh's build starts from this parse, whichever build DB ran last
+        keep_partial_parse(DBT_PROJECT_DIR / "target", profile_env=profile_env)
     return True
 
 
@@ -183,34 +185,80 @@ def unit_tests_passed(state: str, project_dir: Path = DBT_PROJECT_DIR) -> bool:
 def record_unit_tests_passed(state: str, project_dir: Path = DBT_PROJECT_DIR) -> None:
     """After a `dbt build` that ran every unit test and succeeded (a failed unit test fails the
     build): `unit_tests_passed(state)` is true from now on. Written atomically."""
-    path = unit_tests_path(project_dir)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"state": state}), encoding="utf-8")
-    tmp.replace(path)
+    _replace_bytes(unit_tests_path(project_dir), json.dumps({"state": state}).encode("utf-8"))
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# One partial-parse state per profile (build DB, memory limit, temp dir) under target/: dbt
+# parses the whole project again (~3 s) when the profile differs from the state's, so a single
+# state made every refresh that followed one of another build DB parse in full — the tests'
+# refreshes, a bench on its own build DB, a UI run beside the scheduled one.
+PARTIAL_PARSE_STATES = "partial_parse"
+KEEP_PARTIAL_PARSE_STATES = 16  # ~1,9 MB each
 
 
-def keep_partial_parse(invocation_target: Path, target: Path = DBT_PROJECT_DIR / "target") -> bool:
+def partial_parse_state(profile_env: Mapping[str, str], target: Path = DBT_PROJECT_DIR / "target") -> Path:
+    """Where the partial-parse state of dbt builds with profile `profile_env`
+    (`Settings.dbt_profile_env`) is kept: `target/partial_parse/<digest of the profile>.msgpack`."""
+    digest = hashlib.sha256(json.dumps(sorted(profile_env.items())).encode("utf-8")).hexdigest()[:16]
+    return target / PARTIAL_PARSE_STATES / f"{digest}.msgpack"
+
+
+def seed_partial_parse(
+    invocation_target: Path, profile_env: Mapping[str, str], target: Path = DBT_PROJECT_DIR / "target"
+) -> bool:
+    """Before a `dbt build`: copy the state kept for `profile_env` into the invocation's folder
+    (`invocation_target`, created), where dbt looks for it. dagster-dbt then leaves it there: it
+    copies the project's `target/partial_parse.msgpack` only into a folder without one. Returns
+    whether a state was kept for this profile (when not, dagster-dbt's copy of the project's
+    state is what dbt gets)."""
+    kept = partial_parse_state(profile_env, target)
+    try:
+        data = kept.read_bytes()  # replaced atomically by `keep_partial_parse`: read whole
+    except FileNotFoundError:
+        return False
+    invocation_target.mkdir(parents=True, exist_ok=True)
+    (invocation_target / PARTIAL_PARSE_FILE).write_bytes(data)
+    return True
+
+
+def keep_partial_parse(
+    invocation_target: Path,
+    target: Path = DBT_PROJECT_DIR / "target",
+    *,
+    profile_env: Mapping[str, str] | None = None,
+) -> bool:
     """Make the partial-parse state a dbt invocation wrote in its own folder (`invocation_target`,
-    dagster-dbt's `target/<step>-<run>-<id>/`) the project's (`target/partial_parse.msgpack`,
-    which dagster-dbt copies into the next invocation's folder). Returns whether it was replaced:
-    not when the invocation wrote none (dbt failed before parsing) or the same bytes. Replaced
-    atomically: another refresh of this checkout copying it reads the old or the new file whole.
-    The state is only a cache: dbt checks it against the project files, the profile and its
-    version, and parses again whatever does not match."""
+    dagster-dbt's `target/<step>-<run>-<id>/`, or `target/` itself after `dbt parse`) the
+    project's (`target/partial_parse.msgpack`, which dagster-dbt copies into the next
+    invocation's folder) and, with `profile_env`, the state kept for that profile
+    (`partial_parse_state`; the 16 newest profiles' states are kept). Returns whether the
+    project's was replaced: not when the invocation wrote none (dbt failed before parsing) or the
+    same bytes. Replaced atomically: another refresh of this checkout copying it reads the old or
+    the new file whole. The state is only a cache: dbt checks it against the project files, the
+    profile and its version, and parses again whatever does not match."""
     made = invocation_target / PARTIAL_PARSE_FILE
-    kept = target / PARTIAL_PARSE_FILE
     if not made.is_file():
         return False
     data = made.read_bytes()
-    if kept.is_file() and kept.read_bytes() == data:
+    if profile_env is not None:
+        state = partial_parse_state(profile_env, target)
+        state.parent.mkdir(parents=True, exist_ok=True)
+        _replace_bytes(state, data)
+        states = sorted(state.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in states[KEEP_PARTIAL_PARSE_STATES:]:
+            old.unlink(missing_ok=True)
+    kept = target / PARTIAL_PARSE_FILE
+    if kept == made or (kept.is_file() and kept.read_bytes() == data):
         return False
-    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(kept)
+    _replace_bytes(kept, data)
     return True
+
+
+def _replace_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def _dbt_errors(output: str) -> str:

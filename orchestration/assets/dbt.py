@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
+from uuid import uuid4
 
 from dagster import (
     AssetCheckEvaluation,
@@ -64,6 +65,7 @@ from warehouse.dbt_manifest import (
     project_digest,
     prune_dbt_targets,
     record_unit_tests_passed,
+    seed_partial_parse,
     unit_tests_passed,
 )
 from warehouse.publishing import file_damage
@@ -186,14 +188,23 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         with build_db.connect() as con:
             start_build(con)
         emitted: set[AssetCheckKey] = set()
+        # dagster-dbt's own naming of an invocation's folder (`<step>-<run>-<id>`), chosen here
+        # so that this profile's partial-parse state is in it before dbt starts
+        target = (
+            DBT_PROJECT.project_dir
+            / "target"
+            / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid4().hex[:7]}"
+        )
+        seed_partial_parse(target, settings.dbt_profile_env())
         with dbt_environment(settings, ledger_env):
             args = ["build", *(plan.args if plan else ()), *ledger_args]
-            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
             for event in invocation.stream():
                 if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
                     emitted.add(AssetCheckKey(event.asset_key, event.check_name))
                 yield event
-        keep_partial_parse(invocation.target_path)  # the next build parses only what changed
+        # the next build of this profile parses only what changed
+        keep_partial_parse(invocation.target_path, profile_env=settings.dbt_profile_env())
         if pruned := prune_dbt_targets(settings.keep_runs):
             context.log.info(
                 f"dbt: {len(pruned)} gamle target-mapper fjernet (COCKPIT_BEHOLD_KOERSLER={settings.keep_runs})"
