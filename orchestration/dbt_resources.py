@@ -7,7 +7,7 @@ import os
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from warehouse.dbt_manifest import DBT_CHILD, dbt_executable
+from warehouse.dbt_manifest import DBT_CHILD, dbt_child_env
 from warehouse.paths import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -16,7 +16,8 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 def dbt_resource() -> DbtCliResource:
     """dagster-dbt's resource, running dbt through `dbt_child.py`: `dbt build` is killed with
     the process that holds the refresh lock. The real dbt is `dbt_executable()`, handed over in
-    COCKPIT_DBT_EXECUTABLE (set here and again by the dbt step, which may run in another process)."""
-    os.environ["COCKPIT_DBT_EXECUTABLE"] = dbt_executable()
+    COCKPIT_DBT_EXECUTABLE, with its version in COCKPIT_DBT_VERSION (`dbt_child_env`; set here and
+    again by the dbt step, which may run in another process)."""
+    os.environ.update(dbt_child_env())
     os.environ.pop("COCKPIT_DBT_PARENT_PID", None)  # a process starting dbt says its own pid (the dbt step)
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_CHILD))

@@ -35,6 +35,8 @@ def restored_env(monkeypatch):
         "COCKPIT_FJERNELSE_MAX_ANDEL",
         "COCKPIT_BEHOLD_KOERSLER",
         "COCKPIT_DBT_EXECUTABLE",
+        "COCKPIT_DBT_VERSION",
+        "COCKPIT_DBT_PARENT_PID",
     ):
         before = os.environ.get(var)
         monkeypatch.setenv(var, before or "x")
@@ -329,3 +331,32 @@ def test_dbt_child_does_not_start_dbt_when_its_starter_is_gone_already(tmp_path)
     env["COCKPIT_DBT_PARENT_PID"] = str(os.getppid())  # alive but not its parent: a value inherited
     inherited = subprocess.run([str(DBT_CHILD), "started"], capture_output=True, text=True, env=env)
     assert (inherited.returncode, inherited.stdout) == (0, "started\n")
+
+
+def test_dbt_child_answers_dagster_dbts_version_question_without_starting_dbt(monkeypatch, tmp_path):
+    """dagster-dbt runs `<dbt executable> --version` before each build (1,9 s of dbt's start);
+    the child answers it with the installed dbt-core's version, which is the one dagster-dbt
+    then reads, and hands every other command, and a version question without the variable, to
+    the real executable."""
+    from importlib.metadata import version as installed
+
+    from packaging.version import Version
+
+    from orchestration.dbt_resources import dbt_resource
+
+    monkeypatch.setenv("COCKPIT_DBT_PARENT_PID", str(os.getpid()))
+    resource = dbt_resource()  # sets COCKPIT_DBT_EXECUTABLE and COCKPIT_DBT_VERSION
+    assert os.environ["COCKPIT_DBT_VERSION"] == installed("dbt-core") != ""
+    assert resource._cli_version == Version(installed("dbt-core"))
+    real = tmp_path / "dbt"
+    real.write_text('#!/bin/sh\necho "real dbt: $*"\n')
+    real.chmod(0o755)
+    env = {**os.environ, "COCKPIT_DBT_EXECUTABLE": str(real), "COCKPIT_DBT_PARENT_PID": str(os.getpid())}
+    answered = subprocess.run([str(DBT_CHILD), "--version"], capture_output=True, text=True, env=env)
+    assert answered.stdout == f"Core:\n  - installed: {installed('dbt-core')}\n"
+    env["COCKPIT_DBT_VERSION"] = ""  # another dbt than the venv's: asked itself
+    asked = subprocess.run([str(DBT_CHILD), "--version"], capture_output=True, text=True, env=env)
+    assert asked.stdout == "real dbt: --version\n"
+    env["COCKPIT_DBT_VERSION"] = installed("dbt-core")
+    build = subprocess.run([str(DBT_CHILD), "build", "--version"], capture_output=True, text=True, env=env)
+    assert build.stdout == "real dbt: build --version\n"

@@ -22,6 +22,11 @@ PR_SET_PDEATHSIG = 1
 
 
 def main() -> None:
+    installed = os.environ.get("COCKPIT_DBT_VERSION")
+    if sys.argv[1:] == ["--version"] and installed:
+        # dagster-dbt's version question, answered without starting dbt (dbt_manifest.dbt_child_env)
+        print(f"Core:\n  - installed: {installed}")
+        return
     # The starter's pid as it said it (COCKPIT_DBT_PARENT_PID), not only as read here: a parent
     # killed before this line would leave init as the parent to watch, and dbt would live on.
     parent = os.getppid()

@@ -21,6 +21,7 @@ build of the same warehouse re-reads only the files that changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -55,6 +56,23 @@ def dbt_executable() -> str:
 
 # Runs dbt so that it dies with the step that started it (a killed refresh leaves no writer).
 DBT_CHILD = Path(__file__).with_name("dbt_child.py")
+
+
+def dbt_child_env() -> dict[str, str]:
+    """What `dbt_child.py` needs in its environment: the real dbt (`COCKPIT_DBT_EXECUTABLE`)
+    and, when that is this venv's own dbt, the installed dbt-core version
+    (`COCKPIT_DBT_VERSION`, e.g. "1.11.16"). dagster-dbt runs `<executable> --version` once per
+    dbt step to learn the version: 1,9 s of dbt's start, and dbt asks PyPI for the newest
+    release on the way; the child answers it from this variable without starting dbt. Another
+    dbt (first on PATH) is asked itself."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    dbt = dbt_executable()
+    env = {"COCKPIT_DBT_EXECUTABLE": dbt, "COCKPIT_DBT_VERSION": ""}
+    if Path(dbt).resolve() == Path(sys.executable).with_name("dbt").resolve():
+        with contextlib.suppress(PackageNotFoundError):
+            env["COCKPIT_DBT_VERSION"] = version("dbt-core")
+    return env
 
 
 # A folder younger than this is never removed: it may belong to a dbt still running (a UI run on

@@ -58,7 +58,7 @@ from warehouse.build_state import (
 )
 from warehouse.dbt_manifest import (
     ManifestMissing,
-    dbt_executable,
+    dbt_child_env,
     keep_partial_parse,
     load_manifest,
     manifest_state,
@@ -280,14 +280,14 @@ def _excluded_names(plan: DbtPlan | None) -> set[str] | None:
 def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) -> Iterator[None]:
     """The environment dbt runs with, for the block only, then restored: the profile's
     variables from `settings` (`Settings.dbt_profile_env`), the real dbt executable that
-    `warehouse/dbt_child.py` execs and the pid it must die with, and `extra` (the ledger's
+    `warehouse/dbt_child.py` execs (and its version) and the pid it must die with, and `extra` (the ledger's
     years, `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
     `DbtCliResource.cli` takes no environment of its own: it copies `os.environ` for the dbt
     process and renders the profile in this process too (its adapter handle), so the variables
     must be in `os.environ` while it starts dbt."""
     values = {
         **settings.dbt_profile_env(),
-        "COCKPIT_DBT_EXECUTABLE": dbt_executable(),
+        **dbt_child_env(),
         "COCKPIT_DBT_PARENT_PID": str(os.getpid()),
         LEDGER_YEARS_ENV: "",
         **(extra or {}),
