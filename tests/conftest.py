@@ -233,6 +233,8 @@ PIPELINE_MODULES = {
     "test_refresh_faults_run",
     "test_report_readback",
     "test_flag_refreshes",
+    "test_comparison",
+    "test_safe_publish",
 }
 
 

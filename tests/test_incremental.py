@@ -5,6 +5,7 @@ publishes nothing — and what it publishes equals a refresh from an empty build
 import json
 import os
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -139,6 +140,20 @@ def test_each_profile_keeps_its_own_partial_parse_state(tmp_path, monkeypatch):
     keep_partial_parse(build, target, profile_env={"COCKPIT_BUILD_DB": "/d/build.duckdb"})
     assert not partial_parse_state(profile_a, target).exists()
     assert partial_parse_state(profile_b, target).read_bytes() == b"state of b"
+    # Another refresh trimming the same folder removed a state between the listing and its
+    # stat: skipped, and keeping a state never fails the build it follows.
+    real_stat = Path.stat
+
+    def vanishing(path, *args, **kwargs):
+        if path == partial_parse_state(profile_b, target):
+            raise FileNotFoundError(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", vanishing)
+    (build / "partial_parse.msgpack").write_bytes(b"state of d, again")
+    assert keep_partial_parse(build, target, profile_env={"COCKPIT_BUILD_DB": "/d/build.duckdb"})
+    monkeypatch.undo()
+    assert partial_parse_state({"COCKPIT_BUILD_DB": "/d/build.duckdb"}, target).read_bytes() == b"state of d, again"
 
 
 def test_nothing_changed_builds_only_the_view_publishing_waits_for(dbt_manifest):

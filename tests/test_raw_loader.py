@@ -433,6 +433,30 @@ def test_a_load_that_meets_a_readers_new_column_parses_each_file_once(tmp_path, 
     ]
 
 
+def _parsed_file(parsed: int, in_range: int) -> SimpleNamespace:
+    """A `ParsedFile` as `_KeptReads` sees it: `parsed` rows read, `in_range` of them to write."""
+    rows = pl.DataFrame({"x": list(range(parsed))})
+    return SimpleNamespace(rows=rows.head(in_range), parsed=SimpleNamespace(rows=rows, rejected=rows.head(0)))
+
+
+def test_the_kept_files_are_counted_by_every_row_they_hold_not_only_those_of_the_range(landing, monkeypatch):
+    """A ranged load into an empty build DB reads every file; a file whose rows all lie outside
+    the range writes none of them but would hold all of them if kept."""
+    from warehouse import raw_loader
+    from warehouse.raw_loader import _KeptReads
+
+    monkeypatch.setattr(raw_loader, "KEEP_PARSED_ROWS", 25)
+    con = no_name_lookup()
+    ensure_schema(con)
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    within = [_parsed_file(10, 0), _parsed_file(15, 1)]
+    kept = _KeptReads(plan, iter(within))
+    assert list(kept) == within and kept.replay(plan) == within  # 25 rows held: kept
+    over = [_parsed_file(10, 0), _parsed_file(16, 1)]
+    kept = _KeptReads(plan, iter(over))
+    assert list(kept) == over and kept.replay(plan) is None  # 26: parsed again on a restart
+
+
 def test_parsed_files_are_replayed_only_for_the_same_plan(landing):
     """A restart whose plan reads another content, another file or another range parses again."""
     from dataclasses import replace
@@ -442,7 +466,7 @@ def test_parsed_files_are_replayed_only_for_the_same_plan(landing):
     con = no_name_lookup()
     ensure_schema(con)
     plan = plan_load(con, BELAEGNING, landing, MARCH)
-    files = [SimpleNamespace(rows=pl.DataFrame({"x": [1, 2]})) for _ in range(2)]
+    files = [_parsed_file(2, 2) for _ in range(2)]
     kept = _KeptReads(plan, iter(files))
     assert kept.replay(plan) is None  # not read yet
     assert list(kept) == files

@@ -251,26 +251,43 @@ def keep_partial_parse(
     project's (`target/partial_parse.msgpack`, which dagster-dbt copies into the next
     invocation's folder) and, with `profile_env`, the state kept for that profile
     (`partial_parse_state`; the 16 newest profiles' states are kept). Returns whether the
-    project's was replaced: not when the invocation wrote none (dbt failed before parsing) or the
-    same bytes. Replaced atomically: another refresh of this checkout copying it reads the old or
-    the new file whole. The state is only a cache: dbt checks it against the project files, the
-    profile and its version, and parses again whatever does not match."""
+    project's was replaced: not when the folder holds none (dbt failed before parsing, and
+    nothing was seeded) or the same bytes (dbt skipped parsing; or it failed after the seeded
+    state was put there, which then goes back unchanged). Replaced atomically: another refresh
+    of this checkout copying it reads the old or the new file whole. The state is only a cache:
+    dbt checks it against the project files, the profile and its version, and parses again
+    whatever does not match. So keeping it never raises: a state that cannot be written or
+    trimmed (another refresh trimming the same folder) is left as it is."""
     made = invocation_target / PARTIAL_PARSE_FILE
-    if not made.is_file():
+    try:
+        data = made.read_bytes()
+    except OSError:
         return False
-    data = made.read_bytes()
     if profile_env is not None:
-        state = partial_parse_state(profile_env, target)
-        state.parent.mkdir(parents=True, exist_ok=True)
-        _replace_bytes(state, data)
-        states = sorted(state.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in states[KEEP_PARTIAL_PARSE_STATES:]:
-            old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            state = partial_parse_state(profile_env, target)
+            state.parent.mkdir(parents=True, exist_ok=True)
+            _replace_bytes(state, data)
+            _trim_states(state.parent)
     kept = target / PARTIAL_PARSE_FILE
-    if kept == made or (kept.is_file() and kept.read_bytes() == data):
+    try:
+        if kept == made or (kept.is_file() and kept.read_bytes() == data):
+            return False
+        _replace_bytes(kept, data)
+    except OSError:
         return False
-    _replace_bytes(kept, data)
     return True
+
+
+def _trim_states(folder: Path) -> None:
+    """Remove all but the `KEEP_PARTIAL_PARSE_STATES` newest states in `folder`. Another
+    refresh may be trimming the same folder: a state gone meanwhile is skipped."""
+    states = []
+    for path in folder.glob("*.msgpack"):
+        with contextlib.suppress(FileNotFoundError):
+            states.append((path.stat().st_mtime, path))
+    for _, old in sorted(states, reverse=True)[KEEP_PARTIAL_PARSE_STATES:]:
+        old.unlink(missing_ok=True)
 
 
 def _replace_bytes(path: Path, data: bytes) -> None:

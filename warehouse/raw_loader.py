@@ -221,7 +221,7 @@ def load_source(
     through `warn` (default `log`) and in `meta.removed_files`.
 
     Files are parsed and written one at a time inside one transaction, so memory holds one
-    file's rows. Raises `ContractErrors` (every broken file of the source, after trying them all)
+    file's rows, and the first files' up to `KEEP_PARSED_ROWS` (kept for a restart, `_KeptReads`). Raises `ContractErrors` (every broken file of the source, after trying them all)
     and `RemovalRefused` (before anything is written), and leaves the database as it was.
     """
     warn = warn or log
@@ -290,7 +290,8 @@ KEEP_PARSED_ROWS = 500_000
 
 class _KeptReads:
     """The files of one load as `read_planned` yields them, passed through and kept while they
-    hold at most `KEEP_PARSED_ROWS` rows. A load that stops on `NewColumns` has parsed every
+    hold at most `KEEP_PARSED_ROWS` rows (parsed rows and rejected values, whether or not in the
+    range). A load that stops on `NewColumns` has parsed every
     file (after the first new column it reads on to learn the rest); its restart on the same plan
     writes these instead of parsing the files a second time. A rate workbook's own
     `<felt>_cellevaerdi` column made every load into an empty build DB read all 66 of the
@@ -306,7 +307,8 @@ class _KeptReads:
     def __iter__(self) -> Iterator[ParsedFile]:
         for parsed in self._read:
             if self._files is not None:
-                self._rows += parsed.rows.height
+                # what a kept file holds: every row it parsed, also those outside the range
+                self._rows += parsed.parsed.rows.height + parsed.parsed.rejected.height
                 if self._rows <= KEEP_PARSED_ROWS:
                     self._files.append(parsed)
                 else:
