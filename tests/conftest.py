@@ -277,6 +277,17 @@ SLOWEST_MODULES = (
     "test_report_readback",
     "test_statbank_pipeline",
     "test_flag_refreshes",
+    # the fast tier's longest (its ~43 s of tests over two workers; docs/testing.md)
+    "test_refresh_faults",
+    "test_damaged_files",
+    "test_disclosure",
+    "test_discovery",
+    "test_raw_loader",
+    "test_statbank",
+    "test_variations",
+    "test_landing_guards",
+    "test_sample",
+    "test_expectations_columns",
 )
 
 
