@@ -32,8 +32,8 @@ test: $(VENV)/.installed
 
 # Parsing, readers, rules' Python helpers, definitions: no pipeline run (see README, test tiers).
 # Two pytest-xdist workers, a module to a worker (its module fixtures are made once), the longest
-# modules first (SLOWEST_MODULES); the property
-# tests and the fuzzing run a quarter of their examples (Hypothesis profile `fast`, tests/conftest.py).
+# modules first (SLOWEST_MODULES); the property tests and the fuzzing run a quarter of their
+# examples (Hypothesis profile `fast`, tests/conftest.py).
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -m "not pipeline" -q -n 2 --dist loadfile --no-loadscope-reorder --hypothesis-profile=fast
 
