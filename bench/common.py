@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parents[1]
 COCKPIT = [sys.executable, "-m", "cli.main"]
 
@@ -61,6 +63,17 @@ def fresh(*paths: Path) -> None:
         for q in (p, p.with_name(p.name + ".wal")):
             if q.exists():
                 q.unlink()
+
+
+def load_seconds(sql: str, files: str | list[str], db: Path) -> float:
+    """Seconds DuckDB takes to run `sql` (a `create table … from read_csv(?, …)`) with `files` as
+    its parameter into a new file `db`, checkpoint included: the reference the benches print."""
+    fresh(db)
+    t0 = time.perf_counter()
+    with duckdb.connect(str(db)) as con:
+        con.execute(sql, [files])
+        con.execute("checkpoint")
+    return time.perf_counter() - t0
 
 
 def memory_gb() -> float:

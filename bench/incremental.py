@@ -20,13 +20,11 @@ import argparse
 import contextlib
 import io
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
-import duckdb
 import polars as pl
-from common import COCKPIT, ROOT, cores, fresh, measure, memory_gb, now, run_cmd, step_times
+from common import COCKPIT, ROOT, cores, fresh, load_seconds, measure, memory_gb, now, run_cmd, step_times
 
 sys.path.insert(0, str(ROOT))
 BENCH_DIR = "_bench"  # folder of the added files inside each source folder
@@ -113,12 +111,7 @@ def ledger_files(landing: Path, rows: int, name: str, first_voucher: int) -> lis
 def native(paths: list[Path], db: Path) -> float:
     from ledger_ingest import NATIVE
 
-    fresh(db)
-    t0 = time.perf_counter()
-    with duckdb.connect(str(db)) as con:
-        con.execute(NATIVE, [[str(p) for p in paths]])
-        con.execute("checkpoint")
-    return time.perf_counter() - t0
+    return load_seconds(NATIVE, [str(p) for p in paths], db)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from common import load_seconds
 
 from ingest.cpr import _PATTERN as CPR_PATTERN
 from ingest.fields import parse
@@ -141,15 +142,6 @@ def _timed(action) -> tuple[float, object]:
     return time.perf_counter() - t0, result
 
 
-def sql_sketch_load(csv_path: Path, db: Path) -> float:
-    """Seconds for SQL_SKETCH into a table of a new DuckDB file."""
-    t0 = time.perf_counter()
-    with duckdb.connect(str(db)) as con:
-        con.execute(SQL_SKETCH, [str(csv_path)])
-        con.execute("checkpoint")
-    return time.perf_counter() - t0
-
-
 def duckdb_scan(csv_path: Path) -> pl.DataFrame:
     """The file read by DuckDB's `read_csv`, every column VARCHAR, as a polars frame (via Arrow)."""
     with duckdb.connect() as con:
@@ -159,15 +151,6 @@ def duckdb_scan(csv_path: Path) -> pl.DataFrame:
                 [str(csv_path)],
             ).to_arrow_table()
         )
-
-
-def native_load(csv_path: Path, db: Path) -> float:
-    """Seconds for DuckDB's own typed read_csv of the file into a table of a new DuckDB file."""
-    t0 = time.perf_counter()
-    with duckdb.connect(str(db)) as con:
-        con.execute(NATIVE, [str(csv_path)])
-        con.execute("checkpoint")
-    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -198,8 +181,8 @@ def main() -> None:
             con.execute("checkpoint")
             ours_s = time.perf_counter() - t0
             assert stats.rows_loaded == args.rows
-        native_s = native_load(utf8, Path(tmp) / "native.duckdb")
-        sketch_s = sql_sketch_load(utf8, Path(tmp) / "sketch.duckdb")
+        native_s = load_seconds(NATIVE, str(utf8), Path(tmp) / "native.duckdb")
+        sketch_s = load_seconds(SQL_SKETCH, str(utf8), Path(tmp) / "sketch.duckdb")
         for db in ("native", "sketch"):
             with duckdb.connect(str(Path(tmp) / f"{db}.duckdb"), read_only=True) as con:
                 assert con.execute("select count(*) from posteringer").fetchone()[0] == args.rows

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import duckdb
-from common import COCKPIT, ROOT, cores, fresh, measure, memory_gb, now, run_cmd, step_times
+from common import COCKPIT, ROOT, cores, fresh, load_seconds, measure, memory_gb, now, run_cmd, step_times
 
 from warehouse.dbt_manifest import seed_partial_parse
 from warehouse.settings import DEFAULT_MEMORY_LIMIT
@@ -53,18 +53,16 @@ def native_ledgers(landing: Path, db: Path) -> tuple[float, int, int]:
             files.append(str(p))
         except UnicodeDecodeError:
             continue
-    fresh(db)
-    t0 = time.perf_counter()
-    with duckdb.connect(str(db)) as con:
-        # every column as text: the files differ in header case, column order and number format
-        con.execute(
-            "create table posteringer as select * from read_csv(?, delim=';', header=true, all_varchar=true,"
-            " union_by_name=true, normalize_names=true)",
-            [files],
-        )
+    # every column as text: the files differ in header case, column order and number format
+    seconds = load_seconds(
+        "create table posteringer as select * from read_csv(?, delim=';', header=true, all_varchar=true,"
+        " union_by_name=true, normalize_names=true)",
+        files,
+        db,
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("select count(*) from posteringer").fetchone()[0]
-        con.execute("checkpoint")
-    return time.perf_counter() - t0, len(files), rows
+    return seconds, len(files), rows
 
 
 def load_average() -> str:
