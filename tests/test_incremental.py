@@ -4,6 +4,7 @@ publishes nothing — and what it publishes equals a refresh from an empty build
 
 import json
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -184,6 +185,7 @@ def test_a_changed_ledger_file_rebuilds_the_years_of_its_old_and_new_rows(dbt_ma
     plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
     assert ledger_args(dbt_manifest, plan, frozenset({kept, old, gone}), frozenset({kept, new, undated})) == {
         "ledger_years": {"bogfoering": [0, 2022, 2024], "service": [2022, 2023, 2024]},
+        "ledger_files": ["b.csv", "c.csv", "d.csv"],  # staging rebuilds these files' rows only
         "ledger_rebuild_all": [],
     }
     # Unchanged ledger: no year; the models are not built at all (not fed by a changed table).
@@ -191,6 +193,17 @@ def test_a_changed_ledger_file_rebuilds_the_years_of_its_old_and_new_rows(dbt_ma
         "bogfoering": [],
         "service": [],
     }
+
+
+def test_a_file_list_too_long_for_the_environment_is_left_out_and_staging_goes_by_year(dbt_manifest):
+    plan = plan_dbt(dbt_manifest, states(posteringer="new"), states())
+    names = [f"posteringer/{'x' * 90}_{i:04d}.csv" for i in range(1000)]  # ~110 000 characters
+    now = frozenset(group(name, "run-2", 2024, 2024, 1) for name in names)
+    planned = ledger_args(dbt_manifest, plan, frozenset(), now)
+    assert planned["ledger_files"] is None and planned["ledger_years"]["bogfoering"] == [2024]
+    assert ledger_args(dbt_manifest, plan, frozenset(), frozenset(list(now)[:400]))["ledger_files"] == sorted(
+        g[0] for g in list(now)[:400]
+    )
 
 
 def test_another_changed_input_rebuilds_every_year_of_the_models_it_feeds(dbt_manifest):
@@ -379,14 +392,18 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(published_sam
     args = dbt_args(booked.run_id)
     assert not args.get("full_refresh") and not args.get("vars")
     compiled = dbt_compiled(booked.run_id)
-    assert "where coalesce(year(bogfoeringsdato), 0) in (2023, 2024)" in compiled["stg_posteringer__posteringer"]
+    # staging, whose rows each come from one posting, rebuilt the three files' rows, not their years'
+    changed_files = "'posteringer/825_2023.csv', 'posteringer/851_2024.csv', 'posteringer/860_2024_efterbogfoering.csv'"
+    assert f"where _source_file in ({changed_files})" in compiled["stg_posteringer__posteringer"]
+    assert "coalesce(year(bogfoeringsdato), 0) in" not in compiled["stg_posteringer__posteringer"]
     service_years = ", ".join(str(y) for y in sorted({2023, *(y for (y,) in service)}))
     assert f"year(periode_fra) in ({service_years})" in compiled["dq_r02_dobbeltbetaling"]
     assert "where aar in (2023, 2024)" in compiled["mart_koeb_driftsherre"]
     # ... so the build parsed only what changed: the build before it was of this build DB too
     (target,) = (DBT_PROJECT_DIR / "target").glob(f"cockpit_dbt-{booked.run_id[:7]}-*")
     log = "".join(p.read_text(encoding="utf-8", errors="replace") for p in target.glob("dbt.log*"))
-    assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log
+    # (dbt's file log is at info: "Found …" is its count of the project, after the parse)
+    assert re.search(r"Found \d+ models", log) and "Unable to do partial parsing" not in log
 
     full = warehouse_settings(tmp_path / "full", landing)
     assert run_pipeline(full).published

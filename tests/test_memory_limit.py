@@ -48,6 +48,7 @@ def test_build_connections_and_dbt_profile_use_the_limits(tmp_path):
         target_path=tmp_path / "target",
         raise_on_error=True,
     )
+    assert shown.adapter is None  # no dbt adapter in this process (dbt_resources.CockpitDbtCliResource)
     rows = [e for e in shown.stream_raw_events() if e.raw_event.get("data", {}).get("preview")]
     preview = json.loads(rows[-1].raw_event["data"]["preview"])
     assert preview == [{"m": "953.6 MiB", "t": str(tmp_path / "spill")}]

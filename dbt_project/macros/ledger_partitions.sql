@@ -1,6 +1,6 @@
 {#
-  The ledger's incremental models (issue 23): staging, the purchase and costly-case marts and the
-  rules R01-R05 and R16 are tables rebuilt per year partition. Each keeps a year column it is
+  The ledger's incremental models (issue 23): the purchase and costly-case marts and the rules
+  R01-R05 and R16 are tables rebuilt per year partition, staging per file (below). Each keeps a year column it is
   partitioned by (`_partition_aar` in staging and the rules, `aar` in the marts) and rebuilds the
   years the dbt step names, by deleting them (`ledger_delete`, a pre-hook) and appending what the
   model's SQL selects for them (`ledger_filter` in the SQL). Which year a model's rows belong to
@@ -13,6 +13,8 @@
   removed: every (file, load) group of rows that is not the same as then):
     ledger_years.bogfoering  the booking years (year of Bogføringsdato; 0 for a posting without one)
     ledger_years.service     the years of Periode fra of those rows (R02 is partitioned by them)
+    ledger_files             the files of those rows; staging, whose every row comes from one
+                             posting, rebuilds only them (`ledger_file_filter`); null: by year
     ledger_rebuild_all       models another changed raw table feeds (the register, the rates, the
                              accounts): every year of those is rebuilt
   Without the variable, or empty (dbt run by hand, a subset picked in the UI) every year is rebuilt, and
@@ -58,6 +60,34 @@
 {% macro ledger_delete(column, kind='bogfoering', shifts=[0]) -%}
     {%- if ledger_incremental() -%}
         delete from {{ this }} where {{ ledger_filter(column, kind, shifts) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{# The ledger files whose rows to rebuild (`ledger_files`), for a model each of whose rows comes
+   from one posting alone (staging): a new file costs its own rows, not its year's. Without a
+   list (an older plan, more names than build_state.LEDGER_FILES_MAX_CHARS, a model another
+   changed table feeds) it goes by year, as `ledger_filter` on `year_column`. #}
+{% macro ledger_file_filter(column, year_column) -%}
+    {%- set plan = ledger_plan() -%}
+    {%- set files = none -%}
+    {%- if ledger_incremental() and plan is not none and model.name not in plan.get('ledger_rebuild_all', []) -%}
+        {%- set files = plan.get('ledger_files') -%}
+    {%- endif -%}
+    {%- if files is none -%}
+        {{ ledger_filter(year_column) }}
+    {%- elif files | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({% for f in files %}'{{ f | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{# The pre-hook of a model rebuilt per file: remove the rows of the files about to be selected again. #}
+{% macro ledger_delete_files(column, year_column) -%}
+    {%- if ledger_incremental() -%}
+        delete from {{ this }} where {{ ledger_file_filter(column, year_column) }}
     {%- else -%}
         select 1
     {%- endif -%}

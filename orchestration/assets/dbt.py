@@ -280,16 +280,19 @@ def _excluded_names(plan: DbtPlan | None) -> set[str] | None:
 def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) -> Iterator[None]:
     """The environment dbt runs with, for the block only, then restored: the profile's
     variables from `settings` (`Settings.dbt_profile_env`), the real dbt executable that
-    `warehouse/dbt_child.py` execs (and its version) and the pid it must die with, and `extra` (the ledger's
-    years, `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
+    `warehouse/dbt_child.py` execs (and its version) and the pid it must die with, dbt's file
+    log level (`DBT_LOG_LEVEL_FILE`, info unless set) and `extra` (the ledger's years,
+    `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
     `DbtCliResource.cli` takes no environment of its own: it copies `os.environ` for the dbt
-    process and renders the profile in this process too (its adapter handle), so the variables
-    must be in `os.environ` while it starts dbt."""
+    process, so the variables must be in `os.environ` while it starts dbt."""
     values = {
         **settings.dbt_profile_env(),
         **dbt_child_env(),
         "COCKPIT_DBT_PARENT_PID": str(os.getpid()),
         LEDGER_YEARS_ENV: "",
+        # dbt's file log at info: the debug level writes every statement of every node (~0,8 s
+        # of a sample build); DBT_LOG_LEVEL_FILE=debug in the environment brings it back
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE") or "info",
         **(extra or {}),
     }
     before = {name: os.environ.get(name) for name in values}

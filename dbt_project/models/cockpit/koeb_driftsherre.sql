@@ -1,3 +1,7 @@
+-- A table, not a view: its data tests, the disclosure test and the publish step each read it,
+-- and as a view every read grouped all the ledger's purchases per citizen again.
+{{ config(materialized='table') }}
+
 -- Purchases per municipality × year × operator, disclosure-controlled (docs/disclosure.md). An
 -- operator's rows add up to the kinds of cockpit.koeb_driftsherretype, so: every operator of a
 -- hidden kind is hidden; within a shown kind, an operator bought for 1–4 citizens or dominated

@@ -1,3 +1,7 @@
+-- A table, not a view: its data tests, the disclosure test and the publish step each read it,
+-- and as a view every read grouped all the ledger's purchases per citizen again.
+{{ config(materialized='table') }}
+
 -- Purchases per municipality × year × kind of operator, disclosure-controlled
 -- (docs/disclosure.md): a kind bought for 1–4 citizens, or where one citizen dominates the
 -- amount, is hidden (primary); beside a lone hidden kind the smallest other kind with citizens

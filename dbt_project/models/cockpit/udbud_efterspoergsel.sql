@@ -1,3 +1,7 @@
+-- A table, not a view: its data tests, the disclosure test and the publish step each read it,
+-- and as a view every read grouped all the ledger's purchases per citizen again.
+{{ config(materialized='table') }}
+
 -- Supply and demand per year × paragraph × target group, disclosure-controlled
 -- (docs/disclosure.md). Refusals and the waiting list are sums over secure institutions, so a
 -- group shows them only when every institution in it shows both in cockpit.sikrede_institutioner

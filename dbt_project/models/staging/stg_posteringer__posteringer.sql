@@ -1,15 +1,16 @@
--- Incremental per booking year (macros/ledger_partitions.sql): a posting's row depends on that
--- posting alone, so the years whose files changed are deleted and selected again from raw.
+-- Incremental per ledger file (macros/ledger_partitions.sql): a posting's row depends on that
+-- posting alone, so the rows of the files that changed (added, replaced, removed) are deleted
+-- and selected again from raw; by booking year when the plan lists no files.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ ledger_delete('_partition_aar') }}",
+    pre_hook="{{ ledger_delete_files('_source_file', '_partition_aar') }}",
 ) }}
 
 with source as (
     select * from {{ source('raw', 'posteringer') }}
-    where {{ ledger_filter('coalesce(year(bogfoeringsdato), 0)') }}
+    where {{ ledger_file_filter('_source_file', 'coalesce(year(bogfoeringsdato), 0)') }}
 ),
 
 renamed as (
