@@ -7,7 +7,7 @@ refresh measured in the same run.
 2. an unchanged re-run (`cockpit run` again): goal <= 5 % of (1);
 3. one new month of occupancy (a file for the month after the data) through `monthly_refresh`
    for that partition: goal <= 10 % of (1);
-4. one new ledger file (20 000 postings) through `yearly_refresh` for its year: goal <= 10 %;
+4. one new ledger file (20 000 postings) through `yearly_refresh` for its year: goal <= 10 % (issue 23: <= 5 %);
 5. `--extra` postings (default 3 million) in new files through the whole refresh: the refresh's
    extra time over (2) vs DuckDB's own `read_csv` of the same files into a table: goal <= 3x.
 
@@ -172,7 +172,8 @@ def main() -> None:
         f"one new month of occupancy ({month}):       {monthly.seconds:8.1f}s  {monthly.seconds / f:6.1%} of full (goal <= 10 %)"
     )
     print(
-        f"one new ledger file (20 000 postings, 2024):  {ledger.seconds:8.1f}s  {ledger.seconds / f:6.1%} of full (goal <= 10 %)"
+        f"one new ledger file (20 000 postings, 2024):  {ledger.seconds:8.1f}s  {ledger.seconds / f:6.1%} of full"
+        " (goal <= 10 %; issue 23: <= 5 %)"
     )
     extra = with_extra.seconds - base.seconds
     print(
