@@ -107,7 +107,8 @@ def bare_dbt_build(build: Path) -> float:
         kept = DBT_PROJECT / "target" / "partial_parse.msgpack"
         if kept.exists():
             shutil.copy(kept, target / kept.name)
-    env = {**os.environ, **profile, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # dbt's file log at the level the dbt step writes it (orchestration/assets/dbt.py `dbt_environment`)
+    env = {**os.environ, **profile, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_LOG_LEVEL_FILE": "info"}
     dbt = str(Path(sys.executable).with_name("dbt"))
     cmd = [dbt, "build", "--exclude", "resource_type:unit_test", "--quiet", "--profiles-dir", "."]
     t0 = time.perf_counter()

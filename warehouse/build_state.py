@@ -252,9 +252,10 @@ def last_ledger_groups(con: duckdb.DuckDBPyConnection) -> frozenset[LedgerGroup]
 # line's vars into its partial-parse state, so changing vars would parse the project in full
 # every build; a variable read only while models run is no part of that state.
 LEDGER_YEARS_ENV = "COCKPIT_DBT_LEDGER_YEARS"
-# Above this many characters of file names the changed files are not listed (the models that
-# rebuild per file go by year instead): a process's environment string is at most 128 KiB on
-# Linux, and a list that long is most of the ledger anyway (a reader upgrade reads every file).
+# Above this many characters of the variable as dbt receives it (JSON: a name with æ/ø/å
+# counts 6 characters per letter) the changed files are not listed, and the models that rebuild
+# per file go by year instead: a process's environment string is at most 128 KiB on Linux, and
+# a list that long is most of the ledger anyway (a reader upgrade reads every file).
 LEDGER_FILES_MAX_CHARS = 60_000
 
 
@@ -275,7 +276,7 @@ def ledger_vars(
       "ledger_files": [...], "ledger_rebuild_all": [...]}`: the booking years (`bogfoering`) and
       years of Periode fra (`service`) of every group in `now` or `last` but not in both (a file
       added, replaced or removed shows up with its old and its new rows); the files of those
-      groups (`_source_file`, sorted; null when the names exceed `LEDGER_FILES_MAX_CHARS`), for
+      groups (`_source_file`, sorted; null when the JSON would exceed `LEDGER_FILES_MAX_CHARS`), for
       the models whose rows each come from one posting (staging); and the incremental models that
       another changed raw table feeds (the register, the rates, the accounts), which rebuild
       every year.
@@ -298,10 +299,11 @@ def ledger_vars(
         "bogfoering": sorted({g[3] for g in changed}),
         "service": sorted({g[4] for g in changed if g[4] is not None}),
     }
-    files = sorted({g[0] for g in changed})
-    listed = files if sum(len(f) + 4 for f in files) <= LEDGER_FILES_MAX_CHARS else None
-    plan_json = {"ledger_years": years, "ledger_files": listed, "ledger_rebuild_all": rebuild_all}
-    return (), {LEDGER_YEARS_ENV: json.dumps(plan_json)}
+    plan = {"ledger_years": years, "ledger_files": sorted({g[0] for g in changed}), "ledger_rebuild_all": rebuild_all}
+    text = json.dumps(plan)
+    if len(text) > LEDGER_FILES_MAX_CHARS:
+        text = json.dumps({**plan, "ledger_files": None})
+    return (), {LEDGER_YEARS_ENV: text}
 
 
 def plan_ledger(

@@ -1,9 +1,11 @@
 {#
   The ledger's incremental models (issue 23): the purchase and costly-case marts and the rules
-  R01-R05 and R16 are tables rebuilt per year partition, staging per file (below). Each keeps a year column it is
-  partitioned by (`_partition_aar` in staging and the rules, `aar` in the marts) and rebuilds the
-  years the dbt step names, by deleting them (`ledger_delete`, a pre-hook) and appending what the
-  model's SQL selects for them (`ledger_filter` in the SQL). Which year a model's rows belong to
+  R01-R05 and R16 are tables rebuilt per year partition. Each keeps a year column it is
+  partitioned by (`_partition_aar` in the rules, `aar` in the marts) and rebuilds the years the
+  dbt step names, by deleting them (`ledger_delete`, a pre-hook) and appending what the model's
+  SQL selects for them (`ledger_filter` in the SQL). Staging, each of whose rows is one
+  posting's, is rebuilt per changed file instead (`ledger_delete_files`, `ledger_file_filter`;
+  by year, `_partition_aar`, when the plan lists no files). Which year a model's rows belong to
   and which years it must read is reasoned out beside each model.
 
   The dbt step (warehouse/build_state.py `ledger_vars`) passes, in the environment variable

@@ -281,8 +281,8 @@ def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) 
     """The environment dbt runs with, for the block only, then restored: the profile's
     variables from `settings` (`Settings.dbt_profile_env`), the real dbt executable that
     `warehouse/dbt_child.py` execs (and its version) and the pid it must die with, dbt's file
-    log level (`DBT_LOG_LEVEL_FILE`, info unless set) and `extra` (the ledger's years,
-    `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
+    log level (`DBT_LOG_LEVEL_FILE`, info unless set) and `extra` (the ledger's plan, years and
+    changed files, in `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
     `DbtCliResource.cli` takes no environment of its own: it copies `os.environ` for the dbt
     process, so the variables must be in `os.environ` while it starts dbt."""
     values = {
