@@ -27,8 +27,8 @@
 {# The years of `kind` ('bogfoering' or 'service') to rebuild, shifted by each of `shifts`
    (a model whose year Y reads year Y-1 rebuilds Y+1 too); none: every year. #}
 {% macro ledger_years(kind='bogfoering', shifts=[0]) -%}
-    {%- set plan = ledger_plan() -%}
-    {%- if not ledger_incremental() or plan is none or model.name in plan.get('ledger_rebuild_all', []) -%}
+    {%- set plan = ledger_model_plan() -%}
+    {%- if plan is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set given = plan.get('ledger_years', {}) -%}
@@ -72,11 +72,8 @@
    list (an older plan, more names than build_state.LEDGER_FILES_MAX_CHARS, a model another
    changed table feeds) it goes by year, as `ledger_filter` on `year_column`. #}
 {% macro ledger_file_filter(column, year_column) -%}
-    {%- set plan = ledger_plan() -%}
-    {%- set files = none -%}
-    {%- if ledger_incremental() and plan is not none and model.name not in plan.get('ledger_rebuild_all', []) -%}
-        {%- set files = plan.get('ledger_files') -%}
-    {%- endif -%}
+    {%- set plan = ledger_model_plan() -%}
+    {%- set files = plan.get('ledger_files') if plan is not none else none -%}
     {%- if files is none -%}
         {{ ledger_filter(year_column) }}
     {%- elif files | length == 0 -%}
@@ -93,6 +90,16 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{# The dbt step's plan as it applies to this model; none when the model rebuilds every year:
+   not incremental now, no plan given, or fed by another changed raw table (`ledger_rebuild_all`). #}
+{% macro ledger_model_plan() -%}
+    {%- set plan = ledger_plan() -%}
+    {%- if not ledger_incremental() or plan is none or model.name in plan.get('ledger_rebuild_all', []) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(plan) }}
 {%- endmacro %}
 
 {# dbt's is_incremental(); false in a unit test, which has no `this` to ask about (dbt 1.11 fails
