@@ -299,10 +299,10 @@ def ledger_vars(
         "bogfoering": sorted({g[3] for g in changed}),
         "service": sorted({g[4] for g in changed if g[4] is not None}),
     }
-    plan = {"ledger_years": years, "ledger_files": sorted({g[0] for g in changed}), "ledger_rebuild_all": rebuild_all}
-    text = json.dumps(plan)
+    given = {"ledger_years": years, "ledger_files": sorted({g[0] for g in changed}), "ledger_rebuild_all": rebuild_all}
+    text = json.dumps(given)
     if len(text) > LEDGER_FILES_MAX_CHARS:
-        text = json.dumps({**plan, "ledger_files": None})
+        text = json.dumps({**given, "ledger_files": None})
     return (), {LEDGER_YEARS_ENV: text}
 
 
