@@ -221,8 +221,9 @@ def load_source(
     through `warn` (default `log`) and in `meta.removed_files`.
 
     Files are parsed and written one at a time inside one transaction, so memory holds one
-    file's rows, and the first files' up to `KEEP_PARSED_ROWS` (kept for a restart, `_KeptReads`). Raises `ContractErrors` (every broken file of the source, after trying them all)
-    and `RemovalRefused` (before anything is written), and leaves the database as it was.
+    file's rows, and the first files' up to `KEEP_PARSED_ROWS` (kept for a restart,
+    `_KeptReads`). Raises `ContractErrors` (every broken file of the source, after trying them
+    all) and `RemovalRefused` (before anything is written), and leaves the database as it was.
     """
     warn = warn or log
     ensure_schema(con)
@@ -257,7 +258,8 @@ def load_source(
                 "version af indlæseren eller mappingen"
             )
         replay = kept.replay(plan) if kept else None
-        kept = _KeptReads(plan, read_planned(plan, landing_dir, load_id, log=log))
+        if replay is None:
+            kept = _KeptReads(plan, read_planned(plan, landing_dir, load_id, log=log))
         try:
             stats = write_load(con, plan, kept if replay is None else replay, load_id)
         except NewColumns as exc:

@@ -160,17 +160,14 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         whole = context.selected_asset_keys == context.assets_def.keys and set(
             context.selected_asset_check_keys
         ) == set(context.assets_def.check_keys)
+        manifest = load_manifest()  # 1,9 MB of JSON: read once per step
         with build_db.connect() as con:  # a job of one grain, first on a fresh build DB
             ensure_raw_tables(con)
             states, last = dbt_states(con, project_digest()), last_built(con)
-            plan = (
-                plan_dbt(load_manifest(), states, last, unit_tested=unit_tests_passed(states[PROJECT]))
-                if whole
-                else None
-            )
+            plan = plan_dbt(manifest, states, last, unit_tested=unit_tests_passed(states[PROJECT])) if whole else None
             published = published_current(con, settings.published_db) if plan and plan.nothing else None
             previous = last_build_run(con) if plan and not plan.full else None
-            ledger_args, ledger_env, ledger = plan_ledger(con, load_manifest(), plan) if plan else ((), {}, None)
+            ledger_args, ledger_env, ledger = plan_ledger(con, manifest, plan) if plan else ((), {}, None)
         selected_checks = set(context.selected_asset_check_keys)
         if plan and plan.nothing and published is None and (damage := file_damage(settings.published_db)):
             context.log.warning(f"{settings.published_db.name} er ikke den publicerede fil ({damage}): publiceres igen")
@@ -181,7 +178,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
                 f"dbt: intet ændret siden sidste byg, og {settings.published_db.name} er publiceret fra den "
                 f"(kørsel {published[0]}, {published[1]:%Y-%m-%d %H:%M}): intet at bygge eller publicere"
             )
-            yield from unchanged_check_results(load_manifest(), None, set(), selected_checks, previous)
+            yield from unchanged_check_results(manifest, None, set(), selected_checks, previous)
             return
         if plan is not None:
             context.log.info(f"dbt: {plan.reason}")
@@ -212,7 +209,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         if not invocation.is_successful():
             raise Failure(description=dbt_errors(invocation), metadata={"dbt_command": invocation.dbt_command})
         if plan is not None and previous is not None:
-            yield from unchanged_check_results(load_manifest(), plan, emitted, selected_checks, previous)
+            yield from unchanged_check_results(manifest, plan, emitted, selected_checks, previous)
         if plan is not None:
             with build_db.connect() as con:
                 record_built(con, states, context.run.run_id, ledger)
