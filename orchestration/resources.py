@@ -68,6 +68,10 @@ class SettingsResource(ConfigurableResource):
     max_file_mib: int | None = Field(
         default=None, description="COCKPIT_MAX_FILE_MIB: the largest landing file read, in MiB (default 512)"
     )
+    parse_workers: int | None = Field(
+        default=None,
+        description="COCKPIT_PARSE_WORKERS: processes that parse a large load's files (default: the cores, at most 4)",
+    )
 
     _resolved: Settings | None = PrivateAttr(default=None)
 

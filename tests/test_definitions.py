@@ -412,11 +412,13 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
         settle_seconds=0.5,
         settle_timeout_seconds=30.0,
         max_file_mib=64,
+        parse_workers=3,
     )
     monkeypatch.setenv("COCKPIT_BUILD_DB", str(tmp_path / "env" / "build.duckdb"))
     monkeypatch.setenv("COCKPIT_BEHOLD_KOERSLER", "7")
     monkeypatch.setenv("COCKPIT_SETTLE_SECONDS", "9")
     monkeypatch.setenv("COCKPIT_MAX_FILE_MIB", "8")
+    monkeypatch.setenv("COCKPIT_PARSE_WORKERS", "1")
     seen = {}
 
     @asset
@@ -437,6 +439,7 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
         "settle_seconds": 0.5,
         "settle_timeout_seconds": 30.0,
         "max_file_mib": 64,
+        "parse_workers": 3,
     }
     resources = cockpit_resources()
     job = Definitions(assets=[probe], resources=resources).resolve_implicit_global_asset_job_def()
@@ -446,7 +449,11 @@ def test_the_runs_settings_reach_every_step_as_run_config_not_through_the_enviro
     # Without run config (a UI run), the environment, read when the run starts.
     assert job.execute_in_process().success
     assert seen["build_db"] == tmp_path / "env" / "build.duckdb" and seen["settings"].keep_runs == 7
-    assert (seen["settings"].settle_seconds, seen["settings"].max_file_mib) == (9.0, 8)
+    assert (seen["settings"].settle_seconds, seen["settings"].max_file_mib, seen["settings"].parse_workers) == (
+        9.0,
+        8,
+        1,
+    )
     assert settings_of_run(config).build_db == given.build_db  # the executor's lock
     assert settings_of_run({}).build_db == tmp_path / "env" / "build.duckdb"
 

@@ -34,8 +34,9 @@ import polars as pl
 from ingest.cpr import mask_text
 from ingest.errors import ContractError, printable
 from ingest.fields import REJECTED_SCHEMA, Parsed
-from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, read_file, reader_version
-from ingest.textfile import sha256_file
+from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, reader_version
+from ingest.textfile import sha256_files
+from warehouse.parallel_read import default_parse_workers, parsed_in_order
 from warehouse.sql_names import ident, qualified
 
 # The schemas this module creates (dbt's sources read them); a DB file may not be named like one.
@@ -202,6 +203,7 @@ def load_source(
     log: Callable[[str], None] = lambda _msg: None,
     warn: Callable[[str], None] | None = None,
     removal: RemovalPolicy = RemovalPolicy(),  # noqa: B008 — frozen, so one shared default is safe
+    workers: int | None = None,
 ) -> LoadStats:
     """Make `raw.<source>` agree with the landing files, for the partitions asked for.
 
@@ -220,12 +222,15 @@ def load_source(
     as a finding. Files gone since the last load are removed as `removal` allows, and named
     through `warn` (default `log`) and in `meta.removed_files`.
 
-    Files are parsed and written one at a time inside one transaction, so memory holds one
-    file's rows, and the first files' up to `KEEP_PARSED_ROWS` (kept for a restart,
-    `_KeptReads`). Raises `ContractErrors` (every broken file of the source, after trying them
+    Files are written one at a time inside one transaction, in plan order. A large load's files
+    are parsed by `workers` processes (None: `default_parse_workers()`, the cores up to 4;
+    warehouse/parallel_read.py) a few files ahead of the writer, a small one here. So memory
+    holds the file being written and at most `workers + 1` parsed ones, and the first files' up
+    to `KEEP_PARSED_ROWS` (kept for a restart, `_KeptReads`). Raises `ContractErrors` (every broken file of the source, after trying them
     all) and `RemovalRefused` (before anything is written), and leaves the database as it was.
     """
     warn = warn or log
+    workers = default_parse_workers() if workers is None else workers
     ensure_schema(con)
     con.execute("begin")  # the column and the ledger's "read again" together, or neither
     try:
@@ -259,7 +264,7 @@ def load_source(
             )
         replay = kept.replay(plan) if kept else None
         if replay is None:
-            kept = _KeptReads(plan, read_planned(plan, landing_dir, load_id, log=log))
+            kept = _KeptReads(plan, read_planned(plan, landing_dir, load_id, log=log, workers=workers))
         try:
             stats = write_load(con, plan, kept if replay is None else replay, load_id)
         except NewColumns as exc:
@@ -333,9 +338,10 @@ def plan_load(
 ) -> LoadPlan:
     """Step 1: which files to read, from the landing dir (names and SHA-256) and the ledger."""
     every = {}
-    for path in source.files(landing_dir):  # a loop over files, not rows
+    paths = source.files(landing_dir)
+    for path, sha in zip(paths, sha256_files(paths), strict=True):  # a loop over files, not rows
         rel = path.relative_to(landing_dir).as_posix()
-        every[rel] = LandingFile(rel, path, sha256_file(path))
+        every[rel] = LandingFile(rel, path, sha)
     reader = reader_version(source, landing_dir)
     known = {
         file: (sha, by)
@@ -430,20 +436,24 @@ def shown(name: str) -> str:
 
 
 def read_planned(
-    plan: LoadPlan, landing_dir: Path, load_id: str, *, log: Callable[[str], None] = lambda _msg: None
+    plan: LoadPlan,
+    landing_dir: Path,
+    load_id: str,
+    *,
+    log: Callable[[str], None] = lambda _msg: None,
+    workers: int = 1,
 ) -> Iterator[ParsedFile]:
-    """Step 2: parse the files of `plan.to_read` one at a time, in plan order, yielding each
-    (no database). Lazy, so a caller that writes each file before asking for the next holds one
-    file's rows. After the first broken file the rest are still parsed (their errors are
+    """Step 2: parse the files of `plan.to_read` and yield each in plan order (no database); a
+    large load is parsed by worker processes a few files ahead (warehouse/parallel_read.py).
+    Lazy, so a caller that writes each file before asking for the next holds its rows and those
+    of at most `workers + 1` parsed files waiting (`workers` ≤ 1: parsed here, one at a time). After the first broken file the rest are still parsed (their errors are
     reported together) but no longer yielded; when the files are exhausted, raises
     `ContractErrors` with every file that could not be read."""
     source, partitions = plan.source, plan.partitions
     errors = []
-    for landing_file in plan.to_read:
-        try:
-            parsed = read_file(source, landing_file.path, landing_dir, load_id)
-        except ContractError as exc:
-            errors.append(exc)
+    for landing_file, parsed in parsed_in_order(source, plan.to_read, landing_dir, load_id, workers=workers):
+        if isinstance(parsed, ContractError):
+            errors.append(parsed)
             continue
         log(
             f"{source.name}: {landing_file.rel}: {parsed.rows.height} rækker, {parsed.rejected.height} afviste værdier"

@@ -11,13 +11,14 @@ settings while it starts dbt (`dbt_profile_env`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ingest.textfile import DEFAULT_MAX_FILE_MIB
 from warehouse.landing_settle import DEFAULT_SETTLE_SECONDS, DEFAULT_TIMEOUT_SECONDS
+from warehouse.parallel_read import default_parse_workers
 from warehouse.paths import PROJECT_ROOT
 
 _DEFAULTS = {
@@ -60,6 +61,9 @@ class Settings:
     settle_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     # The largest landing file a reader takes, in MiB (COCKPIT_MAX_FILE_MIB, ingest/textfile.py).
     max_file_mib: int = DEFAULT_MAX_FILE_MIB
+    # Worker processes that parse a large load's files (COCKPIT_PARSE_WORKERS; 0 or 1: none,
+    # warehouse/parallel_read.py): the cores this process may use, at most 4.
+    parse_workers: int = field(default_factory=lambda: default_parse_workers())
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -76,6 +80,7 @@ class Settings:
             settle_seconds=_seconds("COCKPIT_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS),
             settle_timeout_seconds=_seconds("COCKPIT_SETTLE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
             max_file_mib=_count("COCKPIT_MAX_FILE_MIB", DEFAULT_MAX_FILE_MIB),
+            parse_workers=_count("COCKPIT_PARSE_WORKERS", default_parse_workers()),
         )
         settings.validate()
         return settings
@@ -140,6 +145,7 @@ class Settings:
         os.environ["COCKPIT_SETTLE_SECONDS"] = str(self.settle_seconds)
         os.environ["COCKPIT_SETTLE_TIMEOUT_SECONDS"] = str(self.settle_timeout_seconds)
         os.environ["COCKPIT_MAX_FILE_MIB"] = str(self.max_file_mib)
+        os.environ["COCKPIT_PARSE_WORKERS"] = str(self.parse_workers)
 
     def removal_policy(self):
         """The loader's `RemovalPolicy` of these settings."""

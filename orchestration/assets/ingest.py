@@ -94,6 +94,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
                     log=context.log.info,
                     warn=context.log.warning,
                     removal=settings.removal_policy(),
+                    workers=settings.parse_workers,
                 )
             except ContractErrors as exc:
                 for err in exc.errors:

@@ -1,0 +1,143 @@
+"""Parse a load's landing files in worker processes, handed back in plan order.
+
+A load parses its files one after another (`raw_loader.read_planned`) and inserts each into the
+build DB as it comes. Parsing is Python and polars: a rate workbook's sheet XML, a ledger's
+decoding, Danish numbers and the CPR guard. It holds the GIL, so threads do not share it out;
+processes do. With the files of a large load parsed by `Settings.parse_workers` processes (spawned, so no
+DuckDB or polars thread is forked), the main process inserts file n while file n + 1 is being
+parsed, and on a 2-core machine both cores work (measured in docs/performance.md, *Parsing in
+worker processes*).
+
+Only the build DB's one writer inserts: workers never open DuckDB. They return each file's
+`Parsed` (polars frames pickle as Arrow IPC) or the `ContractError` it raised, and hold at most
+`AHEAD` parsed files beyond the one being inserted, so memory stays bounded by a few files.
+
+A small load is parsed in the calling process: starting a worker (a fresh interpreter that
+imports polars and the readers) costs ~0,5 s, more than parsing a handful of files. Whether a
+load is large is estimated from its files before any is read (`estimated_seconds`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Protocol
+
+from ingest.errors import ContractError
+from ingest.fields import Parsed
+from ingest.sources import SOURCES, Source, read_file
+from ingest.textfile import file_size_limit, max_file_mib
+
+# Parse time per file kind, measured on this project's 2-core machine (the national sample,
+# 2026-12-07): a rate workbook ~43 ms, a ledger or other text file ~50 ms per MB.
+WORKBOOK_SECONDS = 0.043
+TEXT_SECONDS_PER_MB = 0.05
+# A load estimated below this is parsed in the calling process (a worker's start is ~0,5 s).
+PARALLEL_FROM_SECONDS = 1.5
+# Landing-file bytes handed to workers beyond the first file waiting: parsing holds ~12× a
+# file's size (docs/landing-files.md), so ~1,5 GB at most; a larger file still goes alone.
+AHEAD_BYTES = 128 << 20
+
+
+def default_parse_workers() -> int:
+    """Worker processes that parse a large load when COCKPIT_PARSE_WORKERS is not set: the
+    cores this process may use, at most 4 (`Settings.parse_workers`; on the 2-core machine two
+    workers beat one and three, docs/performance.md)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+class _File(Protocol):
+    rel: str
+    path: Path
+
+
+def estimated_seconds(files: Sequence[_File]) -> float:
+    """Seconds one process would take to parse `files`, from their kinds and sizes (the
+    constants above); a file that cannot be stat'ed counts as empty (its read will say why)."""
+    return sum(
+        WORKBOOK_SECONDS if f.path.suffix.lower() == ".xlsx" else size / 1e6 * TEXT_SECONDS_PER_MB
+        for f, size in zip(files, _sizes(files), strict=True)
+    )
+
+
+def _sizes(files: Sequence[_File]) -> list[int]:
+    sizes = []
+    for f in files:
+        try:
+            sizes.append(f.path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    return sizes
+
+
+def parsed_in_order(
+    source: Source, files: Sequence[_File], landing_dir: Path, load_id: str, *, workers: int
+) -> Iterator[tuple[_File, Parsed | ContractError]]:
+    """Each of `files` with what `ingest.sources.read_file` gives for it: its `Parsed`, or the
+    `ContractError` it raised (returned, not raised, so the caller can read on and report every
+    broken file). In the order of `files`, whichever process parsed them. Any other exception of
+    a worker (a bug, a killed worker: `BrokenProcessPool`) is raised here, as a serial read would.
+
+    `workers` processes parse when there are two or more (`Settings.parse_workers`), the load is
+    large (`estimated_seconds` ≥ `PARALLEL_FROM_SECONDS`, at least two files) and `source` is
+    one of `SOURCES` (a worker finds it by name); otherwise the files are parsed here, one at a
+    time."""
+    n = workers
+    parallel = (
+        n > 1
+        and len(files) > 1
+        and SOURCES.get(source.name) is source
+        and estimated_seconds(files) >= PARALLEL_FROM_SECONDS
+    )
+    if not parallel:
+        for f in files:
+            try:
+                yield f, read_file(source, f.path, landing_dir, load_id)
+            except ContractError as exc:
+                yield f, exc
+        return
+    n = min(n, len(files))
+    limit = max_file_mib()  # the caller's `file_size_limit`, which a worker's context lacks
+    sizes = _sizes(files)
+    # spawn: a fork of this process would copy DuckDB's and polars' threads mid-state
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[tuple[_File, int, Future]] = deque()
+        queued, handed = 0, 0  # files submitted; their bytes not yet taken by the caller
+
+        def fill() -> None:
+            # at most n + 1 files beyond the one the caller holds, and AHEAD_BYTES of them
+            nonlocal queued, handed
+            while queued < len(files) and (
+                not pending or (len(pending) <= n and handed + sizes[queued] <= AHEAD_BYTES)
+            ):
+                f = files[queued]
+                future = pool.submit(_read_in_worker, source.name, f.path, landing_dir, load_id, limit)
+                pending.append((f, sizes[queued], future))
+                queued, handed = queued + 1, handed + sizes[queued]
+
+        fill()
+        try:
+            while pending:
+                f, size, future = pending.popleft()
+                result = future.result()
+                handed -= size
+                fill()
+                yield f, (ContractError(**result) if isinstance(result, dict) else result)
+        finally:
+            for _, _, future in pending:  # the caller stopped early: parse nothing more
+                future.cancel()
+
+
+def _read_in_worker(source_name: str, path: Path, landing_dir: Path, load_id: str, max_mib: int) -> Parsed | dict:
+    # ContractError's constructor takes its parts, not its message, so it is sent as those parts
+    # (already masked and printable; masking them again changes nothing).
+    try:
+        with file_size_limit(max_mib):
+            return read_file(SOURCES[source_name], path, landing_dir, load_id)
+    except ContractError as exc:
+        return {"file": exc.file, "reason": exc.reason, "column": exc.column, "line": exc.line}
