@@ -90,7 +90,7 @@ class Source:
     def folders(self, landing_dir: Path) -> list[Path]:
         """The landing dir's folders of this source: named as `landing_folder` in any case
         (`Posteringer/`), a symlinked one only when it points inside the landing dir."""
-        return self._folders_in(discover(landing_dir))
+        return self._folders_in(discover(landing_dir, only=self.landing_folder))
 
     def _folders_in(self, found: Discovery) -> list[Path]:
         return [p for p in found.folders if p.name.casefold() == self.landing_folder.casefold()]
@@ -98,8 +98,9 @@ class Source:
     def files(self, landing_dir: Path, found: Discovery | None = None) -> list[Path]:
         """This source's landing files (`discover`: symlinks followed only inside the landing
         dir, temporary names left out) with one of its suffixes, in any sub-folder. `found`:
-        the landing dir's discovery when the caller walked it already (one walk for all sources)."""
-        found = discover(landing_dir) if found is None else found
+        the landing dir's discovery when the caller walked it already (one walk for all sources);
+        without it only this source's folders are walked."""
+        found = discover(landing_dir, only=self.landing_folder) if found is None else found
         names, top = {f.name for f in self._folders_in(found)}, len(landing_dir.parts)
         return sorted(
             p
@@ -124,8 +125,11 @@ class Discovery:
     refused: dict[Path, str]  # what is not read and why: links out or to nothing, unreadable
 
 
-def discover(landing_dir: Path) -> Discovery:
+def discover(landing_dir: Path, *, only: str | None = None) -> Discovery:
     """Walk the landing dir once: every file, with paths as they appear in the landing dir.
+    `only`: a top-level folder name (any case); then only the top-level folders of that name
+    are walked (one source's files: the national landing dir's 3 221 files are walked once per
+    refresh, not once per source and step), and no top-level file is listed.
 
     A symbolic link is followed only when it points inside the landing dir (resolved); one
     pointing outside it, or at nothing (a share that is not mounted), and a file or folder that
@@ -149,6 +153,8 @@ def discover(landing_dir: Path) -> Discovery:
         for entry in entries:
             if _temporary(Path(entry.name)):  # its folders were checked on the way down
                 continue
+            if only is not None and not above and entry.name.casefold() != only.casefold():
+                continue  # another source's folder, or a file at the top
             path = Path(entry.path)
             why = _refusal(path, entry, root)
             if why:
@@ -544,8 +550,9 @@ def reader_version(source: Source, landing_dir: Path) -> str:
     digest = hashlib.sha256(_readers_digest().encode())
     digest.update(source.name.encode())
     if source.mappings:
-        for folder in source.folders(landing_dir):
-            for path in discover(landing_dir).files:
+        found = discover(landing_dir, only=source.landing_folder)
+        for folder in source._folders_in(found):
+            for path in found.files:
                 if folder in path.parents and path.suffix.lower() in (".yaml", ".yml"):
                     digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]

@@ -215,3 +215,24 @@ def test_a_rejected_value_with_control_characters_is_printed_escaped_by_check(la
     assert "\x1b" not in out and "'\\x1b[2Jx'" in out
     assert "'1\\nbelaegning/x.csv: OK'" in out
     assert not any(line.startswith("belaegning/x.csv") for line in out.splitlines())
+
+
+def test_one_sources_walk_lists_what_the_whole_walk_gives_it_and_enters_no_other_folder(landing):
+    (landing / "arkiv").mkdir()
+    shutil.copy(LEDGER, landing / "arkiv" / "2024.csv")
+    (landing / "Posteringer" / "2023").mkdir(parents=True)
+    shutil.copy(LEDGER, landing / "Posteringer" / "2023" / "773.csv")
+    (landing / "Posteringer" / "2024").symlink_to(landing / "arkiv")  # followed: inside the landing dir
+    (landing / "Posteringer" / "~$laast.csv").write_text("x")  # skipped: a lock file
+    (landing / "Posteringer" / "ude").symlink_to(landing.parent / "udenfor")  # refused: outside
+    (landing / "posteringer.csv").write_text("x")  # a file at the top is no source's
+    (landing / "takstbilag").mkdir()
+    (landing / "takstbilag" / "loop").symlink_to(landing / "takstbilag")  # another source's loop
+    whole = discover(landing)
+    for source in SOURCES.values():
+        assert source.files(landing) == source.files(landing, whole), source.name
+    mine = discover(landing, only="posteringer")
+    assert mine.folders == [landing / "Posteringer"]
+    assert mine.files == [landing / "Posteringer/2023/773.csv", landing / "Posteringer/2024/2024.csv"]
+    assert list(mine.refused) == [landing / "Posteringer/ude"]  # not takstbilag's loop: never entered
+    assert landing / "takstbilag/loop" in whole.refused
