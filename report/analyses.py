@@ -84,7 +84,11 @@ def dyre_enkeltsager(wh: Warehouse, year: int) -> Section:
     view = "cockpit.dyre_enkeltsager_kommune"
     if not wh.has("dyre_enkeltsager_kommune"):
         return _missing(s, view, year, "analyser af særligt dyre enkeltsager")
-    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn collate da", [year])
+    df = wh.frame(
+        f"select * from {view} where aar = ? and {wh.in_agreement('dyre_enkeltsager_kommune')} "
+        "order by kommunenavn collate da",
+        [year],
+    )
     if df.is_empty():
         return _missing(s, view, year, "posteringer med sagsnøgle (Borgerreference)")
     # The thresholds are reference data (the published file holds no row per case).
@@ -240,7 +244,11 @@ def koeb(wh: Warehouse, year: int) -> Section:
     view = "cockpit.koeb_driftsherretype"
     if not wh.has("koeb_driftsherretype"):
         return _missing(s, view, year, "købsanalyser")
-    df = wh.frame(f"select * from {view} where aar <= ? order by aar, kommunenavn collate da, sortering", [year])
+    df = wh.frame(
+        f"select * from {view} where aar <= ? and {wh.in_agreement('koeb_driftsherretype')} "
+        "order by aar, kommunenavn collate da, sortering",
+        [year],
+    )
     cur = df.filter(pl.col("aar") == year)
     if cur.is_empty():
         return _missing(s, view, year, "posteringer med køb af pladser")
@@ -358,9 +366,10 @@ def koeb(wh: Warehouse, year: int) -> Section:
         # An operator with a suppressed cell is left out: its sum over the shown cells would be
         # read as its purchases.
         ops = wh.frame(
-            """select driftsherre, any_value(driftsherretype) as driftsherretype, sum(koeb_kr) as koeb_kr,
+            f"""select driftsherre, any_value(driftsherretype) as driftsherretype, sum(koeb_kr) as koeb_kr,
                                  count(distinct kommunekode) as kommuner
-                          from cockpit.koeb_driftsherre where aar = ? group by driftsherre
+                          from cockpit.koeb_driftsherre where aar = ? and {wh.in_agreement("koeb_driftsherre")}
+                          group by driftsherre
                           having not bool_or(maskeret)
                           order by koeb_kr desc, driftsherre collate da limit 10""",
             [year],

@@ -475,7 +475,11 @@ def belaegning(wh: Warehouse, year: int) -> Section:
     view = "cockpit.belaegning_tilbud"
     if not wh.has("belaegning_tilbud"):
         return _missing(s, view, year, "belægningsindberetninger")
-    df = wh.frame(f"select * from {view} where aar = ? order by tilbudsnavn collate da, tilbudsnr", [year])
+    df = wh.frame(
+        f"select * from {view} where aar = ? and {wh.in_agreement('belaegning_tilbud')} "
+        "order by tilbudsnavn collate da, tilbudsnr",
+        [year],
+    )
     if df.is_empty():
         return _missing(s, view, year, "belægningsindberetninger")
     s.periode = periode(df["foerste_maaned"].min(), df["sidste_maaned"].max(), year)
@@ -737,7 +741,11 @@ def takster(wh: Warehouse, year: int) -> Section:
     view = "cockpit.takster"
     if not wh.has("takster"):
         return _missing(s, view, year, "takstbilag")
-    df = wh.frame(f"select * from {view} where aar = ? order by tilbudsnavn collate da, ydelse collate da", [year])
+    df = wh.frame(
+        f"select * from {view} where aar = ? and {wh.in_agreement('takster')} "
+        "order by tilbudsnavn collate da, ydelse collate da",
+        [year],
+    )
     if df.is_empty():
         return _missing(s, view, year, "takstbilag")
     need = df.filter(pl.col("kraever_begrundelse"))
@@ -842,7 +850,10 @@ def sundhedstjek(wh: Warehouse, year: int) -> Section:
     view = "cockpit.sundhedstjek"
     if not wh.has("sundhedstjek"):
         return _missing(s, view, year, "sundhedstjek-data")
-    df = wh.frame(f"select * from {view} where aar = ? order by kommunenavn collate da", [year])
+    df = wh.frame(
+        f"select * from {view} where aar = ? and {wh.in_agreement('sundhedstjek')} order by kommunenavn collate da",
+        [year],
+    )
     if df.is_empty() or df["antal_sundhedstjek"].drop_nulls().is_empty():
         return _missing(s, view, year, "sundhedstjek-data")
     months = int(df["maaneder_med_data"].max())

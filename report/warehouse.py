@@ -68,6 +68,25 @@ class Warehouse:
     def has(self, view: str) -> bool:
         return view in self.views
 
+    def in_agreement(self, view: str) -> str:
+        """A SQL condition that keeps the rows of cockpit view `view` (its name without schema)
+        that belong to Nordjysk Socialaftale: a tilbud that does not lie in another municipality
+        than the 11 (`nordjysk_socialaftale` is not false; NULL, a tilbud not in the register, is
+        kept), or a municipality flagged as one of the 11 in `cockpit.udgifter_kommune`. "true"
+        for a view with neither column, or when `udgifter_kommune` is missing. A warehouse of
+        all of Denmark (the national sample) then reports on the agreement, as its text says."""
+        columns = {
+            c
+            for (c,) in self.con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'cockpit' and table_name = ?", [view]
+            ).fetchall()
+        }
+        if "nordjysk_socialaftale" in columns:
+            return "nordjysk_socialaftale is distinct from false"
+        if "kommunekode" in columns and self.has("udgifter_kommune"):
+            return "kommunekode in (select kommunekode from cockpit.udgifter_kommune where nordjysk_socialaftale)"
+        return "true"
+
     def frame(self, sql: str, params: list | None = None) -> pl.DataFrame:
         """Run `sql` (reading `cockpit.*` only) and return a polars frame; DECIMAL columns stay Decimal."""
         return self.con.execute(sql, params or []).pl()

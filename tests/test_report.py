@@ -456,3 +456,47 @@ def test_dbt_unit_tests_reproduce_the_2021_refund_table_and_hand_computed_shares
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     status = {r["unique_id"].split(".")[-1]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
     assert status == {n: "pass" for n in names}, run.stdout[-3000:]
+
+
+def _with_all_of_denmark(published: Path, tmp_path: Path) -> Path:
+    """A copy of the published sample with what a national warehouse adds: 150 tilbud in
+    Copenhagen for each of the sample's, with occupancy and rates (> 5 000 chart points, beyond
+    altair's limit), and Copenhagen's expenditure, health checks, costly cases and purchases."""
+    copy = tmp_path / "danmark.duckdb"
+    shutil.copyfile(published, copy)
+    with duckdb.connect(str(copy)) as con:
+        for view in ("belaegning_tilbud", "takster"):
+            con.execute(
+                f"insert into publicering.{view} select t.* replace (tilbudsnr + 100000 * (i + 1) as tilbudsnr, "
+                f"false as nordjysk_socialaftale) from publicering.{view} as t, range(150) as r(i)"
+            )
+        for view in (
+            "udgifter_kommune",
+            "udgifter_kommune_funktion",
+            "sundhedstjek",
+            "dyre_enkeltsager_kommune",
+            "koeb_driftsherretype",
+            "koeb_driftsherre",
+        ):
+            flag = ", false as nordjysk_socialaftale" if view.startswith("udgifter") else ""
+            con.execute(
+                f"insert into publicering.{view} select * replace ('101' as kommunekode, 'København' as kommunenavn"
+                f"{flag}) from publicering.{view} where kommunekode = '851'"
+            )
+        assert con.execute("select count(*) from cockpit.belaegning_tilbud where aar = ?", [YEAR]).fetchone()[0] > 2500
+    return copy
+
+
+def test_a_warehouse_of_all_of_denmark_reports_on_the_agreement_alone(published_sample, tmp_path):
+    from report.build import build_report
+
+    settings, _, _ = published_sample
+    national = build_report(_with_all_of_denmark(settings.published_db, tmp_path), tmp_path / "danmark", YEAR)
+    alone = build_report(settings.published_db, tmp_path / "nordjylland", YEAR)
+    # the same tables, notes and memo: no Copenhagen row, no tilbud outside the 11
+    a, b = _parse(national.html), _parse(alone.html)
+    assert a.tables == b.tables and a.notes == b.notes
+    assert national.memo_text == alone.memo_text
+    assert "København" not in national.html.read_text(encoding="utf-8")
+    municipalities = [r[0] for r in b.tables["tabel-sundhedstjek"]["rows"] if r[0] != "I alt"]
+    assert len(municipalities) == 11 and "Aalborg" in municipalities
