@@ -128,8 +128,8 @@ class Discovery:
 def discover(landing_dir: Path, *, only: str | None = None) -> Discovery:
     """Walk the landing dir once: every file, with paths as they appear in the landing dir.
     `only`: a top-level folder name (any case); then only the top-level folders of that name
-    are walked (one source's files: the national landing dir's 3 221 files are walked once per
-    refresh, not once per source and step), and no top-level file is listed.
+    are walked, and no top-level file is listed (one source's files: an ingest step walks its
+    own folder, not all of the national landing dir's 3 221 files, three times).
 
     A symbolic link is followed only when it points inside the landing dir (resolved); one
     pointing outside it, or at nothing (a share that is not mounted), and a file or folder that

@@ -3,14 +3,15 @@
 A load parses its files one after another (`raw_loader.read_planned`) and inserts each into the
 build DB as it comes. Parsing is Python and polars: a rate workbook's sheet XML, a ledger's
 decoding, Danish numbers and the CPR guard. It holds the GIL, so threads do not share it out;
-processes do. With the files of a large load parsed by `Settings.parse_workers` processes (spawned, so no
-DuckDB or polars thread is forked), the main process inserts file n while file n + 1 is being
-parsed, and on a 2-core machine both cores work (measured in docs/performance.md, *Parsing in
-worker processes*).
+processes do. With the files of a large load parsed by `Settings.parse_workers` processes
+(spawned, so no DuckDB or polars thread is forked), the main process inserts file n while file
+n + 1 is being parsed, and on a 2-core machine both cores work (measured in
+docs/performance.md, *Parsing in worker processes*).
 
 Only the build DB's one writer inserts: workers never open DuckDB. They return each file's
-`Parsed` (polars frames pickle as Arrow IPC) or the `ContractError` it raised, and hold at most
-`AHEAD` parsed files beyond the one being inserted, so memory stays bounded by a few files.
+`Parsed` (polars frames pickle as Arrow IPC) or the `ContractError` it raised. Beyond the file
+being inserted, at most workers + 1 files and `AHEAD_BYTES` of landing files are being parsed
+or wait, so memory stays bounded by a few files.
 
 A small load is parsed in the calling process: starting a worker (a fresh interpreter that
 imports polars and the readers) costs ~0,5 s, more than parsing a handful of files. Whether a

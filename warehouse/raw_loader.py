@@ -226,8 +226,9 @@ def load_source(
     are parsed by `workers` processes (None: `default_parse_workers()`, the cores up to 4;
     warehouse/parallel_read.py) a few files ahead of the writer, a small one here. So memory
     holds the file being written and at most `workers + 1` parsed ones, and the first files' up
-    to `KEEP_PARSED_ROWS` (kept for a restart, `_KeptReads`). Raises `ContractErrors` (every broken file of the source, after trying them
-    all) and `RemovalRefused` (before anything is written), and leaves the database as it was.
+    to `KEEP_PARSED_ROWS` (kept for a restart, `_KeptReads`). Raises `ContractErrors` (every
+    broken file of the source, after trying them all) and `RemovalRefused` (before anything is
+    written), and leaves the database as it was.
     """
     warn = warn or log
     workers = default_parse_workers() if workers is None else workers
