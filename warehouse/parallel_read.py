@@ -16,6 +16,11 @@ or wait, so memory stays bounded by a few files.
 A small load is parsed in the calling process: starting a worker (a fresh interpreter that
 imports polars and the readers) costs ~0,5 s, more than parsing a handful of files. Whether a
 load is large is estimated from its files before any is read (`estimated_seconds`).
+
+A spawned worker imports the starting program's main module again, as Python's multiprocessing
+does (its "safe importing of the main module"): `cockpit`, `python -m cli.main`, Dagster's
+processes, pytest and the `bench/` scripts keep their work under `if __name__ == "__main__":`;
+a script of one's own that refreshes at its top level must too, or set COCKPIT_PARSE_WORKERS=1.
 """
 
 from __future__ import annotations
