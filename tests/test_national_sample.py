@@ -251,6 +251,8 @@ def test_pipeline_flags_exactly_the_planted_cases(national, tmp_path):
     settings = warehouse_settings(tmp_path, root)
     outcome = run_pipeline(settings)
     assert outcome.published, outcome.reason
+    # the yearly report of all of Denmark's warehouse is made, on the agreement alone (test_report)
+    assert f"Rapport {YEARS[1]}: {settings.report_dir / f'styringscockpit_{YEARS[1]}.html'}" in outcome.summary
     # Raw values and row-level postings are the build DB's (docs/disclosure.md).
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         flags = con.execute("select regel, kildefil, kildelinje, periode from cockpit.datakvalitet").fetchall()
