@@ -24,18 +24,40 @@ class Measured:
     stderr: str  # the command's stdout, then its stderr
     returncode: int
     cpu_seconds: float = 0.0  # user + system time of the command and every process it started
+    # the largest sum of the resident sets of the command and all its descendants at one moment
+    # (sampled every 0,1 s with psutil): with worker processes beside the refresh, what the
+    # machine must hold; the peak RSS above is one process's
+    peak_tree_gb: float = 0.0
 
 
 def measure(cmd: list[str], env: dict | None = None) -> Measured:
-    """Run `cmd` to the end; its wall time and the peak RSS of its largest process. Each call
-    runs in a fresh child of a fresh `python -c` so that ru_maxrss is this command's alone."""
+    """Run `cmd` to the end; its wall time, the peak RSS of its largest process and the peak of
+    its whole process tree. Each call runs in a fresh child of a fresh `python -c` so that
+    ru_maxrss is this command's alone."""
     probe = (
-        "import resource, subprocess, sys, time, json\n"
+        "import resource, subprocess, sys, time, json, threading, psutil\n"
         "t0 = time.perf_counter()\n"
-        "p = subprocess.run(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
-        "sys.stderr.write(p.stdout + p.stderr)\n"
+        "p = subprocess.Popen(json.loads(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)\n"
+        "peak = [0]\n"
+        "def sample():\n"
+        "    root = psutil.Process(p.pid)\n"
+        "    while p.poll() is None:\n"
+        "        total = 0\n"
+        "        try:\n"
+        "            for q in [root, *root.children(recursive=True)]:\n"
+        "                try:\n"
+        "                    total += q.memory_info().rss\n"
+        "                except psutil.Error:\n"
+        "                    pass\n"
+        "        except psutil.Error:\n"
+        "            break\n"
+        "        peak[0] = max(peak[0], total)\n"
+        "        time.sleep(0.1)\n"
+        "threading.Thread(target=sample, daemon=True).start()\n"
+        "out, err = p.communicate()\n"
+        "sys.stderr.write(out + err)\n"
         "ru = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "print(json.dumps([time.perf_counter() - t0, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime]))\n"
+        "print(json.dumps([time.perf_counter() - t0, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime, peak[0]]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, json.dumps(cmd)],
@@ -44,8 +66,8 @@ def measure(cmd: list[str], env: dict | None = None) -> Measured:
         cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
-    seconds, kb, rc, cpu = json.loads(done.stdout.strip().splitlines()[-1])
-    return Measured(seconds, kb / 1024 / 1024, done.stderr, rc, cpu)
+    seconds, kb, rc, cpu, tree = json.loads(done.stdout.strip().splitlines()[-1])
+    return Measured(seconds, kb / 1024 / 1024, done.stderr, rc, cpu, tree / 1024**3)
 
 
 def step_times(stderr: str) -> list[tuple[str, float]]:

@@ -164,7 +164,10 @@ def main() -> None:
         for folder in {p.parent for p in added}:
             folder.rmdir()
     f = full.seconds
-    print(f"full refresh, empty build DB:                 {f:8.1f}s  (peak RSS {full.peak_rss_gb:.2f} GB)")
+    print(
+        f"full refresh, empty build DB:                 {f:8.1f}s  (peak RSS {full.peak_rss_gb:.2f} GB; "
+        f"all its processes at once {full.peak_tree_gb:.2f} GB)"
+    )
     print(
         f"unchanged re-run:                             {again.seconds:8.1f}s  {again.seconds / f:6.1%} of full (goal <= 5 %)"
     )

@@ -172,7 +172,7 @@ def main() -> None:
     print(f"load average (1, 5, 15 min) before the refresh: {load_before}; after: {load_after}")
     print(
         f"full refresh (cockpit run, empty build DB): {m.seconds:7.1f}s wall, {m.cpu_seconds:.1f}s CPU (all its"
-        f" processes, dbt's too), peak RSS {m.peak_rss_gb:.2f} GB,"
+        f" processes, dbt's too), peak RSS {m.peak_rss_gb:.2f} GB (all its processes at once {m.peak_tree_gb:.2f} GB),"
         f" {postings:,} postings"
     )
     if pipeline:
@@ -202,7 +202,7 @@ def main() -> None:
     )
     if rss_goal:
         print(
-            f"ratio to goal: wall {m.seconds / pipeline_goal:.2f} of {pipeline_goal:.0f}s, RSS {m.peak_rss_gb / rss_goal:.2f} of {rss_goal:.0f} GB"
+            f"ratio to goal: wall {m.seconds / pipeline_goal:.2f} of {pipeline_goal:.0f}s, RSS of all its processes at once {m.peak_tree_gb / rss_goal:.2f} of {rss_goal:.0f} GB"
         )
     print("longest steps:")
     for step, seconds in step_times(m.stderr)[:8]:

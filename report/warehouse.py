@@ -1,4 +1,5 @@
-"""Read the published warehouse: the `cockpit` views only, the file opened read-only.
+"""Read the published warehouse: the `cockpit` views (and the seed of the 11 municipalities,
+`reference.kommuner`), the file opened read-only.
 
 The report never opens the build DB or touches ingest: what it shows is exactly what BI tools
 read. A view that is missing (an older warehouse) is reported as missing, not as an error, so a
@@ -71,10 +72,11 @@ class Warehouse:
     def in_agreement(self, view: str) -> str:
         """A SQL condition that keeps the rows of cockpit view `view` (its name without schema)
         that belong to Nordjysk Socialaftale: a tilbud that does not lie in another municipality
-        than the 11 (`nordjysk_socialaftale` is not false; NULL, a tilbud not in the register, is
-        kept), or a municipality flagged as one of the 11 in `cockpit.udgifter_kommune`. "true"
-        for a view with neither column, or when `udgifter_kommune` is missing. A warehouse of
-        all of Denmark (the national sample) then reports on the agreement, as its text says."""
+        than the 11 (`nordjysk_socialaftale` is not false; NULL, a tilbud not in the register or
+        without a known municipality, is kept), or one of the 11 municipalities of the published
+        seed `reference.kommuner` (published with every warehouse, whatever sources it has). "true"
+        for a view with neither column, or a file without the seed. A warehouse of all of
+        Denmark (the national sample) then reports on the agreement, as its text says."""
         columns = {
             c
             for (c,) in self.con.execute(
@@ -83,8 +85,12 @@ class Warehouse:
         }
         if "nordjysk_socialaftale" in columns:
             return "nordjysk_socialaftale is distinct from false"
-        if "kommunekode" in columns and self.has("udgifter_kommune"):
-            return "kommunekode in (select kommunekode from cockpit.udgifter_kommune where nordjysk_socialaftale)"
+        seed = self.con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'reference' and table_name = 'kommuner' "
+            "and column_name = 'nordjysk_socialaftale'"
+        ).fetchone()[0]
+        if "kommunekode" in columns and seed:
+            return "kommunekode in (select kommunekode from reference.kommuner where nordjysk_socialaftale)"
         return "true"
 
     def frame(self, sql: str, params: list | None = None) -> pl.DataFrame:

@@ -6,6 +6,7 @@ calling process."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def test_a_contract_error_crosses_the_process_boundary_unchanged(tmp_path, name)
     with pytest.raises(ContractError) as serial:
         read_file(TAKSTBILAG, folder / name, tmp_path, LOAD_ID)
     sent = parallel_read._read_in_worker("takstbilag", folder / name, tmp_path, LOAD_ID, 512)
-    back = ContractError(**sent)
+    back = ContractError(**pickle.loads(pickle.dumps(sent)))  # as a worker's result crosses
     assert str(back) == str(serial.value)
     assert (back.file, back.reason, back.column, back.line) == (
         serial.value.file,
@@ -158,7 +159,7 @@ def test_a_small_load_is_parsed_here(sample_landing, tmp_path, monkeypatch):
     shutil.copytree(sample_landing[0] / POSTERINGER.landing_folder, landing / POSTERINGER.landing_folder)
     with duckdb.connect(str(tmp_path / "b.duckdb")) as con:
         stats = load_source(con, POSTERINGER, landing, LOAD_ID, workers=4)
-    assert stats.rows_loaded > 1000 and spawned == []  # four small ledgers: well under 1,5 s
+    assert stats.rows_loaded > 1000 and spawned == []  # eight small ledgers: well under 1,5 s
 
 
 def test_when_a_load_is_large(tmp_path):
@@ -214,3 +215,66 @@ def test_workers_run_ahead_of_the_writer_by_files_and_bytes(sample_landing, monk
         waiting.append(_Counting.submitted - taken)
         assert isinstance(parsed, Parsed) and parsed.rows.height > 0, f.rel
     assert taken == 8 and max(waiting) == most_waiting and waiting[-1] == 0
+
+
+class _Recording(parallel_read.ProcessPoolExecutor):
+    shutdowns: list = []
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        type(self).shutdowns.append((wait, cancel_futures))
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_a_failed_write_lets_the_workers_go_at_once(sample_landing, tmp_path, monkeypatch, parallel):
+    # An error while writing the first ledger file stops the read before the error leaves
+    # load_source, not when its traceback is dropped: the files behind it are not waited for.
+    import warehouse.raw_loader as raw_loader
+
+    monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", _Recording)
+    _Recording.shutdowns = []
+
+    def failing(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    monkeypatch.setattr(raw_loader, "_insert_file", failing)
+    landing = sample_landing[0]
+    assert len(POSTERINGER.files(landing)) == 8
+    with duckdb.connect(str(tmp_path / "b.duckdb")) as con:
+        try:
+            load_source(con, POSTERINGER, landing, LOAD_ID, workers=2)
+        except duckdb.OutOfMemoryException:
+            # read while the error and its traceback (which hold the load's frames) are alive
+            when_raised = list(_Recording.shutdowns)
+        else:
+            pytest.fail("the write did not fail")
+        assert when_raised == [(False, True)]
+        assert con.execute("select count(*) from raw.posteringer").fetchone()[0] == 0  # rolled back
+
+
+def test_a_worker_that_dies_is_named_with_the_files_it_may_have_held(sample_landing, monkeypatch, parallel):
+    class Dying(parallel_read.ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            future = parallel_read.Future()
+            future.set_exception(parallel_read.BrokenProcessPool("A process in the process pool was terminated"))
+            return future
+
+    monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", Dying)
+    landing = sample_landing[0]
+    files = [
+        type("F", (), {"rel": p.relative_to(landing).as_posix(), "path": p})()
+        for p in sorted((landing / TAKSTBILAG.landing_folder).rglob("*.xlsx"))[:5]
+    ]
+    with pytest.raises(RuntimeError, match="COCKPIT_PARSE_WORKERS=1") as err:
+        next(parallel_read.parsed_in_order(TAKSTBILAG, files, landing, LOAD_ID, workers=2))
+    # the first file and the two queued behind it (workers + 1 files ahead)
+    assert str(err.value).count(".xlsx") == 3 and files[0].rel in str(err.value)
+
+
+@pytest.mark.parametrize(("cpu_max", "most"), [("max 100000\n", 4), ("150000 100000\n", 1), ("400000 100000", 4)])
+def test_a_containers_cpu_limit_bounds_the_default_workers(tmp_path, monkeypatch, cpu_max, most):
+    limit = tmp_path / "cpu.max"
+    limit.write_text(cpu_max)
+    monkeypatch.setattr(parallel_read, "CPU_MAX", limit)
+    assert parallel_read.default_parse_workers() == min(len(os.sched_getaffinity(0)), most)
+    monkeypatch.setattr(parallel_read, "CPU_MAX", tmp_path / "none")
+    assert parallel_read.default_parse_workers() == min(len(os.sched_getaffinity(0)), 4)

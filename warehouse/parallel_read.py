@@ -30,10 +30,12 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
-from ingest.errors import ContractError
+from ingest.cpr import mask_text
+from ingest.errors import ContractError, printable
 from ingest.fields import Parsed
 from ingest.sources import SOURCES, Source, read_file
 from ingest.textfile import file_size_limit, max_file_mib
@@ -44,16 +46,25 @@ WORKBOOK_SECONDS = 0.043
 TEXT_SECONDS_PER_MB = 0.05
 # A load estimated below this is parsed in the calling process (a worker's start is ~0,5 s).
 PARALLEL_FROM_SECONDS = 1.5
-# Landing-file bytes handed to workers beyond the first file waiting: parsing holds ~12× a
-# file's size (docs/landing-files.md), so ~1,5 GB at most; a larger file still goes alone.
+# Landing-file bytes being parsed or waiting beyond the file the writer holds: parsing holds
+# ~12× a file's size (docs/landing-files.md), so ~1,5 GB at most; a larger file goes alone.
 AHEAD_BYTES = 128 << 20
+# A container's CPU limit (cgroup v2): "<quota> <period>" or "max <period>".
+CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
 def default_parse_workers() -> int:
     """Worker processes that parse a large load when COCKPIT_PARSE_WORKERS is not set: the
     cores this process may use, at most 4 (`Settings.parse_workers`; on the 2-core machine two
-    workers beat one and three, docs/performance.md)."""
+    workers beat one and three, docs/performance.md). The cores are the CPU affinity's, fewer
+    when a cgroup v2 quota (`/sys/fs/cgroup/cpu.max`, a container's CPU limit) allows fewer."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = CPU_MAX.read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 limit to read
     return max(1, min(cores, 4))
 
 
@@ -111,7 +122,8 @@ def parsed_in_order(
     limit = max_file_mib()  # the caller's `file_size_limit`, which a worker's context lacks
     sizes = _sizes(files)
     # spawn: a fork of this process would copy DuckDB's and polars' threads mid-state
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+    try:
         pending: deque[tuple[_File, int, Future]] = deque()
         queued, handed = 0, 0  # files submitted; their bytes not yet taken by the caller
 
@@ -127,16 +139,24 @@ def parsed_in_order(
                 queued, handed = queued + 1, handed + sizes[queued]
 
         fill()
-        try:
-            while pending:
-                f, size, future = pending.popleft()
+        while pending:
+            f, size, future = pending.popleft()
+            try:
                 result = future.result()
-                handed -= size
-                fill()
-                yield f, (ContractError(**result) if isinstance(result, dict) else result)
-        finally:
-            for _, _, future in pending:  # the caller stopped early: parse nothing more
-                future.cancel()
+            except BrokenProcessPool as exc:
+                # a worker died (the kernel's OOM killer, a signal): say which files it may have held
+                held = ", ".join(printable(mask_text(x.rel)) for x in [f, *(p[0] for p in pending)])
+                raise RuntimeError(
+                    f"en arbejdsproces, der læste filer for {source.name}, stoppede uventet (for lidt "
+                    f"hukommelse?) under en af: {held}; kør igen, evt. med COCKPIT_PARSE_WORKERS=1"
+                ) from exc
+            handed -= size
+            fill()
+            yield f, (ContractError(**result) if isinstance(result, dict) else result)
+    finally:
+        # Also when the caller stopped early (an error while writing): parse nothing more, and
+        # do not wait for the files being parsed; their results are dropped.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _read_in_worker(source_name: str, path: Path, landing_dir: Path, load_id: str, max_mib: int) -> Parsed | dict:

@@ -279,6 +279,11 @@ def load_source(
                 "indlæsningen begynder forfra"
             )
             continue
+        except BaseException:
+            # Stop the read now, not when the traceback is dropped: its worker processes and the
+            # parsed files waiting for the writer (warehouse/parallel_read.py) are let go.
+            kept.close()
+            raise
         for copy, original in stats.duplicates.items():
             warn(
                 f"{source.name}: {shown(copy)} er ikke indlæst: {DUPLICATE}{shown(original)} (samme SHA-256) — slet kopien"
@@ -323,6 +328,12 @@ class _KeptReads:
                     self._files = None
             yield parsed
         self._complete = self._files is not None
+
+    def close(self) -> None:
+        """Stop the read that has not been consumed to its end (a generator's `close`)."""
+        close = getattr(self._read, "close", None)
+        if close is not None:
+            close()
 
     def replay(self, plan: LoadPlan) -> list[ParsedFile] | None:
         """Every file of `plan` as parsed before, or None when they were not all kept or `plan`
