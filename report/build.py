@@ -84,10 +84,11 @@ def build_report(
 ) -> ReportFiles:
     """Write the report of `year` (default: the newest complete year) to `out_dir`.
 
-    Reads only `cockpit.*` views of `published_db`, opened read-only. Raises ReportError when
-    the file is missing or unreadable, or no cockpit view has data for the year. A section
-    whose source is missing renders a sentence saying so. Files are replaced atomically, so a
-    reader never sees half a report.
+    Reads only `cockpit.*` views of `published_db` and its seed of the 11 municipalities
+    (`reference.kommuner`, the report's scope: `Warehouse.in_agreement`), opened read-only.
+    Raises ReportError when the file is missing or unreadable, or no cockpit view has data for
+    the year. A section whose source is missing renders a sentence saying so. Files are
+    replaced atomically, so a reader never sees half a report.
     """
     t0 = time.perf_counter()
     import jinja2
