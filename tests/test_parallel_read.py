@@ -144,7 +144,7 @@ def test_a_contract_error_crosses_the_process_boundary_unchanged(tmp_path, name)
 
 def test_how_many_workers(monkeypatch, tmp_path):
     monkeypatch.delenv("COCKPIT_PARSE_WORKERS", raising=False)
-    assert Settings.from_env().parse_workers == default_parse_workers() == min(len(os.sched_getaffinity(0)), 4)
+    assert Settings.from_env().parse_workers == default_parse_workers() >= 1  # the cores: below, with a CPU quota
     monkeypatch.setenv("COCKPIT_PARSE_WORKERS", "3")
     assert Settings.from_env().parse_workers == 3
     monkeypatch.setenv("COCKPIT_PARSE_WORKERS", "to")
