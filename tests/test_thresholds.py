@@ -134,9 +134,16 @@ def _build(tmp_path: Path, overrides: dict | None) -> Path:
     env = {**os.environ, "COCKPIT_BUILD_DB": str(db), "COCKPIT_DUCKDB_TEMP_DIR": str(tmp_path / "tmp")}
     args = [
         str(Path(sys.executable).parent / "dbt"),
-        "run",
+        "build",
         "--select",
-        "stg_takstbilag__takster mart_takster takster dq_r08_lav_belaegning dq_r09_takstaendring",
+        # cockpit.takster says whether each tilbud lies in one of the 11: the tilbud and
+        # municipality dimensions (empty register here: every rate kept, as the report does)
+        "stg_takstbilag__takster mart_takster takster dq_r08_lav_belaegning dq_r09_takstaendring"
+        " kommuner dim_kommune stg_tilbud__tilbud dim_tilbud",
+        "--exclude-resource-type",
+        "test",
+        "--exclude-resource-type",
+        "unit_test",
         "--profiles-dir",
         ".",
         "--target-path",
