@@ -87,12 +87,9 @@ class Source:
             return partial(read_excel_text, sheet=self.excel_sheet, header_names=headers)
         return read_csv_text
 
-    def folders(self, landing_dir: Path) -> list[Path]:
-        """The landing dir's folders of this source: named as `landing_folder` in any case
-        (`Posteringer/`), a symlinked one only when it points inside the landing dir."""
-        return self._folders_in(discover(landing_dir, only=self.landing_folder))
-
     def _folders_in(self, found: Discovery) -> list[Path]:
+        # named as `landing_folder` in any case (`Posteringer/`); `discover` has kept a
+        # symlinked one only when it points inside the landing dir
         return [p for p in found.folders if p.name.casefold() == self.landing_folder.casefold()]
 
     def files(self, landing_dir: Path, found: Discovery | None = None) -> list[Path]:

@@ -19,7 +19,7 @@ from ingest.fields import Parsed
 from ingest.sources import POSTERINGER, SOURCES, TAKSTBILAG, read_file
 from ingest.textfile import file_size_limit, sha256_file, sha256_files
 from warehouse import parallel_read
-from warehouse.raw_loader import ContractErrors, load_source
+from warehouse.raw_loader import ContractErrors, LandingFile, load_source
 from warehouse.settings import Settings, SettingsError, default_parse_workers
 from warehouse.sql_names import qualified
 
@@ -164,9 +164,8 @@ def test_a_small_load_is_parsed_here(sample_landing, tmp_path, monkeypatch):
 
 def test_when_a_load_is_large(tmp_path):
 
-    class F:
-        def __init__(self, path: Path):
-            self.rel, self.path = path.name, path
+    def F(path: Path) -> LandingFile:
+        return LandingFile(path.name, path, "")
 
     ledger = tmp_path / "851_2024.csv"
     ledger.write_bytes(b"x" * 3_000_000)
@@ -206,7 +205,7 @@ def test_workers_run_ahead_of_the_writer_by_files_and_bytes(sample_landing, monk
     _Counting.submitted = 0
     landing = sample_landing[0]
     files = [
-        type("F", (), {"rel": p.relative_to(landing).as_posix(), "path": p})()
+        LandingFile(p.relative_to(landing).as_posix(), p, "")
         for p in sorted((landing / TAKSTBILAG.landing_folder).rglob("*.xlsx"))[:8]
     ]
     waiting, taken = [], 0
@@ -261,7 +260,7 @@ def test_a_worker_that_dies_is_named_with_the_files_it_may_have_held(sample_land
     monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", Dying)
     landing = sample_landing[0]
     files = [
-        type("F", (), {"rel": p.relative_to(landing).as_posix(), "path": p})()
+        LandingFile(p.relative_to(landing).as_posix(), p, "")
         for p in sorted((landing / TAKSTBILAG.landing_folder).rglob("*.xlsx"))[:5]
     ]
     with pytest.raises(RuntimeError, match="COCKPIT_PARSE_WORKERS=1") as err:

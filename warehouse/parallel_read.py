@@ -73,12 +73,13 @@ class _File(Protocol):
     path: Path
 
 
-def estimated_seconds(files: Sequence[_File]) -> float:
-    """Seconds one process would take to parse `files`, from their kinds and sizes (the
-    constants above); a file that cannot be stat'ed counts as empty (its read will say why)."""
+def estimated_seconds(files: Sequence[_File], sizes: Sequence[int] | None = None) -> float:
+    """Seconds one process would take to parse `files`, from their kinds and sizes in bytes
+    (`sizes`, else stat'ed; the constants above); a file that cannot be stat'ed counts as
+    empty (its read will say why)."""
     return sum(
         WORKBOOK_SECONDS if f.path.suffix.lower() == ".xlsx" else size / 1e6 * TEXT_SECONDS_PER_MB
-        for f, size in zip(files, _sizes(files), strict=True)
+        for f, size in zip(files, _sizes(files) if sizes is None else sizes, strict=True)
     )
 
 
@@ -104,12 +105,12 @@ def parsed_in_order(
     large (`estimated_seconds` ≥ `PARALLEL_FROM_SECONDS`, at least two files) and `source` is
     one of `SOURCES` (a worker finds it by name); otherwise the files are parsed here, one at a
     time."""
-    n = workers
+    n, sizes = workers, _sizes(files)
     parallel = (
         n > 1
         and len(files) > 1
         and SOURCES.get(source.name) is source
-        and estimated_seconds(files) >= PARALLEL_FROM_SECONDS
+        and estimated_seconds(files, sizes) >= PARALLEL_FROM_SECONDS
     )
     if not parallel:
         for f in files:
@@ -120,7 +121,6 @@ def parsed_in_order(
         return
     n = min(n, len(files))
     limit = max_file_mib()  # the caller's `file_size_limit`, which a worker's context lacks
-    sizes = _sizes(files)
     # spawn: a fork of this process would copy DuckDB's and polars' threads mid-state
     pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
     try:
