@@ -39,11 +39,12 @@ def _load_all(landing: Path, db: Path, workers: int) -> dict[str, object]:
 
 
 def _tables(db: Path) -> dict[str, pl.DataFrame]:
-    """Every raw, quarantine and ledger table of `db`, in a stable row order, without load times."""
+    """Every raw, quarantine and ledger table of `db`, in a stable row order, without load times
+    (nor `meta.file_digests`: which files it keeps depends on when they were written)."""
     with duckdb.connect(str(db), read_only=True) as con:
         names = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('raw', 'quarantine', 'meta') order by all"
+            "where table_schema in ('raw', 'quarantine', 'meta') and table_name <> 'file_digests' order by all"
         ).fetchall()
         frames = {}
         for schema, name in names:

@@ -203,6 +203,17 @@ BOOKKEEPING = {
     "quarantine.cpr_fund": ["kilde", "kildefil", "kildelinje", "kolonne", "maskeret_vaerdi", "load_id"],
     "quarantine.fund": ["kilde", "kildefil", "fund", "load_id"],
     "meta.removed_files": ["source", "file", "load_id", "removed_at"],
+    "meta.file_digests": [
+        "source",
+        "path",
+        "size",
+        "mtime_ns",
+        "ctime_ns",
+        "inode",
+        "device",
+        "sha256",
+        "hashed_at_ns",
+    ],
 }
 
 

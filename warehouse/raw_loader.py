@@ -35,7 +35,8 @@ from ingest.cpr import mask_text
 from ingest.errors import ContractError, printable
 from ingest.fields import REJECTED_SCHEMA, Parsed
 from ingest.sources import SOURCES, Source, empty_rows, period_of, periods_of, reader_version
-from ingest.textfile import sha256_files
+from warehouse.file_digests import DDL as DIGESTS_DDL
+from warehouse.file_digests import Digests, file_digests, record_digests
 from warehouse.parallel_read import default_parse_workers, parsed_in_order
 from warehouse.sql_names import ident, qualified
 
@@ -63,6 +64,7 @@ create table if not exists quarantine.fund (
 create table if not exists meta.removed_files (
     source varchar, file varchar, load_id varchar, removed_at timestamp);
 """
+    + DIGESTS_DDL
 )
 QUARANTINE_TABLES = ("quarantine.afviste_raekker", "quarantine.cpr_fund", "quarantine.fund")
 LEDGER_TABLES = ("meta.loaded_files", "meta.file_periods")  # replaced per file; loaded_partitions per partition
@@ -148,6 +150,7 @@ class LoadPlan:
     # byte-identical copies (a second download `x (1).csv`), not loaded: {copy: the file loaded}
     duplicates: dict[str, str] = field(default_factory=dict)
     known: int = 0  # files of the source in the ledger (loaded at an earlier load)
+    digests: Digests | None = None  # how `files` got their SHA-256; the load records it
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,8 @@ def plan_load(
     """Step 1: which files to read, from the landing dir (names and SHA-256) and the ledger."""
     every = {}
     paths = source.files(landing_dir)
-    for path, sha in zip(paths, sha256_files(paths), strict=True):  # a loop over files, not rows
+    digests = file_digests(con, source.name, paths)  # hashes only files whose stat changed
+    for path, sha in zip(paths, digests.sha256, strict=True):  # a loop over files, not rows
         rel = path.relative_to(landing_dir).as_posix()
         every[rel] = LandingFile(rel, path, sha)
     reader = reader_version(source, landing_dir)
@@ -401,6 +405,7 @@ def plan_load(
         other_reader,
         duplicates,
         len(known),
+        digests,
     )
 
 
@@ -542,6 +547,8 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
             )
         ledger.write(con)
         _record_duplicates_and_removals(con, plan, stats, load_id, loaded_at)
+        if plan.digests is not None:
+            record_digests(con, source.name, plan.digests)
         _commit(con)
     except Exception:
         # A commit that failed (out of memory at the checkpoint) has ended the transaction
