@@ -13,9 +13,10 @@ from conftest import warehouse_settings
 
 from ingest.sources import SOURCES
 from orchestration.runner import run_pipeline
+from warehouse.build_state import DDL as STATE_DDL
 from warehouse.build_state import (
     LEDGER_YEARS_ENV,
-    NOT_VALIDATED,
+    NOT_VALIDATED_JOIN,
     PROJECT,
     last_ledger_groups,
     ledger_vars,
@@ -266,7 +267,7 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
     load_source(con, SOURCES["belaegning"], tmp_path / "landing", "run-2", partitions=MARCH_APRIL)
     new = plan_check(con, "belaegning", row_wise=lambda: True)
     assert (new.skip, new.only_new, new.reason) == (False, True, "rækkerne indlæst siden sidste beståede kontrol")
-    new_rows = f"select tilbudsnr, belagte_doegn from raw.belaegning where {NOT_VALIDATED} order by 1"
+    new_rows = f"select tilbudsnr, belagte_doegn from raw.belaegning {NOT_VALIDATED_JOIN} order by 1"
     assert con.execute(new_rows, ["belaegning"]).fetchall() == [(1001, 301), (1002, 240), (1003, 140)]
     record_passed(con, "belaegning", new, "run-2")
     assert con.execute(new_rows, ["belaegning"]).fetchall() == []
@@ -278,6 +279,31 @@ def test_a_row_wise_check_validates_the_rows_loaded_since_it_passed(tmp_path):
     whole = plan_check(con, "belaegning", row_wise=lambda: False)
     assert (whole.skip, whole.only_new) == (False, False)
 
+
+
+def test_the_rows_not_validated_stream_past_a_join_that_holds_only_the_passed_files():
+    """The check's selection of new rows is a hash anti join whose build side is
+    `meta.gx_passed_files`: the raw rows stream through it. `not exists (…)` made DuckDB hold
+    every raw row first (a delim join): 20 M national postings took the check to 6,9 GB."""
+    con = duckdb.connect()
+    ensure_raw_tables(con)
+    con.execute(STATE_DDL)
+    plan = "\n".join(
+        r[1]
+        for r in con.execute(
+            f"explain select tilbudsnr from raw.belaegning {NOT_VALIDATED_JOIN}", ["belaegning"]
+        ).fetchall()
+    )
+    assert "ANTI" in plan and "DELIM" not in plan, plan
+    assert "DELIM" in "\n".join(  # what the old filter made of it, so the test can tell them apart
+        r[1]
+        for r in con.execute(
+            "explain select tilbudsnr from raw.belaegning where not exists (select 1 from meta.gx_passed_files p"
+            " where p.source = ? and p.file = _source_file and p.sha256 = _file_sha256"
+            " and p.load_id = _load_id and p.loaded_at = _loaded_at)",
+            ["belaegning"],
+        ).fetchall()
+    )
 
 def cockpit_views(db) -> dict[str, list[tuple]]:
     """Every cockpit view's rows (sorted) but the run log's, without the load id (a full

@@ -344,7 +344,7 @@ def _descendants(manifest: Mapping[str, Any], roots: list[str]) -> set[str]:
 @dataclass(frozen=True)
 class CheckPlan:
     """What a GX check of one raw table validates: nothing (`skip`: nothing changed since it
-    passed), the rows not validated yet (`only_new`: `NOT_VALIDATED` is their filter), or all."""
+    passed), the rows not validated yet (`only_new`: `NOT_VALIDATED_JOIN` selects them), or all."""
 
     skip: bool
     only_new: bool
@@ -353,12 +353,16 @@ class CheckPlan:
     suite: str
 
 
-# The raw rows whose (file, content, load, load time) had not passed the suite; `?` is the
-# source's name. Not the load time alone: it has whole seconds, and a corrected file may be
-# loaded in the same second as the version that passed.
-NOT_VALIDATED = """not exists (select 1 from meta.gx_passed_files p
-                               where p.source = ? and p.file = _source_file and p.sha256 = _file_sha256
-                                 and p.load_id = _load_id and p.loaded_at = _loaded_at)"""
+# The raw rows whose (file, content, load, load time) had not passed the suite, as a join after
+# `from raw.<source>`; `?` is the source's name. Not the load time alone: it has whole seconds,
+# and a corrected file may be loaded in the same second as the version that passed. An explicit
+# anti join, not `where not exists (…)`: DuckDB decorrelates that into a join that first holds
+# every row of the raw table (20 M national postings: the check's peak 4,1 → 6,9 GB).
+NOT_VALIDATED_JOIN = """anti join (select file as passed_file, sha256 as passed_sha256, load_id as passed_load_id,
+                              loaded_at as passed_loaded_at
+                       from meta.gx_passed_files where source = ?) passed
+    on passed_file = _source_file and passed_sha256 = _file_sha256
+   and passed_load_id = _load_id and passed_loaded_at = _loaded_at"""
 
 
 SUITE_FILES = [

@@ -31,8 +31,9 @@ from ingest.sources import MONTH, SOURCES, Source
 from ingest.textfile import file_size_limit
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def, partitions_text
 from orchestration.resources import BuildDb, SettingsResource
-from warehouse.build_state import NOT_VALIDATED, plan_check, record_passed
+from warehouse.build_state import NOT_VALIDATED_JOIN, plan_check, record_passed
 from warehouse.landing_settle import wait_until_settled
+from warehouse.memory import release_memory
 from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source
 from warehouse.sql_names import ident, qualified
 
@@ -158,11 +159,12 @@ def gx_check(source: Source) -> AssetChecksDefinition:
             columns = ", ".join(ident(c) for c in columns_needed(source.name) if c in have)
             sql = f"select {columns} from {qualified('raw', source.name)}"
             if plan.only_new:
-                outcome = validate_query(source.name, con, f"{sql} where {NOT_VALIDATED}", [source.name])
+                outcome = validate_query(source.name, con, f"{sql} {NOT_VALIDATED_JOIN}", [source.name])
             else:
                 outcome = validate_query(source.name, con, sql)
             if outcome.success:
                 record_passed(con, source.name, plan, context.run.run_id)
+        release_memory()  # GX's pandas batches, before dbt's process starts beside this one
         metadata = {
             "rows": total,
             "rows_validated": outcome.rows,
