@@ -11,6 +11,10 @@ refresh measured in the same run.
 5. `--extra` postings (default 3 million) in new files through the whole refresh: the refresh's
    extra time over (2) vs DuckDB's own `read_csv` of the same files into a table: goal <= 3x.
 
+With `--reader-upgrade`, after (2): a refresh after an upgrade of the readers (every file read
+again into a full build DB, its old rows deleted in the same transaction), with its peak memory:
+what every release that touches `ingest/` costs a warehouse (goal: the same <= 5 GB as (1)).
+
 Every run is its own process; the files added are removed again at the end.
 """
 
@@ -23,6 +27,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from common import COCKPIT, ROOT, cores, fresh, load_seconds, measure, memory_gb, now, run_cmd, step_times
 
@@ -120,6 +125,7 @@ def main() -> None:
     parser.add_argument("--landing", type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--extra", type=int, default=3_000_000)
+    parser.add_argument("--reader-upgrade", action="store_true", help="also measure a refresh after a reader upgrade")
     parser.add_argument("--job")  # child mode
     parser.add_argument("--partition")
     args = parser.parse_args()
@@ -143,6 +149,14 @@ def main() -> None:
         again = measure(run_cmd(landing, build, published))
         assert again.returncode == 0, again.stderr[-2000:]
         print(f"{now()}  unchanged re-run {again.seconds:.1f}s", flush=True)
+        upgrade = None
+        if args.reader_upgrade:
+            with duckdb.connect(str(build)) as con:  # as `ingest.sources.reader_version` changing does
+                for table in ("meta.loaded_files", "meta.loaded_partitions"):
+                    con.execute(f"update {table} set reader = 'bench-upgrade'")
+            upgrade = measure(run_cmd(landing, build, published))
+            assert upgrade.returncode == 0, upgrade.stderr[-2000:]
+            print(f"{now()}  after a reader upgrade {upgrade.seconds:.1f}s", flush=True)
         month_file, month = new_month_file(landing)
         added.append(month_file)
         monthly = measure([*child, "--job", "monthly_refresh", "--partition", month], env)
@@ -178,6 +192,11 @@ def main() -> None:
         f"one new ledger file (20 000 postings, 2024):  {ledger.seconds:8.1f}s  {ledger.seconds / f:6.1%} of full"
         " (goal <= 10 %; issue 23: <= 5 %)"
     )
+    if upgrade is not None:
+        print(
+            f"after a reader upgrade (every file again):    {upgrade.seconds:8.1f}s  (peak RSS {upgrade.peak_rss_gb:.2f} GB;"
+            f" all its processes at once {upgrade.peak_tree_gb:.2f} GB)"
+        )
     extra = with_extra.seconds - base.seconds
     print(
         f"{args.extra:,} extra postings through the refresh: {with_extra.seconds:.1f}s - {base.seconds:.1f}s re-run"
