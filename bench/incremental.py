@@ -203,6 +203,8 @@ def main() -> None:
         f" = {extra:.1f}s; DuckDB read_csv of the same files: {native_s:.1f}s; ratio {extra / native_s:.1f}x (goal <= 3x)"
     )
     for label, m in (
+        ("full refresh", full),
+        *((("after a reader upgrade", upgrade),) if upgrade is not None else ()),
         ("unchanged re-run", again),
         ("new month", monthly),
         ("new ledger file", ledger),

@@ -38,6 +38,9 @@ from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source
 from warehouse.sql_names import ident, qualified
 
 POOL = "duckdb"
+# A check of fewer rows leaves little to give back, and `release_memory`'s garbage collection
+# costs ~0,3 s in a refresh's process (14 checks of the sample: +4 s).
+RELEASE_FROM_ROWS = 100_000
 OWNERS = ["team:rammeaftalesekretariatet"]
 
 
@@ -164,7 +167,8 @@ def gx_check(source: Source) -> AssetChecksDefinition:
                 outcome = validate_query(source.name, con, sql)
             if outcome.success:
                 record_passed(con, source.name, plan, context.run.run_id)
-        release_memory()  # GX's pandas batches, before dbt's process starts beside this one
+        if outcome.rows >= RELEASE_FROM_ROWS:  # GX's pandas batches, before dbt's process starts beside this one
+            release_memory()
         metadata = {
             "rows": total,
             "rows_validated": outcome.rows,
