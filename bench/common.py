@@ -20,11 +20,11 @@ COCKPIT = [sys.executable, "-m", "cli.main"]
 @dataclass
 class Measured:
     seconds: float
-    peak_rss_gb: float  # the largest resident set of the command's processes (ru_maxrss of children)
+    peak_rss_gb: float  # GiB (2^30 bytes): the largest resident set of the command's processes (ru_maxrss of children)
     stderr: str  # the command's stdout, then its stderr
     returncode: int
     cpu_seconds: float = 0.0  # user + system time of the command and every process it started
-    # the largest sum of the resident sets of the command and all its descendants at one moment
+    # GiB: the largest sum of the resident sets of the command and all its descendants at one moment
     # (sampled every 0,1 s with psutil): with worker processes beside the refresh, what the
     # machine must hold; the peak RSS above is one process's
     peak_tree_gb: float = 0.0

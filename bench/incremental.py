@@ -13,7 +13,9 @@ refresh measured in the same run.
 
 With `--reader-upgrade`, after (2): a refresh after an upgrade of the readers (every file read
 again into a full build DB, its old rows deleted in the same transaction), with its peak memory:
-what every release that touches `ingest/` costs a warehouse (goal: the same <= 5 GB as (1)).
+what every release that touches `ingest/` costs a warehouse (goal: the same memory as (1)).
+
+Memory is printed in GiB (2^30 bytes): 5 GiB = 5,37 GB.
 
 Every run is its own process; the files added are removed again at the end.
 """
@@ -179,8 +181,8 @@ def main() -> None:
             folder.rmdir()
     f = full.seconds
     print(
-        f"full refresh, empty build DB:                 {f:8.1f}s  (peak RSS {full.peak_rss_gb:.2f} GB; "
-        f"all its processes at once {full.peak_tree_gb:.2f} GB)"
+        f"full refresh, empty build DB:                 {f:8.1f}s  (peak RSS {full.peak_rss_gb:.2f} GiB; "
+        f"all its processes at once {full.peak_tree_gb:.2f} GiB)"
     )
     print(
         f"unchanged re-run:                             {again.seconds:8.1f}s  {again.seconds / f:6.1%} of full (goal <= 5 %)"
@@ -194,8 +196,8 @@ def main() -> None:
     )
     if upgrade is not None:
         print(
-            f"after a reader upgrade (every file again):    {upgrade.seconds:8.1f}s  (peak RSS {upgrade.peak_rss_gb:.2f} GB;"
-            f" all its processes at once {upgrade.peak_tree_gb:.2f} GB)"
+            f"after a reader upgrade (every file again):    {upgrade.seconds:8.1f}s  (peak RSS {upgrade.peak_rss_gb:.2f} GiB;"
+            f" all its processes at once {upgrade.peak_tree_gb:.2f} GiB)"
         )
     extra = with_extra.seconds - base.seconds
     print(

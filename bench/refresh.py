@@ -147,7 +147,7 @@ def main() -> None:
             cmd += ["--postings", str(args.postings)]
         m = measure(cmd)
         assert m.returncode == 0, m.stderr
-        print(f"cockpit sample --scale {args.scale}: {m.seconds:7.1f}s  peak RSS {m.peak_rss_gb:.2f} GB")
+        print(f"cockpit sample --scale {args.scale}: {m.seconds:7.1f}s  peak RSS {m.peak_rss_gb:.2f} GiB")
     build, published = out / "build.duckdb", out / "styringscockpit.duckdb"
     fresh(build, published)
     load_before = load_average()
@@ -172,7 +172,7 @@ def main() -> None:
     print(f"load average (1, 5, 15 min) before the refresh: {load_before}; after: {load_after}")
     print(
         f"full refresh (cockpit run, empty build DB): {m.seconds:7.1f}s wall, {m.cpu_seconds:.1f}s CPU (all its"
-        f" processes, dbt's too), peak RSS {m.peak_rss_gb:.2f} GB (all its processes at once {m.peak_tree_gb:.2f} GB),"
+        f" processes, dbt's too), peak RSS {m.peak_rss_gb:.2f} GiB (all its processes at once {m.peak_tree_gb:.2f} GiB),"
         f" {postings:,} postings"
     )
     if pipeline:
@@ -202,7 +202,7 @@ def main() -> None:
     )
     if rss_goal:
         print(
-            f"ratio to goal: wall {m.seconds / pipeline_goal:.2f} of {pipeline_goal:.0f}s, RSS of all its processes at once {m.peak_tree_gb / rss_goal:.2f} of {rss_goal:.0f} GB"
+            f"ratio to goal: wall {m.seconds / pipeline_goal:.2f} of {pipeline_goal:.0f}s, RSS of all its processes at once {m.peak_tree_gb / rss_goal:.2f} of {rss_goal:.0f} GiB"
         )
     print("longest steps:")
     for step, seconds in step_times(m.stderr)[:8]:
