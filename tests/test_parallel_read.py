@@ -17,7 +17,7 @@ import pytest
 from ingest.errors import ContractError
 from ingest.fields import Parsed
 from ingest.sources import POSTERINGER, SOURCES, TAKSTBILAG, read_file
-from ingest.textfile import file_size_limit, sha256_file, sha256_files
+from ingest.textfile import file_size_limit
 from warehouse import parallel_read
 from warehouse.raw_loader import ContractErrors, LandingFile, load_source
 from warehouse.settings import Settings, SettingsError, default_parse_workers
@@ -174,18 +174,6 @@ def test_when_a_load_is_large(tmp_path):
     # 10 workbooks at 43 ms and 3 MB of text at 50 ms per MB; a missing file counts as empty
     assert parallel_read.estimated_seconds(files) == pytest.approx(10 * 0.043 + 3 * 0.05)
     assert parallel_read.estimated_seconds(files) < parallel_read.PARALLEL_FROM_SECONDS
-
-
-def test_hashes_in_threads_are_the_files_hashes_in_order(tmp_path):
-    paths = []
-    for i in range(40):
-        p = tmp_path / f"{i:02}.csv"
-        p.write_bytes(bytes([i]) * (i * 70_001))
-        paths.append(p)
-    assert sha256_files(paths, threads=3) == [sha256_file(p) for p in paths] == sha256_files(paths, threads=1)
-    (tmp_path / "05.csv").unlink()
-    with pytest.raises(FileNotFoundError, match="05.csv"):
-        sha256_files(paths, threads=3)
 
 
 class _Counting(parallel_read.ProcessPoolExecutor):

@@ -6,26 +6,34 @@ re-run's ~10 s with the pages cached; far more from a cold network share). Like 
 `meta.file_digests` keeps each file's digest with the stat it had when it was hashed, and a file
 whose size, mtime, ctime, inode and device are all unchanged keeps its digest unread.
 
-Why that is safe: any write to a file moves its ctime, which no user tool can set back (`touch`
-and `cp -p` set mtime, not ctime), and a file put in place by rename has another inode. The one
-gap is a write within the same tick of the file system's clock as the stat taken before hashing:
-so a digest is kept only for a file whose mtime and ctime were more than `RACY_SECONDS` older than
-its hashing began (git's "racily clean" rule); a file written just before a refresh is hashed
-again on the next one. A build DB deleted or made new hashes everything again.
+What that assumes, and how each assumption is guarded:
+- **A write moves the ctime** (POSIX change time; user tools such as `touch` and `cp -p` set
+  mtime, not ctime), and a file put in place by rename has another inode.
+- **The stat describes the bytes hashed**: a file is opened once, stat'ed through that
+  descriptor before and after it is hashed, and its digest is kept only when the two agree. A
+  symlink re-pointed or a file renamed in between changes nothing kept. Each file is opened
+  (not only stat'ed) also when its digest is reused, which makes an NFS client check the
+  server's attributes instead of answering from its attribute cache.
+- **A write within the same tick of the file system's clock as the hashing** would not move
+  the stat: so a digest is kept only for a file last written more than `RACY_SECONDS` before
+  its hashing began (git's "racily clean" rule). The margin is wide because a share's times
+  come from the server's clock: it covers a server up to a minute behind this machine.
+
+A build DB deleted or made new hashes everything again; so does deleting `meta.file_digests`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
-
-from ingest.textfile import sha256_files
 
 DDL = """
 create table if not exists meta.file_digests (
@@ -33,8 +41,9 @@ create table if not exists meta.file_digests (
     device ubigint, sha256 varchar, hashed_at_ns bigint, primary key (source, path));
 """
 # A digest is kept only for a file last written more than this long before its hashing began:
-# above the coarsest timestamp tick of the file systems a landing share may use (FAT's 2 s).
-RACY_SECONDS = 2
+# above the coarsest timestamp tick of the file systems a landing share may use (FAT's 2 s) and
+# a file server's clock running behind this machine's.
+RACY_SECONDS = 60
 _SCHEMA = {
     "source": pl.String(),
     "path": pl.String(),
@@ -46,6 +55,7 @@ _SCHEMA = {
     "sha256": pl.String(),
     "hashed_at_ns": pl.Int64(),
 }
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -59,13 +69,14 @@ class Digests:
     record: pl.DataFrame | None
 
 
-def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Path]) -> Digests:
+def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Path], *, threads: int = 2) -> Digests:
     """The SHA-256 of each of `paths` (files of the landing source `source`), reading only those
-    whose stat differs from the one `meta.file_digests` kept, or that were hashed racily.
+    whose stat differs from the one `meta.file_digests` kept, or that were written too shortly
+    before their last hashing. Reading and hashing release the GIL, so `threads` threads hash
+    side by side.
 
     Reads the database only; `record_digests` writes `Digests.record` (in the load's
     transaction). Raises the first OSError of a file (gone, unreadable)."""
-    stats = [os.stat(p) for p in paths]
     keys = [str(p) for p in paths]
     kept = {
         row[0]: row[1:]
@@ -78,27 +89,58 @@ def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Pa
     digests: list[str | None] = [None] * len(paths)
     rows: list[tuple] = []
     missing: list[int] = []
-    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):  # a loop over files, not rows
-        now = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    for i, (path, key) in enumerate(zip(paths, keys, strict=True)):  # a loop over files, not rows
         known = kept.get(key)
-        if known is not None and known[:5] == now and _settled(st, known[6]):
+        # settled as recorded under this RACY_SECONDS (a row kept under a smaller one is not)
+        if (
+            known is not None
+            and max(known[1], known[2]) < known[6] - RACY_SECONDS * 1_000_000_000
+            and known[:5] == _opened_stat(path)
+        ):
             digests[i] = known[5]
-            rows.append((source, key, *now, *known[5:]))
+            rows.append((source, key, *known))
         else:
             missing.append(i)
     began = time.time_ns()
-    for i, sha in zip(missing, sha256_files([paths[i] for i in missing]), strict=True):
+    hashed = _map(_hash, [paths[i] for i in missing], threads)
+    for i, (sha, stat) in zip(missing, hashed, strict=True):
         digests[i] = sha
-        st = stats[i]
-        if _settled(st, began):
-            rows.append((source, keys[i], st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, sha, began))
+        if stat is not None and max(stat[1], stat[2]) < began - RACY_SECONDS * 1_000_000_000:
+            rows.append((source, keys[i], *stat, sha, began))
     same = len(rows) == len(kept) and all(kept.get(r[1]) == r[2:] for r in rows)
     record = None if same else pl.DataFrame(rows, schema=_SCHEMA, orient="row")
     return Digests([d for d in digests if d is not None], len(missing), record)
 
 
-def _settled(st: os.stat_result, hashed_at_ns: int) -> bool:
-    return max(st.st_mtime_ns, st.st_ctime_ns) < hashed_at_ns - RACY_SECONDS * 1_000_000_000
+def _stat_of(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _opened_stat(path: Path) -> tuple[int, int, int, int, int]:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return _stat_of(os.fstat(fd))
+    finally:
+        os.close(fd)
+
+
+def _hash(path: Path) -> tuple[str, tuple | None]:
+    """(SHA-256, the stat of the bytes hashed) of `path`, read through one descriptor; the stat
+    is None when the file changed while it was read (it is then hashed again next time)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        before = _stat_of(os.fstat(fh.fileno()))
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            digest.update(block)
+        after = _stat_of(os.fstat(fh.fileno()))
+    return digest.hexdigest(), before if before == after else None
+
+
+def _map(fn, items: list, threads: int) -> list:
+    if threads <= 1 or len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(min(threads, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 def record_digests(con: duckdb.DuckDBPyConnection, source: str, digests: Digests) -> None:

@@ -11,17 +11,16 @@ numpy arrays, and pyarrow's memory pool (mimalloc) keeps its own. Measured after
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 from functools import cache
 
 
 @cache
 def _libc_malloc_trim():
-    """glibc's `malloc_trim`, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
+    """glibc's `malloc_trim` from the C library this process runs on, or None where it has none
+    (musl, macOS)."""
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
 

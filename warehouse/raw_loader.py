@@ -354,7 +354,7 @@ def plan_load(
     """Step 1: which files to read, from the landing dir (names and SHA-256) and the ledger."""
     every = {}
     paths = source.files(landing_dir)
-    digests = file_digests(con, source.name, paths)  # hashes only files whose stat changed
+    digests = file_digests(con, source.name, paths)  # hashes files whose stat changed or was too new
     for path, sha in zip(paths, digests.sha256, strict=True):  # a loop over files, not rows
         rel = path.relative_to(landing_dir).as_posix()
         every[rel] = LandingFile(rel, path, sha)
