@@ -77,7 +77,7 @@ def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Pa
 
     Reads the database only; `record_digests` writes `Digests.record` (in the load's
     transaction). Raises the first OSError of a file (gone, unreadable)."""
-    keys = [str(p) for p in paths]
+    keys = [os.path.abspath(p) for p in paths]  # one key whether the landing dir was given relative or not
     kept = {
         row[0]: row[1:]
         for row in con.execute(
@@ -89,14 +89,16 @@ def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Pa
     digests: list[str | None] = [None] * len(paths)
     rows: list[tuple] = []
     missing: list[int] = []
-    for i, (path, key) in enumerate(zip(paths, keys, strict=True)):  # a loop over files, not rows
+    # settled as recorded under this RACY_SECONDS (a row kept under a smaller one is not)
+    trusted = [
+        i
+        for i, key in enumerate(keys)
+        if key in kept and max(kept[key][1], kept[key][2]) < kept[key][6] - RACY_SECONDS * 1_000_000_000
+    ]
+    now = dict(zip(trusted, _map(_opened_stat, [paths[i] for i in trusted], threads), strict=True))
+    for i, key in enumerate(keys):  # a loop over files, not rows
         known = kept.get(key)
-        # settled as recorded under this RACY_SECONDS (a row kept under a smaller one is not)
-        if (
-            known is not None
-            and max(known[1], known[2]) < known[6] - RACY_SECONDS * 1_000_000_000
-            and known[:5] == _opened_stat(path)
-        ):
+        if i in now and known[:5] == now[i]:
             digests[i] = known[5]
             rows.append((source, key, *known))
         else:
