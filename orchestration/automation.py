@@ -176,16 +176,20 @@ def _load_cursor(text: str | None) -> tuple[int, dict[str, dict]]:
 )
 def landing_dir_sensor(context: SensorEvaluationContext, settings: SettingsResource):
     # The cursor: the tick number and, per landing file that has triggered a run, its content
-    # hash, size, mtime, job and partition range (the range a removal must re-run).
+    # hash, size, mtime, ctime, job and partition range (the range a removal must re-run).
     seq, seen = _load_cursor(context.cursor)
     settings = settings.get()
     sources = source_of(settings)
     stat_changed = []
     for rel in sources:  # a loop over files, not rows
         obs = observe(settings.landing_dir / rel)
-        if obs is not None and (seen.get(rel, {}).get("size"), seen.get(rel, {}).get("mtime_ns")) != (
+        entry = seen.get(rel, {})
+        # ctime too: a rewrite of the same size with its mtime put back moves only that (a
+        # cursor from before it was kept has none, so its files are hashed once more)
+        if obs is not None and (entry.get("size"), entry.get("mtime_ns"), entry.get("ctime_ns")) != (
             obs.size,
             obs.mtime_ns,
+            obs.ctime_ns,
         ):
             stat_changed.append(rel)
     settled, waiting = settle_briefly([settings.landing_dir / rel for rel in stat_changed], settings.settle_seconds)
@@ -198,7 +202,7 @@ def landing_dir_sensor(context: SensorEvaluationContext, settings: SettingsResou
         if obs is None:
             continue
         if seen.get(rel, {}).get("sha") == sha:  # touched or copied over with the same content
-            files[rel].update(size=obs.size, mtime_ns=obs.mtime_ns)
+            files[rel].update(size=obs.size, mtime_ns=obs.mtime_ns, ctime_ns=obs.ctime_ns)
             continue
         if plans and time.monotonic() - started > READ_BUDGET_SECONDS:
             deferred += 1  # waits for the next tick, so a tick stays well inside Dagster's 60 s
@@ -212,6 +216,7 @@ def landing_dir_sensor(context: SensorEvaluationContext, settings: SettingsResou
             "sha": sha,
             "size": obs.size,
             "mtime_ns": obs.mtime_ns,
+            "ctime_ns": obs.ctime_ns,
             "job": job_of(source),
             "range": [keys[0], keys[-1]] if keys else None,
         }

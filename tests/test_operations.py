@@ -3,8 +3,10 @@ whole graph under the shipped instance config (in process, the jobs' default, an
 multiprocess executor, which a run may still select). The UI (`dagster dev` answering with our
 code location, a backfill launched in it) is tests/test_ui_runs.py."""
 
+import os
 import shutil
 import signal
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -60,6 +62,19 @@ def test_sensor_requests_one_run_per_new_or_changed_file(tmp_path, monkeypatch):
     # Two months in the file: one run over the range (single-run backfill policy), not one per month.
     assert changed.partition_key is None
     assert (changed.tags[RANGE_START_TAG], changed.tags[RANGE_END_TAG]) == ("2024-01", "2024-03")
+    assert isinstance(tick(cursor)[0], SkipReason)
+
+    # A value corrected in place to one of the same length, the file's mtime put back (a restore,
+    # `cp -p`): only its ctime moves, and that is a change too.
+    st = report.stat()
+    while report.stat().st_ctime_ns == st.st_ctime_ns:  # until the file system's clock has ticked
+        time.sleep(0.01)
+        report.write_text(report.read_text().replace(";280\n", ";281\n"))
+        os.utime(report, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (report.stat().st_size, report.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    (restored,), cursor = tick(cursor)
+    assert restored.run_key.startswith(f"belaegning/rapport.csv@{sha256_file(report)}#")
+    assert restored.run_key.split("#")[0] != changed.run_key.split("#")[0]
     assert isinstance(tick(cursor)[0], SkipReason)
 
     (landing / "regnskab").mkdir()

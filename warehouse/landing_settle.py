@@ -45,15 +45,16 @@ class LandingNotSettled(RuntimeError):
 class Observation:
     size: int
     mtime_ns: int
+    ctime_ns: int  # moved by every write, also one that puts size and mtime back (`cp -p`, a restore)
 
 
 def observe(path: Path) -> Observation | None:
-    """Size and mtime of `path`, or None when it is gone."""
+    """Size, mtime and ctime of `path`, or None when it is gone."""
     try:
         st = path.stat()
     except FileNotFoundError:
         return None
-    return Observation(st.st_size, st.st_mtime_ns)
+    return Observation(st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def open_for_writing(paths: Iterable[Path]) -> set[Path]:
