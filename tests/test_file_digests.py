@@ -133,6 +133,13 @@ def test_a_load_plans_from_the_kept_digest_and_sees_a_same_size_rewrite(tmp_path
         assert con.execute("select sha256 from meta.loaded_files").fetchall() == [(sha256_file(a),)]
 
 
+def _stat_plus(st: os.stat_result, field: str, more: int):
+    """The fields of `st` the digests read, with `more` added to `field`."""
+    values = {f: getattr(st, f) for f in ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")}
+    values[field] += more
+    return type("Stat", (), values)()
+
+
 @pytest.mark.parametrize("field", ["st_ino", "st_dev"])
 def test_another_inode_or_device_is_another_file(tmp_path, con, settled, monkeypatch, field):
     """A file of the same size and times on another inode or device (a copy with `cp -p` on a
@@ -140,14 +147,7 @@ def test_another_inode_or_device_is_another_file(tmp_path, con, settled, monkeyp
     a = _occupancy(tmp_path, "a.csv", 10)
     _digests(con, [a])
     real = os.fstat
-
-    def moved(fd_):
-        st = real(fd_)
-        values = {f: getattr(st, f) for f in ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")}
-        values[field] += 1
-        return type("Stat", (), values)()
-
-    monkeypatch.setattr(fd.os, "fstat", moved)
+    monkeypatch.setattr(fd.os, "fstat", lambda fd_: _stat_plus(real(fd_), field, 1))
     assert fd.file_digests(con, "belaegning", [a]).hashed == 1
 
 
@@ -156,11 +156,8 @@ def test_a_file_that_changes_while_it_is_hashed_is_not_kept(tmp_path, con, settl
     real, calls = os.fstat, []
 
     def growing(fd_):  # the second fstat of the hashing sees a larger file
-        st = real(fd_)
         calls.append(1)
-        values = {f: getattr(st, f) for f in ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")}
-        values["st_size"] += len(calls) - 1
-        return type("Stat", (), values)()
+        return _stat_plus(real(fd_), "st_size", len(calls) - 1)
 
     monkeypatch.setattr(fd.os, "fstat", growing)
     found = _digests(con, [a])

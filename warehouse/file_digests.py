@@ -55,7 +55,6 @@ _SCHEMA = {
     "sha256": pl.String(),
     "hashed_at_ns": pl.Int64(),
 }
-_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -90,11 +89,7 @@ def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Pa
     rows: list[tuple] = []
     missing: list[int] = []
     # settled as recorded under this RACY_SECONDS (a row kept under a smaller one is not)
-    trusted = [
-        i
-        for i, key in enumerate(keys)
-        if key in kept and max(kept[key][1], kept[key][2]) < kept[key][6] - RACY_SECONDS * 1_000_000_000
-    ]
+    trusted = [i for i, key in enumerate(keys) if key in kept and _settled(*kept[key][1:3], kept[key][6])]
     now = dict(zip(trusted, _map(_opened_stat, [paths[i] for i in trusted], threads), strict=True))
     for i, key in enumerate(keys):  # a loop over files, not rows
         known = kept.get(key)
@@ -107,11 +102,17 @@ def file_digests(con: duckdb.DuckDBPyConnection, source: str, paths: Sequence[Pa
     hashed = _map(_hash, [paths[i] for i in missing], threads)
     for i, (sha, stat) in zip(missing, hashed, strict=True):
         digests[i] = sha
-        if stat is not None and max(stat[1], stat[2]) < began - RACY_SECONDS * 1_000_000_000:
+        if stat is not None and _settled(stat[1], stat[2], began):
             rows.append((source, keys[i], *stat, sha, began))
     same = len(rows) == len(kept) and all(kept.get(r[1]) == r[2:] for r in rows)
     record = None if same else pl.DataFrame(rows, schema=_SCHEMA, orient="row")
     return Digests([d for d in digests if d is not None], len(missing), record)
+
+
+def _settled(mtime_ns: int, ctime_ns: int, hashed_at_ns: int) -> bool:
+    """Whether a file last written at `mtime_ns`/`ctime_ns` was written more than RACY_SECONDS
+    before its hashing began at `hashed_at_ns`, so its stat can stand for its content."""
+    return max(mtime_ns, ctime_ns) < hashed_at_ns - RACY_SECONDS * 1_000_000_000
 
 
 def _stat_of(st: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -129,11 +130,9 @@ def _opened_stat(path: Path) -> tuple[int, int, int, int, int]:
 def _hash(path: Path) -> tuple[str, tuple | None]:
     """(SHA-256, the stat of the bytes hashed) of `path`, read through one descriptor; the stat
     is None when the file changed while it was read (it is then hashed again next time)."""
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
         before = _stat_of(os.fstat(fh.fileno()))
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            digest.update(block)
+        digest = hashlib.file_digest(fh, "sha256")
         after = _stat_of(os.fstat(fh.fileno()))
     return digest.hexdigest(), before if before == after else None
 
