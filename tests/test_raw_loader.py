@@ -1,5 +1,6 @@
 """The raw loader's three steps (warehouse/raw_loader.py): plan reads only the ledger, read
-touches no database, write hands every frame to DuckDB by registration — and the names of the
+touches no database, write hands every frame to DuckDB explicitly, never by a Python variable's
+name, and holds no file's rows beyond its insert — and the names of the
 bookkeeping tables (docs/orchestration.md, "Names of the bookkeeping")."""
 
 from decimal import Decimal
@@ -46,7 +47,7 @@ def no_name_lookup(db: str = ":memory:") -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_every_frame_reaches_duckdb_by_registration_only(landing):
+def test_every_frame_reaches_duckdb_explicitly_never_by_name_lookup(landing):
     con = no_name_lookup()
     ensure_raw_tables(con)
     assert con.execute("select count(*) from raw.posteringer").fetchone() == (0,)
@@ -167,6 +168,48 @@ def test_each_file_is_written_before_the_next_is_parsed(landing):
     stats = write_load(con, plan, watched(), "run-1")
     assert stats.files_loaded == ["belaegning/a.csv", "belaegning/b.csv", "belaegning/c.csv"]
     assert in_db_when_parsed == [0, 151, 152]  # a.csv's 151 March rows, then b.csv's one
+    assert con.execute("select count(*), sum(belagte_doegn) from raw.belaegning").fetchone() == (
+        153,
+        300 + 150 + 140 + 60,
+    )
+
+
+def test_the_load_holds_no_file_s_rows_after_inserting_them(landing, monkeypatch):
+    """A national ledger load is 1 020 files in one transaction: a file's rows handed to DuckDB
+    must be freed once inserted. A view registered and dropped inside the transaction kept its
+    frame alive until commit — every file's rows at once, +4,4 GB for 20 M postings."""
+    import gc
+    import weakref
+
+    (landing / "belaegning" / "c.csv").write_text(HEADER + "1006;2024-03;2;2;60\n")
+    handed = []  # every Arrow table made of a frame, by us or by DuckDB's registration
+    to_arrow = pl.DataFrame.to_arrow
+
+    def recorded(frame, *args, **kwargs):
+        table = to_arrow(frame, *args, **kwargs)
+        handed.append(weakref.ref(table))
+        return table
+
+    monkeypatch.setattr(pl.DataFrame, "to_arrow", recorded)
+    con = no_name_lookup()
+    ensure_raw_tables(con)
+    plan = plan_load(con, BELAEGNING, landing, MARCH)
+    alive_when_parsed, first_insert = [], None
+
+    def watched():
+        nonlocal first_insert
+        for parsed in read_planned(plan, landing, "run-1"):
+            gc.collect()
+            # what the inserts of the files before made (the delete step's frames come before)
+            inserted = handed[first_insert:] if first_insert is not None else []
+            alive_when_parsed.append((len(inserted), sum(ref() is not None for ref in inserted)))
+            first_insert = len(handed) if first_insert is None else first_insert
+            yield parsed
+
+    stats = write_load(con, plan, watched(), "run-1")
+    assert stats.rows_loaded == 153
+    # (tables the inserts before made: one per file, so the check watched them; alive of them)
+    assert alive_when_parsed == [(0, 0), (1, 0), (2, 0)]
     assert con.execute("select count(*), sum(belagte_doegn) from raw.belaegning").fetchone() == (
         153,
         300 + 150 + 140 + 60,
