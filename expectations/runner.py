@@ -1,16 +1,27 @@
 """Run a Great Expectations suite on a frame; return what failed with the failing rows' keys.
 
 GX's SQL data source is broken on DuckDB (shared/TOOLCHAIN.md), so suites run on pandas
-frames through an ephemeral context. GX is imported inside `validate`, and only when there are
-rows to validate: the import costs ~3 s, which must not be paid when Dagster merely loads the
-definitions, when a check picks its columns (`columns_needed`, from the suites' declarations)
-or when a check has no new rows.
+frames through an ephemeral context. GX is imported only when there are rows to validate: the
+import costs 2–4 s of one core (every expectation, scipy.stats, altair, sqlalchemy), which must
+not be paid when Dagster merely loads the definitions, when a check picks its columns
+(`columns_needed`, from the suites' declarations) or when a check has no new rows.
+
+A refresh whose loads will change rows calls `start_worker` before the first of them: one
+spawned process imports GX on the other core while the loads run, instead of in series before
+the first check, and validates every batch after (the frame pickled as Arrow IPC, the outcome
+back), the next batch being read meanwhile. The import holds the GIL, so a thread would not hide
+it (docs/performance.md). A process that never called `start_worker` (`cockpit check`, a test)
+validates in itself.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import duckdb
@@ -36,6 +47,8 @@ ROW_WISE = frozenset(
 # with the copies around it, the check of 20 M national postings peaked at 4,1 GB in batches of
 # 2 M rows and 2,8 GB in batches of 1 M, in the same time (17,1 / 17,2 s; 500 000: 18,3 s).
 ROWS_PER_BATCH = 1_000_000
+# The process validating for this one once `start_worker` was called.
+_worker: ProcessPoolExecutor | None = None
 
 
 @dataclass
@@ -90,18 +103,74 @@ def validate(source: str, frame: pl.DataFrame, *, max_examples: int = 20) -> Out
     """Run suite `source` on `frame` (at least its `columns_needed`): the failed expectations
     with the failing rows' business keys and file/line, up to `max_examples` each. A frame
     without rows that has every column the suite names passes every expectation without
-    asking GX (GX says the same of no rows); a column missing is left to GX to report."""
+    asking GX (GX says the same of no rows); a column missing is left to GX to report. In the
+    GX worker when one was started (`start_worker`); raises `RuntimeError` when it died."""
+    return _outcome(source, _submit(source, frame, max_examples))
+
+
+def _submit(source: str, frame: pl.DataFrame, max_examples: int) -> Future:
     suite_def: Suite = SUITES[source]
     prepared = suite_def.prepare(frame) if suite_def.prepare else frame
     if prepared.is_empty():
         declared = suite_def.declared()
         if all(c in prepared.columns for e in declared for c in _columns_of(e.kwargs)):
-            return Outcome(source, 0, len(declared), [])
-    return validate_with_gx(source, prepared, max_examples=max_examples)
+            return _done(Outcome(source, 0, len(declared), []))
+    if _worker is None:
+        return _done(validate_with_gx(source, prepared, max_examples=max_examples))
+    try:
+        return _worker.submit(validate_with_gx, source, prepared, max_examples=max_examples)
+    except BrokenProcessPool as exc:  # it died since the last validation
+        raise _worker_died(source) from exc
+
+
+def _done(outcome: Outcome) -> Future:
+    future: Future = Future()
+    future.set_result(outcome)
+    return future
+
+
+def _outcome(source: str, future: Future) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise _worker_died(source) from exc
+
+
+def _worker_died(source: str) -> RuntimeError:
+    global _worker
+    _worker = None  # later validations of this process run in it
+    return RuntimeError(
+        f"Great Expectations' arbejdsproces stoppede uventet under pakken {SOURCES[source].suite}"
+        " (for lidt hukommelse?); kør igen"
+    )
+
+
+def start_worker() -> None:
+    """Start importing GX now, in a spawned worker process that then validates every frame this
+    process hands `validate` (see the module's docstring). Does nothing when one runs already."""
+    global _worker
+    if _worker is None:
+        _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx)
+        _worker.submit(int)  # a pool starts its process at its first task
+
+
+def _import_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations  # noqa: F401
+
+
+def in_worker(call: Callable[[], object]) -> None:
+    """Run `call` (a module-level function) in the GX worker too, if one runs and is alive: after
+    a large check, the refresh gives back the memory GX's pandas batches held there as well."""
+    if _worker is not None:
+        try:
+            _worker.submit(call).result()
+        except BrokenProcessPool:
+            pass  # a dead worker holds nothing; the next validation says it died
 
 
 def validate_with_gx(source: str, prepared: pl.DataFrame, *, max_examples: int = 20) -> Outcome:
-    """`validate` by GX itself, on a frame the suite's `prepare` step has been applied to."""
+    """`validate` by GX itself, here, on a frame the suite's `prepare` step has been applied to."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
@@ -179,9 +248,19 @@ def validate_query(
     if not row_wise(source):
         return validate(source, con.execute(sql, parameters).pl(), max_examples=max_examples)
     reader = con.execute(sql, parameters).to_arrow_reader(rows_per_batch)
+
+    def outcomes() -> Iterable[Outcome]:
+        waiting: deque[Future] = deque()
+        for batch in reader:
+            waiting.append(_submit(source, pl.from_arrow(batch), max_examples))
+            if len(waiting) > 1:  # the worker validates one batch while the next is read
+                yield _outcome(source, waiting.popleft())
+        while waiting:
+            yield _outcome(source, waiting.popleft())
+
     return merge_outcomes(
         source,
-        (validate(source, pl.from_arrow(batch), max_examples=max_examples) for batch in reader),
+        outcomes(),
         max_examples=max_examples,
         empty=lambda: validate(source, pl.from_arrow(reader.schema.empty_table()), max_examples=max_examples),
     )
@@ -209,9 +288,7 @@ def merge_outcomes(source: str, outcomes: Iterable[Outcome], *, max_examples: in
         merged.rows += outcome.rows
     if merged is None:
         return empty()
-    # In the suite's order, whichever batch failed first.
-    order = {
-        (e.expectation_type, _column_of(e.configuration.kwargs)): i for i, e in enumerate(SUITES[source].expectations())
-    }
+    # In the suite's order, whichever batch failed first (declared: GX may be in the worker only).
+    order = {(e.type, _column_of(e.kwargs)): i for i, e in enumerate(SUITES[source].declared())}
     merged.failures.sort(key=lambda f: order.get((f.expectation, f.column), len(order)))
     return merged

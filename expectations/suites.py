@@ -10,6 +10,7 @@ its source's (`Source.suite`, `Source.keys` in ingest/sources.py): `_unique_key`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,12 @@ class Declared:
 
     name: str
     kwargs: dict
+
+    @property
+    def type(self) -> str:
+        """GX's name of the expectation's type (`expect_column_values_to_not_be_null`), as a
+        validation result names it."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
 
 
 class _Declaring:

@@ -63,7 +63,9 @@ def test_failures_on_the_selected_columns_name_file_and_line():
     }
 
 
-def test_a_row_wise_suite_on_batches_gives_the_whole_tables_outcome():
+def postings_failing_in_batches() -> pl.DataFrame:
+    """23 postings: an unknown area in rows 4 and 19, DRANST 7 in row 15, no amount in rows 2,
+    9 and 22 (so in every batch of 8)."""
     n = 23
     kommunenr = ["851"] * n
     kommunenr[4] = kommunenr[19] = "999"  # unknown area in the first and the third batch
@@ -71,7 +73,7 @@ def test_a_row_wise_suite_on_batches_gives_the_whole_tables_outcome():
     dranst[15] = 7  # only in the second batch
     beloeb = [Decimal("1.00")] * n
     beloeb[2] = beloeb[9] = beloeb[22] = None  # in every batch
-    rows = pl.DataFrame(
+    return pl.DataFrame(
         {
             "kommunenr": kommunenr,
             "bilagsnr": [str(i) for i in range(n)],
@@ -86,6 +88,18 @@ def test_a_row_wise_suite_on_batches_gives_the_whole_tables_outcome():
         },
         schema_overrides={"beloeb": pl.Decimal(18, 2)},
     )
+
+
+# (expectation, column, failing rows), in the suite's order
+FAILING_IN_BATCHES = [
+    ("expect_column_values_to_not_be_null", "beloeb", 3),
+    ("expect_column_values_to_be_in_set", "kommunenr", 2),
+    ("expect_column_values_to_be_in_set", "dranst", 1),
+]
+
+
+def test_a_row_wise_suite_on_batches_gives_the_whole_tables_outcome():
+    rows = postings_failing_in_batches()
     con = duckdb.connect()
     con.register("raw_rows", rows)
     sql = f"select {', '.join(columns_needed('posteringer'))} from raw_rows"
@@ -93,13 +107,9 @@ def test_a_row_wise_suite_on_batches_gives_the_whole_tables_outcome():
     batched = validate_query("posteringer", con, sql, max_examples=2, rows_per_batch=8)
     assert row_wise("posteringer") and not row_wise("tilbud")  # tilbudsnr must be unique
     assert plain(batched) == plain(whole)
-    assert (batched.rows, [(f.expectation, f.column, f.unexpected_count) for f in batched.failures]) == (  # suite order
+    assert (batched.rows, [(f.expectation, f.column, f.unexpected_count) for f in batched.failures]) == (
         23,
-        [
-            ("expect_column_values_to_not_be_null", "beloeb", 3),
-            ("expect_column_values_to_be_in_set", "kommunenr", 2),
-            ("expect_column_values_to_be_in_set", "dranst", 1),
-        ],
+        FAILING_IN_BATCHES,
     )
     assert [e["_source_line"] for e in batched.failures[0].examples] == [4, 11]  # the first two, in row order
     empty = validate_query("posteringer", con, sql + " where false")
@@ -128,6 +138,7 @@ def test_the_declared_suites_are_the_gx_suites():
     for source, suite in SUITES.items():
         made, declared = suite.expectations(), suite.declared()
         assert [type(e).__name__ for e in made] == [d.name for d in declared], source
+        assert [e.expectation_type for e in made] == [d.type for d in declared], source
         for e, d in zip(made, declared, strict=True):
             assert {k: getattr(e, k) for k in d.kwargs} == d.kwargs, source
 
@@ -180,3 +191,56 @@ def test_choosing_columns_and_an_empty_check_do_not_import_gx():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "False", "0", "10", "True", "False"]
+
+
+WORKER_CHECK = """
+import json, multiprocessing, sys, duckdb, polars as pl
+from expectations import runner
+rows = pl.read_parquet(sys.argv[1])
+con = duckdb.connect()
+sql = "select * from rows"
+con.register("rows", rows)
+if sys.argv[2] == "start":
+    runner.start_worker()
+else:  # a worker that dies: the check says so, and the next one validates here
+    runner.start_worker()
+    runner.validate_query("posteringer", con, sql, rows_per_batch=8)
+    [worker] = multiprocessing.active_children()
+    worker.kill()
+    worker.join()
+    try:
+        runner.validate_query("posteringer", con, sql, rows_per_batch=8)
+    except RuntimeError as exc:
+        print(str(exc), file=sys.stderr)
+out = runner.validate_query("posteringer", con, sql, max_examples=2, rows_per_batch=8)
+failures = [[f.expectation, f.column, f.unexpected_count, [e["_source_line"] for e in f.examples]] for f in out.failures]
+print(json.dumps([out.rows, failures, "great_expectations" in sys.modules, runner._worker is not None]))
+"""
+
+
+def _check_in_a_process(tmp_path, how: str):
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "rows.parquet"
+    postings_failing_in_batches().write_parquet(path)
+    done = subprocess.run([sys.executable, "-c", WORKER_CHECK, str(path), how], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1]), done.stderr
+
+
+def test_a_started_worker_validates_outside_this_process_with_the_same_outcome(tmp_path):
+    """A refresh starts GX's import in a worker while it loads (`start_worker`): the batches are
+    validated there, GX never imported by the refresh's process, the outcome the same."""
+    (rows, failures, gx_here, worker), _ = _check_in_a_process(tmp_path, "start")
+    assert (rows, gx_here, worker) == (23, False, True)
+    assert [tuple(f[:3]) for f in failures] == FAILING_IN_BATCHES
+    assert [f[3] for f in failures] == [[4, 11], [6, 21], [17]]  # the first two, in row order
+
+
+def test_a_worker_that_died_fails_the_check_and_the_next_validates_here(tmp_path):
+    (rows, failures, gx_here, worker), said = _check_in_a_process(tmp_path, "kill")
+    assert "Great Expectations' arbejdsproces stoppede uventet under pakken raw_posteringer" in said
+    assert (rows, gx_here, worker) == (23, True, False)
+    assert [tuple(f[:3]) for f in failures] == FAILING_IN_BATCHES

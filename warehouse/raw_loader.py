@@ -208,6 +208,7 @@ def load_source(
     warn: Callable[[str], None] | None = None,
     removal: RemovalPolicy = RemovalPolicy(),  # noqa: B008 — frozen, so one shared default is safe
     workers: int | None = None,
+    on_read: Callable[[], None] | None = None,
 ) -> LoadStats:
     """Make `raw.<source>` agree with the landing files, for the partitions asked for.
 
@@ -232,7 +233,8 @@ def load_source(
     holds the file being written and at most `workers + 1` parsed ones, and the first files' up
     to `KEEP_PARSED_ROWS` (kept for a restart, `_KeptReads`). Raises `ContractErrors` (every
     broken file of the source, after trying them all) and `RemovalRefused` (before anything is
-    written), and leaves the database as it was.
+    written), and leaves the database as it was. `on_read` is called before the first file is
+    read, when there is one to read (a refresh starts GX's import then).
     """
     warn = warn or log
     workers = default_parse_workers() if workers is None else workers
@@ -267,6 +269,8 @@ def load_source(
                 f"{source.name}: {plan.other_reader} uændrede filer læses igen: de blev indlæst af en anden "
                 "version af indlæseren eller mappingen"
             )
+        if plan.to_read and on_read is not None:
+            on_read()
         replay = kept.replay(plan) if kept else None
         if replay is None:
             kept = _KeptReads(plan, read_planned(plan, landing_dir, load_id, log=log, workers=workers))

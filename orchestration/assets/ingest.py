@@ -26,7 +26,7 @@ from dagster import (
     asset_check,
 )
 
-from expectations.runner import columns_needed, row_wise, validate_query
+from expectations.runner import columns_needed, in_worker, row_wise, start_worker, validate_query
 from ingest.sources import MONTH, SOURCES, Source
 from ingest.textfile import file_size_limit
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def, partitions_text
@@ -99,6 +99,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
                     warn=context.log.warning,
                     removal=settings.removal_policy(),
                     workers=settings.parse_workers,
+                    on_read=start_worker,  # GX's import on the other core while this loads
                 )
             except ContractErrors as exc:
                 for err in exc.errors:
@@ -169,6 +170,7 @@ def gx_check(source: Source) -> AssetChecksDefinition:
                 record_passed(con, source.name, plan, context.run.run_id)
         if outcome.rows >= RELEASE_FROM_ROWS:  # GX's pandas batches, before dbt's process starts beside this one
             release_memory()
+            in_worker(release_memory)
         metadata = {
             "rows": total,
             "rows_validated": outcome.rows,
