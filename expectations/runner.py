@@ -28,6 +28,7 @@ import duckdb
 import polars as pl
 
 from expectations.suites import SUITES, Suite
+from expectations.worker import exit_with_parent
 from ingest.sources import SOURCES
 
 LINEAGE_KEYS = ["_source_file", "_source_line"]
@@ -150,11 +151,14 @@ def start_worker() -> None:
     process hands `validate` (see the module's docstring). Does nothing when one runs already."""
     global _worker
     if _worker is None:
-        _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx)
+        _worker = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(os.getpid(),)
+        )
         _worker.submit(int)  # a pool starts its process at its first task
 
 
-def _import_gx() -> None:
+def _start(parent: int) -> None:
+    exit_with_parent(parent)  # a refresh killed leaves no worker behind
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations  # noqa: F401
 

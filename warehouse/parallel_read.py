@@ -34,6 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
+from expectations.worker import exit_with_parent
 from ingest.cpr import mask_text
 from ingest.errors import ContractError, printable
 from ingest.fields import Parsed
@@ -122,7 +123,9 @@ def parsed_in_order(
     n = min(n, len(files))
     limit = max_file_mib()  # the caller's `file_size_limit`, which a worker's context lacks
     # spawn: a fork of this process would copy DuckDB's and polars' threads mid-state
-    pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        n, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent, initargs=(os.getpid(),)
+    )
     try:
         pending: deque[tuple[_File, int, Future]] = deque()
         queued, handed = 0, 0  # files submitted; their bytes not yet taken by the caller
