@@ -677,8 +677,8 @@ def _insert_file(
     # transaction lives on in it until commit, and so does the frame it holds — every file's
     # rows at once (20 M postings: +4,4 GB). Positional names, since ColumnExpression parses
     # its argument as a qualified name.
-    frame = r.rows.rename({c: f"c{i}" for i, c in enumerate(r.rows.columns)})
     position = {c: f"c{i}" for i, c in enumerate(r.rows.columns)}
+    frame = r.rows.rename(position)
     select = []
     for column in columns:  # the table's order: `insert_into` inserts by position
         if column in position:
