@@ -6,10 +6,10 @@ import costs 2–4 s of one core (every expectation, scipy.stats, altair, sqlalc
 not be paid when Dagster merely loads the definitions, when a check picks its columns
 (`columns_needed`, from the suites' declarations) or when a check has no new rows.
 
-A refresh whose loads will change rows calls `start_worker` before the first of them: one
-spawned process imports GX on the other core while the loads run, instead of in series before
-the first check, and validates every batch after (the frame pickled as Arrow IPC, the outcome
-back), the next batch being read meanwhile. The import holds the GIL, so a thread would not hide
+A refresh calls `start_worker` when a load is about to read files: one spawned process imports
+GX on the other core while the loads run, instead of in series before the first check, and
+validates every batch after (the frame pickled, the outcome back), the next batch being read
+meanwhile. The import holds the GIL, so a thread would not hide
 it (docs/performance.md). A process that never called `start_worker` (`cockpit check`, a test)
 validates in itself.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -116,12 +117,12 @@ def _submit(source: str, frame: pl.DataFrame, max_examples: int) -> Future:
         declared = suite_def.declared()
         if all(c in prepared.columns for e in declared for c in _columns_of(e.kwargs)):
             return _done(Outcome(source, 0, len(declared), []))
-    if _worker is None:
-        return _done(validate_with_gx(source, prepared, max_examples=max_examples))
-    try:
-        return _worker.submit(validate_with_gx, source, prepared, max_examples=max_examples)
-    except BrokenProcessPool as exc:  # it died since the last validation
-        raise _worker_died(source) from exc
+    if _worker is not None:
+        try:
+            return _worker.submit(_validate_in_worker, source, prepared, max_examples)
+        except BrokenProcessPool:
+            _stop_worker()  # it died between validations: nothing was lost, validate here
+    return _done(validate_with_gx(source, prepared, max_examples=max_examples))
 
 
 def _done(outcome: Outcome) -> Future:
@@ -134,27 +135,45 @@ def _outcome(source: str, future: Future) -> Outcome:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        raise _worker_died(source) from exc
+        _stop_worker()  # later validations of this process run in it
+        raise RuntimeError(
+            f"Great Expectations' arbejdsproces stoppede uventet under pakken {SOURCES[source].suite}"
+            " (for lidt hukommelse?); kør igen"
+        ) from exc
 
 
-def _worker_died(source: str) -> RuntimeError:
-    global _worker
-    _worker = None  # later validations of this process run in it
-    return RuntimeError(
-        f"Great Expectations' arbejdsproces stoppede uventet under pakken {SOURCES[source].suite}"
-        " (for lidt hukommelse?); kør igen"
-    )
+def _validate_in_worker(source: str, prepared: pl.DataFrame, max_examples: int) -> Outcome:
+    # An exception that does not pickle back (GX has several: their constructors take more
+    # than their message) would break the pool and read as a dead worker: send its text instead.
+    try:
+        return validate_with_gx(source, prepared, max_examples=max_examples)
+    except Exception as exc:
+        raise RuntimeError(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}") from None
 
 
 def start_worker() -> None:
     """Start importing GX now, in a spawned worker process that then validates every frame this
-    process hands `validate` (see the module's docstring). Does nothing when one runs already."""
+    process hands `validate` (see the module's docstring). Does nothing when one runs already.
+    The worker is only quicker: a process that cannot be started leaves validation here."""
     global _worker
-    if _worker is None:
-        _worker = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(os.getpid(),)
-        )
-        _worker.submit(int)  # a pool starts its process at its first task
+    if _worker is not None:
+        return
+    pool = ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(os.getpid(),)
+    )
+    try:
+        pool.submit(int)  # a pool starts its process at its first task
+    except Exception:  # noqa: BLE001 — out of processes or memory: validate here, as before
+        pool.shutdown(wait=False, cancel_futures=True)
+        return
+    _worker = pool
+
+
+def _stop_worker() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.shutdown(wait=False, cancel_futures=True)
+        _worker = None
 
 
 def _start(parent: int) -> None:

@@ -32,7 +32,8 @@ class Declared:
     def type(self) -> str:
         """GX's name of the expectation's type (`expect_column_values_to_not_be_null`), as a
         validation result names it."""
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
+        # great_expectations.util.camel_to_snake's two patterns, without importing GX
+        return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", self.name)).lower()
 
 
 class _Declaring:

@@ -24,7 +24,7 @@ WATCH_SECONDS = 1.0
 def exit_with_parent(parent: int) -> None:
     """A worker's initializer: exit this process (`os._exit(1)`) within `WATCH_SECONDS` once
     `parent`, the pid of the process that started it, is no longer its parent — at once if it
-    died before this ran. Watches in a daemon thread; never raises."""
+    died before this ran. Watches in a daemon thread."""
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -1,5 +1,7 @@
 """Worker processes die with the refresh that started them (expectations/worker.py): a pool's
-worker of a refresh killed with kill -9 would otherwise wait on its task queue forever."""
+worker of a refresh killed with kill -9 waited on its task queue for ever. Both pools are tried
+as the refresh starts them: the GX worker (`start_worker`) and the parse workers
+(`parsed_in_order`)."""
 
 from __future__ import annotations
 
@@ -13,41 +15,49 @@ import pytest
 
 from warehouse.paths import PROJECT_ROOT
 
+HEADER = "Tilbudsnr;Måned;Normerede pladser;Pladser i drift;Belagte døgn\n"
+
 STARTER = """
-import os, sys, time, multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from expectations.worker import exit_with_parent
+import multiprocessing, sys, time
+from pathlib import Path
+from types import SimpleNamespace
 
 if __name__ == "__main__":
-    watched = sys.argv[1] == "watched"
-    pool = ProcessPoolExecutor(
-        1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=exit_with_parent if watched else None,
-        initargs=(os.getpid(),) if watched else (),
-    )
-    print(pool.submit(os.getpid).result(), flush=True)
+    if sys.argv[1] == "gx":
+        from expectations import runner
+        runner.start_worker()
+        runner._worker.submit(int).result()  # up
+    else:
+        from ingest.sources import SOURCES
+        from warehouse import parallel_read
+        parallel_read.PARALLEL_FROM_SECONDS = 0  # two small files, parsed by workers all the same
+        landing = Path(sys.argv[2])
+        files = [SimpleNamespace(rel=f"belaegning/{n}", path=landing / "belaegning" / n) for n in ("a.csv", "b.csv")]
+        parsed = parallel_read.parsed_in_order(SOURCES["belaegning"], files, landing, "run-1", workers=2)
+        next(parsed)  # the workers are up
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
     time.sleep(600)
 """
 
 
-def _worker_after_kill(how: str) -> psutil.Process:
+@pytest.mark.parametrize("pool", ["gx", "parse"])
+def test_a_refresh_s_workers_exit_when_it_is_killed(tmp_path, pool):
+    (tmp_path / "belaegning").mkdir()
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / "belaegning" / name).write_text(HEADER + "1001;2024-03;10;10;300\n", encoding="utf-8")
     starter = subprocess.Popen(
-        [sys.executable, "-c", STARTER, how], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT
+        [sys.executable, "-c", STARTER, pool, str(tmp_path)], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT
     )
-    worker = psutil.Process(int(starter.stdout.readline()))
-    os.kill(starter.pid, signal.SIGKILL)
-    starter.wait()
-    return worker
-
-
-@pytest.mark.parametrize("how", ["watched", "unwatched"])
-def test_a_pool_worker_exits_when_its_starter_is_killed(how):
-    worker = _worker_after_kill(how)
     try:
-        gone, alive = psutil.wait_procs([worker], timeout=5)
-        # Unwatched (the pools before) it waits on its queue for ever: this test sees the difference.
-        assert (len(gone), len(alive)) == ((1, 0) if how == "watched" else (0, 1))
+        workers = [psutil.Process(int(pid)) for pid in starter.stdout.readline().split()]
     finally:
-        if worker.is_running():
-            worker.kill()
+        os.kill(starter.pid, signal.SIGKILL)
+        starter.wait()
+    try:
+        assert len(workers) == (1 if pool == "gx" else 2)
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert (len(gone), alive) == (len(workers), [])
+    finally:
+        for worker in workers:
+            if worker.is_running():
+                worker.kill()

@@ -678,6 +678,8 @@ def _insert_file(
     # rows at once (20 M postings: +4,4 GB). Positional names, since ColumnExpression parses
     # its argument as a qualified name.
     position = {c: f"c{i}" for i, c in enumerate(r.rows.columns)}
+    if unknown := (set(position) - set(columns)) | (set(position) & set(lineage)):
+        raise ValueError(f"{table}: columns the table lacks or the loader sets: {sorted(unknown)}")
     frame = r.rows.rename(position)
     select = []
     for column in columns:  # the table's order: `insert_into` inserts by position
@@ -796,8 +798,8 @@ def _table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> li
     return [
         r[0]
         for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ?"
-            " order by ordinal_position",
+            "select column_name from information_schema.columns where table_catalog = current_database()"
+            " and table_schema = ? and table_name = ? order by ordinal_position",
             [schema, name],
         ).fetchall()
     ]
