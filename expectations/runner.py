@@ -154,9 +154,13 @@ def _validate_in_worker(source: str, prepared: pl.DataFrame, max_examples: int) 
 def start_worker() -> None:
     """Start importing GX now, in a spawned worker process that then validates every frame this
     process hands `validate` (see the module's docstring). Does nothing when one runs already.
-    The worker is only quicker: a process that cannot be started leaves validation here."""
+    The worker is only quicker: a process that cannot be started leaves validation here.
+
+    Not in a process that is itself a multiprocessing child (a step of Dagster's multiprocess
+    executor): its checks run in other processes, and such a step was seen (py-spy) waiting at
+    its end in multiprocessing's exit handler to join the idle worker, for ever."""
     global _worker
-    if _worker is not None:
+    if _worker is not None or multiprocessing.parent_process() is not None:
         return
     pool = ProcessPoolExecutor(
         1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(os.getpid(),)

@@ -61,3 +61,24 @@ def test_a_refresh_s_workers_exit_when_it_is_killed(tmp_path, pool):
         for worker in workers:
             if worker.is_running():
                 worker.kill()
+
+
+def _start_and_say(queue) -> None:
+    from expectations import runner
+
+    runner.start_worker()
+    queue.put(runner._worker is not None)
+
+
+def test_a_multiprocess_executor_s_step_starts_no_gx_worker_and_ends():
+    # Its checks run in other step processes; a step that had started one was seen waiting at its
+    # end to join the idle worker, for ever (test_operations' multiprocess run hung on it).
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    step = context.Process(target=_start_and_say, args=(queue,))
+    step.start()
+    started = queue.get(timeout=120)
+    step.join(timeout=60)
+    assert (started, step.exitcode) == (False, 0)
