@@ -193,7 +193,7 @@ def in_worker(call: Callable[[], object]) -> None:
         try:
             _worker.submit(call).result()
         except BrokenProcessPool:
-            pass  # a dead worker holds nothing; the next validation says it died
+            pass  # a dead worker holds nothing; the next validation lets it go and runs here
 
 
 def validate_with_gx(source: str, prepared: pl.DataFrame, *, max_examples: int = 20) -> Outcome:
