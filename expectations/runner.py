@@ -12,6 +12,11 @@ validates every batch after (the frame pickled, the outcome back), the next batc
 meanwhile. The import holds the GIL, so a thread would not hide
 it (docs/performance.md). A process that never called `start_worker` (`cockpit check`, a test)
 validates in itself.
+
+A load that changed a table hands its rows to the worker at once (`prefetch`), when they are
+few enough to hold: the worker validates them while the next loads run, and the table's check
+takes the outcome (`prefetched`) if the rows it would validate are still the ones handed over,
+else validates as before.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ import multiprocessing
 import os
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from expectations.suites import SUITES, Suite
 from expectations.worker import exit_with_parent
@@ -51,6 +57,8 @@ ROW_WISE = frozenset(
 ROWS_PER_BATCH = 1_000_000
 # The process validating for this one once `start_worker` was called.
 _worker: ProcessPoolExecutor | None = None
+# What `prefetch` handed the worker: {key: (token, source, futures in row order, the rows' schema)}
+_prefetched: dict[Hashable, tuple[Hashable, str, list[Future], pa.Schema]] = {}
 
 
 @dataclass
@@ -272,25 +280,74 @@ def validate_query(
     the outcome of the whole table (counts summed, examples in row order up to `max_examples`);
     any other suite on the whole result at once (uniqueness needs every row). `parameters`:
     the values of the `?` in `sql`."""
-    if not row_wise(source):
-        return validate(source, con.execute(sql, parameters).pl(), max_examples=max_examples)
     reader = con.execute(sql, parameters).to_arrow_reader(rows_per_batch)
 
     def outcomes() -> Iterable[Outcome]:
         waiting: deque[Future] = deque()
-        for batch in reader:
-            waiting.append(_submit(source, pl.from_arrow(batch), max_examples))
+        for frame in _frames(source, reader, reader.schema):
+            waiting.append(_submit(source, frame, max_examples))
             if len(waiting) > 1:  # the worker validates one batch while the next is read
                 yield _outcome(source, waiting.popleft())
         while waiting:
             yield _outcome(source, waiting.popleft())
 
-    return merge_outcomes(
-        source,
-        outcomes(),
-        max_examples=max_examples,
-        empty=lambda: validate(source, pl.from_arrow(reader.schema.empty_table()), max_examples=max_examples),
-    )
+    return merge_outcomes(source, outcomes(), max_examples=max_examples, empty=_empty(source, reader.schema))
+
+
+def _frames(source: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pl.DataFrame]:
+    # What suite `source` validates at once: each batch (row-wise), or all of them as one frame.
+    if row_wise(source):
+        yield from (pl.from_arrow(batch) for batch in batches)
+    else:
+        yield pl.from_arrow(pa.Table.from_batches(list(batches), schema=schema))
+
+
+def _empty(source: str, schema: pa.Schema) -> Callable[[], Outcome]:
+    return lambda: validate(source, pl.from_arrow(schema.empty_table()))
+
+
+def prefetch(
+    key: Hashable,
+    token: Hashable,
+    source: str,
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    parameters: list | None = None,
+    *,
+    max_rows: int = ROWS_PER_BATCH,
+    max_examples: int = 20,
+) -> bool:
+    """Hand the rows of `sql` to the GX worker now, to be validated by suite `source` while the
+    caller goes on; `prefetched(key, token)` takes the outcome later, the same `validate_query`
+    gives. Only when a worker was started (`start_worker`) and `sql` has at most `max_rows` rows
+    (read here, at most one more before giving up: they are held until validated); returns
+    whether it did. Replaces what an earlier call handed over under `key`."""
+    _prefetched.pop(key, None)
+    if _worker is None:
+        return False
+    reader = con.execute(sql, parameters).to_arrow_reader(max_rows + 1)
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows > max_rows:
+            return False
+    futures = [_submit(source, frame, max_examples) for frame in _frames(source, batches, reader.schema)]
+    _prefetched[key] = (token, source, futures, reader.schema)
+    return True
+
+
+def prefetched(key: Hashable, token: Hashable, *, max_examples: int = 20) -> Outcome | None:
+    """The outcome of what `prefetch` handed over under `key` with an equal `token` (the caller's
+    proof that the rows are still those: for a check, its `CheckPlan`), waiting for it if need
+    be; None when nothing was, or under another token. Raises `RuntimeError` as `validate`."""
+    entry = _prefetched.pop(key, None)
+    if entry is None or entry[0] != token:
+        return None
+    _, source, futures, schema = entry
+    outcomes = (_outcome(source, future) for future in futures)
+    return merge_outcomes(source, outcomes, max_examples=max_examples, empty=_empty(source, schema))
 
 
 def merge_outcomes(source: str, outcomes: Iterable[Outcome], *, max_examples: int, empty) -> Outcome:

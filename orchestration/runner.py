@@ -22,6 +22,7 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
+from expectations.runner import start_worker
 from ingest.sources import unread_files
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.resources import SettingsResource
@@ -182,6 +183,10 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     damaged = _build_db_damaged(settings, progress)
     if damaged:
         return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0, reason=damaged)
+    if not settings.build_db.exists():
+        # A refresh from empty validates every table: GX imported beside Dagster's start, not
+        # after the first load (expectations/runner.py)
+        start_worker()
     try:
         # SQL edited since the last parse must count; parsed with the build's profile, whose
         # `dbt build` then reuses this parse (warehouse/dbt_manifest.py)

@@ -263,3 +263,79 @@ def test_an_error_in_the_worker_reaches_the_check_with_its_type_and_text(tmp_pat
     (rows, _, gx_here, worker), said = _check_in_a_process(tmp_path, "raises")
     assert said.strip().splitlines()[-1] == "KeyError: 'ingen'"
     assert (rows, gx_here, worker) == (23, False, True)  # the worker lives on
+
+
+PREFETCH = """
+import json, sys, duckdb, polars as pl
+from expectations import runner
+con = duckdb.connect()
+con.register("postings", pl.read_parquet(sys.argv[1]))
+con.register("index", pl.read_parquet(sys.argv[2]))
+POSTINGS, INDEX = "select * from postings", "select * from index"
+
+def plain(out):
+    return None if out is None else [
+        out.rows, out.evaluated,
+        [[f.expectation, f.column, f.unexpected_count, [e["_source_line"] for e in f.examples]] for f in out.failures],
+    ]
+
+seen = {"no worker": runner.prefetch("k", 1, "posteringer", con, POSTINGS)}
+runner.start_worker()
+seen["handed"] = runner.prefetch("k", 1, "posteringer", con, POSTINGS, max_examples=2)
+seen["taken"] = plain(runner.prefetched("k", 1, max_examples=2))
+seen["taken twice"] = plain(runner.prefetched("k", 1))
+runner.prefetch("k", 1, "posteringer", con, POSTINGS)
+seen["other token"] = plain(runner.prefetched("k", 2))
+seen["then the first"] = plain(runner.prefetched("k", 1))
+seen["too many rows"] = runner.prefetch("k", 1, "posteringer", con, POSTINGS, max_rows=22)
+seen["none kept"] = plain(runner.prefetched("k", 1))
+seen["whole table"] = runner.prefetch("i", "p", "prisindeks", con, INDEX)
+seen["index"] = plain(runner.prefetched("i", "p"))
+runner.prefetch("e", "p", "prisindeks", con, INDEX + " where false")
+seen["no rows"] = plain(runner.prefetched("e", "p"))
+seen["gx here"] = "great_expectations" in sys.modules
+print(json.dumps(seen))
+"""
+
+
+def test_rows_handed_to_the_worker_at_load_give_their_check_the_outcome_it_would_get(tmp_path):
+    """A load hands its rows to the GX worker (`prefetch`); the check takes the outcome only under
+    the same token (its `CheckPlan`: the same rows), once, else validates itself as before."""
+    import json
+    import subprocess
+    import sys
+
+    postings, index = tmp_path / "postings.parquet", tmp_path / "index.parquet"
+    postings_failing_in_batches().write_parquet(postings)
+    # a suite that sees the whole table (a year twice breaks uniqueness) with a failing range
+    pl.DataFrame(
+        {
+            "aar": [2020, 2021, 2021, 2022],
+            "_source_file": ["prisindeks/pl.csv"] * 4,
+            "_source_line": [2, 3, 4, 5],
+            "pl_indeks": [Decimal("100.0"), Decimal("102.0"), Decimal("102.5"), Decimal("-1.0")],
+            "pl_udvikling_pct": [None, Decimal("2.0"), Decimal("2.5"), Decimal("1.0")],
+        },
+        schema_overrides={"pl_indeks": pl.Decimal(9, 2), "pl_udvikling_pct": pl.Decimal(9, 2)},
+    ).write_parquet(index)
+    done = subprocess.run(
+        [sys.executable, "-c", PREFETCH, str(postings), str(index)], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert (seen["no worker"], seen["handed"], seen["too many rows"], seen["whole table"]) == (False, True, False, True)
+    rows, evaluated, failures = seen["taken"]
+    assert (rows, evaluated) == (23, 10)
+    assert [(f[0], f[1], f[2]) for f in failures] == FAILING_IN_BATCHES
+    assert [f[3] for f in failures] == [[4, 11], [6, 21], [17]]  # as validate_query gives, in row order
+    assert [seen[k] for k in ("taken twice", "other token", "then the first", "none kept")] == [None] * 4
+    assert seen["index"] == [
+        4,
+        4,
+        [
+            ["expect_column_values_to_be_unique", "aar", 2, [3, 4]],
+            ["expect_column_values_to_be_between", "pl_indeks", 1, [5]],
+        ],
+    ]
+    assert seen["no rows"] == [0, 4, []]
+    assert seen["gx here"] is False  # validated in the worker only

@@ -75,11 +75,28 @@ def test_an_edited_project_or_a_new_build_db_builds_everything(dbt_manifest):
 def test_a_full_build_leaves_out_the_unit_tests_passed_with_this_project_state(dbt_manifest):
     # A second build DB of the same checkout (the sample refresh from empty) pays no unit tests.
     plan = plan_dbt(dbt_manifest, states(), {}, unit_tested=True)
-    assert (plan.full, plan.args, plan.unit_tests) == (True, ("--exclude", "resource_type:unit_test"), False)
-    assert (
-        plan.reason == "hele projektet bygges: første byg i denne build-DB; enhedstestene er bestået for dette projekt"
+    excluded = plan.args[1].split()
+    assert (plan.full, plan.args[0], excluded[0], plan.unit_tests) == (
+        True,
+        "--exclude",
+        "resource_type:unit_test",
+        False,
+    )
+    assert plan.reason == (
+        "hele projektet bygges: første byg i denne build-DB; enhedstestene og de 49 test af seeds er bestået for dette projekt"
     )
     assert not plan_dbt(dbt_manifest, states(belaegning="new"), states()).unit_tests
+    # and the data tests that read seeds only, whose verdict the project's CSVs decide as well
+    seeds = {uid for uid, node in dbt_manifest["nodes"].items() if node["resource_type"] == "seed"}
+    tests = {node["name"]: node for node in dbt_manifest["nodes"].values() if node["resource_type"] == "test"}
+    assert len(excluded) == 1 + 49 and len(tests) == 157
+    assert all(set(tests[name]["depends_on"]["nodes"]) <= seeds for name in excluded[1:])
+    assert {"not_null_kommuner_kommunekode", "relationships_kommuner_regionskode__regionskode__ref_regioner_"} <= set(
+        excluded
+    )
+    # one that reads a model as well as a seed still runs on the build DB's rows
+    assert "relationships_stg_posteringer__posteringer_kommunekode__kommunekode__ref_kommuner_" not in excluded
+    assert "relationships_stg_posteringer__posteringer_kommunekode__kommunekode__ref_kommuner_" in tests
 
 
 def test_unit_tests_count_as_passed_for_exactly_the_recorded_project_state(tmp_path):
@@ -499,3 +516,23 @@ def test_dbt_tests_the_change_aware_build_left_alone_pass_as_unchanged(dbt_manif
     # nothing built (the published file is current): every blocking test, none of severity warn
     assert len(unchanged_check_results(dbt_manifest, None, set(), every, previous)) == 154
     assert unchanged_check_results(dbt_manifest, monthly, set(), every, None) == []  # no build to be unchanged since
+
+
+def test_the_tests_of_seeds_a_full_build_left_out_pass_as_passed_for_the_project_state(dbt_manifest):
+    from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey
+
+    from orchestration.assets.dbt import cockpit_dbt_assets, seed_check_results
+
+    every = set(cockpit_dbt_assets().check_keys)
+    plan = plan_dbt(dbt_manifest, states(), {}, unit_tested=True)
+    results = seed_check_results(dbt_manifest, plan, set(), every)
+    by_key = {AssetCheckKey(r.asset_key, r.check_name): r for r in results}
+    assert len(by_key) == 49 and all(r.passed and r.severity == AssetCheckSeverity.ERROR for r in results)
+    kommuner = AssetCheckKey(AssetKey(["reference", "kommuner"]), "not_null_kommuner_kommunekode")
+    assert by_key[kommuner].metadata["validated"].value == (
+        "bestået i et tidligere byg af samme projekttilstand: testen læser kun seeds, som er projektets filer"
+    )
+    # what dbt reported itself, or a check not selected, is not reported again; a build that ran them reports none
+    assert len(seed_check_results(dbt_manifest, plan, {kommuner}, every)) == 48
+    assert len(seed_check_results(dbt_manifest, plan, set(), every - {kommuner})) == 48
+    assert seed_check_results(dbt_manifest, plan_dbt(dbt_manifest, states(), {}), set(), every) == []

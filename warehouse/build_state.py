@@ -173,6 +173,21 @@ def record_built(
     con.execute("commit")
 
 
+def seed_tests(manifest: Mapping[str, Any]) -> list[str]:
+    """The names of the data tests of severity error that read seeds only (`not_null`,
+    `unique`, `relationships` between reference tables, …): a seed is a CSV of the project, so
+    such a test's verdict is decided by the project state alone, as a unit test's is."""
+    seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and (node["config"].get("severity") or "error").lower() == "error"
+        and node["depends_on"]["nodes"]
+        and set(node["depends_on"]["nodes"]) <= seeds
+    )
+
+
 def plan_dbt(
     manifest: Mapping[str, Any], now: Mapping[str, str], last: Mapping[str, str], *, unit_tested: bool = False
 ) -> DbtPlan:
@@ -181,7 +196,9 @@ def plan_dbt(
     already with the project state of `now` (`dbt_manifest.unit_tests_passed`).
 
     - no build recorded, or another project digest: everything (`full`, no arguments), the
-      unit tests left out (`--exclude resource_type:unit_test`) when `unit_tested`;
+      unit tests and the data tests of seeds (`seed_tests`) left out (`--exclude
+      resource_type:unit_test <names>`) when `unit_tested`: they passed in the build that ran
+      the unit tests, and their verdict is the project state's;
     - else the models and seeds fed by a changed raw table (dbt's graph: `child_map` of the
       manifest), every quarantine and meta source counting as changed with any raw table (the
       loader writes the quarantine with raw; `meta.koersler` feeds only a view), and
@@ -193,8 +210,9 @@ def plan_dbt(
     which a second `--select` would only widen."""
     if not last or last.get(PROJECT) != now[PROJECT]:
         why = "første byg i denne build-DB" if not last else "dbt-projektet er ændret siden sidste byg"
-        args = ("--exclude", "resource_type:unit_test") if unit_tested else ()
-        unit = "; enhedstestene er bestået for dette projekt" if unit_tested else ""
+        passed = seed_tests(manifest) if unit_tested else []
+        args = ("--exclude", " ".join(["resource_type:unit_test", *passed])) if unit_tested else ()
+        unit = f"; enhedstestene og de {len(passed)} test af seeds er bestået for dette projekt" if unit_tested else ""
         return DbtPlan(True, tuple(k for k in now if k != PROJECT), args, f"hele projektet bygges: {why}{unit}")
     changed = tuple(k for k in now if k != PROJECT and now[k] != last.get(k))
     sources = [s for s in manifest["sources"] if manifest["sources"][s]["source_name"] != "raw"]

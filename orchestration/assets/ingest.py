@@ -7,7 +7,9 @@ process on the file at a time.
 
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
+import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -26,12 +28,20 @@ from dagster import (
     asset_check,
 )
 
-from expectations.runner import columns_needed, in_worker, row_wise, start_worker, validate_query
+from expectations.runner import (
+    columns_needed,
+    in_worker,
+    prefetch,
+    prefetched,
+    row_wise,
+    start_worker,
+    validate_query,
+)
 from ingest.sources import MONTH, SOURCES, Source
 from ingest.textfile import file_size_limit
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def, partitions_text
 from orchestration.resources import BuildDb, SettingsResource
-from warehouse.build_state import NOT_VALIDATED_JOIN, plan_check, record_passed
+from warehouse.build_state import NOT_VALIDATED_JOIN, CheckPlan, plan_check, record_passed
 from warehouse.landing_settle import wait_until_settled
 from warehouse.memory import release_memory
 from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source
@@ -107,6 +117,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
                 raise
             except RemovalRefused as exc:
                 raise Failure(description=str(exc)) from None
+            _prefetch_check(con, source, build_db.path)
             total = con.execute(f"select count(*) from {qualified('raw', source.name)}").fetchone()[0]
             rejected = con.execute(
                 "select count(*) from quarantine.afviste_raekker where kilde = ?", [source.name]
@@ -153,19 +164,9 @@ def gx_check(source: Source) -> AssetChecksDefinition:
                     severity=AssetCheckSeverity.ERROR,
                     metadata={"rows": total, "rows_validated": 0, "validated": plan.reason, "summary": summary},
                 )
-            have = {
-                r[0]
-                for r in con.execute(
-                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-                    [source.name],
-                ).fetchall()
-            }
-            columns = ", ".join(ident(c) for c in columns_needed(source.name) if c in have)
-            sql = f"select {columns} from {qualified('raw', source.name)}"
-            if plan.only_new:
-                outcome = validate_query(source.name, con, f"{sql} {NOT_VALIDATED_JOIN}", [source.name])
-            else:
-                outcome = validate_query(source.name, con, sql)
+            outcome = prefetched((build_db.path, source.name), plan)
+            if outcome is None:
+                outcome = validate_query(source.name, con, *_check_query(con, source, plan))
             if outcome.success:
                 record_passed(con, source.name, plan, context.run.run_id)
         if outcome.rows >= RELEASE_FROM_ROWS:  # GX's pandas batches, before dbt's process starts beside this one
@@ -183,6 +184,30 @@ def gx_check(source: Source) -> AssetChecksDefinition:
         return AssetCheckResult(passed=outcome.success, severity=AssetCheckSeverity.ERROR, metadata=metadata)
 
     return _check
+
+
+def _check_query(con: duckdb.DuckDBPyConnection, source: Source, plan: CheckPlan) -> tuple[str, list]:
+    """(SQL, parameters) of the rows the GX check of `source` validates under `plan`: the
+    columns its suite reads that the raw table has, of every row or of those not validated yet."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [source.name],
+        ).fetchall()
+    }
+    columns = ", ".join(ident(c) for c in columns_needed(source.name) if c in have)
+    sql = f"select {columns} from {qualified('raw', source.name)}"
+    return (f"{sql} {NOT_VALIDATED_JOIN}", [source.name]) if plan.only_new else (sql, [])
+
+
+def _prefetch_check(con: duckdb.DuckDBPyConnection, source: Source, build_db: Path) -> None:
+    # The rows the table's check will validate, handed to the GX worker as soon as they are
+    # loaded: it validates them while the next loads run, and the check takes the outcome if
+    # its plan is still this one (the same rows: warehouse/build_state.py `raw_states`).
+    plan = plan_check(con, source.name, row_wise=lambda: row_wise(source.name))
+    if not plan.skip:
+        prefetch((build_db, source.name), plan, source.name, con, *_check_query(con, source, plan))
 
 
 def _failures_markdown(outcome) -> str:
