@@ -124,6 +124,16 @@ def test_any_change_to_the_dbt_project_files_makes_the_manifest_stale(tmp_path):
     # dbt's own output beside the project is no source of the manifest
     (clone / "dbt_project" / "logs").mkdir()
     (clone / "dbt_project" / "logs" / "dbt.log").write_text("parsed")
+    (clone / "dbt_project" / "target" / "run-1" / "compiled").mkdir(parents=True)
+    (clone / "dbt_project" / "target" / "run-1" / "compiled" / "x.sql").write_text("select 1")
+    (clone / "dbt_project" / ".user.yml").write_text("id: 1")
+    (clone / "dbt_project" / "models" / ".ipynb_checkpoints").mkdir()
+    (clone / "dbt_project" / "models" / ".ipynb_checkpoints" / "x.sql").write_text("select 1")
+    assert manifest_state(project) == "current"
+    nested = next((clone / "dbt_project" / "models").rglob("*.sql"))  # a model below models/
+    nested.write_text(nested.read_text() + "\n")
+    assert manifest_state(project) == "stale"
+    nested.write_text(nested.read_text()[:-1])
     assert manifest_state(project) == "current"
     stamp_path(project).unlink()  # a manifest not made by prepare_manifest (a bare `dbt parse`)
     assert manifest_state(project) == "stale"

@@ -7,15 +7,19 @@ next refresh takes the lock over: two writers. Linux's `PR_SET_PDEATHSIG` makes 
 the child SIGKILL when its parent dies; it survives the `exec` into dbt. This file is the
 `dbt_executable` dagster-dbt runs (orchestration/dbt_resources.py `dbt_resource`, warehouse/dbt_manifest.py `DBT_CHILD`); it sets the
 signal, checks that the process that started it (`COCKPIT_DBT_PARENT_PID`) is still its parent,
-and replaces itself with the real dbt (`COCKPIT_DBT_EXECUTABLE`). Standard library only,
+and replaces itself with the real dbt (`COCKPIT_DBT_EXECUTABLE`), or, when the refresh started
+dbt's interpreter ahead (`COCKPIT_DBT_WARM`, warehouse/dbt_warm.py), has that run dbt with this
+process's standard streams and stays as its stand-in until it ended. Standard library only,
 so any `python3` runs it. Elsewhere than Linux it only execs dbt, and the refresh lock's
 takeover waits for the old writer's DuckDB lock instead (warehouse/refresh_lock.py).
 """
 
 import ctypes
+import json
 import os
 import shutil
 import signal
+import socket
 import sys
 
 PR_SET_PDEATHSIG = 1
@@ -38,10 +42,54 @@ def main() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the signal was armed
             sys.exit(1)
+    warm = os.environ.get("COCKPIT_DBT_WARM")
+    if warm:
+        code = _run_warm(warm, sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     dbt = os.environ.get("COCKPIT_DBT_EXECUTABLE") or shutil.which("dbt")
     if not dbt:
         sys.exit("dbt_child: COCKPIT_DBT_EXECUTABLE is not set and no dbt is on PATH")
     os.execv(dbt, [dbt, *sys.argv[1:]])
+
+
+def _run_warm(path: str, argv: list[str]) -> int | None:
+    """Run dbt in the process `warehouse/dbt_warm.py` started for it, listening on `path`: hand
+    it this process's stdin, stdout and stderr, `argv`, working directory and environment, pass
+    on SIGINT and SIGTERM, and return dbt's exit status once that process has ended. None when
+    it is not there or gave up before dbt started: then dbt is exec'ed here, as before."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+    except OSError:
+        return None
+    env = {k: v for k, v in os.environ.items() if k != "COCKPIT_DBT_WARM"}
+    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": env}) + "\n"
+    try:
+        socket.send_fds(conn, [b"x"], [0, 1, 2])
+        conn.sendall(request.encode())
+    except OSError:
+        return None
+    lines = conn.makefile("r", encoding="utf-8")
+    started = lines.readline().split()
+    if len(started) != 2 or started[0] != "pid":
+        return None  # it ended before starting dbt: nothing ran
+    pid = int(started[1])
+
+    def pass_on(signum, _frame):
+        try:
+            conn.sendall(f"{signum}\n".encode())
+        except OSError:
+            os.kill(pid, signal.SIGKILL)
+
+    signal.signal(signal.SIGINT, pass_on)
+    signal.signal(signal.SIGTERM, pass_on)
+    code = 1  # it died without saying how dbt ended (killed)
+    for line in lines:  # until it has ended: its end closes the socket
+        word = line.split()
+        if len(word) == 2 and word[0] == "exit":
+            code = int(word[1])
+    return code
 
 
 def _alive(pid: int) -> bool:

@@ -119,10 +119,17 @@ def stamp_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
 def project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
     """SHA-256 over the path and content of every file of the dbt project that `dbt parse` reads
     (models, seeds, macros, tests, dbt_project.yml, profiles.yml; not target/, logs/, dot files)."""
+    files = []
+    # dbt's own folders are never entered: target/ holds ~15 000 files of earlier builds, and
+    # walking them took 0,5 s of every refresh's start and twice that in its dbt step.
+    for root, folders, names in os.walk(project_dir):
+        top = Path(root) == project_dir
+        folders[:] = [f for f in folders if not f.startswith(".") and not (top and f in _NOT_SOURCES)]
+        files += [Path(root, n) for n in names if not n.startswith(".") and not (top and n in _NOT_SOURCES)]
     digest = hashlib.sha256()
-    for path in sorted(project_dir.rglob("*")):
+    for path in sorted(files):
         rel = path.relative_to(project_dir)
-        if not path.is_file() or rel.parts[0] in _NOT_SOURCES or any(p.startswith(".") for p in rel.parts):
+        if not path.is_file():
             continue
         digest.update(f"{rel.as_posix()}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -43,6 +43,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
 from orchestration.dbt_resources import DBT_PROJECT
 from orchestration.resources import BuildDb, SettingsResource
+from warehouse import dbt_warm
 from warehouse.build_state import (
     LEDGER_YEARS_ENV,
     PROJECT,
@@ -195,11 +196,14 @@ def cockpit_dbt_assets() -> AssetsDefinition:
         seed_partial_parse(target, settings.dbt_profile_env())
         with dbt_environment(settings, ledger_env):
             args = ["build", *(plan.args if plan else ()), *ledger_args]
-            invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
-            for event in invocation.stream():
-                if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
-                    emitted.add(AssetCheckKey(event.asset_key, event.check_name))
-                yield event
+            try:
+                invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
+                for event in invocation.stream():
+                    if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
+                        emitted.add(AssetCheckKey(event.asset_key, event.check_name))
+                    yield event
+            finally:
+                dbt_warm.reap()  # dbt's process, if one was started ahead, has let go of the build DB
         # the next build of this profile parses only what changed
         keep_partial_parse(invocation.target_path, profile_env=settings.dbt_profile_env())
         if pruned := prune_dbt_targets(settings.keep_runs):
@@ -307,7 +311,8 @@ def _excluded_names(plan: DbtPlan | None) -> set[str] | None:
 def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) -> Iterator[None]:
     """The environment dbt runs with, for the block only, then restored: the profile's
     variables from `settings` (`Settings.dbt_profile_env`), the real dbt executable that
-    `warehouse/dbt_child.py` execs (and its version) and the pid it must die with, dbt's file
+    `warehouse/dbt_child.py` execs (and its version) and the pid it must die with, the socket
+    of dbt's interpreter started ahead (`warehouse/dbt_warm.py`, if one waits), dbt's file
     log level (`DBT_LOG_LEVEL_FILE`, info unless set) and `extra` (the ledger's plan, years and
     changed files, in `build_state.LEDGER_YEARS_ENV`; empty or unset: every year). dagster-dbt 0.29's
     `DbtCliResource.cli` takes no environment of its own: it copies `os.environ` for the dbt
@@ -315,6 +320,7 @@ def dbt_environment(settings: Settings, extra: Mapping[str, str] | None = None) 
     values = {
         **settings.dbt_profile_env(),
         **dbt_child_env(),
+        **dbt_warm.environment(),
         "COCKPIT_DBT_PARENT_PID": str(os.getpid()),
         LEDGER_YEARS_ENV: "",
         # dbt's file log at info: the debug level writes every statement of every node (~0,8 s

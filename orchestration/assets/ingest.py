@@ -41,6 +41,7 @@ from ingest.sources import MONTH, SOURCES, Source
 from ingest.textfile import file_size_limit
 from orchestration.partitions import LOAD_ID_TAG, SINGLE_RUN, loader_partitions, partitions_def, partitions_text
 from orchestration.resources import BuildDb, SettingsResource
+from warehouse import dbt_warm
 from warehouse.build_state import NOT_VALIDATED_JOIN, CheckPlan, plan_check, record_passed
 from warehouse.landing_settle import wait_until_settled
 from warehouse.memory import release_memory
@@ -109,7 +110,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
                     warn=context.log.warning,
                     removal=settings.removal_policy(),
                     workers=settings.parse_workers,
-                    on_read=start_worker,  # GX's import on the other core while this loads
+                    on_read=_start_ahead,
                 )
             except ContractErrors as exc:
                 for err in exc.errors:
@@ -125,6 +126,13 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
         return _materialize_result(stats, total, rejected)
 
     return _ingest
+
+
+def _start_ahead() -> None:
+    # A load that reads files changes rows: GX will validate them and dbt build on them, so both
+    # import themselves on the other core while the loads run, instead of in series after.
+    start_worker()
+    dbt_warm.start()
 
 
 def _materialize_result(stats, total: int, rejected: int) -> MaterializeResult:

@@ -1,0 +1,120 @@
+"""dbt's interpreter started ahead (warehouse/dbt_warm.py): `dbt_child.py` has it run dbt with
+the child's streams, arguments, working directory and environment, and its exit status; it dies
+with the refresh that started it and with the child it serves; unused, it is stopped, and dbt
+starts as before."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from warehouse import dbt_warm
+from warehouse.dbt_manifest import DBT_CHILD, dbt_child_env
+from warehouse.paths import PROJECT_ROOT
+
+
+def _started() -> psutil.Process:
+    dbt_warm.start()
+    warm = dbt_warm._warm
+    assert warm is not None
+    deadline = time.time() + 120
+    while not warm.socket.exists():  # listening (dbt's import may still run: a child then waits)
+        assert warm.process.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    return psutil.Process(warm.process.pid)
+
+
+def _child(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
+    env = {**os.environ, **dbt_child_env(), "COCKPIT_DBT_PARENT_PID": str(os.getpid()), **env}
+    return subprocess.Popen(
+        [str(DBT_CHILD), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left():
+    yield
+    dbt_warm.reap()
+
+
+def test_dbt_runs_in_the_process_started_ahead_with_the_child_s_streams_environment_and_status(tmp_path):
+    warm = _started()
+    child = _child(["debug", "--config-dir"], {**dbt_warm.environment(), "DBT_PROFILES_DIR": str(tmp_path)})
+    said, _ = child.communicate(timeout=120)
+    process = dbt_warm._warm.process
+    dbt_warm.reap()
+    assert (child.returncode, process.returncode) == (0, 0)  # dbt's status, from the process started ahead
+    assert said.strip().splitlines()[-1] == f"xdg-open {tmp_path}"  # the child's environment, on its stdout
+    assert not warm.is_running()
+
+    _started()
+    child = _child(["nosuchcommand"], dbt_warm.environment(), cwd=tmp_path)
+    said, _ = child.communicate(timeout=120)
+    process = dbt_warm._warm.process
+    dbt_warm.reap()
+    assert (child.returncode, process.returncode) == (2, 2)
+    assert "Usage: dbt [OPTIONS] [COMMAND] [ARGS]..." in said and "No such command 'nosuchcommand'" in said
+
+
+def test_without_a_process_ahead_dbt_child_starts_dbt_itself(tmp_path):
+    child = _child(["nosuchcommand"], {dbt_warm.WARM_ENV: str(tmp_path / "no.sock")})
+    said, _ = child.communicate(timeout=120)
+    assert child.returncode == 2 and "No such command 'nosuchcommand'" in said
+
+
+def test_a_process_started_ahead_and_not_used_is_stopped():
+    warm = _started()
+    folder = dbt_warm._warm.folder
+    t0 = time.perf_counter()
+    dbt_warm.reap()
+    assert time.perf_counter() - t0 < 5
+    assert not warm.is_running() and not folder.exists() and dbt_warm.environment() == {}
+
+
+def test_dbt_started_ahead_dies_when_the_child_it_runs_for_is_killed(tmp_path):
+    # The step killed (dagster-dbt kills its child): no dbt may write on. A full parse of the
+    # project (a new target folder) runs for seconds after dbt's first line.
+    warm = _started()
+    profile = {
+        "COCKPIT_BUILD_DB": str(tmp_path / "build.duckdb"),
+        "COCKPIT_DUCKDB_TEMP_DIR": str(tmp_path / "tmp"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    args = ["parse", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")]
+    child = _child(args, {**dbt_warm.environment(), **profile}, cwd=PROJECT_ROOT / "dbt_project")
+    assert "Running with dbt=" in child.stdout.readline()  # dbt runs, in the process started ahead
+    child.kill()
+    child.wait()
+    gone, alive = psutil.wait_procs([warm], timeout=10)
+    assert alive == []
+    assert gone[0].returncode == -signal.SIGKILL
+    assert not (tmp_path / "target" / "manifest.json").exists()  # the parse did not end
+
+
+STARTER = """
+import sys, time
+if __name__ == "__main__":
+    from warehouse import dbt_warm
+    dbt_warm.start()
+    while not dbt_warm._warm.socket.exists():  # past its own checks of its parent: listening
+        time.sleep(0.05)
+    print(dbt_warm._warm.process.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_dbt_started_ahead_dies_with_the_refresh_that_started_it():
+    starter = subprocess.Popen([sys.executable, "-c", STARTER], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+    try:
+        warm = psutil.Process(int(starter.stdout.readline()))
+    finally:
+        os.kill(starter.pid, signal.SIGKILL)
+        starter.wait()
+    gone, alive = psutil.wait_procs([warm], timeout=10)
+    assert alive == []

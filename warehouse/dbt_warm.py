@@ -1,0 +1,202 @@
+"""dbt's interpreter started before its arguments are known: a refresh's `dbt build` without
+dbt's 1,6–2 s of imports in series.
+
+A refresh knows early that it will run dbt (a build DB from empty, a load that reads files),
+but dagster-dbt starts dbt only when the dbt step runs, and dbt then spends ~1,6 s importing
+itself and ~0,3 s registering its adapter before it reads a model (docs/performance.md). So
+`start` spawns, on the other core, a Python process that imports dbt and the DuckDB adapter and
+waits on a Unix socket. When dagster-dbt then runs its executable, `warehouse/dbt_child.py`,
+that connects, hands over its standard input, output and error (file descriptors, `SCM_RIGHTS`),
+its arguments, working directory and environment, and waits: this process runs dbt's CLI with
+them, as the real `dbt` would, writes to dagster-dbt's pipe, and its exit status becomes the
+child's. The refresh then waits for this process to have exited (`reap`) before it opens the
+build DB again, as it waited for dbt before.
+
+One use per process; anything that cannot be done so is done as before: no process started
+(`start` in a multiprocessing child, another dbt than this venv's, an error), the socket not
+there yet, or the process gone, and `dbt_child.py` execs dbt itself.
+
+It dies with the refresh (issue 24 §6, as `dbt_child.py` does): `PR_SET_PDEATHSIG` against the
+process that started it, checked against `COCKPIT_DBT_PARENT_PID`, plus the watchdog of
+`expectations/worker.py`; and it kills itself when the child it serves is gone (the socket
+closed), so a killed step leaves no dbt writing the build DB. Signals the child gets (dagster-dbt
+sends SIGINT to cancel) are passed on.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+WARM_ENV = "COCKPIT_DBT_WARM"  # the socket dbt_child.py connects to
+PARENT_ENV = "COCKPIT_DBT_PARENT_PID"
+# How long the refresh waits for the process to have exited after dbt's child did (dbt's own
+# teardown: DuckDB's checkpoint on close).
+REAP_SECONDS = 120.0
+
+
+@dataclass
+class _Warm:
+    process: subprocess.Popen
+    folder: Path
+
+    @property
+    def socket(self) -> Path:
+        return self.folder / "dbt.sock"
+
+
+_warm: _Warm | None = None
+
+
+def start() -> None:
+    """Start dbt's interpreter for the next `dbt` this process's dbt step runs (see the module's
+    docstring); nothing when one waits already, in a multiprocessing child (a step of Dagster's
+    multiprocess executor: the dbt step runs in another process), or when the dbt dagster-dbt
+    runs is not this venv's (`dbt_manifest.dbt_child_env`). Never raises: a process that cannot
+    be started leaves dbt to start as before."""
+    global _warm
+    if _warm is not None and _warm.process.poll() is None:
+        return
+    discard()
+    if multiprocessing.parent_process() is not None or not _own_dbt():
+        return
+    folder = Path(tempfile.mkdtemp(prefix="cockpit-dbt-"))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "warehouse.dbt_warm", str(folder / "dbt.sock")],
+            env={**os.environ, PARENT_ENV: str(os.getpid())},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    _warm = _Warm(process, folder)
+
+
+def environment() -> dict[str, str]:
+    """`{WARM_ENV: socket}` for dbt's environment when a started process waits (dbt_child.py
+    uses it), else {}. The process is then spoken for: `reap` after dbt ran."""
+    if _warm is None or _warm.process.poll() is not None:
+        return {}
+    return {WARM_ENV: str(_warm.socket)}
+
+
+def reap() -> None:
+    """After a dbt invocation: wait until the process that ran it has exited (it held the build
+    DB), or stop it if it ran nothing; the next `start` begins a new one. Never raises."""
+    global _warm
+    warm, _warm = _warm, None
+    if warm is None:
+        return
+    if not (warm.folder / "taken").exists():  # never connected: dbt started by itself
+        warm.process.kill()
+    try:
+        warm.process.wait(timeout=REAP_SECONDS)
+    except subprocess.TimeoutExpired:
+        warm.process.kill()
+        warm.process.wait()
+    shutil.rmtree(warm.folder, ignore_errors=True)
+
+
+def discard() -> None:
+    """Stop a started process that ran nothing (a refresh that will not run dbt after all)."""
+    reap()
+
+
+def _own_dbt() -> bool:
+    from warehouse.dbt_manifest import dbt_child_env
+
+    try:
+        return bool(dbt_child_env()["COCKPIT_DBT_VERSION"])
+    except Exception:  # noqa: BLE001 — whatever it is, dbt starts as before
+        return False
+
+
+# --- the process itself ------------------------------------------------------------------------
+
+
+def _serve(path: str) -> int:
+    # Dies with the process that started it, before doing anything else.
+    parent = int(os.environ.pop(PARENT_ENV, "0") or os.getppid())
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        return 1
+    from expectations.worker import exit_with_parent
+
+    exit_with_parent(parent)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    import dbt.adapters.duckdb  # noqa: F401 — the adapter's registration, ~0,3 s of dbt's start
+    import dbt.cli.main
+
+    conn, _ = listener.accept()
+    Path(path).with_name("taken").touch()  # the refresh waits for this process to exit
+    listener.close()
+    os.unlink(path)  # spoken for: a second child execs dbt itself
+    _, fds, _, _ = socket.recv_fds(conn, 1, 3)
+    request = json.loads(_read_line(conn))
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    conn.sendall(f"pid {os.getpid()}\n".encode())
+    # The child gone (killed) while dbt runs: dbt must not write on
+    finished = threading.Event()
+    threading.Thread(target=_die_without, args=(conn, finished), daemon=True).start()
+    try:
+        dbt.cli.main.cli.main(args=request["argv"], prog_name="dbt")  # as the `dbt` script runs it
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        code = 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    finished.set()
+    conn.sendall(f"exit {code}\n".encode())
+    return code  # the child waits for this process's end (the socket closed), then exits with it
+
+
+def _read_line(conn: socket.socket) -> str:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("dbt_child lukkede forbindelsen")
+        data += chunk
+    return data.decode()
+
+
+def _die_without(conn: socket.socket, finished: threading.Event) -> None:
+    while True:
+        data = conn.recv(64)
+        if not data:
+            if not finished.is_set():
+                os.kill(os.getpid(), signal.SIGKILL)
+            return
+        for word in data.decode(errors="replace").split():
+            if word.isdigit():  # a signal the child got, passed on
+                os.kill(os.getpid(), int(word))
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(sys.argv[1]))
