@@ -118,3 +118,14 @@ def test_dbt_started_ahead_dies_with_the_refresh_that_started_it():
         starter.wait()
     gone, alive = psutil.wait_procs([warm], timeout=10)
     assert alive == []
+
+
+def test_a_refresh_that_ends_before_its_dbt_step_leaves_no_process_or_folder():
+    code = (
+        "from warehouse import dbt_warm\n"
+        "dbt_warm.start()\n"
+        "print(dbt_warm._warm.process.pid, dbt_warm._warm.folder, flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    pid, folder = done.stdout.split()
+    assert done.returncode == 0 and not psutil.pid_exists(int(pid)) and not os.path.exists(folder)

@@ -25,6 +25,7 @@ sends SIGINT to cancel) are passed on.
 
 from __future__ import annotations
 
+import atexit
 import json
 import multiprocessing
 import os
@@ -56,6 +57,7 @@ class _Warm:
 
 
 _warm: _Warm | None = None
+_atexit_registered = False
 
 
 def start() -> None:
@@ -64,7 +66,7 @@ def start() -> None:
     multiprocess executor: the dbt step runs in another process), or when the dbt dagster-dbt
     runs is not this venv's (`dbt_manifest.dbt_child_env`). Never raises: a process that cannot
     be started leaves dbt to start as before."""
-    global _warm
+    global _warm, _atexit_registered
     if _warm is not None and _warm.process.poll() is None:
         return
     discard()
@@ -84,6 +86,9 @@ def start() -> None:
         shutil.rmtree(folder, ignore_errors=True)
         return
     _warm = _Warm(process, folder)
+    if not _atexit_registered:
+        atexit.register(discard)  # a refresh that ended before its dbt step: no process or folder left
+        _atexit_registered = True
 
 
 def environment() -> dict[str, str]:
