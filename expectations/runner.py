@@ -118,7 +118,8 @@ def validate(source: str, frame: pl.DataFrame, *, max_examples: int = 20) -> Out
     return _outcome(source, _submit(source, frame, max_examples))
 
 
-def _submit(source: str, frame: pl.DataFrame, max_examples: int) -> Future:
+def _submit(source: str, frame: pl.DataFrame, max_examples: int, *, here: bool = True) -> Future | None:
+    # `here=False`: None instead of validating in this process when no worker takes it.
     suite_def: Suite = SUITES[source]
     prepared = suite_def.prepare(frame) if suite_def.prepare else frame
     if prepared.is_empty():
@@ -130,6 +131,8 @@ def _submit(source: str, frame: pl.DataFrame, max_examples: int) -> Future:
             return _worker.submit(_validate_in_worker, source, prepared, max_examples)
         except BrokenProcessPool:
             _stop_worker()  # it died between validations: nothing was lost, validate here
+    if not here:
+        return None
     return _done(validate_with_gx(source, prepared, max_examples=max_examples))
 
 
@@ -291,7 +294,9 @@ def validate_query(
         while waiting:
             yield _outcome(source, waiting.popleft())
 
-    return merge_outcomes(source, outcomes(), max_examples=max_examples, empty=_empty(source, reader.schema))
+    return merge_outcomes(
+        source, outcomes(), max_examples=max_examples, empty=_empty(source, reader.schema, max_examples)
+    )
 
 
 def _frames(source: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pl.DataFrame]:
@@ -302,8 +307,8 @@ def _frames(source: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -
         yield pl.from_arrow(pa.Table.from_batches(list(batches), schema=schema))
 
 
-def _empty(source: str, schema: pa.Schema) -> Callable[[], Outcome]:
-    return lambda: validate(source, pl.from_arrow(schema.empty_table()))
+def _empty(source: str, schema: pa.Schema, max_examples: int = 20) -> Callable[[], Outcome]:
+    return lambda: validate(source, pl.from_arrow(schema.empty_table()), max_examples=max_examples)
 
 
 def prefetch(
@@ -333,21 +338,36 @@ def prefetch(
         rows += batch.num_rows
         if rows > max_rows:
             return False
-    futures = [_submit(source, frame, max_examples) for frame in _frames(source, batches, reader.schema)]
+    futures = [_submit(source, frame, max_examples, here=False) for frame in _frames(source, batches, reader.schema)]
+    if any(future is None for future in futures):  # the worker is gone: the check validates
+        return False
     _prefetched[key] = (token, source, futures, reader.schema)
     return True
+
+
+def worker_running() -> bool:
+    """Whether `start_worker` started a GX worker that has not been found dead (`prefetch`
+    hands rows only to it)."""
+    return _worker is not None
 
 
 def prefetched(key: Hashable, token: Hashable, *, max_examples: int = 20) -> Outcome | None:
     """The outcome of what `prefetch` handed over under `key` with an equal `token` (the caller's
     proof that the rows are still those: for a check, its `CheckPlan`), waiting for it if need
-    be; None when nothing was, or under another token. Raises `RuntimeError` as `validate`."""
+    be; None when nothing was, under another token, or when the worker died before it was done
+    (the caller validates then). Raises `RuntimeError` for an error of GX in the worker."""
     entry = _prefetched.pop(key, None)
     if entry is None or entry[0] != token:
         return None
     _, source, futures, schema = entry
-    outcomes = (_outcome(source, future) for future in futures)
-    return merge_outcomes(source, outcomes, max_examples=max_examples, empty=_empty(source, schema))
+    try:
+        outcomes = [future.result() for future in futures]
+    except BrokenProcessPool:
+        # The worker died (with this one or with another table's rows queued before it): the rows
+        # are still in the build DB, so the check validates them itself, as if nothing was handed.
+        _stop_worker()
+        return None
+    return merge_outcomes(source, outcomes, max_examples=max_examples, empty=_empty(source, schema, max_examples))
 
 
 def merge_outcomes(source: str, outcomes: Iterable[Outcome], *, max_examples: int, empty) -> Outcome:

@@ -45,7 +45,8 @@ def _no_process_left():
 
 def test_dbt_runs_in_the_process_started_ahead_with_the_child_s_streams_environment_and_status(tmp_path):
     warm = _started()
-    child = _child(["debug", "--config-dir"], {**dbt_warm.environment(), "DBT_PROFILES_DIR": str(tmp_path)})
+    env = {**dbt_warm.environment(), "DBT_PROFILES_DIR": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    child = _child(["debug", "--config-dir"], env, cwd=tmp_path)
     said, _ = child.communicate(timeout=120)
     process = dbt_warm._warm.process
     dbt_warm.reap()
@@ -77,17 +78,24 @@ def test_a_process_started_ahead_and_not_used_is_stopped():
     assert not warm.is_running() and not folder.exists() and dbt_warm.environment() == {}
 
 
-def test_dbt_started_ahead_dies_when_the_child_it_runs_for_is_killed(tmp_path):
-    # The step killed (dagster-dbt kills its child): no dbt may write on. A full parse of the
-    # project (a new target folder) runs for seconds after dbt's first line.
-    warm = _started()
-    profile = {
+def _profile(tmp_path) -> dict[str, str]:
+    return {
         "COCKPIT_BUILD_DB": str(tmp_path / "build.duckdb"),
         "COCKPIT_DUCKDB_TEMP_DIR": str(tmp_path / "tmp"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
     }
-    args = ["parse", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")]
-    child = _child(args, {**dbt_warm.environment(), **profile}, cwd=PROJECT_ROOT / "dbt_project")
+
+
+# A full parse of the project (a new target folder) runs for seconds after dbt's first line.
+PARSE = ["parse", "--profiles-dir", "."]
+
+
+def test_dbt_started_ahead_dies_when_the_child_it_runs_for_is_killed(tmp_path):
+    # The step killed (dagster-dbt kills its child): no dbt may write on.
+    warm = _started()
+    child = _child(PARSE, {**dbt_warm.environment(), **_profile(tmp_path)}, cwd=PROJECT_ROOT / "dbt_project")
     assert "Running with dbt=" in child.stdout.readline()  # dbt runs, in the process started ahead
     child.kill()
     child.wait()
@@ -95,6 +103,32 @@ def test_dbt_started_ahead_dies_when_the_child_it_runs_for_is_killed(tmp_path):
     assert alive == []
     assert gone[0].returncode == -signal.SIGKILL
     assert not (tmp_path / "target" / "manifest.json").exists()  # the parse did not end
+
+
+def test_a_cancel_reaches_dbt_in_the_process_started_ahead_and_the_child_ends_with_its_status(tmp_path):
+    # dagster-dbt cancels a step by SIGINT to its child: dbt stops, as the real one would.
+    warm = _started()
+    process = dbt_warm._warm.process
+    child = _child(PARSE, {**dbt_warm.environment(), **_profile(tmp_path)}, cwd=PROJECT_ROOT / "dbt_project")
+    assert "Running with dbt=" in child.stdout.readline()
+    child.send_signal(signal.SIGINT)
+    child.communicate(timeout=120)
+    status = process.wait(timeout=10)  # before psutil: it would reap the process and its status
+    assert child.returncode != 0 and child.returncode == status  # dbt's own status
+    assert not warm.is_running()
+    assert not (tmp_path / "target" / "manifest.json").exists()
+
+
+def test_a_process_gone_before_it_took_the_connection_leaves_dbt_to_start_as_before():
+    # Killed while importing dbt (the OOM killer): its pending connection is reset, and the
+    # child execs dbt itself rather than fail the build.
+    warm = _started()
+    warm.suspend()  # still importing dbt: it has not taken the connection
+    child = _child(["nosuchcommand"], dbt_warm.environment())
+    time.sleep(0.5)
+    warm.kill()
+    said, _ = child.communicate(timeout=120)
+    assert child.returncode == 2 and "No such command 'nosuchcommand'" in said
 
 
 STARTER = """

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from expectations.runner import columns_needed, row_wise, validate, validate_query
+from warehouse.paths import PROJECT_ROOT
 
 
 def test_a_suite_reads_its_expectations_keys_and_lineage_only():
@@ -339,3 +340,72 @@ def test_rows_handed_to_the_worker_at_load_give_their_check_the_outcome_it_would
     ]
     assert seen["no rows"] == [0, 4, []]
     assert seen["gx here"] is False  # validated in the worker only
+
+
+PREFETCH_AT_LOAD = """
+import json, sys, duckdb
+from pathlib import Path
+from expectations import runner
+from ingest.sources import SOURCES
+from orchestration.assets.ingest import _check_query, _prefetch_check
+from warehouse.build_state import plan_check
+from warehouse.raw_loader import ensure_raw_tables, load_source
+
+landing, db = Path(sys.argv[1]), Path(sys.argv[2])
+source = SOURCES["prisindeks"]
+con = duckdb.connect(str(db))
+ensure_raw_tables(con)
+runner.start_worker()
+
+def plain(out):
+    return None if out is None else [out.rows, [[f.expectation, f.column, f.unexpected_count] for f in out.failures]]
+
+def load_then_check(load_id, change=None):
+    load_source(con, source, landing, load_id)
+    total = con.execute("select count(*) from raw.prisindeks").fetchone()[0]
+    _prefetch_check(con, source, db, total, print)  # as the load step does
+    if change:
+        change()
+    plan = plan_check(con, "prisindeks", row_wise=lambda: runner.row_wise("prisindeks"))
+    handed = runner.prefetched((db, "prisindeks"), plan)  # as the check step does
+    own = runner.validate_query("prisindeks", con, *_check_query(con, source, plan))
+    return plain(handed), plain(own)
+
+seen = {"first": load_then_check("load-1")}
+index = landing / "prisindeks" / "pl.csv"
+def corrected():
+    index.write_text("År;PL-udvikling (%)\\n2020;1,9\\n2021;150,0\\n", encoding="utf-8")
+    load_source(con, source, landing, "load-3")
+seen["changed before its check"] = load_then_check("load-2", corrected)
+print(json.dumps(seen))
+"""
+
+
+def test_a_load_hands_its_rows_to_the_worker_and_its_check_takes_them_only_while_they_are_the_same(tmp_path):
+    """The load step hands the rows its table's check will validate (`_prefetch_check`); the check
+    takes that outcome under its own plan only: the table changed in between (another load), the
+    check validates the rows there now."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "landing" / "prisindeks").mkdir(parents=True)
+    (tmp_path / "landing" / "prisindeks" / "pl.csv").write_text(
+        "År;PL-udvikling (%)\n2020;1,9\n2021;2,6\n2022;-60,0\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PREFETCH_AT_LOAD, str(tmp_path / "landing"), str(tmp_path / "build.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    failing_2022 = [3, [["expect_column_values_to_be_between", "pl_udvikling_pct", 1]]]
+    assert seen["first"] == [failing_2022, failing_2022]  # handed at load: the outcome the check gets itself
+    # the file corrected by a load after the first one handed its rows: not that outcome, but the new rows'
+    assert seen["changed before its check"] == [
+        None,
+        [2, [["expect_column_values_to_be_between", "pl_udvikling_pct", 1]]],
+    ]

@@ -56,39 +56,50 @@ def main() -> None:
 def _run_warm(path: str, argv: list[str]) -> int | None:
     """Run dbt in the process `warehouse/dbt_warm.py` started for it, listening on `path`: hand
     it this process's stdin, stdout and stderr, `argv`, working directory and environment, pass
-    on SIGINT and SIGTERM, and return dbt's exit status once that process has ended. None when
-    it is not there or gave up before dbt started: then dbt is exec'ed here, as before."""
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        conn.connect(path)
-    except OSError:
-        return None
-    env = {k: v for k, v in os.environ.items() if k != "COCKPIT_DBT_WARM"}
-    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": env}) + "\n"
-    try:
-        socket.send_fds(conn, [b"x"], [0, 1, 2])
-        conn.sendall(request.encode())
-    except OSError:
-        return None
-    lines = conn.makefile("r", encoding="utf-8")
-    started = lines.readline().split()
-    if len(started) != 2 or started[0] != "pid":
-        return None  # it ended before starting dbt: nothing ran
-    pid = int(started[1])
+    on SIGINT and SIGTERM, and return dbt's exit status once that process has ended (1 when it
+    ended without saying, e.g. killed). None when it is not there or went away before dbt
+    started: then dbt is exec'ed here, as before."""
+    pid = None
+    early: list[int] = []  # signals before dbt started, passed on once it has
 
     def pass_on(signum, _frame):
+        if pid is None:
+            early.append(signum)
+            return
         try:
             conn.sendall(f"{signum}\n".encode())
         except OSError:
-            os.kill(pid, signal.SIGKILL)
+            pass  # it has ended or is ending
 
-    signal.signal(signal.SIGINT, pass_on)
-    signal.signal(signal.SIGTERM, pass_on)
-    code = 1  # it died without saying how dbt ended (killed)
-    for line in lines:  # until it has ended: its end closes the socket
-        word = line.split()
-        if len(word) == 2 and word[0] == "exit":
-            code = int(word[1])
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    previous = {s: signal.signal(s, pass_on) for s in (signal.SIGINT, signal.SIGTERM)}
+    env = {k: v for k, v in os.environ.items() if k != "COCKPIT_DBT_WARM"}
+    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": env}) + "\n"
+    try:
+        conn.connect(path)
+        socket.send_fds(conn, [b"x"], [0, 1, 2])
+        conn.sendall(request.encode())
+        lines = conn.makefile("r", encoding="utf-8")
+        started = lines.readline().split()
+    except OSError:  # not there, or gone before dbt started (it resets a pending connection)
+        started = []
+    if len(started) != 2 or started[0] != "pid":
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in early:  # as if dbt had been exec'ed: the default action
+            signal.raise_signal(signum)
+        return None
+    pid = int(started[1])
+    for signum in early:
+        pass_on(signum, None)
+    code = 1
+    try:
+        for line in lines:  # until it has ended: its end closes the socket
+            word = line.split()
+            if len(word) == 2 and word[0] == "exit":
+                code = int(word[1])
+    except OSError:
+        pass
     return code
 
 

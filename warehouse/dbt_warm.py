@@ -70,20 +70,32 @@ def start() -> None:
     if _warm is not None and _warm.process.poll() is None:
         return
     discard()
-    if multiprocessing.parent_process() is not None or not _own_dbt():
+    # PR_SET_PDEATHSIG fires when the *thread* that started the process ends: only the main
+    # thread lives as long as the refresh (every caller today: `cockpit run`, a step in process).
+    if (
+        multiprocessing.parent_process() is not None
+        or threading.current_thread() is not threading.main_thread()
+        or not _own_dbt()
+    ):
         return
-    folder = Path(tempfile.mkdtemp(prefix="cockpit-dbt-"))
+    folder = None
     try:
+        folder = Path(tempfile.mkdtemp(prefix="cockpit-dbt-"))
         process = subprocess.Popen(
-            [sys.executable, "-m", "warehouse.dbt_warm", str(folder / "dbt.sock")],
-            env={**os.environ, PARENT_ENV: str(os.getpid())},
+            # -P: nothing of the refresh's working directory shadows a module, as in the `dbt` script
+            [sys.executable, "-P", "-m", "warehouse.dbt_warm", str(folder / "dbt.sock")],
+            # read at the interpreter's start, so not taken from the child's environment later
+            env={**os.environ, PARENT_ENV: str(os.getpid()), "PYTHONUNBUFFERED": "1"},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             close_fds=True,
+            # a Ctrl-C of the refresh reaches dbt once, through dbt_child, as it reached dbt before
+            start_new_session=True,
         )
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         return
     _warm = _Warm(process, folder)
     if not _atexit_registered:
@@ -117,7 +129,8 @@ def reap() -> None:
 
 
 def discard() -> None:
-    """Stop a started process that ran nothing (a refresh that will not run dbt after all)."""
+    """At the refresh's end or before a new `start`: `reap` (a process that ran nothing is
+    stopped at once)."""
     reap()
 
 
@@ -135,7 +148,7 @@ def _own_dbt() -> bool:
 
 def _serve(path: str) -> int:
     # Dies with the process that started it, before doing anything else.
-    parent = int(os.environ.pop(PARENT_ENV, "0") or os.getppid())
+    parent = int(os.environ.pop(PARENT_ENV, "") or os.getppid())
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -167,6 +180,7 @@ def _serve(path: str) -> int:
     # The child gone (killed) while dbt runs: dbt must not write on
     finished = threading.Event()
     threading.Thread(target=_die_without, args=(conn, finished), daemon=True).start()
+    sys.argv = ["dbt", *request["argv"]]  # dbt records its invocation command from it
     try:
         dbt.cli.main.cli.main(args=request["argv"], prog_name="dbt")  # as the `dbt` script runs it
         code = 0
@@ -193,7 +207,10 @@ def _read_line(conn: socket.socket) -> str:
 
 def _die_without(conn: socket.socket, finished: threading.Event) -> None:
     while True:
-        data = conn.recv(64)
+        try:
+            data = conn.recv(64)
+        except OSError:  # reset: the child died with data unread
+            data = b""
         if not data:
             if not finished.is_set():
                 os.kill(os.getpid(), signal.SIGKILL)
