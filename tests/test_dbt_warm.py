@@ -9,7 +9,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -152,6 +154,10 @@ def test_dbt_started_ahead_dies_with_the_refresh_that_started_it():
         starter.wait()
     gone, alive = psutil.wait_procs([warm], timeout=10)
     assert alive == []
+    # kill -9 ran no exit handler: its folder is left until the next refresh's start removes it
+    [left] = Path(tempfile.gettempdir()).glob(f"{dbt_warm.FOLDER_PREFIX}{starter.pid}-*")
+    _started()
+    assert not left.exists() and dbt_warm._warm.folder.exists()
 
 
 def test_a_refresh_that_ends_before_its_dbt_step_leaves_no_process_or_folder():

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WARM_ENV = "COCKPIT_DBT_WARM"  # the socket dbt_child.py connects to
+FOLDER_PREFIX = "cockpit-dbt-"  # + the starter's pid: tempfile's folder of the socket
 PARENT_ENV = "COCKPIT_DBT_PARENT_PID"
 # How long the refresh waits for the process to have exited after dbt's child did (dbt's own
 # teardown: DuckDB's checkpoint on close).
@@ -78,9 +79,10 @@ def start() -> None:
         or not _own_dbt()
     ):
         return
+    _remove_orphans()
     folder = None
     try:
-        folder = Path(tempfile.mkdtemp(prefix="cockpit-dbt-"))
+        folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         process = subprocess.Popen(
             # -P: nothing of the refresh's working directory shadows a module, as in the `dbt` script
             [sys.executable, "-P", "-m", "warehouse.dbt_warm", str(folder / "dbt.sock")],
@@ -132,6 +134,25 @@ def discard() -> None:
     """At the refresh's end or before a new `start`: `reap` (a process that ran nothing is
     stopped at once)."""
     reap()
+
+
+def _remove_orphans() -> None:
+    # The folders of refreshes that were killed (kill -9 runs no exit handler): their starter's
+    # pid is in the name, and a folder whose starter is gone is no one's.
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name.removeprefix(FOLDER_PREFIX).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _own_dbt() -> bool:
