@@ -35,7 +35,7 @@ def main() -> None:
     # killed before this line would leave init as the parent to watch, and dbt would live on.
     parent = os.getppid()
     claimed = int(os.environ.get("COCKPIT_DBT_PARENT_PID") or parent)
-    if claimed != parent and not _alive(claimed):
+    if claimed != parent and not alive(claimed):
         sys.exit(1)  # the starter is gone already
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
@@ -103,7 +103,8 @@ def _run_warm(path: str, argv: list[str]) -> int | None:
     return code
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

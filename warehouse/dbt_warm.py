@@ -39,6 +39,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse.dbt_child import alive
+
 WARM_ENV = "COCKPIT_DBT_WARM"  # the socket dbt_child.py connects to
 FOLDER_PREFIX = "cockpit-dbt-"  # + the starter's pid: tempfile's folder of the socket
 PARENT_ENV = "COCKPIT_DBT_PARENT_PID"
@@ -141,18 +143,8 @@ def _remove_orphans() -> None:
     # pid is in the name, and a folder whose starter is gone is no one's.
     for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
         pid = folder.name.removeprefix(FOLDER_PREFIX).split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _own_dbt() -> bool:

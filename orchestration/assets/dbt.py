@@ -259,16 +259,19 @@ def unchanged_check_results(
         if excluded is not None and not all(name in excluded for name in parents):
             continue
         reason = f"uændret siden sidste byg (kørsel {run_id}, {when}): ingen af testens modeller er bygget igen"
-        results.append(
-            AssetCheckResult(
-                asset_key=key.asset_key,
-                check_name=key.name,
-                passed=True,
-                severity=AssetCheckSeverity.ERROR,
-                metadata={"validated": reason, "last_build_run_id": run_id, "summary": f"{key.name}: {reason}"},
-            )
-        )
+        results.append(_passed(key, reason, last_build_run_id=run_id))
     return results
+
+
+def _passed(key: AssetCheckKey, reason: str, **metadata) -> AssetCheckResult:
+    # A blocking dbt test not run now, reported as passed with why (`validated`).
+    return AssetCheckResult(
+        asset_key=key.asset_key,
+        check_name=key.name,
+        passed=True,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"validated": reason, **metadata, "summary": f"{key.name}: {reason}"},
+    )
 
 
 def seed_check_results(
@@ -287,15 +290,7 @@ def seed_check_results(
         key = get_asset_check_key_for_test(manifest, TRANSLATOR, uid, DBT_PROJECT)
         if key is None or key not in selected or key in emitted:
             continue
-        results.append(
-            AssetCheckResult(
-                asset_key=key.asset_key,
-                check_name=key.name,
-                passed=True,
-                severity=AssetCheckSeverity.ERROR,
-                metadata={"validated": reason, "summary": f"{key.name}: {reason}"},
-            )
-        )
+        results.append(_passed(key, reason))
     return results
 
 
