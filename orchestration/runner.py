@@ -22,11 +22,10 @@ import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 from dagster._core.utils import make_new_run_id
 
-from expectations.runner import start_worker
 from ingest.sources import unread_files
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.resources import SettingsResource
-from warehouse import dbt_warm, flag_history
+from warehouse import flag_history
 from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
 from warehouse.check import loaded_findings
 from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
@@ -184,10 +183,9 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     if damaged:
         return RunOutcome(run_id=run_id, published=False, elapsed=time.perf_counter() - t0, reason=damaged)
     if not settings.build_db.exists():
-        # A refresh from empty validates every table and builds every model: GX and dbt import
-        # themselves beside Dagster's start (expectations/runner.py, warehouse/dbt_warm.py)
-        start_worker()
-        dbt_warm.start()
+        from orchestration.assets.ingest import start_ahead
+
+        start_ahead()  # a refresh from empty validates every table and builds every model
     try:
         # SQL edited since the last parse must count; parsed with the build's profile, whose
         # `dbt build` then reuses this parse (warehouse/dbt_manifest.py)

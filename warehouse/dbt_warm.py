@@ -72,7 +72,7 @@ def start() -> None:
     global _warm, _atexit_registered
     if _warm is not None and _warm.process.poll() is None:
         return
-    discard()
+    reap()
     # PR_SET_PDEATHSIG fires when the *thread* that started the process ends: only the main
     # thread lives as long as the refresh (every caller today: `cockpit run`, a step in process).
     if (
@@ -103,7 +103,7 @@ def start() -> None:
         return
     _warm = _Warm(process, folder)
     if not _atexit_registered:
-        atexit.register(discard)  # a refresh that ended before its dbt step: no process or folder left
+        atexit.register(reap)  # a refresh that ended before its dbt step: no process or folder left
         _atexit_registered = True
 
 
@@ -116,8 +116,9 @@ def environment() -> dict[str, str]:
 
 
 def reap() -> None:
-    """After a dbt invocation: wait until the process that ran it has exited (it held the build
-    DB), or stop it if it ran nothing; the next `start` begins a new one. Never raises."""
+    """After a dbt invocation, and at this process's exit: wait until the process that ran dbt
+    has exited (it held the build DB), or stop it if it ran nothing; the next `start` begins a
+    new one. Never raises."""
     global _warm
     warm, _warm = _warm, None
     if warm is None:
@@ -130,12 +131,6 @@ def reap() -> None:
         warm.process.kill()
         warm.process.wait()
     shutil.rmtree(warm.folder, ignore_errors=True)
-
-
-def discard() -> None:
-    """At the refresh's end or before a new `start`: `reap` (a process that ran nothing is
-    stopped at once)."""
-    reap()
 
 
 def _remove_orphans() -> None:

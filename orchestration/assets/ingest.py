@@ -112,7 +112,7 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
                     warn=context.log.warning,
                     removal=settings.removal_policy(),
                     workers=settings.parse_workers,
-                    on_read=_start_ahead,
+                    on_read=start_ahead,
                 )
             except ContractErrors as exc:
                 for err in exc.errors:
@@ -130,9 +130,10 @@ def _ingest_asset(source: Source) -> AssetsDefinition:
     return _ingest
 
 
-def _start_ahead() -> None:
-    # A load that reads files changes rows: GX will validate them and dbt build on them, so both
-    # import themselves on the other core while the loads run, instead of in series after.
+def start_ahead() -> None:
+    """Start GX's worker and dbt's interpreter (expectations/runner.py `start_worker`,
+    warehouse/dbt_warm.py `start`): a load that reads files changes rows, which GX will validate
+    and dbt build on, so both import themselves on the other core while the loads run."""
     start_worker()
     dbt_warm.start()
 
