@@ -371,8 +371,8 @@ def prefetched(key: Hashable, token: Hashable, *, max_examples: int = 20) -> Out
 
 
 def merge_outcomes(source: str, outcomes: Iterable[Outcome], *, max_examples: int, empty) -> Outcome:
-    """One outcome from the outcomes of consecutive batches of a row-wise suite; `empty()`
-    when there were no batches (an empty table)."""
+    """One outcome from the outcomes of consecutive batches (one, for a suite that sees the whole
+    table), failures in the suite's order; `empty()` when there were no batches (an empty table)."""
     merged: Outcome | None = None
     for outcome in outcomes:
         if merged is None:

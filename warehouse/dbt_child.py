@@ -37,11 +37,8 @@ def main() -> None:
     claimed = int(os.environ.get("COCKPIT_DBT_PARENT_PID") or parent)
     if claimed != parent and not alive(claimed):
         sys.exit(1)  # the starter is gone already
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the signal was armed
-            sys.exit(1)
+    if not arm_death_signal(parent):
+        sys.exit(1)
     warm = os.environ.get("COCKPIT_DBT_WARM")
     if warm:
         code = _run_warm(warm, sys.argv[1:])
@@ -51,6 +48,15 @@ def main() -> None:
     if not dbt:
         sys.exit("dbt_child: COCKPIT_DBT_EXECUTABLE is not set and no dbt is on PATH")
     os.execv(dbt, [dbt, *sys.argv[1:]])
+
+
+def arm_death_signal(parent: int) -> bool:
+    """Have the kernel SIGKILL this process when the thread that started it ends (Linux's
+    `PR_SET_PDEATHSIG`; elsewhere nothing is armed), and say whether `parent` is still this
+    process's parent: one that died before the signal was armed would never fire it."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    return os.getppid() == parent
 
 
 def _run_warm(path: str, argv: list[str]) -> int | None:

@@ -39,7 +39,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.dbt_child import alive
+from warehouse.dbt_child import alive, arm_death_signal
 
 WARM_ENV = "COCKPIT_DBT_WARM"  # the socket dbt_child.py connects to
 FOLDER_PREFIX = "cockpit-dbt-"  # + the starter's pid: tempfile's folder of the socket
@@ -156,13 +156,9 @@ def _own_dbt() -> bool:
 
 def _serve(path: str) -> int:
     # Dies with the process that started it, before doing anything else.
-    parent = int(os.environ.pop(PARENT_ENV, "") or os.getppid())
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
+    if not arm_death_signal(int(os.environ.pop(PARENT_ENV, "") or os.getppid())):
         return 1
+    parent = os.getppid()
     from expectations.worker import exit_with_parent
 
     exit_with_parent(parent)

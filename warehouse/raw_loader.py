@@ -529,7 +529,7 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     try:
         with registered(con, stale_partitions=stale, whole_files=whole):
             _delete_stale(con, source, table)
-        columns = _table_columns(con, "raw", source.name)
+        columns = table_columns(con, "raw", source.name)
         ledger, new_columns = _Ledger(), {}
         for r in read:
             new_columns.update(dict.fromkeys(c for c in r.rows.columns if c not in columns))
@@ -727,7 +727,7 @@ def _create_raw_table(con: duckdb.DuckDBPyConnection, source: Source, *, add_col
             f" select *, cast(null as {EXTRAS_TYPE}) as {EXTRAS} from contract_columns limit 0"
         )
         if add_columns:
-            have = set(_table_columns(con, "raw", source.name))
+            have = set(table_columns(con, "raw", source.name))
             contract = con.execute("select column_name, column_type from (describe contract_columns)").fetchall()
             for name, dtype in [*contract, (EXTRAS, EXTRAS_TYPE)]:
                 if name not in have:
@@ -786,15 +786,15 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
     """Add `rows`' columns that table `schema.name` lacks, as text: the pipeline's own
     (`_partition`, a `<field>_cellevaerdi` audit column). Never a file's header: those go to
     `ekstra`, so the names here are the readers' own, and quoted anyway."""
-    have = set(_table_columns(con, schema, name))
+    have = set(table_columns(con, schema, name))
     for column in rows.columns:
         if column not in have:
             con.execute(f"alter table {qualified(schema, name)} add column {ident(column)} varchar")
             have.add(column)
 
 
-def _table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
-    """The columns of table `schema.name`, in the table's order."""
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    """The columns of table `schema.name` of the connection's own database, in the table's order."""
     return [
         r[0]
         for r in con.execute(

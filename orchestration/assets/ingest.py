@@ -47,7 +47,7 @@ from warehouse import dbt_warm
 from warehouse.build_state import NOT_VALIDATED_JOIN, CheckPlan, plan_check, record_passed
 from warehouse.landing_settle import wait_until_settled
 from warehouse.memory import release_memory
-from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source
+from warehouse.raw_loader import ContractErrors, RemovalRefused, load_source, table_columns
 from warehouse.sql_names import ident, qualified
 
 POOL = "duckdb"
@@ -200,13 +200,7 @@ def gx_check(source: Source) -> AssetChecksDefinition:
 def _check_query(con: duckdb.DuckDBPyConnection, source: Source, plan: CheckPlan) -> tuple[str, list]:
     """(SQL, parameters) of the rows the GX check of `source` validates under `plan`: the
     columns its suite reads that the raw table has, of every row or of those not validated yet."""
-    have = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-            [source.name],
-        ).fetchall()
-    }
+    have = set(table_columns(con, "raw", source.name))
     columns = ", ".join(ident(c) for c in columns_needed(source.name) if c in have)
     sql = f"select {columns} from {qualified('raw', source.name)}"
     return (f"{sql} {NOT_VALIDATED_JOIN}", [source.name]) if plan.only_new else (sql, [])
