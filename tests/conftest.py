@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
@@ -92,6 +93,21 @@ def warehouse_settings(base: Path, landing: Path) -> Settings:
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_comments(db) -> dict[tuple, str]:
+    """Every non-empty comment in the build DB `db`: `(schema, relation[, column]) → text`."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            """select schema_name, table_name, column_name, comment from duckdb_columns()
+               where database_name = current_database() and comment <> ''"""
+        ).fetchall()
+        relations = con.execute(
+            """select schema_name, view_name, comment from duckdb_views() where database_name = current_database()
+               and comment <> '' union all select schema_name, table_name, comment from duckdb_tables()
+               where database_name = current_database() and comment <> ''"""
+        ).fetchall()
+    return {(s, t, c): text for s, t, c, text in rows} | {(s, t): text for s, t, text in relations}
 
 
 def _run_environment() -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import warehouse_settings
+from conftest import build_comments, warehouse_settings
 
 from ingest.sources import SOURCES
 from orchestration.runner import run_pipeline
@@ -467,6 +467,8 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(
     assert run_pipeline(full).published
     incremental_views, full_views = cockpit_views(settings.published_db), cockpit_views(full.published_db)
     assert incremental_views == full_views
+    # the comments of the models the incremental builds made again, and of those they left
+    assert build_comments(settings.build_db) == build_comments(full.build_db)
     tables = incremental_tables(settings.build_db)
     assert tables == incremental_tables(full.build_db)
     # the late copy is flagged in the service year's partition: the third time it is booked

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from conftest import sha256_file
+from conftest import build_comments, sha256_file
 
 from orchestration.runner import run_pipeline
 
@@ -426,3 +426,26 @@ def test_flags_command_lists_the_stewards_work_list(published_sample, sample_lan
 
 def _this_month() -> str:
     return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%Y-%m")
+
+
+def test_every_description_of_a_model_is_its_comment_in_the_build_db(published_sample):
+    # dbt_project/macros/persist_docs.sql writes them at the end of the build, not per model
+    from warehouse.dbt_manifest import load_manifest
+
+    want: dict[tuple, str] = {}
+    for node in load_manifest()["nodes"].values():
+        persist = node["config"].get("persist_docs") or {}
+        if node["resource_type"] != "model":
+            continue
+        at = (node["schema"], node["alias"])
+        if persist.get("relation") and node["description"]:
+            want[at] = node["description"]
+        if persist.get("columns"):
+            want |= {(*at, name): c["description"] for name, c in node["columns"].items() if c["description"]}
+    got = build_comments(published_sample[0].build_db)
+    # nothing but the models' descriptions (seeds and the loaders' tables have none)
+    assert got == want
+    assert len([k for k in want if len(k) == 2]) >= 70 and len(want) >= 900
+    assert got[("cockpit", "datakvalitet", "kildelinje")].startswith("Physical 1-based line")
+    # the publicering models ask for none: the publish step puts the cockpit views' on their copies
+    assert not [k for k in got if k[0] == "publicering"]
