@@ -227,9 +227,10 @@ def validate_with_gx(source: str, prepared: pl.DataFrame, *, max_examples: int =
         .add_dataframe_asset(name=source)
         .add_batch_definition_whole_dataframe("whole")
     )
-    suite = context.suites.add(gx.ExpectationSuite(name=SOURCES[source].suite))
-    for expectation in suite_def.expectations():
-        suite.add_expectation(expectation)
+    # Given whole: added one by one, each expectation rewrote the suite in GX's store (~0,06 s a check)
+    suite = context.suites.add(
+        gx.ExpectationSuite(name=SOURCES[source].suite, expectations=list(suite_def.expectations()))
+    )
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{SOURCES[source].suite}_check", data=batch, suite=suite)
     )
