@@ -223,6 +223,8 @@ def write_bi_subset(build_db: Path, target: Path, manifest: dict | None = None) 
                 "view bygget på persondata uden diskretionering (kolonnen maskeret mangler, docs/disclosure.md): "
                 + ", ".join(unchecked)
             )
+        # One transaction: each of the ~400 statements committed alone cost a WAL write each.
+        con.execute("begin transaction")
         for schema in sorted({r.target.split(".")[0] for r in subset} | {"cockpit"}):
             con.execute(f'create schema if not exists "{schema}"')
         for r in subset:
@@ -230,6 +232,7 @@ def write_bi_subset(build_db: Path, target: Path, manifest: dict | None = None) 
             if r.view:
                 con.execute(f'create view cockpit."{r.view}" as select * from {_qualified(None, r.target)}')
         _copy_descriptions(con, subset)
+        con.execute("commit")
         con.execute("detach build")
         con.execute("checkpoint")
     return subset
@@ -237,32 +240,34 @@ def write_bi_subset(build_db: Path, target: Path, manifest: dict | None = None) 
 
 def _copy_descriptions(con: duckdb.DuckDBPyConnection, subset: list[PublishedRelation]) -> None:
     # A BI user reads what a column means in duckdb_columns().comment (README): the cockpit
-    # views' descriptions go onto the views, the seeds' onto their tables.
+    # views' descriptions go onto the views, the seeds' onto their tables. The build's comments
+    # are read in two queries and written in one batch (one statement each cost ~0,5 ms).
+    relation_comments = {
+        (schema, name): text
+        for schema, name, text in con.execute(
+            """select schema_name, table_name, comment from duckdb_tables() where database_name = 'build'
+               and comment <> '' union all select schema_name, view_name, comment from duckdb_views()
+               where database_name = 'build' and comment <> ''"""
+        ).fetchall()
+    }
+    column_comments: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, name, column, text in con.execute(
+        """select schema_name, table_name, column_name, comment from duckdb_columns()
+           where database_name = 'build' and comment <> '' order by schema_name, table_name, column_index"""
+    ).fetchall():
+        column_comments.setdefault((schema, name), []).append((column, text))
+    statements = []
     for r in subset:
         schema, name = r.source.split(".")
         at = f'cockpit."{r.view}"' if r.view else _qualified(None, r.target)
-        kind = "view" if r.view else "table"
-        comment = con.execute(
-            """select comment from duckdb_views() where database_name = 'build' and schema_name = ? and view_name = ?
-               union all select comment from duckdb_tables() where database_name = 'build' and schema_name = ?
-               and table_name = ?""",
-            [schema, name, schema, name],
-        ).fetchone()
-        if r.view and schema == DATA_SCHEMA:  # the cockpit view's own description, not the redaction's
-            comment = con.execute(
-                "select comment from duckdb_views() where database_name = 'build' and schema_name = 'cockpit' "
-                "and view_name = ?",
-                [name],
-            ).fetchone()
-        if comment and comment[0]:
-            con.execute(f"comment on {kind} {at} is '{_sql_text(comment[0])}'")
-        described = con.execute(
-            """select column_name, comment from duckdb_columns() where database_name = 'build'
-               and schema_name = ? and table_name = ? and comment is not null and comment <> ''""",
-            ["cockpit" if r.view else schema, name],
-        ).fetchall()
-        for column, text in described:
-            con.execute(f"comment on column {at}.\"{column}\" is '{_sql_text(text)}'")
+        # a redacted view (DATA_SCHEMA) carries the cockpit view's own description, not the redaction's
+        described = ("cockpit", name) if r.view and schema == DATA_SCHEMA else (schema, name)
+        if comment := relation_comments.get(described):
+            statements.append(f"comment on {'view' if r.view else 'table'} {at} is '{_sql_text(comment)}'")
+        for column, text in column_comments.get(("cockpit", name) if r.view else (schema, name), []):
+            statements.append(f"comment on column {at}.\"{column}\" is '{_sql_text(text)}'")
+    if statements:
+        con.execute(";\n".join(statements))
 
 
 def subset_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, *, published: bool) -> SubsetFingerprint:
