@@ -169,3 +169,12 @@ def test_a_refresh_that_ends_before_its_dbt_step_leaves_no_process_or_folder():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
     pid, folder = done.stdout.split()
     assert done.returncode == 0 and not psutil.pid_exists(int(pid)) and not os.path.exists(folder)
+
+
+def test_the_child_dagster_dbt_starts_is_the_venv_s_console_script_on_the_venv_s_python():
+    # not the file's `#!/usr/bin/env python3`, which went through pyenv's shell scripts here
+    assert DBT_CHILD == Path(sys.executable).with_name("cockpit-dbt-child")
+    first = DBT_CHILD.read_text(encoding="utf-8").splitlines()[0]
+    assert Path(first.removeprefix("#!")).resolve() == Path(sys.executable).resolve()
+    answer = subprocess.run([str(DBT_CHILD), "--version"], env={**os.environ, **dbt_child_env()}, capture_output=True)
+    assert answer.returncode == 0 and answer.stdout.decode().splitlines()[1].startswith("  - installed: 1.11.")

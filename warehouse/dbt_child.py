@@ -5,7 +5,8 @@
 killed (kill -9, an OOM kill), that child would live on and keep writing the build DB while the
 next refresh takes the lock over: two writers. Linux's `PR_SET_PDEATHSIG` makes the kernel send
 the child SIGKILL when its parent dies; it survives the `exec` into dbt. This file is the
-`dbt_executable` dagster-dbt runs (orchestration/dbt_resources.py `dbt_resource`, warehouse/dbt_manifest.py `DBT_CHILD`); it sets the
+`dbt_executable` dagster-dbt runs, through the venv's console script `cockpit-dbt-child`
+(orchestration/dbt_resources.py `dbt_resource`, warehouse/dbt_manifest.py `DBT_CHILD`); it sets the
 signal, checks that the process that started it (`COCKPIT_DBT_PARENT_PID`) is still its parent,
 and replaces itself with the real dbt (`COCKPIT_DBT_EXECUTABLE`), or, when the refresh started
 dbt's interpreter ahead (`COCKPIT_DBT_WARM`, warehouse/dbt_warm.py), has that run dbt with this
