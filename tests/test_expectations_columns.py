@@ -409,3 +409,14 @@ def test_a_load_hands_its_rows_to_the_worker_and_its_check_takes_them_only_while
         None,
         [2, [["expect_column_values_to_be_between", "pl_udvikling_pct", 1]]],
     ]
+
+
+def test_no_suite_declares_an_expectation_twice():
+    # GX's add_expectation dropped a repeated expectation; the suites are handed to GX whole
+    # (expectations/runner.py `validate_with_gx`), so a repeat would be validated twice
+    from expectations.suites import SUITES
+
+    for name, suite in SUITES.items():
+        declared = [(d.name, sorted(d.kwargs.items(), key=repr)) for d in suite.declared()]
+        assert declared, name
+        assert len({repr(d) for d in declared}) == len(declared), name

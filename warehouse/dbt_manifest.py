@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from warehouse.paths import DBT_PROJECT_DIR, MANIFEST_PATH
+from warehouse.paths import DBT_PROJECT_DIR, MANIFEST_PATH, PROJECT_ROOT
 from warehouse.settings import build_db_for_dbt
 
 # Written by dbt (or by this module) inside the project: not part of what the manifest is made from.
@@ -55,11 +55,16 @@ def dbt_executable() -> str:
 
 
 # Runs dbt so that it dies with the step that started it (a killed refresh leaves no writer).
-# The venv's console script of that file where the package is installed: its first line names
-# the venv's Python, where the file's own `#!/usr/bin/env python3` found pyenv's shim on this
-# machine (~0,1 s of shell scripts per start, two starts per dbt step).
+# The venv's console script of that file when the venv is this checkout's (`.venv`, as make
+# and CI make it; another venv's script could run another checkout's code): its first line
+# names the venv's Python, where the file's own `#!/usr/bin/env python3` found pyenv's shim on
+# this machine (~0,1 s of shell scripts per start, two starts per dbt step).
 _DBT_CHILD_SCRIPT = Path(sys.executable).with_name("cockpit-dbt-child")
-DBT_CHILD = _DBT_CHILD_SCRIPT if _DBT_CHILD_SCRIPT.is_file() else Path(__file__).with_name("dbt_child.py")
+DBT_CHILD = (
+    _DBT_CHILD_SCRIPT
+    if _DBT_CHILD_SCRIPT.is_file() and Path(sys.prefix).resolve() == (PROJECT_ROOT / ".venv").resolve()
+    else Path(__file__).with_name("dbt_child.py")
+)
 
 
 def dbt_child_env() -> dict[str, str]:

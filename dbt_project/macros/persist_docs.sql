@@ -4,19 +4,26 @@
 
   dbt-duckdb comments each model as it is built: two look-ups of the model's columns and two
   more statements per model, ~1,2 s of a ~10 s build of the sample, most of it dbt's Python
-  (docs/performance.md). The per-model macro is therefore empty, and `persist_docs_of_run`, the
-  project's on-run-end hook, comments every model this invocation built, with one look-up of
-  the columns and one transaction. The `persist_docs` config still says which models and which
-  parts: the same relations get the same comments as before.
+  (docs/performance.md). For models the macro below is therefore empty, and
+  `persist_docs_of_run`, the project's on-run-end hook, comments every model the invocation
+  built, with one look-up of the columns and in one transaction. The `persist_docs` config still
+  says which models and which parts: the same relations get the same comments as before. Seeds
+  and snapshots, which the hook does not see, are commented as dbt does. A build that is
+  interrupted (dbt skips on-run-end hooks then) leaves the models it built without comments;
+  the pipeline builds every model again after a build that did not finish (build_state.py).
 #}
 {% macro duckdb__persist_docs(relation, model, for_relation, for_columns) -%}
+  {% if model.resource_type != 'model' %}
+    {% do default__persist_docs(relation, model, for_relation, for_columns) %}
+  {% endif %}
 {%- endmacro %}
 
 
 {% macro persist_docs_of_run(results) %}
   {#- The SQL of the on-run-end hook: `comment on` the relation and the documented columns of
       every model in `results` that succeeded, per its `persist_docs` config, in one
-      transaction. A documented column the relation does not have is skipped with dbt's own
+      transaction (a documented column without a description gets '', as from dbt-duckdb).
+      A documented column the relation does not have is skipped with dbt's own
       warning, as dbt's own validate_doc_columns (which reads dicts, not the result's nodes).
       Empty when nothing is to be commented. -#}
   {% if not execute %}{{ return('') }}{% endif %}
@@ -33,9 +40,8 @@
 
   {% set existing = {} %}
   {% set found = run_query(
-      "select schema_name, table_name, column_name from duckdb_columns() "
+      "select lower(schema_name), lower(table_name), column_name from duckdb_columns() "
       ~ "where database_name = current_database()") %}
-  {% do adapter.commit() %}
   {% for row in found.rows %}
     {% do existing.setdefault(row[0] ~ '.' ~ row[1], []).append(row[2]) %}
   {% endfor %}
@@ -50,10 +56,10 @@
       {% do statements.append(duckdb__alter_relation_comment(relation, node.description) | trim) %}
     {% endif %}
     {% if wanted.get('columns') and node.columns %}
-      {% set names = existing.get(node.schema ~ '.' ~ node.alias, []) %}
+      {% set names = existing.get((node.schema ~ '.' ~ node.alias) | lower, []) %}
       {% set lowered = names | map('lower') | list %}
       {% set missing = [] %}
-      {% for name, column in node.columns.items() if column.description %}
+      {% for name, column in node.columns.items() %}
         {% set present = (name in names) if column.quote else (name | lower in lowered) %}
         {% if present %}
           {% do statements.append(
