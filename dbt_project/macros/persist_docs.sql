@@ -23,8 +23,8 @@
   {#- The SQL of the on-run-end hook: `comment on` the relation and the documented columns of
       every model in `results` that succeeded, per its `persist_docs` config, in one
       transaction (a documented column without a description gets '', as from dbt-duckdb).
-      A documented column the relation does not have is skipped with dbt's own
-      warning, as dbt's own validate_doc_columns (which reads dicts, not the result's nodes).
+      A documented column the relation does not have is skipped with the warning of dbt's
+      validate_doc_columns (which takes dicts, not the result's nodes, so it is not called).
       Empty when nothing is to be commented. -#}
   {% if not execute %}{{ return('') }}{% endif %}
   {% set todo = [] %}
