@@ -65,7 +65,7 @@ def mask_frame(
     field's text but the reader's rendering of a stored number (see `fields.parse`)."""
     text_columns = [c for c, t in frame.schema.items() if t == pl.String and c != line_column]
     if not text_columns or frame.height == 0:
-        return frame, pl.DataFrame(schema={"kildelinje": pl.Int64, "kolonne": pl.String, "maskeret_vaerdi": pl.String})
+        return frame, _no_hits()
     exempted = [c for c in text_columns if exempt is not None and c in exempt.columns]
     if exempted:
         frame = frame.with_columns(exempt.select(pl.col(c).alias(f"_exempt_{c}") for c in exempted))
@@ -81,16 +81,25 @@ def mask_frame(
             )
         return mask_cpr(pl.col(c))
 
+    # Nearly every file has no CPR-like value: one query over every column says so (polars runs
+    # the columns side by side), where a query per column cost a small file ~7 ms more.
+    if not frame.select(pl.any_horizontal(candidate(c).any() for c in text_columns)).item():
+        return frame.drop(f"_exempt_{c}" for c in exempted), _no_hits()
     hits = pl.concat(
         [
-            frame.filter(candidate(c)).select(
+            frame.lazy()
+            .filter(candidate(c))
+            .select(
                 pl.col(line_column).cast(pl.Int64).alias("kildelinje"),
                 pl.lit(c).alias("kolonne"),
                 mask_cpr(pl.col(c)).alias("maskeret_vaerdi"),
             )
             for c in text_columns
         ]
-    )
-    if hits.height:
-        frame = frame.with_columns(masked(c) for c in text_columns)
+    ).collect()
+    frame = frame.with_columns(masked(c) for c in text_columns)
     return frame.drop(f"_exempt_{c}" for c in exempted), hits.sort("kildelinje", "kolonne")
+
+
+def _no_hits() -> pl.DataFrame:
+    return pl.DataFrame(schema={"kildelinje": pl.Int64, "kolonne": pl.String, "maskeret_vaerdi": pl.String})

@@ -186,11 +186,17 @@ def _excel_errors(
     its row is rejected; a text or unknown column loads empty). The reason names the workbook
     cell (`C5`) where there is one. A loop over the file's columns, not its rows."""
     parts, cleared = [], []
-    for column, inner in internal.items():
+    # Which columns hold an error value at all, in one query: nearly every file has none.
+    flagged = (
+        frame.select(pl.col(inner).str.contains(EXCEL_ERROR).any() for inner in internal.values()).row(0)
+        if internal
+        else ()
+    )
+    for (column, inner), any_error in zip(internal.items(), flagged, strict=True):
+        if not any_error:
+            continue
         is_error = pl.col(inner).str.contains(EXCEL_ERROR)
         hits = frame.filter(is_error)
-        if hits.height == 0:
-            continue
         letter = (text.cell_columns or {}).get(column)
         where = (
             pl.concat_str(pl.lit(f"i celle {letter}"), pl.col(LINE).cast(pl.String)) if letter else pl.lit("i feltet")
@@ -321,8 +327,11 @@ def parse(
             return _PROBLEMS[f.kind](col(f))
         return pl.lit(f.reason if f.kind == "custom" else _REASONS[f.kind].format(scale=f.scale))
 
+    # Lazy, so the parts are one query: a small file paid ~0,2 ms of polars' start per part.
     rejected_parts = [
-        out.filter(pl.col(f"_bad_{f.name}")).select(
+        out.lazy()
+        .filter(pl.col(f"_bad_{f.name}"))
+        .select(
             pl.col(LINE).alias("kildelinje"),
             _label(f, by_key).alias("kolonne"),
             mask_cpr(col(f)).alias("raavaerdi"),
@@ -330,9 +339,9 @@ def parse(
         )
         for f in checked
     ]
-    rejected_parts.append(errors.drop("_typed"))
+    rejected_parts.append(errors.drop("_typed").lazy())
     rejected_parts.append(
-        text.ragged.select(
+        text.ragged.lazy().select(
             pl.col(LINE).alias("kildelinje"),
             pl.lit(WHOLE_LINE).alias("kolonne"),
             mask_cpr(pl.col("text")).alias("raavaerdi"),
@@ -346,6 +355,7 @@ def parse(
         .cast(REJECTED_SCHEMA)
         .unique(maintain_order=True)  # one unpivoted cell may feed two fields
         .sort("kildelinje", "kolonne")
+        .collect()
     )
 
     bad = pl.any_horizontal([pl.col(f"_bad_{f.name}") for f in checked]) if checked else pl.lit(False)
