@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,14 +203,19 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
     from orchestration.definitions import defs
 
     run_config = run_config_of(settings)
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    persistent = bool(os.environ.get("DAGSTER_HOME"))
+    instance = DagsterInstance.get() if persistent else DagsterInstance.ephemeral()
     listener = _Progress(progress)
     # dagster-dbt echoes every dbt event to stdout; stdout is for results, so keep them in a log.
     log_path = settings.build_db.parent / "logs" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     prune_run_logs(log_path.parent, max(settings.keep_runs - 1, 0))  # and this run's
     progress(f"log:     {log_path}")
-    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+    with (
+        open(log_path, "w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.nullcontext() if persistent else _planned_per_asset(),
+    ):
         for job_name, selection in FULL_REFRESH:
             this_run = run_id if job_name == FULL_REFRESH[-1][0] else make_new_run_id()
             start, end = full_range(JOB_PARTITIONS[job_name])
@@ -266,6 +271,29 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
 
     outcome.summary += "\n" + build_newest_report(settings, instance, progress)
     return outcome
+
+
+# Dagster's switch (dagster/_core/storage/event_log/base.py): a run over a partition range
+# plans each asset in one event with its partitions, not one event per partition.
+PLANNED_SUBSET_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+
+
+@contextlib.contextmanager
+def _planned_per_asset() -> Iterator[None]:
+    """While the runs of a headless refresh on an ephemeral instance are created: one
+    materialization-planned event per asset instead of one per asset and partition (the sample's
+    raw tables: 12 events instead of 339, ~0,3 s of the refresh). Dagster's price for it, that a failed
+    run does not mark its partitions failed, is nothing here: the instance ends with the command,
+    and the outcome is said by the command itself. A UI or `DAGSTER_HOME` run keeps Dagster's
+    default. The user's own setting of the variable is left as it was."""
+    if PLANNED_SUBSET_ENV in os.environ:
+        yield
+        return
+    os.environ[PLANNED_SUBSET_ENV] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(PLANNED_SUBSET_ENV, None)
 
 
 def _unchanged(

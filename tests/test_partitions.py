@@ -1,6 +1,7 @@
 """Partitioned loads: a partition's rows come from every file that holds its period, a re-run
 changes nothing, and only the partitions asked for are touched (warehouse/raw_loader.py)."""
 
+import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -131,3 +132,47 @@ def test_a_partition_rerun_through_dagster_is_idempotent(published_sample, tmp_p
 def test_the_monthly_window_ends_with_the_current_month():
     first, last = full_range(MONTHLY)
     assert first == "2019-01" and last == datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%Y-%m")
+
+
+def _planned_events(months_in_range: tuple[str, str]) -> list:
+    from dagster import BackfillPolicy, DagsterEventType, DagsterInstance, Definitions, asset, define_asset_job
+
+    @asset(partitions_def=MONTHLY, backfill_policy=BackfillPolicy.single_run())
+    def maaneder(context) -> None:
+        return None
+
+    job = Definitions(assets=[maaneder], jobs=[define_asset_job("j", [maaneder])]).resolve_job_def("j")
+    instance = DagsterInstance.ephemeral()
+    start, end = months_in_range
+    result = job.execute_in_process(
+        instance=instance,
+        tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
+    )
+    assert result.success
+    return [
+        r.event_log_entry.dagster_event
+        for r in instance.get_records_for_run(
+            result.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+        ).records
+    ]
+
+
+def test_a_headless_range_run_plans_each_asset_once_and_leaves_the_environment_as_it_was(monkeypatch):
+    # Dagster's switch, set by the runner for an ephemeral instance only (orchestration/runner.py):
+    # if Dagster renamed it, a refresh would quietly plan one event per partition again.
+    from orchestration.runner import PLANNED_SUBSET_ENV, _planned_per_asset
+
+    monkeypatch.delenv(PLANNED_SUBSET_ENV, raising=False)
+    assert len(_planned_events(("2024-01", "2024-12"))) == 12  # Dagster's default: per partition
+    with _planned_per_asset():
+        (planned,) = _planned_events(("2024-01", "2024-12"))
+        assert os.environ[PLANNED_SUBSET_ENV] == "1"
+    data = planned.event_specific_data
+    assert data.partition is None
+    assert sorted(data.partitions_subset.get_partition_keys()) == [f"2024-{m:02d}" for m in range(1, 13)]
+    assert PLANNED_SUBSET_ENV not in os.environ
+    monkeypatch.setenv(PLANNED_SUBSET_ENV, "false")  # the user's own choice stands
+    with _planned_per_asset():
+        assert os.environ[PLANNED_SUBSET_ENV] == "false"
+        assert len(_planned_events(("2024-01", "2024-03"))) == 3
+    assert os.environ[PLANNED_SUBSET_ENV] == "false"
