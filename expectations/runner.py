@@ -234,11 +234,16 @@ def validate_with_gx(source: str, prepared: pl.DataFrame, *, max_examples: int =
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{SOURCES[source].suite}_check", data=batch, suite=suite)
     )
-    index_columns = [c for c in SOURCES[source].keys + LINEAGE_KEYS if c in pdf.columns]
-    result = validation.run(
-        batch_parameters={"dataframe": pdf},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
-    )
+    # A pass needs no detail: asked for the failing rows' index of every expectation, GX computes
+    # it for those that pass too (~40 % of the sample's validations). A suite that fails is
+    # validated again for its failures' counts and rows.
+    result = validation.run(batch_parameters={"dataframe": pdf}, result_format={"result_format": "BOOLEAN_ONLY"})
+    if not result.success:
+        index_columns = [c for c in SOURCES[source].keys + LINEAGE_KEYS if c in pdf.columns]
+        result = validation.run(
+            batch_parameters={"dataframe": pdf},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+        )
 
     failures = []
     for r in result.results:
