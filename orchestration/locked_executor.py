@@ -20,9 +20,13 @@ it, logging who holds it, rather than failing: a sensor's or schedule's run must
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from dagster import Executor, Field, Selector, executor, multi_or_in_process_executor
+from dagster._core.executor.in_process import InProcessExecutor
 
 from orchestration.resources import settings_of_run
+from warehouse.build_db import held_open
 from warehouse.refresh_lock import DAGSTER_RUN_WAIT_SECONDS, refresh_lock
 
 # Dagster's own schema (the `multiprocess` and `in_process` branches and their options), with
@@ -47,8 +51,13 @@ class LockedExecutor(Executor):
 
     def execute(self, plan_context, execution_plan):
         build_db = settings_of_run(plan_context.run_config).build_db
-        with refresh_lock(
-            build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS, say=plan_context.log.warning
+        # Every step in this process: the build DB stays open between them (warehouse/build_db.py).
+        in_process = isinstance(self.inner, InProcessExecutor)
+        with (
+            refresh_lock(
+                build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS, say=plan_context.log.warning
+            ),
+            held_open(build_db) if in_process else nullcontext(),
         ):
             yield from self.inner.execute(plan_context, execution_plan)
 

@@ -13,7 +13,8 @@ resource instance, configured at launch, so run config given to `settings` reach
 dbt's profile, the refresh lock and publish read the same path from `settings`, so ingest and
 dbt never write two different files. DuckDB lets one process write a file (ARCHITECTURE.md): a
 connection lives inside one step and is closed when the step's block ends, and the writers stay
-in the `duckdb` pool.
+in the `duckdb` pool. An in-process run holds the file open between its steps
+(warehouse/build_db.py `held_open`), so a step's connection joins the open database.
 """
 
 from collections.abc import Iterator, Mapping
@@ -26,7 +27,7 @@ import duckdb
 from dagster import ConfigurableResource, ResourceDependency
 from pydantic import Field, PrivateAttr
 
-from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
+from warehouse.build_db import BuildDbDamaged, after_step, damaged_message, drop_empty, hold
 from warehouse.paths import PROJECT_ROOT
 from warehouse.settings import Settings
 
@@ -140,7 +141,10 @@ class BuildDb(ConfigurableResource):
             settings.build_db.parent.mkdir(parents=True, exist_ok=True)
             drop_empty(settings.build_db)
         try:
-            con = settings.connect_build(read_only=read_only)  # with the memory limit and temp dir, as dbt
+            # Held open between the steps of an in-process run (warehouse/build_db.py): the step
+            # joins the open database, writable, as DuckDB joins only connections of one mode.
+            held = hold(settings.build_db, settings.connect_build)
+            con = settings.connect_build(read_only=read_only and not held)  # memory limit, temp dir: as dbt
         except duckdb.Error as exc:
             if damaged_message(exc):
                 raise BuildDbDamaged(settings.build_db, exc) from None
@@ -149,6 +153,7 @@ class BuildDb(ConfigurableResource):
             yield con
         finally:
             con.close()
+            after_step(settings.build_db)
 
 
 def cockpit_resources() -> dict[str, Any]:

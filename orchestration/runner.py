@@ -26,7 +26,7 @@ from ingest.sources import unread_files
 from orchestration.partitions import LOAD_ID_TAG, full_range, range_tags
 from orchestration.resources import SettingsResource
 from warehouse import flag_history
-from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty
+from warehouse.build_db import BuildDbDamaged, damaged_message, drop_empty, held_open
 from warehouse.check import loaded_findings
 from warehouse.landing_settle import LandingNotSettled, landing_paths, wait_until_settled
 from warehouse.settings import Settings
@@ -215,6 +215,7 @@ def _run_locked(settings: Settings, run_id: str, progress: Callable[[str], None]
         open(log_path, "w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
         contextlib.nullcontext() if persistent else _planned_per_asset(),
+        held_open(settings.build_db),  # one process runs every step: the file stays open between them
     ):
         for job_name, selection in FULL_REFRESH:
             this_run = run_id if job_name == FULL_REFRESH[-1][0] else make_new_run_id()

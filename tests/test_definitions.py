@@ -465,8 +465,13 @@ def probe_job():
     """A job of one asset on the jobs' executor (`locked_executor`), for `execute_job`."""
 
     @asset
-    def probe(settings: SettingsResource) -> None:
+    def probe(settings: SettingsResource, build_db: BuildDb) -> None:
+        from warehouse.build_db import _held
+
         _SEEN_BY_PROBE["build_db"] = settings.get().build_db
+        with build_db.connect():
+            pass
+        _SEEN_BY_PROBE["held"] = str(settings.get().build_db) in _held
 
     return Definitions(
         assets=[probe], jobs=[define_asset_job("probe")], resources=cockpit_resources(), executor=locked_executor
@@ -486,6 +491,7 @@ def test_the_executor_takes_the_refresh_lock_of_the_build_db_the_run_config_name
     assert result.success
     assert _SEEN_BY_PROBE["build_db"] == given.build_db
     assert lock_path(given.build_db).exists() and not lock_path(tmp_path / "env" / "build.duckdb").exists()
+    assert _SEEN_BY_PROBE["held"]  # in process (the default): held open between the steps
 
 
 def test_every_step_on_the_build_db_gets_it_from_the_resource():
@@ -497,3 +503,44 @@ def test_every_step_on_the_build_db_gets_it_from_the_resource():
     }
     assert takes_build_db == set(EXPECTED_ASSETS) - {"report/styringscockpit"}  # the report reads the published file
     assert all("build_db" in check.required_resource_keys for check in defs().asset_checks)  # GX and flags
+
+
+def _other_process_writes(db) -> bool:
+    """Whether another process can open `db` to write (DuckDB: one process per file) and find
+    the row the steps committed; what dbt's process needs after `release_held`."""
+    code = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print(c.execute('select sum(n) from t').fetchone()[0])"
+    done = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True)
+    return done.returncode == 0 and done.stdout.strip() == "42"
+
+
+def test_an_in_process_run_holds_the_build_db_open_between_steps_and_lets_it_go_for_dbt(tmp_path, monkeypatch):
+    from warehouse import build_db as held
+
+    db = tmp_path / "build.duckdb"
+    resource = BuildDb(settings=SettingsResource(build_db=str(db)))
+    with held.held_open(db):
+        with resource.connect() as con:  # a load step
+            con.execute("create table t as select 40 as n")
+        assert str(db) in held._held and not _other_process_writes(db)  # held between the steps
+        with pytest.raises(RuntimeError, match="a step failed"), resource.connect() as con:
+            con.execute("insert into t values (2)")
+            raise RuntimeError("a step failed")  # after its own commit: the earlier rows stand
+        with resource.connect(read_only=True) as con:  # a check reads, joining the open database
+            assert con.execute("select sum(n) from t").fetchone() == (42,)
+        held.release_held(db)  # the dbt step, before its process starts
+        assert _other_process_writes(db) and not db.with_name("build.duckdb.wal").exists()
+        with resource.connect() as con:  # after dbt: connections of their own again
+            assert con.execute("select sum(n) from t").fetchone() == (42,)
+        assert str(db) not in held._held and _other_process_writes(db)
+    with resource.connect(read_only=True) as con, pytest.raises(duckdb.InvalidInputException):
+        con.execute("insert into t values (1)")  # outside a hold, read-only is read-only
+
+    # Above HOLD_MAX_BYTES of DuckDB's memory a step's end lets the database go; the next holds anew.
+    monkeypatch.setattr(held, "HOLD_MAX_BYTES", 0)
+    with held.held_open(db):
+        with resource.connect() as con:
+            assert con.execute("select sum(n) from t").fetchone() == (42,)
+        assert str(db) not in held._held and _other_process_writes(db)
+        with resource.connect():
+            assert str(db) in held._held
+    assert not held._held and not held._wanted

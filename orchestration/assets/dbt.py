@@ -44,6 +44,7 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from orchestration.dbt_resources import DBT_PROJECT
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse import dbt_warm
+from warehouse.build_db import release_held
 from warehouse.build_state import (
     LEDGER_YEARS_ENV,
     PROJECT,
@@ -194,6 +195,7 @@ def cockpit_dbt_assets() -> AssetsDefinition:
             / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid4().hex[:7]}"
         )
         seed_partial_parse(target, settings.dbt_profile_env())
+        release_held(settings.build_db)  # dbt's process writes the file: this one lets it go
         with dbt_environment(settings, ledger_env):
             args = ["build", *(plan.args if plan else ()), *ledger_args]
             try:

@@ -15,6 +15,7 @@ from orchestration.assets.quality import DATAKVALITET_KEY
 from orchestration.partitions import LOAD_ID_TAG, MONTHLY, RANGE_END_TAG, RANGE_START_TAG, YEARLY, full_range
 from orchestration.resources import BuildDb, SettingsResource
 from warehouse.bi_subset import build_subset_fingerprint
+from warehouse.build_db import release_held
 from warehouse.flag_history import (
     Scope,
     confirm_refresh,
@@ -76,6 +77,7 @@ def published_cockpit(
     context: AssetExecutionContext, build_db: BuildDb, settings: SettingsResource
 ) -> MaterializeResult:
     settings = settings.get()
+    release_held(settings.build_db)  # the file is checkpointed, closed and copied: not held open
     stats = context.instance.get_run_stats(context.run.run_id)
     started = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), tz=UTC)
     run_id = context.run.run_id
