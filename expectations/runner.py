@@ -208,7 +208,9 @@ def in_worker(call: Callable[[], object]) -> None:
 
 
 def validate_with_gx(source: str, prepared: pl.DataFrame, *, max_examples: int = 20) -> Outcome:
-    """`validate` by GX itself, here, on a frame the suite's `prepare` step has been applied to."""
+    """`validate` by GX itself, here, on a frame the suite's `prepare` step has been applied to.
+    GX is asked first only whether each expectation passes; a suite that fails is validated a
+    second time for its failures' counts and example rows (so a failure costs two validations)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from dagster import Executor, Field, Selector, executor, multi_or_in_process_executor
-from dagster._core.executor.in_process import InProcessExecutor
 
 from orchestration.resources import settings_of_run
 from warehouse.build_db import held_open
@@ -38,8 +37,9 @@ IN_PROCESS_BY_DEFAULT = Field(
 
 
 class LockedExecutor(Executor):
-    def __init__(self, inner: Executor):
+    def __init__(self, inner: Executor, *, in_process: bool):
         self.inner = inner
+        self.in_process = in_process  # every step in the run worker: the build DB is held open between them
 
     @property
     def retries(self):
@@ -51,13 +51,11 @@ class LockedExecutor(Executor):
 
     def execute(self, plan_context, execution_plan):
         build_db = settings_of_run(plan_context.run_config).build_db
-        # Every step in this process: the build DB stays open between them (warehouse/build_db.py).
-        in_process = isinstance(self.inner, InProcessExecutor)
         with (
             refresh_lock(
                 build_db, run_id=plan_context.run_id, wait=DAGSTER_RUN_WAIT_SECONDS, say=plan_context.log.warning
             ),
-            held_open(build_db) if in_process else nullcontext(),
+            held_open(build_db) if self.in_process else nullcontext(),  # warehouse/build_db.py
         ):
             yield from self.inner.execute(plan_context, execution_plan)
 
@@ -70,4 +68,5 @@ class LockedExecutor(Executor):
 def locked_executor(init_context) -> Executor:
     """Dagster's default executor (`multi_or_in_process_executor`) under the refresh lock, in
     process unless the run config selects `multiprocess`."""
-    return LockedExecutor(multi_or_in_process_executor.executor_creation_fn(init_context))
+    in_process = "multiprocess" not in (init_context.executor_config or {})
+    return LockedExecutor(multi_or_in_process_executor.executor_creation_fn(init_context), in_process=in_process)

@@ -135,25 +135,32 @@ class BuildDb(ConfigurableResource):
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for the block, closed when it ends. A writer creates the file's folder
-        (a fresh checkout has no `data/`); a reader of a missing file fails as DuckDB does."""
+        (a fresh checkout has no `data/`); a reader of a missing file fails as DuckDB does.
+        Inside an in-process run (warehouse/build_db.py `held_open`) the block joins the database
+        the run holds open, writable even when `read_only` (DuckDB joins connections of one mode
+        only; the read-only steps only read). Raises `BuildDbDamaged` for a file DuckDB cannot
+        read, and DuckDB's own errors otherwise."""
         settings = self.settings.get()
         if not read_only:
             settings.build_db.parent.mkdir(parents=True, exist_ok=True)
             drop_empty(settings.build_db)
         try:
             # Held open between the steps of an in-process run (warehouse/build_db.py): the step
-            # joins the open database, writable, as DuckDB joins only connections of one mode.
-            held = hold(settings.build_db, settings.connect_build)
+            # joins the open database, writable, as DuckDB joins only connections of one mode. A
+            # reader never starts a hold on a missing file: it would create an empty one.
+            held = (not read_only or settings.build_db.exists()) and hold(settings.build_db, settings.connect_build)
             con = settings.connect_build(read_only=read_only and not held)  # memory limit, temp dir: as dbt
         except duckdb.Error as exc:
             if damaged_message(exc):
                 raise BuildDbDamaged(settings.build_db, exc) from None
             raise
+        failed = True
         try:
             yield con
+            failed = False
         finally:
             con.close()
-            after_step(settings.build_db)
+            after_step(settings.build_db, failed=failed)
 
 
 def cockpit_resources() -> dict[str, Any]:

@@ -519,14 +519,22 @@ def test_an_in_process_run_holds_the_build_db_open_between_steps_and_lets_it_go_
     db = tmp_path / "build.duckdb"
     resource = BuildDb(settings=SettingsResource(build_db=str(db)))
     with held.held_open(db):
+        with pytest.raises(duckdb.IOException):  # a reader of a missing file fails, and creates none
+            with resource.connect(read_only=True):
+                pass
+        assert not db.exists() and not held._held
         with resource.connect() as con:  # a load step
             con.execute("create table t as select 40 as n")
         assert str(db) in held._held and not _other_process_writes(db)  # held between the steps
+        with resource.connect() as con:
+            con.execute("insert into t values (1)")
         with pytest.raises(RuntimeError, match="a step failed"), resource.connect() as con:
-            con.execute("insert into t values (2)")
-            raise RuntimeError("a step failed")  # after its own commit: the earlier rows stand
-        with resource.connect(read_only=True) as con:  # a check reads, joining the open database
+            con.execute("insert into t values (1)")
+            raise RuntimeError("a step failed")  # after its own commits: the earlier rows stand
+        assert str(db) not in held._held and _other_process_writes(db)  # a failed step lets it go
+        with resource.connect(read_only=True) as con:  # a check reads, joining the database it holds anew
             assert con.execute("select sum(n) from t").fetchone() == (42,)
+            assert str(db) in held._held
         held.release_held(db)  # the dbt step, before its process starts
         assert _other_process_writes(db) and not db.with_name("build.duckdb.wal").exists()
         with resource.connect() as con:  # after dbt: connections of their own again

@@ -73,8 +73,14 @@ _held: dict[str, duckdb.DuckDBPyConnection] = {}  # the holding connection of ea
 @contextmanager
 def held_open(path: Path) -> Iterator[None]:
     """For the block, hold `path` open between the steps that connect to it through `hold`
-    (`BuildDb.connect`): from the first such connection until `release_held`, the block's end or
-    a step's end above `HOLD_MAX_BYTES`. Nothing is opened by this call itself."""
+    (`BuildDb.connect`): from the first such connection until `release_held`, the block's end, a
+    step that failed or a step's end above `HOLD_MAX_BYTES`. Nothing is opened by this call.
+
+    While it is held, this process can open `path` only with the settings' own configuration
+    (`Settings.connect_build`, writable): DuckDB refuses a second connection of another mode or
+    configuration to an open database ("different configuration"), so a plain `duckdb.connect`
+    or a read-only connection of the file belongs after the block. One thread, not nested:
+    today's callers are the runner and the in-process executor, each around its steps."""
     key = str(path)
     _wanted.add(key)
     try:
@@ -93,15 +99,25 @@ def hold(path: Path, open_connection: Callable[[], duckdb.DuckDBPyConnection]) -
     return key in _held
 
 
-def after_step(path: Path) -> None:
-    """After a step's connection to `path` closed: let the held database go when DuckDB holds
-    more than `HOLD_MAX_BYTES` of memory for it (the next step holds it anew)."""
+def after_step(path: Path, *, failed: bool = False) -> None:
+    """After a step's connection to `path` closed: let the held database go when the step
+    `failed` (the next step opens the file anew, as every step did before the hold: a database
+    an error invalidated is not joined again), when DuckDB holds more than `HOLD_MAX_BYTES` of
+    memory for it, or when asking DuckDB fails. Never raises: a step's own error stays its error."""
     con = _held.get(str(path))
     if con is None:
         return
-    used = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
-    if used > HOLD_MAX_BYTES:
+    try:
+        if not failed:
+            used = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+            if used <= HOLD_MAX_BYTES:
+                return
+    except duckdb.Error:
+        pass
+    try:
         _close_held(path)
+    except duckdb.Error:
+        pass  # closed as far as DuckDB could; the next step opens the file and reports what is wrong
 
 
 def release_held(path: Path) -> None:
