@@ -281,12 +281,12 @@ PLANNED_SUBSET_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 @contextlib.contextmanager
 def _planned_per_asset() -> Iterator[None]:
-    """While the runs of a headless refresh on an ephemeral instance are created: one
-    materialization-planned event per asset instead of one per asset and partition (the sample's
-    raw tables: 12 events instead of 339, ~0,3 s of the refresh). Dagster's price for it, that a failed
-    run does not mark its partitions failed, is nothing here: the instance ends with the command,
-    and the outcome is said by the command itself. A UI or `DAGSTER_HOME` run keeps Dagster's
-    default. The user's own setting of the variable is left as it was."""
+    """While the runs of a headless refresh on an ephemeral instance are created and run: one
+    materialization-planned event per asset instead of one per asset and partition (the
+    sample's raw tables: 12 events instead of 339, ~0,3 s of the refresh). Dagster's price for
+    it, that a failed run does not mark its partitions failed, is nothing here: the instance
+    ends with the command, and the command says the outcome itself. A UI or `DAGSTER_HOME` run
+    keeps Dagster's default. The user's own setting of the variable is left as it was."""
     if PLANNED_SUBSET_ENV in os.environ:
         yield
         return
