@@ -38,18 +38,22 @@ BENCH_DIR = "_bench"  # folder of the added files inside each source folder
 
 
 def run_partition(job: str, partition: str) -> int:
-    """Child mode: one partitioned job run headless, in process (as `cockpit run` does)."""
+    """Child mode: one partitioned job run headless, in process, as a UI, schedule or sensor run
+    of it executes on the jobs' executor: the build DB held open between the steps
+    (warehouse/build_db.py; `execute_in_process` replaces the jobs' executor, which holds it)."""
     from dagster import DagsterInstance
 
     from orchestration.runner import QUIET_CONSOLE
+    from warehouse.build_db import held_open
     from warehouse.dbt_manifest import prepare_manifest
     from warehouse.settings import Settings
 
-    Settings.from_env().export_env()
+    settings = Settings.from_env()
+    settings.export_env()
     prepare_manifest()
     from orchestration.definitions import defs
 
-    with contextlib.redirect_stdout(io.StringIO()):  # dbt's event echo
+    with contextlib.redirect_stdout(io.StringIO()), held_open(settings.build_db):  # dbt's event echo
         result = (
             defs()
             .resolve_job_def(job)
