@@ -181,3 +181,32 @@ def test_the_child_dagster_dbt_starts_is_the_venv_s_console_script_on_the_venv_s
     env = {**os.environ, **dbt_child_env(), "COCKPIT_DBT_VERSION": "9.8.7"}  # answered by the child, not dbt
     answer = subprocess.run([str(DBT_CHILD), "--version"], env=env, capture_output=True, text=True)
     assert (answer.returncode, answer.stdout) == (0, "Core:\n  - installed: 9.8.7\n")
+
+
+def test_dbt_in_the_process_started_ahead_leaves_the_build_db_checkpointed_and_let_go(tmp_path):
+    # The process ends without Python's teardown (`_exit_now`): dbt-duckdb's database is closed
+    # first, so what dbt wrote is in the file, not in a WAL, and the file is free for the next step.
+    import duckdb
+
+    _started()
+    db = tmp_path / "build.duckdb"
+    env = {
+        **dbt_warm.environment(),
+        "COCKPIT_BUILD_DB": str(db),
+        "COCKPIT_DUCKDB_TEMP_DIR": str(tmp_path / "build.duckdb.tmp"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    args = ["run", "--select", "dim_maaned", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
+    child = _child(args, env, cwd=PROJECT_ROOT / "dbt_project")
+    said, _ = child.communicate(timeout=300)
+    process = dbt_warm._warm.process
+    dbt_warm.reap()
+    assert (child.returncode, process.returncode) == (0, 0), said
+    assert db.is_file() and not db.with_name("build.duckdb.wal").exists()
+    first, this_year = 2007, time.localtime().tm_year
+    with duckdb.connect(str(db)) as con:  # writable: no process holds it
+        assert con.execute("select count(*), min(aar), max(aar) from marts.dim_maaned").fetchone() == (
+            (this_year + 2 - first) * 12,
+            first,
+            this_year + 1,
+        )

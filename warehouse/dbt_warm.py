@@ -196,7 +196,31 @@ def _serve(path: str) -> int:
     sys.stderr.flush()
     finished.set()
     conn.sendall(f"exit {code}\n".encode())
-    return code  # the child waits for this process's end (the socket closed), then exits with it
+    _exit_now(code)  # the child waits for this process's end (the socket closed), then exits with it
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End this process with `code` now that dbt is done, without Python's teardown of dbt's
+    objects (its manifest, Jinja environments, agate tables): 0,7 s after a build of the sample
+    on this machine, measured, and the dbt step waits for this process's end. First what the
+    teardown did that matters: dbt-duckdb's database is closed (DuckDB checkpoints what dbt
+    wrote and lets the file go) and the exit handlers run (logs flushed, multiprocessing's
+    semaphores released). Returns without ending the process when the database cannot be closed
+    here (another dbt-duckdb, an error): the teardown then closes it, as before."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        env = DuckDBConnectionManager._ENV  # dbt-duckdb 1.11's one database of the invocation
+        if env is not None:
+            env.close()
+            DuckDBConnectionManager._ENV = None
+    except Exception:  # noqa: BLE001 — the ordinary end does the same, slower
+        return
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _read_line(conn: socket.socket) -> str:
