@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -107,17 +107,13 @@ def after_step(path: Path, *, failed: bool = False) -> None:
     con = _held.get(str(path))
     if con is None:
         return
-    try:
-        if not failed:
+    if not failed:
+        with suppress(duckdb.Error):
             used = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
             if used <= HOLD_MAX_BYTES:
                 return
-    except duckdb.Error:
-        pass
-    try:
+    with suppress(duckdb.Error):  # closed as far as DuckDB could; the next step reopens it and says why
         _close_held(path)
-    except duckdb.Error:
-        pass  # closed as far as DuckDB could; the next step opens the file and reports what is wrong
 
 
 def release_held(path: Path) -> None:
