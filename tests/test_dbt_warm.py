@@ -210,3 +210,58 @@ def test_dbt_in_the_process_started_ahead_leaves_the_build_db_checkpointed_and_l
             first,
             this_year + 1,
         )
+
+
+def _lines_written(line_format, level, messages) -> tuple[list[str], int]:
+    """What a dbt logger of `line_format` at `level` writes for `messages`, and how many lines it
+    formatted to get there."""
+    import io
+    import re
+
+    from dbt_common.events.logger import LoggerConfig, _JsonLogger, _TextLogger
+
+    stream = io.StringIO()
+    config = LoggerConfig(
+        name=f"cockpit-test-{line_format.name}-{level.value}",
+        line_format=line_format,
+        level=level,
+        output_stream=stream,
+    )
+    logger = (_JsonLogger if line_format.name == "Json" else _TextLogger)(config)
+    formatted = 0
+    create_line = logger.create_line
+
+    def counted(msg):
+        nonlocal formatted
+        formatted += 1
+        return create_line(msg)
+
+    logger.create_line = counted
+    for msg in messages:
+        logger.write_line(msg)
+    # plain text stamps the time of writing, not of the event
+    return [re.sub(r"^\d\d:\d\d:\d\d", "", line) for line in stream.getvalue().splitlines()], formatted
+
+
+def test_dbt_started_ahead_formats_only_the_log_lines_it_writes_and_writes_the_same(monkeypatch):
+    from dbt_common.events import logger as dbt_logger
+    from dbt_common.events.base_types import EventLevel, msg_from_base_event
+    from dbt_common.events.types import Note, PrintEvent
+
+    monkeypatch.setattr(dbt_logger._Logger, "write_line", dbt_logger._Logger.write_line)  # undone after
+    levels = [EventLevel.DEBUG, EventLevel.TEST, EventLevel.INFO, EventLevel.WARN, EventLevel.ERROR]
+    messages = [msg_from_base_event(Note(msg=f"note {lv.value}"), level=lv) for lv in levels] * 3
+    messages.append(msg_from_base_event(PrintEvent(msg="printed")))  # written even at error (--quiet)
+    formats = list(dbt_logger.LineFormat)
+    # (format, level): lines written by dbt's own write_line, per the levels above x 3 + print
+    cases = {(f, lv): _lines_written(f, lv, messages) for f in formats for lv in (EventLevel.INFO, EventLevel.ERROR)}
+    assert all(formatted == len(messages) for _, formatted in cases.values())  # dbt formats every line
+
+    assert dbt_warm.format_written_lines_only() is True
+    assert dbt_warm.format_written_lines_only() is True  # once only
+    for (line_format, level), (lines, _) in cases.items():
+        now, formatted = _lines_written(line_format, level, messages)
+        assert now == lines  # the same lines, in the same order
+        written = {EventLevel.INFO: 3 * 3 + 1, EventLevel.ERROR: 3 + 1}[level]  # info/warn/error, or error; + print
+        assert (len(now), formatted) == (written, written)
+    assert "printed" in now[-1]
