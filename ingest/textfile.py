@@ -8,9 +8,9 @@ extra empty line at the end are accepted. A line that cannot be a record (wrong 
 fields, an unterminated quote) is rejected whole with its line number; it never takes the file
 down with it.
 
-Excel: the named sheet read by openpyxl twice, for the cached values and for the formulas, so
-each cell keeps its type (`cell_kinds`): a number is a number, never Danish text; a formula
-without a cached value is a contract error naming the cell.
+Excel: the named sheet read by openpyxl for the cached values and, when the sheet holds a
+formula, again for the formulas, so each cell keeps its type (`cell_kinds`): a number is a
+number, never Danish text; a formula without a cached value is a contract error naming the cell.
 """
 
 from __future__ import annotations
@@ -698,11 +698,16 @@ def _transitional(data: bytes) -> bytes:
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+):([A-Z]+[0-9]+)\"")
+# A cell's formula element, `<f>…</f>`, `<f t="shared" …/>` (with or without a namespace prefix);
+# not `<formula>` of conditional formatting or data validation, which are no cell's formula.
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list], list[tuple[int, int, int, int]]]:
-    """Every row of `sheet` as [(value, number_format)] from the cached values, the formulas,
-    and the merged ranges as 0-based (first row, first column, last row, last column)."""
+    """Every row of `sheet` as [(value, number_format)] from the cached values, the formulas
+    (empty when the sheet's XML holds no formula element: openpyxl's second pass over the
+    workbook, half of its reading time, is then skipped), and the merged ranges as 0-based
+    (first row, first column, last row, last column)."""
     from openpyxl import load_workbook  # 0.3 s to import; only workbooks need it
 
     try:
@@ -714,45 +719,53 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
         ) from exc
     if strict:
         data = _transitional(data)
-    try:
-        values_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formula_book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:  # XML ParseError
-        raise ContractError(
-            name,
-            (
-                "projektmappen er gemt som 'Strict Open XML-regneark' og kan ikke læses — åbn den i Excel og "
-                "gem den som 'Excel-projektmappe (*.xlsx)'"
-                if strict
-                else f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
-            ),
-        ) from exc
+
+    def opened(data_only: bool):
+        try:
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:  # XML ParseError
+            raise ContractError(
+                name,
+                (
+                    "projektmappen er gemt som 'Strict Open XML-regneark' og kan ikke læses — åbn den i Excel og "
+                    "gem den som 'Excel-projektmappe (*.xlsx)'"
+                    if strict
+                    else f"filen kan ikke åbnes som Excel-projektmappe (.xlsx): {exc}".splitlines()[0]
+                ),
+            ) from exc
+
+    values_book = opened(True)
     if sheet not in values_book.sheetnames:
         raise ContractError(name, f"arket '{sheet}' findes ikke (ark i filen: {', '.join(values_book.sheetnames)})")
     # A stored dimension like A1:XFD1048576 (some tools write it) would pad every row to 16 384
     # cells: read the cells that are there.
-    values_sheet, formula_sheet = values_book[sheet], formula_book[sheet]
+    values_sheet = values_book[sheet]
     values_sheet.reset_dimensions()
-    formula_sheet.reset_dimensions()
     values = [
         [(c.value, c.number_format) if c.value is not None else (None, "") for c in row]
         for row in values_sheet.iter_rows()
     ]
-    formulas = [
-        [c.value if getattr(c, "data_type", None) == "f" else None for c in row] for row in formula_sheet.iter_rows()
-    ]
-    merges = _merged_ranges(data, values_sheet._worksheet_path)  # read-only sheets do not parse merges
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(values_sheet._worksheet_path.lstrip("/"))
     values_book.close()
-    formula_book.close()
-    return values, formulas, merges
+    formulas = []
+    if _FORMULA.search(xml):
+        formula_book = opened(False)
+        formula_sheet = formula_book[sheet]
+        formula_sheet.reset_dimensions()
+        formulas = [
+            [c.value if getattr(c, "data_type", None) == "f" else None for c in row]
+            for row in formula_sheet.iter_rows()
+        ]
+        formula_book.close()
+    return values, formulas, _merged_ranges(xml)  # read-only sheets do not parse merges
 
 
-def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, int]]:
-    """The sheet's merged ranges (`<mergeCell ref="C5:C7"/>`) as 0-based (row, column, row, column)."""
+def _merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """A sheet's merged ranges (`<mergeCell ref="C5:C7"/>` in its XML) as 0-based (row, column,
+    row, column)."""
     from openpyxl.utils import range_boundaries
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = archive.read(sheet_path.lstrip("/"))
     merges = []
     for first, last in _MERGE.findall(xml):
         min_col, min_row, max_col, max_row = range_boundaries(f"{first.decode()}:{last.decode()}")

@@ -2,6 +2,7 @@
 with the outcome its README states, read file by file exactly as `cockpit check` and a run read
 them. The run-level outcomes (published values, flags, refusals) are in test_cases_run.py."""
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -81,6 +82,47 @@ def test_07_formulas_without_cached_values_are_refused_naming_sheet_and_cells():
     assert err.value.reason.startswith("arket 'Takster', celle J4, L4, J5, L5: formel uden beregnet værdi")
     assert "åbn projektmappen i Excel" in err.value.reason
     assert (err.value.column, err.value.line) == ("Antal døgn, Døgntakst", 4)
+
+
+@pytest.mark.parametrize(
+    ("rel", "passes"),
+    [
+        ("bugs/05_excel_formula_unrounded/takstbilag/formler_uafrundet.xlsx", [True, False]),
+        ("bugs/06_excel_numeric_three_decimals/takstbilag/tre_decimaler.xlsx", [True]),
+        ("bugs/07_excel_formula_no_cache/takstbilag/uden_cache.xlsx", [True, False]),
+    ],
+)
+def test_a_workbook_is_read_for_its_formulas_only_when_its_sheet_holds_one(monkeypatch, rel, passes):
+    import openpyxl
+
+    opened, real = [], openpyxl.load_workbook
+
+    def counted(*args, **kwargs):
+        opened.append(kwargs["data_only"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", counted)
+    with contextlib.suppress(ContractError):  # case 07 is refused, after both passes
+        _read(TAKSTBILAG, rel)
+    assert opened == passes  # the cached values, then the formulas only where there are some
+
+
+def test_a_formula_element_is_found_in_any_form_a_sheet_writes_it_and_nothing_else_is():
+    from ingest.textfile import _FORMULA
+
+    cells = [
+        b'<c r="J4"><f>ROUND(G4*H4*I4,0)</f><v>694</v></c>',
+        b'<c r="J5"><f t="shared" si="0"/></c>',
+        b'<x:c r="J4"><x:f t="array" ref="J4:J5">A1</x:f></x:c>',
+        b'<c r="J4"><f\n>A1</f></c>',
+    ]
+    others = [
+        b'<conditionalFormatting><cfRule type="expression"><formula>$A1&gt;0</formula></cfRule>',
+        b'<dataValidation><formula1>"ja,nej"</formula1></dataValidation>',
+        b'<c r="A1" t="s"><v>0</v></c>',
+        b'<sheetFormatPr defaultRowHeight="15"/><filterColumn colId="0"/>',
+    ]
+    assert [bool(_FORMULA.search(c)) for c in cells + others] == [True] * 4 + [False] * 4
 
 
 def test_freedom_cp1252_lower_case_padded_reordered_headers():
