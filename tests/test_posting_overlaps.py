@@ -9,6 +9,7 @@ from datetime import date
 
 import duckdb
 import polars as pl
+import pytest
 
 from warehouse.raw_loader import OVERLAP, posting_overlaps
 from warehouse.sql_names import ident
@@ -65,10 +66,26 @@ def test_the_same_findings_as_keying_every_posting():
     assert len(expected) > 10  # the case is not empty: repeats in several municipalities and years
     assert {kommune for _, _, kommune, _, _ in expected} == {"851", "846", None}
     assert len(found) == len(expected)
-    assert [copy for copy, _ in found] == [copy for copy, *_ in expected]
-    for (copy, text), (kopi, foerste, kommune, aar, n) in zip(found, expected):
-        assert (copy, text.split(":")[0]) == (kopi, f"{OVERLAP}{foerste}")
+    assert [copy for copy, *_ in found] == [copy for copy, *_ in expected]
+    for (copy, text, kommunenr, year), (kopi, foerste, kommune, aar, n) in zip(found, expected):
+        assert (copy, text.split(":")[0], kommunenr, year) == (kopi, f"{OVERLAP}{foerste}", kommune, aar)
         assert f": {n} posteringer med" in text and f"(kommune {kommune}, {aar})" in text
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_within_municipality_years_the_same_findings_as_for_all_of_them(seed):
+    postings = _postings(3000, seed=seed)
+    rng = random.Random(seed)
+    keys = [(k, y) for k in ["851", "846", "860", None] for y in [2023, 2024, None]]
+    scope = pl.DataFrame(rng.sample(keys, 5), schema={"kommunenr": pl.String(), "aar": pl.Int32()}, orient="row")
+    with duckdb.connect() as con:
+        con.register("postings", postings)
+        con.register("scope", scope)
+        every = posting_overlaps(con, ident("postings"))
+        within = posting_overlaps(con, ident("postings"), within="scope")
+    chosen = set(scope.iter_rows())
+    assert within == [f for f in every if (f[2], f[3]) in chosen]  # NULL municipality or year included
+    assert len(within) > 0 and len(within) < len(every)
 
 
 def test_a_municipality_year_of_one_file_has_no_finding():
@@ -77,3 +94,87 @@ def test_a_municipality_year_of_one_file_has_no_finding():
         con.register("postings", postings)
         assert con.execute(REFERENCE).fetchall() == []
         assert posting_overlaps(con, ident("postings")) == []
+
+
+LEDGER_HEADER = (
+    "Kommunenr;Bilagsnr;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tilbudsnr;Leverandør CVR;"
+    "Borgerreference;Periode fra;Periode til;Antal døgn;Tekst\n"
+)
+
+
+def _ledger_file(path, rng: random.Random, kommuner: list[str], years: list[int], n: int) -> None:
+    """A ledger file of `n` postings over `kommuner` and `years`, drawn from few enough keys that
+    files of the same municipality and year repeat postings."""
+    lines = []
+    for i in range(n):
+        kommune, year, m = rng.choice(kommuner), rng.choice(years), rng.randint(1, 3)
+        amount = rng.choice(["100,00", "200,00"])
+        lines.append(
+            f"{kommune};{path.stem}-{i};15-0{m}-{year};5.38.50;1;4.9;{amount};9951;40007919;"
+            f"B-00{rng.randint(1, 3)};01-0{m}-{year};28-0{m}-{year};;x\n"
+        )
+    path.write_text(LEDGER_HEADER + "".join(lines))
+
+
+def _findings(con) -> list[tuple]:
+    return con.execute(
+        """select kildefil, fund, kommunenr, aar from quarantine.fund
+                          where kilde = 'posteringer' and starts_with(fund, ?) order by all""",
+        [OVERLAP],
+    ).fetchall()
+
+
+def _all_of_them(con) -> list[tuple]:
+    return sorted(posting_overlaps(con, "raw.posteringer"))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_loads_that_add_change_and_remove_files_keep_the_findings_of_every_municipality_year(tmp_path, seed):
+    """A load computes the overlaps again only for the municipality-years its files' postings
+    leave or enter; after every load, the findings are those of all postings computed afresh."""
+    from ingest.sources import POSTERINGER
+    from warehouse.raw_loader import RemovalPolicy, load_source
+
+    rng = random.Random(seed)
+    folder = tmp_path / "landing" / "posteringer"
+    folder.mkdir(parents=True)
+    kommuner, years = ["851", "846", "860", "773"], [2023, 2024]
+    names = [f"f{i}.csv" for i in range(6)]
+    with duckdb.connect() as con:
+        for step in range(8):
+            for name in rng.sample(names, rng.randint(1, 2)):  # add or change one or two files
+                _ledger_file(folder / name, rng, rng.sample(kommuner, rng.randint(1, 2)), rng.sample(years, 1), 12)
+            if step % 3 == 2:
+                present = sorted(folder.glob("*.csv"))
+                if len(present) > 2:
+                    rng.choice(present).unlink()
+            load_source(con, POSTERINGER, tmp_path / "landing", f"run-{step}", removal=RemovalPolicy(allowed=True))
+            assert _findings(con) == _all_of_them(con)
+        assert len(_findings(con)) > 0  # the sequence made repeats across files
+
+
+def test_a_build_db_from_before_keyed_findings_has_them_keyed(tmp_path):
+    from ingest.sources import POSTERINGER
+    from warehouse.raw_loader import ensure_schema, load_source
+
+    rng = random.Random(5)
+    folder = tmp_path / "landing" / "posteringer"
+    folder.mkdir(parents=True)
+    for name, kommune in [("a.csv", "851"), ("b.csv", "851"), ("c.csv", "846"), ("d.csv", "846")]:
+        _ledger_file(folder / name, rng, [kommune], [2024], 12)
+    db = tmp_path / "build.duckdb"
+    with duckdb.connect(str(db)) as con:
+        load_source(con, POSTERINGER, tmp_path / "landing", "run-1")
+        expected = _findings(con)
+        assert {(k, y) for *_, k, y in expected} == {("851", 2024), ("846", 2024)}
+        # as a build DB made before: the findings without their municipality-year
+        con.execute("alter table quarantine.fund drop column kommunenr")
+        con.execute("alter table quarantine.fund drop column aar")
+    with duckdb.connect(str(db)) as con:
+        ensure_schema(con)
+        ensure_schema(con)  # and again: nothing left to do
+        assert _findings(con) == expected
+        _ledger_file(folder / "d.csv", rng, ["846"], [2024], 12)  # 846 changes; 851's findings stand
+        load_source(con, POSTERINGER, tmp_path / "landing", "run-2")
+        assert _findings(con) == _all_of_them(con)
+        assert [f for f in _findings(con) if f[2] == "851"] == [f for f in expected if f[2] == "851"]

@@ -244,7 +244,7 @@ BOOKKEEPING = {
     "meta.loaded_partitions": ["source", "file", "partition", "sha256", "rows", "load_id", "loaded_at", "reader"],
     "quarantine.afviste_raekker": ["kilde", "kildefil", "kildelinje", "kolonne", "raavaerdi", "aarsag", "load_id"],
     "quarantine.cpr_fund": ["kilde", "kildefil", "kildelinje", "kolonne", "maskeret_vaerdi", "load_id"],
-    "quarantine.fund": ["kilde", "kildefil", "fund", "load_id"],
+    "quarantine.fund": ["kilde", "kildefil", "fund", "load_id", "kommunenr", "aar"],
     "meta.removed_files": ["source", "file", "load_id", "removed_at"],
     "meta.file_digests": [
         "source",

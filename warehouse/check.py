@@ -167,7 +167,7 @@ def _posting_overlaps(files: list) -> list[tuple[str, str]]:
     )
     with duckdb.connect() as con:
         con.register("checked_postings", frame)
-        return posting_overlaps(con, ident("checked_postings"))
+        return [(copy, text) for copy, text, _, _ in posting_overlaps(con, ident("checked_postings"))]
 
 
 def _file_block(rel: str, source: Source, parsed) -> list[str]:
