@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -883,23 +883,21 @@ def _record_duplicates_and_removals(
     ]
     con.execute("delete from quarantine.fund where kilde = ? and starts_with(fund, ?)", [source.name, DUPLICATE])
     if source.name == "posteringer" and (plan.to_read or plan.removed):
-        scope_frame = scope if scope is not None else pl.DataFrame(schema={"kommunenr": pl.String(), "aar": pl.Int32()})
-        with registered(con, overlap_scope=scope_frame):
-            within = "overlap_scope" if scope is not None else None
-            findings += [
-                (source.name, copy, text, kommune, aar)
-                for copy, text, kommune, aar in posting_overlaps(con, qualified("raw", source.name), within=within)
-            ]
-            con.execute(
-                "delete from quarantine.fund f where kilde = ? and starts_with(fund, ?)"
-                + (
-                    ""
-                    if within is None
-                    else " and exists (select 1 from overlap_scope s where s.kommunenr is not distinct from"
-                    " f.kommunenr and s.aar is not distinct from f.aar)"
-                ),
-                [source.name, OVERLAP],
-            )
+        within = None if scope is None else list(scope.iter_rows())
+        findings += [
+            (source.name, copy, text, kommune, aar)
+            for copy, text, kommune, aar in posting_overlaps(con, qualified("raw", source.name), within=within)
+        ]
+        delete = "delete from quarantine.fund f where kilde = ? and starts_with(fund, ?)"
+        if scope is None:
+            con.execute(delete, [source.name, OVERLAP])
+        else:
+            with registered(con, overlap_scope=scope):
+                con.execute(
+                    delete + " and exists (select 1 from overlap_scope s where s.kommunenr is not distinct from"
+                    " f.kommunenr and s.aar is not distinct from f.aar)",
+                    [source.name, OVERLAP],
+                )
     if findings:
         con.executemany(
             "insert into quarantine.fund (kilde, kildefil, fund, kommunenr, aar, load_id) values (?, ?, ?, ?, ?, ?)",
@@ -912,39 +910,67 @@ def _record_duplicates_and_removals(
         )
 
 
+# More municipality-years than this in one load (a reader upgrade, a first load): every posting
+# is keyed and the findings kept to the scope, rather than a filter of that many terms.
+SCOPE_MAX = 64
+
+
 def posting_overlaps(
-    con: duckdb.DuckDBPyConnection, relation: str, within: str | None = None
+    con: duckdb.DuckDBPyConnection, relation: str, within: Collection[tuple[str | None, int | None]] | None = None
 ) -> list[tuple[str, str, str | None, int | None]]:
     """Postings with the same key in two files of the same municipality and year — a re-export
     lying beside the old one, which R02 would otherwise show only as one warning per line.
 
     `relation`: SQL text of a relation with the raw posting columns and `_source_file` (a quoted
-    table name, or a registered frame's name). `within`: the name of a relation of municipality-
-    years (`kommunenr`, `aar`; NULL matches NULL) to look in, or None for all. The key is R02's
-    (kommune, tilbud, case key, service period, amount; a masked or empty case key is no key).
-    Returns (the later file by name, one Danish line naming the earlier file, the count,
-    municipality and year, the municipality, the year), at most one per pair of files and
-    municipality-year.
+    table name, or a registered frame's name). `within`: the municipality-years (kommunenr, year;
+    None matches NULL) to look in, or None for all. The key is R02's (kommune, tilbud, case key,
+    service period, amount; a masked or empty case key is no key). Returns (the later file by
+    name, one Danish line naming the earlier file, the count, municipality and year, the
+    municipality, the year), at most one per pair of files and municipality-year, sorted.
 
     Only municipality-years with postings from two files or more are keyed: grouping every
     posting by the whole key took 11 s of a 51 s load of one 1 M-row file (load 20), and a
-    municipality-year of one file cannot repeat a posting across files."""
-    scoped = (
-        f"""semi join {within} w on p.kommunenr is not distinct from w.kommunenr
-                                   and year(p.bogfoeringsdato) is not distinct from w.aar"""
-        if within is not None
-        else ""
-    )
-    rows = con.execute(f"""
-        with shared as (
-            select p.kommunenr, year(p.bogfoeringsdato) as aar from {relation} p {scoped}
+    municipality-year of one file cannot repeat a posting across files. `within` is a filter of
+    constants, one term per municipality-year (a date range, not `year()`), so DuckDB skips the
+    row groups of other municipalities and years: one municipality-year of the national ledger's
+    20 M postings in 0,19 s, against 0,46 s joined to the same pair and 0,51 s for all (warm)."""
+    if within is not None and len(within) > SCOPE_MAX:
+        wanted = set(within)
+        return [f for f in posting_overlaps(con, relation) if (f[2], f[3]) in wanted]
+    if within is not None and not within:
+        return []
+    rows, params = relation, []
+    scoped = ""
+    if within is not None:
+        terms = []
+        for kommune, aar in within:
+            if kommune is None:
+                term = "p.kommunenr is null"
+            else:
+                term, params = "p.kommunenr = ?", [*params, kommune]
+            if aar is None:
+                term += " and p.bogfoeringsdato is null"
+            elif 1 <= aar <= 9999:
+                term += " and p.bogfoeringsdato between ? and ?"
+                params += [date(aar, 1, 1), date(aar, 12, 31)]
+            else:  # a year Python's dates do not hold (DuckDB's and polars' do)
+                term += " and year(p.bogfoeringsdato) = ?"
+                params.append(aar)
+            terms.append(f"({term})")
+        scoped = f"scoped as materialized (select * from {relation} p where {' or '.join(terms)}),"
+        rows = "scoped"
+    found = con.execute(
+        f"""
+        with {scoped}
+        shared as (
+            select kommunenr, year(bogfoeringsdato) as aar from {rows}
             group by all
             having min(_source_file) <> max(_source_file)
         ),
         keyed as (
             select p.kommunenr, year(p.bogfoeringsdato) as aar, tilbudsnr, borgerreference, periode_fra,
                    periode_til, beloeb, list(distinct _source_file order by _source_file) as filer
-            from {relation} p
+            from {rows} p
             semi join shared s
               on p.kommunenr is not distinct from s.kommunenr and year(p.bogfoeringsdato) is not distinct from s.aar
             where borgerreference is not null and borgerreference not like '%XXXXXX-XXXX%'
@@ -954,7 +980,9 @@ def posting_overlaps(
         ),
         pairs as (select kommunenr, aar, filer[1] as foerste, unnest(filer[2:]) as kopi from keyed)
         select kopi, foerste, kommunenr, aar, count(*) from pairs group by all order by all
-    """).fetchall()
+    """,
+        params,
+    ).fetchall()
     return [
         (
             copy,
@@ -963,7 +991,7 @@ def posting_overlaps(
             None if kommune is None else str(kommune),
             aar,
         )
-        for copy, first, kommune, aar, n in rows
+        for copy, first, kommune, aar, n in found
     ]
 
 
