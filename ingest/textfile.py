@@ -698,9 +698,11 @@ def _transitional(data: bytes) -> bytes:
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+):([A-Z]+[0-9]+)\"")
-# A cell's formula element, `<f>…</f>`, `<f t="shared" …/>` (with or without a namespace prefix);
-# not `<formula>` of conditional formatting or data validation, which are no cell's formula.
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# A cell's formula element, `<f>…</f>`, `<f t="shared" …/>` (with or without a namespace prefix,
+# any XML name); not `<formula>` of conditional formatting or data validation, no cell's formula.
+_FORMULA = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s>/]")
+# XML in an 8-bit encoding (UTF-8, with or without its BOM): the only one the search above reads.
+_EIGHT_BIT = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")
 
 
 def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list], list[tuple[int, int, int, int]]]:
@@ -749,7 +751,7 @@ def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[l
         xml = archive.read(values_sheet._worksheet_path.lstrip("/"))
     values_book.close()
     formulas = []
-    if _FORMULA.search(xml):
+    if _FORMULA.search(xml) or not _EIGHT_BIT.match(xml):  # a UTF-16 sheet: read its formulas as before
         formula_book = opened(False)
         formula_sheet = formula_book[sheet]
         formula_sheet.reset_dimensions()

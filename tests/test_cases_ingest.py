@@ -122,7 +122,37 @@ def test_a_formula_element_is_found_in_any_form_a_sheet_writes_it_and_nothing_el
         b'<c r="A1" t="s"><v>0</v></c>',
         b'<sheetFormatPr defaultRowHeight="15"/><filterColumn colId="0"/>',
     ]
-    assert [bool(_FORMULA.search(c)) for c in cells + others] == [True] * 4 + [False] * 4
+    cells.append(b'<s-1:c r="A2"><s-1:f>1+1</s-1:f></s-1:c>')  # any XML name as the prefix
+    assert [bool(_FORMULA.search(c)) for c in cells + others] == [True] * 5 + [False] * 4
+
+
+def test_a_sheet_in_utf_16_is_read_for_its_formulas_as_before(tmp_path):
+    """The formula search reads 8-bit XML; a sheet saved as UTF-16 (valid XML, no program writes
+    it) still gets the formula pass, so a formula without a cached value is still refused."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Takster"
+    sheet.append(["Tilbudsnr", "Døgntakst"])
+    sheet.append([1001, "=1+1"])
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    wide = tmp_path / "takstbilag" / "utf16.xlsx"
+    wide.parent.mkdir()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(wide, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'")
+                text = text.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                data = text.encode("utf-16")
+            target.writestr(item, data)
+    with pytest.raises(ContractError) as err:
+        read_file(TAKSTBILAG, wide, wide.parent.parent, "case")
+    assert "celle B2: formel uden beregnet værdi" in err.value.reason
 
 
 def test_freedom_cp1252_lower_case_padded_reordered_headers():

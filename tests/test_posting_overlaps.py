@@ -180,3 +180,59 @@ def test_a_build_db_from_before_keyed_findings_has_them_keyed(tmp_path):
         load_source(con, POSTERINGER, tmp_path / "landing", "run-2")
         assert _findings(con) == _all_of_them(con)
         assert [f for f in _findings(con) if f[2] == "851"] == [f for f in expected if f[2] == "851"]
+
+
+def _posting(kommune: str, voucher: str, year: int) -> str:
+    return f"{kommune};{voucher};15-01-{year};5.38.50;1;4.9;100,00;9951;40007919;B-001;01-01-{year};28-01-{year};;x\n"
+
+
+def test_a_partition_s_rows_that_go_without_their_file_being_read_take_their_findings_along(tmp_path):
+    """A yearly load deletes the rows of a changed file's partitions in its range without reading
+    the file when the file holds no rows of the range any more: the municipality-year those rows
+    leave is computed again too (found by review: the finding of 851/2023 stayed)."""
+    from ingest.sources import POSTERINGER
+    from warehouse.raw_loader import Partitions, load_source
+
+    def years(start: str, end: str) -> Partitions:
+        return Partitions(start=start, end=end, first="2023", last="2024")
+
+    landing = tmp_path / "landing"
+    folder = landing / "posteringer"
+    folder.mkdir(parents=True)
+    (folder / "f.csv").write_text(LEDGER_HEADER + _posting("851", "f1", 2023) + _posting("851", "f2", 2024))
+    (folder / "g.csv").write_text(LEDGER_HEADER + _posting("851", "g1", 2023))
+    with duckdb.connect() as con:
+        load_source(con, POSTERINGER, landing, "run-1", partitions=years("2023", "2024"))
+        assert [(f[0], f[2], f[3]) for f in _findings(con)] == [("posteringer/g.csv", "851", 2023)]
+        (folder / "f.csv").write_text(LEDGER_HEADER + _posting("851", "f2", 2024))  # no 2023 any more
+        load_source(con, POSTERINGER, landing, "run-2", partitions=years("2024", "2024"))
+        assert _findings(con) == _all_of_them(con)
+        (folder / "h.csv").write_text(LEDGER_HEADER + _posting("846", "h1", 2023))  # and a new file of 2023
+        load_source(con, POSTERINGER, landing, "run-3", partitions=years("2023", "2023"))
+        assert con.execute(
+            "select distinct _source_file from raw.posteringer where kommunenr = '851' and year(bogfoeringsdato) = 2023"
+        ).fetchall() == [("posteringer/g.csv",)]
+        assert _findings(con) == _all_of_them(con) == []
+
+
+def test_findings_left_without_their_municipality_year_are_all_computed_again(tmp_path):
+    """A keying of an old build DB that was interrupted leaves findings without municipality-year,
+    which no scoped load would replace: while there are any, a load computes every one again."""
+    from ingest.sources import POSTERINGER
+    from warehouse.raw_loader import load_source
+
+    rng = random.Random(9)
+    landing = tmp_path / "landing"
+    folder = landing / "posteringer"
+    folder.mkdir(parents=True)
+    for name, kommune in [("a.csv", "851"), ("b.csv", "851"), ("c.csv", "846"), ("d.csv", "846")]:
+        _ledger_file(folder / name, rng, [kommune], [2024], 12)
+    with duckdb.connect() as con:
+        load_source(con, POSTERINGER, landing, "run-1")
+        assert {f[2] for f in _findings(con)} == {"851", "846"}
+        con.execute("update quarantine.fund set kommunenr = null, aar = null")
+        (folder / "a.csv").unlink()  # 851's repeats are gone; the load touches 851 only
+        _ledger_file(folder / "e.csv", rng, ["773"], [2024], 12)
+        load_source(con, POSTERINGER, landing, "run-2")
+        assert _findings(con) == _all_of_them(con)
+        assert {f[2] for f in _findings(con)} == {"846"}

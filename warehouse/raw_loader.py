@@ -550,9 +550,9 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
     con.execute("begin")
     try:
         with registered(con, stale_partitions=stale, whole_files=whole):
-            touched = (
-                [_overlap_keys_leaving(con, table, whole["file"].to_list())] if source.name == "posteringer" else []
-            )
+            # every file some of whose rows go: read again, removed, or a partition changed outside the plan
+            leaving = sorted(set(whole["file"].to_list()) | set(stale["file"].to_list()))
+            touched = [_overlap_keys_leaving(con, table, leaving)] if source.name == "posteringer" else []
             _delete_stale(con, source, table)
         columns = table_columns(con, "raw", source.name)
         ledger, new_columns = _Ledger(), {}
@@ -580,7 +580,8 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
         ledger.write(con)
         known = touched and all(t is not None for t in touched)
         scope = pl.concat(touched, how="vertical_relaxed").unique() if known else None
-        _record_duplicates_and_removals(con, plan, stats, load_id, loaded_at, scope)
+        changed = bool(plan.to_read or plan.removed or stale.height)
+        _record_duplicates_and_removals(con, plan, stats, load_id, loaded_at, scope, changed=changed)
         if plan.digests is not None:
             record_digests(con, source.name, plan.digests)
         _commit(con)
@@ -867,6 +868,8 @@ def _record_duplicates_and_removals(
     load_id: str,
     loaded_at: datetime,
     scope: pl.DataFrame | None = None,
+    *,
+    changed: bool = True,
 ) -> None:
     """Inside the load's transaction: the source's findings of byte-identical copies and of
     postings repeated across files, as they are now (`quarantine.fund`, shown by `cockpit check`
@@ -875,14 +878,23 @@ def _record_duplicates_and_removals(
     `scope`: the municipality-years (`kommunenr`, `aar`) whose postings this load removed or
     inserted; only their overlap findings can have changed, so only they are computed again and
     replaced (a national ledger of 20 M postings: 0,5–1,35 s for all, 0,19 s for one
-    municipality-year). None: every municipality-year."""
+    municipality-year). None: every municipality-year; so too while a ledger finding has no
+    municipality-year (a build DB whose keying was interrupted, or postings with neither
+    municipality nor date), which a scoped delete would never replace. `changed`: whether the
+    load deleted or inserted rows at all; the overlaps are computed only then."""
     source = plan.source
     findings = [
         (source.name, copy, f"{DUPLICATE}{original}: ikke indlæst (slet kopien)", None, None)
         for copy, original in plan.duplicates.items()
     ]
     con.execute("delete from quarantine.fund where kilde = ? and starts_with(fund, ?)", [source.name, DUPLICATE])
-    if source.name == "posteringer" and (plan.to_read or plan.removed):
+    if source.name == "posteringer" and changed:
+        unkeyed = con.execute(
+            "select count(*) from quarantine.fund where kilde = ? and starts_with(fund, ?) and kommunenr is null"
+            " and aar is null",
+            [source.name, OVERLAP],
+        ).fetchone()[0]
+        scope = None if unkeyed else scope
         within = None if scope is None else list(scope.iter_rows())
         findings += [
             (source.name, copy, text, kommune, aar)
