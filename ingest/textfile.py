@@ -707,9 +707,9 @@ _EIGHT_BIT = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")
 
 def _sheet_cells(data: bytes, name: str, sheet: str) -> tuple[list[list], list[list], list[tuple[int, int, int, int]]]:
     """Every row of `sheet` as [(value, number_format)] from the cached values, the formulas
-    (empty when the sheet's XML holds no formula element: openpyxl's second pass over the
-    workbook, half of its reading time, is then skipped), and the merged ranges as 0-based
-    (first row, first column, last row, last column)."""
+    (empty when the sheet's XML, in 8-bit XML, holds no formula element: openpyxl's second pass
+    over the workbook is then skipped; the sample's 66 workbooks 1,38–1,51 s against 1,49–1,68 s),
+    and the merged ranges as 0-based (first row, first column, last row, last column)."""
     from openpyxl import load_workbook  # 0.3 s to import; only workbooks need it
 
     try:
