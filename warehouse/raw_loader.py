@@ -578,10 +578,9 @@ def write_load(con: duckdb.DuckDBPyConnection, plan: LoadPlan, read: Iterable[Pa
                 f" ({len(reread)}); nothing was loaded"
             )
         ledger.write(con)
-        known = touched and all(t is not None for t in touched)
-        scope = pl.concat(touched, how="vertical_relaxed").unique() if known else None
+        scope = pl.concat(touched, how="vertical_relaxed").unique() if touched else None
         changed = bool(plan.to_read or plan.removed or stale.height)
-        _record_duplicates_and_removals(con, plan, stats, load_id, loaded_at, scope, changed=changed)
+        _record_duplicates_and_removals(con, plan, stats, load_id, loaded_at, scope=scope, changed=changed)
         if plan.digests is not None:
             record_digests(con, source.name, plan.digests)
         _commit(con)
@@ -835,11 +834,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> lis
     ]
 
 
-def _overlap_keys(rows: pl.DataFrame) -> pl.DataFrame | None:
-    """The municipality-years (`kommunenr` String, `aar` Int32) of raw posting rows; None when
-    the rows lack either column (every municipality-year is then looked at again)."""
-    if not {"kommunenr", "bogfoeringsdato"} <= set(rows.columns):
-        return None
+def _overlap_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    """The municipality-years (`kommunenr` String, `aar` Int32) of a ledger file's raw rows (the
+    readers give every contract column)."""
     return rows.select(
         pl.col("kommunenr").cast(pl.String), pl.col("bogfoeringsdato").dt.year().cast(pl.Int32).alias("aar")
     ).unique()
@@ -847,8 +844,8 @@ def _overlap_keys(rows: pl.DataFrame) -> pl.DataFrame | None:
 
 def _overlap_keys_leaving(con: duckdb.DuckDBPyConnection, table: str, files: list[str]) -> pl.DataFrame:
     """Inside the load, before its deletes: the municipality-years (`kommunenr`, `aar`) of the raw
-    postings of `files` (read again or removed: every file whose rows the load deletes), whose
-    overlap findings may change with them. The files as a list of values, which DuckDB checks
+    postings of `files` (every file some of whose rows the load deletes), whose overlap findings
+    may change with them. The files as a list of values, which DuckDB checks
     against each row group's range of `_source_file` (a file's rows lie together): a join
     would read the column of every posting. Empty, without a query, for no files."""
     if not files:
@@ -867,9 +864,9 @@ def _record_duplicates_and_removals(
     stats: LoadStats,
     load_id: str,
     loaded_at: datetime,
-    scope: pl.DataFrame | None = None,
     *,
-    changed: bool = True,
+    scope: pl.DataFrame | None,
+    changed: bool,
 ) -> None:
     """Inside the load's transaction: the source's findings of byte-identical copies and of
     postings repeated across files, as they are now (`quarantine.fund`, shown by `cockpit check`
