@@ -184,10 +184,10 @@ class _Counting(parallel_read.ProcessPoolExecutor):
         return super().submit(*args, **kwargs)
 
 
-@pytest.mark.parametrize(("ahead_bytes", "most_waiting"), [(1, 1), (128 << 20, 3)])
+@pytest.mark.parametrize(("ahead_bytes", "most_waiting"), [(8_000, 1), (128 << 20, 3)])
 def test_workers_run_ahead_of_the_writer_by_files_and_bytes(sample_landing, monkeypatch, ahead_bytes, most_waiting):
     # files handed to the 2 workers and not yet taken: at most 3 (workers + 1), and one at a time
-    # when every file is over the byte budget
+    # when each file is nearly the byte budget
     monkeypatch.setattr(parallel_read, "PARALLEL_FROM_SECONDS", 0.0)
     monkeypatch.setattr(parallel_read, "AHEAD_BYTES", ahead_bytes)
     monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", _Counting)
@@ -203,6 +203,41 @@ def test_workers_run_ahead_of_the_writer_by_files_and_bytes(sample_landing, monk
         waiting.append(_Counting.submitted - taken)
         assert isinstance(parsed, Parsed) and parsed.rows.height > 0, f.rel
     assert taken == 8 and max(waiting) == most_waiting and waiting[-1] == 0
+
+
+def test_a_file_over_the_byte_budget_is_parsed_here_in_its_turn(sample_landing, monkeypatch):
+    # the workers parse the files under the budget; the ones over it are parsed by the caller,
+    # and every file comes back in the order given, as parsed in one process
+    monkeypatch.setattr(parallel_read, "PARALLEL_FROM_SECONDS", 0.0)
+    monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", _Counting)
+    landing = sample_landing[0]
+    files = [
+        LandingFile(p.relative_to(landing).as_posix(), p, "")
+        for p in sorted((landing / TAKSTBILAG.landing_folder).rglob("*.xlsx"))[:8]
+    ]
+    sizes = sorted(f.path.stat().st_size for f in files)
+    monkeypatch.setattr(parallel_read, "AHEAD_BYTES", sizes[4])  # 3 of the 8 are over it
+    _Counting.submitted = 0
+    got = list(parallel_read.parsed_in_order(TAKSTBILAG, files, landing, LOAD_ID, workers=2))
+    serial = list(parallel_read.parsed_in_order(TAKSTBILAG, files, landing, LOAD_ID, workers=1))
+    assert _Counting.submitted == 5
+    assert [f.rel for f, _ in got] == [f.rel for f in files] == [f.rel for f, _ in serial]
+    for (_, parsed), (_, alone) in zip(got, serial, strict=True):
+        assert parsed.rows.height > 0
+        assert parsed.rows.equals(alone.rows)
+
+
+def test_files_all_over_the_byte_budget_start_no_worker(sample_landing, monkeypatch):
+    monkeypatch.setattr(parallel_read, "PARALLEL_FROM_SECONDS", 0.0)
+    monkeypatch.setattr(parallel_read, "AHEAD_BYTES", 1)
+    monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", _Counting)
+    _Counting.submitted = 0
+    landing = sample_landing[0]
+    files = [LandingFile(p.relative_to(landing).as_posix(), p, "") for p in POSTERINGER.files(landing)[:3]]
+    got = list(parallel_read.parsed_in_order(POSTERINGER, files, landing, LOAD_ID, workers=2))
+    assert _Counting.submitted == 0
+    assert [f.rel for f, _ in got] == [f.rel for f in files]
+    assert all(isinstance(parsed, Parsed) and parsed.rows.height > 100 for _, parsed in got)
 
 
 class _Recording(parallel_read.ProcessPoolExecutor):

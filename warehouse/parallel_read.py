@@ -105,29 +105,32 @@ def parsed_in_order(
     `workers` processes parse when there are two or more (`Settings.parse_workers`), the load is
     large (`estimated_seconds` ≥ `PARALLEL_FROM_SECONDS`, at least two files) and `source` is
     one of `SOURCES` (a worker finds it by name); otherwise the files are parsed here, one at a
-    time."""
+    time. A file over `AHEAD_BYTES` is parsed here too, in its turn (the workers go on with the
+    files behind it): it would have a worker to itself, and sending its rows back costs what
+    parsing it beside the previous file's insert saves (1 M postings: 0,74 s to pickle and
+    unpickle, the insert 0,8 s; docs/performance.md, *Incremental models written once*)."""
     n, sizes = workers, _sizes(files)
+    here = [size > AHEAD_BYTES for size in sizes]
+    for_workers = [(f, size) for f, size, h in zip(files, sizes, here, strict=True) if not h]
     parallel = (
         n > 1
-        and len(files) > 1
+        and len(for_workers) > 1
         and SOURCES.get(source.name) is source
-        and estimated_seconds(files, sizes) >= PARALLEL_FROM_SECONDS
+        and estimated_seconds([f for f, _ in for_workers], [size for _, size in for_workers]) >= PARALLEL_FROM_SECONDS
     )
     if not parallel:
         for f in files:
-            try:
-                yield f, read_file(source, f.path, landing_dir, load_id)
-            except ContractError as exc:
-                yield f, exc
+            yield f, _read_here(source, f, landing_dir, load_id)
         return
-    n = min(n, len(files))
+    n = min(n, len(for_workers))
     limit = max_file_mib()  # the caller's `file_size_limit`, which a worker's context lacks
     # spawn: a fork of this process would copy DuckDB's and polars' threads mid-state
     pool = ProcessPoolExecutor(
         n, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent, initargs=(os.getpid(),)
     )
     try:
-        pending: deque[tuple[_File, int, Future]] = deque()
+        # (file, size, its worker's future; None: parsed here in its turn)
+        pending: deque[tuple[_File, int, Future | None]] = deque()
         queued, handed = 0, 0  # files submitted; their bytes not yet taken by the caller
 
         def fill() -> None:
@@ -137,18 +140,27 @@ def parsed_in_order(
                 not pending or (len(pending) <= n and handed + sizes[queued] <= AHEAD_BYTES)
             ):
                 f = files[queued]
-                future = pool.submit(_read_in_worker, source.name, f.path, landing_dir, load_id, limit)
+                future = (
+                    None
+                    if here[queued]
+                    else pool.submit(_read_in_worker, source.name, f.path, landing_dir, load_id, limit)
+                )
                 pending.append((f, sizes[queued], future))
                 queued, handed = queued + 1, handed + sizes[queued]
 
         fill()
         while pending:
             f, size, future = pending.popleft()
+            if future is None:
+                handed -= size
+                fill()  # the workers parse the files behind it meanwhile
+                yield f, _read_here(source, f, landing_dir, load_id)
+                continue
             try:
                 result = future.result()
             except BrokenProcessPool as exc:
                 # a worker died (the kernel's OOM killer, a signal): say which files it may have held
-                held = ", ".join(printable(mask_text(x.rel)) for x in [f, *(p[0] for p in pending)])
+                held = ", ".join(printable(mask_text(x.rel)) for x in [f, *(p[0] for p in pending if p[2])])
                 raise RuntimeError(
                     f"en arbejdsproces, der læste filer for {source.name}, stoppede uventet (for lidt "
                     f"hukommelse?) under en af: {held}; kør igen, evt. med COCKPIT_PARSE_WORKERS=1"
@@ -160,6 +172,13 @@ def parsed_in_order(
         # Also when the caller stopped early (an error while writing): parse nothing more, and
         # do not wait for the files being parsed; their results are dropped.
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_here(source: Source, f: _File, landing_dir: Path, load_id: str) -> Parsed | ContractError:
+    try:
+        return read_file(source, f.path, landing_dir, load_id)
+    except ContractError as exc:
+        return exc
 
 
 def _read_in_worker(source_name: str, path: Path, landing_dir: Path, load_id: str, max_mib: int) -> Parsed | dict:
