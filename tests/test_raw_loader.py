@@ -530,3 +530,23 @@ def test_parsed_files_are_replayed_only_for_the_same_plan(landing):
     assert kept.replay(replace(plan, to_read=plan.to_read[:1])) is None
     assert kept.replay(replace(plan, partitions=replace(MARCH, end="2024-04"))) is None
     assert kept.replay(replace(plan, reader="another-version")) is None
+
+
+@pytest.mark.parametrize("batch_rows", [1, 7, 1_000_000])
+def test_a_file_s_rows_land_in_its_order_whatever_the_insert_s_batches(landing, monkeypatch, batch_rows):
+    # a file's rows reach DuckDB in batches (several threads insert them); with insertion order
+    # kept, the table holds them in the file's order, one row per line, as in one batch
+    import warehouse.raw_loader as raw_loader
+
+    monkeypatch.setattr(raw_loader, "INSERT_BATCH_ROWS", batch_rows)
+    con = duckdb.connect()
+    con.execute("set threads = 4")
+    load_source(con, BELAEGNING, landing, "run-1", partitions=MARCH)
+    rows = con.execute(
+        "select _source_file, _source_line, tilbudsnr, belagte_doegn from raw.belaegning order by rowid"
+    ).fetchall()
+    assert [r[:2] for r in rows] == sorted(r[:2] for r in rows)
+    assert len(rows) == len({r[:2] for r in rows}) == 152
+    a = [r for r in rows if r[0] == "belaegning/a.csv"]
+    assert [r[1:] for r in a[:2]] == [(2, 1001, 300), (5, 2000, 1)]  # line 3 rejected, line 4 of April
+    assert [r[1:] for r in a[-2:]] == [(153, 2148, 1), (154, 2149, 1)]
