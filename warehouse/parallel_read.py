@@ -11,7 +11,9 @@ docs/performance.md, *Parsing in worker processes*).
 Only the build DB's one writer inserts: workers never open DuckDB. They return each file's
 `Parsed` (polars frames pickle as Arrow IPC) or the `ContractError` it raised. Beyond the file
 being inserted, at most workers + 1 files and `AHEAD_BYTES` of landing files are being parsed
-or wait, so memory stays bounded by a few files.
+by workers or wait, so memory stays bounded by a few files. A file over `AHEAD_BYTES` is parsed
+by the writer itself when its turn comes, so at that moment memory holds its parse beside those
+`AHEAD_BYTES` of other files.
 
 A small load is parsed in the calling process: starting a worker (a fresh interpreter that
 imports polars and the readers) costs ~0,5 s, more than parsing a handful of files. Whether a
@@ -47,8 +49,9 @@ WORKBOOK_SECONDS = 0.043
 TEXT_SECONDS_PER_MB = 0.05
 # A load estimated below this is parsed in the calling process (a worker's start is ~0,5 s).
 PARALLEL_FROM_SECONDS = 1.5
-# Landing-file bytes being parsed or waiting beyond the file the writer holds: parsing holds
-# ~12× a file's size (docs/landing-files.md), so ~1,5 GB at most; a larger file goes alone.
+# Landing-file bytes being parsed by workers or waiting beyond the file the writer holds: parsing
+# holds ~12× a file's size (docs/landing-files.md), so ~1,5 GB at most. A larger file is parsed
+# by the writer in its turn (`parsed_in_order`), beside at most these bytes of other files.
 AHEAD_BYTES = 128 << 20
 # A container's CPU limit (cgroup v2): "<quota> <period>" or "max <period>".
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -134,25 +137,26 @@ def parsed_in_order(
         queued, handed = 0, 0  # files submitted; their bytes not yet taken by the caller
 
         def fill() -> None:
-            # at most n + 1 files beyond the one the caller holds, and AHEAD_BYTES of them
+            # at most n + 1 files beyond the one the caller holds, and AHEAD_BYTES of them in
+            # workers; a file parsed here holds nothing until its turn, so its bytes do not count
             nonlocal queued, handed
-            while queued < len(files) and (
-                not pending or (len(pending) <= n and handed + sizes[queued] <= AHEAD_BYTES)
-            ):
+            while queued < len(files):
+                size = 0 if here[queued] else sizes[queued]
+                if pending and not (len(pending) <= n and handed + size <= AHEAD_BYTES):
+                    return
                 f = files[queued]
                 future = (
                     None
                     if here[queued]
                     else pool.submit(_read_in_worker, source.name, f.path, landing_dir, load_id, limit)
                 )
-                pending.append((f, sizes[queued], future))
-                queued, handed = queued + 1, handed + sizes[queued]
+                pending.append((f, size, future))
+                queued, handed = queued + 1, handed + size
 
         fill()
         while pending:
             f, size, future = pending.popleft()
             if future is None:
-                handed -= size
                 fill()  # the workers parse the files behind it meanwhile
                 yield f, _read_here(source, f, landing_dir, load_id)
                 continue

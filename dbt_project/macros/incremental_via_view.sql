@@ -13,13 +13,18 @@
   exactly once, by the insert, after those deletes, as the temporary table was filled after
   them. A temporary view gives that insert the same rows and the same column types (dbt's
   `on_schema_change` and `expand_target_column_types` read its columns as they read the
-  table's). Any other use of a temporary relation (another strategy, which reads it twice;
-  Python models; unit tests; a first build or `--full-refresh`, which are not temporary) keeps
-  dbt-duckdb's own macro.
+  table's; a model with an enforced contract has its columns checked first, as dbt-duckdb does
+  for a temporary table, which takes no constraints either). Any other use of a temporary
+  relation (another strategy, which reads it twice; Python models; unit tests; a first build or
+  `--full-refresh`, which are not temporary) keeps dbt-duckdb's own macro.
 #}
 {% macro duckdb__create_table_as(temporary, relation, compiled_code, language='sql', partitioned_by=none, sorted_by=none) -%}
   {%- if temporary and language == 'sql' and model is defined and model.config.materialized == 'incremental'
-        and config.get('incremental_strategy') == 'append' and not config.get('contract').enforced -%}
+        and config.get('incremental_strategy') == 'append' -%}
+    {%- if config.get('contract').enforced -%}
+      {#- as dbt-duckdb's macro does for a temporary relation: the columns checked, no constraints -#}
+      {{ get_assert_columns_equivalent(compiled_code) }}
+    {%- endif -%}
     {%- set sql_header = config.get('sql_header', none) -%}
     {{ sql_header if sql_header is not none }}
     create or replace temporary view {{ relation.include(database=False, schema=False) }} as (
