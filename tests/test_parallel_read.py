@@ -293,6 +293,26 @@ def test_a_worker_that_dies_is_named_with_the_files_it_may_have_held(sample_land
     assert str(err.value).count(".xlsx") == 3 and files[0].rel in str(err.value)
 
 
+def test_a_worker_that_dies_before_it_is_handed_a_file_is_told_as_a_dead_worker(sample_landing, monkeypatch):
+    # the pool breaks while the caller parses a file over the byte budget: the next file's
+    # submit raises, and that is told as a dead worker too, not as a bare BrokenProcessPool
+    class Broken(parallel_read.ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            raise parallel_read.BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(parallel_read, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(parallel_read, "PARALLEL_FROM_SECONDS", 0.0)
+    monkeypatch.setattr(parallel_read, "AHEAD_BYTES", 100)
+    monkeypatch.setattr(parallel_read, "_sizes", lambda files: [200] + [10] * (len(files) - 1))
+    landing = sample_landing[0]
+    files = [
+        LandingFile(p.relative_to(landing).as_posix(), p, "")
+        for p in sorted((landing / TAKSTBILAG.landing_folder).rglob("*.xlsx"))[:3]
+    ]
+    with pytest.raises(RuntimeError, match="stoppede uventet .* COCKPIT_PARSE_WORKERS=1"):
+        list(parallel_read.parsed_in_order(TAKSTBILAG, files, landing, LOAD_ID, workers=2))
+
+
 @pytest.mark.parametrize(("cpu_max", "most"), [("max 100000\n", 4), ("150000 100000\n", 1), ("400000 100000", 4)])
 def test_a_containers_cpu_limit_bounds_the_default_workers(tmp_path, monkeypatch, cpu_max, most):
     limit = tmp_path / "cpu.max"

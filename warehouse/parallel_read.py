@@ -106,7 +106,7 @@ def parsed_in_order(
     a worker (a bug, a killed worker: `BrokenProcessPool`) is raised here, as a serial read would.
 
     `workers` processes parse when there are two or more (`Settings.parse_workers`), the load is
-    large (`estimated_seconds` ≥ `PARALLEL_FROM_SECONDS`, at least two files) and `source` is
+    large (at least two files, those for the workers `estimated_seconds` ≥ `PARALLEL_FROM_SECONDS`) and `source` is
     one of `SOURCES` (a worker finds it by name); otherwise the files are parsed here, one at a
     time. A file over `AHEAD_BYTES` is parsed here too, in its turn (the workers go on with the
     files behind it): it would have a worker to itself, and sending its rows back costs what
@@ -117,7 +117,8 @@ def parsed_in_order(
     for_workers = [(f, size) for f, size, h in zip(files, sizes, here, strict=True) if not h]
     parallel = (
         n > 1
-        and len(for_workers) > 1
+        and len(files) > 1
+        and for_workers
         and SOURCES.get(source.name) is source
         and estimated_seconds([f for f, _ in for_workers], [size for _, size in for_workers]) >= PARALLEL_FROM_SECONDS
     )
@@ -153,25 +154,29 @@ def parsed_in_order(
                 pending.append((f, size, future))
                 queued, handed = queued + 1, handed + size
 
-        fill()
-        while pending:
-            f, size, future = pending.popleft()
-            if future is None:
-                fill()  # the workers parse the files behind it meanwhile
-                yield f, _read_here(source, f, landing_dir, load_id)
-                continue
-            try:
-                result = future.result()
-            except BrokenProcessPool as exc:
-                # a worker died (the kernel's OOM killer, a signal): say which files it may have held
-                held = ", ".join(printable(mask_text(x.rel)) for x in [f, *(p[0] for p in pending if p[2])])
-                raise RuntimeError(
-                    f"en arbejdsproces, der læste filer for {source.name}, stoppede uventet (for lidt "
-                    f"hukommelse?) under en af: {held}; kør igen, evt. med COCKPIT_PARSE_WORKERS=1"
-                ) from exc
-            handed -= size
+        f, future = None, None
+        try:
             fill()
-            yield f, (ContractError(**result) if isinstance(result, dict) else result)
+            while pending:
+                f, size, future = pending.popleft()
+                if future is None:
+                    fill()  # the workers parse the files behind it meanwhile
+                    yield f, _read_here(source, f, landing_dir, load_id)
+                    continue
+                result = future.result()
+                handed -= size
+                fill()
+                yield f, (ContractError(**result) if isinstance(result, dict) else result)
+        except BrokenProcessPool as exc:
+            # a worker died (the kernel's OOM killer, a signal), seen when waiting for its file or
+            # when handing it the next: say which files the workers may have held
+            held = ", ".join(
+                printable(mask_text(x.rel)) for x, fut in [(f, future), *((p[0], p[2]) for p in pending)] if fut
+            )
+            raise RuntimeError(
+                f"en arbejdsproces, der læste filer for {source.name}, stoppede uventet (for lidt "
+                f"hukommelse?) under en af: {held or '(ingen fil i gang)'}; kør igen, evt. med COCKPIT_PARSE_WORKERS=1"
+            ) from exc
     finally:
         # Also when the caller stopped early (an error while writing): parse nothing more, and
         # do not wait for the files being parsed; their results are dropped.
