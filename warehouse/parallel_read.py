@@ -114,13 +114,13 @@ def parsed_in_order(
     unpickle, the insert 0,8 s; docs/performance.md, *Incremental models written once*)."""
     n, sizes = workers, _sizes(files)
     here = [size > AHEAD_BYTES for size in sizes]
-    for_workers = [(f, size) for f, size, h in zip(files, sizes, here, strict=True) if not h]
+    for_workers = [i for i, h in enumerate(here) if not h]
     parallel = (
         n > 1
         and len(files) > 1
         and for_workers
         and SOURCES.get(source.name) is source
-        and estimated_seconds([f for f, _ in for_workers], [size for _, size in for_workers]) >= PARALLEL_FROM_SECONDS
+        and estimated_seconds([files[i] for i in for_workers], [sizes[i] for i in for_workers]) >= PARALLEL_FROM_SECONDS
     )
     if not parallel:
         for f in files:
