@@ -35,7 +35,7 @@ import polars as pl
 import pyarrow as pa
 
 from expectations.suites import SUITES, Suite
-from expectations.worker import exit_with_parent
+from expectations.worker import pool_worker
 from ingest.sources import SOURCES
 
 LINEAGE_KEYS = ["_source_file", "_source_line"]
@@ -192,7 +192,7 @@ def _stop_worker() -> None:
 
 
 def _start(parent: int) -> None:
-    exit_with_parent(parent)  # a refresh killed leaves no worker behind
+    pool_worker(parent)  # a refresh killed leaves no worker behind; a worker stopped ends at once
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations  # noqa: F401
 

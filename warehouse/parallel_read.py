@@ -36,7 +36,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
-from expectations.worker import exit_with_parent
+from expectations.worker import pool_worker
 from ingest.cpr import mask_text
 from ingest.errors import ContractError, printable
 from ingest.fields import Parsed
@@ -130,7 +130,7 @@ def parsed_in_order(
     limit = max_file_mib()  # the caller's `file_size_limit`, which a worker's context lacks
     # spawn: a fork of this process would copy DuckDB's and polars' threads mid-state
     pool = ProcessPoolExecutor(
-        n, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent, initargs=(os.getpid(),)
+        n, mp_context=multiprocessing.get_context("spawn"), initializer=pool_worker, initargs=(os.getpid(),)
     )
     try:
         # (file, size, its worker's future; None: parsed here in its turn)
