@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -126,6 +127,10 @@ def _restore_run_environment():
     os.environ.update(saved)
 
 
+def _without(env: Mapping[str, str], *names: str) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k not in names}
+
+
 def _once_per_session(tmp_path_factory, name: str, make):
     """`make(folder)` run once for the whole session, whichever pytest-xdist worker asks first;
     the others wait for it and get the same value (pickled beside `folder`). Under xdist the
@@ -197,7 +202,9 @@ def independent_published(tmp_path_factory) -> tuple[Path, object, Settings, sub
             capture_output=True,
             text=True,
             timeout=900,
-            env={**os.environ, "COCKPIT_REPORT_DIR": str(settings.report_dir)},
+            # stdout to a pipe block-buffered, as a user's shell gives it: the run's last lines
+            # must get out of the buffer at its fast end (cli/main.py `entry`)
+            env={**_without(os.environ, "PYTHONUNBUFFERED"), "COCKPIT_REPORT_DIR": str(settings.report_dir)},
         )
         print(f"cockpit run took {time.monotonic() - started:.1f}s")
         return settings.landing_dir, truth, settings, result

@@ -498,3 +498,16 @@ def test_every_freedom_switched_on_passes_check(tmp_path):
     )
     result = cockpit("check", str(tmp_path / "landing"), timeout=300)
     assert result.returncode == 0, [line for line in result.stdout.splitlines() if "FEJL" in line]
+
+
+def test_the_run_s_process_ends_with_its_output_and_files_whole(independent_published):
+    """`cockpit run` ends without Python's teardown (cli/main.py `entry`): its last lines (the
+    report's files, the note last) still reach stdout through a pipe, and both DuckDB files are
+    checkpointed and let go — no .wal beside them — as when Python's own end closed them."""
+    _, _, settings, result = independent_published
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("Rapport ") for line in lines), result.stdout[-500:]
+    assert re.search(r"notat_\d{4}\.md$", lines[-1]), result.stdout[-500:]
+    folders = {settings.build_db.parent, settings.published_db.parent}
+    assert [p.name for folder in folders for p in folder.glob("*.wal")] == []
