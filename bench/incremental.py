@@ -136,7 +136,11 @@ def main() -> None:
     parser.add_argument("--partition")
     args = parser.parse_args()
     if args.job:
-        sys.exit(run_partition(args.job, args.partition))
+        from expectations.worker import end_now
+
+        # ends as `cockpit` does (cli/main.py `entry`): a run's time is up when it has published,
+        # not when Python has torn down the modules it imported
+        end_now(run_partition(args.job, args.partition))
     out = args.out or ROOT / "data" / f"bench-{args.scale}"
     landing = args.landing or out / "landing"
     out.mkdir(parents=True, exist_ok=True)

@@ -7,14 +7,14 @@ a failure exits non-zero with a one-line reason.
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
+from expectations.worker import end_now
 from ingest.cpr import mask_text
 from warehouse.settings import Settings, SettingsError
 
@@ -273,25 +273,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def entry() -> None:
+def entry() -> NoReturn:
     """The `cockpit` command (pyproject.toml's script): `main`'s code as the exit status, and
-    the process ends without Python's teardown of the modules a refresh imported (Dagster, dbt,
-    polars, DuckDB, WeasyPrint): 0,6–1,1 s of an unchanged national re-run's 7,6–8,3 s
-    (docs/performance.md, *Workers that end at once*). What that end does that matters is done
-    first, as Python does it: other threads are joined and the pools told to stop (the GX and
-    parse workers end at once, `expectations.worker.pool_worker`), then the exit handlers run
-    (logging flushed, dbt's interpreter reaped), then stdout and stderr are flushed. Every file
-    and database the commands open is closed by them (`with`). An exception, argparse's usage
-    errors and `--help` (SystemExit) end the ordinary way."""
-    code = main()
-    threading._shutdown()  # what Python's end does first (private: no public form of it)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a reader gone (`cockpit … | head`): nothing more to say
-            pass
-    os._exit(code)
+    the process ends without Python's teardown of the modules a refresh imported
+    (`expectations.worker.end_now`): 0,6–1,1 s of an unchanged national re-run's 7,6–8,3 s
+    (docs/performance.md, *Processes that end at once*). An exception, argparse's usage errors
+    and `--help` (SystemExit) end the ordinary way."""
+    end_now(main())
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ thread that submitted first.
 
 A pool's worker also ends without Python's teardown (`pool_worker`): the refresh waits for its
 workers to end, and the GX worker's teardown of GX, pandas and scipy took 0,97 s of it
-(docs/performance.md, *Workers that end at once*).
+(docs/performance.md, *Processes that end at once*).
 
 Here rather than in `ingest/`, whose every file is part of the readers' version (a change there
 reads every landing file again), and below `warehouse/`, whose parse workers use it too.
@@ -23,6 +23,7 @@ import os
 import sys
 import threading
 import time
+from typing import NoReturn
 
 # How often a worker looks whether its parent is still there (seconds).
 WATCH_SECONDS = 1.0
@@ -54,14 +55,27 @@ def pool_worker(parent: int) -> None:
     as before. Not for a process whose exit code carries a result (dbt's interpreter,
     warehouse/dbt_warm.py, ends itself with its code)."""
     exit_with_parent(parent)
-    atexit.register(_end_now)  # registered last of the worker's handlers, so run first
+    atexit.register(end_now, 0, as_python_does=False)  # registered last of its handlers: run first
 
 
-def _end_now() -> None:
+def end_now(code: int, *, as_python_does: bool = True) -> NoReturn:
+    """End this process with exit status `code` without Python's teardown of the modules it
+    imported (Dagster, dbt, GX, pandas, polars: ~1 s at a refresh's end). First what that end
+    does that matters, in Python's order: with `as_python_does`, other threads joined and
+    `concurrent.futures` pools told to stop (`threading._shutdown`, private: there is no public
+    form), then the exit handlers (`atexit`); always logging's handlers flushed and closed and
+    stdout and stderr flushed (a reader gone, `… | head`, is ignored). Files and databases must
+    have been closed by their owners (`with`): their buffers are not flushed here.
+    `as_python_does=False` from inside an exit handler, where Python has done both already.
+    The `cockpit` command ends so (cli/main.py `entry`), and so does a pool's worker
+    (`pool_worker`)."""
+    if as_python_does:
+        threading._shutdown()
+        atexit._run_exitfuncs()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (AttributeError, OSError, ValueError):  # closed or replaced by None
+        except (AttributeError, OSError, ValueError):  # closed, replaced by None, or a reader gone
             pass
-    os._exit(0)
+    os._exit(code)
