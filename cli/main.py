@@ -278,8 +278,12 @@ def entry() -> NoReturn:
     the process ends without Python's teardown of the modules a refresh imported
     (`expectations.worker.end_now`): 0,6–1,1 s of an unchanged national re-run's 7,6–8,3 s
     (docs/performance.md, *Processes that end at once*). An exception, argparse's usage errors
-    and `--help` (SystemExit) end the ordinary way."""
-    end_now(main())
+    and `--help` (SystemExit), and a run under a profiler, tracer or debugger (they write their
+    results at Python's end) end the ordinary way."""
+    code = main()
+    if sys.getprofile() or sys.gettrace():  # cProfile, coverage, a debugger: they write at Python's end
+        sys.exit(code)
+    end_now(code)
 
 
 if __name__ == "__main__":

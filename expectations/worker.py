@@ -18,6 +18,7 @@ reads every landing file again), and below `warehouse/`, whose parse workers use
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -44,16 +45,19 @@ def exit_with_parent(parent: int) -> None:
 
 def pool_worker(parent: int) -> None:
     """A `ProcessPoolExecutor` worker's initializer: `exit_with_parent(parent)`, and once the pool
-    has told the worker to stop, the process ends at once (`os._exit(0)` from its first exit
-    handler, after logging's shutdown and the standard streams' flush) instead of tearing down
-    every module it imported, which whoever shuts the pool down with `wait=True` — the refresh's
-    own end — waits for: 0,97 s for the GX worker, 0,03 s after.
+    has told the worker to stop, the process ends at once (`end_now` from its first exit handler:
+    logging shut down, the standard streams flushed, `os._exit(0)`) instead of tearing down every
+    module it imported, which whoever shuts the pool down with `wait=True` — the refresh's own
+    end — waits for: 0,97 s for the GX worker, 0,03 s after.
 
-    Exit code 0: the worker got there through Python's normal end (multiprocessing has already
-    run its own exit function and joined the worker's threads). A task's error reaches the pool
-    as its future's exception, and a killed worker runs no exit handler, so the pool sees both
-    as before. Not for a process whose exit code carries a result (dbt's interpreter,
-    warehouse/dbt_warm.py, ends itself with its code)."""
+    The status is 0 whichever way the worker's Python ended (its code cannot be read from an
+    exit handler): a worker whose loop broke (a task that cannot be unpickled, a Ctrl-C) exits 0
+    where it exited 1. Nothing reads it: the pool sees a worker gone through its sentinel
+    (`BrokenProcessPool`), a task's error reaches its future, and a killed worker runs no exit
+    handler. Exit handlers a task registers run before this one; those registered before the
+    initializer ran (at the main module's import: multiprocessing's own, already run, logging's,
+    called here) are skipped. Not for a process whose exit status carries a result (dbt's
+    interpreter, warehouse/dbt_warm.py, ends itself with dbt's)."""
     exit_with_parent(parent)
     atexit.register(end_now, 0, as_python_does=False)  # registered last of its handlers: run first
 
@@ -63,19 +67,31 @@ def end_now(code: int, *, as_python_does: bool = True) -> NoReturn:
     imported (Dagster, dbt, GX, pandas, polars: ~1 s at a refresh's end). First what that end
     does that matters, in Python's order: with `as_python_does`, other threads joined and
     `concurrent.futures` pools told to stop (`threading._shutdown`, private: there is no public
-    form), then the exit handlers (`atexit`); always logging's handlers flushed and closed and
-    stdout and stderr flushed (a reader gone, `… | head`, is ignored). Files and databases must
-    have been closed by their owners (`with`): their buffers are not flushed here.
-    `as_python_does=False` from inside an exit handler, where Python has done both already.
-    The `cockpit` command ends so (cli/main.py `entry`), and so does a pool's worker
-    (`pool_worker`)."""
+    form; a Ctrl-C meanwhile is ignored, as Python ignores it there), then the exit handlers
+    (`atexit`, logging's shutdown among them); without it (from inside an exit handler, where
+    Python has joined the threads) logging is shut down here. Then stdout and stderr are
+    flushed: a reader gone (`… | head`) is ignored, any other failed write (a full disk, a file
+    size limit) is said on stderr and ends the process with 120, as Python's own end does.
+    Files and databases must have been closed by their owners (`with`): their buffers are not
+    flushed here. The `cockpit` command ends so (cli/main.py `entry`), and so does a pool's
+    worker (`pool_worker`)."""
     if as_python_does:
-        threading._shutdown()
+        try:
+            threading._shutdown()
+        except KeyboardInterrupt:
+            pass
         atexit._run_exitfuncs()
-    logging.shutdown()
+    else:
+        logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (AttributeError, OSError, ValueError):  # closed, replaced by None, or a reader gone
+        except BrokenPipeError:
+            pass  # the reader is gone: nothing more to say to it
+        except (AttributeError, ValueError):  # closed, or replaced by None
             pass
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.write(2, f"fejl: output kunne ikke skrives færdig ({exc})\n".encode())
+            code = code or 120
     os._exit(code)

@@ -115,19 +115,25 @@ def _fail() -> None:
     raise ValueError("fejl i opgaven")
 
 
-def test_a_stopped_pool_worker_ends_without_teardown_and_keeps_its_logs_and_errors(tmp_path):
+@pytest.mark.parametrize("pool", ["pool_worker", "gx"])
+def test_a_stopped_pool_worker_ends_without_teardown_and_keeps_its_logs_and_errors(tmp_path, pool):
     """`pool_worker`: a worker told to stop ends with code 0 without Python's teardown of what it
     imported (the GX worker's took 0,97 s of every refresh's end), after logging's shutdown; a
-    task's error still reaches its future."""
+    task's error still reaches its future. Also the refresh's GX worker (`start_worker`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from expectations import runner
     from expectations.worker import pool_worker
 
     log, marker = tmp_path / "worker.log", tmp_path / "teardown"
-    pool = ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("spawn"), initializer=pool_worker, initargs=(os.getpid(),)
-    )
+    if pool == "gx":
+        runner.start_worker()
+        pool, runner._worker = runner._worker, None  # this test stops it
+    else:
+        pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=pool_worker, initargs=(os.getpid(),)
+        )
     pid = pool.submit(_log_buffered_and_keep_marker, str(log), str(marker)).result()
     with pytest.raises(ValueError, match="fejl i opgaven"):
         pool.submit(_fail).result()
