@@ -1,7 +1,8 @@
 {#
-  The ledger's incremental models (issue 23): the purchase and costly-case marts and the rules
-  R01-R05 and R16 are tables rebuilt per year partition. Each keeps a year column it is
-  partitioned by (`_partition_aar` in the rules, `aar` in the marts) and rebuilds the years the
+  The ledger's incremental models (issue 23): the purchases (`int_posteringer__koeb`), the
+  purchase and costly-case marts and the rules R01-R05 and R16 are tables rebuilt per year
+  partition. Each keeps a year column it is partitioned by (`_partition_aar` in the purchases
+  and the rules, `aar` in the marts) and rebuilds the years the
   dbt step names, by deleting them (`ledger_delete`, a pre-hook) and appending what the model's
   SQL selects for them (`ledger_filter` in the SQL). Staging, each of whose rows is one
   posting's, is rebuilt per changed file instead (`ledger_delete_files`, `ledger_file_filter`;

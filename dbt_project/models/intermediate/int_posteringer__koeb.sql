@@ -1,3 +1,16 @@
+-- Incremental per year (macros/ledger_partitions.sql): each row is one posting's, filed under
+-- its booking year (`_partition_aar`, staging's), so year Y reads the postings of Y only. The
+-- register and the municipality list it is joined to are other raw tables and seeds: a change
+-- there rebuilds every year (`ledger_rebuild_all`) or the whole table (a project change). A
+-- table, not a view: six models and the disclosure test read it, and as a view each read
+-- scanned every posting of staging again (docs/performance.md, *Purchases kept as a table*).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ ledger_delete('_partition_aar') }}",
+) }}
+
 -- Purchases of places: Dranst 1 postings with a Tilbudsnr (landing contract §8: empty when the
 -- posting is not a purchase of a place), with who operates the tilbud bought. A municipal
 -- operator is found by name in the municipality list ("Aalborg Kommune", "Københavns
@@ -5,7 +18,7 @@
 -- from the register is kept as `ukendt`, never dropped.
 with posteringer as (
     select * from {{ ref('stg_posteringer__posteringer') }}
-    where dranst = 1 and tilbudsnr is not null
+    where dranst = 1 and tilbudsnr is not null and {{ ledger_filter('_partition_aar') }}
 ),
 
 tilbud as (
@@ -62,6 +75,7 @@ select
     p.antal_doegn,
     -- The citizen behind the purchase, for disclosure control only (never published): a missing
     -- or CPR-masked key counts as one unknown citizen, so it never adds contributors.
-    coalesce(p.borgerreference, '(ukendt borger)') as borger
+    coalesce(p.borgerreference, '(ukendt borger)') as borger,
+    p._partition_aar
 from posteringer as p
 left join driftsherre as d on p.tilbudsnr = d.tilbudsnr
