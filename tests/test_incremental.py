@@ -463,6 +463,7 @@ def test_an_incremental_refresh_publishes_what_a_full_refresh_does(
     service_years = ", ".join(str(y) for y in sorted({2023, *(y for (y,) in service)}))
     assert f"year(periode_fra) in ({service_years})" in compiled["dq_r02_dobbeltbetaling"]
     assert "where aar in (2023, 2024)" in compiled["mart_koeb_driftsherre"]
+    assert "and _partition_aar in (2023, 2024)" in compiled["int_posteringer__koeb"]
     # ... so the build parsed only what changed: the build before it was of this build DB too
     (target,) = (DBT_PROJECT_DIR / "target").glob(f"cockpit_dbt-{booked.run_id[:7]}-*")
     log = "".join(p.read_text(encoding="utf-8", errors="replace") for p in target.glob("dbt.log*"))
