@@ -255,9 +255,11 @@ def _exit_now(code: int) -> None:
     a build of the sample, 0,2–0,4 s from dbt's return to the process's end instead of 1,5–1,6 s
     (measured beside the test suite). First what the
     teardown did that matters: dbt-duckdb's database is closed (DuckDB checkpoints what dbt
-    wrote and lets the file go) and the exit handlers run (logs flushed, multiprocessing's
-    semaphores released). Returns without ending the process when the database cannot be closed
-    here (another dbt-duckdb, an error): the teardown then closes it, as before."""
+    wrote and lets the file go), then the process ends as `cockpit` does
+    (`expectations.worker.end_now`: threads joined, exit handlers run — logs flushed,
+    multiprocessing's semaphores released — and the standard streams flushed). Returns without
+    ending the process when the database cannot be closed here (another dbt-duckdb, an error):
+    the teardown then closes it, as before."""
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
@@ -267,10 +269,9 @@ def _exit_now(code: int) -> None:
             DuckDBConnectionManager._ENV = None
     except Exception:  # noqa: BLE001 — the ordinary end does the same, slower
         return
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    from expectations.worker import end_now
+
+    end_now(code)
 
 
 def _read_line(conn: socket.socket) -> str:
